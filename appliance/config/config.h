@@ -1,0 +1,67 @@
+// The appliance's INI configuration (/etc/moat/moat.ini by default).
+// Only process-level settings live here; domains and policy live in the store.
+// load() validates every key and throws std::runtime_error naming the bad one,
+// so a daemon refuses to start on a broken file instead of guessing.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace moat::config {
+
+inline constexpr const char* kDefaultPath = "/etc/moat/moat.ini";
+
+struct HostPort {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+// "host:port", "[v6]:port" or "host" (default_port).
+HostPort parseHostPort(const std::string& text, std::uint16_t default_port);
+
+struct Smtp {
+    HostPort listen{"0.0.0.0", 25};
+    std::string hostname;  // defaults to the machine's FQDN
+    int max_sessions = 200;
+    int max_sessions_per_ip = 20;
+    std::uint64_t max_message_size = 50ull * 1024 * 1024;
+    int max_recipients = 100;
+    std::string tls_cert;  // empty: a self-signed certificate is created
+    std::string tls_key;
+    std::chrono::seconds command_timeout{300};  // RFC 5321 §4.5.3.2.7
+    std::chrono::seconds data_timeout{300};     // §4.5.3.2.5-6 (server side)
+    int max_errors = 10;                        // protocol errors before 421
+};
+
+struct Queue {
+    int workers = 16;
+    std::chrono::seconds retry_initial{300};
+    std::chrono::seconds retry_max{3600};
+    std::chrono::seconds max_lifetime{5 * 24 * 3600};
+    std::chrono::seconds connect_timeout{30};
+    std::chrono::seconds command_timeout{300};
+    std::uint16_t mx_port = 25;  // port used for MX-routed (outbound) delivery
+    bool tls = true;             // opportunistic STARTTLS towards next hops
+};
+
+struct Config {
+    std::string path;
+    Smtp smtp;
+    Queue queue;
+    std::string store_url = "sqlite:/var/lib/moat/moat.db";
+    std::string spool_dir = "/var/spool/moat";
+    std::string archive_dir = "/var/lib/moat/archive";
+    std::vector<HostPort> dns_servers;  // empty: /etc/resolv.conf
+    std::chrono::milliseconds dns_timeout{3000};
+    int pop_before_smtp_minutes = 30;  // [relay] pop_before_smtp_window
+    std::string log_level = "info";
+};
+
+Config load(const std::string& path);
+
+// Parses sizes such as "10485760", "10M", "512K", "1G".
+std::uint64_t parseSize(const std::string& text);
+
+}  // namespace moat::config

@@ -1,0 +1,79 @@
+#include "store/migrations.h"
+
+namespace moat::store {
+
+const std::vector<Migration>& migrations() {
+    static const std::vector<Migration> all = {
+        {1,
+         "gateway core: domains, relay networks, POP-before-SMTP, queue, message log",
+         {
+             // Bumped by triggers whenever relay-relevant data changes, so a
+             // running moat-smtpd notices within its poll interval.
+             "CREATE TABLE generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)",
+             "INSERT INTO generation (id, n) VALUES (1, 1)",
+
+             "CREATE TABLE domains ("
+             " id INTEGER PRIMARY KEY,"
+             " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+             " backend_host TEXT NOT NULL,"
+             " backend_port INTEGER NOT NULL DEFAULT 25,"
+             " options TEXT NOT NULL DEFAULT '{}',"
+             " created INTEGER NOT NULL)",
+
+             "CREATE TABLE relay_networks ("
+             " id INTEGER PRIMARY KEY,"
+             " cidr TEXT NOT NULL UNIQUE,"
+             " note TEXT NOT NULL DEFAULT '',"
+             " created INTEGER NOT NULL)",
+
+             "CREATE TABLE pop_relayers (ip TEXT PRIMARY KEY, ts INTEGER NOT NULL)",
+
+             "CREATE TABLE queue ("
+             " id TEXT PRIMARY KEY,"
+             " sender TEXT NOT NULL,"
+             " size INTEGER NOT NULL,"
+             " created INTEGER NOT NULL,"
+             " next_attempt INTEGER NOT NULL,"
+             " attempts INTEGER NOT NULL DEFAULT 0,"
+             " client_ip TEXT NOT NULL DEFAULT '',"
+             " flags INTEGER NOT NULL DEFAULT 0)",
+             "CREATE INDEX queue_next ON queue (next_attempt)",
+
+             // status: 0 pending, 1 delivered, 2 failed permanently (DSN sent)
+             "CREATE TABLE queue_rcpt ("
+             " queue_id TEXT NOT NULL REFERENCES queue (id) ON DELETE CASCADE,"
+             " rcpt TEXT NOT NULL,"
+             " status INTEGER NOT NULL DEFAULT 0,"
+             " last_reply TEXT NOT NULL DEFAULT '',"
+             " PRIMARY KEY (queue_id, rcpt))",
+
+             "CREATE TABLE message_log ("
+             " id INTEGER PRIMARY KEY,"
+             " ts INTEGER NOT NULL,"
+             " client_ip TEXT NOT NULL,"
+             " client_name TEXT NOT NULL,"
+             " helo TEXT NOT NULL,"
+             " tls TEXT NOT NULL,"
+             " sender TEXT NOT NULL,"
+             " recipients TEXT NOT NULL,"
+             " size INTEGER NOT NULL,"
+             " queue_id TEXT NOT NULL,"
+             " outcome TEXT NOT NULL,"
+             " reason TEXT NOT NULL)",
+             "CREATE INDEX message_log_ts ON message_log (ts)",
+             "CREATE INDEX message_log_queue ON message_log (queue_id)",
+
+             "CREATE TRIGGER domains_i AFTER INSERT ON domains BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER domains_u AFTER UPDATE ON domains BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER domains_d AFTER DELETE ON domains BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER relaynet_i AFTER INSERT ON relay_networks BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER relaynet_d AFTER DELETE ON relay_networks BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER pop_i AFTER INSERT ON pop_relayers BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER pop_u AFTER UPDATE ON pop_relayers BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER pop_d AFTER DELETE ON pop_relayers BEGIN UPDATE generation SET n = n + 1; END",
+         }},
+    };
+    return all;
+}
+
+}  // namespace moat::store
