@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs, from Debian bookworm's packages, everything Moat needs to build,
+# run and test. Idempotent: installs only what is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
+  libpoco-dev libc-ares-dev libsqlite3-dev libssl-dev libgtest-dev libgmock-dev
+  # run and test: real SMTP clients and servers, DNS, tools
+  postfix swaks python3 python3-pytest python3-dnslib nsd openssl sqlite3 iproute2 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # Postfix is only used as a test peer (smtp-sink, smtp-source, benchmark relay):
+  # keep its system instance from taking port 25.
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
