@@ -1,0 +1,63 @@
+// What moat-smtpd needs to decide "is this recipient ours, or may this client
+// relay?": the protected domains, the relay networks and the recent
+// POP-before-SMTP logins, held as an immutable snapshot. A watcher thread
+// polls the store's generation counter (bumped by triggers on every change)
+// and swaps in a new snapshot, so console and moatctl changes apply within a
+// poll interval without a restart; sessions never wait on the store.
+#pragma once
+
+#include "net/cidr.h"
+#include "store/domains.h"
+#include "store/store.h"
+
+#include <Poco/Net/IPAddress.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace moat::policy {
+
+struct RelaySnapshot {
+    std::unordered_map<std::string, store::Domain> domains;  // key: lower-case name
+    std::vector<net::Cidr> relay_networks;
+    std::unordered_map<std::string, long long> pop_relayers;  // normalised IP -> login time
+    int pop_window_minutes = 30;
+
+    const store::Domain* domain(std::string_view name) const;
+    bool relayAuthorised(const Poco::Net::IPAddress& client, long long now) const;
+};
+
+class RelayPolicy {
+public:
+    RelayPolicy(const store::Store& store, int pop_window_minutes);
+    ~RelayPolicy();
+    RelayPolicy(const RelayPolicy&) = delete;
+    RelayPolicy& operator=(const RelayPolicy&) = delete;
+
+    std::shared_ptr<const RelaySnapshot> current() const;
+    void reload();  // synchronous; also used at start-up
+    void startWatching(std::chrono::milliseconds interval);
+    void stop();
+
+private:
+    long long generation(Poco::Data::Session& session);
+
+    const store::Store& store_;
+    int pop_window_minutes_;
+    mutable std::mutex mutex_;
+    std::shared_ptr<const RelaySnapshot> snapshot_;
+    long long generation_ = -1;
+    std::mutex stop_mutex_;
+    std::condition_variable stop_cv_;
+    bool stopping_ = false;
+    std::thread watcher_;
+};
+
+}  // namespace moat::policy

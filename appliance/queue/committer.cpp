@@ -1,0 +1,154 @@
+#include "queue/committer.h"
+
+#include "util/log.h"
+
+#include <Poco/Data/Statement.h>
+
+using namespace Poco::Data::Keywords;
+
+namespace moat::queue {
+
+Committer::Committer(const store::Store& store, Spool& spool) : store_(store), spool_(spool) {
+    thread_ = std::thread([this] { run(); });
+}
+
+Committer::~Committer() { stop(); }
+
+void Committer::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void Committer::submit(Op op) {
+    {
+        std::lock_guard lock(mutex_);
+        pending_.push_back(std::move(op));
+    }
+    cv_.notify_one();
+}
+
+bool Committer::enqueue(const Envelope& envelope) {
+    std::promise<bool> done;
+    auto result = done.get_future();
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return false;
+        pending_.push_back(Enqueue{&envelope, std::move(done)});
+    }
+    cv_.notify_one();
+    return result.get();
+}
+
+void Committer::log(TransactionLog record) { submit(std::move(record)); }
+void Committer::complete(std::string id) { submit(Complete{std::move(id)}); }
+
+void Committer::defer(std::string id, long long next_attempt, int attempts, std::vector<RecipientUpdate> updates) {
+    submit(Defer{std::move(id), next_attempt, attempts, std::move(updates)});
+}
+
+void Committer::sync() {
+    std::promise<bool> done;
+    auto result = done.get_future();
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        pending_.push_back(Sync{std::move(done)});
+    }
+    cv_.notify_one();
+    result.get();
+}
+
+void Committer::apply(Poco::Data::Session& session, Op& op) {
+    if (auto* e = std::get_if<Enqueue>(&op)) {
+        const Envelope& env = *e->envelope;
+        Poco::Int64 size = static_cast<Poco::Int64>(env.size);
+        Poco::Int64 flags = env.flags;
+        Poco::Int64 created = env.created;
+        session << "INSERT INTO queue (id, sender, size, created, next_attempt, attempts, client_ip, flags)"
+                   " VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+            useRef(env.id), useRef(env.sender), use(size), use(created), use(created),
+            useRef(env.client_ip), use(flags), now;
+        for (const auto& rcpt : env.recipients)
+            session << "INSERT OR IGNORE INTO queue_rcpt (queue_id, rcpt) VALUES (?, ?)", useRef(env.id),
+                useRef(rcpt), now;
+    } else if (auto* l = std::get_if<TransactionLog>(&op)) {
+        Poco::Int64 size = static_cast<Poco::Int64>(l->size);
+        Poco::Int64 ts = l->ts;
+        session << "INSERT INTO message_log (ts, client_ip, client_name, helo, tls, sender, recipients, size,"
+                   " queue_id, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            use(ts), use(l->client_ip), use(l->client_name), use(l->helo), use(l->tls), use(l->sender),
+            use(l->recipients), use(size), use(l->queue_id), use(l->outcome), use(l->reason), now;
+    } else if (auto* c = std::get_if<Complete>(&op)) {
+        session << "DELETE FROM queue WHERE id = ?", use(c->id), now;
+    } else if (auto* d = std::get_if<Defer>(&op)) {
+        Poco::Int64 next = d->next_attempt;
+        session << "UPDATE queue SET next_attempt = ?, attempts = ? WHERE id = ?", use(next),
+            use(d->attempts), use(d->id), now;
+        for (auto& u : d->updates)
+            session << "UPDATE queue_rcpt SET status = ?, last_reply = ? WHERE queue_id = ? AND rcpt = ?",
+                use(u.status), use(u.last_reply), use(d->id), use(u.rcpt), now;
+    }
+}
+
+void Committer::run() {
+    std::unique_ptr<Poco::Data::Session> session;
+    std::vector<Op> batch;
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+            if (pending_.empty() && stopping_) return;
+            batch.swap(pending_);
+        }
+        bool ok = true;
+        bool has_enqueue = false;
+        for (auto& op : batch) has_enqueue |= std::holds_alternative<Enqueue>(op);
+        // The directory entries of the new spool files must be durable before
+        // the records that point at them.
+        if (has_enqueue && !spool_.syncDirectory()) {
+            log::error("queue: cannot fsync the spool directory");
+            ok = false;
+        }
+        if (ok) {
+            try {
+                if (!session) session = std::make_unique<Poco::Data::Session>(store_.connect());
+                *session << "BEGIN IMMEDIATE", now;
+                try {
+                    for (auto& op : batch) apply(*session, op);
+                    *session << "COMMIT", now;
+                } catch (...) {
+                    try {
+                        *session << "ROLLBACK", now;
+                    } catch (...) {
+                    }
+                    throw;
+                }
+            } catch (const Poco::Exception& e) {
+                log::error("queue: store commit failed: " + e.displayText());
+                session.reset();
+                ok = false;
+            } catch (const std::exception& e) {
+                log::error(std::string("queue: store commit failed: ") + e.what());
+                session.reset();
+                ok = false;
+            }
+        }
+        for (auto& op : batch) {
+            if (auto* e = std::get_if<Enqueue>(&op)) {
+                e->done.set_value(ok);
+            } else if (auto* s = std::get_if<Sync>(&op)) {
+                s->done.set_value(ok);
+            } else if (auto* c = std::get_if<Complete>(&op); c && ok) {
+                spool_.remove(c->id);
+            }
+        }
+        batch.clear();
+    }
+}
+
+}  // namespace moat::queue

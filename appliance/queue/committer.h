@@ -1,0 +1,89 @@
+// Group commit of queue changes. Sessions hand in envelopes whose spool files
+// are already fsync'd; one thread fsyncs the spool directory once and commits
+// every envelope that arrived meanwhile in one SQLite transaction, then wakes
+// the sessions to answer 250. Delivery results, deferrals and the transaction
+// log ride along in the same transactions, so the store sees a few large
+// commits instead of many small ones (this is where Moat beats fsync-per-message).
+#pragma once
+
+#include "queue/envelope.h"
+#include "queue/spool.h"
+#include "store/store.h"
+
+#include <condition_variable>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+namespace moat::queue {
+
+struct TransactionLog {
+    long long ts = 0;
+    std::string client_ip, client_name, helo, tls, sender, recipients;
+    std::uint64_t size = 0;
+    std::string queue_id, outcome, reason;
+};
+
+struct RecipientUpdate {
+    std::string rcpt;
+    int status = 0;  // 0 pending, 1 delivered, 2 failed
+    std::string last_reply;
+};
+
+class Committer {
+public:
+    Committer(const store::Store& store, Spool& spool);
+    ~Committer();
+    Committer(const Committer&) = delete;
+    Committer& operator=(const Committer&) = delete;
+
+    // Blocks until the envelope is durable. false: the store failed (the
+    // caller answers 4xx and removes the spool file).
+    bool enqueue(const Envelope& envelope);
+    void log(TransactionLog record);
+    // The message is finished: its rows go, then its spool file.
+    void complete(std::string id);
+    void defer(std::string id, long long next_attempt, int attempts, std::vector<RecipientUpdate> updates);
+    // Blocks until everything handed in so far is committed.
+    void sync();
+
+    void stop();
+
+private:
+    struct Enqueue {
+        const Envelope* envelope;
+        std::promise<bool> done;
+    };
+    struct Complete {
+        std::string id;
+    };
+    struct Defer {
+        std::string id;
+        long long next_attempt;
+        int attempts;
+        std::vector<RecipientUpdate> updates;
+    };
+    struct Sync {
+        std::promise<bool> done;
+    };
+    using Op = std::variant<Enqueue, TransactionLog, Complete, Defer, Sync>;
+
+    void submit(Op op);
+    void run();
+    void apply(Poco::Data::Session& session, Op& op);
+
+    const store::Store& store_;
+    Spool& spool_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::vector<Op> pending_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace moat::queue

@@ -1,0 +1,259 @@
+#include "queue/smtp_client.h"
+
+#include <Poco/Net/NetException.h>
+#include <Poco/String.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace moat::queue {
+
+using smtp::Reply;
+
+Reply localFailure(int code, std::string_view enhanced, std::string_view text) {
+    return Reply{code, std::string(enhanced), std::string(text)};
+}
+
+namespace {
+// Splits "2.1.5 Ok" into its enhanced code and text when present.
+void splitEnhanced(Reply& r, std::string_view first_line_text) {
+    std::string_view t = first_line_text;
+    auto sp = t.find(' ');
+    std::string_view head = t.substr(0, sp);
+    int dots = 0;
+    bool digits = !head.empty();
+    for (char c : head) {
+        if (c == '.') ++dots;
+        else if (c < '0' || c > '9') digits = false;
+    }
+    if (digits && dots == 2 && (head[0] == '2' || head[0] == '4' || head[0] == '5')) {
+        r.enhanced = std::string(head);
+        r.text = sp == std::string_view::npos ? "" : std::string(t.substr(sp + 1));
+    } else {
+        r.text = std::string(t);
+    }
+}
+}  // namespace
+
+bool SmtpClient::readReply(Reply& out) {
+    out = Reply{};
+    std::string text;
+    for (int lines = 0; lines < 100;) {
+        auto pending = conn_->pending();
+        auto nl = pending.find('\n');
+        if (nl == std::string_view::npos) {
+            if (pending.size() > 8192) return false;
+            if (conn_->fill(options_.command_timeout) != net::Connection::Read::ok) return false;
+            continue;
+        }
+        std::string line(pending.substr(0, nl));
+        conn_->consume(nl + 1);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        ++lines;
+        if (line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[0])) ||
+            !std::isdigit(static_cast<unsigned char>(line[1])) || !std::isdigit(static_cast<unsigned char>(line[2])))
+            return false;
+        int code = std::stoi(line.substr(0, 3));
+        bool more = line.size() > 3 && line[3] == '-';
+        std::string rest = line.size() > 4 ? line.substr(4) : "";
+        if (lines == 1) {
+            out.code = code;
+            Reply tmp;
+            splitEnhanced(tmp, rest);
+            out.enhanced = tmp.enhanced;
+            text = tmp.text;
+        } else {
+            text += "\n" + rest;
+        }
+        if (!more) {
+            out.text = text;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool SmtpClient::command(const std::string& line, Reply& out) {
+    conn_->write(line + "\r\n");
+    if (!conn_->flush(options_.command_timeout)) return false;
+    return readReply(out);
+}
+
+bool SmtpClient::ehlo(Reply& out) {
+    if (!command("EHLO " + options_.helo_name, out)) return false;
+    pipelining_ = size_ = eightbit_ = smtputf8_ = starttls_ = false;
+    if (out.code == 250) {
+        std::string_view rest = out.text;
+        while (!rest.empty()) {
+            auto nl = rest.find('\n');
+            std::string kw = Poco::toUpper(std::string(rest.substr(0, nl)));
+            rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+            std::string word = kw.substr(0, kw.find(' '));
+            if (word == "PIPELINING") pipelining_ = true;
+            else if (word == "SIZE") size_ = true;
+            else if (word == "8BITMIME") eightbit_ = true;
+            else if (word == "SMTPUTF8") smtputf8_ = true;
+            else if (word == "STARTTLS") starttls_ = true;
+        }
+        return true;
+    }
+    return command("HELO " + options_.helo_name, out);
+}
+
+std::unique_ptr<SmtpClient> SmtpClient::connect(const Poco::Net::SocketAddress& address, const std::string& sni,
+                                                const ClientOptions& options, Reply& failure) {
+    Poco::Net::StreamSocket socket;
+    try {
+        socket.connect(address, Poco::Timespan(options.connect_timeout.count() * 1000));
+    } catch (const Poco::Exception& e) {
+        failure = localFailure(451, "4.4.1", "connect to " + address.toString() + " failed: " + e.message());
+        return nullptr;
+    }
+    auto conn = std::make_unique<net::Connection>(std::move(socket));
+    std::unique_ptr<SmtpClient> client(new SmtpClient(std::move(conn), address, options));
+    Reply r;
+    if (!client->readReply(r)) {
+        failure = localFailure(451, "4.4.2", "lost connection with " + address.toString() + " while reading greeting");
+        return nullptr;
+    }
+    if (r.code != 220) {
+        failure = r;
+        if (failure.code >= 500) failure.code = 451;  // a refusing host: try another or later
+        failure.text = "host " + address.toString() + " refused to talk to me: " + r.text;
+        return nullptr;
+    }
+    if (!client->ehlo(r) || r.code != 250) {
+        failure = localFailure(451, "4.4.2", "EHLO/HELO failed at " + address.toString());
+        return nullptr;
+    }
+    if (client->starttls_ && options.tls) {
+        if (client->command("STARTTLS", r) && r.code == 220) {
+            std::string error;
+            if (!client->conn_->connectTls(options.tls, sni, options.command_timeout, error) || !client->ehlo(r) ||
+                r.code != 250) {
+                failure = localFailure(451, "4.7.5", "TLS handshake with " + address.toString() + " failed: " + error);
+                return nullptr;
+            }
+        }
+    }
+    return client;
+}
+
+bool SmtpClient::sendBody(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    char buf[65536];
+    std::string out;
+    out.reserve(sizeof buf + 1024);
+    bool line_start = true;
+    char last = '\n';
+    bool ok = true;
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            ok = false;
+            break;
+        }
+        if (n == 0) break;
+        for (ssize_t i = 0; i < n; ++i) {
+            char c = buf[i];
+            if (line_start && c == '.') out += '.';  // dot-stuffing, RFC 5321 §4.5.2
+            out += c;
+            line_start = c == '\n';
+            last = c;
+        }
+        conn_->write(out);
+        out.clear();
+        if (!conn_->flush(options_.command_timeout)) {
+            ok = false;
+            break;
+        }
+    }
+    ::close(fd);
+    if (!ok) return false;
+    conn_->write(last == '\n' ? ".\r\n" : "\r\n.\r\n");
+    return conn_->flush(options_.command_timeout);
+}
+
+TransactionResult SmtpClient::send(const std::string& sender, const std::vector<std::string>& recipients,
+                                   const std::string& body_path, std::uint64_t size, bool body_8bit,
+                                   bool smtputf8) {
+    TransactionResult result;
+    ++transactions_;
+    auto lost = [&](std::string_view what) {
+        Reply r = localFailure(451, "4.4.2", "lost connection with " + address_.toString() + " " + std::string(what));
+        if (result.mail.code == 0 || result.mail.positive()) {
+            if (result.mail.code == 0) result.mail = r;
+        }
+        result.recipients.resize(recipients.size(), r);
+        for (auto& rr : result.recipients)
+            if (rr.code == 0 || rr.positive()) rr = r;
+        result.connection_usable = false;
+        return result;
+    };
+    if (smtputf8 && !smtputf8_) {
+        Reply r = localFailure(553, "5.6.7", "the next hop does not support SMTPUTF8, which this message requires");
+        result.mail = r;
+        result.recipients.assign(recipients.size(), r);
+        result.connection_usable = true;
+        return result;
+    }
+    std::string mail = "MAIL FROM:<" + sender + ">";
+    if (size_) mail += " SIZE=" + std::to_string(size);
+    if (body_8bit && eightbit_) mail += " BODY=8BITMIME";
+    if (smtputf8) mail += " SMTPUTF8";
+
+    result.recipients.resize(recipients.size());
+    if (pipelining_) {
+        conn_->write(mail + "\r\n");
+        for (const auto& r : recipients) conn_->write("RCPT TO:<" + r + ">\r\n");
+        conn_->write("DATA\r\n");
+        if (!conn_->flush(options_.command_timeout)) return lost("while sending MAIL FROM");
+        if (!readReply(result.mail)) return lost("after MAIL FROM");
+        for (auto& r : result.recipients)
+            if (!readReply(r)) return lost("after RCPT TO");
+    } else {
+        if (!command(mail, result.mail)) return lost("after MAIL FROM");
+        if (result.mail.positive())
+            for (std::size_t i = 0; i < recipients.size(); ++i)
+                if (!command("RCPT TO:<" + recipients[i] + ">", result.recipients[i])) return lost("after RCPT TO");
+    }
+    bool any_rcpt = false;
+    if (!result.mail.positive()) {
+        for (auto& r : result.recipients) r = result.mail;
+    } else {
+        for (auto& r : result.recipients) any_rcpt |= r.positive();
+    }
+    Reply data;
+    if (pipelining_) {
+        if (!readReply(data)) return lost("after DATA");
+    } else if (any_rcpt) {
+        if (!command("DATA", data)) return lost("after DATA");
+    }
+    if (!any_rcpt || data.code != 354) {
+        if (any_rcpt) {  // DATA refused: every accepted recipient takes that reply
+            for (auto& r : result.recipients)
+                if (r.positive()) r = data.code ? data : localFailure(451, "4.4.2", "DATA refused");
+        }
+        Reply rset;
+        result.connection_usable = command("RSET", rset) && rset.code == 250;
+        return result;
+    }
+    if (!sendBody(body_path)) return lost("while sending message body");
+    Reply final;
+    if (!readReply(final)) return lost("after end of data");
+    for (auto& r : result.recipients)
+        if (r.positive()) r = final;
+    result.connection_usable = true;
+    return result;
+}
+
+void SmtpClient::quit() {
+    Reply r;
+    conn_->write("QUIT\r\n");
+    if (conn_->flush(std::chrono::milliseconds(2000))) readReply(r);
+    conn_->shutdown();
+}
+
+}  // namespace moat::queue

@@ -1,0 +1,70 @@
+// The delivery side of SMTP: one connection to a next hop, which may carry
+// several transactions (connection reuse). Uses PIPELINING when offered
+// (RFC 2920), opportunistic STARTTLS (RFC 3207/7435), SIZE, and passes
+// BODY=8BITMIME / SMTPUTF8 through. Every outcome is a Reply per recipient;
+// network failures are reported as 4xx replies so the queue retries.
+#pragma once
+
+#include "net/connection.h"
+#include "smtp/reply.h"
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SocketAddress.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace moat::queue {
+
+struct ClientOptions {
+    std::string helo_name;
+    std::chrono::milliseconds connect_timeout{30000};
+    std::chrono::milliseconds command_timeout{300000};
+    Poco::Net::Context::Ptr tls;  // null: never STARTTLS
+};
+
+struct TransactionResult {
+    smtp::Reply mail;                       // reply to MAIL FROM
+    std::vector<smtp::Reply> recipients;    // one per recipient, in order
+    bool connection_usable = false;         // may carry another transaction
+};
+
+class SmtpClient {
+public:
+    // Connects, reads the greeting, says EHLO (HELO fallback) and upgrades to
+    // TLS when offered. On failure returns null and sets `failure` (4xx/5xx).
+    static std::unique_ptr<SmtpClient> connect(const Poco::Net::SocketAddress& address, const std::string& sni,
+                                               const ClientOptions& options, smtp::Reply& failure);
+
+    // Sends one transaction; body_path is the spool file (CRLF lines, not
+    // dot-stuffed). Recipients' replies: 2xx delivered, 4xx retry, 5xx failed.
+    TransactionResult send(const std::string& sender, const std::vector<std::string>& recipients,
+                           const std::string& body_path, std::uint64_t size, bool body_8bit, bool smtputf8);
+
+    void quit();
+    const Poco::Net::SocketAddress& address() const { return address_; }
+    int transactions() const { return transactions_; }
+    bool secure() const { return conn_->secure(); }
+
+private:
+    SmtpClient(std::unique_ptr<net::Connection> conn, Poco::Net::SocketAddress address, ClientOptions options)
+        : conn_(std::move(conn)), address_(std::move(address)), options_(std::move(options)) {}
+
+    bool readReply(smtp::Reply& out);
+    bool command(const std::string& line, smtp::Reply& out);
+    bool ehlo(smtp::Reply& out);
+    bool sendBody(const std::string& path);
+
+    std::unique_ptr<net::Connection> conn_;
+    Poco::Net::SocketAddress address_;
+    ClientOptions options_;
+    bool pipelining_ = false, size_ = false, eightbit_ = false, smtputf8_ = false, starttls_ = false;
+    int transactions_ = 0;
+};
+
+// A reply standing for a local failure (connection refused, timeout...).
+smtp::Reply localFailure(int code, std::string_view enhanced, std::string_view text);
+
+}  // namespace moat::queue

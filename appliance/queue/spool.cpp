@@ -1,0 +1,132 @@
+#include "queue/spool.h"
+
+#include "util/log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+namespace moat::queue {
+
+namespace fs = std::filesystem;
+
+Spool::Spool(std::string dir) : dir_(std::move(dir)), msg_dir_(dir_ + "/msg") {
+    fs::create_directories(msg_dir_);
+    ::chmod(msg_dir_.c_str(), 0700);
+}
+
+std::string Spool::newId() {
+    // 40 bits of microseconds-since-epoch/16 (sortable), 20 bits of counter,
+    // 20 random bits: unique across restarts and concurrent sessions.
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    auto us = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    std::uint64_t stamp = us >> 4;
+    std::uint32_t counter;
+    {
+        std::lock_guard lock(mutex_);
+        if (stamp <= last_stamp_) {
+            stamp = last_stamp_;
+            counter = ++counter_;
+        } else {
+            last_stamp_ = stamp;
+            counter = counter_ = 0;
+        }
+    }
+    std::uint64_t hi = stamp & ((1ull << 40) - 1);
+    std::uint64_t lo = (static_cast<std::uint64_t>(counter & 0xFFFFF) << 20) | (rng() & 0xFFFFF);
+    static const char* digits = "0123456789ABCDEFGHJKLMNPQRSTVWXYZ";  // Crockford base32
+    std::string id(16, '0');
+    for (int i = 7; i >= 0; --i, hi >>= 5) id[static_cast<std::size_t>(i)] = digits[hi & 31];
+    for (int i = 15; i >= 8; --i, lo >>= 5) id[static_cast<std::size_t>(i)] = digits[lo & 31];
+    return id;
+}
+
+std::string Spool::path(std::string_view id) const { return msg_dir_ + "/" + std::string(id); }
+
+bool Spool::syncDirectory() const {
+    int fd = ::open(msg_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool ok = ::fsync(fd) == 0;
+    ::close(fd);
+    return ok;
+}
+
+void Spool::remove(std::string_view id) const { ::unlink(path(id).c_str()); }
+
+std::size_t Spool::removeOrphans(const std::unordered_set<std::string>& known) const {
+    std::size_t removed = 0;
+    for (const auto& entry : fs::directory_iterator(msg_dir_)) {
+        std::string name = entry.path().filename().string();
+        if (known.count(name)) continue;
+        std::error_code ec;
+        if (fs::remove(entry.path(), ec)) ++removed;
+    }
+    return removed;
+}
+
+Spool::Writer::Writer(const Spool& spool, std::string id) : path_(spool.path(id)), id_(std::move(id)) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd_ < 0) errno_ = errno;
+    buffer_.reserve(64 * 1024);
+}
+
+Spool::Writer::~Writer() {
+    if (!committed_) abort();
+}
+
+bool Spool::Writer::flushBuffer() {
+    std::size_t off = 0;
+    while (off < buffer_.size()) {
+        ssize_t n = ::write(fd_, buffer_.data() + off, buffer_.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            errno_ = errno;
+            return false;
+        }
+        off += static_cast<std::size_t>(n);
+    }
+    buffer_.clear();
+    return true;
+}
+
+bool Spool::Writer::write(std::string_view bytes) {
+    if (fd_ < 0 || errno_ != 0) return false;
+    buffer_.append(bytes);
+    size_ += bytes.size();
+    if (buffer_.size() >= 64 * 1024) return flushBuffer();
+    return true;
+}
+
+bool Spool::Writer::commit() {
+    if (fd_ < 0 || errno_ != 0) return false;
+    if (!flushBuffer()) return false;
+    if (::fdatasync(fd_) != 0) {
+        errno_ = errno;
+        return false;
+    }
+    if (::close(fd_) != 0) {
+        errno_ = errno;
+        fd_ = -1;
+        return false;
+    }
+    fd_ = -1;
+    committed_ = true;
+    return true;
+}
+
+void Spool::Writer::abort() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (!committed_) ::unlink(path_.c_str());
+    committed_ = true;  // nothing left to clean up
+}
+
+}  // namespace moat::queue

@@ -1,0 +1,87 @@
+#include "smtp/data_reader.h"
+
+namespace moat::smtp {
+
+void DataReader::emit(std::string& out, char c) {
+    ++size_;
+    if (size_ > max_size_) {
+        too_big_ = true;
+        return;
+    }
+    out += c;
+}
+
+std::size_t DataReader::feed(std::string_view input, std::string& out) {
+    std::size_t i = 0;
+    for (; i < input.size() && state_ != State::done; ++i) {
+        char c = input[i];
+        auto uc = static_cast<unsigned char>(c);
+        if (c == '\0') nul_ = true;
+        if (uc >= 0x80) eight_bit_ = true;
+        if (c != '\r' && c != '\n' && ++line_len_ > kMaxLine - 2) line_too_long_ = true;
+
+        switch (state_) {
+            case State::line_start:
+                if (c == '.') {
+                    state_ = State::dot;
+                    break;
+                }
+                [[fallthrough]];
+            case State::in_line:
+                if (c == '\r') {
+                    state_ = State::cr;
+                } else {
+                    if (c == '\n') bare_lf_ = true;
+                    emit(out, c);
+                    state_ = State::in_line;
+                }
+                break;
+            case State::cr:
+                if (c == '\n') {
+                    emit(out, '\r');
+                    emit(out, '\n');
+                    line_len_ = 0;
+                    state_ = State::line_start;
+                } else {
+                    bare_cr_ = true;
+                    emit(out, '\r');
+                    if (c == '\r') {
+                        state_ = State::cr;
+                    } else {
+                        if (c == '\n') bare_lf_ = true;
+                        emit(out, c);
+                        state_ = State::in_line;
+                    }
+                }
+                break;
+            case State::dot:  // a line began with '.': the dot is stuffing
+                if (c == '\r') {
+                    state_ = State::dot_cr;
+                } else {
+                    if (c == '\n') bare_lf_ = true;
+                    emit(out, c);
+                    state_ = State::in_line;
+                }
+                break;
+            case State::dot_cr:
+                if (c == '\n') {
+                    state_ = State::done;  // <CRLF>.<CRLF>
+                } else {
+                    bare_cr_ = true;  // ".\rX": the stuffed dot is dropped, the CR kept
+                    emit(out, '\r');
+                    if (c == '\r') {
+                        state_ = State::cr;
+                    } else {
+                        emit(out, c);
+                        state_ = State::in_line;
+                    }
+                }
+                break;
+            case State::done:
+                break;
+        }
+    }
+    return i;
+}
+
+}  // namespace moat::smtp

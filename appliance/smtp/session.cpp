@@ -1,0 +1,485 @@
+#include "smtp/session.h"
+
+#include "dns/resolver.h"
+#include "net/cidr.h"
+#include "policy/relay_policy.h"
+#include "queue/committer.h"
+#include "queue/delivery_manager.h"
+#include "queue/spool.h"
+#include "smtp/data_reader.h"
+#include "store/store.h"
+#include "util/log.h"
+
+#include <Poco/String.h>
+
+#include <ctime>
+
+namespace moat::smtp {
+namespace {
+
+constexpr std::size_t kMaxCommandLine = 512;  // octets including CRLF, RFC 5321 §4.5.3.1.4
+
+std::string rfc5322Date(std::time_t t) {
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    return buf;
+}
+
+// Client-supplied text that goes into a header, reply or log: printable ASCII only.
+std::string clean(std::string_view s, std::size_t max = 255) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (out.size() >= max) break;
+        out += (c > 0x20 && c < 0x7f && c != '(' && c != ')' && c != '[' && c != ']') ? static_cast<char>(c) : '?';
+    }
+    return out;
+}
+
+bool isLoopback(const Poco::Net::IPAddress& ip) {
+    return ip.isLoopback() || (ip.isIPv4Mapped() && net::canonicalIp(ip).rfind("127.", 0) == 0);
+}
+
+}  // namespace
+
+Session::Session(SessionServices& services, std::unique_ptr<net::Connection> connection)
+    : services_(services), conn_(std::move(connection)), cfg_(services.config.smtp) {
+    client_ip_ = net::canonicalIp(conn_->peer().host());
+}
+
+void Session::logLine(const std::string& text) const { log::info("smtpd: [" + client_ip_ + "] " + text); }
+
+void Session::send(const Reply& r) {
+    conn_->write(r.format());
+    log::debug("smtpd: [" + client_ip_ + "] > " + std::to_string(r.code) + " " + r.enhanced + " " + r.text);
+}
+
+bool Session::protocolError() {
+    if (++errors_ >= cfg_.max_errors) {
+        send(421, "4.7.0", cfg_.hostname + " Error: too many errors, closing connection");
+        quit_ = true;
+        return true;
+    }
+    return false;
+}
+
+Session::LineStatus Session::readLine(std::string& line) {
+    auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.command_timeout);
+    bool too_long = false;
+    for (;;) {
+        auto pending = conn_->pending();
+        auto nl = pending.find('\n');
+        if (nl != std::string_view::npos) {
+            if (too_long || nl + 1 > kMaxCommandLine) {
+                conn_->consume(nl + 1);
+                return LineStatus::too_long;
+            }
+            std::size_t len = nl;
+            if (len > 0 && pending[len - 1] == '\r') --len;
+            line.assign(pending.data(), len);
+            conn_->consume(nl + 1);
+            return LineStatus::ok;
+        }
+        if (pending.size() > kMaxCommandLine) {  // discard the over-long line up to its end
+            too_long = true;
+            conn_->consume(pending.size());
+        }
+        if (conn_->hasUnflushed() && !conn_->flush(timeout)) return LineStatus::error;
+        switch (conn_->fill(timeout)) {
+            case net::Connection::Read::ok: break;
+            case net::Connection::Read::eof: return LineStatus::eof;
+            case net::Connection::Read::timeout: return LineStatus::timeout;
+            case net::Connection::Read::error: return LineStatus::error;
+        }
+    }
+}
+
+void Session::run() {
+    auto io_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.command_timeout);
+    try {
+        auto peer_ip = conn_->peer().host();
+        if (isLoopback(peer_ip)) {
+            client_name_ = "localhost";
+        } else if (services_.resolver) {
+            auto names = services_.resolver->ptr(client_ip_);
+            if (names.status == dns::Status::ok && !names.names.empty()) client_name_ = clean(names.names.front());
+        }
+        logLine("connect from " + client_name_);
+        send(220, "", cfg_.hostname + " ESMTP Moat");
+        conn_->flush(io_timeout);
+
+        std::string line;
+        while (!quit_) {
+            auto status = readLine(line);
+            if (status == LineStatus::eof || status == LineStatus::error) {
+                if (tx_) endTransaction("aborted", "connection lost");
+                logLine("lost connection after " + std::string(phase_ == Phase::mail ? "MAIL" : "command"));
+                break;
+            }
+            if (status == LineStatus::timeout) {
+                if (tx_) endTransaction("aborted", "timeout");
+                send(421, "4.4.2", cfg_.hostname + " Error: timeout exceeded");
+                logLine("timeout");
+                break;
+            }
+            if (status == LineStatus::too_long) {
+                send(500, "5.5.2", "Error: command line too long (limit 512 octets)");
+                if (protocolError()) break;
+            } else {
+                log::debug("smtpd: [" + client_ip_ + "] < " + log::printable(line));
+                handle(line);
+            }
+            if (!conn_->hasPending() && conn_->hasUnflushed() && !conn_->flush(io_timeout)) break;
+        }
+        conn_->flush(io_timeout);
+        conn_->shutdown();
+    } catch (const std::exception& e) {
+        // An unexpected failure ends this session only; the client retries.
+        log::error("smtpd: [" + client_ip_ + "] session aborted: " + e.what());
+        try {
+            conn_->discardPending();
+            send(421, "4.3.0", cfg_.hostname + " Error: internal error, try again later");
+            conn_->flush(io_timeout);
+        } catch (...) {
+        }
+    }
+    logLine("disconnect");
+}
+
+void Session::handle(const std::string& line) {
+    for (unsigned char c : line) {
+        if (c == 0) {
+            send(500, "5.5.2", "Error: NUL character in command");
+            protocolError();
+            return;
+        }
+    }
+    auto sp = line.find(' ');
+    std::string verb = Poco::toUpper(line.substr(0, sp));
+    std::string_view arg = sp == std::string::npos ? std::string_view() : std::string_view(line).substr(sp + 1);
+    bool eight_bit = false;
+    for (unsigned char c : line) eight_bit |= c >= 0x80;
+    if (eight_bit && verb != "MAIL" && verb != "RCPT") {
+        send(500, "5.5.2", "Error: 8-bit characters in a command are only allowed in addresses with SMTPUTF8");
+        protocolError();
+        return;
+    }
+
+    if (verb == "EHLO") return cmdHelo(arg, true);
+    if (verb == "HELO") return cmdHelo(arg, false);
+    if (verb == "MAIL") return cmdMail(arg);
+    if (verb == "RCPT") return cmdRcpt(arg);
+    if (verb == "DATA") return cmdData(arg);
+    if (verb == "RSET") return cmdRset();
+    if (verb == "QUIT") return cmdQuit();
+    if (verb == "STARTTLS") return cmdStartTls(arg);
+    if (verb == "NOOP") return send(250, "2.0.0", "Ok");
+    if (verb == "VRFY") return send(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+    if (verb == "EXPN") return send(502, "5.5.1", "Error: EXPN is not supported");
+    if (verb == "HELP")
+        return send(214, "2.0.0",
+                    "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS\n"
+                    "See RFC 5321 (https://www.rfc-editor.org/rfc/rfc5321)");
+    if (verb == "AUTH" || verb == "BDAT" || verb == "ETRN" || verb == "TURN")
+        return send(502, "5.5.1", "Error: command not implemented");
+    if (verb == "GET" || verb == "POST" || verb == "CONNECT" || verb == "HEAD") {
+        send(421, "4.7.0", cfg_.hostname + " Error: this is an SMTP server, not a web proxy");
+        quit_ = true;
+        return;
+    }
+    send(500, "5.5.1", "Error: command not recognized");
+    protocolError();
+}
+
+void Session::cmdHelo(std::string_view arg, bool extended) {
+    std::string name = Poco::trim(std::string(arg));
+    if (name.empty() || name.find(' ') != std::string::npos) {
+        send(501, "5.5.4", std::string("Syntax: ") + (extended ? "EHLO" : "HELO") + " hostname");
+        protocolError();
+        return;
+    }
+    if (tx_) endTransaction("aborted", "new EHLO/HELO");
+    helo_ = clean(name);
+    esmtp_ = extended;
+    phase_ = Phase::ready;
+    if (!extended) return send(250, "", cfg_.hostname);
+    std::string text = cfg_.hostname + "\nPIPELINING\nSIZE " + std::to_string(cfg_.max_message_size) +
+                       "\n8BITMIME\nENHANCEDSTATUSCODES";
+    if (services_.tls && !conn_->secure()) text += "\nSTARTTLS";
+    text += "\nSMTPUTF8";
+    send(250, "", text);
+}
+
+void Session::cmdStartTls(std::string_view arg) {
+    if (!services_.tls) return send(502, "5.5.1", "Error: STARTTLS is not available");
+    if (conn_->secure()) {
+        send(503, "5.5.1", "Error: TLS is already active");
+        protocolError();
+        return;
+    }
+    if (!arg.empty()) return send(501, "5.5.4", "Syntax: STARTTLS");
+    if (phase_ == Phase::start) return send(503, "5.5.1", "Error: send EHLO first");
+    send(220, "2.0.0", "Ready to start TLS");
+    auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.command_timeout);
+    if (!conn_->flush(timeout)) {
+        quit_ = true;
+        return;
+    }
+    std::string error;
+    if (!conn_->acceptTls(services_.tls, timeout, error)) {
+        logLine("TLS handshake failed: " + error);
+        quit_ = true;
+        return;
+    }
+    // RFC 3207 §4.2: forget everything learnt before TLS.
+    if (tx_) tx_.reset();
+    phase_ = Phase::start;
+    helo_.clear();
+    logLine("TLS established: " + tlsSummary());
+}
+
+void Session::cmdMail(std::string_view arg) {
+    if (phase_ == Phase::start) {
+        send(503, "5.5.1", "Error: send HELO/EHLO first");
+        protocolError();
+        return;
+    }
+    if (phase_ == Phase::mail) {
+        send(503, "5.5.1", "Error: nested MAIL command");
+        protocolError();
+        return;
+    }
+    if (Poco::icompare(std::string(arg.substr(0, 5)), "FROM:") != 0) {
+        send(501, "5.5.4", "Syntax: MAIL FROM:<address>");
+        protocolError();
+        return;
+    }
+    std::string_view rest = arg.substr(5);
+    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);  // tolerate "FROM: <a>"
+    // SMTPUTF8 decides whether 8-bit is allowed, so look for it first.
+    bool utf8 = Poco::toUpper(std::string(rest)).find(" SMTPUTF8") != std::string::npos;
+    auto parsed = parsePath(rest, true, utf8);
+    if (!parsed.ok()) {
+        send(parsed.code, parsed.enhanced, parsed.error);
+        protocolError();
+        return;
+    }
+    Transaction tx;
+    tx.sender = *parsed.address;
+    for (const auto& [key, value] : parsed.params) {
+        if (key == "SIZE") {
+            char* end = nullptr;
+            unsigned long long n = std::strtoull(value.c_str(), &end, 10);
+            if (value.empty() || *end != '\0') return send(501, "5.5.4", "Error: bad SIZE parameter");
+            if (n > cfg_.max_message_size)
+                return send(552, "5.3.4", "Message size exceeds fixed limit of " +
+                                               std::to_string(cfg_.max_message_size) + " octets");
+        } else if (key == "BODY") {
+            std::string v = Poco::toUpper(value);
+            if (v == "8BITMIME") tx.body_8bit = true;
+            else if (v != "7BIT") return send(501, "5.5.4", "Error: BODY must be 7BIT or 8BITMIME");
+        } else if (key == "SMTPUTF8") {
+            if (!value.empty()) return send(501, "5.5.4", "Error: SMTPUTF8 takes no value");
+            tx.smtputf8 = true;
+        } else {
+            return send(555, "5.5.4", "Error: unsupported MAIL parameter " + clean(key, 40));
+        }
+    }
+    relay_client_ = services_.relay_policy.current()->relayAuthorised(conn_->peer().host(), store::nowSeconds());
+    tx_ = std::move(tx);
+    phase_ = Phase::mail;
+    send(250, "2.1.0", "Ok");
+}
+
+void Session::cmdRcpt(std::string_view arg) {
+    if (phase_ != Phase::mail || !tx_) {
+        send(503, "5.5.1", "Error: need MAIL command");
+        protocolError();
+        return;
+    }
+    if (Poco::icompare(std::string(arg.substr(0, 3)), "TO:") != 0) {
+        send(501, "5.5.4", "Syntax: RCPT TO:<address>");
+        protocolError();
+        return;
+    }
+    std::string_view rest = arg.substr(3);
+    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    auto parsed = parsePath(rest, false, tx_->smtputf8);
+    auto refuse = [&](int code, std::string_view enh, const std::string& text) {
+        tx_->last_refusal = std::to_string(code) + " " + std::string(enh) + " " + text;
+        ++tx_->refused_recipients;
+        send(code, enh, text);
+    };
+    if (!parsed.ok()) {
+        refuse(parsed.code, parsed.enhanced, parsed.error);
+        protocolError();
+        return;
+    }
+    if (!parsed.params.empty()) return refuse(555, "5.5.4", "Error: unsupported RCPT parameter");
+    const Address& rcpt = *parsed.address;
+    std::string shown = "<" + clean(rcpt.str(), 300) + ">";
+    if (tx_->recipients.size() >= static_cast<std::size_t>(cfg_.max_recipients))
+        return refuse(452, "4.5.3", "Error: too many recipients");
+
+    auto snapshot = services_.relay_policy.current();
+    bool ours = !rcpt.domain_literal && snapshot->domain(rcpt.domain) != nullptr;
+    if (rcpt.localPartRoutes() && !relay_client_)
+        return refuse(554, "5.7.1", shown + ": Relay access denied (routing characters in the local part)");
+    if (!ours && !relay_client_) return refuse(554, "5.7.1", shown + ": Relay access denied");
+
+    std::string key = rcpt.str();
+    if (tx_->seen.insert(key).second) tx_->recipients.push_back(rcpt);
+    send(250, "2.1.5", "Ok");
+}
+
+void Session::cmdData(std::string_view arg) {
+    if (!arg.empty()) {
+        send(501, "5.5.4", "Syntax: DATA");
+        return;
+    }
+    if (phase_ != Phase::mail || !tx_) {
+        send(503, "5.5.1", "Error: need MAIL command");
+        protocolError();
+        return;
+    }
+    if (tx_->recipients.empty()) {
+        send(554, "5.5.1", "Error: no valid recipients");
+        endTransaction("rejected", tx_->last_refusal.empty() ? "no valid recipients" : tx_->last_refusal);
+        return;
+    }
+    auto data_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.data_timeout);
+    send(354, "", "End data with <CR><LF>.<CR><LF>");
+    if (!conn_->flush(data_timeout)) {
+        endTransaction("aborted", "connection lost");
+        quit_ = true;
+        return;
+    }
+
+    std::string id = services_.spool.newId();
+    queue::Spool::Writer writer(services_.spool, id);
+    bool write_ok = writer.write(receivedHeader(id));
+    DataReader reader(cfg_.max_message_size);
+    std::string chunk;
+    while (!reader.done()) {
+        if (!conn_->hasPending()) {
+            auto r = conn_->fill(data_timeout);
+            if (r != net::Connection::Read::ok) {
+                writer.abort();
+                endTransaction("aborted", r == net::Connection::Read::timeout ? "timeout during DATA"
+                                                                                : "connection lost during DATA");
+                if (r == net::Connection::Read::timeout) send(421, "4.4.2", cfg_.hostname + " Error: timeout exceeded");
+                quit_ = true;
+                return;
+            }
+        }
+        conn_->consume(reader.feed(conn_->pending(), chunk));
+        if (chunk.size() >= 64 * 1024 || reader.done()) {
+            if (write_ok) write_ok = writer.write(chunk);
+            chunk.clear();
+        }
+    }
+
+    auto refuse = [&](int code, std::string_view enh, const std::string& text) {
+        writer.abort();
+        send(code, enh, text);
+        endTransaction(code >= 500 ? "rejected" : "tempfail",
+                       std::to_string(code) + " " + std::string(enh) + " " + text, "", reader.size());
+    };
+    if (reader.tooBig())
+        return refuse(552, "5.3.4",
+                      "Message size exceeds fixed limit of " + std::to_string(cfg_.max_message_size) + " octets");
+    if (reader.lineTooLong())
+        return refuse(500, "5.5.2", "Message refused: a line is longer than 1000 octets (RFC 5321 4.5.3.1.6)");
+    if (reader.bareLf() || reader.bareCr())
+        return refuse(550, "5.5.2",
+                      std::string("Message refused: bare ") + (reader.bareLf() ? "<LF>" : "<CR>") +
+                          " in message; lines must end with <CR><LF> (RFC 5321 2.3.8)");
+    if (reader.nul()) return refuse(550, "5.6.0", "Message refused: NUL character in message");
+    if (!write_ok) {
+        bool full = writer.lastErrno() == ENOSPC || writer.lastErrno() == EDQUOT;
+        return refuse(452, "4.3.1", full ? "Insufficient system storage, try again later"
+                                         : "Temporary failure writing the queue, try again later");
+    }
+
+    queue::Envelope env;
+    env.id = id;
+    env.sender = tx_->sender.str();
+    for (const auto& r : tx_->recipients) env.recipients.push_back(r.str());
+    env.created = store::nowSeconds();
+    env.client_ip = client_ip_;
+    env.flags = (tx_->body_8bit ? queue::kBody8Bit : 0u) | (tx_->smtputf8 ? queue::kSmtpUtf8 : 0u);
+    env.size = writer.size();
+    if (!writer.commit()) return refuse(451, "4.3.0", "Temporary failure writing the queue, try again later");
+    services_.delivery.reserve(id);
+    if (!services_.committer.enqueue(env)) {
+        services_.delivery.release(id);
+        services_.spool.remove(id);
+        send(451, "4.3.0", "Temporary failure in the queue store, try again later");
+        endTransaction("tempfail", "451 4.3.0 queue store failure", "", env.size);
+        return;
+    }
+    services_.delivery.submit(env);
+    send(250, "2.0.0", "Ok: queued as " + id);
+    endTransaction("accepted", "", id, env.size);
+}
+
+void Session::cmdRset() {
+    if (tx_) endTransaction("aborted", "RSET");
+    if (phase_ == Phase::mail) phase_ = Phase::ready;
+    send(250, "2.0.0", "Ok");
+}
+
+void Session::cmdQuit() {
+    if (tx_) endTransaction("aborted", "QUIT");
+    send(221, "2.0.0", "Bye");
+    quit_ = true;
+}
+
+std::string Session::tlsSummary() const {
+    if (!conn_->secure()) return "";
+    int bits = conn_->tlsBits();
+    return conn_->tlsVersion() + " with cipher " + conn_->tlsCipher() + " (" + std::to_string(bits) + "/" +
+           std::to_string(bits) + " bits)";
+}
+
+std::string Session::receivedHeader(const std::string& queue_id) const {
+    // RFC 5321 §4.4 and RFC 3848 protocol names.
+    std::string proto = (tx_ && tx_->smtputf8) ? "UTF8SMTP" : (esmtp_ ? "ESMTP" : "SMTP");
+    if (conn_->secure()) proto += "S";
+    std::string h = "Received: from " + (helo_.empty() ? std::string("unknown") : helo_) + " (" + client_name_ +
+                    " [" + client_ip_ + "])\r\n\tby " + cfg_.hostname + " (Moat) with " + proto + " id " + queue_id;
+    if (conn_->secure()) h += "\r\n\t(using " + tlsSummary() + ")";
+    if (tx_ && tx_->recipients.size() == 1) h += "\r\n\tfor <" + clean(tx_->recipients.front().str(), 300) + ">";
+    h += "; " + rfc5322Date(std::time(nullptr)) + "\r\n";
+    return h;
+}
+
+void Session::endTransaction(const std::string& outcome, const std::string& reason, const std::string& queue_id,
+                             std::uint64_t size) {
+    if (!tx_) return;
+    queue::TransactionLog rec;
+    rec.ts = store::nowSeconds();
+    rec.client_ip = client_ip_;
+    rec.client_name = client_name_;
+    rec.helo = helo_;
+    rec.tls = conn_->secure() ? conn_->tlsVersion() : "";
+    rec.sender = tx_->sender.str();
+    for (const auto& r : tx_->recipients) rec.recipients += (rec.recipients.empty() ? "" : ",") + r.str();
+    rec.size = size;
+    rec.queue_id = queue_id;
+    rec.outcome = outcome;
+    rec.reason = reason;
+    if (outcome != "aborted" || !tx_->recipients.empty() || tx_->refused_recipients > 0) {
+        logLine("client=" + client_name_ + "[" + client_ip_ + "] helo=" + helo_ + " tls=" +
+                (rec.tls.empty() ? "no" : rec.tls) + " from=<" + log::printable(rec.sender) + "> to=<" +
+                log::printable(rec.recipients, 1000) + "> size=" + std::to_string(size) +
+                " id=" + (queue_id.empty() ? "-" : queue_id) + " outcome=" + outcome +
+                (reason.empty() ? "" : " reason=\"" + log::printable(reason) + "\""));
+        services_.committer.log(std::move(rec));
+    }
+    tx_.reset();
+    if (phase_ == Phase::mail) phase_ = Phase::ready;
+}
+
+}  // namespace moat::smtp

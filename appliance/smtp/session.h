@@ -1,0 +1,99 @@
+// One SMTP server session (RFC 5321 with PIPELINING, SIZE, 8BITMIME,
+// ENHANCEDSTATUSCODES, STARTTLS, SMTPUTF8): reads commands from a
+// Connection, answers each with a Reply, and hands accepted messages to the
+// queue only once they are durable. Nothing a client sends can throw out of
+// run(): every input ends in a reply, and environment failures become 4xx.
+#pragma once
+
+#include "config/config.h"
+#include "net/connection.h"
+#include "smtp/address.h"
+#include "smtp/reply.h"
+
+#include <Poco/Net/Context.h>
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace moat::dns {
+class Resolver;
+}
+namespace moat::policy {
+class RelayPolicy;
+}
+namespace moat::queue {
+class Committer;
+class DeliveryManager;
+class Spool;
+}  // namespace moat::queue
+
+namespace moat::smtp {
+
+// The daemon-wide services a session uses; all outlive every session.
+struct SessionServices {
+    const config::Config& config;
+    policy::RelayPolicy& relay_policy;
+    queue::Spool& spool;
+    queue::Committer& committer;
+    queue::DeliveryManager& delivery;
+    dns::Resolver* resolver;  // null: no reverse lookups
+    Poco::Net::Context::Ptr tls;
+};
+
+class Session {
+public:
+    Session(SessionServices& services, std::unique_ptr<net::Connection> connection);
+    void run();
+
+private:
+    enum class Phase { start, ready, mail };  // before EHLO, after EHLO, inside a transaction
+    enum class LineStatus { ok, eof, timeout, too_long, error };
+
+    struct Transaction {
+        Address sender;
+        std::vector<Address> recipients;
+        std::set<std::string> seen;
+        bool body_8bit = false;
+        bool smtputf8 = false;
+        std::string last_refusal;
+        int refused_recipients = 0;
+    };
+
+    LineStatus readLine(std::string& line);
+    void send(const Reply& r);
+    void send(int code, std::string_view enhanced, std::string_view text) { send(reply(code, enhanced, text)); }
+    bool protocolError();  // counts; true when the session must end
+
+    void handle(const std::string& line);
+    void cmdHelo(std::string_view arg, bool extended);
+    void cmdStartTls(std::string_view arg);
+    void cmdMail(std::string_view arg);
+    void cmdRcpt(std::string_view arg);
+    void cmdData(std::string_view arg);
+    void cmdRset();
+    void cmdQuit();
+
+    std::string receivedHeader(const std::string& queue_id) const;
+    std::string tlsSummary() const;
+    void endTransaction(const std::string& outcome, const std::string& reason, const std::string& queue_id = "",
+                        std::uint64_t size = 0);
+    void logLine(const std::string& text) const;
+
+    SessionServices& services_;
+    std::unique_ptr<net::Connection> conn_;
+    const config::Smtp& cfg_;
+    std::string client_ip_;
+    std::string client_name_ = "unknown";
+    bool relay_client_ = false;  // evaluated per transaction
+    Phase phase_ = Phase::start;
+    bool esmtp_ = false;
+    std::string helo_;
+    std::optional<Transaction> tx_;
+    int errors_ = 0;
+    bool quit_ = false;
+};
+
+}  // namespace moat::smtp

@@ -1,0 +1,135 @@
+// moat-smtpd: the internet-facing SMTP gateway and its queue manager.
+// Runs in the foreground (systemd supervises it), never as root in
+// production, and stops cleanly on SIGTERM. Usage: moat-smtpd [--config FILE]
+#include "config/config.h"
+#include "dns/resolver.h"
+#include "net/tls.h"
+#include "policy/relay_policy.h"
+#include "queue/committer.h"
+#include "queue/delivery_manager.h"
+#include "queue/spool.h"
+#include "smtp/server.h"
+#include "store/store.h"
+#include "util/log.h"
+
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <unordered_set>
+
+using namespace moat;
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+int usage(int code) {
+    (code ? std::cerr : std::cout) << "usage: moat-smtpd [--config FILE]\n"
+                                      "  --config FILE  configuration file (default /etc/moat/moat.ini)\n";
+    return code;
+}
+
+std::unordered_set<std::string> queuedIds(const store::Store& store) {
+    auto session = store.connect();
+    std::vector<std::string> ids;
+    session << "SELECT id FROM queue", into(ids), now;
+    return {ids.begin(), ids.end()};
+}
+
+int run(const std::string& config_path) {
+    auto cfg = config::load(config_path);
+    log::setLevel(log::parseLevel(cfg.log_level));
+
+    // Signals are taken synchronously by the main thread only.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    auto store = store::Store::open(cfg.store_url);
+    queue::Spool spool(cfg.spool_dir);
+    auto orphans = spool.removeOrphans(queuedIds(*store));
+    if (orphans) log::info("queue: removed " + std::to_string(orphans) + " unacknowledged spool file(s)");
+
+    std::string cert = cfg.smtp.tls_cert, key = cfg.smtp.tls_key;
+    if (cert.empty()) {
+        cert = cfg.spool_dir + "/tls/selfsigned.crt";
+        key = cfg.spool_dir + "/tls/selfsigned.key";
+        net::ensureSelfSignedCertificate(cert, key, cfg.smtp.hostname);
+    }
+    auto server_tls = net::serverTlsContext(cert, key);
+    auto client_tls = net::clientTlsContext();
+
+    dns::Options dns_options;
+    for (const auto& s : cfg.dns_servers) dns_options.servers.push_back({s.host, s.port});
+    dns_options.timeout = cfg.dns_timeout;
+    dns::Resolver resolver(dns_options);
+
+    policy::RelayPolicy relay_policy(*store, cfg.pop_before_smtp_minutes);
+    relay_policy.reload();
+    relay_policy.startWatching(std::chrono::milliseconds(250));
+
+    queue::Committer committer(*store, spool);
+    queue::DeliveryManager delivery(cfg, *store, spool, committer, relay_policy, &resolver, client_tls);
+    delivery.start();
+
+    smtp::SessionServices services{cfg, relay_policy, spool, committer, delivery, &resolver, server_tls};
+    smtp::Server server(services, cfg.smtp.listen);
+    server.start();
+    log::info("smtpd: listening on " + cfg.smtp.listen.host + ":" + std::to_string(server.port()) + " as " +
+              cfg.smtp.hostname);
+
+    for (;;) {
+        int sig = 0;
+        sigwait(&signals, &sig);
+        if (sig == SIGHUP) {
+            log::info("smtpd: SIGHUP: reloading relay data");
+            relay_policy.reload();
+            continue;
+        }
+        log::info(std::string("smtpd: ") + strsignal(sig) + ", shutting down");
+        break;
+    }
+    server.stop();
+    delivery.stop();
+    committer.stop();
+    relay_policy.stop();
+    if (server.activeSessions() > 0) {
+        log::info("smtpd: exiting with sessions still open; their clients will retry");
+        std::_Exit(0);
+    }
+    log::info("smtpd: stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config_path = config::kDefaultPath;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--config" && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (arg.rfind("--config=", 0) == 0) {
+            config_path = arg.substr(9);
+        } else if (arg == "--help" || arg == "-h") {
+            return usage(0);
+        } else {
+            std::cerr << "moat-smtpd: unknown argument '" << arg << "'\n";
+            return usage(2);
+        }
+    }
+    try {
+        return run(config_path);
+    } catch (const Poco::Exception& e) {
+        std::cerr << "moat-smtpd: " << e.displayText() << "\n";
+    } catch (const std::exception& e) {
+        std::cerr << "moat-smtpd: " << e.what() << "\n";
+    }
+    return 1;
+}
