@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# Relay throughput benchmark: moat-smtpd vs a plain Postfix relay, same load,
+# same smtp-sink backend, all on loopback. Writes its section of
+# docs/benchmarks.md. A benchmark, not a test: it is never run by ctest or CI.
+# See bench/README.md for what each number means.
+#
+# Needs root (Postfix's master and smtp-sink start as root and drop privileges),
+# the Debian postfix and python3 packages, and moat-smtpd + moatctl built in
+# $MOAT_BUILD_DIR. Starts its own private Postfix instance; never touches
+# /etc/postfix or the system Postfix. Everything it starts is stopped on exit,
+# whatever the exit.
+#
+# Environment:
+#   BENCH_MESSAGES   messages per smtp-source run (default 5000)
+#   BENCH_REPEATS    measured runs per path (default 3; medians are reported)
+#   BENCH_SESSIONS   smtp-source parallel sessions (default 20)
+#   BENCH_SIZE       message body bytes (default 4096)
+#   BENCH_TARGETS    paths to measure, from "sink postfix moat" (default all)
+#   BENCH_TMPDIR     where the Postfix queue and Moat spool live (default
+#                    /var/tmp; must be a real disk, not tmpfs, or fsync is free)
+#   BENCH_OUTPUT     Markdown file to update (default docs/benchmarks.md)
+#   BENCH_KEEP=1     keep the work directory (configs, logs) after the run
+#   MOAT_BUILD_DIR   build directory with services/moat-smtpd and
+#                    services/moatctl (default <repo>/build)
+#   MOAT_WORKERS     [queue] workers for moat-smtpd (default 16)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+
+messages=${BENCH_MESSAGES:-5000}
+repeats=${BENCH_REPEATS:-3}
+sessions=${BENCH_SESSIONS:-20}
+size=${BENCH_SIZE:-4096}
+targets=${BENCH_TARGETS:-sink postfix moat}
+tmpbase=${BENCH_TMPDIR:-/var/tmp}
+output=${BENCH_OUTPUT:-$repo/docs/benchmarks.md}
+build=${MOAT_BUILD_DIR:-$repo/build}
+moat_workers=${MOAT_WORKERS:-16}
+sender=sender@bench.test
+recipient=user@bench.test
+
+die() { echo "relay_throughput: $*" >&2; exit 1; }
+note() { echo "== $*"; }
+wants() { [[ " $targets " == *" $1 "* ]]; }
+
+# ---- prerequisites: checked, never installed behind the user's back ----
+[[ $(id -u) -eq 0 ]] || die "run as root (Postfix's master and smtp-sink need it to drop privileges)"
+for tool in /usr/sbin/smtp-sink /usr/sbin/smtp-source /usr/sbin/postfix /usr/sbin/postconf /usr/bin/python3 setsid; do
+    command -v "$tool" >/dev/null || die "$tool not found: apt-get install postfix python3 (util-linux for setsid)"
+done
+getent passwd postfix >/dev/null || die "user postfix missing (comes with the Debian postfix package)"
+getent group postdrop >/dev/null || die "group postdrop missing (comes with the Debian postfix package)"
+getent passwd nobody >/dev/null || die "user nobody missing"
+for t in $targets; do
+    [[ $t == sink || $t == postfix || $t == moat ]] || die "BENCH_TARGETS: unknown path '$t'"
+done
+if wants moat; then
+    [[ -x $build/services/moat-smtpd && -x $build/services/moatctl ]] ||
+        die "moat-smtpd/moatctl not found in $build/services: build them (ninja -C $build moat-smtpd moatctl), set MOAT_BUILD_DIR, or BENCH_TARGETS='sink postfix'"
+fi
+[[ $messages =~ ^[0-9]+$ && $messages -gt 0 ]] || die "BENCH_MESSAGES must be a positive integer"
+[[ $repeats =~ ^[0-9]+$ && $repeats -gt 0 ]] || die "BENCH_REPEATS must be a positive integer"
+fstype=$(stat -f -c %T "$tmpbase")
+[[ $fstype != tmpfs && $fstype != ramfs ]] || die "BENCH_TMPDIR=$tmpbase is $fstype: fsync would cost nothing there; pick a disk"
+
+load_before=$(cut -d' ' -f1 /proc/loadavg)
+if awk -v l="$load_before" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+    echo "relay_throughput: warning: load average $load_before on $(nproc) CPUs; other work will skew the figures" >&2
+fi
+
+work=$(mktemp -d "$tmpbase/moat-bench.XXXXXX")
+chmod 755 "$work"
+results=$work/results.jsonl
+pids=()          # process-group leaders we started (each via setsid)
+postfix_dir=""   # set once our Postfix instance has been started
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    set +e
+    for pid in "${pids[@]}"; do
+        kill -TERM -- "-$pid" 2>/dev/null
+    done
+    if [[ -n $postfix_dir ]]; then
+        postfix -c "$postfix_dir/etc" stop >/dev/null 2>&1
+    fi
+    local deadline=$((SECONDS + 10))
+    for pid in "${pids[@]}"; do
+        while kill -0 -- "-$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+        kill -KILL -- "-$pid" 2>/dev/null
+    done
+    if [[ -n $postfix_dir ]]; then
+        local master_pid
+        master_pid=$(tr -dc 0-9 2>/dev/null <"$postfix_dir/queue/pid/master.pid")
+        while [[ -n $master_pid ]] && kill -0 "$master_pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+        if [[ -n $master_pid ]] && kill -0 "$master_pid" 2>/dev/null; then
+            kill -KILL "$master_pid" 2>/dev/null
+        fi
+    fi
+    if [[ ${BENCH_KEEP:-0} == 1 || $rc -ne 0 ]]; then
+        echo "relay_throughput: work directory kept: $work" >&2
+    else
+        rm -rf "$work"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Starts "$@" in its own session (so the whole group can be signalled) and
+# records it; $1 names the log file.
+start_bg() {
+    local log=$1
+    shift
+    setsid "$@" >"$log" 2>&1 </dev/null &
+    pids+=("$!")
+    last_pid=$!
+}
+
+# Forgets a process group that has ended, so cleanup never signals a reused id.
+unset_pid() {
+    local keep=() p
+    for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+    pids=("${keep[@]}")
+}
+
+free_ports() {
+    python3 - "$1" <<'EOF'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+# Waits until 127.0.0.1:$1 accepts connections; $2 is the pid that must stay alive.
+wait_listening() {
+    local port=$1 pid=${2:-} what=$3 deadline=$((SECONDS + 30))
+    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+            die "$what exited before listening on port $port"
+        fi
+        ((SECONDS < deadline)) || die "$what is not listening on port $port after 30s"
+        sleep 0.1
+    done
+}
+
+read -r sink_port postfix_port moat_port <<<"$(free_ports 3)"
+
+# ---- the backend: one smtp-sink for everything ----
+sink_log=$work/sink.out
+start_bg "$sink_log" smtp-sink -c -u nobody "127.0.0.1:$sink_port" 256
+wait_listening "$sink_port" "$last_pid" smtp-sink
+note "smtp-sink on 127.0.0.1:$sink_port"
+
+# ---- (b) a private Postfix instance relaying bench.test to the sink ----
+start_postfix() {
+    postfix_dir=$work/postfix
+    local etc=$postfix_dir/etc
+    mkdir -p "$etc" "$postfix_dir/queue" "$postfix_dir/data"
+    chown postfix "$postfix_dir/data"
+    cat >"$etc/main.cf" <<EOF
+# Private benchmark instance written by bench/relay_throughput.sh.
+compatibility_level = 3.6
+queue_directory = $postfix_dir/queue
+data_directory = $postfix_dir/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = postfix.bench.localhost
+mydomain = bench.localhost
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relay_domains = bench.test
+relayhost = [127.0.0.1]:$sink_port
+local_transport = error:5.1.1 local delivery is disabled
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+maillog_file = $postfix_dir/maillog
+EOF
+    cat >"$etc/master.cf" <<EOF
+# service type private unpriv chroot wakeup maxproc command
+127.0.0.1:$postfix_port inet n - n - - smtpd
+cleanup   unix n - n - 0 cleanup
+qmgr      unix n - n 300 1 qmgr
+rewrite   unix - - n - - trivial-rewrite
+bounce    unix - - n - 0 bounce
+defer     unix - - n - 0 bounce
+trace     unix - - n - 0 bounce
+verify    unix - - n - 1 verify
+flush     unix n - n 1000? 0 flush
+proxymap  unix - - n - - proxymap
+smtp      unix - - n - - smtp
+relay     unix - - n - - smtp
+error     unix - - n - - error
+retry     unix - - n - - error
+discard   unix - - n - - discard
+anvil     unix - - n - 1 anvil
+scache    unix - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOF
+    postfix -c "$etc" check >"$postfix_dir/check.log" 2>&1 || die "postfix check failed: $(cat "$postfix_dir/check.log")"
+    postfix -c "$etc" start >"$postfix_dir/start.log" 2>&1 || die "postfix start failed: $(cat "$postfix_dir/start.log")"
+    wait_listening "$postfix_port" "" "Postfix smtpd"
+    note "Postfix $(postconf -c "$etc" -h mail_version) on 127.0.0.1:$postfix_port (work dir $postfix_dir)"
+}
+
+# ---- (a) moat-smtpd relaying bench.test to the sink ----
+start_moat() {
+    local dir=$work/moat
+    mkdir -p "$dir/spool"
+    cat >"$dir/moat.ini" <<EOF
+; Benchmark instance written by bench/relay_throughput.sh.
+[smtp]
+listen = 127.0.0.1:$moat_port
+hostname = moat.bench.localhost
+max_sessions = 500
+max_sessions_per_ip = 500
+max_message_size = 10M
+
+[store]
+url = sqlite:$dir/moat.db
+
+[spool]
+dir = $dir/spool
+
+[queue]
+workers = $moat_workers
+
+[log]
+level = warning
+EOF
+    "$build/services/moatctl" --config "$dir/moat.ini" domain add bench.test --backend "127.0.0.1:$sink_port" \
+        >"$dir/moatctl.log" 2>&1 || die "moatctl domain add failed: $(cat "$dir/moatctl.log")"
+    start_bg "$dir/moat-smtpd.log" "$build/services/moat-smtpd" --config "$dir/moat.ini"
+    moat_pid=$last_pid
+    wait_listening "$moat_port" "$moat_pid" moat-smtpd
+    note "moat-smtpd on 127.0.0.1:$moat_port (work dir $dir)"
+}
+
+wants postfix && start_postfix
+wants moat && start_moat
+
+port_of() {
+    case $1 in
+        sink) echo "$sink_port" ;;
+        postfix) echo "$postfix_port" ;;
+        moat) echo "$moat_port" ;;
+    esac
+}
+
+# One measurement; the helper runs in its own process group so that a signal
+# to this script can stop it (and its smtp-source) at once.
+measure() {
+    local label=$1 run=$2 count=$3 results_file=$4
+    start_bg "$work/measure.$label.$run.log" python3 "$here/relay_measure.py" run \
+        --server "127.0.0.1:$(port_of "$label")" --label "$label" --run "$run" \
+        --messages "$count" --sessions "$sessions" --size "$size" \
+        --from "$sender" --to "$recipient" --sink-log "$sink_log" --results "$results_file"
+    local pid=$last_pid rc=0
+    wait "$pid" || rc=$?
+    unset_pid "$pid"
+    cat "$work/measure.$label.$run.log"
+    if [[ $label == moat ]] && ! kill -0 "$moat_pid" 2>/dev/null; then
+        echo "moat-smtpd died; last lines of its log:" >&2
+        tail -n 20 "$work/moat/moat-smtpd.log" >&2
+        return 1
+    fi
+    return "$rc"
+}
+
+warmup=$((messages / 10 < 200 ? 200 : messages / 10))
+note "warm-up: $warmup messages per path (not reported)"
+for t in $targets; do
+    measure "$t" 0 "$warmup" "$work/warmup.jsonl" || echo "warm-up of $t failed" >&2
+done
+
+failed=0
+for ((r = 1; r <= repeats; r++)); do
+    note "round $r of $repeats: $messages messages, $sessions sessions, $size bytes"
+    for t in $targets; do
+        measure "$t" "$r" "$messages" "$results" || failed=1
+    done
+done
+
+postfix_version=$(postconf -d -h mail_version)
+moat_version=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
+python3 "$here/relay_measure.py" report --results "$results" --output "$output" --workdir "$work" \
+    --messages "$messages" --sessions "$sessions" --size "$size" --repeats "$repeats" \
+    --moat-workers "$moat_workers" --postfix-version "$postfix_version" --moat-version "$moat_version" \
+    --expected "$targets" --load "$load_before $(cut -d' ' -f1 /proc/loadavg)"
+note "wrote $output"
+exit "$failed"
