@@ -1,0 +1,81 @@
+// The INI configuration: defaults, every documented key, and clear errors.
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using namespace moat::config;
+
+namespace {
+std::string writeIni(const std::string& text) {
+    auto path = std::filesystem::temp_directory_path() /
+                ("moat-config-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".ini");
+    std::ofstream(path) << text;
+    return path.string();
+}
+}  // namespace
+
+TEST(Config, ReadsEveryDocumentedKey) {
+    auto path = writeIni(
+        "[smtp]\nlisten = 127.0.0.1:2525\nhostname = mx.example.test\nmax_sessions = 7\n"
+        "max_sessions_per_ip = 3\nmax_message_size = 10M\nmax_recipients = 5\n"
+        "tls_cert = /c.pem\ntls_key = /k.pem\ncommand_timeout = 60\ndata_timeout = 120\n"
+        "[store]\nurl = sqlite:/tmp/x.db\n[spool]\ndir = /tmp/spool\n[archive]\ndir = /tmp/archive\n"
+        "[dns]\nservers = 127.0.0.1:5353, [::1]:53\n[log]\nlevel = debug\n"
+        "[queue]\nretry_initial = 60\nretry_max = 600\nmax_lifetime = 3600\nmx_port = 2526\n");
+    auto c = load(path);
+    EXPECT_EQ(c.smtp.listen.host, "127.0.0.1");
+    EXPECT_EQ(c.smtp.listen.port, 2525);
+    EXPECT_EQ(c.smtp.hostname, "mx.example.test");
+    EXPECT_EQ(c.smtp.max_sessions, 7);
+    EXPECT_EQ(c.smtp.max_sessions_per_ip, 3);
+    EXPECT_EQ(c.smtp.max_message_size, 10u * 1024 * 1024);
+    EXPECT_EQ(c.smtp.max_recipients, 5);
+    EXPECT_EQ(c.smtp.tls_cert, "/c.pem");
+    EXPECT_EQ(c.smtp.command_timeout.count(), 60);
+    EXPECT_EQ(c.store_url, "sqlite:/tmp/x.db");
+    EXPECT_EQ(c.spool_dir, "/tmp/spool");
+    EXPECT_EQ(c.archive_dir, "/tmp/archive");
+    ASSERT_EQ(c.dns_servers.size(), 2u);
+    EXPECT_EQ(c.dns_servers[0].port, 5353);
+    EXPECT_EQ(c.dns_servers[1].host, "::1");
+    EXPECT_EQ(c.log_level, "debug");
+    EXPECT_EQ(c.queue.retry_initial.count(), 60);
+    EXPECT_EQ(c.queue.mx_port, 2526);
+    std::filesystem::remove(path);
+}
+
+TEST(Config, DefaultsFollowRfc5321) {
+    auto c = load(writeIni("[smtp]\nhostname = mx.example.test\n"));
+    EXPECT_EQ(c.smtp.listen.port, 25);
+    EXPECT_EQ(c.smtp.command_timeout.count(), 300);
+    EXPECT_EQ(c.queue.retry_initial.count(), 300);
+    EXPECT_EQ(c.queue.retry_max.count(), 3600);
+    EXPECT_EQ(c.queue.max_lifetime.count(), 5 * 24 * 3600);
+}
+
+TEST(Config, BadValuesNameTheKey) {
+    for (const char* bad : {"[smtp]\nmax_sessions = lots\n", "[smtp]\nlisten = 1.2.3.4:99999\n",
+                            "[smtp]\nmax_message_size = 12Q\n", "[smtp]\ntls_cert = /only-cert.pem\n",
+                            "[queue]\nretry_initial = 600\nretry_max = 60\n"}) {
+        auto path = writeIni(bad);
+        try {
+            load(path);
+            ADD_FAILURE() << "accepted: " << bad;
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find("configuration"), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_THROW(load("/nonexistent/moat.ini"), std::runtime_error);
+}
+
+TEST(Config, HostPortForms) {
+    EXPECT_EQ(parseHostPort("[2001:db8::1]:25", 1).host, "2001:db8::1");
+    EXPECT_EQ(parseHostPort("mail.example", 25).port, 25);
+    EXPECT_EQ(parseHostPort("2001:db8::1", 53).host, "2001:db8::1");
+    EXPECT_THROW(parseHostPort(":25", 1), std::invalid_argument);
+}
