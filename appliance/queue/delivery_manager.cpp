@@ -293,6 +293,13 @@ void DeliveryManager::deliver(Job& job) {
         for (const auto& hop : hops) {
             Reply connect_failure;
             auto client = SmtpClient::connect(hop.address, hop.name, client_options_, connect_failure);
+            if (!client && connect_failure.enhanced == "4.7.5") {
+                // Opportunistic TLS (RFC 7435): a failed handshake falls back to plain text.
+                log::warning("queue: " + env.id + ": " + connect_failure.text + "; retrying without TLS");
+                ClientOptions plain = client_options_;
+                plain.tls = nullptr;
+                client = SmtpClient::connect(hop.address, hop.name, plain, connect_failure);
+            }
             if (!client) {
                 failure = connect_failure;
                 log::debug("queue: " + env.id + ": " + connect_failure.text);
