@@ -114,6 +114,8 @@ bool Cidr::contains(const Poco::Net::IPAddress& address) const {
     return (r.bytes[whole] & mask) == network_[whole];
 }
 
-std::string Cidr::str() const { return text(v4_, network_.data()) + "/" + std::to_string(prefix_); }
+std::string Cidr::str() const {
+    return text(v4_, network_.data()) + "/" + std::to_string(prefix_);
+}
 
 }  // namespace moat::net

@@ -28,7 +28,7 @@ std::optional<Poco::Net::IPAddress> parseIp(std::string_view text);
 std::string canonicalIp(const Poco::Net::IPAddress& address);
 
 class Cidr {
-public:
+  public:
     // "a.b.c.d/n", "v6/n", or a bare address (a /32 or /128); nothing if invalid.
     static std::optional<Cidr> parse(std::string_view text);
 
@@ -40,7 +40,7 @@ public:
 
     bool operator==(const Cidr&) const = default;
 
-private:
+  private:
     Cidr(bool v4, const std::array<std::uint8_t, 16>& network, unsigned prefix);
 
     bool v4_ = true;

@@ -1,7 +1,5 @@
 #include "queue/queue_admin.h"
 
-#include "util/log.h"
-
 #include <Poco/Data/Statement.h>
 #include <Poco/Data/Transaction.h>
 
@@ -9,6 +7,8 @@
 #include <map>
 #include <stdexcept>
 #include <system_error>
+
+#include "util/log.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -22,10 +22,11 @@ std::vector<QueueEntry> listQueue(Poco::Data::Session& session) {
     std::vector<int> statuses;
 
     Poco::Data::Transaction read(session);  // one consistent snapshot of both tables
-    session << "SELECT id, sender, size, created, next_attempt, attempts FROM queue ORDER BY created, id",
+    session << "SELECT id, sender, size, created, next_attempt, attempts FROM queue ORDER BY "
+               "created, id",
         into(ids), into(senders), into(sizes), into(created), into(next), into(attempts), now;
-    session << "SELECT queue_id, rcpt, status, last_reply FROM queue_rcpt ORDER BY queue_id, rcpt", into(rcpt_ids),
-        into(rcpts), into(statuses), into(replies), now;
+    session << "SELECT queue_id, rcpt, status, last_reply FROM queue_rcpt ORDER BY queue_id, rcpt",
+        into(rcpt_ids), into(rcpts), into(statuses), into(replies), now;
     read.commit();
 
     std::vector<QueueEntry> out(ids.size());
@@ -42,7 +43,8 @@ std::vector<QueueEntry> listQueue(Poco::Data::Session& session) {
     }
     for (std::size_t i = 0; i < rcpt_ids.size(); ++i) {
         auto it = by_id.find(rcpt_ids[i]);
-        if (it != by_id.end()) it->second->recipients.emplace_back(rcpts[i], statuses[i], replies[i]);
+        if (it != by_id.end())
+            it->second->recipients.emplace_back(rcpts[i], statuses[i], replies[i]);
     }
     return out;
 }
@@ -56,12 +58,14 @@ std::size_t flushQueue(Poco::Data::Session& session) {
 bool validQueueId(std::string_view id) {
     if (id.empty() || id.size() > 64) return false;
     for (char c : id)
-        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+            return false;
     return true;
 }
 
 bool deleteQueued(Poco::Data::Session& session, const std::string& spool_dir, std::string_view id) {
-    if (!validQueueId(id)) throw std::invalid_argument("invalid queue id '" + log::printable(id, 100) + "'");
+    if (!validQueueId(id))
+        throw std::invalid_argument("invalid queue id '" + log::printable(id, 100) + "'");
     std::string key(id);
 
     // queue_rcpt would cascade with foreign_keys on; deleting it explicitly

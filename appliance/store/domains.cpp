@@ -1,12 +1,12 @@
 #include "store/domains.h"
 
-#include "net/cidr.h"
-#include "store/store.h"
-#include "util/log.h"
-
 #include <Poco/Data/Statement.h>
 
 #include <stdexcept>
+
+#include "net/cidr.h"
+#include "store/store.h"
+#include "util/log.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -45,7 +45,8 @@ std::string normaliseDomainName(std::string_view name) {
             if (len > 63) badName(name, "label longer than 63 characters");
             if (name[label_start] == '-' || name[i - 1] == '-')
                 badName(name, "a label must not start or end with '-'");
-            if (i == name.size() && label_numeric) badName(name, "the last label must not be all digits");
+            if (i == name.size() && label_numeric)
+                badName(name, "the last label must not be all digits");
             if (i < name.size()) out.push_back('.');
             label_start = i + 1;
             label_numeric = true;
@@ -55,7 +56,8 @@ std::string normaliseDomainName(std::string_view name) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
         bool digit = c >= '0' && c <= '9';
         if (!digit && !(c >= 'a' && c <= 'z') && c != '-')
-            badName(name, "only letters, digits, '-' and '.' are allowed (use the xn-- form for IDNs)");
+            badName(name,
+                    "only letters, digits, '-' and '.' are allowed (use the xn-- form for IDNs)");
         if (!digit) label_numeric = false;
         out.push_back(c);
     }
@@ -66,7 +68,8 @@ std::vector<Domain> listDomains(Poco::Data::Session& session) {
     std::vector<Poco::Int64> ids, created;
     std::vector<std::string> names, hosts, options;
     std::vector<int> ports;
-    session << "SELECT id, name, backend_host, backend_port, options, created FROM domains ORDER BY name",
+    session << "SELECT id, name, backend_host, backend_port, options, created FROM domains ORDER "
+               "BY name",
         into(ids), into(names), into(hosts), into(ports), into(options), into(created), now;
     std::vector<Domain> out(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -85,8 +88,10 @@ std::optional<Domain> findDomain(Poco::Data::Session& session, std::string_view 
     std::vector<Poco::Int64> ids, created;
     std::vector<std::string> names, hosts, options;
     std::vector<int> ports;
-    session << "SELECT id, name, backend_host, backend_port, options, created FROM domains WHERE name = ?",
-        use(key), into(ids), into(names), into(hosts), into(ports), into(options), into(created), now;
+    session << "SELECT id, name, backend_host, backend_port, options, created FROM domains WHERE "
+               "name = ?",
+        use(key), into(ids), into(names), into(hosts), into(ports), into(options), into(created),
+        now;
     if (ids.empty()) return std::nullopt;
     Domain d;
     d.id = ids[0];
@@ -110,12 +115,14 @@ Domain addDomain(Poco::Data::Session& session, std::string_view name, std::strin
     int port = d.backend_port;
     Poco::Int64 created = d.created;
     Poco::Data::Statement insert(session);
-    insert << "INSERT INTO domains (name, backend_host, backend_port, options, created) VALUES (?, ?, ?, ?, ?)"
+    insert << "INSERT INTO domains (name, backend_host, backend_port, options, created) VALUES (?, "
+              "?, ?, ?, ?)"
               " ON CONFLICT (name) DO NOTHING",
         use(d.name), use(d.backend_host), use(port), use(d.options), use(created);
     if (insert.execute() == 0) throw std::invalid_argument("domain " + d.name + " already exists");
     auto stored = findDomain(session, d.name);
-    if (!stored) throw std::runtime_error("domain " + d.name + " vanished right after it was added");
+    if (!stored)
+        throw std::runtime_error("domain " + d.name + " vanished right after it was added");
     return *stored;
 }
 

@@ -1,11 +1,11 @@
 #include "store/pop_relayers.h"
 
-#include "net/cidr.h"
-#include "util/log.h"
-
 #include <Poco/Data/Statement.h>
 
 #include <stdexcept>
+
+#include "net/cidr.h"
+#include "util/log.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -24,7 +24,8 @@ PopRelayer addPopRelayer(Poco::Data::Session& session, std::string_view ip, long
     PopRelayer p{canonical(ip), ts};
     if (ts < 0) throw std::invalid_argument("timestamp must not be negative");
     Poco::Int64 stamp = ts;
-    session << "INSERT INTO pop_relayers (ip, ts) VALUES (?, ?) ON CONFLICT (ip) DO UPDATE SET ts = excluded.ts",
+    session << "INSERT INTO pop_relayers (ip, ts) VALUES (?, ?) ON CONFLICT (ip) DO UPDATE SET ts "
+               "= excluded.ts",
         use(p.ip), use(stamp), now;
     return p;
 }
@@ -47,8 +48,8 @@ std::vector<PopRelayer> listPopRelayers(Poco::Data::Session& session, long long 
     Poco::Int64 since = since_ts;
     std::vector<std::string> ips;
     std::vector<Poco::Int64> stamps;
-    session << "SELECT ip, ts FROM pop_relayers WHERE ts >= ? ORDER BY ts, ip", use(since), into(ips),
-        into(stamps), now;
+    session << "SELECT ip, ts FROM pop_relayers WHERE ts >= ? ORDER BY ts, ip", use(since),
+        into(ips), into(stamps), now;
     std::vector<PopRelayer> out(ips.size());
     for (std::size_t i = 0; i < ips.size(); ++i) out[i] = {ips[i], stamps[i]};
     return out;

@@ -16,7 +16,7 @@
 namespace moat::store {
 
 struct PopRelayer {
-    std::string ip;  // canonical text
+    std::string ip;    // canonical text
     long long ts = 0;  // epoch seconds of the latest login
 };
 

@@ -24,7 +24,8 @@ std::vector<RelayNetwork> listRelayNetworks(Poco::Data::Session& session);  // o
 
 // Validates and normalises `cidr` (host bits cleared); note is free text up
 // to 200 bytes without control characters. Throws on a duplicate.
-RelayNetwork addRelayNetwork(Poco::Data::Session& session, std::string_view cidr, std::string_view note = {});
+RelayNetwork addRelayNetwork(Poco::Data::Session& session, std::string_view cidr,
+                             std::string_view note = {});
 
 // False if the network was not listed; throws if `cidr` is not a network.
 bool removeRelayNetwork(Poco::Data::Session& session, std::string_view cidr);

@@ -1,0 +1,505 @@
+// moatctl: the operator's command-line tool for the store — protected domains,
+// relay networks, POP-before-SMTP relayers and the mail queue. It changes the
+// store only; a running moat-smtpd notices within its poll interval.
+// Exit status: 0 success, 1 an operation failed (message on stderr), 2 usage.
+#include <Poco/Data/Transaction.h>
+#include <Poco/Exception.h>
+#include <Poco/String.h>
+
+#include <charconv>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "net/cidr.h"
+#include "queue/queue_admin.h"
+#include "store/domains.h"
+#include "store/pop_relayers.h"
+#include "store/relay_networks.h"
+#include "store/store.h"
+#include "util/log.h"
+
+namespace {
+
+using namespace moat;
+
+constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
+
+  domain add NAME --backend HOST[:PORT]   protect NAME, relaying its mail to HOST (port 25)
+  domain list                             list protected domains
+  domain remove NAME                      stop protecting NAME
+
+  relaynet add CIDR [--note TEXT]         let clients in CIDR relay anywhere
+  relaynet list                           list relay networks
+  relaynet remove CIDR                    remove a relay network
+
+  relay add IP [TICKS]                    record a POP login from IP now (or at epoch TICKS)
+  relay delete IP...                      forget POP logins
+  relay expire [MINUTES]                  drop logins older than MINUTES (default: the window)
+  relay list [MINUTES]                    show logins younger than MINUTES (default: all)
+  relay dump                              print every login as IP<TAB>epoch-seconds
+  relay load [FILE]                       upsert logins in dump format from FILE or stdin
+
+  queue list                              show queued messages and their recipients
+  queue flush                             retry every queued message now
+  queue delete ID...                      delete queued messages
+
+  help                                    show this text
+
+The configuration file defaults to /etc/moat/moat.ini.
+)";
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct Args {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> options;  // "--name" -> value
+
+    std::optional<std::string> option(const std::string& name) const {
+        auto it = options.find(name);
+        if (it == options.end()) return std::nullopt;
+        return it->second;
+    }
+};
+
+// Splits arguments into positionals and "--name VALUE" / "--name=VALUE"
+// options from `allowed`; "--" ends option parsing.
+Args parseArgs(const std::vector<std::string>& in, const std::set<std::string>& allowed) {
+    Args out;
+    bool options_done = false;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const std::string& a = in[i];
+        if (options_done || a.size() < 2 || a.compare(0, 2, "--") != 0) {
+            out.positional.push_back(a);
+            continue;
+        }
+        if (a == "--") {
+            options_done = true;
+            continue;
+        }
+        auto eq = a.find('=');
+        std::string name = a.substr(0, eq);
+        if (!allowed.count(name)) throw UsageError("unknown option " + log::printable(name, 60));
+        std::string value;
+        if (eq != std::string::npos) {
+            value = a.substr(eq + 1);
+        } else {
+            if (i + 1 >= in.size()) throw UsageError(name + " needs a value");
+            value = in[++i];
+        }
+        if (out.options.count(name)) throw UsageError(name + " given twice");
+        out.options[name] = value;
+    }
+    return out;
+}
+
+std::optional<long long> parseNumber(std::string_view text, long long max) {
+    long long value = 0;
+    if (text.empty() || text.size() > 19) return std::nullopt;
+    for (char c : text)
+        if (c < '0' || c > '9') return std::nullopt;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value > max) return std::nullopt;
+    return value;
+}
+
+constexpr long long kMaxMinutes = 100LL * 366 * 24 * 60;
+
+long long minutesArg(const std::string& text) {
+    auto m = parseNumber(text, kMaxMinutes);
+    if (!m)
+        throw std::invalid_argument("invalid number of minutes '" + log::printable(text, 60) + "'");
+    return *m;
+}
+
+std::string localTime(long long ts) {
+    std::time_t t = static_cast<std::time_t>(ts);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    return buf;
+}
+
+std::string age(long long seconds) {
+    if (seconds < 0) seconds = 0;
+    std::ostringstream out;
+    if (seconds < 60)
+        out << seconds << "s";
+    else if (seconds < 3600)
+        out << seconds / 60 << "m";
+    else if (seconds < 86400)
+        out << seconds / 3600 << "h" << std::setw(2) << std::setfill('0') << seconds % 3600 / 60
+            << "m";
+    else
+        out << seconds / 86400 << "d" << std::setw(2) << std::setfill('0') << seconds % 86400 / 3600
+            << "h";
+    return out.str();
+}
+
+std::string hostPort(const std::string& host, std::uint16_t port) {
+    bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+struct Context {
+    const config::Config& config;
+    Poco::Data::Session& session;
+};
+
+// --- domain ---------------------------------------------------------------
+
+int domainAdd(Context& ctx, const Args& args) {
+    auto hp = config::parseHostPort(*args.option("--backend"), 25);
+    auto d = store::addDomain(ctx.session, args.positional[0], hp.host, hp.port);
+    std::cout << "added domain " << d.name << " -> " << hostPort(d.backend_host, d.backend_port)
+              << "\n";
+    return 0;
+}
+
+int domainList(Context& ctx, const Args& /*args*/) {
+    auto domains = store::listDomains(ctx.session);
+    std::size_t width = 4;
+    for (const auto& d : domains) width = std::max(width, d.name.size());
+    std::cout << std::left << std::setw(static_cast<int>(width)) << "NAME"
+              << "  BACKEND\n";
+    for (const auto& d : domains)
+        std::cout << std::left << std::setw(static_cast<int>(width)) << d.name << "  "
+                  << hostPort(d.backend_host, d.backend_port) << "\n";
+    return 0;
+}
+
+int domainRemove(Context& ctx, const Args& args) {
+    if (!store::removeDomain(ctx.session, args.positional[0]))
+        throw std::invalid_argument("no such domain: " + log::printable(args.positional[0], 100));
+    std::cout << "removed domain " << Poco::toLower(args.positional[0]) << "\n";
+    return 0;
+}
+
+// --- relaynet -------------------------------------------------------------
+
+int relaynetAdd(Context& ctx, const Args& args) {
+    auto r =
+        store::addRelayNetwork(ctx.session, args.positional[0], args.option("--note").value_or(""));
+    std::cout << "added relay network " << r.cidr << "\n";
+    return 0;
+}
+
+int relaynetList(Context& ctx, const Args& /*args*/) {
+    auto nets = store::listRelayNetworks(ctx.session);
+    std::size_t width = 4;
+    for (const auto& n : nets) width = std::max(width, n.cidr.size());
+    std::cout << std::left << std::setw(static_cast<int>(width)) << "CIDR"
+              << "  NOTE\n";
+    for (const auto& n : nets)
+        std::cout << std::left << std::setw(static_cast<int>(width)) << n.cidr << "  "
+                  << log::printable(n.note) << "\n";
+    return 0;
+}
+
+int relaynetRemove(Context& ctx, const Args& args) {
+    if (!store::removeRelayNetwork(ctx.session, args.positional[0]))
+        throw std::invalid_argument("no such relay network: " +
+                                    log::printable(args.positional[0], 100));
+    std::cout << "removed relay network " << net::Cidr::parse(args.positional[0])->str() << "\n";
+    return 0;
+}
+
+// --- relay (POP-before-SMTP) ----------------------------------------------
+
+int relayAdd(Context& ctx, const Args& args) {
+    long long ts = store::nowSeconds();
+    if (args.positional.size() == 2) {
+        auto t = parseNumber(args.positional[1], 1LL << 40);
+        if (!t)
+            throw std::invalid_argument("invalid timestamp '" +
+                                        log::printable(args.positional[1], 60) + "'");
+        ts = *t;
+    }
+    store::addPopRelayer(ctx.session, args.positional[0], ts);
+    return 0;
+}
+
+int relayDelete(Context& ctx, const Args& args) {
+    int rc = 0;
+    for (const auto& ip : args.positional) {
+        try {
+            if (!store::deletePopRelayer(ctx.session, ip)) {
+                std::cerr << "moatctl: no entry for " << log::printable(ip, 100) << "\n";
+                rc = 1;
+            }
+        } catch (const std::invalid_argument& e) {
+            std::cerr << "moatctl: " << e.what() << "\n";
+            rc = 1;
+        }
+    }
+    return rc;
+}
+
+int relayExpire(Context& ctx, const Args& args) {
+    long long minutes = args.positional.empty() ? ctx.config.pop_before_smtp_minutes
+                                                : minutesArg(args.positional[0]);
+    auto n = store::expirePopRelayers(ctx.session, store::nowSeconds() - minutes * 60);
+    std::cout << n << (n == 1 ? " entry" : " entries") << " expired\n";
+    return 0;
+}
+
+int relayList(Context& ctx, const Args& args) {
+    long long since = 0;
+    if (!args.positional.empty()) since = store::nowSeconds() - minutesArg(args.positional[0]) * 60;
+    for (const auto& p : store::listPopRelayers(ctx.session, since))
+        std::cout << p.ip << "  " << localTime(p.ts) << "\n";
+    return 0;
+}
+
+int relayDump(Context& ctx, const Args& /*args*/) {
+    for (const auto& p : store::listPopRelayers(ctx.session))
+        std::cout << p.ip << "\t" << p.ts << "\n";
+    return 0;
+}
+
+int relayLoad(Context& ctx, const Args& args) {
+    std::string name = args.positional.empty() ? "-" : args.positional[0];
+    std::ifstream file;
+    if (name != "-") {
+        file.open(name);
+        if (!file) throw std::runtime_error("cannot open " + name);
+    }
+    std::istream& in = name == "-" ? std::cin : file;
+    std::string label = name == "-" ? "stdin" : name;
+
+    int bad = 0;
+    std::size_t loaded = 0;
+    std::string line;
+    Poco::Data::Transaction tx(ctx.session);  // one commit, not one fsync per line
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        std::istringstream fields(line);
+        std::string ip, ts, extra;
+        fields >> ip;
+        if (ip.empty() || ip[0] == '#') continue;
+        fields >> ts >> extra;
+        auto stamp = parseNumber(ts, 1LL << 40);
+        std::string why;
+        if (ts.empty() || !extra.empty())
+            why = "expected IP<TAB>epoch-seconds";
+        else if (!stamp)
+            why = "invalid timestamp '" + log::printable(ts, 60) + "'";
+        else if (!net::parseIp(ip))
+            why = "invalid IP address '" + log::printable(ip, 100) + "'";
+        if (!why.empty()) {
+            std::cerr << "moatctl: " << label << ":" << number << ": " << why << "\n";
+            ++bad;
+            continue;
+        }
+        store::addPopRelayer(ctx.session, ip, *stamp);
+        ++loaded;
+    }
+    if (in.bad()) throw std::runtime_error("error reading " + label);
+    tx.commit();
+    std::cout << loaded << (loaded == 1 ? " entry" : " entries") << " loaded";
+    if (bad) std::cout << ", " << bad << (bad == 1 ? " bad line" : " bad lines") << " skipped";
+    std::cout << "\n";
+    return bad ? 1 : 0;
+}
+
+// --- queue ----------------------------------------------------------------
+
+const char* statusName(int status) {
+    switch (status) {
+        case 0:
+            return "pending";
+        case 1:
+            return "delivered";
+        case 2:
+            return "failed";
+        default:
+            return "unknown";
+    }
+}
+
+int queueList(Context& ctx, const Args& /*args*/) {
+    auto entries = queue::listQueue(ctx.session);
+    if (entries.empty()) {
+        std::cout << "queue is empty\n";
+        return 0;
+    }
+    long long now = store::nowSeconds();
+    std::cout << std::left << std::setw(18) << "ID" << std::right << std::setw(10) << "SIZE"
+              << std::setw(8) << "AGE" << std::setw(9) << "ATTEMPTS"
+              << "  SENDER\n";
+    for (const auto& e : entries) {
+        std::cout << std::left << std::setw(18) << e.id << std::right << std::setw(10) << e.size
+                  << std::setw(8) << age(now - e.created) << std::setw(9) << e.attempts << "  <"
+                  << log::printable(e.sender) << ">\n";
+        for (const auto& [rcpt, status, reply] : e.recipients) {
+            std::cout << "    <" << log::printable(rcpt) << ">  " << statusName(status);
+            if (!reply.empty()) std::cout << "  " << log::printable(reply);
+            std::cout << "\n";
+        }
+    }
+    std::cout << entries.size() << (entries.size() == 1 ? " message" : " messages") << " queued\n";
+    return 0;
+}
+
+int queueFlush(Context& ctx, const Args& /*args*/) {
+    auto n = queue::flushQueue(ctx.session);
+    std::cout << n << (n == 1 ? " message" : " messages") << " scheduled for immediate delivery\n";
+    return 0;
+}
+
+int queueDelete(Context& ctx, const Args& args) {
+    int rc = 0;
+    for (const auto& id : args.positional) {
+        try {
+            if (queue::deleteQueued(ctx.session, ctx.config.spool_dir, id)) {
+                std::cout << "deleted " << id << "\n";
+            } else {
+                std::cerr << "moatctl: no queued message " << log::printable(id, 100) << "\n";
+                rc = 1;
+            }
+        } catch (const std::invalid_argument& e) {
+            std::cerr << "moatctl: " << e.what() << "\n";
+            rc = 1;
+        }
+    }
+    return rc;
+}
+
+// --- dispatch -------------------------------------------------------------
+
+// A subcommand: its handler, synopsis, positional argument count, allowed
+// and required options. Usage is checked before the store is opened.
+struct Command {
+    std::function<int(Context&, const Args&)> run;
+    const char* synopsis;
+    std::size_t min_args = 0, max_args = 0;
+    std::set<std::string> options = {};
+    std::set<std::string> required = {};
+};
+
+const std::map<std::string, std::map<std::string, Command>>& commands() {
+    constexpr std::size_t many = SIZE_MAX;
+    static const std::map<std::string, std::map<std::string, Command>> all = {
+        {"domain",
+         {
+             {"add",
+              {domainAdd,
+               "domain add NAME --backend HOST[:PORT]",
+               1,
+               1,
+               {"--backend"},
+               {"--backend"}}},
+             {"list", {domainList, "domain list"}},
+             {"remove", {domainRemove, "domain remove NAME", 1, 1}},
+         }},
+        {"relaynet",
+         {
+             {"add", {relaynetAdd, "relaynet add CIDR [--note TEXT]", 1, 1, {"--note"}}},
+             {"list", {relaynetList, "relaynet list"}},
+             {"remove", {relaynetRemove, "relaynet remove CIDR", 1, 1}},
+         }},
+        {"relay",
+         {
+             {"add", {relayAdd, "relay add IP [TICKS]", 1, 2}},
+             {"delete", {relayDelete, "relay delete IP...", 1, many}},
+             {"expire", {relayExpire, "relay expire [MINUTES]", 0, 1}},
+             {"list", {relayList, "relay list [MINUTES]", 0, 1}},
+             {"dump", {relayDump, "relay dump"}},
+             {"load", {relayLoad, "relay load [FILE]", 0, 1}},
+         }},
+        {"queue",
+         {
+             {"list", {queueList, "queue list"}},
+             {"flush", {queueFlush, "queue flush"}},
+             {"delete", {queueDelete, "queue delete ID...", 1, many}},
+         }},
+    };
+    return all;
+}
+
+std::string oneLine(std::string text) {
+    for (char& c : text)
+        if (c == '\n' || c == '\r') c = ' ';
+    return text;
+}
+
+int run(std::vector<std::string> argv) {
+    std::string config_path = config::kDefaultPath;
+    std::size_t i = 0;
+    for (; i < argv.size(); ++i) {
+        const std::string& a = argv[i];
+        if (a == "--config") {
+            if (i + 1 >= argv.size()) throw UsageError("--config needs a file name");
+            config_path = argv[++i];
+        } else if (a.rfind("--config=", 0) == 0) {
+            config_path = a.substr(9);
+        } else if (a == "--help" || a == "-h") {
+            std::cout << kUsage;
+            return 0;
+        } else if (!a.empty() && a[0] == '-') {
+            throw UsageError("unknown option " + log::printable(a, 60));
+        } else {
+            break;
+        }
+    }
+    if (i == argv.size()) throw UsageError("no command given");
+    const std::string& noun = argv[i];
+    if (noun == "help") {
+        std::cout << kUsage;
+        return 0;
+    }
+    auto group = commands().find(noun);
+    if (group == commands().end())
+        throw UsageError("unknown command '" + log::printable(noun, 60) + "'");
+    if (i + 1 == argv.size()) throw UsageError("'" + noun + "' needs a subcommand");
+    const std::string& verb = argv[i + 1];
+    auto command = group->second.find(verb);
+    if (command == group->second.end())
+        throw UsageError("unknown command '" + noun + " " + log::printable(verb, 60) + "'");
+    const Command& cmd = command->second;
+    Args args =
+        parseArgs({argv.begin() + static_cast<std::ptrdiff_t>(i) + 2, argv.end()}, cmd.options);
+    if (args.positional.size() < cmd.min_args || args.positional.size() > cmd.max_args)
+        throw UsageError(std::string("usage: moatctl ") + cmd.synopsis);
+    for (const auto& name : cmd.required)
+        if (!args.options.count(name))
+            throw UsageError(std::string("usage: moatctl ") + cmd.synopsis);
+
+    log::setLevel(log::Level::warning);  // keep migration notices off stdout
+    auto config = config::load(config_path);
+    auto store = store::Store::open(config.store_url);
+    auto session = store->connect();
+    Context ctx{config, session};
+    return cmd.run(ctx, args);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const UsageError& e) {
+        std::cerr << "moatctl: " << oneLine(e.what()) << " (see 'moatctl help')\n";
+        return 2;
+    } catch (const Poco::Exception& e) {
+        std::cerr << "moatctl: " << oneLine(e.displayText()) << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "moatctl: " << oneLine(e.what()) << "\n";
+        return 1;
+    }
+}
