@@ -107,7 +107,7 @@ class Load:
             self.killer_done.set()
 
 
-def test_sigkill_loses_nothing_acknowledged():
+def test_sigkill_loses_nothing_acknowledged(capsys):
     with Backend("ours") as ours, \
             Moat(domains={"ours.test": ours.address},
                  smtp={"max_sessions": 100},
@@ -132,9 +132,10 @@ def test_sigkill_loses_nothing_acknowledged():
 
         try:
             wait_until(arrived, 120, interval=2, what="every acknowledged message at the backend")
+            moat.wait_queue_empty(30)
+            left_in_queue = []
         except TimeoutError:
-            pass
-        moat.wait_queue_empty(60)
+            left_in_queue = moat.queue_entries()
         received = ours.messages()
         counts = Counter(m.message_id for m in received)
         missing = load.acked - set(counts)
@@ -142,12 +143,15 @@ def test_sigkill_loses_nothing_acknowledged():
         duplicates = sum(n - 1 for n in counts.values() if n > 1)
         corrupt = [m.message_id for m in received
                    if m.message_id in load.attempted and not m.data.endswith(load.attempted[m.message_id])]
-        print(f"crash test: {len(load.attempted)} messages sent, {len(load.acked)} acknowledged with 250, "
-              f"{len(received)} delivered ({len(counts)} distinct), {duplicates} duplicates, "
-              f"{load.kills} SIGKILLs, client errors {dict(load.errors)}")
+        with capsys.disabled():  # the duplicate count is reported even when the test passes
+            print(f"\ncrash test: {len(load.attempted)} messages sent, {len(load.acked)} acknowledged with 250, "
+                  f"{len(received)} delivered ({len(counts)} distinct), {duplicates} duplicates, "
+                  f"{load.kills} SIGKILLs, client errors {dict(load.errors)}")
         assert load.kills >= min(KILLS, 5), f"only {load.kills} kills happened"
-        assert len(load.acked) >= MIN_MESSAGES * 0.9
-        assert not missing, f"{len(missing)} acknowledged messages were lost, e.g. {sorted(missing)[:10]}"
+        assert len(load.acked) >= min(MIN_MESSAGES, 1000), "too few messages went through to mean much"
+        assert not missing, (f"{len(missing)} acknowledged messages never arrived, e.g. {sorted(missing)[:10]}; "
+                             f"{len(left_in_queue)} lines still in the queue: {left_in_queue[:6]}")
         assert not unexpected, f"unknown messages arrived: {sorted(unexpected)[:10]}"
         assert not corrupt, f"{len(corrupt)} messages arrived altered, e.g. {corrupt[:5]}"
         assert all(m.rcpts == ["bob@ours.test"] for m in received)
+        assert not left_in_queue, f"the queue did not drain: {left_in_queue[:10]}"
