@@ -32,14 +32,16 @@ def _body(size):
 
 
 class Probe:
-    """Closed-loop single-session probe; stop() ends it after the current message."""
+    """One message at a time, at most one per `interval` seconds; stop() ends
+    it after the current message so every message it counted got its 250."""
 
-    def __init__(self, host, port, sender, recipient, size, timeout=60.0):
+    def __init__(self, host, port, sender, recipient, size, interval=0.0, timeout=60.0):
         self.host = host
         self.port = port
         self.sender = sender
         self.recipient = recipient
         self.body = _body(size)
+        self.interval = interval  # minimum seconds from one message's start to the next
         self.timeout = timeout
         self.latencies = []  # seconds, one per message that got 250 after "."
         self.error = None
@@ -52,7 +54,11 @@ class Probe:
     def run(self):
         try:
             while not self._stop.is_set():
+                began = time.perf_counter()
                 self.latencies.append(self._one_message())
+                pause = self.interval - (time.perf_counter() - began)
+                if pause > 0:
+                    self._stop.wait(pause)
         except (OSError, ProbeError) as e:
             self.error = f"{type(e).__name__}: {e}"
 

@@ -53,6 +53,31 @@ def wait_for_sink(path, target, deadline):
         time.sleep(0.002)
 
 
+def cpu_busy(window=1.0):
+    """Fraction of all CPUs' time not idle over `window` seconds (/proc/stat)."""
+
+    def sample():
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields[:8]), idle
+
+    total0, idle0 = sample()
+    time.sleep(window)
+    total1, idle1 = sample()
+    return 1.0 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_until_idle(limit, threshold):
+    """Waits up to `limit` seconds for a second in which the machine is below
+    `threshold` busy (other work skews the figures); returns the last reading."""
+    deadline = time.monotonic() + limit
+    busy = cpu_busy()
+    while busy > threshold and time.monotonic() < deadline:
+        busy = cpu_busy()
+    return busy
+
+
 def split_hostport(text):
     host, _, port = text.rpartition(":")
     return host, int(port)
@@ -60,14 +85,16 @@ def split_hostport(text):
 
 def cmd_run(args):
     host, port = split_hostport(args.server)
+    busy_before = wait_until_idle(args.wait_idle, args.idle_threshold) if args.wait_idle > 0 else None
     base = sink_count(args.sink_log)
-    probe = Probe(host, port, args.sender, args.recipient, args.size)
+    probe = Probe(host, port, args.sender, args.recipient, args.size, interval=args.probe_interval)
     result = {
         "label": args.label,
         "run": args.run,
         "messages": args.messages,
         "ok": False,
         "error": "",
+        "cpu_busy_before": busy_before,
     }
     source_cmd = [
         args.smtp_source, "-s", str(args.sessions), "-l", str(args.size), "-m", str(args.messages),
@@ -206,11 +233,14 @@ def cmd_report(args):
         f"**Method.** All on loopback. One `smtp-sink -c` is the backend for everything. Each path gets the same load, "
         f"`smtp-source -s {args.sessions} -l {args.size} -m {args.messages}` (one connection per message, no pipelining), "
         f"plus one latency probe (`bench/latency_probe.py`): a 21st client that sends the same {args.size}-byte messages "
-        "one at a time for as long as smtp-source runs and times writing the final `.` to reading the `250`. "
+        f"one at a time, at most one per {args.probe_interval * 1e3:g} ms, for as long as smtp-source runs, and times "
+        "writing the final `.` to reading the `250`. "
         "*Accepted* = (smtp-source messages + probe messages) / time until smtp-source exits; *delivered* = the same count / "
         "time until the sink has answered `.` for every one of them (polled every 2 ms). "
         f"Each path runs {args.repeats} times, interleaved (sink, Postfix, Moat, sink, …) after one unmeasured warm-up each; "
-        "the table shows medians over the runs (latency: median of each run's p50 and p99).",
+        "the table shows medians over the runs (latency: median of each run's p50 and p99). Before each measured run "
+        f"the script waits (up to {args.wait_idle:g} s) for a second in which the machine is less than "
+        f"{args.idle_threshold * 100:g}% busy; the per-run table shows that reading.",
         "",
         "Postfix is a private instance (own config, queue and data directories) with default durability (fsync per "
         "message before the 250), `relay_domains = bench.test`, `relayhost = [127.0.0.1]:SINK`, no chroot, no local "
@@ -248,17 +278,18 @@ def cmd_report(args):
     out += [
         "Every run:",
         "",
-        "| path | run | accepted msg/s | delivered msg/s | p50 | p99 | probe msgs | note |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| path | run | accepted msg/s | delivered msg/s | p50 | p99 | probe msgs | CPU busy before | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         note = r["error"] or ""
+        busy = "n/a" if r.get("cpu_busy_before") is None else f"{r['cpu_busy_before'] * 100:.0f}%"
         if r.get("extra_after_settle", 0) > 0:
             note += f" sink got {r['extra_after_settle']} more than sent"
         out.append(
             f"| {r['label']} | {r['run']} | {fmt(r.get('accepted_per_s'))} | {fmt(r.get('delivered_per_s'))} | "
             f"{fmt(r.get('p50_ms'), 2)} ms | {fmt(r.get('p99_ms'), 2)} ms | {r.get('probe_messages', 0)} | "
-            f"{note.replace('|', '/').strip()} |"
+            f"{busy} | {note.replace('|', '/').strip()} |"
         )
     out += ["", SECTION_END]
     section = "\n".join(out) + "\n"
@@ -302,6 +333,9 @@ def main():
     run.add_argument("--delivery-timeout", type=float, default=300)
     run.add_argument("--settle", type=float, default=0.3, help="seconds to wait for surplus deliveries")
     run.add_argument("--no-probe", action="store_true")
+    run.add_argument("--probe-interval", type=float, default=0.005, help="seconds between probe messages' starts")
+    run.add_argument("--wait-idle", type=float, default=0, help="wait up to this long for an idle machine first")
+    run.add_argument("--idle-threshold", type=float, default=0.15)
     run.add_argument("--results", required=True)
 
     report = sub.add_parser("report")
@@ -313,6 +347,9 @@ def main():
     report.add_argument("--size", type=int, required=True)
     report.add_argument("--repeats", type=int, required=True)
     report.add_argument("--moat-workers", type=int, default=16)
+    report.add_argument("--probe-interval", type=float, default=0.005)
+    report.add_argument("--wait-idle", type=float, default=0)
+    report.add_argument("--idle-threshold", type=float, default=0.15)
     report.add_argument("--postfix-version", default="?")
     report.add_argument("--moat-version", default="?")
     report.add_argument("--expected", default="sink postfix moat")

@@ -23,6 +23,9 @@
 #   MOAT_BUILD_DIR   build directory with services/moat-smtpd and
 #                    services/moatctl (default <repo>/build)
 #   MOAT_WORKERS     [queue] workers for moat-smtpd (default 16)
+#   BENCH_WAIT_IDLE  before each measured run, wait up to this many seconds
+#                    for the machine to be idle (default 120; 0: don't)
+#   BENCH_PROBE_INTERVAL  seconds between latency probe messages (0.005)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,6 +40,8 @@ tmpbase=${BENCH_TMPDIR:-/var/tmp}
 output=${BENCH_OUTPUT:-$repo/docs/benchmarks.md}
 build=${MOAT_BUILD_DIR:-$repo/build}
 moat_workers=${MOAT_WORKERS:-16}
+wait_idle=${BENCH_WAIT_IDLE:-120}
+probe_interval=${BENCH_PROBE_INTERVAL:-0.005}
 sender=sender@bench.test
 recipient=user@bench.test
 
@@ -261,8 +266,9 @@ port_of() {
 # One measurement; the helper runs in its own process group so that a signal
 # to this script can stop it (and its smtp-source) at once.
 measure() {
-    local label=$1 run=$2 count=$3 results_file=$4
+    local label=$1 run=$2 count=$3 results_file=$4 idle=$5
     start_bg "$work/measure.$label.$run.log" python3 "$here/relay_measure.py" run \
+        --wait-idle "$idle" --probe-interval "$probe_interval" \
         --server "127.0.0.1:$(port_of "$label")" --label "$label" --run "$run" \
         --messages "$count" --sessions "$sessions" --size "$size" \
         --from "$sender" --to "$recipient" --sink-log "$sink_log" --results "$results_file"
@@ -281,14 +287,14 @@ measure() {
 warmup=$((messages / 10 < 200 ? 200 : messages / 10))
 note "warm-up: $warmup messages per path (not reported)"
 for t in $targets; do
-    measure "$t" 0 "$warmup" "$work/warmup.jsonl" || echo "warm-up of $t failed" >&2
+    measure "$t" 0 "$warmup" "$work/warmup.jsonl" 0 || echo "warm-up of $t failed" >&2
 done
 
 failed=0
 for ((r = 1; r <= repeats; r++)); do
     note "round $r of $repeats: $messages messages, $sessions sessions, $size bytes"
     for t in $targets; do
-        measure "$t" "$r" "$messages" "$results" || failed=1
+        measure "$t" "$r" "$messages" "$results" "$wait_idle" || failed=1
     done
 done
 
@@ -296,7 +302,8 @@ postfix_version=$(postconf -d -h mail_version)
 moat_version=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
 python3 "$here/relay_measure.py" report --results "$results" --output "$output" --workdir "$work" \
     --messages "$messages" --sessions "$sessions" --size "$size" --repeats "$repeats" \
-    --moat-workers "$moat_workers" --postfix-version "$postfix_version" --moat-version "$moat_version" \
+    --moat-workers "$moat_workers" --probe-interval "$probe_interval" --wait-idle "$wait_idle" \
+    --postfix-version "$postfix_version" --moat-version "$moat_version" \
     --expected "$targets" --load "$load_before $(cut -d' ' -f1 /proc/loadavg)"
 note "wrote $output"
 exit "$failed"
