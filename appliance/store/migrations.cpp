@@ -72,6 +72,60 @@ const std::vector<Migration>& migrations() {
              "CREATE TRIGGER pop_u AFTER UPDATE ON pop_relayers BEGIN UPDATE generation SET n = n + 1; END",
              "CREATE TRIGGER pop_d AFTER DELETE ON pop_relayers BEGIN UPDATE generation SET n = n + 1; END",
          }},
+        {2,
+         "SMTP-time policy: settings, lists, greylisting, transaction checks in the message log",
+         {
+             // Global policy settings (key -> value text); per-domain overrides
+             // live in domains.options (a JSON object with the same keys).
+             "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+
+             // White/black lists. domain_id 0 is the global list. list: allow,
+             // deny, passthrough (recipient accepted from anyone), exception
+             // (skips the DNS checks). kind: sender, sender_domain, client
+             // (IP or CIDR), recipient, domain (exception by client/sender domain).
+             "CREATE TABLE list_entries ("
+             " id INTEGER PRIMARY KEY,"
+             " domain_id INTEGER NOT NULL DEFAULT 0,"
+             " list TEXT NOT NULL CHECK (list IN ('allow', 'deny', 'passthrough', 'exception')),"
+             " kind TEXT NOT NULL CHECK (kind IN ('sender', 'sender_domain', 'client', 'recipient', 'domain')),"
+             " value TEXT NOT NULL,"
+             " subdomains INTEGER NOT NULL DEFAULT 0,"
+             " note TEXT NOT NULL DEFAULT '',"
+             " created INTEGER NOT NULL,"
+             " hits INTEGER NOT NULL DEFAULT 0,"
+             " last_hit INTEGER NOT NULL DEFAULT 0,"
+             " UNIQUE (domain_id, list, kind, value))",
+             "CREATE INDEX list_entries_domain ON list_entries (domain_id)",
+
+             // Greylisting triplets (client network, sender, recipient) and
+             // clients whitelisted automatically after passing often enough.
+             "CREATE TABLE greylist ("
+             " client_net TEXT NOT NULL,"
+             " sender TEXT NOT NULL,"
+             " recipient TEXT NOT NULL,"
+             " first_seen INTEGER NOT NULL,"
+             " last_seen INTEGER NOT NULL,"
+             " passed INTEGER NOT NULL DEFAULT 0,"
+             " PRIMARY KEY (client_net, sender, recipient))",
+             "CREATE INDEX greylist_last_seen ON greylist (last_seen)",
+             "CREATE TABLE greylist_clients ("
+             " client_net TEXT PRIMARY KEY,"
+             " passes INTEGER NOT NULL DEFAULT 0,"
+             " last_seen INTEGER NOT NULL)",
+
+             "ALTER TABLE message_log ADD COLUMN checks TEXT NOT NULL DEFAULT ''",
+
+             "CREATE TRIGGER settings_i AFTER INSERT ON settings BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER settings_u AFTER UPDATE ON settings BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER settings_d AFTER DELETE ON settings BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER lists_i AFTER INSERT ON list_entries BEGIN UPDATE generation SET n = n + 1; END",
+             // Hit counters change constantly and must not trigger reloads.
+             "CREATE TRIGGER lists_u AFTER UPDATE OF domain_id, list, kind, value, subdomains, note ON list_entries"
+             " BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER lists_d AFTER DELETE ON list_entries BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER domains_lists_d AFTER DELETE ON domains"
+             " BEGIN DELETE FROM list_entries WHERE domain_id = OLD.id; END",
+         }},
     };
     return all;
 }
