@@ -57,7 +57,9 @@ def test_queue_flush_retries_now():
                     queue={"retry_initial": 300, "retry_max": 600}) as moat:
         tag = f"flush-{uuid.uuid4().hex}"
         send(moat, "alice@example.org", ["bob@ours.test"], tag)
-        time.sleep(2)  # the first attempt fails; the next one is 5 minutes away
+        # The first attempt fails (the listing shows the recipient with a 4xx reply); the next is 5 min away.
+        wait_until(lambda: re.search(r"(?m)bob@ours\.test.*\b4\d\d\b", moat.queue_list()), 10, interval=0.3,
+                   what="the first failed delivery attempt")
         ours.start()
         time.sleep(3)
         assert not ours.messages(), "retried long before retry_initial"
