@@ -1,7 +1,7 @@
 #include "queue/delivery_manager.h"
 
 #include "dns/resolver.h"
-#include "policy/relay_policy.h"
+#include "policy/policy_cache.h"
 #include "queue/committer.h"
 #include "queue/dsn.h"
 #include "queue/spool.h"
@@ -31,13 +31,13 @@ std::string domainOf(const std::string& address) {
 }  // namespace
 
 DeliveryManager::DeliveryManager(const config::Config& config, const store::Store& store, Spool& spool,
-                                 Committer& committer, policy::RelayPolicy& relay_policy, dns::Resolver* resolver,
+                                 Committer& committer, policy::PolicyCache& policy_cache, dns::Resolver* resolver,
                                  Poco::Net::Context::Ptr client_tls)
     : config_(config),
       store_(store),
       spool_(spool),
       committer_(committer),
-      relay_policy_(relay_policy),
+      policy_cache_(policy_cache),
       resolver_(resolver) {
     client_options_.helo_name = config.smtp.hostname;
     client_options_.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.queue.connect_timeout);
@@ -98,7 +98,7 @@ DeliveryManager::Route DeliveryManager::route(const std::string& recipient) cons
         r.key = "literal:" + ip;
         return r;
     }
-    auto snapshot = relay_policy_.current();
+    auto snapshot = policy_cache_.current();
     if (const auto* d = snapshot->domain(r.domain)) {
         r.host = d->backend_host;
         r.port = d->backend_port;

@@ -28,7 +28,7 @@ namespace moat::dns {
 class Resolver;
 }
 namespace moat::policy {
-class RelayPolicy;
+class PolicyCache;
 }
 
 namespace moat::queue {
@@ -39,7 +39,7 @@ class Spool;
 class DeliveryManager {
 public:
     DeliveryManager(const config::Config& config, const store::Store& store, Spool& spool, Committer& committer,
-                    policy::RelayPolicy& relay_policy, dns::Resolver* resolver, Poco::Net::Context::Ptr client_tls);
+                    policy::PolicyCache& policy_cache, dns::Resolver* resolver, Poco::Net::Context::Ptr client_tls);
     ~DeliveryManager();
     DeliveryManager(const DeliveryManager&) = delete;
     DeliveryManager& operator=(const DeliveryManager&) = delete;
@@ -101,7 +101,7 @@ private:
     const store::Store& store_;
     Spool& spool_;
     Committer& committer_;
-    policy::RelayPolicy& relay_policy_;
+    policy::PolicyCache& policy_cache_;
     dns::Resolver* resolver_;
     ClientOptions client_options_;
 

@@ -106,7 +106,7 @@ std::unique_ptr<SmtpClient> SmtpClient::connect(const Poco::Net::SocketAddress& 
     try {
         socket.connect(address, Poco::Timespan(options.connect_timeout.count() * 1000));
     } catch (const Poco::Exception& e) {
-        failure = localFailure(451, "4.4.1", "connect to " + address.toString() + " failed: " + e.message());
+        failure = localFailure(451, "4.4.1", "connect to " + address.toString() + " failed: " + e.displayText());
         return nullptr;
     }
     auto conn = std::make_unique<net::Connection>(std::move(socket));

@@ -1,7 +1,7 @@
 #include "smtp/server.h"
 
 #include "net/cidr.h"
-#include "policy/relay_policy.h"
+#include "policy/policy_cache.h"
 #include "util/log.h"
 
 #include <Poco/Net/NetException.h>

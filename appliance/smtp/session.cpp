@@ -2,7 +2,7 @@
 
 #include "dns/resolver.h"
 #include "net/cidr.h"
-#include "policy/relay_policy.h"
+#include "policy/policy_cache.h"
 #include "queue/committer.h"
 #include "queue/delivery_manager.h"
 #include "queue/spool.h"
@@ -27,13 +27,21 @@ std::string rfc5322Date(std::time_t t) {
     return buf;
 }
 
-// Client-supplied text that goes into a header, reply or log: printable ASCII only.
+// Client-supplied text that goes into a reply or log: printable ASCII only.
 std::string clean(std::string_view s, std::size_t max = 255) {
     std::string out;
     for (unsigned char c : s) {
         if (out.size() >= max) break;
-        out += (c > 0x20 && c < 0x7f && c != '(' && c != ')' && c != '[' && c != ']') ? static_cast<char>(c) : '?';
+        out += (c > 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
     }
+    return out;
+}
+
+// A HELO name inside the Received: header's comment syntax: no parentheses or brackets.
+std::string cleanForHeader(std::string_view s) {
+    std::string out = clean(s);
+    for (char& c : out)
+        if (c == '(' || c == ')' || c == '[' || c == ']') c = '?';
     return out;
 }
 
@@ -52,7 +60,8 @@ void Session::logLine(const std::string& text) const { log::info("smtpd: [" + cl
 
 void Session::send(const Reply& r) {
     conn_->write(r.format());
-    log::debug("smtpd: [" + client_ip_ + "] > " + std::to_string(r.code) + " " + r.enhanced + " " + r.text);
+    log::debug("smtpd: [" + client_ip_ + "] > " + std::to_string(r.code) + (r.enhanced.empty() ? "" : " " + r.enhanced) +
+               " " + log::printable(r.text, 1000));
 }
 
 bool Session::protocolError() {
@@ -286,7 +295,7 @@ void Session::cmdMail(std::string_view arg) {
             return send(555, "5.5.4", "Error: unsupported MAIL parameter " + clean(key, 40));
         }
     }
-    relay_client_ = services_.relay_policy.current()->relayAuthorised(conn_->peer().host(), store::nowSeconds());
+    relay_client_ = services_.policy_cache.current()->relayAuthorised(conn_->peer().host(), store::nowSeconds());
     tx_ = std::move(tx);
     phase_ = Phase::mail;
     send(250, "2.1.0", "Ok");
@@ -322,7 +331,7 @@ void Session::cmdRcpt(std::string_view arg) {
     if (tx_->recipients.size() >= static_cast<std::size_t>(cfg_.max_recipients))
         return refuse(452, "4.5.3", "Error: too many recipients");
 
-    auto snapshot = services_.relay_policy.current();
+    auto snapshot = services_.policy_cache.current();
     bool ours = !rcpt.domain_literal && snapshot->domain(rcpt.domain) != nullptr;
     if (rcpt.localPartRoutes() && !relay_client_)
         return refuse(554, "5.7.1", shown + ": Relay access denied (routing characters in the local part)");
@@ -447,7 +456,8 @@ std::string Session::receivedHeader(const std::string& queue_id) const {
     // RFC 5321 §4.4 and RFC 3848 protocol names.
     std::string proto = (tx_ && tx_->smtputf8) ? "UTF8SMTP" : (esmtp_ ? "ESMTP" : "SMTP");
     if (conn_->secure()) proto += "S";
-    std::string h = "Received: from " + (helo_.empty() ? std::string("unknown") : helo_) + " (" + client_name_ +
+    std::string h = "Received: from " + (helo_.empty() ? std::string("unknown") : cleanForHeader(helo_)) + " (" +
+                    cleanForHeader(client_name_) +
                     " [" + client_ip_ + "])\r\n\tby " + cfg_.hostname + " (Moat) with " + proto + " id " + queue_id;
     if (conn_->secure()) h += "\r\n\t(using " + tlsSummary() + ")";
     if (tx_ && tx_->recipients.size() == 1) h += "\r\n\tfor <" + clean(tx_->recipients.front().str(), 300) + ">";

@@ -22,7 +22,7 @@ namespace moat::dns {
 class Resolver;
 }
 namespace moat::policy {
-class RelayPolicy;
+class PolicyCache;
 }
 namespace moat::queue {
 class Committer;
@@ -35,7 +35,7 @@ namespace moat::smtp {
 // The daemon-wide services a session uses; all outlive every session.
 struct SessionServices {
     const config::Config& config;
-    policy::RelayPolicy& relay_policy;
+    policy::PolicyCache& policy_cache;
     queue::Spool& spool;
     queue::Committer& committer;
     queue::DeliveryManager& delivery;

@@ -4,7 +4,7 @@
 #include "config/config.h"
 #include "dns/resolver.h"
 #include "net/tls.h"
-#include "policy/relay_policy.h"
+#include "policy/policy_cache.h"
 #include "queue/committer.h"
 #include "queue/delivery_manager.h"
 #include "queue/spool.h"
@@ -70,15 +70,15 @@ int run(const std::string& config_path) {
     dns_options.timeout = cfg.dns_timeout;
     dns::Resolver resolver(dns_options);
 
-    policy::RelayPolicy relay_policy(*store, cfg.pop_before_smtp_minutes);
-    relay_policy.reload();
-    relay_policy.startWatching(std::chrono::milliseconds(250));
+    policy::PolicyCache policy_cache(*store, cfg.pop_before_smtp_minutes);
+    policy_cache.reload();
+    policy_cache.startWatching(std::chrono::milliseconds(250));
 
     queue::Committer committer(*store, spool);
-    queue::DeliveryManager delivery(cfg, *store, spool, committer, relay_policy, &resolver, client_tls);
+    queue::DeliveryManager delivery(cfg, *store, spool, committer, policy_cache, &resolver, client_tls);
     delivery.start();
 
-    smtp::SessionServices services{cfg, relay_policy, spool, committer, delivery, &resolver, server_tls};
+    smtp::SessionServices services{cfg, policy_cache, spool, committer, delivery, &resolver, server_tls};
     smtp::Server server(services, cfg.smtp.listen);
     server.start();
     log::info("smtpd: listening on " + cfg.smtp.listen.host + ":" + std::to_string(server.port()) + " as " +
@@ -89,7 +89,7 @@ int run(const std::string& config_path) {
         sigwait(&signals, &sig);
         if (sig == SIGHUP) {
             log::info("smtpd: SIGHUP: reloading relay data");
-            relay_policy.reload();
+            policy_cache.reload();
             continue;
         }
         log::info(std::string("smtpd: ") + strsignal(sig) + ", shutting down");
@@ -98,7 +98,7 @@ int run(const std::string& config_path) {
     server.stop();
     delivery.stop();
     committer.stop();
-    relay_policy.stop();
+    policy_cache.stop();
     if (server.activeSessions() > 0) {
         log::info("smtpd: exiting with sessions still open; their clients will retry");
         std::_Exit(0);

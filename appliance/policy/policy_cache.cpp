@@ -1,4 +1,4 @@
-#include "policy/relay_policy.h"
+#include "policy/policy_cache.h"
 
 #include "store/pop_relayers.h"
 #include "store/relay_networks.h"
@@ -11,37 +11,37 @@ using namespace Poco::Data::Keywords;
 
 namespace moat::policy {
 
-const store::Domain* RelaySnapshot::domain(std::string_view name) const {
+const store::Domain* PolicySnapshot::domain(std::string_view name) const {
     auto it = domains.find(Poco::toLower(std::string(name)));
     return it == domains.end() ? nullptr : &it->second;
 }
 
-bool RelaySnapshot::relayAuthorised(const Poco::Net::IPAddress& client, long long now) const {
+bool PolicySnapshot::relayAuthorised(const Poco::Net::IPAddress& client, long long now) const {
     for (const auto& net : relay_networks)
         if (net.contains(client)) return true;
     auto it = pop_relayers.find(net::canonicalIp(client));
     return it != pop_relayers.end() && it->second >= now - pop_window_minutes * 60LL;
 }
 
-RelayPolicy::RelayPolicy(const store::Store& store, int pop_window_minutes)
-    : store_(store), pop_window_minutes_(pop_window_minutes), snapshot_(std::make_shared<RelaySnapshot>()) {}
+PolicyCache::PolicyCache(const store::Store& store, int pop_window_minutes)
+    : store_(store), pop_window_minutes_(pop_window_minutes), snapshot_(std::make_shared<PolicySnapshot>()) {}
 
-RelayPolicy::~RelayPolicy() { stop(); }
+PolicyCache::~PolicyCache() { stop(); }
 
-std::shared_ptr<const RelaySnapshot> RelayPolicy::current() const {
+std::shared_ptr<const PolicySnapshot> PolicyCache::current() const {
     std::lock_guard lock(mutex_);
     return snapshot_;
 }
 
-long long RelayPolicy::generation(Poco::Data::Session& session) {
+long long PolicyCache::generation(Poco::Data::Session& session) {
     Poco::Int64 n = 0;
     session << "SELECT n FROM generation WHERE id = 1", into(n), now;
     return n;
 }
 
-void RelayPolicy::reload() {
+void PolicyCache::reload() {
     auto session = store_.connect();
-    auto snap = std::make_shared<RelaySnapshot>();
+    auto snap = std::make_shared<PolicySnapshot>();
     snap->pop_window_minutes = pop_window_minutes_;
     session << "BEGIN", now;  // one consistent read
     long long gen = generation(session);
@@ -50,13 +50,14 @@ void RelayPolicy::reload() {
         if (auto cidr = net::Cidr::parse(r.cidr)) snap->relay_networks.push_back(*cidr);
     long long since = store::nowSeconds() - pop_window_minutes_ * 60LL;
     for (auto& p : store::listPopRelayers(session, since)) snap->pop_relayers[p.ip] = p.ts;
+    snap->settings = Settings::load(session);
     session << "COMMIT", now;
     std::lock_guard lock(mutex_);
     snapshot_ = std::move(snap);
     generation_ = gen;
 }
 
-void RelayPolicy::startWatching(std::chrono::milliseconds interval) {
+void PolicyCache::startWatching(std::chrono::milliseconds interval) {
     watcher_ = std::thread([this, interval] {
         std::unique_ptr<Poco::Data::Session> session;
         std::unique_lock lock(stop_mutex_);
@@ -71,7 +72,7 @@ void RelayPolicy::startWatching(std::chrono::milliseconds interval) {
                 }
                 if (gen != known) {
                     reload();
-                    log::info("policy: relay data reloaded (generation " + std::to_string(gen) + ")");
+                    log::info("policy: domains, relay data and settings reloaded (generation " + std::to_string(gen) + ")");
                 }
             } catch (const Poco::Exception& e) {
                 log::warning("policy: reload failed, keeping the previous data: " + e.displayText());
@@ -81,7 +82,7 @@ void RelayPolicy::startWatching(std::chrono::milliseconds interval) {
     });
 }
 
-void RelayPolicy::stop() {
+void PolicyCache::stop() {
     {
         std::lock_guard lock(stop_mutex_);
         stopping_ = true;

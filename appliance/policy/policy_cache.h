@@ -1,12 +1,13 @@
-// What moat-smtpd needs to decide "is this recipient ours, or may this client
-// relay?": the protected domains, the relay networks and the recent
-// POP-before-SMTP logins, held as an immutable snapshot. A watcher thread
+// What moat-smtpd decides on, held as an immutable snapshot: the protected
+// domains, the relay networks, the recent POP-before-SMTP logins and the
+// policy settings (global and per domain). A watcher thread
 // polls the store's generation counter (bumped by triggers on every change)
 // and swaps in a new snapshot, so console and moatctl changes apply within a
 // poll interval without a restart; sessions never wait on the store.
 #pragma once
 
 #include "net/cidr.h"
+#include "policy/settings.h"
 #include "store/domains.h"
 #include "store/store.h"
 
@@ -24,24 +25,25 @@
 
 namespace moat::policy {
 
-struct RelaySnapshot {
+struct PolicySnapshot {
     std::unordered_map<std::string, store::Domain> domains;  // key: lower-case name
     std::vector<net::Cidr> relay_networks;
     std::unordered_map<std::string, long long> pop_relayers;  // normalised IP -> login time
     int pop_window_minutes = 30;
+    Settings settings;
 
     const store::Domain* domain(std::string_view name) const;
     bool relayAuthorised(const Poco::Net::IPAddress& client, long long now) const;
 };
 
-class RelayPolicy {
+class PolicyCache {
 public:
-    RelayPolicy(const store::Store& store, int pop_window_minutes);
-    ~RelayPolicy();
-    RelayPolicy(const RelayPolicy&) = delete;
-    RelayPolicy& operator=(const RelayPolicy&) = delete;
+    PolicyCache(const store::Store& store, int pop_window_minutes);
+    ~PolicyCache();
+    PolicyCache(const PolicyCache&) = delete;
+    PolicyCache& operator=(const PolicyCache&) = delete;
 
-    std::shared_ptr<const RelaySnapshot> current() const;
+    std::shared_ptr<const PolicySnapshot> current() const;
     void reload();  // synchronous; also used at start-up
     void startWatching(std::chrono::milliseconds interval);
     void stop();
@@ -52,7 +54,7 @@ private:
     const store::Store& store_;
     int pop_window_minutes_;
     mutable std::mutex mutex_;
-    std::shared_ptr<const RelaySnapshot> snapshot_;
+    std::shared_ptr<const PolicySnapshot> snapshot_;
     long long generation_ = -1;
     std::mutex stop_mutex_;
     std::condition_variable stop_cv_;
