@@ -79,10 +79,11 @@ void Committer::apply(Poco::Data::Session& session, Op& op) {
     } else if (auto* l = std::get_if<TransactionLog>(&op)) {
         Poco::Int64 size = static_cast<Poco::Int64>(l->size);
         Poco::Int64 ts = l->ts;
+        if (l->checks.empty()) l->checks = "[]";
         session << "INSERT INTO message_log (ts, client_ip, client_name, helo, tls, sender, recipients, size,"
-                   " queue_id, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   " queue_id, outcome, reason, checks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             use(ts), use(l->client_ip), use(l->client_name), use(l->helo), use(l->tls), use(l->sender),
-            use(l->recipients), use(size), use(l->queue_id), use(l->outcome), use(l->reason), now;
+            use(l->recipients), use(size), use(l->queue_id), use(l->outcome), use(l->reason), use(l->checks), now;
     } else if (auto* c = std::get_if<Complete>(&op)) {
         session << "DELETE FROM queue WHERE id = ?", use(c->id), now;
     } else if (auto* d = std::get_if<Defer>(&op)) {

@@ -27,6 +27,7 @@ struct TransactionLog {
     std::string client_ip, client_name, helo, tls, sender, recipients;
     std::uint64_t size = 0;
     std::string queue_id, outcome, reason;
+    std::string checks;  // JSON array of policy::CheckRecord
 };
 
 struct RecipientUpdate {

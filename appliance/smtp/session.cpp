@@ -333,9 +333,18 @@ void Session::cmdRcpt(std::string_view arg) {
 
     auto snapshot = services_.policy_cache.current();
     bool ours = !rcpt.domain_literal && snapshot->domain(rcpt.domain) != nullptr;
-    if (rcpt.localPartRoutes() && !relay_client_)
+    auto record = [&](std::string result, std::string detail) {
+        tx_->checks.push_back({"relay", std::move(result), 0, std::move(detail)});
+    };
+    if (rcpt.localPartRoutes() && !relay_client_) {
+        record("reject", shown + ": routing characters in the local part from a client that may not relay");
         return refuse(554, "5.7.1", shown + ": Relay access denied (routing characters in the local part)");
-    if (!ours && !relay_client_) return refuse(554, "5.7.1", shown + ": Relay access denied");
+    }
+    if (!ours && !relay_client_) {
+        record("reject", shown + ": not a protected domain and the client may not relay");
+        return refuse(554, "5.7.1", shown + ": Relay access denied");
+    }
+    record("pass", shown + (ours ? ": protected domain" : ": relay-authorised client"));
 
     std::string key = rcpt.str();
     if (tx_->seen.insert(key).second) tx_->recipients.push_back(rcpt);
@@ -480,6 +489,7 @@ void Session::endTransaction(const std::string& outcome, const std::string& reas
     rec.queue_id = queue_id;
     rec.outcome = outcome;
     rec.reason = reason;
+    rec.checks = policy::toJson(tx_->checks);
     if (outcome != "aborted" || !tx_->recipients.empty() || tx_->refused_recipients > 0) {
         logLine("client=" + client_name_ + "[" + client_ip_ + "] helo=" + helo_ + " tls=" +
                 (rec.tls.empty() ? "no" : rec.tls) + " from=<" + log::printable(rec.sender) + "> to=<" +

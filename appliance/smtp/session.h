@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "net/connection.h"
+#include "policy/check_record.h"
 #include "smtp/address.h"
 #include "smtp/reply.h"
 
@@ -60,6 +61,7 @@ private:
         bool smtputf8 = false;
         std::string last_refusal;
         int refused_recipients = 0;
+        std::vector<policy::CheckRecord> checks;  // every decision, for the message log
     };
 
     LineStatus readLine(std::string& line);
