@@ -1,6 +1,7 @@
 // moatctl: the operator's command-line tool for the store — protected domains,
-// relay networks, POP-before-SMTP relayers and the mail queue. It changes the
-// store only; a running moat-smtpd notices within its poll interval.
+// relay networks, POP-before-SMTP relayers, white/black lists and the mail
+// queue. It changes the store only; a running moat-smtpd notices within its
+// poll interval.
 // Exit status: 0 success, 1 an operation failed (message on stderr), 2 usage.
 #include <Poco/Data/Transaction.h>
 #include <Poco/Exception.h>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "list_commands.h"
 #include "net/cidr.h"
 #include "queue/queue_admin.h"
 #include "store/domains.h"
@@ -51,6 +53,16 @@ constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
   relay dump                              print every login as IP<TAB>epoch-seconds
   relay load [FILE]                       upsert logins in dump format from FILE or stdin
 
+  list add LIST KIND VALUE [--domain NAME] [--note TEXT] [--subdomains]
+                                          add a list entry (global without --domain)
+  list paste LIST KIND [--domain NAME] [--note TEXT] < FILE
+                                          add one VALUE per line of FILE
+  list show [LIST] [--domain NAME|--global]
+                                          show list entries with their hits
+  list remove ID...                       remove list entries
+      LIST and KIND: allow|deny sender|sender_domain|client, passthrough recipient,
+      exception client|domain
+
   queue list                              show queued messages and their recipients
   queue flush                             retry every queued message now
   queue delete ID...                      delete queued messages
@@ -75,9 +87,11 @@ struct Args {
     }
 };
 
-// Splits arguments into positionals and "--name VALUE" / "--name=VALUE"
-// options from `allowed`; "--" ends option parsing.
-Args parseArgs(const std::vector<std::string>& in, const std::set<std::string>& allowed) {
+// Splits arguments into positionals, "--name VALUE" / "--name=VALUE" options
+// from `allowed` and "--name" flags from `flags` (stored with an empty value);
+// "--" ends option parsing.
+Args parseArgs(const std::vector<std::string>& in, const std::set<std::string>& allowed,
+               const std::set<std::string>& flags) {
     Args out;
     bool options_done = false;
     for (std::size_t i = 0; i < in.size(); ++i) {
@@ -92,9 +106,13 @@ Args parseArgs(const std::vector<std::string>& in, const std::set<std::string>& 
         }
         auto eq = a.find('=');
         std::string name = a.substr(0, eq);
-        if (!allowed.count(name)) throw UsageError("unknown option " + log::printable(name, 60));
+        bool flag = flags.count(name) > 0;
+        if (!allowed.count(name) && !flag)
+            throw UsageError("unknown option " + log::printable(name, 60));
         std::string value;
-        if (eq != std::string::npos) {
+        if (flag) {
+            if (eq != std::string::npos) throw UsageError(name + " takes no value");
+        } else if (eq != std::string::npos) {
             value = a.substr(eq + 1);
         } else {
             if (i + 1 >= in.size()) throw UsageError(name + " needs a value");
@@ -316,6 +334,29 @@ int relayLoad(Context& ctx, const Args& args) {
     return bad ? 1 : 0;
 }
 
+// --- list -----------------------------------------------------------------
+
+int listAdd(Context& ctx, const Args& args) {
+    return moatctl::listAdd(ctx.session, args.positional[0], args.positional[1], args.positional[2],
+                            args.option("--domain"), args.option("--note").value_or(""),
+                            args.options.count("--subdomains") > 0);
+}
+
+int listPaste(Context& ctx, const Args& args) {
+    return moatctl::listPaste(ctx.session, args.positional[0], args.positional[1],
+                              args.option("--domain"), args.option("--note").value_or(""),
+                              std::cin);
+}
+
+int listShow(Context& ctx, const Args& args) {
+    return moatctl::listShow(ctx.session, args.positional.empty() ? "" : args.positional[0],
+                             args.option("--domain"), args.options.count("--global") > 0);
+}
+
+int listRemove(Context& ctx, const Args& args) {
+    return moatctl::listRemove(ctx.session, args.positional);
+}
+
 // --- queue ----------------------------------------------------------------
 
 const char* statusName(int status) {
@@ -382,13 +423,16 @@ int queueDelete(Context& ctx, const Args& args) {
 // --- dispatch -------------------------------------------------------------
 
 // A subcommand: its handler, synopsis, positional argument count, allowed
-// and required options. Usage is checked before the store is opened.
+// and required options, flags and mutually exclusive options. Usage is
+// checked before the store is opened.
 struct Command {
     std::function<int(Context&, const Args&)> run;
     const char* synopsis;
     std::size_t min_args = 0, max_args = 0;
     std::set<std::string> options = {};
     std::set<std::string> required = {};
+    std::set<std::string> flags = {};
+    std::set<std::string> exclusive = {};  // at most one of these
 };
 
 const std::map<std::string, std::map<std::string, Command>>& commands() {
@@ -420,6 +464,33 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
              {"list", {relayList, "relay list [MINUTES]", 0, 1}},
              {"dump", {relayDump, "relay dump"}},
              {"load", {relayLoad, "relay load [FILE]", 0, 1}},
+         }},
+        {"list",
+         {
+             {"add",
+              {listAdd,
+               "list add LIST KIND VALUE [--domain NAME] [--note TEXT] [--subdomains]",
+               3,
+               3,
+               {"--domain", "--note"},
+               {},
+               {"--subdomains"}}},
+             {"paste",
+              {listPaste,
+               "list paste LIST KIND [--domain NAME] [--note TEXT] < FILE",
+               2,
+               2,
+               {"--domain", "--note"}}},
+             {"show",
+              {listShow,
+               "list show [LIST] [--domain NAME|--global]",
+               0,
+               1,
+               {"--domain"},
+               {},
+               {"--global"},
+               {"--domain", "--global"}}},
+             {"remove", {listRemove, "list remove ID...", 1, many}},
          }},
         {"queue",
          {
@@ -471,13 +542,16 @@ int run(std::vector<std::string> argv) {
     if (command == group->second.end())
         throw UsageError("unknown command '" + noun + " " + log::printable(verb, 60) + "'");
     const Command& cmd = command->second;
-    Args args =
-        parseArgs({argv.begin() + static_cast<std::ptrdiff_t>(i) + 2, argv.end()}, cmd.options);
+    Args args = parseArgs({argv.begin() + static_cast<std::ptrdiff_t>(i) + 2, argv.end()},
+                          cmd.options, cmd.flags);
     if (args.positional.size() < cmd.min_args || args.positional.size() > cmd.max_args)
         throw UsageError(std::string("usage: moatctl ") + cmd.synopsis);
     for (const auto& name : cmd.required)
         if (!args.options.count(name))
             throw UsageError(std::string("usage: moatctl ") + cmd.synopsis);
+    std::size_t exclusive = 0;
+    for (const auto& name : cmd.exclusive) exclusive += args.options.count(name);
+    if (exclusive > 1) throw UsageError(std::string("usage: moatctl ") + cmd.synopsis);
 
     log::setLevel(log::Level::warning);  // keep migration notices off stdout
     auto config = config::load(config_path);

@@ -2,6 +2,7 @@
 round trip, and bad input giving a non-zero exit and a one-line message."""
 
 import os
+import re
 import sqlite3
 import subprocess
 import time
@@ -56,14 +57,20 @@ def test_help_needs_no_config():
         proc = subprocess.run([MOATCTL, *args], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0
         assert "usage: moatctl" in proc.stdout
-        for verb in ("domain add", "relaynet add", "relay load", "queue delete"):
+        for verb in ("domain add", "relaynet add", "relay load", "queue delete", "list add",
+                     "list paste", "list show", "list remove"):
             assert verb in proc.stdout
 
 
 def test_usage_errors(env):
     for args in (["bogus"], ["domain"], ["domain", "frobnicate"], ["relay", "add"],
                  ["domain", "add", "example.com"], ["domain", "list", "extra"],
-                 ["relaynet", "add", "10.0.0.0/8", "--colour", "red"]):
+                 ["relaynet", "add", "10.0.0.0/8", "--colour", "red"],
+                 ["list", "add", "allow", "sender"], ["list", "paste", "deny"],
+                 ["list", "remove"], ["list", "show", "allow", "deny"],
+                 ["list", "show", "--global", "--domain", "example.com"],
+                 ["list", "add", "allow", "sender_domain", "x.test", "--subdomains=yes"],
+                 ["list", "add", "allow", "sender", "a@b.test", "--global"]):
         proc = env(*args, expect=2)
         assert len(error_lines(proc)) == 1, proc.stderr
     proc = subprocess.run([MOATCTL], capture_output=True, text=True, timeout=60)
@@ -239,3 +246,136 @@ def test_queue(env):
     assert "no queued message" in proc.stderr and "invalid queue id" in proc.stderr
     assert not (env.spool / "msg" / "0000000000000BBB").exists()
     assert "queue is empty" in env("queue", "list").stdout
+
+
+SHOW_ROW = re.compile(r"^\s*(\d+)  (\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\d+)  "
+                      r"(-|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\s+(.*))?$")
+
+
+def list_show(env, *args):
+    """`list show` as dicts, after checking the header."""
+    lines = env("list", "show", *args).stdout.splitlines()
+    assert lines[0].split() == ["ID", "LIST", "KIND", "VALUE", "SCOPE", "HITS", "LAST-HIT", "NOTE"]
+    rows = []
+    for line in lines[1:]:
+        m = SHOW_ROW.match(line)
+        assert m, line
+        rows.append(dict(zip(("id", "list", "kind", "value", "scope", "hits", "last", "note"),
+                             m.groups(default=""))))
+    return rows
+
+
+def test_lists(env):
+    env("domain", "add", "example.com", "--backend", "mail.internal")
+    env("domain", "add", "other.org", "--backend", "mail.internal")
+    assert list_show(env) == []
+
+    out = env("list", "add", "allow", "sender", "<Boss@Partner.EXAMPLE>", "--note", "the boss").stdout
+    assert out.startswith("added allow sender Boss@partner.example (entry ")
+    assert out.rstrip().endswith(", global)")
+    env("list", "add", "deny", "sender_domain", "*.Spam.TEST.", "--domain", "EXAMPLE.com")
+    env("list", "add", "allow", "sender_domain", "partner.test", "--subdomains", "--domain", "other.org")
+    env("list", "add", "deny", "client", "192.0.2.77/24")
+    env("list", "add", "deny", "client", "2001:DB8::/32", "--domain", "other.org")
+    env("list", "add", "pass", "recipient", "postmaster@example.com", "--domain", "example.com")
+    env("list", "add", "passthrough", "recipient", "abuse@other.org")
+    env("list", "add", "except", "client", "::ffff:198.51.100.1")
+    env("list", "add", "exception", "domain", "google.com", "--note", "big sender")
+
+    rows = list_show(env)
+    assert [(r["list"], r["kind"], r["value"], r["scope"], r["note"]) for r in rows] == [
+        ("allow", "sender", "Boss@partner.example", "global", "the boss"),
+        ("deny", "client", "192.0.2.0/24", "global", ""),
+        ("exception", "client", "198.51.100.1/32", "global", ""),
+        ("exception", "domain", "*.google.com", "global", "big sender"),
+        ("passthrough", "recipient", "abuse@other.org", "global", ""),
+        ("deny", "sender_domain", "*.spam.test", "example.com", ""),
+        ("passthrough", "recipient", "postmaster@example.com", "example.com", ""),
+        ("allow", "sender_domain", "*.partner.test", "other.org", ""),
+        ("deny", "client", "2001:db8::/32", "other.org", ""),
+    ]
+    assert all(r["hits"] == "0" and r["last"] == "-" for r in rows)
+    ids = {(r["list"], r["value"]): int(r["id"]) for r in rows}
+
+    # Filters: by list, by scope, both.
+    assert {r["value"] for r in list_show(env, "deny")} == {"192.0.2.0/24", "*.spam.test", "2001:db8::/32"}
+    assert {r["scope"] for r in list_show(env, "--global")} == {"global"}
+    assert len(list_show(env, "--global")) == 5
+    assert [r["value"] for r in list_show(env, "pass", "--domain", "example.com")] == ["postmaster@example.com"]
+    assert [r["value"] for r in list_show(env, "allow", "--domain=other.org")] == ["*.partner.test"]
+
+    # Hit counters as moat-smtpd writes them.
+    with sqlite3.connect(env.db) as db:
+        db.execute("UPDATE list_entries SET hits = 42, last_hit = 1000 WHERE id = ?",
+                   (ids[("deny", "192.0.2.0/24")],))
+    row = [r for r in list_show(env, "deny", "--global")][0]
+    assert row["hits"] == "42"
+    assert row["last"] == time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(1000))
+
+    # Refusals: one line on stderr, exit 1.
+    for args, why in [
+        (["allow", "sender", "boss@partner.example"], "already listed"),
+        (["allow", "sender", "BOSS@partner.example"], "already listed"),
+        (["deny", "sender_domain", "spam.test", "--domain", "example.com"], "already listed"),
+        (["allow", "recipient", "a@b.test"], "sender, sender_domain or client"),
+        (["passthrough", "sender", "a@b.test"], "recipient"),
+        (["whitelist", "sender", "a@b.test"], "unknown list"),
+        (["allow", "sender", "not-an-address"], "invalid sender address"),
+        (["deny", "client", "192.0.2.0/33"], "invalid client"),
+        (["deny", "sender_domain", "bad_name.test"], "invalid domain name"),
+        (["allow", "sender", "a@b.test", "--subdomains"], "subdomains"),
+        (["passthrough", "recipient", "abuse@other.org", "--domain", "example.com"], "not an address in example.com"),
+        (["allow", "sender", "a@b.test", "--domain", "nowhere.test"], "no such domain"),
+        (["allow", "sender", "a@b.test", "--note", "x" * 201], "note"),
+    ]:
+        proc = env("list", "add", *args, expect=1)
+        assert why in proc.stderr and len(error_lines(proc)) == 1, (args, proc.stderr)
+    assert "unknown list" in env("list", "show", "blacklist", expect=1).stderr
+    assert "no such domain" in env("list", "show", "--domain", "nowhere.test", expect=1).stderr
+    assert len(list_show(env)) == 9
+
+    # Remove: each id on its own; any failure makes the exit status 1.
+    victim = ids[("deny", "192.0.2.0/24")]
+    assert env("list", "remove", str(victim)).stdout == f"removed list entry {victim}\n"
+    proc = env("list", "remove", str(victim), "abc", str(ids[("allow", "Boss@partner.example")]), expect=1)
+    assert f"no list entry {victim}" in proc.stderr and "invalid list entry id" in proc.stderr
+    assert len(error_lines(proc)) == 2
+    values = [r["value"] for r in list_show(env)]
+    assert "192.0.2.0/24" not in values and "Boss@partner.example" not in values and len(values) == 7
+
+    # Removing a domain removes its lists.
+    env("domain", "remove", "other.org")
+    assert [r["scope"] for r in list_show(env)].count("other.org") == 0
+
+
+def test_list_paste(env):
+    env("domain", "add", "example.com", "--backend", "mail.internal")
+    text = ("one@spam.test\n"
+            "\n"
+            "# a comment\n"
+            "  <Two@SPAM.test>\r\n"
+            "not an address\n"
+            "one@spam.test\n"
+            "three@spam.test")
+    proc = env("list", "paste", "deny", "sender", "--note", "pasted", stdin=text, expect=1)
+    assert proc.stdout == "3 entries added, 2 bad lines skipped\n"
+    errors = error_lines(proc)
+    assert len(errors) == 2, errors
+    assert errors[0].startswith("moatctl: line 5: invalid sender address")
+    assert errors[1].startswith("moatctl: line 6: ") and "already listed" in errors[1]
+    rows = list_show(env, "deny")
+    assert [(r["value"], r["note"]) for r in rows] == [
+        ("one@spam.test", "pasted"), ("three@spam.test", "pasted"), ("Two@spam.test", "pasted")]
+
+    out = env("list", "paste", "allow", "sender_domain", "--domain", "example.com",
+              stdin="*.partner.test\nexact.test\n").stdout
+    assert out == "2 entries added\n"
+    assert [r["value"] for r in list_show(env, "--domain", "example.com")] == ["exact.test", "*.partner.test"]
+    assert env("list", "paste", "exception", "client", stdin="").stdout == "0 entries added\n"
+
+    # A bad list, kind or domain refuses the whole paste before reading a line.
+    for args, why in [(["allow", "recipient"], "sender, sender_domain or client"),
+                      (["deny", "sender", "--domain", "nowhere.test"], "no such domain")]:
+        proc = env("list", "paste", *args, stdin="a@b.test\n", expect=1)
+        assert why in proc.stderr and len(error_lines(proc)) == 1, proc.stderr
+    assert len(list_show(env)) == 5
