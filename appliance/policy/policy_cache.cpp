@@ -51,6 +51,7 @@ void PolicyCache::reload() {
     long long since = store::nowSeconds() - pop_window_minutes_ * 60LL;
     for (auto& p : store::listPopRelayers(session, since)) snap->pop_relayers[p.ip] = p.ts;
     snap->settings = Settings::load(session);
+    snap->lists = ListSet::load(session);
     session << "COMMIT", now;
     std::lock_guard lock(mutex_);
     snapshot_ = std::move(snap);
@@ -72,7 +73,7 @@ void PolicyCache::startWatching(std::chrono::milliseconds interval) {
                 }
                 if (gen != known) {
                     reload();
-                    log::info("policy: domains, relay data and settings reloaded (generation " + std::to_string(gen) + ")");
+                    log::info("policy: domains, relay data, settings and lists reloaded (generation " + std::to_string(gen) + ")");
                 }
             } catch (const Poco::Exception& e) {
                 log::warning("policy: reload failed, keeping the previous data: " + e.displayText());

@@ -1,12 +1,13 @@
 // What moat-smtpd decides on, held as an immutable snapshot: the protected
 // domains, the relay networks, the recent POP-before-SMTP logins and the
-// policy settings (global and per domain). A watcher thread
+// policy settings (global and per domain) and the white/black lists. A watcher thread
 // polls the store's generation counter (bumped by triggers on every change)
 // and swaps in a new snapshot, so console and moatctl changes apply within a
 // poll interval without a restart; sessions never wait on the store.
 #pragma once
 
 #include "net/cidr.h"
+#include "policy/lists.h"
 #include "policy/settings.h"
 #include "store/domains.h"
 #include "store/store.h"
@@ -31,6 +32,7 @@ struct PolicySnapshot {
     std::unordered_map<std::string, long long> pop_relayers;  // normalised IP -> login time
     int pop_window_minutes = 30;
     Settings settings;
+    std::shared_ptr<const ListSet> lists = ListSet::build({});
 
     const store::Domain* domain(std::string_view name) const;
     bool relayAuthorised(const Poco::Net::IPAddress& client, long long now) const;

@@ -2,6 +2,7 @@
 
 #include "dns/resolver.h"
 #include "net/cidr.h"
+#include "policy/greylist.h"
 #include "policy/policy_cache.h"
 #include "queue/committer.h"
 #include "queue/delivery_manager.h"
@@ -345,10 +346,60 @@ void Session::cmdRcpt(std::string_view arg) {
         return refuse(554, "5.7.1", shown + ": Relay access denied");
     }
     record("pass", shown + (ours ? ": protected domain" : ": relay-authorised client"));
+    if (ours && !relay_client_) {
+        if (auto refusal = recipientPolicy(rcpt, *snapshot->domain(rcpt.domain)))
+            return refuse(refusal->code, refusal->enhanced, refusal->text);
+    }
 
     std::string key = rcpt.str();
     if (tx_->seen.insert(key).second) tx_->recipients.push_back(rcpt);
     send(250, "2.1.5", "Ok");
+}
+
+std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::Domain& domain) {
+    auto snapshot = services_.policy_cache.current();
+    const auto& lists = *snapshot->lists;
+    long long now = store::nowSeconds();
+    std::string shown = "<" + clean(rcpt.str(), 300) + ">";
+    auto note = [&](std::string check, std::string result, std::string detail) {
+        tx_->checks.push_back({std::move(check), std::move(result), 0, std::move(detail)});
+    };
+
+    if (auto pass = lists.passthrough(domain.id, rcpt.str())) {
+        services_.list_hits.record(pass->id, now);
+        note("list", "accept", shown + " accepts mail from anyone (" + pass->describe() + ")");
+        return std::nullopt;
+    }
+    auto match = lists.senderList(domain.id, conn_->peer().host(), tx_->sender.str());
+    if (match) services_.list_hits.record(match->id, now);
+    if (match && match->denied()) {
+        std::string who = match->kind == "client" ? "client [" + client_ip_ + "]"
+                                                  : "sender <" + clean(tx_->sender.str(), 300) + ">";
+        std::string where = match->global() ? "the global deny list" : "the deny list of " + domain.name;
+        note("list", "reject", who + " is on " + where + " (" + match->describe() + ")");
+        return reply(550, "5.7.1", "Message refused: " + who + " is on " + where);
+    }
+    if (match) {
+        note("list", "pass", "on an allow list (" + match->describe() + "); spam checks skipped");
+        return std::nullopt;
+    }
+
+    const auto& settings = snapshot->settings;
+    if (settings.boolean("greylist.enabled", domain.name)) {
+        policy::GreylistSettings gs;
+        gs.enabled = true;
+        gs.delay = settings.seconds("greylist.delay", domain.name);
+        gs.window = settings.seconds("greylist.window", domain.name);
+        gs.remember = settings.seconds("greylist.remember", domain.name);
+        gs.auto_whitelist_passes = static_cast<int>(settings.integer("greylist.auto_whitelist_passes", domain.name));
+        auto result = services_.greylist.check(conn_->peer().host(), tx_->sender.str(), rcpt.str(), gs);
+        if (result.verdict == policy::Greylist::Result::defer) {
+            note("greylist", "tempfail", result.reason);
+            return reply(451, "4.7.1", policy::Greylist::replyText(result.retry_after));
+        }
+        note("greylist", "pass", result.reason);
+    }
+    return std::nullopt;
 }
 
 void Session::cmdData(std::string_view arg) {
@@ -477,6 +528,12 @@ std::string Session::receivedHeader(const std::string& queue_id) const {
 void Session::endTransaction(const std::string& outcome, const std::string& reason, const std::string& queue_id,
                              std::uint64_t size) {
     if (!tx_) return;
+    std::string final_outcome = outcome, final_reason = reason;
+    if (outcome == "aborted" && tx_->recipients.empty() && tx_->refused_recipients > 0) {
+        // Every recipient was refused: that refusal, not the QUIT, is the outcome.
+        final_outcome = tx_->last_refusal.rfind('4', 0) == 0 ? "tempfail" : "rejected";
+        final_reason = tx_->last_refusal;
+    }
     queue::TransactionLog rec;
     rec.ts = store::nowSeconds();
     rec.client_ip = client_ip_;
@@ -487,15 +544,15 @@ void Session::endTransaction(const std::string& outcome, const std::string& reas
     for (const auto& r : tx_->recipients) rec.recipients += (rec.recipients.empty() ? "" : ",") + r.str();
     rec.size = size;
     rec.queue_id = queue_id;
-    rec.outcome = outcome;
-    rec.reason = reason;
+    rec.outcome = final_outcome;
+    rec.reason = final_reason;
     rec.checks = policy::toJson(tx_->checks);
     if (outcome != "aborted" || !tx_->recipients.empty() || tx_->refused_recipients > 0) {
         logLine("client=" + client_name_ + "[" + client_ip_ + "] helo=" + helo_ + " tls=" +
                 (rec.tls.empty() ? "no" : rec.tls) + " from=<" + log::printable(rec.sender) + "> to=<" +
                 log::printable(rec.recipients, 1000) + "> size=" + std::to_string(size) +
-                " id=" + (queue_id.empty() ? "-" : queue_id) + " outcome=" + outcome +
-                (reason.empty() ? "" : " reason=\"" + log::printable(reason) + "\""));
+                " id=" + (queue_id.empty() ? "-" : queue_id) + " outcome=" + final_outcome +
+                (final_reason.empty() ? "" : " reason=\"" + log::printable(final_reason) + "\""));
         services_.committer.log(std::move(rec));
     }
     tx_.reset();

@@ -10,6 +10,7 @@
 #include "policy/check_record.h"
 #include "smtp/address.h"
 #include "smtp/reply.h"
+#include "store/domains.h"
 
 #include <Poco/Net/Context.h>
 
@@ -23,8 +24,10 @@ namespace moat::dns {
 class Resolver;
 }
 namespace moat::policy {
+class Greylist;
+class ListHits;
 class PolicyCache;
-}
+}  // namespace moat::policy
 namespace moat::queue {
 class Committer;
 class DeliveryManager;
@@ -41,6 +44,8 @@ struct SessionServices {
     queue::Committer& committer;
     queue::DeliveryManager& delivery;
     dns::Resolver* resolver;  // null: no reverse lookups
+    policy::Greylist& greylist;
+    policy::ListHits& list_hits;
     Poco::Net::Context::Ptr tls;
 };
 
@@ -74,6 +79,9 @@ private:
     void cmdStartTls(std::string_view arg);
     void cmdMail(std::string_view arg);
     void cmdRcpt(std::string_view arg);
+    // The SMTP-time policy for a recipient in a protected domain; a refusal
+    // reply, or nothing when the recipient is accepted.
+    std::optional<Reply> recipientPolicy(const Address& rcpt, const store::Domain& domain);
     void cmdData(std::string_view arg);
     void cmdRset();
     void cmdQuit();

@@ -24,6 +24,7 @@
 
 #include "config/config.h"
 #include "list_commands.h"
+#include "setting_commands.h"
 #include "net/cidr.h"
 #include "queue/queue_admin.h"
 #include "store/domains.h"
@@ -357,6 +358,21 @@ int listRemove(Context& ctx, const Args& args) {
     return moatctl::listRemove(ctx.session, args.positional);
 }
 
+// --- setting --------------------------------------------------------------
+
+int settingSet(Context& ctx, const Args& args) {
+    return moatctl::settingSet(ctx.session, args.positional[0], args.positional[1], args.option("--domain"));
+}
+
+int settingUnset(Context& ctx, const Args& args) {
+    return moatctl::settingUnset(ctx.session, args.positional[0], args.option("--domain"));
+}
+
+int settingShow(Context& ctx, const Args& args) {
+    return moatctl::settingShow(ctx.session, args.positional.empty() ? "" : args.positional[0],
+                                args.option("--domain"));
+}
+
 // --- queue ----------------------------------------------------------------
 
 const char* statusName(int status) {
@@ -491,6 +507,12 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
                {"--global"},
                {"--domain", "--global"}}},
              {"remove", {listRemove, "list remove ID...", 1, many}},
+         }},
+        {"setting",
+         {
+             {"set", {settingSet, "setting set KEY VALUE [--domain NAME]", 2, 2, {"--domain"}}},
+             {"unset", {settingUnset, "setting unset KEY [--domain NAME]", 1, 1, {"--domain"}}},
+             {"show", {settingShow, "setting show [KEY] [--domain NAME]", 0, 1, {"--domain"}}},
          }},
         {"queue",
          {

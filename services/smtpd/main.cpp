@@ -4,17 +4,21 @@
 #include "config/config.h"
 #include "dns/resolver.h"
 #include "net/tls.h"
+#include "policy/greylist.h"
+#include "policy/lists.h"
 #include "policy/policy_cache.h"
 #include "queue/committer.h"
 #include "queue/delivery_manager.h"
 #include "queue/spool.h"
 #include "smtp/server.h"
+#include "store/list_entries.h"
 #include "store/store.h"
 #include "util/log.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -37,6 +41,72 @@ std::unordered_set<std::string> queuedIds(const store::Store& store) {
     session << "SELECT id FROM queue", into(ids), now;
     return {ids.begin(), ids.end()};
 }
+
+// Housekeeping off the SMTP path: list hit counters go to the store every few
+// seconds, old greylisting triplets are expired hourly.
+class Maintenance {
+public:
+    Maintenance(const store::Store& store, policy::PolicyCache& policy, policy::ListHits& hits,
+                policy::Greylist& greylist)
+        : store_(store), policy_(policy), hits_(hits), greylist_(greylist), thread_([this] { run(); }) {}
+    ~Maintenance() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+        flushHits();
+        greylist_.flush();
+    }
+
+private:
+    void flushHits() {
+        auto hits = hits_.drain();
+        if (hits.empty()) return;
+        try {
+            auto session = store_.connect();
+            store::addListHits(session, hits);
+        } catch (const Poco::Exception& e) {
+            log::warning("policy: cannot record list hits: " + e.displayText());
+        }
+    }
+    // Expiry must respect the longest window and memory any domain has.
+    policy::GreylistSettings longestGreylistMemory() const {
+        auto snapshot = policy_.current();
+        policy::GreylistSettings longest;
+        longest.window = snapshot->settings.seconds("greylist.window");
+        longest.remember = snapshot->settings.seconds("greylist.remember");
+        for (const auto& [name, domain] : snapshot->domains) {
+            longest.window = std::max(longest.window, snapshot->settings.seconds("greylist.window", name));
+            longest.remember = std::max(longest.remember, snapshot->settings.seconds("greylist.remember", name));
+        }
+        return longest;
+    }
+    void run() {
+        auto last_expire = std::chrono::steady_clock::now();
+        std::unique_lock lock(mutex_);
+        while (!cv_.wait_for(lock, std::chrono::seconds(5), [this] { return stopping_; })) {
+            lock.unlock();
+            flushHits();
+            if (std::chrono::steady_clock::now() - last_expire > std::chrono::hours(1)) {
+                last_expire = std::chrono::steady_clock::now();
+                auto removed = greylist_.expire(longestGreylistMemory());
+                if (removed) log::info("greylist: expired " + std::to_string(removed) + " triplet(s)");
+            }
+            lock.lock();
+        }
+    }
+
+    const store::Store& store_;
+    policy::PolicyCache& policy_;
+    policy::ListHits& hits_;
+    policy::Greylist& greylist_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
 
 int run(const std::string& config_path) {
     auto cfg = config::load(config_path);
@@ -78,7 +148,12 @@ int run(const std::string& config_path) {
     queue::DeliveryManager delivery(cfg, *store, spool, committer, policy_cache, &resolver, client_tls);
     delivery.start();
 
-    smtp::SessionServices services{cfg, policy_cache, spool, committer, delivery, &resolver, server_tls};
+    policy::Greylist greylist(*store);
+    policy::ListHits list_hits;
+    Maintenance maintenance(*store, policy_cache, list_hits, greylist);
+
+    smtp::SessionServices services{cfg,       policy_cache, spool,     committer, delivery,
+                                   &resolver, greylist,     list_hits, server_tls};
     smtp::Server server(services, cfg.smtp.listen);
     server.start();
     log::info("smtpd: listening on " + cfg.smtp.listen.host + ":" + std::to_string(server.port()) + " as " +
