@@ -22,6 +22,8 @@
 #   BENCH_KEEP=1     keep the work directory (configs, logs) after the run
 #   MOAT_BUILD_DIR   build directory with services/moat-smtpd and
 #                    services/moatctl (default <repo>/build)
+#   MOAT_VERSION     how to name the Moat build in the report (default: git
+#                    describe of the source directory the build came from)
 #   MOAT_WORKERS     [queue] workers for moat-smtpd (default 16)
 #   BENCH_WAIT_IDLE  before each measured run, wait up to this many seconds
 #                    for the machine to be idle (default 120; 0: don't)
@@ -299,7 +301,9 @@ for ((r = 1; r <= repeats; r++)); do
 done
 
 postfix_version=$(postconf -d -h mail_version)
-moat_version=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
+# The source the binaries were built from, as its CMake cache records it.
+moat_source=$(sed -n 's/^moat_SOURCE_DIR:STATIC=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
+moat_version=${MOAT_VERSION:-$(git -C "${moat_source:-$repo}" describe --always --dirty 2>/dev/null || echo "built from ${moat_source:-unknown source}")}
 python3 "$here/relay_measure.py" report --results "$results" --output "$output" --workdir "$work" \
     --messages "$messages" --sessions "$sessions" --size "$size" --repeats "$repeats" \
     --moat-workers "$moat_workers" --probe-interval "$probe_interval" --wait-idle "$wait_idle" \
