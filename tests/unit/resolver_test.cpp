@@ -1,166 +1,712 @@
-// The c-ares resolver against a real nsd on loopback (tests/fixtures/nsd_server.py):
-// every record type, statuses that keep "does not exist" apart from "could not ask",
-// the cache, and concurrent lookups from many threads.
+// The DNS resolver: name helpers, the TTL walk over raw messages and the
+// cache as tables; then the real thing against nsd on a free loopback port
+// (started through tests/fixtures/nsd_server.py): every lookup kind, null MX,
+// NODATA vs NXDOMAIN, TCP fallback, caching, 20 threads at once, timeouts.
 #include "dns/resolver.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
-
-#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
-using namespace moat::dns;
+#include "dns/cache.h"
+#include "dns/message_ttl.h"
+#include "dns/names.h"
+
 namespace fs = std::filesystem;
-extern char** environ;
+using namespace std::chrono_literals;
+using moat::dns::Answer;
+using moat::dns::Cache;
+using moat::dns::Options;
+using moat::dns::Resolver;
+using moat::dns::Status;
 
 namespace {
 
-std::uint16_t freeUdpPort() {
-    int s = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(s);
-    return ntohs(a.sin_port);
+constexpr const char* kNsd = "/usr/sbin/nsd";
+constexpr const char* kPython = "/usr/bin/python3";
+
+// ------------------------------------------------------------------------------------------
+// Names
+// ------------------------------------------------------------------------------------------
+
+TEST(ResolverNames, CanonicalName) {
+    using moat::dns::canonicalName;
+    EXPECT_EQ(canonicalName("Example.COM."), "example.com");
+    EXPECT_EQ(canonicalName("_dmarc.example.com"), "_dmarc.example.com");
+    EXPECT_EQ(canonicalName("x"), "x");
+    EXPECT_EQ(canonicalName(std::string(63, 'a') + ".test"), std::string(63, 'a') + ".test");
+    std::string longest = std::string(63, 'a') + '.' + std::string(63, 'b') + '.' +
+                          std::string(63, 'c') + '.' + std::string(61, 'd');
+    ASSERT_EQ(longest.size(), 253u);
+    EXPECT_EQ(canonicalName(longest), longest);
+    EXPECT_EQ(canonicalName(longest + "."), longest);
+    for (std::string bad :
+         {std::string(""), std::string("."), std::string(".."), std::string("a..b"),
+          std::string(".a"), std::string("a.b.."), std::string(64, 'a') + ".test", longest + "e",
+          std::string("a\\.b"), std::string("a\0b", 3)}) {
+        EXPECT_EQ(canonicalName(bad), std::nullopt) << bad;
+    }
 }
 
-class ResolverTest : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() {
-        if (!fs::exists("/usr/sbin/nsd")) return;
-        dir_ = fs::temp_directory_path() / ("moat-resolver-" + std::to_string(::getpid()));
-        fs::create_directories(dir_);
-        std::ofstream(dir_ / "example.test.zone") << "@ IN MX 20 mx2.example.test.\n"
-                                                     "@ IN MX 10 mx1.example.test.\n"
-                                                     "mx1 IN A 127.0.0.11\n"
-                                                     "mx1 IN AAAA ::1\n"
-                                                     "mx2 IN A 127.0.0.12\n"
-                                                     "nullmx IN MX 0 .\n"
-                                                     "textonly IN TXT \"v=spf1 -all\"\n"
-                                                     "split IN TXT \"part one \" \"part two\"\n";
-        std::ofstream(dir_ / "ptr.zone") << "4 IN PTR host4.example.test.\n";
-        port_ = freeUdpPort();
-        std::string script = std::string(MOAT_SOURCE_DIR) + "/tests/fixtures/nsd_server.py";
-        std::string zone1 = "example.test=" + (dir_ / "example.test.zone").string();
-        std::string zone2 = "2.0.192.in-addr.arpa=" + (dir_ / "ptr.zone").string();
-        std::string port = std::to_string(port_);
-        const char* argv[] = {"/usr/bin/python3", script.c_str(), "--zone", zone1.c_str(), "--zone",
-                              zone2.c_str(),      "--port",       port.c_str(), nullptr};
-        posix_spawnattr_t attr;
-        posix_spawnattr_init(&attr);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-        posix_spawnattr_setpgroup(&attr, 0);
-        posix_spawn(&pid_, argv[0], nullptr, &attr, const_cast<char**>(argv), environ);
-        posix_spawnattr_destroy(&attr);
-        Resolver probe(options(std::chrono::milliseconds(200)));
-        for (int i = 0; i < 100 && probe.txt("textonly.example.test").status != Status::ok; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+TEST(ResolverNames, ReverseName) {
+    using moat::dns::reverseName;
+    EXPECT_EQ(reverseName("192.0.2.10"), "10.2.0.192.in-addr.arpa");
+    EXPECT_EQ(reverseName("127.0.0.1"), "1.0.0.127.in-addr.arpa");
+    EXPECT_EQ(reverseName("::ffff:192.0.2.1"), "1.2.0.192.in-addr.arpa");
+    EXPECT_EQ(reverseName("2001:db8::1"),
+              "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+    EXPECT_EQ(reverseName("2001:DB8::ABCD"),
+              "d.c.b.a.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+    for (const char* bad :
+         {"", "127.1", "1.2.3.4.5", "256.1.1.1", "fe80::1%eth0", "abc", "1.2.3.4 ", "::g"}) {
+        EXPECT_EQ(reverseName(bad), std::nullopt) << bad;
     }
-    static void TearDownTestSuite() {
-        if (pid_ > 0) {
-            ::kill(-pid_, SIGTERM);
-            ::waitpid(pid_, nullptr, 0);
-        }
-        fs::remove_all(dir_);
-    }
-    void SetUp() override {
-        if (pid_ <= 0) GTEST_SKIP() << "nsd is not installed";
-    }
-    static Options options(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000)) {
-        Options o;
-        o.servers = {{"127.0.0.1", port_}};
-        o.timeout = timeout;
-        o.tries = 2;
-        return o;
-    }
+}
 
-    static inline fs::path dir_;
-    static inline std::uint16_t port_ = 0;
-    static inline pid_t pid_ = -1;
+TEST(ResolverStatus, ToString) {
+    EXPECT_STREQ(moat::dns::toString(Status::ok), "ok");
+    EXPECT_STREQ(moat::dns::toString(Status::nxdomain), "nxdomain");
+    EXPECT_STREQ(moat::dns::toString(Status::nodata), "nodata");
+    EXPECT_STREQ(moat::dns::toString(Status::timeout), "timeout");
+    EXPECT_STREQ(moat::dns::toString(Status::servfail), "servfail");
+}
+
+// ------------------------------------------------------------------------------------------
+// TTLs from raw messages
+// ------------------------------------------------------------------------------------------
+
+class Message {
+  public:
+    Message(std::uint16_t ancount, std::uint16_t nscount) {
+        for (std::uint16_t v : {std::uint16_t{0x1234}, std::uint16_t{0x8180}, std::uint16_t{1},
+                                ancount, nscount, std::uint16_t{0}}) {
+            u16(v);
+        }
+        name("mail.test");
+        u16(15);  // MX
+        u16(1);   // IN
+    }
+    Message& name(std::string_view dotted) {
+        while (!dotted.empty()) {
+            auto dot = dotted.find('.');
+            auto label = dotted.substr(0, dot);
+            bytes.push_back(static_cast<std::uint8_t>(label.size()));
+            bytes.insert(bytes.end(), label.begin(), label.end());
+            dotted = dot == std::string_view::npos ? "" : dotted.substr(dot + 1);
+        }
+        bytes.push_back(0);
+        return *this;
+    }
+    Message& pointer() {  // to the question name
+        bytes.push_back(0xc0);
+        bytes.push_back(12);
+        return *this;
+    }
+    Message& rr(std::uint16_t type, std::uint32_t ttl, std::vector<std::uint8_t> rdata) {
+        u16(type);
+        u16(1);
+        u32(ttl);
+        u16(static_cast<std::uint16_t>(rdata.size()));
+        bytes.insert(bytes.end(), rdata.begin(), rdata.end());
+        return *this;
+    }
+    Message& soa(std::uint32_t ttl, std::uint32_t minimum) {
+        std::vector<std::uint8_t> rdata = {2, 'n', 's', 0xc0, 12, 0, 0};  // MNAME, RNAME=root
+        for (std::uint32_t v : {1u, 3600u, 600u, 86400u, minimum}) {
+            for (int shift = 24; shift >= 0; shift -= 8) rdata.push_back((v >> shift) & 0xff);
+        }
+        pointer();
+        return rr(6, ttl, rdata);
+    }
+    std::vector<std::uint8_t> bytes;
+
+  private:
+    void u16(std::uint16_t v) {
+        bytes.push_back(static_cast<std::uint8_t>(v >> 8));
+        bytes.push_back(static_cast<std::uint8_t>(v));
+    }
+    void u32(std::uint32_t v) {
+        u16(static_cast<std::uint16_t>(v >> 16));
+        u16(static_cast<std::uint16_t>(v));
+    }
 };
 
-}  // namespace
-
-TEST_F(ResolverTest, MxSortedByPreference) {
-    Resolver r(options());
-    auto mx = r.mx("example.test");
-    ASSERT_EQ(mx.status, Status::ok);
-    ASSERT_EQ(mx.records.size(), 2u);
-    EXPECT_EQ(mx.records[0].host, "mx1.example.test");
-    EXPECT_EQ(mx.records[0].preference, 10);
-    EXPECT_EQ(mx.records[1].host, "mx2.example.test");
+TEST(ResolverMessageTtl, AnswerIsTheSmallestTtl) {
+    Message m(2, 0);
+    m.pointer().rr(15, 3600, {0, 10, 2, 'm', 'x', 0xc0, 12});
+    m.pointer().rr(15, 120, {0, 20, 0});
+    auto ttls = moat::dns::messageTtls(m.bytes);
+    EXPECT_EQ(ttls.answer, 120u);
+    EXPECT_EQ(ttls.negative, std::nullopt);
 }
 
-TEST_F(ResolverTest, NullMxIsOneEmptyHost) {
-    Resolver r(options());
-    auto mx = r.mx("nullmx.example.test");
+TEST(ResolverMessageTtl, NegativeIsSoaTtlOrMinimumWhicheverIsSmaller) {
+    Message a(0, 1);
+    a.soa(3600, 60);
+    EXPECT_EQ(moat::dns::messageTtls(a.bytes).negative, 60u);
+    EXPECT_EQ(moat::dns::messageTtls(a.bytes).answer, std::nullopt);
+    Message b(0, 2);
+    b.name("test").rr(2, 100, {0});  // an NS before the SOA is skipped
+    b.soa(30, 600);
+    EXPECT_EQ(moat::dns::messageTtls(b.bytes).negative, 30u);
+}
+
+TEST(ResolverMessageTtl, HighBitTtlCountsAsZero) {
+    Message m(1, 0);
+    m.pointer().rr(16, 0x80000000u, {1, 'x'});
+    EXPECT_EQ(moat::dns::messageTtls(m.bytes).answer, 0u);
+}
+
+TEST(ResolverMessageTtl, MalformedMessagesGiveNothing) {
+    Message m(1, 1);
+    m.pointer().rr(15, 300, {0, 10, 0});
+    m.soa(300, 300);
+    auto whole = moat::dns::messageTtls(m.bytes);
+    EXPECT_EQ(whole.answer, 300u);
+    EXPECT_EQ(whole.negative, 300u);
+    for (std::size_t cut = 0; cut < m.bytes.size(); ++cut) {
+        std::vector<std::uint8_t> part(m.bytes.begin(), m.bytes.begin() + cut);
+        auto ttls = moat::dns::messageTtls(part);
+        EXPECT_EQ(ttls.negative, std::nullopt) << cut;
+    }
+    Message lying(5, 0);  // claims five answers, holds one
+    lying.pointer().rr(1, 300, {192, 0, 2, 1});
+    EXPECT_EQ(moat::dns::messageTtls(lying.bytes).answer, std::nullopt);
+    Message reserved(1, 0);
+    reserved.bytes.push_back(0x80);  // a reserved label type
+    EXPECT_EQ(moat::dns::messageTtls(reserved.bytes).answer, std::nullopt);
+}
+
+// ------------------------------------------------------------------------------------------
+// Cache
+// ------------------------------------------------------------------------------------------
+
+Answer answer(std::string item) {
+    return Answer{Status::ok, {std::move(item)}, {}};
+}
+
+TEST(ResolverCache, KeepsAnEntryForItsTtl) {
+    Cache cache(10);
+    auto t0 = Cache::Clock::now();
+    cache.put(1, "a.test", answer("192.0.2.1"), 60s, t0);
+    ASSERT_TRUE(cache.get(1, "a.test", t0 + 59s));
+    EXPECT_EQ(cache.get(1, "a.test", t0 + 59s)->items, std::vector<std::string>{"192.0.2.1"});
+    EXPECT_FALSE(cache.get(28, "a.test", t0));  // another type
+    EXPECT_FALSE(cache.get(1, "a.test", t0 + 60s));
+    EXPECT_EQ(cache.size(), 0u);  // the expired entry went on lookup
+}
+
+TEST(ResolverCache, ZeroTtlOrCapacityStoresNothing) {
+    Cache cache(10);
+    auto now = Cache::Clock::now();
+    cache.put(1, "a.test", answer("x"), 0s, now);
+    EXPECT_FALSE(cache.get(1, "a.test", now));
+    Cache off(0);
+    off.put(1, "a.test", answer("x"), 60s, now);
+    EXPECT_FALSE(off.get(1, "a.test", now));
+}
+
+TEST(ResolverCache, EvictsTheLeastRecentlyUsed) {
+    Cache cache(3);
+    auto now = Cache::Clock::now();
+    cache.put(1, "a", answer("a"), 60s, now);
+    cache.put(1, "b", answer("b"), 60s, now);
+    cache.put(1, "c", answer("c"), 60s, now);
+    ASSERT_TRUE(cache.get(1, "a", now));  // a is now the most recent
+    cache.put(1, "d", answer("d"), 60s, now);
+    EXPECT_EQ(cache.size(), 3u);
+    EXPECT_TRUE(cache.get(1, "a", now));
+    EXPECT_FALSE(cache.get(1, "b", now));
+    EXPECT_TRUE(cache.get(1, "c", now));
+    EXPECT_TRUE(cache.get(1, "d", now));
+    cache.put(1, "c", answer("c2"), 60s, now);  // replacing keeps the size
+    EXPECT_EQ(cache.size(), 3u);
+    EXPECT_EQ(cache.get(1, "c", now)->items, std::vector<std::string>{"c2"});
+}
+
+// ------------------------------------------------------------------------------------------
+// nsd through tests/fixtures/nsd_server.py
+// ------------------------------------------------------------------------------------------
+
+const char* const kForwardZone = R"(
+@        IN SOA ns.moat.test. hostmaster.moat.test. 1 3600 600 86400 60
+@        IN NS  ns
+ns       IN A   127.0.0.1
+mail     IN MX  10 MX1.Moat.Test.
+mail     IN MX  10 mx2.moat.test.
+mail     IN MX  20 backup.moat.test.
+nullmx   IN MX  0 .
+host     IN A   192.0.2.10
+host     IN A   192.0.2.11
+host     IN AAAA 2001:db8::10
+v6only   IN AAAA 2001:db8::20
+alias    IN CNAME host
+text     IN TXT "v=spf1 -all"
+text     IN TXT "part one " "part two"
+short  1 IN A   192.0.2.50
+)";
+
+const char* const kReverseV4Zone = R"(
+10       IN PTR host.moat.test.
+12       IN PTR A.Moat.Test.
+12       IN PTR b.moat.test.
+)";
+
+std::string bigTxtZone() {
+    // Six 250-byte strings: more than c-ares' EDNS payload, so the answer
+    // comes truncated over UDP and whole over TCP, to the same port.
+    std::string record = "big IN TXT";
+    for (char c = 'a'; c < 'g'; ++c) record += " \"" + std::string(250, c) + "\"";
+    return record + "\n";
+}
+
+std::string reverseV6Zone() {
+    std::string name = *moat::dns::reverseName("2001:db8::10");
+    name.resize(name.size() - std::string(".8.b.d.0.1.0.0.2.ip6.arpa").size());
+    return name + " IN PTR host.moat.test.\n";
+}
+
+class TempDir {
+  public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "moat-resolver-XXXXXX").string();
+        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~TempDir() { fs::remove_all(path_); }
+    const fs::path& path() const { return path_; }
+
+  private:
+    fs::path path_;
+};
+
+// nsd_server.py's CLI in a child process: it prints "nsd on 127.0.0.1:PORT"
+// once nsd answers, and stops nsd on SIGTERM (sent also if this test dies).
+class Nsd {
+  public:
+    using Zones = std::vector<std::pair<std::string, std::string>>;
+
+    static bool available() { return ::access(kNsd, X_OK) == 0 && ::access(kPython, X_OK) == 0; }
+
+    explicit Nsd(const Zones& zones, std::uint16_t port = 0) {
+        std::vector<std::string> args = {kPython, MOAT_SOURCE_DIR "/tests/fixtures/nsd_server.py"};
+        if (port != 0) {
+            args.push_back("--port");
+            args.push_back(std::to_string(port));
+        }
+        for (const auto& [name, text] : zones) {
+            fs::path file = dir_.path() / (name + ".zone");
+            std::ofstream(file) << text;
+            args.push_back("--zone");
+            args.push_back(name + "=" + file.string());
+        }
+        std::vector<char*> argv;
+        for (auto& arg : args) argv.push_back(arg.data());
+        argv.push_back(nullptr);
+        int out[2];
+        if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+            ::dup2(out[1], STDOUT_FILENO);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        ::close(out[1]);
+        output_ = out[0];
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+        port_ = readPort();
+    }
+
+    ~Nsd() {
+        stop();
+        if (output_ >= 0) ::close(output_);
+    }
+
+    void stop() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGTERM);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+
+    std::uint16_t port() const { return port_; }
+
+  private:
+    std::uint16_t readPort() {
+        std::string line;
+        auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (line.find('\n') == std::string::npos) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            pollfd p{output_, POLLIN, 0};
+            if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+                throw std::runtime_error("nsd_server.py did not report a port");
+            }
+            char buf[256];
+            ssize_t n = ::read(output_, buf, sizeof buf);
+            if (n <= 0) throw std::runtime_error("nsd_server.py exited: " + line);
+            line.append(buf, static_cast<std::size_t>(n));
+        }
+        auto colon = line.rfind(':');
+        if (line.rfind("nsd on ", 0) != 0 || colon == std::string::npos) {
+            throw std::runtime_error("nsd_server.py said: " + line);
+        }
+        return static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+    }
+
+    TempDir dir_;
+    pid_t pid_ = -1;
+    int output_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+Nsd::Zones testZones() {
+    return {{"moat.test", std::string(kForwardZone) + bigTxtZone()},
+            {"2.0.192.in-addr.arpa", kReverseV4Zone},
+            {"8.b.d.0.1.0.0.2.ip6.arpa", reverseV6Zone()}};
+}
+
+Options options(std::uint16_t port, std::size_t cache_entries = 1000) {
+    Options o;
+    o.servers = {{"127.0.0.1", port}};
+    o.timeout = 1000ms;
+    o.tries = 2;
+    o.cache_entries = cache_entries;
+    return o;
+}
+
+std::set<std::string> asSet(const std::vector<std::string>& v) {
+    return {v.begin(), v.end()};
+}
+
+class ResolverNsd : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        if (Nsd::available()) nsd_ = std::make_unique<Nsd>(testZones());
+    }
+    static void TearDownTestSuite() { nsd_.reset(); }
+    void SetUp() override {
+        if (!nsd_) GTEST_SKIP() << kNsd << " or " << kPython << " is missing";
+        resolver_ = std::make_unique<Resolver>(options(nsd_->port()));
+    }
+
+    Resolver& resolver() { return *resolver_; }
+
+    static std::unique_ptr<Nsd> nsd_;
+    std::unique_ptr<Resolver> resolver_;
+};
+
+std::unique_ptr<Nsd> ResolverNsd::nsd_;
+
+TEST_F(ResolverNsd, MxSortedByPreferenceWithTiesShuffled) {
+    std::set<std::string> firsts;
+    for (int i = 0; i < 64; ++i) {  // the cache answers after the first; it shuffles too
+        auto mx = resolver().mx(i % 2 ? "Mail.Moat.Test." : "mail.moat.test");
+        ASSERT_EQ(mx.status, Status::ok);
+        ASSERT_EQ(mx.records.size(), 3u);
+        EXPECT_EQ(mx.records[0].preference, 10);
+        EXPECT_EQ(mx.records[1].preference, 10);
+        EXPECT_EQ(mx.records[2].preference, 20);
+        EXPECT_EQ((std::set<std::string>{mx.records[0].host, mx.records[1].host}),
+                  (std::set<std::string>{"mx1.moat.test", "mx2.moat.test"}));
+        EXPECT_EQ(mx.records[2].host, "backup.moat.test");
+        firsts.insert(mx.records[0].host);
+    }
+    EXPECT_EQ(firsts.size(), 2u) << "ties were never shuffled";
+}
+
+TEST_F(ResolverNsd, NullMxIsOkWithOneEmptyHost) {
+    auto mx = resolver().mx("nullmx.moat.test");
     ASSERT_EQ(mx.status, Status::ok);
     ASSERT_EQ(mx.records.size(), 1u);
     EXPECT_EQ(mx.records[0].host, "");
+    EXPECT_EQ(mx.records[0].preference, 0);
 }
 
-TEST_F(ResolverTest, NxdomainAndNodataAreDistinct) {
-    Resolver r(options());
-    EXPECT_EQ(r.mx("nothere.example.test").status, Status::nxdomain);
-    EXPECT_EQ(r.mx("textonly.example.test").status, Status::nodata);
-    EXPECT_EQ(r.addresses("textonly.example.test").status, Status::nodata);
+TEST_F(ResolverNsd, MxNodataAndNxdomainAreTold) {
+    auto nodata = resolver().mx("text.moat.test");
+    EXPECT_EQ(nodata.status, Status::nodata);
+    EXPECT_TRUE(nodata.records.empty());
+    EXPECT_EQ(resolver().mx("missing.moat.test").status, Status::nxdomain);
 }
 
-TEST_F(ResolverTest, AddressesGivesIPv4ThenIPv6) {
-    Resolver r(options());
-    auto a = r.addresses("mx1.example.test");
-    ASSERT_EQ(a.status, Status::ok);
-    ASSERT_EQ(a.addresses.size(), 2u);
-    EXPECT_EQ(a.addresses[0], "127.0.0.11");
-    EXPECT_EQ(a.addresses[1], "::1");
-    EXPECT_EQ(r.a("mx2.example.test").addresses, std::vector<std::string>{"127.0.0.12"});
+TEST_F(ResolverNsd, AddressesGivesIpv4ThenIpv6) {
+    auto result = resolver().addresses("HOST.moat.test");
+    ASSERT_EQ(result.status, Status::ok);
+    ASSERT_EQ(result.addresses.size(), 3u);
+    EXPECT_EQ((std::set<std::string>{result.addresses[0], result.addresses[1]}),
+              (std::set<std::string>{"192.0.2.10", "192.0.2.11"}));
+    EXPECT_EQ(result.addresses[2], "2001:db8::10");
 }
 
-TEST_F(ResolverTest, PtrAndTxt) {
-    Resolver r(options());
-    auto p = r.ptr("192.0.2.4");
-    ASSERT_EQ(p.status, Status::ok);
-    EXPECT_EQ(p.names, std::vector<std::string>{"host4.example.test"});
-    EXPECT_EQ(r.ptr("192.0.2.5").status, Status::nxdomain);
-    auto t = r.txt("split.example.test");
-    ASSERT_EQ(t.status, Status::ok);
-    EXPECT_EQ(t.texts, std::vector<std::string>{"part one part two"});
+TEST_F(ResolverNsd, OneFamilyOnly) {
+    auto both = resolver().addresses("v6only.moat.test");
+    EXPECT_EQ(both.status, Status::ok);
+    EXPECT_EQ(both.addresses, std::vector<std::string>{"2001:db8::20"});
+    EXPECT_EQ(resolver().a("v6only.moat.test").status, Status::nodata);
+    EXPECT_EQ(resolver().aaaa("v6only.moat.test").addresses,
+              std::vector<std::string>{"2001:db8::20"});
+    EXPECT_EQ(resolver().aaaa("short.moat.test").status, Status::nodata);
+    EXPECT_EQ(resolver().addresses("text.moat.test").status, Status::nodata);
+    EXPECT_EQ(resolver().addresses("missing.moat.test").status, Status::nxdomain);
+    EXPECT_EQ(resolver().a("missing.moat.test").status, Status::nxdomain);
 }
 
-TEST_F(ResolverTest, ParallelLookupsFromManyThreads) {
-    Resolver r(options());
-    std::atomic<int> ok{0};
+TEST_F(ResolverNsd, AFollowsCname) {
+    auto result = resolver().a("alias.moat.test");
+    ASSERT_EQ(result.status, Status::ok);
+    EXPECT_EQ(asSet(result.addresses), (std::set<std::string>{"192.0.2.10", "192.0.2.11"}));
+}
+
+TEST_F(ResolverNsd, PtrForIpv4AndIpv6) {
+    auto one = resolver().ptr("192.0.2.10");
+    ASSERT_EQ(one.status, Status::ok);
+    EXPECT_EQ(one.names, std::vector<std::string>{"host.moat.test"});
+    auto two = resolver().ptr("192.0.2.12");
+    ASSERT_EQ(two.status, Status::ok);
+    EXPECT_EQ(asSet(two.names), (std::set<std::string>{"a.moat.test", "b.moat.test"}));
+    auto mapped = resolver().ptr("::ffff:192.0.2.10");
+    EXPECT_EQ(mapped.names, std::vector<std::string>{"host.moat.test"});
+    auto v6 = resolver().ptr("2001:db8::10");
+    ASSERT_EQ(v6.status, Status::ok);
+    EXPECT_EQ(v6.names, std::vector<std::string>{"host.moat.test"});
+    EXPECT_EQ(resolver().ptr("192.0.2.99").status, Status::nxdomain);
+    EXPECT_EQ(resolver().ptr("2001:db8::99").status, Status::nxdomain);
+    EXPECT_EQ(resolver().ptr("not-an-address").status, Status::nxdomain);
+}
+
+TEST_F(ResolverNsd, TxtJoinsEachRecordsStrings) {
+    auto txt = resolver().txt("text.moat.test");
+    ASSERT_EQ(txt.status, Status::ok);
+    EXPECT_EQ(asSet(txt.texts), (std::set<std::string>{"v=spf1 -all", "part one part two"}));
+    EXPECT_EQ(resolver().txt("host.moat.test").status, Status::nodata);
+    EXPECT_EQ(resolver().txt("missing.moat.test").status, Status::nxdomain);
+}
+
+TEST_F(ResolverNsd, TruncatedAnswerIsFetchedOverTcpOnTheSamePort) {
+    auto txt = resolver().txt("big.moat.test");
+    ASSERT_EQ(txt.status, Status::ok);
+    ASSERT_EQ(txt.texts.size(), 1u);
+    EXPECT_EQ(txt.texts[0].size(), 1500u);
+    EXPECT_EQ(txt.texts[0].substr(1250), std::string(250, 'f'));
+}
+
+TEST_F(ResolverNsd, RefusedIsServfailAndBadNamesAreNxdomain) {
+    EXPECT_EQ(resolver().mx("example.org").status, Status::servfail);  // not nsd's zone
+    EXPECT_EQ(resolver().mx("a..moat.test").status, Status::nxdomain);
+    EXPECT_EQ(resolver().mx(std::string("mail\0.moat.test", 15)).status, Status::nxdomain);
+    EXPECT_EQ(resolver().txt("").status, Status::nxdomain);
+}
+
+TEST_F(ResolverNsd, AsyncLookupsRunTogether) {
+    auto mx = resolver().mxAsync("mail.moat.test");
+    auto addresses = resolver().addressesAsync("host.moat.test");
+    auto txt = resolver().txtAsync("text.moat.test");
+    auto ptr = resolver().ptrAsync("192.0.2.10");
+    auto missing = resolver().aAsync("missing.moat.test");
+    EXPECT_EQ(mx.get().records.size(), 3u);
+    EXPECT_EQ(addresses.get().addresses.size(), 3u);
+    EXPECT_EQ(txt.get().texts.size(), 2u);
+    EXPECT_EQ(ptr.get().names, std::vector<std::string>{"host.moat.test"});
+    EXPECT_EQ(missing.get().status, Status::nxdomain);
+}
+
+TEST_F(ResolverNsd, TwentyThreadsAtOnce) {
+    Resolver uncached(options(nsd_->port(), 0));  // every lookup goes to nsd
+    std::atomic<int> wrong{0};
     std::vector<std::thread> threads;
-    for (int i = 0; i < 20; ++i)
+    for (int t = 0; t < 20; ++t) {
         threads.emplace_back([&] {
-            for (int j = 0; j < 10; ++j)
-                if (r.mx("example.test").status == Status::ok && r.addresses("mx2.example.test").status == Status::ok)
-                    ++ok;
+            for (int round = 0; round < 10; ++round) {
+                auto mx = uncached.mxAsync("mail.moat.test");
+                auto addresses = uncached.addressesAsync("host.moat.test");
+                if (uncached.txt("text.moat.test").texts.size() != 2) ++wrong;
+                if (uncached.ptr("192.0.2.10").names.size() != 1) ++wrong;
+                if (uncached.mx("missing.moat.test").status != Status::nxdomain) ++wrong;
+                if (mx.get().records.size() != 3) ++wrong;
+                if (addresses.get().addresses.size() != 3) ++wrong;
+            }
         });
-    for (auto& t : threads) t.join();
-    EXPECT_EQ(ok.load(), 200);
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(wrong, 0);
 }
 
-TEST(Resolver, TimeoutIsNotNonexistence) {
-    Options o;
-    o.servers = {{"127.0.0.1", freeUdpPort()}};  // nothing listens there
-    o.timeout = std::chrono::milliseconds(200);
+// ------------------------------------------------------------------------------------------
+// The cache in front of a server that goes away
+// ------------------------------------------------------------------------------------------
+
+TEST(ResolverCaching, AnswersOutliveTheServerForTheirTtl) {
+    if (!Nsd::available()) GTEST_SKIP() << kNsd << " or " << kPython << " is missing";
+    Nsd nsd(testZones());
+    Options o = options(nsd.port());
+    o.timeout = 300ms;
     o.tries = 1;
-    Resolver r(o);
-    auto start = std::chrono::steady_clock::now();
-    auto mx = r.mx("example.test");
-    EXPECT_TRUE(mx.status == Status::timeout || mx.status == Status::servfail) << toString(mx.status);
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+    Resolver resolver(o);
+    o.negative_ttl_max = 1s;  // the zone's SOA says 60 s
+    Resolver capped(o);
+    Resolver uncached(options(nsd.port(), 0));
+    ASSERT_EQ(resolver.mx("mail.moat.test").records.size(), 3u);
+    ASSERT_EQ(resolver.addresses("host.moat.test").addresses.size(), 3u);
+    ASSERT_EQ(resolver.txt("text.moat.test").status, Status::ok);
+    ASSERT_EQ(resolver.ptr("192.0.2.10").status, Status::ok);
+    ASSERT_EQ(resolver.mx("text.moat.test").status, Status::nodata);
+    ASSERT_EQ(resolver.a("missing.moat.test").status, Status::nxdomain);
+    ASSERT_EQ(resolver.a("short.moat.test").status, Status::ok);  // TTL 1
+    ASSERT_EQ(capped.a("missing.moat.test").status, Status::nxdomain);
+    nsd.stop();
+
+    EXPECT_EQ(uncached.mx("mail.moat.test").status, Status::servfail) << "nsd is still up";
+    EXPECT_EQ(resolver.mx("MAIL.moat.test.").records.size(), 3u);
+    EXPECT_EQ(resolver.addresses("host.moat.test").addresses.size(), 3u);
+    EXPECT_EQ(resolver.txt("text.moat.test").texts.size(), 2u);
+    EXPECT_EQ(resolver.ptr("192.0.2.10").names.size(), 1u);
+    EXPECT_EQ(resolver.mx("text.moat.test").status, Status::nodata);
+    EXPECT_EQ(resolver.a("missing.moat.test").status, Status::nxdomain);
+    EXPECT_EQ(resolver.txt("never-asked.moat.test").status, Status::servfail);
+
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_EQ(resolver.a("short.moat.test").status, Status::servfail) << "TTL 1 not honoured";
+    EXPECT_EQ(capped.a("missing.moat.test").status, Status::servfail)
+        << "negative_ttl_max not honoured";
+    EXPECT_EQ(resolver.a("missing.moat.test").status, Status::nxdomain);  // SOA minimum 60
+    EXPECT_EQ(resolver.mx("mail.moat.test").status, Status::ok);          // TTL 300
 }
+
+TEST(ResolverCaching, FailuresAreNotCached) {
+    if (!Nsd::available()) GTEST_SKIP() << kNsd << " or " << kPython << " is missing";
+    auto nsd = std::make_unique<Nsd>(testZones());
+    const std::uint16_t port = nsd->port();
+    Options o = options(port);
+    o.timeout = 300ms;
+    o.tries = 1;
+    Resolver resolver(o);
+    EXPECT_EQ(resolver.mx("example.org").status, Status::servfail);  // REFUSED: not nsd's zone
+    nsd->stop();
+    EXPECT_EQ(resolver.mx("mail.moat.test").status, Status::servfail);  // closed port
+    nsd = std::make_unique<Nsd>(testZones(), port);                     // back, on the same port
+    EXPECT_EQ(resolver.mx("mail.moat.test").status, Status::ok);
+}
+
+// ------------------------------------------------------------------------------------------
+// Nobody answering
+// ------------------------------------------------------------------------------------------
+
+// A UDP socket that receives queries and never answers.
+class BlackHole {
+  public:
+    BlackHole() {
+        fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+            throw std::runtime_error("cannot bind a UDP socket");
+        }
+        socklen_t len = sizeof a;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+    }
+    ~BlackHole() { ::close(fd_); }
+    std::uint16_t port() const { return port_; }
+
+  private:
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+Options quick(std::uint16_t port) {
+    Options o = options(port);
+    o.timeout = 300ms;
+    o.tries = 1;
+    return o;
+}
+
+TEST(ResolverTimeout, SilentServerIsTimeout) {
+    BlackHole hole;
+    Resolver resolver(quick(hole.port()));
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(resolver.mx("mail.moat.test").status, Status::timeout);
+    auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(took, 250ms);
+    EXPECT_LT(took, 3s);
+    EXPECT_EQ(resolver.addresses("host.moat.test").status, Status::timeout);
+    EXPECT_EQ(resolver.mx("mail.moat.test").status, Status::timeout);  // not cached
+}
+
+// The kernel refuses at once (ICMP port unreachable); c-ares 1.18 reports that
+// as it reports a SERVFAIL answer, so no time is spent waiting for a timeout.
+TEST(ResolverTimeout, ClosedPortIsServfailNotTimeout) {
+    std::uint16_t port;
+    {
+        BlackHole probe;  // a port that was free a moment ago, now closed
+        port = probe.port();
+    }
+    Resolver resolver(quick(port));
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(resolver.txt("text.moat.test").status, Status::servfail);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 250ms) << "the refusal was not noticed";
+}
+
+TEST(ResolverTimeout, WaitsRunInParallel) {
+    BlackHole hole;
+    Resolver resolver(quick(hole.port()));
+    auto start = std::chrono::steady_clock::now();
+    std::vector<std::thread> threads;
+    std::atomic<int> timeouts{0};
+    for (int t = 0; t < 20; ++t) {
+        threads.emplace_back([&, t] {
+            if (resolver.a("host" + std::to_string(t) + ".moat.test").status == Status::timeout) {
+                ++timeouts;
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(timeouts, 20);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "lookups waited for each other";
+}
+
+TEST(ResolverTimeout, DestructionAnswersWhatIsPending) {
+    BlackHole hole;
+    Options o = quick(hole.port());
+    o.timeout = 10s;
+    auto resolver = std::make_unique<Resolver>(o);
+    auto pending = resolver->mxAsync("mail.moat.test");
+    auto start = std::chrono::steady_clock::now();
+    resolver.reset();
+    EXPECT_EQ(pending.get().status, Status::servfail);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST(ResolverOptions, RejectsWhatCannotWork) {
+    Options o;
+    o.servers = {{"dns.example", 53}};
+    EXPECT_THROW(Resolver{o}, std::invalid_argument);
+    o.servers = {{"127.0.0.1", 53}};
+    o.tries = 0;
+    EXPECT_THROW(Resolver{o}, std::invalid_argument);
+}
+
+}  // namespace

@@ -1,0 +1,23 @@
+// The names the resolver asks for: the one canonical form of a query name
+// (which is also its cache key) and the reverse-lookup name of an address.
+// Both refuse what cannot be a DNS name rather than guess, so a hostile
+// string never turns into a different query than the one it looks like.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace moat::dns {
+
+// Lower-case ASCII, one trailing dot removed. Nothing if the name is empty,
+// longer than 253 bytes, has an empty or over-long (> 63) label, or holds a
+// NUL or a backslash (c-ares would read the backslash as an escape).
+std::optional<std::string> canonicalName(std::string_view name);
+
+// "192.0.2.1" -> "1.2.0.192.in-addr.arpa", "2001:db8::1" -> "1.0.0.0.(...).ip6.arpa".
+// inet_pton syntax only (no "127.1", no scope ids); an IPv4-mapped IPv6
+// address (::ffff:a.b.c.d) gives the in-addr.arpa name of its IPv4 address.
+std::optional<std::string> reverseName(std::string_view ip);
+
+}  // namespace moat::dns
