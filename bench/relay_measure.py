@@ -160,6 +160,21 @@ def cmd_run(args):
     return 0 if result["ok"] else 1
 
 
+def fsync_ms(directory, rounds=100):
+    """Mean time of one 4 KiB write + fsync in `directory`: what durability costs here."""
+    path = os.path.join(directory, "fsync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        start = time.perf_counter()
+        for _ in range(rounds):
+            os.write(fd, b"x" * 4096)
+            os.fsync(fd)
+        return (time.perf_counter() - start) / rounds * 1e3
+    finally:
+        os.close(fd)
+        os.unlink(path)
+
+
 def machine_facts(workdir):
     cpu = "unknown CPU"
     with open("/proc/cpuinfo") as f:
@@ -226,7 +241,8 @@ def cmd_report(args):
     out = [SECTION_BEGIN, "## Relay throughput: moat-smtpd vs Postfix (`bench/relay_throughput.sh`)", ""]
     out += [
         f"Measured {today} on {facts['nproc']} CPUs ({facts['cpu']}), {facts['mem_gib']:.1f} GiB RAM, "
-        f"Linux {facts['kernel']}; spool and queue on {facts['disk']}. "
+        f"Linux {facts['kernel']}; spool and queue on {facts['disk']} "
+        f"(one 4 KiB write + fsync there: {fsync_ms(args.workdir):.1f} ms). "
         f"Postfix {args.postfix_version}; Moat {args.moat_version}. "
         "1-minute load average before / after the run: {} / {}.".format(*args.load.split()),
         "",
@@ -274,6 +290,14 @@ def cmd_report(args):
         out.append("Moat / Postfix ratio: not computed, this run did not measure both.")
     else:
         out.append("**Moat / Postfix delivered throughput: not available** — see the errors below.")
+    busy_runs = [r for r in results if (r.get("cpu_busy_before") or 0) > args.idle_threshold]
+    if busy_runs:
+        out += [
+            "",
+            f"Caution: {len(busy_runs)} of {len(results)} measured runs started while other processes kept the "
+            "machine busy (column *CPU busy before*); those figures are lower than an idle machine gives, "
+            "and the ratio is only indicative.",
+        ]
     out.append("")
     out += [
         "Every run:",
