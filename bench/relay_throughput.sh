@@ -82,6 +82,7 @@ results=$work/results.jsonl
 pids=()          # process-group leaders we started (each via setsid)
 postfix_dir=""   # set once our Postfix instance has been started
 
+# shellcheck disable=SC2317  # reached through the EXIT trap
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
