@@ -25,9 +25,6 @@ def open_sessions(moat, count: int, source: str | None = None) -> tuple[list[Smt
         except (OSError, socket.timeout) as e:
             return c, f"no banner: {e!r}"
 
-    # The fixture's readiness probe (and earlier clients) are sessions too until their threads
-    # notice the close: give them a moment so every slot is free when the burst starts.
-    wait_until(lambda: moat.idle_sessions(), 5, interval=0.05, what="earlier sessions to end")
     with ThreadPoolExecutor(max_workers=32) as pool:
         results = list(pool.map(one, range(count)))
     return [c for c, _ in results], [r for _, r in results]
