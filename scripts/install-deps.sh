@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   libpoco-dev libc-ares-dev libsqlite3-dev libssl-dev libgtest-dev libgmock-dev
   # run and test: real SMTP clients and servers, DNS, tools
-  postfix swaks python3 python3-pytest python3-dnslib nsd openssl sqlite3 iproute2 procps
+  postfix swaks libnet-ssleay-perl python3 python3-pytest python3-dnslib nsd openssl sqlite3 iproute2 procps
 )
 
 missing=()
