@@ -15,6 +15,20 @@ using namespace Poco::Data::Keywords;
 
 namespace moat::policy {
 
+namespace {
+constexpr std::string_view kActions = "off|score|tempfail|reject";
+
+bool isChoice(std::string_view choices, std::string_view v) {
+    while (!choices.empty()) {
+        auto bar = choices.find('|');
+        if (choices.substr(0, bar) == v) return true;
+        if (bar == std::string_view::npos) break;
+        choices.remove_prefix(bar + 1);
+    }
+    return false;
+}
+}  // namespace
+
 const std::vector<SettingSpec>& settingSpecs() {
     using T = SettingSpec::Type;
     static const std::vector<SettingSpec> specs = {
@@ -27,6 +41,66 @@ const std::vector<SettingSpec>& settingSpecs() {
          "seconds a passed triplet is remembered (36 days)"},
         {"greylist.auto_whitelist_passes", T::integer, "10", 0, 1000000,
          "passes after which a client network skips greylisting (0: never)"},
+
+        // SMTP-time checks: each has an action (off, score, tempfail, reject) and
+        // a weight added to the score when the action is score. See docs/checks.md.
+        {"dns.failure", T::choice, "skip", 0, 0,
+         "when a DNS lookup times out or fails: skip the check, or tempfail the client (4xx)", "skip|tempfail"},
+        {"rdns.action", T::choice, "score", 0, 0, "the client IP has no reverse DNS (PTR) name", kActions},
+        {"rdns.weight", T::number, "2", 0, 1000, "score added when rdns.action is score"},
+        {"fcrdns.action", T::choice, "score", 0, 0,
+         "the client's PTR name does not resolve back to its IP (not forward-confirmed)", kActions},
+        {"fcrdns.weight", T::number, "1", 0, 1000, "score added when fcrdns.action is score"},
+        {"dnsbl.action", T::choice, "reject", 0, 0,
+         "the client IP is listed by an IP blocklist zone (weights per zone: moatctl zone)", kActions},
+        {"rhsbl.action", T::choice, "reject", 0, 0,
+         "the sender domain or HELO name is listed by a domain blocklist zone (weights per zone)", kActions},
+        {"sender_domain.action", T::choice, "reject", 0, 0,
+         "the MAIL FROM domain has no MX, A or AAAA record (550 5.1.8; 450 4.1.8 when DNS fails)", kActions},
+        {"sender_domain.weight", T::number, "5", 0, 1000, "score added when sender_domain.action is score"},
+        {"helo.action", T::choice, "reject", 0, 0,
+         "the HELO name is malformed, claims to be this gateway, or is an IP literal other than the client's",
+         kActions},
+        {"helo.weight", T::number, "3", 0, 1000, "score added when helo.action is score"},
+        {"country.action", T::choice, "reject", 0, 0,
+         "the client IP is in a blocked country (country.blocked, looked up in the country zone)", kActions},
+        {"country.weight", T::number, "5", 0, 1000, "score added when country.action is score"},
+        {"country.blocked", T::list, "", 0, 0,
+         "ISO 3166 countries (alpha-2 like cn, or numeric like 156) whose clients the country check flags"},
+        {"bot.action", T::choice, "reject", 0, 0,
+         "the client talks before the greeting, pipelines before PIPELINING was offered, or sends bare newlines",
+         kActions},
+        {"bot.weight", T::number, "5", 0, 1000, "score added when bot.action is score"},
+        {"bot.greet_pause", T::seconds, "0", 0, 30,
+         "seconds to wait before the 220 greeting, watching for clients that talk first (0: no pause)"},
+        {"score.reject", T::number, "10", 0, 100000,
+         "a transaction whose SMTP-time score reaches this is refused (550 5.7.1)"},
+        {"score.reject_at", T::choice, "rcpt", 0, 0,
+         "refuse an over-threshold transaction at RCPT, or only after DATA (to log its content)", "rcpt|data"},
+        {"validation.list", T::boolean, "no", 0, 0,
+         "recipients found in the domain's valid-address list are valid (moatctl valid)"},
+        {"validation.smtp", T::boolean, "no", 0, 0,
+         "ask the backend whether a recipient exists (SMTP callout: MAIL FROM:<>, RCPT TO:), cached"},
+        {"validation.reject_nonvalidated", T::boolean, "no", 0, 0,
+         "refuse recipients that list or SMTP validation could not confirm (550 5.1.1; 4xx if the backend is down)"},
+        {"validation.positive_ttl", T::seconds, "604800", 60, 90 * 86400,
+         "seconds a recipient the backend accepted is remembered"},
+        {"validation.negative_ttl", T::seconds, "10800", 60, 90 * 86400,
+         "seconds a recipient the backend refused is remembered"},
+        {"whitelist_only.enabled", T::boolean, "no", 0, 0,
+         "accept mail only from allow-listed senders; others get a one-time token address in the 550 reply"},
+        {"whitelist_only.token_ttl", T::seconds, "864000", 3600, 365 * 86400,
+         "seconds a one-time token address stays valid (10 days)"},
+        {"ratelimit.window", T::seconds, "600", 10, 86400,
+         "sliding window over which unknown recipients and rejections are counted per client IP"},
+        {"ratelimit.unknown_slow", T::integer, "5", 1, 1000000,
+         "unknown recipients in the window after which replies to that IP are slowed down"},
+        {"ratelimit.unknown_max", T::integer, "20", 1, 1000000,
+         "unknown recipients in the window after which the IP gets 421 (directory harvesting)"},
+        {"ratelimit.rejects_slow", T::integer, "10", 1, 1000000,
+         "rejections in the window after which replies to that IP are slowed down"},
+        {"ratelimit.rejects_max", T::integer, "40", 1, 1000000, "rejections in the window after which the IP gets 421"},
+        {"ratelimit.delay", T::seconds, "2", 0, 60, "seconds each reply is delayed for a slowed-down IP"},
     };
     return specs;
 }
@@ -45,6 +119,40 @@ std::string validateSetting(std::string_view key, std::string_view value) {
         if (v == "yes" || v == "on" || v == "true" || v == "1") return "yes";
         if (v == "no" || v == "off" || v == "false" || v == "0") return "no";
         throw std::invalid_argument(std::string(key) + ": expected yes or no");
+    }
+    if (spec->type == SettingSpec::Type::choice) {
+        if (isChoice(spec->choices, v)) return v;
+        std::string shown(spec->choices);
+        for (auto& c : shown)
+            if (c == '|') c = ',';
+        throw std::invalid_argument(std::string(key) + ": expected one of " + shown);
+    }
+    if (spec->type == SettingSpec::Type::list) {
+        std::string out, item;
+        std::istringstream in(v);
+        while (std::getline(in, item, ',')) {
+            std::istringstream words(item);
+            std::string w;
+            while (words >> w) {
+                if (!spec->choices.empty() && !isChoice(spec->choices, w))
+                    throw std::invalid_argument(std::string(key) + ": '" + w + "' is not allowed");
+                if (w.size() > 253) throw std::invalid_argument(std::string(key) + ": item too long");
+                out += (out.empty() ? "" : ",") + w;
+            }
+        }
+        return out;
+    }
+    if (spec->type == SettingSpec::Type::number) {
+        double d = 0;
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+        if (v.empty() || ec != std::errc() || p != v.data() + v.size())
+            throw std::invalid_argument(std::string(key) + ": expected a number");
+        if (d < static_cast<double>(spec->min) || d > static_cast<double>(spec->max))
+            throw std::invalid_argument(std::string(key) + ": must be between " + std::to_string(spec->min) +
+                                        " and " + std::to_string(spec->max));
+        std::ostringstream os;
+        os << d;
+        return os.str();
     }
     long long n = 0;
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
@@ -139,6 +247,22 @@ long long Settings::integer(std::string_view key, std::string_view domain) const
     long long n = 0;
     std::from_chars(v.data(), v.data() + v.size(), n);
     return n;
+}
+
+double Settings::number(std::string_view key, std::string_view domain) const {
+    std::string v = get(key, domain);
+    double d = 0;
+    std::from_chars(v.data(), v.data() + v.size(), d);
+    return d;
+}
+
+std::vector<std::string> Settings::list(std::string_view key, std::string_view domain) const {
+    std::vector<std::string> out;
+    std::string v = get(key, domain), item;
+    std::istringstream in(v);
+    while (std::getline(in, item, ','))
+        if (!item.empty()) out.push_back(item);
+    return out;
 }
 
 void setGlobalSetting(Poco::Data::Session& session, std::string_view key, std::string_view value) {

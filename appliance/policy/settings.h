@@ -16,12 +16,16 @@
 namespace moat::policy {
 
 struct SettingSpec {
-    enum class Type { boolean, integer, seconds };
+    // choice: one of `choices` ("off|score|tempfail|reject"); number: a decimal
+    // within min..max; list: comma- or space-separated words, stored as
+    // "a,b,c" in lower case (each item checked by `choices` when not empty).
+    enum class Type { boolean, integer, seconds, choice, number, list };
     std::string_view key;
     Type type;
     std::string_view default_value;
-    long long min = 0, max = 0;  // integer and seconds
+    long long min = 0, max = 0;  // integer, seconds and number
     std::string_view description;
+    std::string_view choices = {};  // choice (and list, optionally): '|'-separated
 };
 
 const std::vector<SettingSpec>& settingSpecs();
@@ -47,6 +51,8 @@ public:
     std::chrono::seconds seconds(std::string_view key, std::string_view domain = {}) const {
         return std::chrono::seconds(integer(key, domain));
     }
+    double number(std::string_view key, std::string_view domain = {}) const;
+    std::vector<std::string> list(std::string_view key, std::string_view domain = {}) const;
 
 private:
     std::map<std::string, std::string> global_;

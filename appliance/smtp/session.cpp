@@ -383,6 +383,7 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
         note("list", "pass", "on an allow list (" + match->describe() + "); spam checks skipped");
         return std::nullopt;
     }
+    if (auto refusal = spamChecks(domain)) return refusal;
 
     const auto& settings = snapshot->settings;
     if (settings.boolean("greylist.enabled", domain.name)) {
@@ -399,6 +400,24 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
         }
         note("greylist", "pass", result.reason);
     }
+    return std::nullopt;
+}
+
+std::vector<policy::Finding> Session::spamFindings(const store::Domain&) {
+    std::vector<policy::Finding> all = session_findings_;
+    all.insert(all.end(), tx_->findings.begin(), tx_->findings.end());
+    return all;
+}
+
+std::optional<Reply> Session::spamChecks(const store::Domain& domain) {
+    auto findings = spamFindings(domain);
+    if (findings.empty()) return std::nullopt;
+    auto snapshot = services_.policy_cache.current();
+    auto ev = policy::evaluate(findings, snapshot->settings, domain.name);
+    if (tx_->evaluated.insert(Poco::toLower(domain.name)).second || ev.refusal)
+        tx_->checks.insert(tx_->checks.end(), ev.records.begin(), ev.records.end());
+    if (ev.refusal) return ev.refusal;
+    if (ev.after_data && !tx_->after_data) tx_->after_data = std::move(ev.after_data);
     return std::nullopt;
 }
 
@@ -465,6 +484,7 @@ void Session::cmdData(std::string_view arg) {
                       std::string("Message refused: bare ") + (reader.bareLf() ? "<LF>" : "<CR>") +
                           " in message; lines must end with <CR><LF> (RFC 5321 2.3.8)");
     if (reader.nul()) return refuse(550, "5.6.0", "Message refused: NUL character in message");
+    if (tx_->after_data) return refuse(tx_->after_data->code, tx_->after_data->enhanced, tx_->after_data->text);
     if (!write_ok) {
         bool full = writer.lastErrno() == ENOSPC || writer.lastErrno() == EDQUOT;
         return refuse(452, "4.3.1", full ? "Insufficient system storage, try again later"

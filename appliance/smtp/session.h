@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "net/connection.h"
 #include "policy/check_record.h"
+#include "policy/verdict.h"
 #include "smtp/address.h"
 #include "smtp/reply.h"
 #include "store/domains.h"
@@ -67,6 +68,9 @@ private:
         std::string last_refusal;
         int refused_recipients = 0;
         std::vector<policy::CheckRecord> checks;  // every decision, for the message log
+        std::vector<policy::Finding> findings;    // sender-level check results (sender domain, RHSBL)
+        std::set<std::string> evaluated;          // domains whose check results are in `checks`
+        std::optional<Reply> after_data;          // over the score threshold, refused after DATA
     };
 
     LineStatus readLine(std::string& line);
@@ -82,6 +86,11 @@ private:
     // The SMTP-time policy for a recipient in a protected domain; a refusal
     // reply, or nothing when the recipient is accepted.
     std::optional<Reply> recipientPolicy(const Address& rcpt, const store::Domain& domain);
+    // The SMTP-time check results (session and transaction level) that apply
+    // to a recipient in domain; DNS-based ones are left out when an exception
+    // list entry covers the client.
+    std::vector<policy::Finding> spamFindings(const store::Domain& domain);
+    std::optional<Reply> spamChecks(const store::Domain& domain);
     void cmdData(std::string_view arg);
     void cmdRset();
     void cmdQuit();
@@ -102,6 +111,7 @@ private:
     bool esmtp_ = false;
     std::string helo_;
     std::optional<Transaction> tx_;
+    std::vector<policy::Finding> session_findings_;  // client-level check results (rDNS, DNSBL, HELO, bot, ...)
     int errors_ = 0;
     bool quit_ = false;
 };

@@ -126,6 +126,74 @@ const std::vector<Migration>& migrations() {
              "CREATE TRIGGER domains_lists_d AFTER DELETE ON domains"
              " BEGIN DELETE FROM list_entries WHERE domain_id = OLD.id; END",
          }},
+        {3,
+         "SMTP-time checks: DNS zones, valid addresses, callout cache, one-time tokens, client events",
+         {
+             // DNS zones the checks query. kind: dnsbl (client IP), rhsbl (sender
+             // domain and HELO name), uribl (URIs in content), country (one zone in
+             // the zz.countries.nerd.dk style). mask: the answers that count as a
+             // listing ("127.0.0.2-127.0.0.11,127.0.0.20"; empty: any 127.x.y.z).
+             // url: shown in refusals, {ip} / {domain} / {zone} replaced.
+             "CREATE TABLE dns_zones ("
+             " id INTEGER PRIMARY KEY,"
+             " kind TEXT NOT NULL CHECK (kind IN ('dnsbl', 'rhsbl', 'uribl', 'country')),"
+             " zone TEXT NOT NULL COLLATE NOCASE,"
+             " weight REAL NOT NULL DEFAULT 5,"
+             " mask TEXT NOT NULL DEFAULT '',"
+             " url TEXT NOT NULL DEFAULT '',"
+             " note TEXT NOT NULL DEFAULT '',"
+             " created INTEGER NOT NULL,"
+             " UNIQUE (kind, zone))",
+
+             // Recipient list validation: the addresses a domain accepts mail for,
+             // canonical "local@domain" in lower case.
+             "CREATE TABLE valid_addresses ("
+             " domain_id INTEGER NOT NULL,"
+             " address TEXT NOT NULL,"
+             " created INTEGER NOT NULL,"
+             " PRIMARY KEY (domain_id, address))",
+
+             // SMTP callout results (recipient validation by the backend), so a
+             // restart does not ask again. result: valid | invalid.
+             "CREATE TABLE callout_cache ("
+             " address TEXT PRIMARY KEY,"
+             " result TEXT NOT NULL CHECK (result IN ('valid', 'invalid')),"
+             " reply TEXT NOT NULL DEFAULT '',"
+             " checked INTEGER NOT NULL,"
+             " expires INTEGER NOT NULL)",
+             "CREATE INDEX callout_cache_expires ON callout_cache (expires)",
+
+             // Whitelist-only mode: one-time token addresses handed out in 550
+             // replies. used: when the token was spent (0: still valid).
+             "CREATE TABLE tokens ("
+             " token TEXT PRIMARY KEY,"
+             " domain_id INTEGER NOT NULL,"
+             " recipient TEXT NOT NULL,"
+             " sender TEXT NOT NULL DEFAULT '',"
+             " created INTEGER NOT NULL,"
+             " expires INTEGER NOT NULL,"
+             " used INTEGER NOT NULL DEFAULT 0)",
+             "CREATE INDEX tokens_expires ON tokens (expires)",
+
+             // Client behaviour events (directory harvesting, many rejections) for
+             // the firewall agent to act on.
+             "CREATE TABLE client_events ("
+             " id INTEGER PRIMARY KEY,"
+             " ts INTEGER NOT NULL,"
+             " ip TEXT NOT NULL,"
+             " kind TEXT NOT NULL,"
+             " detail TEXT NOT NULL DEFAULT '')",
+             "CREATE INDEX client_events_ts ON client_events (ts)",
+
+             "CREATE TRIGGER dns_zones_i AFTER INSERT ON dns_zones BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER dns_zones_u AFTER UPDATE ON dns_zones BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER dns_zones_d AFTER DELETE ON dns_zones BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER valid_i AFTER INSERT ON valid_addresses BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER valid_d AFTER DELETE ON valid_addresses BEGIN UPDATE generation SET n = n + 1; END",
+             "CREATE TRIGGER domains_valid_d AFTER DELETE ON domains"
+             " BEGIN DELETE FROM valid_addresses WHERE domain_id = OLD.id;"
+             " DELETE FROM tokens WHERE domain_id = OLD.id; END",
+         }},
     };
     return all;
 }
