@@ -1,10 +1,10 @@
 #include "policy/client_counters.h"
 
-#include "util/log.h"
-
 #include <Poco/Data/Statement.h>
 
 #include <algorithm>
+
+#include "util/log.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -15,7 +15,9 @@ constexpr auto kBatchInterval = std::chrono::milliseconds(200);
 constexpr auto kRetryInterval = std::chrono::seconds(2);
 constexpr std::size_t kMaxPendingEvents = 10000;
 
-long long bucketWidth(long long window) { return std::max<long long>(1, window / ClientCounters::kBuckets); }
+long long bucketWidth(long long window) {
+    return std::max<long long>(1, window / ClientCounters::kBuckets);
+}
 
 }  // namespace
 
@@ -42,7 +44,9 @@ long long ClientCounters::Window::sum(long long now, long long window) const {
 
 ClientCounters::ClientCounters(const store::Store* store, std::function<long long()> clock,
                                std::size_t max_clients)
-    : store_(store), clock_(std::move(clock)), max_clients_(std::max<std::size_t>(max_clients, 16)) {
+    : store_(store),
+      clock_(std::move(clock)),
+      max_clients_(std::max<std::size_t>(max_clients, 16)) {
     if (store_) writer_ = std::thread([this] { run(); });
 }
 
@@ -55,7 +59,8 @@ ClientCounters::~ClientCounters() {
     if (writer_.joinable()) writer_.join();
 }
 
-ClientStatus ClientCounters::statusLocked(Client& c, long long now, const RateLimits& limits) const {
+ClientStatus ClientCounters::statusLocked(Client& c, long long now,
+                                          const RateLimits& limits) const {
     ClientStatus s;
     if (c.blocked_until > now) s.blocked = c.blocked_reason;
     s.slow = c.unknown.sum(now, limits.window) >= limits.unknown_slow ||
@@ -98,14 +103,15 @@ ClientStatus ClientCounters::recordRejection(const std::string& ip, bool unknown
         w.slowed = n >= slow;
     };
     if (unknown_recipient)
-        count(c.unknown, limits.unknown_slow, limits.unknown_max, "unknown_recipients", "unknown recipients",
-              "too many unknown recipients");
+        count(c.unknown, limits.unknown_slow, limits.unknown_max, "unknown_recipients",
+              "unknown recipients", "too many unknown recipients");
     count(c.rejects, limits.rejects_slow, limits.rejects_max, "rejections", "rejected commands",
           "too many rejected commands");
     return statusLocked(c, now, limits);
 }
 
-void ClientCounters::event(long long now, const std::string& ip, std::string kind, std::string detail) {
+void ClientCounters::event(long long now, const std::string& ip, std::string kind,
+                           std::string detail) {
     log::warning("ratelimit: [" + ip + "] " + kind + ": " + detail);
     if (pending_.size() >= kMaxPendingEvents) return;  // the store is far behind; the log has it
     pending_.push_back({now, ip, std::move(kind), std::move(detail)});
@@ -114,14 +120,16 @@ void ClientCounters::event(long long now, const std::string& ip, std::string kin
 
 void ClientCounters::makeRoom(long long now, long long window) {
     for (auto it = clients_.begin(); it != clients_.end();) {
-        bool stale = it->second.last_seen < now - window - bucketWidth(window) && it->second.blocked_until <= now;
+        bool stale = it->second.last_seen < now - window - bucketWidth(window) &&
+                     it->second.blocked_until <= now;
         it = stale ? clients_.erase(it) : std::next(it);
     }
     // Still full: a flood from many addresses. Forget unblocked ones, then any.
     std::size_t target = max_clients_ - max_clients_ / 10;
     for (int pass = 0; pass < 2 && clients_.size() > target; ++pass)
         for (auto it = clients_.begin(); it != clients_.end() && clients_.size() > target;)
-            it = (pass == 1 || it->second.blocked_until <= now) ? clients_.erase(it) : std::next(it);
+            it =
+                (pass == 1 || it->second.blocked_until <= now) ? clients_.erase(it) : std::next(it);
 }
 
 std::vector<ClientEvent> ClientCounters::takeEvents() {
@@ -148,8 +156,8 @@ bool ClientCounters::write(const std::vector<ClientEvent>& events) {
             Poco::Int64 ts = 0;
             std::string ip, kind, detail;
             Poco::Data::Statement insert(session);
-            insert << "INSERT INTO client_events (ts, ip, kind, detail) VALUES (?, ?, ?, ?)", useRef(ts),
-                useRef(ip), useRef(kind), useRef(detail);
+            insert << "INSERT INTO client_events (ts, ip, kind, detail) VALUES (?, ?, ?, ?)",
+                useRef(ts), useRef(ip), useRef(kind), useRef(detail);
             for (const auto& e : events) {
                 ts = e.ts;
                 ip = e.ip;

@@ -6,9 +6,6 @@
 // session never waits for the store and the firewall agent can act later.
 #pragma once
 
-#include "store/store.h"
-#include "util/clock.h"
-
 #include <array>
 #include <condition_variable>
 #include <cstddef>
@@ -19,6 +16,9 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include "store/store.h"
+#include "util/clock.h"
 
 namespace moat::policy {
 
@@ -31,7 +31,8 @@ struct RateLimits {
 // What a client IP has earned: nothing, a tarpit, or a shut door.
 struct ClientStatus {
     bool slow = false;
-    std::optional<std::string> blocked;  // "too many unknown recipients" / "too many rejected commands"
+    std::optional<std::string>
+        blocked;  // "too many unknown recipients" / "too many rejected commands"
 };
 
 struct ClientEvent {
@@ -40,12 +41,13 @@ struct ClientEvent {
 };
 
 class ClientCounters {
-public:
+  public:
     // Buckets per window: the window slides in steps of window / kBuckets.
     static constexpr std::size_t kBuckets = 16;
 
     // store: where events go (null: nowhere, for unit tests).
-    explicit ClientCounters(const store::Store* store, std::function<long long()> clock = util::policyNow,
+    explicit ClientCounters(const store::Store* store,
+                            std::function<long long()> clock = util::policyNow,
                             std::size_t max_clients = 50000);
     ~ClientCounters();
     ClientCounters(const ClientCounters&) = delete;
@@ -53,7 +55,8 @@ public:
 
     // Counts one refusal for ip (an unknown recipient also counts as a
     // rejection) and returns the IP's status after it.
-    ClientStatus recordRejection(const std::string& ip, bool unknown_recipient, const RateLimits& limits);
+    ClientStatus recordRejection(const std::string& ip, bool unknown_recipient,
+                                 const RateLimits& limits);
     ClientStatus status(const std::string& ip, const RateLimits& limits);
 
     // Events not yet handed to the writer thread (unit tests without a store)
@@ -61,7 +64,7 @@ public:
     std::vector<ClientEvent> takeEvents();
     void flush();  // writes pending events now (tests, shutdown)
 
-private:
+  private:
     struct Window {
         std::array<long long, kBuckets> start{};  // bucket start times, 0 = unused
         std::array<long long, kBuckets> count{};

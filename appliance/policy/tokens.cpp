@@ -1,19 +1,21 @@
 #include "policy/tokens.h"
 
+#include <Poco/String.h>
+
 #include "store/tokens.h"
 #include "util/log.h"
 
-#include <Poco/String.h>
-
 namespace moat::policy {
 
-Tokens::Tokens(const store::Store& store, std::function<long long()> clock) : store_(store), clock_(std::move(clock)) {}
+Tokens::Tokens(const store::Store& store, std::function<long long()> clock)
+    : store_(store), clock_(std::move(clock)) {}
 
-Tokens::Issued Tokens::issue(long long domain_id, const std::string& recipient, const std::string& sender,
-                             long long ttl) {
+Tokens::Issued Tokens::issue(long long domain_id, const std::string& recipient,
+                             const std::string& sender, long long ttl) {
     long long now = clock_();
     auto session = store_.connect();
-    if (auto row = store::findActiveToken(session, domain_id, recipient, sender, now)) return {row->token, row->expires};
+    if (auto row = store::findActiveToken(session, domain_id, recipient, sender, now))
+        return {row->token, row->expires};
     store::TokenRow row{"", domain_id, recipient, sender, now, now + ttl, 0};
     // 40 bits: a collision is rare, and one more draw settles it.
     for (int attempt = 0; attempt < 8; ++attempt) {
@@ -27,9 +29,11 @@ Tokens::Claim Tokens::reserve(long long domain_id, const TokenLocalPart& address
     Claim claim;
     auto session = store_.connect();
     auto row = store::findToken(session, address.token);
-    if (!row || row->domain_id != domain_id || row->used != 0 || row->expires <= clock_()) return claim;
+    if (!row || row->domain_id != domain_id || row->used != 0 || row->expires <= clock_())
+        return claim;
     auto at = row->recipient.rfind('@');
-    if (at == std::string::npos || Poco::icompare(row->recipient.substr(0, at), address.base) != 0) return claim;
+    if (at == std::string::npos || Poco::icompare(row->recipient.substr(0, at), address.base) != 0)
+        return claim;
     claim.recipient = row->recipient;
     std::lock_guard lock(mutex_);
     if (!reserved_.insert(row->token).second) {

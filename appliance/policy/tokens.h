@@ -7,19 +7,19 @@
 // Poco::Exception: the caller answers 4xx, the client retries.
 #pragma once
 
-#include "policy/token_address.h"
-#include "store/store.h"
-#include "util/clock.h"
-
 #include <functional>
 #include <mutex>
 #include <string>
 #include <unordered_set>
 
+#include "policy/token_address.h"
+#include "store/store.h"
+#include "util/clock.h"
+
 namespace moat::policy {
 
 class Tokens {
-public:
+  public:
     explicit Tokens(const store::Store& store, std::function<long long()> clock = util::policyNow);
     Tokens(const Tokens&) = delete;
     Tokens& operator=(const Tokens&) = delete;
@@ -29,11 +29,12 @@ public:
         long long expires = 0;
     };
     // The valid token for domain, recipient and sender, or a new one valid for ttl seconds.
-    Issued issue(long long domain_id, const std::string& recipient, const std::string& sender, long long ttl);
+    Issued issue(long long domain_id, const std::string& recipient, const std::string& sender,
+                 long long ttl);
 
     // A claim on one token, released on destruction unless spent.
     class Reservation {
-    public:
+      public:
         Reservation() = default;
         Reservation(Reservation&& other) noexcept { *this = std::move(other); }
         Reservation& operator=(Reservation&& other) noexcept;
@@ -43,7 +44,7 @@ public:
         // it was spent meanwhile (revoked by the administrator).
         bool spend();
 
-    private:
+      private:
         friend class Tokens;
         Reservation(Tokens* owner, std::string token) : owner_(owner), token_(std::move(token)) {}
         void release();
@@ -53,8 +54,8 @@ public:
 
     struct Claim {
         enum Result { ok, invalid, busy } result = invalid;  // busy: reserved by another session
-        std::string recipient;                                // ok, busy: the address the token stands for
-        Reservation reservation;                              // ok
+        std::string recipient;    // ok, busy: the address the token stands for
+        Reservation reservation;  // ok
     };
     // Claims token for domain_id when it exists there, is unspent, unexpired
     // and was issued for a recipient whose local part is `base` (case-blind).
@@ -63,7 +64,7 @@ public:
     // Drops expired tokens from the store; returns how many.
     std::size_t purge();
 
-private:
+  private:
     const store::Store& store_;
     std::function<long long()> clock_;
     std::mutex mutex_;

@@ -108,8 +108,10 @@ Session::LineStatus Session::readLine(std::string& line) {
                 return LineStatus::too_long;
             }
             std::size_t len = nl;
-            if (len > 0 && pending[len - 1] == '\r') --len;
-            else noteBot("sent a command line ending in a bare newline");
+            if (len > 0 && pending[len - 1] == '\r')
+                --len;
+            else
+                noteBot("sent a command line ending in a bare newline");
             line.assign(pending.data(), len);
             conn_->consume(nl + 1);
             return LineStatus::ok;

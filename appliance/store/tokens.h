@@ -25,7 +25,8 @@ struct TokenRow {
 // The newest unspent token for domain, recipient and sender (compared
 // case-blind) still valid at now.
 std::optional<TokenRow> findActiveToken(Poco::Data::Session& session, long long domain_id,
-                                        const std::string& recipient, const std::string& sender, long long now);
+                                        const std::string& recipient, const std::string& sender,
+                                        long long now);
 std::optional<TokenRow> findToken(Poco::Data::Session& session, const std::string& token);
 // False when the token already exists (the caller draws another).
 bool insertToken(Poco::Data::Session& session, const TokenRow& row);

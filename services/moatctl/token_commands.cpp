@@ -1,17 +1,17 @@
 #include "token_commands.h"
 
+#include <charconv>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <stdexcept>
+
 #include "policy/token_address.h"
 #include "store/client_events.h"
 #include "store/domains.h"
 #include "store/tokens.h"
 #include "util/clock.h"
 #include "util/log.h"
-
-#include <charconv>
-#include <ctime>
-#include <iostream>
-#include <map>
-#include <stdexcept>
 
 namespace moat::moatctl {
 namespace {
@@ -45,10 +45,12 @@ int tokenList(Poco::Data::Session& session, const std::optional<std::string>& do
     std::cout << "TOKEN     STATE    EXPIRES              RECIPIENT  SENDER\n";
     for (const auto& t : rows) {
         const char* state = t.used ? "used" : t.expires <= now ? "expired" : "valid";
-        std::cout << t.token << "  " << state << std::string(9 - std::string_view(state).size(), ' ')
-                  << localTime(t.expires) << "  <" << log::printable(t.recipient) << ">  <"
-                  << log::printable(t.sender) << ">";
-        if (!domain) std::cout << "  (" << (names.count(t.domain_id) ? names[t.domain_id] : "?") << ")";
+        std::cout << t.token << "  " << state
+                  << std::string(9 - std::string_view(state).size(), ' ') << localTime(t.expires)
+                  << "  <" << log::printable(t.recipient) << ">  <" << log::printable(t.sender)
+                  << ">";
+        if (!domain)
+            std::cout << "  (" << (names.count(t.domain_id) ? names[t.domain_id] : "?") << ")";
         std::cout << "\n";
     }
     std::cout << rows.size() << (rows.size() == 1 ? " token\n" : " tokens\n");
@@ -58,7 +60,8 @@ int tokenList(Poco::Data::Session& session, const std::optional<std::string>& do
 int tokenRevoke(Poco::Data::Session& session, std::string_view token) {
     auto canonical = policy::canonicalToken(token);
     if (!canonical)
-        throw std::invalid_argument("not a token: '" + log::printable(std::string(token), 60) + "' (8 characters)");
+        throw std::invalid_argument("not a token: '" + log::printable(std::string(token), 60) +
+                                    "' (8 characters)");
     if (!store::deleteToken(session, *canonical)) {
         std::cerr << "moatctl: no token " << *canonical << "\n";
         return 1;
@@ -72,9 +75,10 @@ int eventsList(Poco::Data::Session& session, const std::optional<std::string>& s
     if (since) {
         long long seconds = 0;
         auto [end, ec] = std::from_chars(since->data(), since->data() + since->size(), seconds);
-        if (since->empty() || ec != std::errc() || end != since->data() + since->size() || seconds < 0)
-            throw std::invalid_argument("--since needs a number of seconds, not '" + log::printable(*since, 60) +
-                                        "'");
+        if (since->empty() || ec != std::errc() || end != since->data() + since->size() ||
+            seconds < 0)
+            throw std::invalid_argument("--since needs a number of seconds, not '" +
+                                        log::printable(*since, 60) + "'");
         from = util::policyNow() - seconds;
     }
     auto rows = store::listClientEvents(session, from);

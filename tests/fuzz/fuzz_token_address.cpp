@@ -40,7 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(moat::policy::canonicalToken(parsed->token) == parsed->token);
     std::string rebuilt = moat::policy::tokenLocalPart(parsed->base, parsed->token);
     check(rebuilt.size() == input.size());
-    check(sameCaseBlind(rebuilt.substr(0, parsed->base.size() + 5), input.substr(0, parsed->base.size() + 5)));
+    check(sameCaseBlind(rebuilt.substr(0, parsed->base.size() + 5),
+                        input.substr(0, parsed->base.size() + 5)));
     auto again = moat::policy::parseTokenLocalPart(rebuilt);
     check(again && again->base == parsed->base && again->token == parsed->token);
     return 0;

@@ -29,7 +29,7 @@ RateLimits limits() {
 }
 
 class ClientCountersTest : public ::testing::Test {
-protected:
+  protected:
     std::atomic<long long> clock_{1'000'000};
     ClientCounters counters_{nullptr, [this] { return clock_.load(); }};
 };
@@ -65,9 +65,11 @@ TEST_F(ClientCountersTest, UnknownRecipientsSlowThenShutOut) {
 
 TEST_F(ClientCountersTest, RejectionsHaveTheirOwnThresholds) {
     const auto l = limits();
-    for (int i = 0; i < 3; ++i) EXPECT_FALSE(counters_.recordRejection("2001:db8::1", false, l).slow);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_FALSE(counters_.recordRejection("2001:db8::1", false, l).slow);
     EXPECT_TRUE(counters_.recordRejection("2001:db8::1", false, l).slow);
-    for (int i = 0; i < 3; ++i) EXPECT_FALSE(counters_.recordRejection("2001:db8::1", false, l).blocked);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_FALSE(counters_.recordRejection("2001:db8::1", false, l).blocked);
     auto s = counters_.recordRejection("2001:db8::1", false, l);
     ASSERT_TRUE(s.blocked);
     EXPECT_EQ(*s.blocked, "too many rejected commands");
@@ -116,10 +118,12 @@ TEST_F(ClientCountersTest, SpreadOutEventsStayBelowTheThreshold) {
 
 TEST(ClientCountersBound, ForgetsIpsBeyondTheLimit) {
     long long now = 5000;
-    ClientCounters counters(nullptr, [&] { return now; }, 100);
+    ClientCounters counters(
+        nullptr, [&] { return now; }, 100);
     RateLimits l = limits();
-    for (int i = 0; i < 1000; ++i) counters.recordRejection("10.0." + std::to_string(i / 256) + "." +
-                                                                std::to_string(i % 256), false, l);
+    for (int i = 0; i < 1000; ++i)
+        counters.recordRejection("10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256),
+                                 false, l);
     // The newest one is remembered, the oldest ones were forgotten.
     for (int i = 0; i < 3; ++i) counters.recordRejection("10.0.3.231", false, l);
     EXPECT_TRUE(counters.status("10.0.3.231", l).slow);
@@ -129,7 +133,8 @@ TEST(ClientCountersBound, ForgetsIpsBeyondTheLimit) {
 }
 
 TEST(ClientCountersStore, EventsReachTheStore) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "moat-counters-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "moat-counters-XXXXXX").string();
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     std::filesystem::path dir = pattern;
     {
@@ -140,7 +145,8 @@ TEST(ClientCountersStore, EventsReachTheStore) {
         auto session = store->connect();
         std::vector<Poco::Int64> ts;
         std::vector<std::string> ips, kinds;
-        session << "SELECT ts, ip, kind FROM client_events ORDER BY id", into(ts), into(ips), into(kinds), now;
+        session << "SELECT ts, ip, kind FROM client_events ORDER BY id", into(ts), into(ips),
+            into(kinds), now;
         ASSERT_EQ(kinds.size(), 2u);
         EXPECT_EQ(kinds[0], "rejections_slow");
         EXPECT_EQ(kinds[1], "rejections_limit");

@@ -5,14 +5,14 @@
 // recipient binding, revocation and purging.
 #include "policy/tokens.h"
 
-#include "store/tokens.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+
+#include "store/tokens.h"
 
 using moat::policy::canonicalToken;
 using moat::policy::parseTokenLocalPart;
@@ -37,9 +37,11 @@ TEST(TokenText, CanonicalForm) {
         const char* in;
         const char* out;  // nullptr: not a token
     } cases[] = {
-        {"4Q7ZJ2XM", "4Q7ZJ2XM"}, {"4q7zj2xm", "4Q7ZJ2XM"}, {"O0Il1abc", "00111ABC"},
-        {"4Q7ZJ2X", nullptr},     {"4Q7ZJ2XMM", nullptr},   {"4Q7ZJ2XU", nullptr},
-        {"4Q7ZJ2X-", nullptr},    {"", nullptr},            {"4Q7ZJ2X\xc3", nullptr},
+        {"4Q7ZJ2XM", "4Q7ZJ2XM"}, {"4q7zj2xm", "4Q7ZJ2XM"},
+        {"O0Il1abc", "00111ABC"}, {"4Q7ZJ2X", nullptr},
+        {"4Q7ZJ2XMM", nullptr},   {"4Q7ZJ2XU", nullptr},
+        {"4Q7ZJ2X-", nullptr},    {"", nullptr},
+        {"4Q7ZJ2X\xc3", nullptr},
     };
     for (const auto& c : cases) {
         auto got = canonicalToken(c.in);
@@ -82,9 +84,10 @@ TEST(TokenText, LocalParts) {
 }
 
 class TokensTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "moat-tokens-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "moat-tokens-XXXXXX").string();
         ASSERT_NE(mkdtemp(pattern.data()), nullptr);
         dir_ = pattern;
         store_ = moat::store::Store::open("sqlite:" + (dir_ / "moat.db").string());
@@ -122,7 +125,8 @@ TEST_F(TokensTest, ATokenIsUsedOnce) {
     auto c = claim(1, "jane+tok-" + t.token);
     ASSERT_EQ(c.result, Tokens::Claim::ok);
     EXPECT_EQ(c.recipient, "jane@example.com");
-    EXPECT_EQ(claim(1, "jane+tok-" + t.token).result, Tokens::Claim::busy) << "reserved by the first";
+    EXPECT_EQ(claim(1, "jane+tok-" + t.token).result, Tokens::Claim::busy)
+        << "reserved by the first";
     EXPECT_TRUE(c.reservation.spend());
     EXPECT_EQ(claim(1, "jane+tok-" + t.token).result, Tokens::Claim::invalid) << "spent";
     EXPECT_NE(tokens_->issue(1, "jane@example.com", "bob@spam.example", 3600).token, t.token);
@@ -142,8 +146,10 @@ TEST_F(TokensTest, AnUnspentReservationIsReleased) {
 TEST_F(TokensTest, ExpiredForeignAndMismatchedTokensAreInvalid) {
     auto t = tokens_->issue(1, "jane@example.com", "bob@spam.example", 3600);
     EXPECT_EQ(claim(2, "jane+tok-" + t.token).result, Tokens::Claim::invalid) << "another domain";
-    EXPECT_EQ(claim(1, "john+tok-" + t.token).result, Tokens::Claim::invalid) << "another recipient";
-    EXPECT_EQ(claim(1, "jane+tok-" + moat::policy::newToken()).result, Tokens::Claim::invalid) << "unknown";
+    EXPECT_EQ(claim(1, "john+tok-" + t.token).result, Tokens::Claim::invalid)
+        << "another recipient";
+    EXPECT_EQ(claim(1, "jane+tok-" + moat::policy::newToken()).result, Tokens::Claim::invalid)
+        << "unknown";
     clock_ += 3600;
     EXPECT_EQ(claim(1, "jane+tok-" + t.token).result, Tokens::Claim::invalid) << "expired";
     EXPECT_EQ(tokens_->purge(), 0u) << "expires is not yet in the past";
