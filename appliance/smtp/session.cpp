@@ -448,13 +448,15 @@ void Session::cmdRcpt(std::string_view arg) {
         return refuse(554, "5.7.1", shown + ": Relay access denied");
     }
     record("pass", shown + (ours ? ": protected domain" : ": relay-authorised client"));
+    // A token address is resolved first: every later check sees the address it stands for.
+    auto token_address = ours ? policy::parseTokenLocalPart(rcpt.local) : std::nullopt;
     std::optional<policy::Tokens::Reservation> token;
-    if (ours) {
-        if (auto refusal = claimToken(rcpt, *snapshot->domain(rcpt.domain), token))
+    if (token_address) {
+        if (auto refusal = claimToken(rcpt, *token_address, *snapshot->domain(rcpt.domain), token))
             return refuse(refusal->code, refusal->enhanced, refusal->text);
     }
     if (ours && !relay_client_) {
-        if (auto refusal = recipientPolicy(rcpt, *snapshot->domain(rcpt.domain), token.has_value()))
+        if (auto refusal = recipientPolicy(rcpt, *snapshot->domain(rcpt.domain), token_address.has_value()))
             return refuse(refusal->code, refusal->enhanced, refusal->text);
     }
     if (token) tx_->tokens.push_back(std::move(*token));
@@ -464,36 +466,35 @@ void Session::cmdRcpt(std::string_view arg) {
     send(250, "2.1.5", "Ok");
 }
 
-std::optional<Reply> Session::claimToken(Address& rcpt, const store::Domain& domain,
+std::optional<Reply> Session::claimToken(Address& rcpt, const policy::TokenLocalPart& address,
+                                         const store::Domain& domain,
                                          std::optional<policy::Tokens::Reservation>& claim) {
-    auto address = policy::parseTokenLocalPart(rcpt.local);
-    if (!address) return std::nullopt;
     std::string shown = "<" + clean(rcpt.str(), 300) + ">";
     auto note = [&](std::string result, std::string detail) {
         tx_->checks.push_back({"token", std::move(result), 0, shown + ": " + std::move(detail)});
     };
     policy::Tokens::Claim c;
     try {
-        c = services_.tokens.reserve(domain.id, *address);
+        c = services_.tokens.reserve(domain.id, address);
     } catch (const Poco::Exception& e) {
         log::warning("smtpd: [" + client_ip_ + "] token lookup failed: " + e.displayText());
         note("tempfail", "token store unavailable");
         return reply(451, "4.3.0", shown + ": temporary failure looking up the token address, try again later");
     }
     bool held_here = false;
-    for (const auto& t : tx_->tokens) held_here |= t.token() == address->token;
+    for (const auto& t : tx_->tokens) held_here |= t.token() == address.token;
     if (c.result == policy::Tokens::Claim::busy && !held_here) {
-        note("tempfail", "token " + address->token + " is in use by another session");
+        note("tempfail", "token " + address.token + " is in use by another session");
         return reply(451, "4.7.1", shown + ": this token address is in use right now, try again later");
     }
     if (c.result == policy::Tokens::Claim::invalid) {
-        note("reject", "token " + address->token + " unknown, expired or used");
+        note("reject", "token " + address.token + " unknown, expired or used");
         return reply(550, "5.7.1", shown + ": token address expired or already used");
     }
     if (c.result == policy::Tokens::Claim::ok) claim = std::move(c.reservation);
     auto parsed = parseMailbox(c.recipient, tx_->smtputf8);
     if (!parsed) throw std::logic_error("token recipient '" + c.recipient + "' does not parse");
-    note("pass", "token " + address->token + " stands for <" + clean(parsed->str(), 300) + ">");
+    note("pass", "token " + address.token + " stands for <" + clean(parsed->str(), 300) + ">");
     rcpt = *parsed;
     return std::nullopt;
 }

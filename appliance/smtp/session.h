@@ -104,8 +104,9 @@ private:
     // passes the whitelist-only gate (and nothing else).
     std::optional<Reply> recipientPolicy(const Address& rcpt, const store::Domain& domain, bool token_holder);
     // A token address ("jane+tok-XXXXXXXX@ours") becomes the address it stands
-    // for, with the token reserved in `claim`; a refusal when it is not valid.
-    std::optional<Reply> claimToken(Address& rcpt, const store::Domain& domain,
+    // for, with the token reserved in `claim` (unless this transaction holds it
+    // already); a refusal when it is not valid.
+    std::optional<Reply> claimToken(Address& rcpt, const policy::TokenLocalPart& address, const store::Domain& domain,
                                      std::optional<policy::Tokens::Reservation>& claim);
     std::optional<Reply> whitelistOnly(const Address& rcpt, const store::Domain& domain);
     // The SMTP-time check results (session and transaction level) that apply
