@@ -16,7 +16,7 @@ constexpr auto kRetryInterval = std::chrono::seconds(2);
 constexpr std::size_t kMaxPendingEvents = 10000;
 
 long long bucketWidth(long long window) {
-    return std::max<long long>(1, window / ClientCounters::kBuckets);
+    return std::max<long long>(1, window / static_cast<long long>(ClientCounters::kBuckets));
 }
 
 }  // namespace

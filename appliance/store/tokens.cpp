@@ -68,6 +68,7 @@ std::vector<TokenRow> listTokens(Poco::Data::Session& session, long long domain_
     session << std::string(kColumns) + "WHERE ? = 0 OR domain_id = ? ORDER BY created DESC, token",
         use(id), use(id), into(rows), now;
     std::vector<TokenRow> out;
+    out.reserve(rows.size());
     for (const auto& r : rows) out.push_back(fromRow(r));
     return out;
 }
