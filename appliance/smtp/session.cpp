@@ -2,6 +2,7 @@
 
 #include "dns/resolver.h"
 #include "net/cidr.h"
+#include "policy/client_counters.h"
 #include "policy/greylist.h"
 #include "policy/policy_cache.h"
 #include "queue/committer.h"
@@ -14,6 +15,7 @@
 #include <Poco/String.h>
 
 #include <ctime>
+#include <thread>
 
 namespace moat::smtp {
 namespace {
@@ -46,6 +48,25 @@ std::string cleanForHeader(std::string_view s) {
     return out;
 }
 
+std::string isoDate(long long t) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    ::gmtime_r(&tt, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+policy::RateLimits rateLimits(const policy::Settings& settings) {
+    policy::RateLimits l;
+    l.window = settings.integer("ratelimit.window");
+    l.unknown_slow = settings.integer("ratelimit.unknown_slow");
+    l.unknown_max = settings.integer("ratelimit.unknown_max");
+    l.rejects_slow = settings.integer("ratelimit.rejects_slow");
+    l.rejects_max = settings.integer("ratelimit.rejects_max");
+    return l;
+}
+
 bool isLoopback(const Poco::Net::IPAddress& ip) {
     return ip.isLoopback() || (ip.isIPv4Mapped() && net::canonicalIp(ip).rfind("127.", 0) == 0);
 }
@@ -60,6 +81,7 @@ Session::Session(SessionServices& services, std::unique_ptr<net::Connection> con
 void Session::logLine(const std::string& text) const { log::info("smtpd: [" + client_ip_ + "] " + text); }
 
 void Session::send(const Reply& r) {
+    throttle(r);
     conn_->write(r.format());
     log::debug("smtpd: [" + client_ip_ + "] > " + std::to_string(r.code) + (r.enhanced.empty() ? "" : " " + r.enhanced) +
                " " + log::printable(r.text, 1000));
@@ -86,7 +108,10 @@ Session::LineStatus Session::readLine(std::string& line) {
                 return LineStatus::too_long;
             }
             std::size_t len = nl;
-            if (len > 0 && pending[len - 1] == '\r') --len;
+            if (len > 0 && pending[len - 1] == '\r')
+                --len;
+            else
+                noteBot("sent a command line ending in a bare newline");
             line.assign(pending.data(), len);
             conn_->consume(nl + 1);
             return LineStatus::ok;
@@ -116,11 +141,24 @@ void Session::run() {
             if (names.status == dns::Status::ok && !names.names.empty()) client_name_ = clean(names.names.front());
         }
         logLine("connect from " + client_name_);
-        send(220, "", cfg_.hostname + " ESMTP Moat");
-        conn_->flush(io_timeout);
+        auto status = services_.client_counters.status(
+            client_ip_, rateLimits(services_.policy_cache.current()->settings));
+        if (status.blocked) {
+            shut_out_ = status.blocked;
+            send(421, "4.7.0", cfg_.hostname + " Error: " + *shut_out_ + " from [" + client_ip_ + "]; try again later");
+            conn_->flush(io_timeout);
+            conn_->shutdown();
+            logLine("refused: " + *shut_out_ + "; disconnect");
+            return;
+        }
+        if (!greet()) {
+            logLine("lost connection before the greeting; disconnect");
+            return;
+        }
 
         std::string line;
         while (!quit_) {
+            verb_.clear();
             auto status = readLine(line);
             if (status == LineStatus::eof || status == LineStatus::error) {
                 if (tx_) endTransaction("aborted", "connection lost");
@@ -140,6 +178,12 @@ void Session::run() {
                 log::debug("smtpd: [" + client_ip_ + "] < " + log::printable(line));
                 handle(line);
             }
+            if (shut_out_ && !quit_) {
+                if (tx_) endTransaction("aborted", "rate limit: " + *shut_out_);
+                send(421, "4.7.0",
+                     cfg_.hostname + " Error: " + *shut_out_ + " from [" + client_ip_ + "]; try again later");
+                quit_ = true;
+            }
             if (!conn_->hasPending() && conn_->hasUnflushed() && !conn_->flush(io_timeout)) break;
         }
         conn_->flush(io_timeout);
@@ -157,6 +201,62 @@ void Session::run() {
     logLine("disconnect");
 }
 
+bool Session::greet() {
+    auto io_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.command_timeout);
+    // With no pause, a one-millisecond look still catches what arrived during the reverse lookup.
+    auto pause = std::chrono::milliseconds(
+        std::max<long long>(1, 1000 * services_.policy_cache.current()->settings.integer("bot.greet_pause")));
+    auto deadline = std::chrono::steady_clock::now() + pause;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() < 1) break;
+        auto r = conn_->fill(left);
+        if (r == net::Connection::Read::ok) {
+            noteBot("talked before the greeting");
+            break;
+        }
+        if (r == net::Connection::Read::eof || r == net::Connection::Read::error) return false;
+    }
+    send(220, "", cfg_.hostname + " ESMTP Moat");
+    return conn_->flush(io_timeout);
+}
+
+void Session::noteBot(const std::string& behaviour) {
+    if (bot_noted_) return;
+    bot_noted_ = true;
+    logLine("bot behaviour: client " + behaviour);
+    session_findings_.push_back(policy::Finding::hit(
+        "bot", "client [" + client_ip_ + "] " + behaviour,
+        reply(550, "5.7.1", "Service unavailable; client [" + client_ip_ + "] " + behaviour + " (bot behaviour)")));
+}
+
+// Input behind a command that had to be answered first: behind EHLO/HELO
+// (RFC 2920 §3.1: they end a group), before any EHLO, or anywhere in a HELO
+// session, where PIPELINING was never offered. Our reply to this command is
+// not sent yet, so whatever is pending was written without waiting for it.
+void Session::checkPipelining(const std::string& verb) {
+    if (bot_noted_ || !conn_->hasPending()) return;
+    if (verb == "EHLO" || verb == "HELO")
+        noteBot("sent commands after " + verb + " without waiting for the reply");
+    else if (phase_ == Phase::start)
+        noteBot("pipelined commands before EHLO offered PIPELINING");
+    else if (!esmtp_)
+        noteBot("pipelined commands in a HELO session, where PIPELINING was not offered");
+}
+
+void Session::throttle(const Reply& r) {
+    if (r.code == 421) return;  // the last reply of a session is never held back
+    auto snapshot = services_.policy_cache.current();
+    const auto& settings = snapshot->settings;
+    auto limits = rateLimits(settings);
+    bool refusal = r.code >= 500 && (verb_ == "MAIL" || verb_ == "RCPT" || verb_ == "DATA");
+    auto status = refusal ? services_.client_counters.recordRejection(
+                                client_ip_, verb_ == "RCPT" && r.enhanced == "5.1.1", limits)
+                          : services_.client_counters.status(client_ip_, limits);
+    if (status.blocked) shut_out_ = status.blocked;
+    if (status.slow) std::this_thread::sleep_for(settings.seconds("ratelimit.delay"));
+}
+
 void Session::handle(const std::string& line) {
     for (unsigned char c : line) {
         if (c == 0) {
@@ -167,6 +267,8 @@ void Session::handle(const std::string& line) {
     }
     auto sp = line.find(' ');
     std::string verb = Poco::toUpper(line.substr(0, sp));
+    verb_ = verb;
+    checkPipelining(verb);
     std::string_view arg = sp == std::string::npos ? std::string_view() : std::string_view(line).substr(sp + 1);
     bool eight_bit = false;
     for (unsigned char c : line) eight_bit |= c >= 0x80;
@@ -327,7 +429,7 @@ void Session::cmdRcpt(std::string_view arg) {
         return;
     }
     if (!parsed.params.empty()) return refuse(555, "5.5.4", "Error: unsupported RCPT parameter");
-    const Address& rcpt = *parsed.address;
+    Address rcpt = *parsed.address;
     std::string shown = "<" + clean(rcpt.str(), 300) + ">";
     if (tx_->recipients.size() >= static_cast<std::size_t>(cfg_.max_recipients))
         return refuse(452, "4.5.3", "Error: too many recipients");
@@ -346,17 +448,79 @@ void Session::cmdRcpt(std::string_view arg) {
         return refuse(554, "5.7.1", shown + ": Relay access denied");
     }
     record("pass", shown + (ours ? ": protected domain" : ": relay-authorised client"));
-    if (ours && !relay_client_) {
-        if (auto refusal = recipientPolicy(rcpt, *snapshot->domain(rcpt.domain)))
+    // A token address is resolved first: every later check sees the address it stands for.
+    auto token_address = ours ? policy::parseTokenLocalPart(rcpt.local) : std::nullopt;
+    std::optional<policy::Tokens::Reservation> token;
+    if (token_address) {
+        if (auto refusal = claimToken(rcpt, *token_address, *snapshot->domain(rcpt.domain), token))
             return refuse(refusal->code, refusal->enhanced, refusal->text);
     }
+    if (ours && !relay_client_) {
+        if (auto refusal = recipientPolicy(rcpt, *snapshot->domain(rcpt.domain), token_address.has_value()))
+            return refuse(refusal->code, refusal->enhanced, refusal->text);
+    }
+    if (token) tx_->tokens.push_back(std::move(*token));
 
     std::string key = rcpt.str();
     if (tx_->seen.insert(key).second) tx_->recipients.push_back(rcpt);
     send(250, "2.1.5", "Ok");
 }
 
-std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::Domain& domain) {
+std::optional<Reply> Session::claimToken(Address& rcpt, const policy::TokenLocalPart& address,
+                                         const store::Domain& domain,
+                                         std::optional<policy::Tokens::Reservation>& claim) {
+    std::string shown = "<" + clean(rcpt.str(), 300) + ">";
+    auto note = [&](std::string result, std::string detail) {
+        tx_->checks.push_back({"token", std::move(result), 0, shown + ": " + std::move(detail)});
+    };
+    policy::Tokens::Claim c;
+    try {
+        c = services_.tokens.reserve(domain.id, address);
+    } catch (const Poco::Exception& e) {
+        log::warning("smtpd: [" + client_ip_ + "] token lookup failed: " + e.displayText());
+        note("tempfail", "token store unavailable");
+        return reply(451, "4.3.0", shown + ": temporary failure looking up the token address, try again later");
+    }
+    bool held_here = false;
+    for (const auto& t : tx_->tokens) held_here |= t.token() == address.token;
+    if (c.result == policy::Tokens::Claim::busy && !held_here) {
+        note("tempfail", "token " + address.token + " is in use by another session");
+        return reply(451, "4.7.1", shown + ": this token address is in use right now, try again later");
+    }
+    if (c.result == policy::Tokens::Claim::invalid) {
+        note("reject", "token " + address.token + " unknown, expired or used");
+        return reply(550, "5.7.1", shown + ": token address expired or already used");
+    }
+    if (c.result == policy::Tokens::Claim::ok) claim = std::move(c.reservation);
+    auto parsed = parseMailbox(c.recipient, tx_->smtputf8);
+    if (!parsed) throw std::logic_error("token recipient '" + c.recipient + "' does not parse");
+    note("pass", "token " + address.token + " stands for <" + clean(parsed->str(), 300) + ">");
+    rcpt = *parsed;
+    return std::nullopt;
+}
+
+std::optional<Reply> Session::whitelistOnly(const Address& rcpt, const store::Domain& domain) {
+    auto snapshot = services_.policy_cache.current();
+    const auto& settings = snapshot->settings;
+    std::string shown = "<" + clean(rcpt.str(), 300) + ">";
+    policy::Tokens::Issued issued;
+    try {
+        issued = services_.tokens.issue(domain.id, rcpt.str(), tx_->sender.str(),
+                                        settings.integer("whitelist_only.token_ttl", domain.name));
+    } catch (const Poco::Exception& e) {
+        log::warning("smtpd: [" + client_ip_ + "] cannot issue a token: " + e.displayText());
+        tx_->checks.push_back({"whitelist_only", "tempfail", 0, "token store unavailable"});
+        return reply(451, "4.3.0", shown + " accepts mail only from approved senders; try again later");
+    }
+    std::string token_address = policy::tokenLocalPart(rcpt.local, issued.token) + "@" + rcpt.domain;
+    tx_->checks.push_back({"whitelist_only", "reject", 0,
+                           "sender not on an allow list of " + domain.name + "; token " + issued.token + " given"});
+    return reply(550, "5.7.1",
+                 shown + " accepts mail only from approved senders; to reach " + clean(rcpt.local, 64) +
+                     " once, send to " + clean(token_address, 300) + " (valid until " + isoDate(issued.expires) + ")");
+}
+
+std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::Domain& domain, bool token_holder) {
     auto snapshot = services_.policy_cache.current();
     const auto& lists = *snapshot->lists;
     long long now = store::nowSeconds();
@@ -383,9 +547,10 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
         note("list", "pass", "on an allow list (" + match->describe() + "); spam checks skipped");
         return std::nullopt;
     }
+    const auto& settings = snapshot->settings;
+    if (!token_holder && settings.boolean("whitelist_only.enabled", domain.name)) return whitelistOnly(rcpt, domain);
     if (auto refusal = spamChecks(domain)) return refusal;
 
-    const auto& settings = snapshot->settings;
     if (settings.boolean("greylist.enabled", domain.name)) {
         policy::GreylistSettings gs;
         gs.enabled = true;
@@ -509,6 +674,7 @@ void Session::cmdData(std::string_view arg) {
         return;
     }
     services_.delivery.submit(env);
+    for (auto& token : tx_->tokens) token.spend();
     send(250, "2.0.0", "Ok: queued as " + id);
     endTransaction("accepted", "", id, env.size);
 }

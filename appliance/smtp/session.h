@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "net/connection.h"
 #include "policy/check_record.h"
+#include "policy/tokens.h"
 #include "policy/verdict.h"
 #include "smtp/address.h"
 #include "smtp/reply.h"
@@ -25,6 +26,7 @@ namespace moat::dns {
 class Resolver;
 }
 namespace moat::policy {
+class ClientCounters;
 class Greylist;
 class ListHits;
 class PolicyCache;
@@ -48,6 +50,8 @@ struct SessionServices {
     policy::Greylist& greylist;
     policy::ListHits& list_hits;
     Poco::Net::Context::Ptr tls;
+    policy::ClientCounters& client_counters;
+    policy::Tokens& tokens;
 };
 
 class Session {
@@ -71,12 +75,23 @@ private:
         std::vector<policy::Finding> findings;    // sender-level check results (sender domain, RHSBL)
         std::set<std::string> evaluated;          // domains whose check results are in `checks`
         std::optional<Reply> after_data;          // over the score threshold, refused after DATA
+        std::vector<policy::Tokens::Reservation> tokens;  // token addresses of accepted recipients
     };
 
     LineStatus readLine(std::string& line);
     void send(const Reply& r);
     void send(int code, std::string_view enhanced, std::string_view text) { send(reply(code, enhanced, text)); }
     bool protocolError();  // counts; true when the session must end
+
+    // Bot behaviour (check "bot"): the greeting pause watching for early
+    // talkers (false: the client left), pipelining before PIPELINING was
+    // offered, bare newlines. The first behaviour seen becomes the finding.
+    bool greet();
+    void noteBot(const std::string& behaviour);
+    void checkPipelining(const std::string& verb);
+    // Rate limits per client IP: counts a refusal, holds the reply back while
+    // the IP is slowed down, and notes when it is to be shut out.
+    void throttle(const Reply& r);
 
     void handle(const std::string& line);
     void cmdHelo(std::string_view arg, bool extended);
@@ -85,7 +100,15 @@ private:
     void cmdRcpt(std::string_view arg);
     // The SMTP-time policy for a recipient in a protected domain; a refusal
     // reply, or nothing when the recipient is accepted.
-    std::optional<Reply> recipientPolicy(const Address& rcpt, const store::Domain& domain);
+    // token_holder: the recipient was given as a valid token address, which
+    // passes the whitelist-only gate (and nothing else).
+    std::optional<Reply> recipientPolicy(const Address& rcpt, const store::Domain& domain, bool token_holder);
+    // A token address ("jane+tok-XXXXXXXX@ours") becomes the address it stands
+    // for, with the token reserved in `claim` (unless this transaction holds it
+    // already); a refusal when it is not valid.
+    std::optional<Reply> claimToken(Address& rcpt, const policy::TokenLocalPart& address, const store::Domain& domain,
+                                     std::optional<policy::Tokens::Reservation>& claim);
+    std::optional<Reply> whitelistOnly(const Address& rcpt, const store::Domain& domain);
     // The SMTP-time check results (session and transaction level) that apply
     // to a recipient in domain; DNS-based ones are left out when an exception
     // list entry covers the client.
@@ -114,6 +137,9 @@ private:
     std::vector<policy::Finding> session_findings_;  // client-level check results (rDNS, DNSBL, HELO, bot, ...)
     int errors_ = 0;
     bool quit_ = false;
+    std::string verb_;                    // the command being answered
+    bool bot_noted_ = false;
+    std::optional<std::string> shut_out_;  // rate limit reached: why the session ends with 421
 };
 
 }  // namespace moat::smtp

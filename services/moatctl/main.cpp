@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "list_commands.h"
 #include "setting_commands.h"
+#include "token_commands.h"
 #include "net/cidr.h"
 #include "queue/queue_admin.h"
 #include "store/domains.h"
@@ -63,6 +64,10 @@ constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
   list remove ID...                       remove list entries
       LIST and KIND: allow|deny sender|sender_domain|client, passthrough recipient,
       exception client|domain
+
+  token list [DOMAIN]                     show whitelist-only token addresses
+  token revoke TOKEN                      make a token address invalid
+  events list [--since SECONDS]           show client events (rate limits reached)
 
   queue list                              show queued messages and their recipients
   queue flush                             retry every queued message now
@@ -373,6 +378,17 @@ int settingShow(Context& ctx, const Args& args) {
                                 args.option("--domain"));
 }
 
+// --- token, events ---------------------------------------------------------
+
+int tokenList(Context& ctx, const Args& args) {
+    return moatctl::tokenList(ctx.session,
+                              args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
+}
+
+int tokenRevoke(Context& ctx, const Args& args) { return moatctl::tokenRevoke(ctx.session, args.positional[0]); }
+
+int eventsList(Context& ctx, const Args& args) { return moatctl::eventsList(ctx.session, args.option("--since")); }
+
 // --- queue ----------------------------------------------------------------
 
 const char* statusName(int status) {
@@ -513,6 +529,15 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
              {"set", {settingSet, "setting set KEY VALUE [--domain NAME]", 2, 2, {"--domain"}}},
              {"unset", {settingUnset, "setting unset KEY [--domain NAME]", 1, 1, {"--domain"}}},
              {"show", {settingShow, "setting show [KEY] [--domain NAME]", 0, 1, {"--domain"}}},
+         }},
+        {"token",
+         {
+             {"list", {tokenList, "token list [DOMAIN]", 0, 1}},
+             {"revoke", {tokenRevoke, "token revoke TOKEN", 1, 1}},
+         }},
+        {"events",
+         {
+             {"list", {eventsList, "events list [--since SECONDS]", 0, 0, {"--since"}}},
          }},
         {"queue",
          {

@@ -4,9 +4,11 @@
 #include "config/config.h"
 #include "dns/resolver.h"
 #include "net/tls.h"
+#include "policy/client_counters.h"
 #include "policy/greylist.h"
 #include "policy/lists.h"
 #include "policy/policy_cache.h"
+#include "policy/tokens.h"
 #include "queue/committer.h"
 #include "queue/delivery_manager.h"
 #include "queue/spool.h"
@@ -43,12 +45,13 @@ std::unordered_set<std::string> queuedIds(const store::Store& store) {
 }
 
 // Housekeeping off the SMTP path: list hit counters go to the store every few
-// seconds, old greylisting triplets are expired hourly.
+// seconds, old greylisting triplets and expired one-time tokens are removed hourly.
 class Maintenance {
 public:
     Maintenance(const store::Store& store, policy::PolicyCache& policy, policy::ListHits& hits,
-                policy::Greylist& greylist)
-        : store_(store), policy_(policy), hits_(hits), greylist_(greylist), thread_([this] { run(); }) {}
+                policy::Greylist& greylist, policy::Tokens& tokens)
+        : store_(store), policy_(policy), hits_(hits), greylist_(greylist), tokens_(tokens),
+          thread_([this] { run(); }) {}
     ~Maintenance() {
         {
             std::lock_guard lock(mutex_);
@@ -83,6 +86,13 @@ private:
         }
         return longest;
     }
+    void purgeTokens() {
+        try {
+            if (auto removed = tokens_.purge()) log::info("tokens: removed " + std::to_string(removed) + " expired");
+        } catch (const Poco::Exception& e) {
+            log::warning("tokens: cannot remove expired tokens: " + e.displayText());
+        }
+    }
     void run() {
         auto last_expire = std::chrono::steady_clock::now();
         std::unique_lock lock(mutex_);
@@ -93,6 +103,7 @@ private:
                 last_expire = std::chrono::steady_clock::now();
                 auto removed = greylist_.expire(longestGreylistMemory());
                 if (removed) log::info("greylist: expired " + std::to_string(removed) + " triplet(s)");
+                purgeTokens();
             }
             lock.lock();
         }
@@ -102,6 +113,7 @@ private:
     policy::PolicyCache& policy_;
     policy::ListHits& hits_;
     policy::Greylist& greylist_;
+    policy::Tokens& tokens_;
     std::mutex mutex_;
     std::condition_variable cv_;
     bool stopping_ = false;
@@ -150,10 +162,12 @@ int run(const std::string& config_path) {
 
     policy::Greylist greylist(*store);
     policy::ListHits list_hits;
-    Maintenance maintenance(*store, policy_cache, list_hits, greylist);
+    policy::ClientCounters client_counters(store.get());
+    policy::Tokens tokens(*store);
+    Maintenance maintenance(*store, policy_cache, list_hits, greylist, tokens);
 
-    smtp::SessionServices services{cfg,       policy_cache, spool,     committer, delivery,
-                                   &resolver, greylist,     list_hits, server_tls};
+    smtp::SessionServices services{cfg,       policy_cache, spool,     committer,       delivery, &resolver,
+                                   greylist,  list_hits,    server_tls, client_counters, tokens};
     smtp::Server server(services, cfg.smtp.listen);
     server.start();
     log::info("smtpd: listening on " + cfg.smtp.listen.host + ":" + std::to_string(server.port()) + " as " +
