@@ -4,6 +4,7 @@
 #include "net/cidr.h"
 #include "policy/greylist.h"
 #include "policy/policy_cache.h"
+#include "policy/recipient_validation.h"
 #include "queue/committer.h"
 #include "queue/delivery_manager.h"
 #include "queue/spool.h"
@@ -384,6 +385,8 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
         return std::nullopt;
     }
     if (auto refusal = spamChecks(domain)) return refusal;
+    if (auto refusal = policy::validateRecipient(*snapshot, domain, rcpt, services_.callout, tx_->checks))
+        return refusal;
 
     const auto& settings = snapshot->settings;
     if (settings.boolean("greylist.enabled", domain.name)) {

@@ -25,6 +25,7 @@ namespace moat::dns {
 class Resolver;
 }
 namespace moat::policy {
+class Callout;
 class Greylist;
 class ListHits;
 class PolicyCache;
@@ -48,6 +49,7 @@ struct SessionServices {
     policy::Greylist& greylist;
     policy::ListHits& list_hits;
     Poco::Net::Context::Ptr tls;
+    policy::Callout& callout;  // recipient validation by the backend
 };
 
 class Session {

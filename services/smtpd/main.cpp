@@ -4,6 +4,7 @@
 #include "config/config.h"
 #include "dns/resolver.h"
 #include "net/tls.h"
+#include "policy/callout.h"
 #include "policy/greylist.h"
 #include "policy/lists.h"
 #include "policy/policy_cache.h"
@@ -152,8 +153,9 @@ int run(const std::string& config_path) {
     policy::ListHits list_hits;
     Maintenance maintenance(*store, policy_cache, list_hits, greylist);
 
-    smtp::SessionServices services{cfg,       policy_cache, spool,     committer, delivery,
-                                   &resolver, greylist,     list_hits, server_tls};
+    policy::Callout callout(*store, {.helo_name = cfg.smtp.hostname});
+    smtp::SessionServices services{cfg,       policy_cache, spool,     committer,  delivery,
+                                   &resolver, greylist,     list_hits, server_tls, callout};
     smtp::Server server(services, cfg.smtp.listen);
     server.start();
     log::info("smtpd: listening on " + cfg.smtp.listen.host + ":" + std::to_string(server.port()) + " as " +
