@@ -163,7 +163,7 @@ Callout::Result Callout::ask(const std::string& address, const store::Domain& do
     auto client = queue::SmtpClient::connect(where, domain.backend_host, options, failure);
     if (!client) {
         unreachable = true;
-        return {Verdict::unknown, log::printable(failure.text, 300), false};
+        return {Verdict::unknown, oneLine(failure), false};
     }
     auto probe = client->probe("", address, !ascii(address));
     client->quit();
