@@ -382,7 +382,7 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
     }
     if (match) {
         note("list", "pass", "on an allow list (" + match->describe() + "); spam checks skipped");
-        return std::nullopt;
+        return policy::validateRecipient(*snapshot, domain, rcpt, services_.callout, tx_->checks);
     }
     if (auto refusal = spamChecks(domain)) return refusal;
     if (auto refusal = policy::validateRecipient(*snapshot, domain, rcpt, services_.callout, tx_->checks))

@@ -110,6 +110,14 @@ def test_list_validation_with_a_pasted_list_applies_without_restart():
         assert send(moat, "john@ours.test").code == 250
         ours.wait_for(1)
 
+        # An allow-listed sender skips the spam checks, not recipient validation.
+        moat.ctl("list", "add", "allow", "sender", "friend@sender.example", "--domain", "ours.test")
+        time.sleep(1)
+        assert rcpt_reply(moat, "nobody@ours.test", sender="friend@sender.example").code == 550
+        time.sleep(0.5)
+        _, _, checks = message_log(moat)[-1]
+        assert [(c["check"], c["result"]) for c in checks][-2:] == [("list", "pass"), ("validation", "reject")], checks
+
         # Changes apply while the daemon runs.
         moat.ctl("valid", "add", "ours.test", "Newcomer <newcomer@ours.test>")
         eventually(lambda: rcpt_reply(moat, "newcomer@ours.test").code == 250, "the new address")
