@@ -1,9 +1,9 @@
 #include "policy/address_list.h"
 
+#include <utility>
+
 #include "store/valid_addresses.h"
 #include "util/log.h"
-
-#include <utility>
 
 namespace moat::policy {
 namespace {
@@ -30,8 +30,12 @@ struct Token {
     std::string text;  // raw, quotes and escapes kept; an angle token without its brackets
 };
 
-bool space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-bool separator(char c) { return c == '\n' || c == ',' || c == ';'; }
+bool space(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
+bool separator(char c) {
+    return c == '\n' || c == ',' || c == ';';
+}
 bool control(char c) {
     auto u = static_cast<unsigned char>(c);
     return (u < 0x20 && c != '\t') || u == 0x7f;
@@ -106,14 +110,17 @@ class Reader {
                 }
                 if (c == '<') return token(Token::Kind::angle, std::string(), State::angle);
                 if (c == '(') return openComment();
-                if (tokens_.back().kind == Token::Kind::quoted) tokens_.back().kind = Token::Kind::word;
+                if (tokens_.back().kind == Token::Kind::quoted)
+                    tokens_.back().kind = Token::Kind::word;
                 return wordByte(c, false);
             case State::quoted:
             case State::angle_quoted:
                 if (c == '\n') return failAtNewline("unterminated quoted string", i);
                 if (control(c)) return fail("control character in a quoted string");
                 tokens_.back().text += c;
-                if (c == '\\') return enter(state_ == State::quoted ? State::quoted_escape : State::angle_quoted_escape);
+                if (c == '\\')
+                    return enter(state_ == State::quoted ? State::quoted_escape
+                                                         : State::angle_quoted_escape);
                 if (c == '"') return enter(state_ == State::quoted ? State::word : State::angle);
                 return;
             case State::quoted_escape:
@@ -133,7 +140,8 @@ class Reader {
             case State::comment:
                 if (c == '\n') return failAtNewline("unterminated comment", i);
                 if (c == '\\') return enter(State::comment_escape);
-                if (c == '(' && ++depth_ > kMaxCommentDepth) return fail("comments nested too deeply");
+                if (c == '(' && ++depth_ > kMaxCommentDepth)
+                    return fail("comments nested too deeply");
                 if (c == ')' && --depth_ == 0) return enter(State::between);
                 return;
             case State::comment_escape:
@@ -271,6 +279,8 @@ class Reader {
 
 }  // namespace
 
-AddressList parseAddressList(std::string_view text) { return Reader(text).run(); }
+AddressList parseAddressList(std::string_view text) {
+    return Reader(text).run();
+}
 
 }  // namespace moat::policy

@@ -15,7 +15,7 @@
 namespace moat::policy {
 
 struct ListedAddress {
-    std::string address;  // canonical, as store::canonicalMailbox gives it
+    std::string address;   // canonical, as store::canonicalMailbox gives it
     std::size_t line = 0;  // counted from 1
 };
 

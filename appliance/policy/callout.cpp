@@ -1,12 +1,12 @@
 #include "policy/callout.h"
 
+#include <Poco/Exception.h>
+#include <Poco/Net/SocketAddress.h>
+
 #include "queue/smtp_client.h"
 #include "store/callout_cache.h"
 #include "util/clock.h"
 #include "util/log.h"
-
-#include <Poco/Exception.h>
-#include <Poco/Net/SocketAddress.h>
 
 namespace moat::policy {
 namespace {
@@ -15,7 +15,8 @@ constexpr long long kExpiryInterval = 3600;  // seconds between sweeps of expire
 
 std::string backendName(const store::Domain& d) {
     bool v6 = d.backend_host.find(':') != std::string::npos;
-    return (v6 ? "[" + d.backend_host + "]" : d.backend_host) + ":" + std::to_string(d.backend_port);
+    return (v6 ? "[" + d.backend_host + "]" : d.backend_host) + ":" +
+           std::to_string(d.backend_port);
 }
 
 // A reply as one printable line: "550 5.1.1 <a@b>: Recipient address rejected".
@@ -46,8 +47,8 @@ Callout::Callout(const store::Store& store, Options options)
     : store_(store), options_(std::move(options)) {}
 
 Callout::Result Callout::verify(const std::string& address, const store::Domain& domain,
-                                std::chrono::seconds positive_ttl, std::chrono::seconds negative_ttl,
-                                long long generation) {
+                                std::chrono::seconds positive_ttl,
+                                std::chrono::seconds negative_ttl, long long generation) {
     const std::string key = lower(address);
     const std::string backend = backendName(domain);
     std::promise<Result> promise;
@@ -58,7 +59,8 @@ Callout::Result Callout::verify(const std::string& address, const store::Domain&
         auto it = memory_.find(key);
         if (it != memory_.end()) {
             if (it->second.expires > now && it->second.generation == generation)
-                return {it->second.valid ? Verdict::valid : Verdict::invalid, it->second.reply, true};
+                return {it->second.valid ? Verdict::valid : Verdict::invalid, it->second.reply,
+                        true};
             memory_.erase(it);
         }
         auto down = down_.find(backend);
@@ -66,8 +68,10 @@ Callout::Result Callout::verify(const std::string& address, const store::Domain&
             auto left = down->second - std::chrono::steady_clock::now();
             if (left > std::chrono::seconds(0))
                 return {Verdict::unknown,
-                        "the backend " + backend + " could not be reached moments ago; not asked again for " +
-                            std::to_string(std::chrono::ceil<std::chrono::seconds>(left).count()) + " s",
+                        "the backend " + backend +
+                            " could not be reached moments ago; not asked again for " +
+                            std::to_string(std::chrono::ceil<std::chrono::seconds>(left).count()) +
+                            " s",
                         true};
             down_.erase(down);
         }
@@ -80,10 +84,13 @@ Callout::Result Callout::verify(const std::string& address, const store::Domain&
     if (asked_by_another.valid()) return asked_by_another.get();  // waits without the lock
 
     bool unreachable = false;
+    long long expires = 0;
     Result result;
+    // Nothing may escape into the session: a failure here leaves the answer unknown (a 4xx).
     try {
-        result = lookupOrAsk(address, key, domain, positive_ttl, negative_ttl, unreachable);
-    } catch (const std::exception& e) {  // nothing may escape into the session; the answer stays unknown
+        result =
+            lookupOrAsk(address, key, domain, positive_ttl, negative_ttl, unreachable, expires);
+    } catch (const std::exception& e) {
         log::error("callout: verifying <" + log::printable(address) + "> failed: " + e.what());
         result = {Verdict::unknown, std::string("internal error: ") + e.what(), false};
     }
@@ -96,9 +103,7 @@ Callout::Result Callout::verify(const std::string& address, const store::Domain&
                 std::erase_if(memory_, [now](const auto& e) { return e.second.expires <= now; });
                 if (memory_.size() >= options_.max_memory_entries) memory_.clear();
             }
-            auto ttl = result.verdict == Verdict::valid ? positive_ttl : negative_ttl;
-            memory_[key] = {result.verdict == Verdict::valid, result.reply,
-                            util::policyNow() + ttl.count(), generation};
+            memory_[key] = {result.verdict == Verdict::valid, result.reply, expires, generation};
         } else if (unreachable) {
             down_[backend] = std::chrono::steady_clock::now() + options_.failure_memory;
         }
@@ -109,12 +114,15 @@ Callout::Result Callout::verify(const std::string& address, const store::Domain&
 
 Callout::Result Callout::lookupOrAsk(const std::string& address, const std::string& key,
                                      const store::Domain& domain, std::chrono::seconds positive_ttl,
-                                     std::chrono::seconds negative_ttl, bool& unreachable) {
+                                     std::chrono::seconds negative_ttl, bool& unreachable,
+                                     long long& expires) {
     long long now = util::policyNow();
     try {
         auto session = store_.connect();
-        if (auto e = store::findCalloutEntry(session, key); e && e->expires > now)
+        if (auto e = store::findCalloutEntry(session, key); e && e->expires > now) {
+            expires = e->expires;
             return {e->valid ? Verdict::valid : Verdict::invalid, e->reply, true};
+        }
     } catch (const Poco::Exception& e) {
         log::warning("callout: cannot read the callout cache: " + e.displayText());
     }
@@ -126,11 +134,11 @@ Callout::Result Callout::lookupOrAsk(const std::string& address, const std::stri
                                                     : "unknown") +
               " (" + result.reply + ")");
     if (result.verdict == Verdict::unknown) return result;
+    expires = now + (result.verdict == Verdict::valid ? positive_ttl : negative_ttl).count();
     try {
         auto session = store_.connect();
-        auto ttl = result.verdict == Verdict::valid ? positive_ttl : negative_ttl;
-        store::saveCalloutEntry(session, {key, result.verdict == Verdict::valid, result.reply, now,
-                                          now + ttl.count()});
+        store::saveCalloutEntry(
+            session, {key, result.verdict == Verdict::valid, result.reply, now, expires});
         bool sweep = false;
         {
             std::lock_guard lock(mutex_);
@@ -146,14 +154,16 @@ Callout::Result Callout::lookupOrAsk(const std::string& address, const std::stri
     return result;
 }
 
-Callout::Result Callout::ask(const std::string& address, const store::Domain& domain, bool& unreachable) {
+Callout::Result Callout::ask(const std::string& address, const store::Domain& domain,
+                             bool& unreachable) {
     const std::string backend = backendName(domain);
     Poco::Net::SocketAddress where;
     try {
         where = Poco::Net::SocketAddress(domain.backend_host, domain.backend_port);
     } catch (const Poco::Exception& e) {
         unreachable = true;
-        return {Verdict::unknown, "cannot resolve the backend " + backend + ": " + e.displayText(), false};
+        return {Verdict::unknown, "cannot resolve the backend " + backend + ": " + e.displayText(),
+                false};
     }
     queue::ClientOptions options;
     options.helo_name = options_.helo_name;
@@ -172,7 +182,8 @@ Callout::Result Callout::ask(const std::string& address, const store::Domain& do
         return {Verdict::unknown, oneLine(probe.recipients[0]), false};
     }
     if (!probe.mail.positive())
-        return {Verdict::unknown, "the backend refused MAIL FROM:<>: " + oneLine(probe.mail), false};
+        return {Verdict::unknown, "the backend refused MAIL FROM:<>: " + oneLine(probe.mail),
+                false};
     const smtp::Reply& r = probe.recipients[0];
     if (r.positive()) return {Verdict::valid, oneLine(r), false};
     if (r.permanent()) return {Verdict::invalid, oneLine(r), false};

@@ -7,14 +7,14 @@
 // while it talks to a backend: it blocks its caller only, for at most the timeouts.
 #pragma once
 
-#include "store/domains.h"
-#include "store/store.h"
-
 #include <chrono>
 #include <future>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include "store/domains.h"
+#include "store/store.h"
 
 namespace moat::policy {
 
@@ -58,16 +58,19 @@ class Callout {
     // The backend's answer, or unknown; unreachable is set when the backend
     // could not be talked to at all (connection, greeting or dialogue failed).
     Result ask(const std::string& address, const store::Domain& domain, bool& unreachable);
-    Result lookupOrAsk(const std::string& address, const std::string& key, const store::Domain& domain,
-                       std::chrono::seconds positive_ttl, std::chrono::seconds negative_ttl,
-                       bool& unreachable);
+    // The store's answer if it has a live one, else the backend's; expires:
+    // when a definite answer stops being valid (policy clock).
+    Result lookupOrAsk(const std::string& address, const std::string& key,
+                       const store::Domain& domain, std::chrono::seconds positive_ttl,
+                       std::chrono::seconds negative_ttl, bool& unreachable, long long& expires);
 
     const store::Store& store_;
     Options options_;
     std::mutex mutex_;
     std::unordered_map<std::string, Remembered> memory_;  // lower-case address -> answer
     std::unordered_map<std::string, std::shared_future<Result>> in_flight_;
-    std::unordered_map<std::string, std::chrono::steady_clock::time_point> down_;  // "host:port" -> until
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point>
+        down_;                   // "host:port" -> until
     long long last_expiry_ = 0;  // when expired store rows were last dropped (policy clock)
 };
 

@@ -34,7 +34,7 @@ struct PolicySnapshot {
     int pop_window_minutes = 30;
     Settings settings;
     std::shared_ptr<const ListSet> lists = ListSet::build({});
-    std::unordered_set<std::string> valid_addresses;  // every domain's valid-address list, canonical
+    std::unordered_set<std::string> valid_addresses;  // every domain's valid addresses, canonical
     long long generation = 0;                         // the store generation this was read at
 
     const store::Domain* domain(std::string_view name) const;

@@ -7,6 +7,9 @@
 // outcome is appended to `checks` as check "validation".
 #pragma once
 
+#include <optional>
+#include <vector>
+
 #include "policy/callout.h"
 #include "policy/check_record.h"
 #include "policy/policy_cache.h"
@@ -14,14 +17,11 @@
 #include "smtp/reply.h"
 #include "store/domains.h"
 
-#include <optional>
-#include <vector>
-
 namespace moat::policy {
 
 // The refusal for rcpt (a recipient in domain), or nothing when it is accepted.
-std::optional<smtp::Reply> validateRecipient(const PolicySnapshot& snapshot, const store::Domain& domain,
-                                             const smtp::Address& rcpt, Callout& callout,
-                                             std::vector<CheckRecord>& checks);
+std::optional<smtp::Reply> validateRecipient(const PolicySnapshot& snapshot,
+                                             const store::Domain& domain, const smtp::Address& rcpt,
+                                             Callout& callout, std::vector<CheckRecord>& checks);
 
 }  // namespace moat::policy

@@ -4,7 +4,6 @@
 #include <Poco/Data/Transaction.h>
 #include <Poco/Tuple.h>
 
-
 using namespace Poco::Data::Keywords;
 
 namespace moat::store {
@@ -18,10 +17,12 @@ CalloutEntry entry(const Row& r) {
 
 }  // namespace
 
-std::optional<CalloutEntry> findCalloutEntry(Poco::Data::Session& session, std::string_view address) {
+std::optional<CalloutEntry> findCalloutEntry(Poco::Data::Session& session,
+                                             std::string_view address) {
     std::string a(address);
     std::vector<Row> rows;
-    session << "SELECT address, result, reply, checked, expires FROM callout_cache WHERE address = ?",
+    session
+        << "SELECT address, result, reply, checked, expires FROM callout_cache WHERE address = ?",
         use(a), into(rows), now;
     if (rows.empty()) return std::nullopt;
     return entry(rows[0]);

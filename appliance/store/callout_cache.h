@@ -23,7 +23,8 @@ struct CalloutEntry {
     long long expires = 0;
 };
 
-std::optional<CalloutEntry> findCalloutEntry(Poco::Data::Session& session, std::string_view address);
+std::optional<CalloutEntry> findCalloutEntry(Poco::Data::Session& session,
+                                             std::string_view address);
 void saveCalloutEntry(Poco::Data::Session& session, const CalloutEntry& entry);
 
 // Forgets one address (canonicalised by the caller) or, with an empty

@@ -122,7 +122,8 @@ PasteResult pasteValidAddresses(Poco::Data::Session& session, long long domain_i
     return result;
 }
 
-bool removeValidAddress(Poco::Data::Session& session, long long domain_id, std::string_view address) {
+bool removeValidAddress(Poco::Data::Session& session, long long domain_id,
+                        std::string_view address) {
     std::string a = canonicalOrThrow(address);
     Poco::Int64 id = domain_id;
     Poco::Data::Statement del(session);

@@ -42,7 +42,8 @@ PasteResult pasteValidAddresses(Poco::Data::Session& session, long long domain_i
                                 const std::vector<std::string>& addresses, bool replace);
 
 // False if the address was not listed. The address is canonicalised first.
-bool removeValidAddress(Poco::Data::Session& session, long long domain_id, std::string_view address);
+bool removeValidAddress(Poco::Data::Session& session, long long domain_id,
+                        std::string_view address);
 
 // The domain's addresses, sorted.
 std::vector<std::string> listValidAddresses(Poco::Data::Session& session, long long domain_id);

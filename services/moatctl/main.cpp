@@ -385,20 +385,34 @@ int settingShow(Context& ctx, const Args& args) {
 
 // --- valid, callout --------------------------------------------------------
 
-std::vector<std::string> rest(const Args& args) { return {args.positional.begin() + 1, args.positional.end()}; }
-
-int validAdd(Context& ctx, const Args& args) { return moatctl::validAdd(ctx.session, args.positional[0], rest(args)); }
-int validPaste(Context& ctx, const Args& args) {
-    return moatctl::validPaste(ctx.session, args.positional[0], args.options.count("--replace") > 0, std::cin);
+std::vector<std::string> rest(const Args& args) {
+    return {args.positional.begin() + 1, args.positional.end()};
 }
-int validList(Context& ctx, const Args& args) { return moatctl::validList(ctx.session, args.positional[0]); }
-int validCount(Context& ctx, const Args& args) { return moatctl::validCount(ctx.session, args.positional[0]); }
+
+int validAdd(Context& ctx, const Args& args) {
+    return moatctl::validAdd(ctx.session, args.positional[0], rest(args));
+}
+
+int validPaste(Context& ctx, const Args& args) {
+    return moatctl::validPaste(ctx.session, args.positional[0],
+                               args.options.count("--replace") > 0, std::cin);
+}
+
+int validList(Context& ctx, const Args& args) {
+    return moatctl::validList(ctx.session, args.positional[0]);
+}
+
+int validCount(Context& ctx, const Args& args) {
+    return moatctl::validCount(ctx.session, args.positional[0]);
+}
+
 int validRemove(Context& ctx, const Args& args) {
     return moatctl::validRemove(ctx.session, args.positional[0], rest(args));
 }
+
 int calloutFlush(Context& ctx, const Args& args) {
-    return moatctl::calloutFlush(ctx.session, args.positional.empty() ? std::nullopt
-                                                                      : std::optional(args.positional[0]));
+    return moatctl::calloutFlush(
+        ctx.session, args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
 }
 
 // --- queue ----------------------------------------------------------------
@@ -545,7 +559,8 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
         {"valid",
          {
              {"add", {validAdd, "valid add DOMAIN ADDRESS...", 2, many}},
-             {"paste", {validPaste, "valid paste DOMAIN [--replace] < FILE", 1, 1, {}, {}, {"--replace"}}},
+             {"paste",
+              {validPaste, "valid paste DOMAIN [--replace] < FILE", 1, 1, {}, {}, {"--replace"}}},
              {"list", {validList, "valid list DOMAIN", 1, 1}},
              {"count", {validCount, "valid count DOMAIN", 1, 1}},
              {"remove", {validRemove, "valid remove DOMAIN ADDRESS...", 2, many}},

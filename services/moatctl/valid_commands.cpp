@@ -58,14 +58,16 @@ int validAdd(Poco::Data::Session& session, std::string_view domain,
     return rc;
 }
 
-int validPaste(Poco::Data::Session& session, std::string_view domain, bool replace, std::istream& in) {
+int validPaste(Poco::Data::Session& session, std::string_view domain, bool replace,
+               std::istream& in) {
     auto d = domainOf(session, domain);
     std::string text;
     char buf[65536];
     while (in.read(buf, sizeof buf) || in.gcount() > 0) {
         text.append(buf, static_cast<std::size_t>(in.gcount()));
         if (text.size() > kMaxPaste)
-            throw std::invalid_argument("input longer than " + std::to_string(kMaxPaste / (1024 * 1024)) + " MB");
+            throw std::invalid_argument("input longer than " +
+                                        std::to_string(kMaxPaste / (1024 * 1024)) + " MB");
     }
     if (in.bad()) throw std::runtime_error("error reading stdin");
 
@@ -91,7 +93,8 @@ int validPaste(Poco::Data::Session& session, std::string_view domain, bool repla
 
 int validList(Poco::Data::Session& session, std::string_view domain) {
     auto d = domainOf(session, domain);
-    for (const auto& a : store::listValidAddresses(session, d.id)) std::cout << log::printable(a, 600) << "\n";
+    for (const auto& a : store::listValidAddresses(session, d.id))
+        std::cout << log::printable(a, 600) << "\n";
     return 0;
 }
 
@@ -112,7 +115,8 @@ int validRemove(Poco::Data::Session& session, std::string_view domain,
         } else if (store::removeValidAddress(session, d.id, *c)) {
             std::cout << "removed " << log::printable(*c, 300) << " from " << d.name << "\n";
         } else {
-            std::cerr << "moatctl: " << log::printable(*c, 300) << " is not listed for " << d.name << "\n";
+            std::cerr << "moatctl: " << log::printable(*c, 300) << " is not listed for " << d.name
+                      << "\n";
             rc = 1;
         }
     }

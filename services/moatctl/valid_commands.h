@@ -17,21 +17,24 @@
 namespace moat::moatctl {
 
 // moatctl valid add DOMAIN ADDRESS...
-int validAdd(Poco::Data::Session& session, std::string_view domain, const std::vector<std::string>& addresses);
+int validAdd(Poco::Data::Session& session, std::string_view domain,
+             const std::vector<std::string>& addresses);
 
 // moatctl valid paste DOMAIN [--replace] < FILE
 // Every item parseAddressList reads is added; each unreadable one is
 // reported as "line N: 'text': why" and makes the exit status 1. With
 // --replace the list becomes exactly what was read (nothing is removed when
 // any item was unreadable, so a typo cannot empty the list).
-int validPaste(Poco::Data::Session& session, std::string_view domain, bool replace, std::istream& in);
+int validPaste(Poco::Data::Session& session, std::string_view domain, bool replace,
+               std::istream& in);
 
 // moatctl valid list DOMAIN / valid count DOMAIN
 int validList(Poco::Data::Session& session, std::string_view domain);
 int validCount(Poco::Data::Session& session, std::string_view domain);
 
 // moatctl valid remove DOMAIN ADDRESS...
-int validRemove(Poco::Data::Session& session, std::string_view domain, const std::vector<std::string>& addresses);
+int validRemove(Poco::Data::Session& session, std::string_view domain,
+                const std::vector<std::string>& addresses);
 
 // moatctl callout flush [ADDRESS]
 int calloutFlush(Poco::Data::Session& session, const std::optional<std::string>& address);

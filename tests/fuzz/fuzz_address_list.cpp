@@ -36,8 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(e.text.size() <= 100 && e.text.find_first_of("\r\n") == std::string::npos);
     }
     // The items found never outnumber the separators plus one.
-    auto separators = static_cast<std::size_t>(
-        std::count_if(input.begin(), input.end(), [](char c) { return c == '\n' || c == ',' || c == ';'; }));
+    auto separators = static_cast<std::size_t>(std::count_if(
+        input.begin(), input.end(), [](char c) { return c == '\n' || c == ',' || c == ';'; }));
     check(r.addresses.size() + r.errors.size() <= separators + 1);
     return 0;
 }

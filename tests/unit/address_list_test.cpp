@@ -1,11 +1,11 @@
 // The pasted-address-list reader: every form administrators paste, as a table
 // of input -> canonical addresses and unreadable items (line and reason).
+#include "policy/address_list.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
-
-#include "policy/address_list.h"
 
 using moat::policy::parseAddressList;
 
@@ -13,13 +13,14 @@ namespace {
 
 struct Case {
     const char* input;
-    std::vector<std::string> addresses;            // canonical, in order
-    std::vector<std::string> errors = {};          // "LINE: reason-substring"
+    std::vector<std::string> addresses;    // canonical, in order
+    std::vector<std::string> errors = {};  // "LINE: reason-substring"
 };
 
 std::string describe(const moat::policy::AddressList& r) {
     std::string s;
-    for (const auto& a : r.addresses) s += "  ok " + std::to_string(a.line) + " " + a.address + "\n";
+    for (const auto& a : r.addresses)
+        s += "  ok " + std::to_string(a.line) + " " + a.address + "\n";
     for (const auto& e : r.errors)
         s += "  bad " + std::to_string(e.line) + " [" + e.text + "] " + e.reason + "\n";
     return s;
@@ -69,15 +70,16 @@ const std::vector<Case> kCases = {
     {"<a@example.com> <b@example.com>", {}, {"1: more than one"}},
     {"<>", {}, {"1: empty <>"}},
     {"<jane@example.com\nb@example.com", {"b@example.com"}, {"1: missing '>'"}},
-    {"\"Doe, Jane <jane@example.com>\nb@example.com", {"b@example.com"},
+    {"\"Doe, Jane <jane@example.com>\nb@example.com",
+     {"b@example.com"},
      {"1: unterminated quoted"}},
-    {"a@example.com\n(comment\nb@example.com", {"a@example.com", "b@example.com"},
+    {"a@example.com\n(comment\nb@example.com",
+     {"a@example.com", "b@example.com"},
      {"2: unterminated comment"}},
     {"jane@example.com>", {}, {"1: '>' without '<'"}},
     {"jane@example.com)", {}, {"1: ')' without '('"}},
     {"<a<b@example.com>", {}, {"1: '<' inside"}},
-    {"a@example.com\nb@@example.com\nc@example.com", {"a@example.com", "c@example.com"},
-     {"2: "}},
+    {"a@example.com\nb@@example.com\nc@example.com", {"a@example.com", "c@example.com"}, {"2: "}},
     {"jane@example..com", {}, {"1: "}},
     {"jane@[192.0.2.1]", {}, {"1: address literal"}},
     {"a%b@example.com", {}, {"1: routing"}},

@@ -3,6 +3,8 @@
 // and store caches, flush through the generation, one connection for
 // concurrent questions, failure memory and timeouts; then the RCPT-time
 // decisions of validateRecipient for each combination of settings.
+#include "policy/callout.h"
+
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
@@ -16,7 +18,6 @@
 #include <thread>
 #include <vector>
 
-#include "policy/callout.h"
 #include "policy/recipient_validation.h"
 #include "store/callout_cache.h"
 #include "store/domains.h"
@@ -94,7 +95,8 @@ class UserServer {
                 if (verb == "EHLO") {
                     say("250-users.test\r\n250 ENHANCEDSTATUSCODES");
                 } else if (verb == "MAIL") {
-                    say(line == "MAIL FROM:<>" ? "250 2.1.0 Ok" : "501 5.1.7 expected the null sender");
+                    say(line == "MAIL FROM:<>" ? "250 2.1.0 Ok"
+                                               : "501 5.1.7 expected the null sender");
                 } else if (verb == "RCPT") {
                     ++rcpts_;
                     std::this_thread::sleep_for(rcpt_delay);
@@ -126,7 +128,8 @@ class UserServer {
 class CalloutTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "moat-callout-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "moat-callout-XXXXXX").string();
         ASSERT_NE(mkdtemp(pattern.data()), nullptr);
         dir_ = pattern;
         store_ = store::Store::open("sqlite:" + (dir_ / "moat.db").string());
@@ -151,7 +154,8 @@ class CalloutTest : public ::testing::Test {
         o.failure_memory = 30s;
         return o;
     }
-    Callout::Result verify(Callout& c, const store::Domain& d, const std::string& a, long long gen = 1) {
+    Callout::Result verify(Callout& c, const store::Domain& d, const std::string& a,
+                           long long gen = 1) {
         return c.verify(a, d, std::chrono::seconds(3600), std::chrono::seconds(600), gen);
     }
 
@@ -299,9 +303,11 @@ TEST_F(CalloutTest, ValidateRecipientTable) {
         {"yes", "no", "yes", "ghost@ours.test", 550, "5.1.1", "reject",
          "unknown user (not in the list of valid addresses of ours.test)"},
         {"no", "yes", "no", "jane@ours.test", 0, "", "pass", "accepts"},
-        {"no", "yes", "no", "ghost@ours.test", 550, "5.1.1", "reject", "Recipient address rejected: unknown user"},
+        {"no", "yes", "no", "ghost@ours.test", 550, "5.1.1", "reject",
+         "Recipient address rejected: unknown user"},
         {"no", "yes", "yes", "ghost@ours.test", 550, "5.1.1", "reject", "unknown user"},
-        {"no", "yes", "yes", "busy@ours.test", 450, "4.1.1", "tempfail", "cannot reach the mail server of ours.test"},
+        {"no", "yes", "yes", "busy@ours.test", 450, "4.1.1", "tempfail",
+         "cannot reach the mail server of ours.test"},
         {"no", "yes", "no", "busy@ours.test", 0, "", "unverified", "could not verify"},
         {"yes", "yes", "yes", "listed@ours.test", 0, "", "pass", "is in the list"},
         {"yes", "yes", "yes", "jane@ours.test", 0, "", "pass", "accepts"},
@@ -311,15 +317,17 @@ TEST_F(CalloutTest, ValidateRecipientTable) {
     for (const auto& row : rows) {
         SCOPED_TRACE(std::string(row.list) + "/" + row.smtp + "/" + row.reject + " " + row.rcpt);
         moat::policy::PolicySnapshot snap;
-        snap.settings = moat::policy::Settings(
-            {}, {{"ours.test",
-                  {{"validation.list", row.list}, {"validation.smtp", row.smtp},
-                   {"validation.reject_nonvalidated", row.reject}}}});
+        snap.settings =
+            moat::policy::Settings({}, {{"ours.test",
+                                         {{"validation.list", row.list},
+                                          {"validation.smtp", row.smtp},
+                                          {"validation.reject_nonvalidated", row.reject}}}});
         snap.valid_addresses = {"listed@ours.test"};
         auto rcpt = moat::smtp::parseMailbox(row.rcpt, false);
         ASSERT_TRUE(rcpt);
         std::vector<moat::policy::CheckRecord> checks;
-        auto refusal = moat::policy::validateRecipient(snap, domain(server.port()), *rcpt, callout, checks);
+        auto refusal =
+            moat::policy::validateRecipient(snap, domain(server.port()), *rcpt, callout, checks);
         if (row.code == 0) {
             EXPECT_FALSE(refusal) << refusal->code << " " << refusal->text;
         } else {
@@ -342,7 +350,8 @@ TEST_F(CalloutTest, ValidateRecipientTable) {
 
     // The backend is down: 450 with reject_nonvalidated, accepted without.
     moat::policy::PolicySnapshot snap;
-    snap.settings = moat::policy::Settings({{"validation.smtp", "yes"}, {"validation.reject_nonvalidated", "yes"}}, {});
+    snap.settings = moat::policy::Settings(
+        {{"validation.smtp", "yes"}, {"validation.reject_nonvalidated", "yes"}}, {});
     auto rcpt = *moat::smtp::parseMailbox("new@ours.test", false);
     std::vector<moat::policy::CheckRecord> checks;
     auto refusal = moat::policy::validateRecipient(snap, domain(down_port), rcpt, callout, checks);

@@ -1,6 +1,8 @@
 // The valid-address lists in the store (add, paste with replace, remove,
 // list, count; canonical form; the generation trigger) and the callout cache
 // table, each against a fresh SQLite store in a temporary directory.
+#include "store/valid_addresses.h"
+
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 
@@ -12,7 +14,6 @@
 #include "store/callout_cache.h"
 #include "store/domains.h"
 #include "store/store.h"
-#include "store/valid_addresses.h"
 
 using namespace Poco::Data::Keywords;
 namespace store = moat::store;
@@ -22,7 +23,8 @@ namespace {
 class ValidAddresses : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "moat-valid-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "moat-valid-XXXXXX").string();
         ASSERT_NE(mkdtemp(pattern.data()), nullptr);
         dir_ = pattern;
         store_ = store::Store::open("sqlite:" + (dir_ / "moat.db").string());
@@ -88,7 +90,8 @@ TEST_F(ValidAddresses, AddRemoveListCount) {
     EXPECT_GT(generation(), g);
     EXPECT_FALSE(store::addValidAddress(session(), ours_, "jane@ours.test"));
     EXPECT_TRUE(store::addValidAddress(session(), ours_, "bob@ours.test"));
-    EXPECT_THROW(store::addValidAddress(session(), ours_, "jane@other.test"), std::invalid_argument);
+    EXPECT_THROW(store::addValidAddress(session(), ours_, "jane@other.test"),
+                 std::invalid_argument);
     EXPECT_THROW(store::addValidAddress(session(), ours_, "not an address"), std::invalid_argument);
     EXPECT_THROW(store::addValidAddress(session(), 999, "jane@ours.test"), std::invalid_argument);
     EXPECT_EQ(store::listValidAddresses(session(), ours_),
@@ -108,7 +111,8 @@ TEST_F(ValidAddresses, PasteReportsEachRefusedAddressAndReplaces) {
     store::addValidAddress(session(), ours_, "kept@ours.test");
     auto r = store::pasteValidAddresses(
         session(), ours_,
-        {"a@ours.test", "kept@ours.test", "a@ours.test", "x@other.test", "B@ours.test", "junk"}, false);
+        {"a@ours.test", "kept@ours.test", "a@ours.test", "x@other.test", "B@ours.test", "junk"},
+        false);
     EXPECT_EQ(r.added, 1u);
     EXPECT_EQ(r.present, 2u);
     EXPECT_EQ(r.removed, 0u);
