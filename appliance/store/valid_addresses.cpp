@@ -1,7 +1,7 @@
 #include "store/valid_addresses.h"
 
 #include <Poco/Data/Statement.h>
-#include <Poco/Data/Transaction.h>
+#include <Poco/Exception.h>
 
 #include <set>
 #include <stdexcept>
@@ -14,6 +14,33 @@ using namespace Poco::Data::Keywords;
 
 namespace moat::store {
 namespace {
+
+// A write transaction taken at once: a deferred one (BEGIN) that reads first
+// fails with SQLITE_BUSY, without waiting, when moat-smtpd writes meanwhile.
+class WriteTransaction {
+  public:
+    explicit WriteTransaction(Poco::Data::Session& session) : session_(session) {
+        session_ << "BEGIN IMMEDIATE", now;
+    }
+    ~WriteTransaction() {
+        if (committed_) return;
+        try {
+            session_ << "ROLLBACK", now;
+        } catch (const Poco::Exception& e) {  // the connection is discarded with the error anyway
+            log::warning("store: rollback failed: " + e.displayText());
+        }
+    }
+    WriteTransaction(const WriteTransaction&) = delete;
+    WriteTransaction& operator=(const WriteTransaction&) = delete;
+    void commit() {
+        session_ << "COMMIT", now;
+        committed_ = true;
+    }
+
+  private:
+    Poco::Data::Session& session_;
+    bool committed_ = false;
+};
 
 std::string domainName(Poco::Data::Session& session, long long domain_id) {
     Poco::Int64 id = domain_id;
@@ -76,7 +103,7 @@ bool addValidAddress(Poco::Data::Session& session, long long domain_id, std::str
 PasteResult pasteValidAddresses(Poco::Data::Session& session, long long domain_id,
                                 const std::vector<std::string>& addresses, bool replace) {
     PasteResult result;
-    Poco::Data::Transaction tx(session);
+    WriteTransaction tx(session);
     std::string domain = domainName(session, domain_id);
     Poco::Int64 id = domain_id;
     std::set<std::string> wanted;
