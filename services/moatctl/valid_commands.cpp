@@ -13,7 +13,7 @@
 namespace moat::moatctl {
 namespace {
 
-constexpr std::size_t kMaxPaste = 64 * 1024 * 1024;  // bytes read from stdin
+constexpr std::size_t kMaxPaste = std::size_t{64} << 20;  // bytes read from stdin
 
 store::Domain domainOf(Poco::Data::Session& session, std::string_view name) {
     auto d = store::findDomain(session, name);
@@ -66,8 +66,8 @@ int validPaste(Poco::Data::Session& session, std::string_view domain, bool repla
     while (in.read(buf, sizeof buf) || in.gcount() > 0) {
         text.append(buf, static_cast<std::size_t>(in.gcount()));
         if (text.size() > kMaxPaste)
-            throw std::invalid_argument("input longer than " +
-                                        std::to_string(kMaxPaste / (1024 * 1024)) + " MB");
+            throw std::invalid_argument("input longer than " + std::to_string(kMaxPaste >> 20) +
+                                        " MB");
     }
     if (in.bad()) throw std::runtime_error("error reading stdin");
 
