@@ -1,9 +1,7 @@
-// Reads the address lists administrators paste (from a spreadsheet, an address
-// book, a To: line) into canonical mailboxes for the valid-address lists. Items
-// are separated by newlines, ',' or ';' (not inside quotes or <>); an item is
-// "a@b", "<a@b>", "Name <a@b>", "\"Doe, Jane\" <a@b>", "\"Jane\" a@b" or
-// "mailto:a@b", with (comments) anywhere between words and '#' comments to the
-// end of a line. A byte-level state machine: every item it cannot read is
+// Reads the address lists administrators paste into canonical mailboxes: items
+// separated by newlines, ',' or ';' (outside quotes and <>), each "a@b", "<a@b>",
+// "Name <a@b>", "\"Doe, Jane\" <a@b>", "\"Jane\" a@b" or "mailto:a@b", with (comments)
+// and '#' comments. A byte-level state machine: every item it cannot read is
 // reported with its line and the reason, never dropped silently.
 #pragma once
 

@@ -1,10 +1,8 @@
-// Recipient validation by SMTP callout: asks a protected domain's backend
-// whether it would take mail for an address (EHLO, MAIL FROM:<>, RCPT TO:,
-// QUIT; no message is sent) and remembers the definite answers, in memory and
-// in store::callout_cache, for the domain's TTLs. Concurrent questions about
-// one address share one connection and its answer; a backend that could not
-// be reached is not asked again for failure_memory. verify() holds no lock
-// while it talks to a backend: it blocks its caller only, for at most the timeouts.
+// Recipient validation by SMTP callout: asks a domain's backend EHLO, MAIL FROM:<>,
+// RCPT TO:<address>, QUIT (no message is sent) and remembers definite answers in
+// memory and in store::callout_cache for the domain's TTLs. Concurrent questions
+// about one address share one connection; an unreachable backend is not asked
+// again for failure_memory. No lock is held while a backend is asked.
 #pragma once
 
 #include <chrono>

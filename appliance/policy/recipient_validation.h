@@ -1,10 +1,8 @@
-// Recipient validation per protected domain, at RCPT time. A recipient is
-// validated when it is on the domain's valid-address list (validation.list)
-// or the backend accepts it (validation.smtp, asked by Callout). A backend's
-// 5xx always refuses (550 5.1.1). A recipient nobody validated is refused
-// only with validation.reject_nonvalidated, and with a 4xx when the backend
-// could not be asked: an environment failure never becomes a 5xx. Every
-// outcome is appended to `checks` as check "validation".
+// Recipient validation per protected domain at RCPT time: valid when on the
+// domain's list (validation.list) or accepted by the backend (validation.smtp).
+// A backend's 5xx always refuses (550 5.1.1); an unvalidated recipient is refused
+// only with validation.reject_nonvalidated, with a 4xx if the backend could not be
+// asked (never a 5xx for an environment failure). Each outcome is a "validation" check.
 #pragma once
 
 #include <optional>

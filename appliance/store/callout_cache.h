@@ -1,9 +1,8 @@
-// The persistent side of the SMTP callout cache (recipient validation by the
-// backend): the last answer per recipient address, so a restart does not ask
-// the backends again. Only definite answers are kept ('valid' for 2xx,
-// 'invalid' for 5xx with the backend's reply); policy::Callout holds the
-// in-memory front. flush also bumps the store's generation, so a running
-// moat-smtpd forgets its in-memory copies. Database failures throw Poco::Data exceptions.
+// The persistent side of the SMTP callout cache: the last definite answer per
+// recipient ('valid' for 2xx, 'invalid' for 5xx with the backend's reply), so a
+// restart does not ask the backends again; policy::Callout holds the in-memory
+// front. flush also bumps the store generation, so a running moat-smtpd forgets
+// its in-memory copies. Database failures throw Poco::Data exceptions.
 #pragma once
 
 #include <Poco/Data/Session.h>

@@ -1,8 +1,8 @@
-// The valid-address list of each protected domain (recipient validation by
-// list): canonical "local@domain" in lower case, where domain is the protected
-// domain itself. Adding or removing rows fires the generation trigger, so a
-// running moat-smtpd reloads the list. Bad input throws std::invalid_argument
-// with a message fit for the operator; database failures throw Poco::Data exceptions.
+// The valid-address list of each protected domain (recipient validation by list):
+// canonical "local@domain" in lower case, domain being the protected domain. Rows
+// fire the generation trigger, so a running moat-smtpd reloads the lists. Bad input
+// throws std::invalid_argument with a message fit for the operator; database
+// failures throw Poco::Data exceptions.
 #pragma once
 
 #include <Poco/Data/Session.h>

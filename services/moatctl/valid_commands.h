@@ -1,9 +1,8 @@
-// moatctl's recipient-validation verbs: the valid-address list of a protected
-// domain (valid add, paste, list, count, remove; store/valid_addresses.h,
-// pasted text read by policy/address_list.h) and the SMTP callout cache
-// (callout flush; store/callout_cache.h). Each prints what it did on stdout
-// and per-item problems on stderr, and returns the exit status; bad input as
-// a whole throws std::invalid_argument, which main() reports.
+// moatctl's recipient-validation verbs: a domain's valid-address list (valid add,
+// paste, list, count, remove; pasted text read by policy/address_list.h) and the
+// callout cache (callout flush). Each prints what it did on stdout and per-item
+// problems on stderr and returns the exit status; bad input as a whole throws
+// std::invalid_argument, which main() reports.
 #pragma once
 
 #include <Poco/Data/Session.h>
