@@ -2,6 +2,7 @@
 
 #include "store/pop_relayers.h"
 #include "store/relay_networks.h"
+#include "store/valid_addresses.h"
 #include "util/log.h"
 
 #include <Poco/Data/Statement.h>
@@ -52,6 +53,8 @@ void PolicyCache::reload() {
     for (auto& p : store::listPopRelayers(session, since)) snap->pop_relayers[p.ip] = p.ts;
     snap->settings = Settings::load(session);
     snap->lists = ListSet::load(session);
+    for (auto& a : store::allValidAddresses(session)) snap->valid_addresses.insert(std::move(a));
+    snap->generation = gen;
     session << "COMMIT", now;
     std::lock_guard lock(mutex_);
     snapshot_ = std::move(snap);

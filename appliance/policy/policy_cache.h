@@ -22,6 +22,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace moat::policy {
@@ -33,6 +34,8 @@ struct PolicySnapshot {
     int pop_window_minutes = 30;
     Settings settings;
     std::shared_ptr<const ListSet> lists = ListSet::build({});
+    std::unordered_set<std::string> valid_addresses;  // every domain's valid addresses, canonical
+    long long generation = 0;                         // the store generation this was read at
 
     const store::Domain* domain(std::string_view name) const;
     bool relayAuthorised(const Poco::Net::IPAddress& client, long long now) const;

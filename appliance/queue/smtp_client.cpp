@@ -249,6 +249,32 @@ TransactionResult SmtpClient::send(const std::string& sender, const std::vector<
     return result;
 }
 
+TransactionResult SmtpClient::probe(const std::string& sender, const std::string& recipient, bool smtputf8) {
+    TransactionResult result;
+    result.recipients.resize(1);
+    Reply lost = localFailure(451, "4.4.2", "lost connection with " + address_.toString());
+    if (smtputf8 && !smtputf8_) {
+        result.mail = localFailure(451, "4.6.7", "the next hop does not support SMTPUTF8");
+        result.recipients[0] = result.mail;
+        return result;
+    }
+    if (!command("MAIL FROM:<" + sender + ">" + (smtputf8 ? " SMTPUTF8" : ""), result.mail)) {
+        result.mail = result.recipients[0] = lost;
+        return result;
+    }
+    if (!result.mail.positive()) {
+        result.recipients[0] = result.mail;
+        result.connection_usable = true;
+        return result;
+    }
+    if (!command("RCPT TO:<" + recipient + ">", result.recipients[0])) {
+        result.recipients[0] = lost;
+        return result;
+    }
+    result.connection_usable = true;
+    return result;
+}
+
 void SmtpClient::quit() {
     Reply r;
     conn_->write("QUIT\r\n");

@@ -43,6 +43,11 @@ public:
     TransactionResult send(const std::string& sender, const std::vector<std::string>& recipients,
                            const std::string& body_path, std::uint64_t size, bool body_8bit, bool smtputf8);
 
+    // Asks whether the next hop would take mail from sender to recipient
+    // (MAIL, RCPT) without sending a message: recipient validation by
+    // callout. connection_usable: both replies were read.
+    TransactionResult probe(const std::string& sender, const std::string& recipient, bool smtputf8);
+
     void quit();
     const Poco::Net::SocketAddress& address() const { return address_; }
     int transactions() const { return transactions_; }

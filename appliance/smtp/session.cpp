@@ -5,6 +5,7 @@
 #include "policy/client_counters.h"
 #include "policy/greylist.h"
 #include "policy/policy_cache.h"
+#include "policy/recipient_validation.h"
 #include "queue/committer.h"
 #include "queue/delivery_manager.h"
 #include "queue/spool.h"
@@ -545,11 +546,15 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
     }
     if (match) {
         note("list", "pass", "on an allow list (" + match->describe() + "); spam checks skipped");
-        return std::nullopt;
+        return policy::validateRecipient(*snapshot, domain, rcpt, services_.callout, tx_->checks);
     }
     const auto& settings = snapshot->settings;
-    if (!token_holder && settings.boolean("whitelist_only.enabled", domain.name)) return whitelistOnly(rcpt, domain);
+    // Spam checks and validation first: a listed client or an unknown
+    // recipient must not be handed a token address.
     if (auto refusal = spamChecks(domain)) return refusal;
+    if (auto refusal = policy::validateRecipient(*snapshot, domain, rcpt, services_.callout, tx_->checks))
+        return refusal;
+    if (!token_holder && settings.boolean("whitelist_only.enabled", domain.name)) return whitelistOnly(rcpt, domain);
 
     if (settings.boolean("greylist.enabled", domain.name)) {
         policy::GreylistSettings gs;

@@ -27,6 +27,7 @@ class Resolver;
 }
 namespace moat::policy {
 class ClientCounters;
+class Callout;
 class Greylist;
 class ListHits;
 class PolicyCache;
@@ -52,6 +53,7 @@ struct SessionServices {
     Poco::Net::Context::Ptr tls;
     policy::ClientCounters& client_counters;
     policy::Tokens& tokens;
+    policy::Callout& callout;  // recipient validation by the backend
 };
 
 class Session {

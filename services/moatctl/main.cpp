@@ -26,6 +26,7 @@
 #include "list_commands.h"
 #include "setting_commands.h"
 #include "token_commands.h"
+#include "valid_commands.h"
 #include "net/cidr.h"
 #include "queue/queue_admin.h"
 #include "store/domains.h"
@@ -68,6 +69,14 @@ constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
   token list [DOMAIN]                     show whitelist-only token addresses
   token revoke TOKEN                      make a token address invalid
   events list [--since SECONDS]           show client events (rate limits reached)
+  valid add DOMAIN ADDRESS...             add valid recipient addresses of DOMAIN
+  valid paste DOMAIN [--replace] < FILE   add every address in FILE (one or many a line,
+                                          "Name <a@b>", mailto:, # comments); --replace
+                                          makes the list exactly FILE's addresses
+  valid list DOMAIN                       list the valid addresses of DOMAIN
+  valid count DOMAIN                      count them
+  valid remove DOMAIN ADDRESS...          remove valid addresses
+  callout flush [ADDRESS]                 forget cached callout results (all, or ADDRESS's)
 
   queue list                              show queued messages and their recipients
   queue flush                             retry every queued message now
@@ -388,6 +397,37 @@ int tokenList(Context& ctx, const Args& args) {
 int tokenRevoke(Context& ctx, const Args& args) { return moatctl::tokenRevoke(ctx.session, args.positional[0]); }
 
 int eventsList(Context& ctx, const Args& args) { return moatctl::eventsList(ctx.session, args.option("--since")); }
+// --- valid, callout --------------------------------------------------------
+
+std::vector<std::string> rest(const Args& args) {
+    return {args.positional.begin() + 1, args.positional.end()};
+}
+
+int validAdd(Context& ctx, const Args& args) {
+    return moatctl::validAdd(ctx.session, args.positional[0], rest(args));
+}
+
+int validPaste(Context& ctx, const Args& args) {
+    return moatctl::validPaste(ctx.session, args.positional[0],
+                               args.options.count("--replace") > 0, std::cin);
+}
+
+int validList(Context& ctx, const Args& args) {
+    return moatctl::validList(ctx.session, args.positional[0]);
+}
+
+int validCount(Context& ctx, const Args& args) {
+    return moatctl::validCount(ctx.session, args.positional[0]);
+}
+
+int validRemove(Context& ctx, const Args& args) {
+    return moatctl::validRemove(ctx.session, args.positional[0], rest(args));
+}
+
+int calloutFlush(Context& ctx, const Args& args) {
+    return moatctl::calloutFlush(
+        ctx.session, args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
+}
 
 // --- queue ----------------------------------------------------------------
 
@@ -539,6 +579,16 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
          {
              {"list", {eventsList, "events list [--since SECONDS]", 0, 0, {"--since"}}},
          }},
+        {"valid",
+         {
+             {"add", {validAdd, "valid add DOMAIN ADDRESS...", 2, many}},
+             {"paste",
+              {validPaste, "valid paste DOMAIN [--replace] < FILE", 1, 1, {}, {}, {"--replace"}}},
+             {"list", {validList, "valid list DOMAIN", 1, 1}},
+             {"count", {validCount, "valid count DOMAIN", 1, 1}},
+             {"remove", {validRemove, "valid remove DOMAIN ADDRESS...", 2, many}},
+         }},
+        {"callout", {{"flush", {calloutFlush, "callout flush [ADDRESS]", 0, 1}}}},
         {"queue",
          {
              {"list", {queueList, "queue list"}},

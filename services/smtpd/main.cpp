@@ -5,6 +5,7 @@
 #include "dns/resolver.h"
 #include "net/tls.h"
 #include "policy/client_counters.h"
+#include "policy/callout.h"
 #include "policy/greylist.h"
 #include "policy/lists.h"
 #include "policy/policy_cache.h"
@@ -166,8 +167,9 @@ int run(const std::string& config_path) {
     policy::Tokens tokens(*store);
     Maintenance maintenance(*store, policy_cache, list_hits, greylist, tokens);
 
-    smtp::SessionServices services{cfg,       policy_cache, spool,     committer,       delivery, &resolver,
-                                   greylist,  list_hits,    server_tls, client_counters, tokens};
+    policy::Callout callout(*store, {.helo_name = cfg.smtp.hostname});
+    smtp::SessionServices services{cfg,      policy_cache, spool,      committer,       delivery, &resolver, greylist,
+                                   list_hits, server_tls,  client_counters, tokens, callout};
     smtp::Server server(services, cfg.smtp.listen);
     server.start();
     log::info("smtpd: listening on " + cfg.smtp.listen.host + ":" + std::to_string(server.port()) + " as " +
