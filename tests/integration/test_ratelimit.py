@@ -75,3 +75,31 @@ def test_rejections_slow_down_then_shut_out_the_client():
             assert c.read_reply().code == 220
             assert c.command("EHLO client.example").code == 250
         assert "rejections_limit" not in moat.ctl("events", "list", "--since", "60").stdout
+
+
+def test_directory_harvesting_is_cut_off():
+    """Unknown recipients (550 5.1.1 from list validation) count separately from other refusals."""
+    with Backend("ours") as ours, Moat(domains={"ours.test": ours.address}, ratelimits=True) as moat:
+        for key, value in (("unknown_slow", "3"), ("unknown_max", "5"), ("rejects_slow", "100"),
+                           ("rejects_max", "100"), ("delay", "1"), ("window", "600")):
+            moat.ctl("setting", "set", f"ratelimit.{key}", value)
+        moat.ctl("setting", "set", "validation.list", "yes")
+        moat.ctl("setting", "set", "validation.reject_nonvalidated", "yes")
+        moat.ctl("valid", "add", "ours.test", "bob@ours.test")
+        time.sleep(1)
+        source = "127.0.0.7"
+        with moat.client(source=source) as c:
+            assert c.read_reply().code == 220
+            assert c.command("EHLO harvester.example").code == 250
+            assert c.command("MAIL FROM:<list@example.org>").code == 250
+            assert c.command("RCPT TO:<bob@ours.test>").code == 250
+            for name in ("alice", "carol", "dave", "erin"):
+                r = c.command(f"RCPT TO:<{name}@ours.test>")
+                assert r.code == 550 and r.enhanced == "5.1.1", str(r)
+            r = c.command("RCPT TO:<frank@ours.test>")  # the fifth unknown recipient
+            assert r.code == 550, str(r)
+            r = c.read_reply()
+            assert r.code == 421 and "too many unknown recipients from [127.0.0.7]" in r.text, str(r)
+            assert c.closed()
+        wait_until(lambda: "unknown_recipients_limit" in moat.ctl("events", "list").stdout, 10, interval=0.2,
+                   what="the harvesting event")
