@@ -52,6 +52,7 @@ void PolicyCache::reload() {
     for (auto& p : store::listPopRelayers(session, since)) snap->pop_relayers[p.ip] = p.ts;
     snap->settings = Settings::load(session);
     snap->lists = ListSet::load(session);
+    snap->zones = store::listDnsZones(session);
     session << "COMMIT", now;
     std::lock_guard lock(mutex_);
     snapshot_ = std::move(snap);
