@@ -1,7 +1,7 @@
 // moatctl: the operator's command-line tool for the store — protected domains,
-// relay networks, POP-before-SMTP relayers, white/black lists and the mail
-// queue. It changes the store only; a running moat-smtpd notices within its
-// poll interval.
+// relay networks, POP-before-SMTP relayers, white/black lists, policy
+// settings, DNS check zones and the mail queue. It changes the store only; a
+// running moat-smtpd notices within its poll interval.
 // Exit status: 0 success, 1 an operation failed (message on stderr), 2 usage.
 #include <Poco/Data/Transaction.h>
 #include <Poco/Exception.h>
@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "list_commands.h"
 #include "setting_commands.h"
+#include "zone_commands.h"
 #include "net/cidr.h"
 #include "queue/queue_admin.h"
 #include "store/domains.h"
@@ -63,6 +64,14 @@ constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
   list remove ID...                       remove list entries
       LIST and KIND: allow|deny sender|sender_domain|client, passthrough recipient,
       exception client|domain
+
+  zone add KIND ZONE [--weight W] [--mask M] [--url TEMPLATE] [--note TEXT]
+                                          query ZONE in a DNS check (weight default 5)
+  zone list                               list the zones
+  zone remove KIND ZONE                   stop querying ZONE
+      KIND: dnsbl (client IP), rhsbl (sender domain, HELO name), uribl, country;
+      MASK: answers that count, e.g. 127.0.0.2-127.0.0.11,127.0.0.20;
+      TEMPLATE: http(s) URL with {ip}, {domain}, {zone}, shown in refusals
 
   queue list                              show queued messages and their recipients
   queue flush                             retry every queued message now
@@ -373,6 +382,20 @@ int settingShow(Context& ctx, const Args& args) {
                                 args.option("--domain"));
 }
 
+// --- zone -----------------------------------------------------------------
+
+int zoneAdd(Context& ctx, const Args& args) {
+    return moatctl::zoneAdd(ctx.session, args.positional[0], args.positional[1], args.option("--weight"),
+                            args.option("--mask").value_or(""), args.option("--url").value_or(""),
+                            args.option("--note").value_or(""));
+}
+
+int zoneList(Context& ctx, const Args& /*args*/) { return moatctl::zoneList(ctx.session); }
+
+int zoneRemove(Context& ctx, const Args& args) {
+    return moatctl::zoneRemove(ctx.session, args.positional[0], args.positional[1]);
+}
+
 // --- queue ----------------------------------------------------------------
 
 const char* statusName(int status) {
@@ -513,6 +536,17 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
              {"set", {settingSet, "setting set KEY VALUE [--domain NAME]", 2, 2, {"--domain"}}},
              {"unset", {settingUnset, "setting unset KEY [--domain NAME]", 1, 1, {"--domain"}}},
              {"show", {settingShow, "setting show [KEY] [--domain NAME]", 0, 1, {"--domain"}}},
+         }},
+        {"zone",
+         {
+             {"add",
+              {zoneAdd,
+               "zone add KIND ZONE [--weight W] [--mask M] [--url TEMPLATE] [--note TEXT]",
+               2,
+               2,
+               {"--weight", "--mask", "--url", "--note"}}},
+             {"list", {zoneList, "zone list"}},
+             {"remove", {zoneRemove, "zone remove KIND ZONE", 2, 2}},
          }},
         {"queue",
          {
