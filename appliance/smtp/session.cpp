@@ -424,7 +424,8 @@ std::vector<policy::Finding> Session::dnsFindings(const store::Domain& domain) {
         services_.list_hits.record(exception->id, store::nowSeconds());
         if (!tx_->evaluated.count(Poco::toLower(domain.name)))
             tx_->checks.push_back({"list", "exception", 0,
-                                   "DNS checks skipped for " + domain.name + " (" + exception->describe() + ")"});
+                                   "DNS checks skipped for " + domain.name + " by " + exception->describe() +
+                                       (exception->note.empty() ? "" : ": " + log::printable(exception->note))});
         return out;
     }
     auto client = dns_checks_->clientFindings();
