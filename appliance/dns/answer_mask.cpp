@@ -31,7 +31,8 @@ std::optional<AnswerMask> AnswerMask::parse(std::string_view text, std::string* 
         if (error) *error = std::move(why);
         return std::nullopt;
     };
-    if (text.size() > kMaxText) return fail("mask longer than " + std::to_string(kMaxText) + " characters");
+    if (text.size() > kMaxText)
+        return fail("mask longer than " + std::to_string(kMaxText) + " characters");
     AnswerMask mask;
     if (trimSpaces(text).empty()) return mask;
     while (true) {

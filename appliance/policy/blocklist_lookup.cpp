@@ -1,14 +1,15 @@
 #include "policy/blocklist_lookup.h"
 
+#include <chrono>
+
 #include "dns/names.h"
 #include "util/log.h"
 
-#include <chrono>
-
 namespace moat::policy {
 
-BlocklistLookup::BlocklistLookup(dns::Resolver& resolver, const store::DnsZone& zone, std::string check,
-                                 std::string subject, std::string ip, std::string domain)
+BlocklistLookup::BlocklistLookup(dns::Resolver& resolver, const store::DnsZone& zone,
+                                 std::string check, std::string subject, std::string ip,
+                                 std::string domain)
     : resolver_(resolver),
       zone_(zone),
       mask_(dns::AnswerMask::parse(zone.mask)),
@@ -16,8 +17,9 @@ BlocklistLookup::BlocklistLookup(dns::Resolver& resolver, const store::DnsZone& 
       subject_(std::move(subject)),
       ip_(std::move(ip)),
       domain_(std::move(domain)) {
-    std::optional<std::string> name = domain_.empty() ? dns::blocklistName(ip_, zone_.zone)
-                                                      : dns::canonicalName(domain_ + "." + zone_.zone);
+    std::optional<std::string> name = domain_.empty()
+                                          ? dns::blocklistName(ip_, zone_.zone)
+                                          : dns::canonicalName(domain_ + "." + zone_.zone);
     if (name && mask_) {
         query_ = *name;
         a_ = resolver_.aAsync(query_);
@@ -33,7 +35,8 @@ void BlocklistLookup::take() {
 }
 
 void BlocklistLookup::poll() {
-    if (!answer_ && a_.valid() && a_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) take();
+    if (!answer_ && a_.valid() && a_.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
+        take();
 }
 
 Finding BlocklistLookup::finding() {
@@ -41,7 +44,8 @@ Finding BlocklistLookup::finding() {
     const std::string& zone = zone_.zone;
     if (query_.empty()) {
         // A stored zone always parses and the names fit (store::kMaxZoneName): a damaged row.
-        finding_ = Finding::clean(check_, subject_ + ": zone " + zone + " skipped (invalid zone data)");
+        finding_ =
+            Finding::clean(check_, subject_ + ": zone " + zone + " skipped (invalid zone data)");
         return *finding_;
     }
     if (!answer_) take();
@@ -61,8 +65,8 @@ Finding BlocklistLookup::finding() {
     std::string answers;
     for (const auto& a : answer_->addresses) answers += (answers.empty() ? "" : ", ") + a;
     if (listed_.empty()) {
-        finding_ = Finding::clean(check_, subject_ + " not listed by " + zone + " (answer " + answers +
-                                              " outside the zone's mask)");
+        finding_ = Finding::clean(check_, subject_ + " not listed by " + zone + " (answer " +
+                                              answers + " outside the zone's mask)");
         return *finding_;
     }
     std::string detail = subject_ + " listed by " + zone + " (answer " + answers;
@@ -74,7 +78,8 @@ Finding BlocklistLookup::finding() {
     detail += ")";
     std::string text = "Service unavailable; " + subject_ + " listed by " + zone;
     if (!zone_.url.empty()) text += "; see " + store::expandZoneUrl(zone_.url, ip_, domain_, zone);
-    finding_ = Finding::hit(check_, std::move(detail), smtp::reply(554, "5.7.1", text), zone_.weight);
+    finding_ =
+        Finding::hit(check_, std::move(detail), smtp::reply(554, "5.7.1", text), zone_.weight);
     return *finding_;
 }
 

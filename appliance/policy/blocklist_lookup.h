@@ -6,14 +6,14 @@
 // DNS failure (timeout/SERVFAIL never becomes a listing).
 #pragma once
 
+#include <future>
+#include <optional>
+#include <string>
+
 #include "dns/answer_mask.h"
 #include "dns/resolver.h"
 #include "policy/verdict.h"
 #include "store/dns_zones.h"
-
-#include <future>
-#include <optional>
-#include <string>
 
 namespace moat::policy {
 
@@ -22,11 +22,12 @@ class BlocklistLookup {
     // check: "dnsbl" or "rhsbl"; subject: what the refusal calls the listed
     // thing ("client [192.0.2.1]", "sender domain example.com", "HELO name
     // host.example"); ip: the client's; domain: the listed domain ("" for dnsbl).
-    BlocklistLookup(dns::Resolver& resolver, const store::DnsZone& zone, std::string check, std::string subject,
-                    std::string ip, std::string domain);
+    BlocklistLookup(dns::Resolver& resolver, const store::DnsZone& zone, std::string check,
+                    std::string subject, std::string ip, std::string domain);
 
     void poll();  // non-blocking: starts the TXT query once a listing has arrived
-    Finding finding();  // waits (bounded by the resolver's timeouts); the same Finding on every call
+    Finding
+    finding();  // waits (bounded by the resolver's timeouts); the same Finding on every call
 
   private:
     void take();  // the A answer is in: decide, and ask for the TXT reason if listed

@@ -1,9 +1,9 @@
 #include "policy/countries.h"
 
-#include "dns/answer_mask.h"
-
 #include <algorithm>
 #include <array>
+
+#include "dns/answer_mask.h"
 
 namespace moat::policy {
 namespace {
@@ -261,7 +261,9 @@ constexpr std::array<Country, 249> kCountries = {{
     {"ZW", 716, "Zimbabwe"},
 }};
 
-char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+char upper(char c) {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
 
 }  // namespace
 

@@ -8,6 +8,12 @@
 // SERVFAIL is a dns_failure Finding, never a listing (see policy/verdict.h).
 #pragma once
 
+#include <future>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "dns/resolver.h"
 #include "policy/blocklist_lookup.h"
 #include "policy/helo_check.h"
@@ -16,12 +22,6 @@
 #include "smtp/address.h"
 #include "store/dns_zones.h"
 
-#include <future>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
 namespace moat::policy {
 
 class DnsChecks {
@@ -29,12 +29,12 @@ class DnsChecks {
     static constexpr std::size_t kMaxPtrNames = 4;  // PTR names tried for forward confirmation
 
     // resolver null: no lookups (only the HELO syntax check gives a Finding).
-    DnsChecks(dns::Resolver* resolver, std::string client_ip, const std::vector<store::DnsZone>& zones,
-              Gateway gateway);
+    DnsChecks(dns::Resolver* resolver, std::string client_ip,
+              const std::vector<store::DnsZone>& zones, Gateway gateway);
 
-    void helo(std::string_view text);           // a (new) HELO/EHLO argument
-    void sender(const smtp::Address& sender);   // a (new) MAIL FROM
-    void poll();                                // non-blocking: starts second stages that can start
+    void helo(std::string_view text);          // a (new) HELO/EHLO argument
+    void sender(const smtp::Address& sender);  // a (new) MAIL FROM
+    void poll();                               // non-blocking: starts second stages that can start
 
     // rdns, fcrdns, one dnsbl Finding per zone. Waits.
     std::vector<Finding> clientFindings();

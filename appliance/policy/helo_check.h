@@ -5,18 +5,19 @@
 // problem. Pure: no DNS (the HELO name's RHSBL lookup is in DnsChecks).
 #pragma once
 
-#include "policy/helo_name.h"
-#include "policy/verdict.h"
-
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "policy/helo_name.h"
+#include "policy/verdict.h"
+
 namespace moat::policy {
 
 struct Gateway {
-    std::string hostname;                 // [smtp] hostname
-    std::vector<std::string> addresses;  // canonical IPs: the listen address and the socket's local one
+    std::string hostname;  // [smtp] hostname
+    std::vector<std::string>
+        addresses;  // canonical IPs: the listen address and the socket's local one
 };
 
 // text: the HELO argument as sent; client_ip: canonical.

@@ -8,15 +8,20 @@ namespace {
 constexpr std::size_t kMaxName = 253;
 constexpr std::size_t kMaxLabel = 63;
 
-HeloName invalid(std::string problem) { return {HeloName::Kind::invalid, "", std::move(problem)}; }
+HeloName invalid(std::string problem) {
+    return {HeloName::Kind::invalid, "", std::move(problem)};
+}
 
-bool letterOrDigit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool letterOrDigit(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 HeloName literal(std::string_view inside) {
     bool v6 = inside.size() > 5;
     for (std::size_t i = 0; v6 && i < 5; ++i) {
         char c = inside[i];
-        v6 = (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) == "ipv6:"[i];  // tags ignore case
+        v6 = (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) ==
+             "ipv6:"[i];  // tags ignore case
     }
     if (v6) inside.remove_prefix(5);
     auto ip = net::parseIp(inside);
@@ -42,7 +47,8 @@ HeloName parseHeloName(std::string_view text) {
     for (std::size_t i = 0; i <= text.size(); ++i) {
         if (i == text.size() || text[i] == '.') {
             std::string_view label = std::string_view(name).substr(start);
-            if (label.empty() || label.size() > kMaxLabel) return invalid("is not a valid host name");
+            if (label.empty() || label.size() > kMaxLabel)
+                return invalid("is not a valid host name");
             if (label.front() == '-' || label.back() == '-')
                 return invalid("has a label that starts or ends with '-'");
             numeric_last = label.find_first_not_of("0123456789") == std::string_view::npos;
@@ -58,7 +64,8 @@ HeloName parseHeloName(std::string_view text) {
         name += c;
     }
     if (numeric_last) {
-        if (net::parseIp(text)) return invalid("is an IP address without the brackets of an address literal");
+        if (net::parseIp(text))
+            return invalid("is an IP address without the brackets of an address literal");
         return invalid("has a numeric top-level label");
     }
     if (labels < 2) return invalid("is not a fully qualified domain name");

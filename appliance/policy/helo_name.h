@@ -13,7 +13,8 @@ namespace moat::policy {
 struct HeloName {
     enum class Kind { name, address, invalid };
     Kind kind = Kind::invalid;
-    std::string value;    // name: lower case, no trailing dot; address: canonical IP (net::canonicalIp)
+    std::string
+        value;  // name: lower case, no trailing dot; address: canonical IP (net::canonicalIp)
     std::string problem;  // invalid: "is not a fully qualified domain name", ...
 };
 

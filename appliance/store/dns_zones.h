@@ -16,11 +16,11 @@ namespace moat::store {
 
 struct DnsZone {
     long long id = 0;
-    std::string kind;    // dnsbl | rhsbl | uribl | country
-    std::string zone;    // lower case, no trailing dot
-    double weight = 5;   // score of a listing when the check's action is score
-    std::string mask;    // dns::AnswerMask text; "" = any 127.x.y.z but 127.255.255.x
-    std::string url;     // shown in refusals: "https://example.org/lookup?ip={ip}", or ""
+    std::string kind;   // dnsbl | rhsbl | uribl | country
+    std::string zone;   // lower case, no trailing dot
+    double weight = 5;  // score of a listing when the check's action is score
+    std::string mask;   // dns::AnswerMask text; "" = any 127.x.y.z but 127.255.255.x
+    std::string url;    // shown in refusals: "https://example.org/lookup?ip={ip}", or ""
     std::string note;
     long long created = 0;
 };
@@ -32,8 +32,9 @@ inline constexpr double kMaxZoneWeight = 1000;
 // Adds a zone. kind as above; weight 0..1000; mask per dns::AnswerMask (none for
 // a country zone, whose answers encode a country); url per validateZoneUrl.
 // A second zone of the same kind and name, or a second country zone, is refused.
-DnsZone addDnsZone(Poco::Data::Session& session, std::string_view kind, std::string_view zone, double weight,
-                   std::string_view mask, std::string_view url, std::string_view note);
+DnsZone addDnsZone(Poco::Data::Session& session, std::string_view kind, std::string_view zone,
+                   double weight, std::string_view mask, std::string_view url,
+                   std::string_view note);
 
 // False if there was no such zone.
 bool removeDnsZone(Poco::Data::Session& session, std::string_view kind, std::string_view zone);
