@@ -1,5 +1,6 @@
 #include "policy/settings.h"
 
+#include "policy/countries.h"
 #include "store/domains.h"
 
 #include <Poco/Data/Statement.h>
@@ -136,6 +137,9 @@ std::string validateSetting(std::string_view key, std::string_view value) {
             while (words >> w) {
                 if (!spec->choices.empty() && !isChoice(spec->choices, w))
                     throw std::invalid_argument(std::string(key) + ": '" + w + "' is not allowed");
+                if (key == "country.blocked" && !parseCountry(w))
+                    throw std::invalid_argument(std::string(key) + ": '" + w +
+                                                "' is not an ISO 3166 country code (e.g. cn or 156)");
                 if (w.size() > 253) throw std::invalid_argument(std::string(key) + ": item too long");
                 out += (out.empty() ? "" : ",") + w;
             }

@@ -19,6 +19,7 @@
 #include "policy/countries.h"
 #include "policy/helo_check.h"
 #include "policy/helo_name.h"
+#include "policy/settings.h"
 #include "store/dns_zones.h"
 #include "store/store.h"
 
@@ -131,6 +132,13 @@ TEST(Countries, ParsesAlpha2AndNumericCodes) {
     EXPECT_EQ(parseCountry("us")->numeric, 840);
     for (const char* bad : {"", "xx", "uk", "c", "chn", "999", "0", "1560", "15a", "c1"})
         EXPECT_EQ(parseCountry(bad), nullptr) << bad;
+}
+
+TEST(Countries, BlockedCountriesSettingTakesKnownCodesOnly) {
+    EXPECT_EQ(moat::policy::validateSetting("country.blocked", "CN, ru 156"), "cn,ru,156");
+    EXPECT_EQ(moat::policy::validateSetting("country.blocked", ""), "");
+    EXPECT_THROW(moat::policy::validateSetting("country.blocked", "cn,uk"), std::invalid_argument);
+    EXPECT_THROW(moat::policy::validateSetting("country.blocked", "999"), std::invalid_argument);
 }
 
 TEST(Countries, DecodesCountryZoneAnswers) {
