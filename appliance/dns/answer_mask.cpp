@@ -7,6 +7,8 @@ namespace {
 
 std::optional<std::uint32_t> ipv4(std::string_view text) {
     if (text.empty() || text.size() > 15) return std::nullopt;
+    for (char c : text)  // inet_pton would stop at a NUL and accept what comes before it
+        if ((c < '0' || c > '9') && c != '.') return std::nullopt;
     std::string s(text);  // inet_pton wants a terminated string
     in_addr addr{};
     if (inet_pton(AF_INET, s.c_str(), &addr) != 1) return std::nullopt;

@@ -68,6 +68,8 @@ TEST(AnswerMask, RefusesWhatIsNotAMask) {
         many += (i ? "," : "") + std::string("127.0.0.") + std::to_string(i + 1);
     EXPECT_FALSE(AnswerMask::parse(many));
     EXPECT_FALSE(AnswerMask::parse(std::string(1001, ' ')));
+    EXPECT_FALSE(AnswerMask::parse(std::string("127.0.0.2\0", 10)));  // found by fuzz_answer_mask
+    EXPECT_FALSE(AnswerMask::parse("")->matches(std::string("127.0.0.2\0", 10)));
 }
 
 TEST(AnswerMask, DefaultTakesLoopbackCodesButNotErrorCodes) {
