@@ -123,6 +123,8 @@ def env():
         moat.ctl("setting", "set", "fcrdns.action", "reject", "--domain", "strict.test")
         moat.ctl("setting", "set", "dnsbl.action", "score", "--domain", "score.test")
         moat.ctl("list", "add", "exception", "client", "127.0.0.2", "--domain", "exc.test", "--note", "partner")
+        moat.ctl("list", "add", "exception", "domain", "spammer.test", "--domain", "exc.test")
+        moat.ctl("list", "add", "exception", "domain", "client.test", "--domain", "strict.test")
         time.sleep(1)  # the running daemon reloads within 250 ms
         yield moat, ours, dns
 
@@ -241,6 +243,39 @@ def test_exception_skips_the_dns_checks(env):
     assert any(c["check"] == "list" and c["result"] == "exception" and "partner" in c["detail"] for c in checks)
     assert not [c for c in checks if c["check"] in ("rdns", "fcrdns", "dnsbl", "rhsbl", "sender_domain")]
     assert [c["result"] for c in checks if c["check"] == "helo"] == ["pass"]  # not DNS-based: still runs
+
+
+def test_exception_by_domain(env):
+    moat, _, _ = env
+    # The sender domain is excepted for exc.test only.
+    assert rcpt(moat, "127.0.0.5", sender="alice@spammer.test").code == 554
+    assert rcpt(moat, "127.0.0.5", sender="alice@spammer.test", to="bob@exc.test").code == 250
+    # A client name counts only when forward-confirmed: liar.client.test is not.
+    assert rcpt(moat, "127.0.0.6", to="bob@strict.test").code == 550
+    row = last_log(moat, "127.0.0.6", lambda r: "strict.test" in r["reason"] or "liar" in r["reason"])
+    assert not [c for c in row["checks"] if c["result"] == "exception"]
+
+
+def test_moatctl_zone_refuses_bad_input(env):
+    moat, _, _ = env
+    for args, words in [
+        (("zone", "add", "dnsbl", "bl.test"), "already exists"),
+        (("zone", "add", "country", "zz2.test"), "already a country zone"),
+        (("zone", "add", "dnsbl", "x.test", "--mask", "127.0.0.9-127.0.0.2"), "invalid mask"),
+        (("zone", "add", "dnsbl", "x.test", "--url", "ftp://x.test/"), "http"),
+        (("zone", "add", "dnsbl", "x.test", "--weight", "lots"), "invalid weight"),
+        (("zone", "add", "blocklist", "x.test"), "unknown zone kind"),
+        (("zone", "remove", "dnsbl", "never.test"), "no dnsbl zone"),
+    ]:
+        cp = moat.ctl(*args, check=False)
+        assert cp.returncode == 1 and words in cp.stderr, (args, cp.stderr)
+    cp = moat.ctl("zone", "add", "dnsbl", check=False)
+    assert cp.returncode == 2 and "usage: moatctl zone add KIND ZONE" in cp.stderr
+    listing = moat.ctl("zone", "list").stdout.splitlines()
+    assert listing[0].split()[:3] == ["KIND", "ZONE", "WEIGHT"]
+    assert any(line.split()[:4] == ["dnsbl", "bl2.test", "3", "any"] for line in listing), listing
+    assert any(line.split()[:3] == ["dnsbl", "out.test", "5"] and "127.0.0.2-127.0.0.11" in line
+               for line in listing), listing
 
 
 def test_zone_added_while_running_applies_without_restart(env):
