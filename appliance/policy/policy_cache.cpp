@@ -55,6 +55,7 @@ void PolicyCache::reload() {
     snap->lists = ListSet::load(session);
     for (auto& a : store::allValidAddresses(session)) snap->valid_addresses.insert(std::move(a));
     snap->generation = gen;
+    snap->zones = store::listDnsZones(session);
     session << "COMMIT", now;
     std::lock_guard lock(mutex_);
     snapshot_ = std::move(snap);

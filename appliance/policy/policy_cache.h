@@ -1,6 +1,7 @@
 // What moat-smtpd decides on, held as an immutable snapshot: the protected
 // domains, the relay networks, the recent POP-before-SMTP logins and the
-// policy settings (global and per domain) and the white/black lists. A watcher thread
+// policy settings (global and per domain), the white/black lists and the
+// DNS zones the checks query. A watcher thread
 // polls the store's generation counter (bumped by triggers on every change)
 // and swaps in a new snapshot, so console and moatctl changes apply within a
 // poll interval without a restart; sessions never wait on the store.
@@ -9,6 +10,7 @@
 #include "net/cidr.h"
 #include "policy/lists.h"
 #include "policy/settings.h"
+#include "store/dns_zones.h"
 #include "store/domains.h"
 #include "store/store.h"
 
@@ -36,6 +38,7 @@ struct PolicySnapshot {
     std::shared_ptr<const ListSet> lists = ListSet::build({});
     std::unordered_set<std::string> valid_addresses;  // every domain's valid addresses, canonical
     long long generation = 0;                         // the store generation this was read at
+    std::vector<store::DnsZone> zones;  // the DNS checks' zones, by kind and name
 
     const store::Domain* domain(std::string_view name) const;
     bool relayAuthorised(const Poco::Net::IPAddress& client, long long now) const;

@@ -1,5 +1,6 @@
 #include "policy/settings.h"
 
+#include "policy/countries.h"
 #include "store/domains.h"
 
 #include <Poco/Data/Statement.h>
@@ -55,13 +56,13 @@ const std::vector<SettingSpec>& settingSpecs() {
          "the client IP is listed by an IP blocklist zone (weights per zone: moatctl zone)", kActions},
         {"rhsbl.action", T::choice, "reject", 0, 0,
          "the sender domain or HELO name is listed by a domain blocklist zone (weights per zone)", kActions},
-        {"sender_domain.action", T::choice, "reject", 0, 0,
+        {"sender_domain.action", T::choice, "score", 0, 0,
          "the MAIL FROM domain has no MX, A or AAAA record (550 5.1.8; 450 4.1.8 when DNS fails)", kActions},
-        {"sender_domain.weight", T::number, "5", 0, 1000, "score added when sender_domain.action is score"},
-        {"helo.action", T::choice, "reject", 0, 0,
+        {"sender_domain.weight", T::number, "3", 0, 1000, "score added when sender_domain.action is score"},
+        {"helo.action", T::choice, "score", 0, 0,
          "the HELO name is malformed, claims to be this gateway, or is an IP literal other than the client's",
          kActions},
-        {"helo.weight", T::number, "3", 0, 1000, "score added when helo.action is score"},
+        {"helo.weight", T::number, "2", 0, 1000, "score added when helo.action is score"},
         {"country.action", T::choice, "reject", 0, 0,
          "the client IP is in a blocked country (country.blocked, looked up in the country zone)", kActions},
         {"country.weight", T::number, "5", 0, 1000, "score added when country.action is score"},
@@ -136,6 +137,9 @@ std::string validateSetting(std::string_view key, std::string_view value) {
             while (words >> w) {
                 if (!spec->choices.empty() && !isChoice(spec->choices, w))
                     throw std::invalid_argument(std::string(key) + ": '" + w + "' is not allowed");
+                if (key == "country.blocked" && !parseCountry(w))
+                    throw std::invalid_argument(std::string(key) + ": '" + w +
+                                                "' is not an ISO 3166 country code (e.g. cn or 156)");
                 if (w.size() > 253) throw std::invalid_argument(std::string(key) + ": item too long");
                 out += (out.empty() ? "" : ",") + w;
             }

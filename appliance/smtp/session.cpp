@@ -68,10 +68,6 @@ policy::RateLimits rateLimits(const policy::Settings& settings) {
     return l;
 }
 
-bool isLoopback(const Poco::Net::IPAddress& ip) {
-    return ip.isLoopback() || (ip.isIPv4Mapped() && net::canonicalIp(ip).rfind("127.", 0) == 0);
-}
-
 }  // namespace
 
 Session::Session(SessionServices& services, std::unique_ptr<net::Connection> connection)
@@ -134,14 +130,12 @@ Session::LineStatus Session::readLine(std::string& line) {
 void Session::run() {
     auto io_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.command_timeout);
     try {
-        auto peer_ip = conn_->peer().host();
-        if (isLoopback(peer_ip)) {
-            client_name_ = "localhost";
-        } else if (services_.resolver) {
-            auto names = services_.resolver->ptr(client_ip_);
-            if (names.status == dns::Status::ok && !names.names.empty()) client_name_ = clean(names.names.front());
-        }
-        logLine("connect from " + client_name_);
+        policy::Gateway gateway{cfg_.hostname, {net::canonicalIp(conn_->local().host())}};
+        if (auto listen = net::parseIp(cfg_.listen.host); listen && !listen->isWildcard())
+            gateway.addresses.push_back(net::canonicalIp(*listen));
+        dns_checks_ = std::make_unique<policy::DnsChecks>(services_.resolver, client_ip_,
+                                                          services_.policy_cache.current()->zones, gateway);
+        logLine("connect from [" + client_ip_ + "]");
         auto status = services_.client_counters.status(
             client_ip_, rateLimits(services_.policy_cache.current()->settings));
         if (status.blocked) {
@@ -314,6 +308,8 @@ void Session::cmdHelo(std::string_view arg, bool extended) {
     }
     if (tx_) endTransaction("aborted", "new EHLO/HELO");
     helo_ = clean(name);
+    dns_checks_->helo(name);
+    dns_checks_->poll();
     esmtp_ = extended;
     phase_ = Phase::ready;
     if (!extended) return send(250, "", cfg_.hostname);
@@ -400,6 +396,8 @@ void Session::cmdMail(std::string_view arg) {
         }
     }
     relay_client_ = services_.policy_cache.current()->relayAuthorised(conn_->peer().host(), store::nowSeconds());
+    dns_checks_->sender(tx.sender);
+    dns_checks_->poll();
     tx_ = std::move(tx);
     phase_ = Phase::mail;
     send(250, "2.1.0", "Ok");
@@ -573,10 +571,46 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
     return std::nullopt;
 }
 
-std::vector<policy::Finding> Session::spamFindings(const store::Domain&) {
+std::vector<policy::Finding> Session::spamFindings(const store::Domain& domain) {
     std::vector<policy::Finding> all = session_findings_;
+    auto dns = dnsFindings(domain);
+    all.insert(all.end(), dns.begin(), dns.end());
     all.insert(all.end(), tx_->findings.begin(), tx_->findings.end());
     return all;
+}
+
+std::vector<policy::Finding> Session::dnsFindings(const store::Domain& domain) {
+    std::vector<policy::Finding> out;
+    if (auto helo = dns_checks_->heloFinding()) out.push_back(std::move(*helo));
+    auto snapshot = services_.policy_cache.current();
+    const auto& lists = *snapshot->lists;
+    const auto& peer = conn_->peer().host();
+    const auto& sender_domain = dns_checks_->senderDomain();
+    // An exception by address or sender domain needs no lookup; one by name waits for the PTR.
+    auto exception = lists.exception(domain.id, peer, "", sender_domain);
+    if (!exception) exception = lists.exception(domain.id, peer, dns_checks_->confirmedName(), sender_domain);
+    learnClientName(false);
+    if (exception) {
+        services_.list_hits.record(exception->id, store::nowSeconds());
+        if (!tx_->evaluated.count(Poco::toLower(domain.name)))
+            tx_->checks.push_back({"list", "exception", 0,
+                                   "DNS checks skipped for " + domain.name + " by " + exception->describe() +
+                                       (exception->note.empty() ? "" : ": " + log::printable(exception->note))});
+        return out;
+    }
+    auto client = dns_checks_->clientFindings();
+    out.insert(out.begin(), client.begin(), client.end());
+    if (auto country = dns_checks_->countryFinding(snapshot->settings.list("country.blocked", domain.name)))
+        out.push_back(std::move(*country));
+    auto domains = dns_checks_->domainFindings();
+    out.insert(out.end(), domains.begin(), domains.end());
+    return out;
+}
+
+void Session::learnClientName(bool wait) {
+    if (client_name_ != "unknown") return;
+    auto name = wait ? std::optional<std::string>(dns_checks_->confirmedName()) : dns_checks_->confirmedNameNow();
+    if (name && !name->empty()) client_name_ = clean(*name);
 }
 
 std::optional<Reply> Session::spamChecks(const store::Domain& domain) {
@@ -614,6 +648,7 @@ void Session::cmdData(std::string_view arg) {
         return;
     }
 
+    learnClientName(true);
     std::string id = services_.spool.newId();
     queue::Spool::Writer writer(services_.spool, id);
     bool write_ok = writer.write(receivedHeader(id));
@@ -719,6 +754,7 @@ std::string Session::receivedHeader(const std::string& queue_id) const {
 void Session::endTransaction(const std::string& outcome, const std::string& reason, const std::string& queue_id,
                              std::uint64_t size) {
     if (!tx_) return;
+    learnClientName(false);
     std::string final_outcome = outcome, final_reason = reason;
     if (outcome == "aborted" && tx_->recipients.empty() && tx_->refused_recipients > 0) {
         // Every recipient was refused: that refusal, not the QUIT, is the outcome.

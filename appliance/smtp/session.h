@@ -9,6 +9,7 @@
 #include "net/connection.h"
 #include "policy/check_record.h"
 #include "policy/tokens.h"
+#include "policy/dns_checks.h"
 #include "policy/verdict.h"
 #include "smtp/address.h"
 #include "smtp/reply.h"
@@ -47,7 +48,7 @@ struct SessionServices {
     queue::Spool& spool;
     queue::Committer& committer;
     queue::DeliveryManager& delivery;
-    dns::Resolver* resolver;  // null: no reverse lookups
+    dns::Resolver* resolver;  // null: no DNS checks
     policy::Greylist& greylist;
     policy::ListHits& list_hits;
     Poco::Net::Context::Ptr tls;
@@ -115,6 +116,9 @@ private:
     // to a recipient in domain; DNS-based ones are left out when an exception
     // list entry covers the client.
     std::vector<policy::Finding> spamFindings(const store::Domain& domain);
+    // The DNS checks' findings for domain (HELO syntax only when an exception covers the client).
+    std::vector<policy::Finding> dnsFindings(const store::Domain& domain);
+    void learnClientName(bool wait);  // the forward-confirmed name becomes client_name_
     std::optional<Reply> spamChecks(const store::Domain& domain);
     void cmdData(std::string_view arg);
     void cmdRset();
@@ -137,6 +141,7 @@ private:
     std::string helo_;
     std::optional<Transaction> tx_;
     std::vector<policy::Finding> session_findings_;  // client-level check results (rDNS, DNSBL, HELO, bot, ...)
+    std::unique_ptr<policy::DnsChecks> dns_checks_;  // lookups started at connect, HELO and MAIL
     int errors_ = 0;
     bool quit_ = false;
     std::string verb_;                    // the command being answered

@@ -1,7 +1,7 @@
 // moatctl: the operator's command-line tool for the store — protected domains,
-// relay networks, POP-before-SMTP relayers, white/black lists and the mail
-// queue. It changes the store only; a running moat-smtpd notices within its
-// poll interval.
+// relay networks, POP-before-SMTP relayers, white/black lists, policy
+// settings, DNS check zones and the mail queue. It changes the store only; a
+// running moat-smtpd notices within its poll interval.
 // Exit status: 0 success, 1 an operation failed (message on stderr), 2 usage.
 #include <Poco/Data/Transaction.h>
 #include <Poco/Exception.h>
@@ -27,6 +27,7 @@
 #include "setting_commands.h"
 #include "token_commands.h"
 #include "valid_commands.h"
+#include "zone_commands.h"
 #include "net/cidr.h"
 #include "queue/queue_admin.h"
 #include "store/domains.h"
@@ -77,6 +78,13 @@ constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
   valid count DOMAIN                      count them
   valid remove DOMAIN ADDRESS...          remove valid addresses
   callout flush [ADDRESS]                 forget cached callout results (all, or ADDRESS's)
+  zone add KIND ZONE [--weight W] [--mask M] [--url TEMPLATE] [--note TEXT]
+                                          query ZONE in a DNS check (weight default 5)
+  zone list                               list the zones
+  zone remove KIND ZONE                   stop querying ZONE
+      KIND: dnsbl (client IP), rhsbl (sender domain, HELO name), uribl, country;
+      MASK: answers that count, e.g. 127.0.0.2-127.0.0.11,127.0.0.20;
+      TEMPLATE: http(s) URL with {ip}, {domain}, {zone}, shown in refusals
 
   queue list                              show queued messages and their recipients
   queue flush                             retry every queued message now
@@ -397,6 +405,7 @@ int tokenList(Context& ctx, const Args& args) {
 int tokenRevoke(Context& ctx, const Args& args) { return moatctl::tokenRevoke(ctx.session, args.positional[0]); }
 
 int eventsList(Context& ctx, const Args& args) { return moatctl::eventsList(ctx.session, args.option("--since")); }
+
 // --- valid, callout --------------------------------------------------------
 
 std::vector<std::string> rest(const Args& args) {
@@ -427,6 +436,20 @@ int validRemove(Context& ctx, const Args& args) {
 int calloutFlush(Context& ctx, const Args& args) {
     return moatctl::calloutFlush(
         ctx.session, args.positional.empty() ? std::nullopt : std::optional(args.positional[0]));
+}
+
+// --- zone -----------------------------------------------------------------
+
+int zoneAdd(Context& ctx, const Args& args) {
+    return moatctl::zoneAdd(ctx.session, args.positional[0], args.positional[1], args.option("--weight"),
+                            args.option("--mask").value_or(""), args.option("--url").value_or(""),
+                            args.option("--note").value_or(""));
+}
+
+int zoneList(Context& ctx, const Args& /*args*/) { return moatctl::zoneList(ctx.session); }
+
+int zoneRemove(Context& ctx, const Args& args) {
+    return moatctl::zoneRemove(ctx.session, args.positional[0], args.positional[1]);
 }
 
 // --- queue ----------------------------------------------------------------
@@ -589,6 +612,17 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
              {"remove", {validRemove, "valid remove DOMAIN ADDRESS...", 2, many}},
          }},
         {"callout", {{"flush", {calloutFlush, "callout flush [ADDRESS]", 0, 1}}}},
+        {"zone",
+         {
+             {"add",
+              {zoneAdd,
+               "zone add KIND ZONE [--weight W] [--mask M] [--url TEMPLATE] [--note TEXT]",
+               2,
+               2,
+               {"--weight", "--mask", "--url", "--note"}}},
+             {"list", {zoneList, "zone list"}},
+             {"remove", {zoneRemove, "zone remove KIND ZONE", 2, 2}},
+         }},
         {"queue",
          {
              {"list", {queueList, "queue list"}},

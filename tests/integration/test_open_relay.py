@@ -28,6 +28,9 @@ $TTL 60
 ns  IN A   127.0.0.1
 mx  IN A   127.0.0.1
 """,
+    # The protected domain exists in DNS (an address, no MX), so the sender-domain check passes
+    # for mail from alice@ours.test.
+    "ours.test": "@ IN A 127.0.0.1\n",
     "outside.test": """$ORIGIN outside.test.
 $TTL 60
 @   IN SOA ns.outside.test. hostmaster.outside.test. 1 3600 600 86400 60

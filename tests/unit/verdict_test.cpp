@@ -54,7 +54,8 @@ TEST(Verdict, TempfailAndOff) {
 }
 
 TEST(Verdict, ScoresAddUpToTheDomainThreshold) {
-    auto global = settings({{"rdns.action", "score"}, {"helo.action", "score"}, {"dnsbl.action", "score"}},
+    auto global = settings({{"rdns.action", "score"}, {"helo.action", "score"}, {"helo.weight", "3"},
+                            {"dnsbl.action", "score"}},
                            {{"strict.test", {{"score.reject", "6"}}}, {"late.test", {{"score.reject", "6"},
                                                                                      {"score.reject_at", "data"}}}});
     std::vector<Finding> f = {listed("rdns"), listed("helo"), listed("dnsbl", 1.5)};  // 2 + 3 + 1.5
@@ -81,7 +82,7 @@ TEST(Verdict, DnsFailureNeverGivesA5xx) {
     EXPECT_EQ(temp.refusal->code, 451);
     auto own = policy::evaluate(
         {Finding::dnsFailure("sender_domain", "timeout", smtp::reply(450, "4.1.8", "Sender domain lookup failed"))},
-        settings({}), "");
+        settings({{"sender_domain.action", "reject"}}), "");
     ASSERT_TRUE(own.refusal);
     EXPECT_EQ(own.refusal->code, 450);
 }
