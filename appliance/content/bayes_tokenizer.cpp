@@ -17,6 +17,7 @@ std::string lowerUtf8(std::string_view text) {
 }
 
 bool isPunctuation(char32_t cp) {
+    if (cp == '$' || cp == '%') return false;  // prices and percentages are evidence
     if (cp < 0x80) {
         return (cp >= '!' && cp <= '/') || (cp >= ':' && cp <= '@') || (cp >= '[' && cp <= '`') ||
                (cp >= '{' && cp <= '~');

@@ -11,9 +11,11 @@
 namespace moat::content {
 namespace {
 
-bool ascii(std::string_view bytes) {
+// ASCII text that means the same in any ASCII-compatible charset (escape
+// sequences, '+' and NUL would mean more in ISO-2022, UTF-7 and UTF-16).
+bool plainAscii(std::string_view bytes) {
     for (char c : bytes)
-        if (static_cast<unsigned char>(c) >= 0x80) return false;
+        if (static_cast<unsigned char>(c) >= 0x80 || c == 0 || c == 0x1B || c == '+' || c == '~') return false;
     return true;
 }
 
@@ -75,8 +77,10 @@ Utf8Text fallback(std::string_view bytes) {
 Utf8Text convertToUtf8(std::string_view bytes, std::string_view charset) {
     ensureGmime();
     std::string name = lowerAscii(charset);
-    if (ascii(bytes)) return Utf8Text{std::string(bytes), false, false, 0};
     if (name.empty() || name == "us-ascii" || name == "ascii") {
+        bool eight_bit = false;
+        for (char c : bytes) eight_bit = eight_bit || static_cast<unsigned char>(c) >= 0x80;
+        if (!eight_bit) return Utf8Text{std::string(bytes), false, false, 0};
         Utf8Text r = fallback(bytes);
         r.undeclared_8bit = true;
         return r;
@@ -94,6 +98,7 @@ Utf8Text convertToUtf8(std::string_view bytes, std::string_view charset) {
         r.text = toValidUtf8(bytes);
         return r;
     }
+    if (plainAscii(bytes)) return Utf8Text{std::string(bytes), false, false, 0};
     iconv_t cd = name.size() <= 64 ? g_mime_iconv_open("UTF-8", name.c_str())
                                    : reinterpret_cast<iconv_t>(-1);
     if (cd == reinterpret_cast<iconv_t>(-1)) {
