@@ -10,10 +10,12 @@
 namespace moat::content {
 namespace {
 
+// glib trusts its input to be UTF-8: anything else is repaired first.
 std::string lowerUtf8(std::string_view text) {
+    std::string valid = toValidUtf8(text);
     std::unique_ptr<gchar, decltype(&g_free)> lowered(
-        g_utf8_strdown(text.data(), static_cast<gssize>(text.size())), &g_free);
-    return lowered ? std::string(lowered.get()) : std::string(text);
+        g_utf8_strdown(valid.data(), static_cast<gssize>(valid.size())), &g_free);
+    return lowered ? std::string(lowered.get()) : valid;
 }
 
 bool isPunctuation(char32_t cp) {
@@ -186,7 +188,7 @@ std::vector<std::string> tokenize(const DecodedMessage& message, const Tokenizer
             addressTokens(lowerAscii(h.name) + ":", h.value, limits, out);
         } else if (named(h, "x-mailer") || named(h, "user-agent")) {
             std::string prefix = lowerAscii(h.name) + ":";
-            out.push_back(prefix + lowerUtf8(h.value.substr(0, limits.max_word_bytes)));
+            out.push_back(prefix + lowerUtf8(utf8Prefix(h.value, limits.max_word_bytes)));
             headerWords(prefix, h.value, limits, out);
         } else if (named(h, "content-type")) {
             std::string value = lowerAscii(h.value);

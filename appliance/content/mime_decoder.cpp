@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include "content/charset.h"
@@ -110,20 +111,19 @@ public:
             std::string name, raw;
         };
         std::vector<Field> fields;
+        std::set<std::pair<gint64, std::string>> seen;
         auto collect = [&](GMimeObject* object, bool content_only) {
             if (!object) return;
             GMimeHeaderList* list = g_mime_object_get_header_list(object);
             int count = list ? g_mime_header_list_get_count(list) : 0;
-            for (int i = 0; i < count; ++i) {
+            for (int i = 0; i < count && fields.size() <= limits_.max_headers; ++i) {
                 GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
                 const char* name = g_mime_header_get_name(h);
                 const char* raw = g_mime_header_get_raw_value(h);
                 if (!name) continue;
                 if (content_only && g_ascii_strncasecmp(name, "Content-", 8) != 0) continue;
-                gint64 offset = g_mime_header_get_offset(h);
-                bool seen = false;
-                for (const auto& f : fields) seen = seen || (f.offset == offset && f.name == name);
-                if (!seen) fields.push_back({offset, name, raw ? raw : ""});
+                if (seen.emplace(g_mime_header_get_offset(h), name).second)
+                    fields.push_back({g_mime_header_get_offset(h), name, raw ? raw : ""});
             }
         };
         collect(GMIME_OBJECT(message), false);
@@ -145,8 +145,7 @@ public:
             std::string value = toValidUtf8(trim(decoded ? decoded.get() : ""));
             if (value.size() > limits_.max_header_bytes) {
                 note(anomaly::kHeaderTooLong);
-                value.resize(limits_.max_header_bytes);
-                value = toValidUtf8(value);
+                value = std::string(utf8Prefix(value, limits_.max_header_bytes));
             }
             out_.headers.push_back({toValidUtf8(f.name), std::move(value)});
         }
@@ -274,8 +273,7 @@ private:
 
     void addText(const std::string& type, const std::string& charset, std::string_view bytes,
                  std::size_t depth) {
-        std::size_t used = 0;
-        for (const auto& t : out_.texts) used += t.text.size();
+        std::size_t used = text_bytes_;
         if (used >= limits_.max_text_bytes) {
             note(anomaly::kTextLimit);
             return;
@@ -299,15 +297,16 @@ private:
         }
         if (used + t.text.size() > limits_.max_text_bytes) {
             note(anomaly::kTextLimit);
-            t.text.resize(limits_.max_text_bytes - used);
-            t.text = toValidUtf8(t.text);
+            t.text = std::string(utf8Prefix(t.text, limits_.max_text_bytes - used));
         }
+        text_bytes_ += t.text.size();
         out_.texts.push_back(std::move(t));
     }
 
     const DecodeLimits& limits_;
     DecodedMessage& out_;
     GMimeParserOptions* options_;
+    std::size_t text_bytes_ = 0;
 };
 
 void onWarning(gint64 /*offset*/, GMimeParserWarning code, const gchar* /*item*/, gpointer user) {

@@ -79,6 +79,13 @@ std::string toValidUtf8(std::string_view text) {
     return out;
 }
 
+std::string_view utf8Prefix(std::string_view text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) return text;
+    std::size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    return text.substr(0, cut);
+}
+
 bool isInvisible(char32_t cp) {
     return cp == 0x00AD || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF ||
            cp == 0x034F || cp == 0x180E;

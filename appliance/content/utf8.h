@@ -24,6 +24,10 @@ bool isValidUtf8(std::string_view text);
 // text with every invalid byte replaced by U+FFFD.
 std::string toValidUtf8(std::string_view text);
 
+// The longest prefix of valid UTF-8 text that is at most max_bytes long (cut
+// at a character boundary).
+std::string_view utf8Prefix(std::string_view text, std::size_t max_bytes);
+
 // Zero-width and formatting characters that render as nothing (ZWSP, ZWNJ,
 // ZWJ, word joiner, BOM, soft hyphen): dropped from visible text.
 bool isInvisible(char32_t cp);
