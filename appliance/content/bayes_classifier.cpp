@@ -24,7 +24,8 @@ double chi2Q(double x2, std::size_t v) {
 
 }  // namespace
 
-double tokenProbability(const TokenCounts& counts, const BayesTotals& totals, const BayesOptions& options) {
+double tokenProbability(const TokenCounts& counts, const BayesTotals& totals,
+                        const BayesOptions& options) {
     double nspam = static_cast<double>(std::max<std::int64_t>(totals.spam_messages, 1));
     double nham = static_cast<double>(std::max<std::int64_t>(totals.ham_messages, 1));
     double spam_ratio = static_cast<double>(counts.spam) / nspam;

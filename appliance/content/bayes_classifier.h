@@ -16,11 +16,11 @@
 namespace moat::content {
 
 struct BayesOptions {
-    double strength = 1.0;           // s: weight of the prior x
-    double prior = 0.5;              // x: f(w) of a token never seen
-    double min_distance = 0.1;       // tokens with |f - 0.5| below this are ignored
-    std::size_t max_clues = 150;     // strongest tokens combined
-    std::int64_t min_messages = 1;   // of each class before the classifier speaks
+    double strength = 1.0;          // s: weight of the prior x
+    double prior = 0.5;             // x: f(w) of a token never seen
+    double min_distance = 0.1;      // tokens with |f - 0.5| below this are ignored
+    std::size_t max_clues = 150;    // strongest tokens combined
+    std::int64_t min_messages = 1;  // of each class before the classifier speaks
 };
 
 struct Clue {
@@ -36,13 +36,14 @@ struct BayesResult {
 };
 
 // Robinson's f(w).
-double tokenProbability(const TokenCounts& counts, const BayesTotals& totals, const BayesOptions& options);
+double tokenProbability(const TokenCounts& counts, const BayesTotals& totals,
+                        const BayesOptions& options);
 
 // Fisher/Robinson chi-square combining of token probabilities (0.5 for none).
 double chiSquareCombine(const std::vector<double>& probabilities);
 
 class BayesClassifier {
-public:
+  public:
     explicit BayesClassifier(BayesStore& store, BayesOptions options = {})
         : store_(store), options_(options) {}
 
@@ -50,7 +51,7 @@ public:
     BayesResult classify(const DecodedMessage& message);
     LearnOutcome learn(const DecodedMessage& message, bool spam, std::int64_t at);
 
-private:
+  private:
     BayesStore& store_;
     BayesOptions options_;
 };

@@ -12,8 +12,12 @@ namespace moat::content {
 namespace {
 
 // SQLite integers are signed: a hash is stored as the same 64 bits.
-Poco::Int64 stored(TokenHash h) { return static_cast<Poco::Int64>(h); }
-TokenHash loaded(Poco::Int64 v) { return static_cast<TokenHash>(v); }
+Poco::Int64 stored(TokenHash h) {
+    return static_cast<Poco::Int64>(h);
+}
+TokenHash loaded(Poco::Int64 v) {
+    return static_cast<TokenHash>(v);
+}
 
 constexpr std::size_t kLookupBatch = 500;  // well under SQLite's bound-parameter limit
 
@@ -35,7 +39,8 @@ BayesTotals BayesStore::totals() {
     return t;
 }
 
-std::unordered_map<TokenHash, TokenCounts> BayesStore::lookup(const std::vector<TokenHash>& tokens) {
+std::unordered_map<TokenHash, TokenCounts> BayesStore::lookup(
+    const std::vector<TokenHash>& tokens) {
     std::unordered_map<TokenHash, TokenCounts> out;
     std::vector<Poco::Int64> batch;
     for (std::size_t start = 0; start < tokens.size(); start += kLookupBatch) {
@@ -56,7 +61,8 @@ std::unordered_map<TokenHash, TokenCounts> BayesStore::lookup(const std::vector<
     return out;
 }
 
-void BayesStore::count(const std::vector<TokenHash>& tokens, bool spam, int delta, std::int64_t at) {
+void BayesStore::count(const std::vector<TokenHash>& tokens, bool spam, int delta,
+                       std::int64_t at) {
     std::vector<Poco::Int64> hashes;
     hashes.reserve(tokens.size());
     for (auto t : tokens) hashes.push_back(stored(t));
@@ -70,13 +76,15 @@ void BayesStore::count(const std::vector<TokenHash>& tokens, bool spam, int delt
             use(hashes), use(ss), use(hs), use(tss), now;
     } else if (!hashes.empty()) {
         std::string column = spam ? "spam" : "ham";
-        session_ << "UPDATE bayes_tokens SET " + column + " = max(" + column + " - 1, 0) WHERE hash = ?",
+        session_ << "UPDATE bayes_tokens SET " + column + " = max(" + column +
+                        " - 1, 0) WHERE hash = ?",
             use(hashes), now;
-        session_ << "DELETE FROM bayes_tokens WHERE hash = ? AND spam = 0 AND ham = 0", use(hashes), now;
+        session_ << "DELETE FROM bayes_tokens WHERE hash = ? AND spam = 0 AND ham = 0", use(hashes),
+            now;
     }
     std::string total = spam ? "spam_messages" : "ham_messages";
-    session_ << "UPDATE bayes_totals SET " + total + " = max(" + total + " + " + std::to_string(delta) +
-                    ", 0) WHERE id = 1",
+    session_ << "UPDATE bayes_totals SET " + total + " = max(" + total + " + " +
+                    std::to_string(delta) + ", 0) WHERE id = 1",
         now;
 }
 
@@ -94,8 +102,9 @@ LearnOutcome BayesStore::learn(TokenHash digest, const std::vector<TokenHash>& t
     }
     count(tokens, spam, +1, at);
     Poco::Int64 is_spam = spam ? 1 : 0, ts = at;
-    session_ << "INSERT INTO bayes_seen (digest, spam, learnt) VALUES (?, ?, ?)"
-                " ON CONFLICT (digest) DO UPDATE SET spam = excluded.spam, learnt = excluded.learnt",
+    session_
+        << "INSERT INTO bayes_seen (digest, spam, learnt) VALUES (?, ?, ?)"
+           " ON CONFLICT (digest) DO UPDATE SET spam = excluded.spam, learnt = excluded.learnt",
         use(key), use(is_spam), use(ts), now;
     tx.commit();
     return outcome;

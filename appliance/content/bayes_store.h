@@ -37,7 +37,7 @@ inline constexpr int kExpireDays = 90;
 inline constexpr std::int64_t kExpireMaxCount = 2;
 
 class BayesStore {
-public:
+  public:
     explicit BayesStore(Poco::Data::Session& session) : session_(session) {}
 
     BayesTotals totals();
@@ -56,7 +56,7 @@ public:
     // nightly housekeeping.
     std::int64_t expire(int days, std::int64_t at, std::int64_t max_count = kExpireMaxCount);
 
-private:
+  private:
     void count(const std::vector<TokenHash>& tokens, bool spam, int delta, std::int64_t at);
 
     Poco::Data::Session& session_;

@@ -43,7 +43,8 @@ std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) 
         }
         while (end > begin) {
             std::size_t start = end - 1;
-            while (start > begin && (static_cast<unsigned char>(current[start]) & 0xC0) == 0x80) --start;
+            while (start > begin && (static_cast<unsigned char>(current[start]) & 0xC0) == 0x80)
+                --start;
             decodeUtf8(current, start, cp);
             if (!isPunctuation(cp)) break;
             end = start;
@@ -107,7 +108,8 @@ std::vector<std::string> words(std::string_view text, const TokenizerLimits& lim
         }
         if (w.size() < 3) continue;
         if (w.size() > limits.max_word_bytes) {
-            extra.push_back("skip:" + std::string(1, w[0]) + " " + std::to_string(w.size() / 10 * 10));
+            extra.push_back("skip:" + std::string(1, w[0]) + " " +
+                            std::to_string(w.size() / 10 * 10));
             continue;
         }
         out.push_back(std::move(w));
@@ -139,7 +141,8 @@ void addressTokens(const std::string& prefix, std::string_view value, const Toke
                    std::vector<std::string>& out) {
     std::string lowered = lowerUtf8(value);
     for (char& c : lowered)
-        if (c == '<' || c == '>' || c == '"' || c == ',' || c == ';' || c == '(' || c == ')') c = ' ';
+        if (c == '<' || c == '>' || c == '"' || c == ',' || c == ';' || c == '(' || c == ')')
+            c = ' ';
     std::size_t used = 0;
     for (auto& w : rawWords(lowered, limits.max_header_words)) {
         if (++used > limits.max_header_words) break;
@@ -192,7 +195,8 @@ std::vector<std::string> tokenize(const DecodedMessage& message, const Tokenizer
             headerWords(prefix, h.value, limits, out);
         } else if (named(h, "content-type")) {
             std::string value = lowerAscii(h.value);
-            out.push_back("content-type:" + value.substr(0, std::min(value.find(';'), limits.max_word_bytes)));
+            out.push_back("content-type:" +
+                          value.substr(0, std::min(value.find(';'), limits.max_word_bytes)));
             if (auto cs = value.find("charset="); cs != std::string::npos) {
                 std::string charset = value.substr(cs + 8, limits.max_word_bytes);
                 charset = charset.substr(0, charset.find_first_of("; "));

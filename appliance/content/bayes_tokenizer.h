@@ -32,7 +32,8 @@ struct TokenizerLimits {
 inline constexpr std::size_t kOsbWindow = 5;
 
 // Sorted, unique token texts.
-std::vector<std::string> tokenize(const DecodedMessage& message, const TokenizerLimits& limits = {});
+std::vector<std::string> tokenize(const DecodedMessage& message,
+                                  const TokenizerLimits& limits = {});
 
 // The body-word part on its own (words and OSB bigrams), for tests and tools.
 std::vector<std::string> textTokens(std::string_view utf8_text, const TokenizerLimits& limits = {});

@@ -1,9 +1,9 @@
 #include "content/charset.h"
 
 #include <gmime/gmime.h>
+#include <iconv.h>
 
 #include <cerrno>
-#include <iconv.h>
 
 #include "content/gmime_init.h"
 #include "content/utf8.h"
@@ -15,7 +15,8 @@ namespace {
 // sequences, '+' and NUL would mean more in ISO-2022, UTF-7 and UTF-16).
 bool plainAscii(std::string_view bytes) {
     for (char c : bytes)
-        if (static_cast<unsigned char>(c) >= 0x80 || c == 0 || c == 0x1B || c == '+' || c == '~') return false;
+        if (static_cast<unsigned char>(c) >= 0x80 || c == 0 || c == 0x1B || c == '+' || c == '~')
+            return false;
     return true;
 }
 

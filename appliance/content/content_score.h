@@ -19,7 +19,8 @@ enum class ContentVerdict { accept, tag, reject };
 
 double bayesScore(double probability);
 
-ContentVerdict contentVerdict(double score, double tag_at = kTagScore, double reject_at = kRejectScore);
+ContentVerdict contentVerdict(double score, double tag_at = kTagScore,
+                              double reject_at = kRejectScore);
 
 std::string_view verdictName(ContentVerdict verdict);
 

@@ -13,7 +13,8 @@ bool DecodedMessage::limited() const {
 
 const Header* DecodedMessage::header(std::string_view name) const {
     for (const auto& h : headers)
-        if (h.name.size() == name.size() && strncasecmp(h.name.data(), name.data(), name.size()) == 0)
+        if (h.name.size() == name.size() &&
+            strncasecmp(h.name.data(), name.data(), name.size()) == 0)
             return &h;
     return nullptr;
 }

@@ -56,9 +56,9 @@ struct Header {
 };
 
 struct TextPart {
-    std::string content_type;  // lower case: text/plain, text/html
-    std::string charset;       // as declared, lower case ("" when none)
-    std::string text;          // valid UTF-8; for HTML, the visible text
+    std::string content_type;        // lower case: text/plain, text/html
+    std::string charset;             // as declared, lower case ("" when none)
+    std::string text;                // valid UTF-8; for HTML, the visible text
     std::vector<std::string> links;  // HTML <a href> values
     std::size_t hidden_chars = 0;    // HTML characters hidden from the reader
     std::size_t depth = 0;

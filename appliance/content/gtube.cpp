@@ -2,7 +2,9 @@
 
 namespace moat::content {
 
-bool containsGtube(std::string_view raw) { return raw.find(kGtube) != std::string_view::npos; }
+bool containsGtube(std::string_view raw) {
+    return raw.find(kGtube) != std::string_view::npos;
+}
 
 bool containsGtube(const DecodedMessage& message) {
     for (const auto& t : message.texts)

@@ -15,10 +15,18 @@ namespace {
 constexpr std::size_t kMaxAttributes = 64;
 constexpr std::size_t kMaxNameLength = 64;
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
-bool isHtmlSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+bool isAlpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool isDigit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool isHtmlSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
 
 std::string lowered(std::string_view s) {
     std::string out(s);
@@ -37,37 +45,37 @@ std::string_view trim(std::string_view s) {
 const std::unordered_map<std::string_view, char32_t>& namedEntities() {
     static const std::unordered_map<std::string_view, char32_t> table = [] {
         std::unordered_map<std::string_view, char32_t> t = {
-            {"amp", '&'},         {"lt", '<'},          {"gt", '>'},        {"quot", '"'},
-            {"apos", '\''},       {"nbsp", 0xA0},       {"iexcl", 0xA1},    {"cent", 0xA2},
-            {"pound", 0xA3},      {"curren", 0xA4},     {"yen", 0xA5},      {"brvbar", 0xA6},
-            {"sect", 0xA7},       {"uml", 0xA8},        {"copy", 0xA9},     {"ordf", 0xAA},
-            {"laquo", 0xAB},      {"not", 0xAC},        {"shy", 0xAD},      {"reg", 0xAE},
-            {"macr", 0xAF},       {"deg", 0xB0},        {"plusmn", 0xB1},   {"sup2", 0xB2},
-            {"sup3", 0xB3},       {"acute", 0xB4},      {"micro", 0xB5},    {"para", 0xB6},
-            {"middot", 0xB7},     {"cedil", 0xB8},      {"sup1", 0xB9},     {"ordm", 0xBA},
-            {"raquo", 0xBB},      {"frac14", 0xBC},     {"frac12", 0xBD},   {"frac34", 0xBE},
-            {"iquest", 0xBF},     {"ensp", 0x2002},     {"emsp", 0x2003},   {"thinsp", 0x2009},
-            {"zwnj", 0x200C},     {"zwj", 0x200D},      {"lrm", 0x200E},    {"rlm", 0x200F},
-            {"ndash", 0x2013},    {"mdash", 0x2014},    {"lsquo", 0x2018},  {"rsquo", 0x2019},
-            {"sbquo", 0x201A},    {"ldquo", 0x201C},    {"rdquo", 0x201D},  {"bdquo", 0x201E},
-            {"dagger", 0x2020},   {"Dagger", 0x2021},   {"bull", 0x2022},   {"hellip", 0x2026},
-            {"permil", 0x2030},   {"prime", 0x2032},    {"lsaquo", 0x2039}, {"rsaquo", 0x203A},
-            {"euro", 0x20AC},     {"trade", 0x2122},    {"larr", 0x2190},   {"uarr", 0x2191},
-            {"rarr", 0x2192},     {"darr", 0x2193},     {"hearts", 0x2665}, {"OElig", 0x152},
-            {"oelig", 0x153},     {"Scaron", 0x160},    {"scaron", 0x161},  {"Yuml", 0x178},
-            {"fnof", 0x192},      {"circ", 0x2C6},      {"tilde", 0x2DC},   {"ZeroWidthSpace", 0x200B},
-            {"NoBreak", 0x2060},  {"NewLine", '\n'},    {"Tab", '\t'},
+            {"amp", '&'},        {"lt", '<'},        {"gt", '>'},        {"quot", '"'},
+            {"apos", '\''},      {"nbsp", 0xA0},     {"iexcl", 0xA1},    {"cent", 0xA2},
+            {"pound", 0xA3},     {"curren", 0xA4},   {"yen", 0xA5},      {"brvbar", 0xA6},
+            {"sect", 0xA7},      {"uml", 0xA8},      {"copy", 0xA9},     {"ordf", 0xAA},
+            {"laquo", 0xAB},     {"not", 0xAC},      {"shy", 0xAD},      {"reg", 0xAE},
+            {"macr", 0xAF},      {"deg", 0xB0},      {"plusmn", 0xB1},   {"sup2", 0xB2},
+            {"sup3", 0xB3},      {"acute", 0xB4},    {"micro", 0xB5},    {"para", 0xB6},
+            {"middot", 0xB7},    {"cedil", 0xB8},    {"sup1", 0xB9},     {"ordm", 0xBA},
+            {"raquo", 0xBB},     {"frac14", 0xBC},   {"frac12", 0xBD},   {"frac34", 0xBE},
+            {"iquest", 0xBF},    {"ensp", 0x2002},   {"emsp", 0x2003},   {"thinsp", 0x2009},
+            {"zwnj", 0x200C},    {"zwj", 0x200D},    {"lrm", 0x200E},    {"rlm", 0x200F},
+            {"ndash", 0x2013},   {"mdash", 0x2014},  {"lsquo", 0x2018},  {"rsquo", 0x2019},
+            {"sbquo", 0x201A},   {"ldquo", 0x201C},  {"rdquo", 0x201D},  {"bdquo", 0x201E},
+            {"dagger", 0x2020},  {"Dagger", 0x2021}, {"bull", 0x2022},   {"hellip", 0x2026},
+            {"permil", 0x2030},  {"prime", 0x2032},  {"lsaquo", 0x2039}, {"rsaquo", 0x203A},
+            {"euro", 0x20AC},    {"trade", 0x2122},  {"larr", 0x2190},   {"uarr", 0x2191},
+            {"rarr", 0x2192},    {"darr", 0x2193},   {"hearts", 0x2665}, {"OElig", 0x152},
+            {"oelig", 0x153},    {"Scaron", 0x160},  {"scaron", 0x161},  {"Yuml", 0x178},
+            {"fnof", 0x192},     {"circ", 0x2C6},    {"tilde", 0x2DC},   {"ZeroWidthSpace", 0x200B},
+            {"NoBreak", 0x2060}, {"NewLine", '\n'},  {"Tab", '\t'},
         };
         // Latin-1 letters U+00C0..U+00FF in code point order.
         static constexpr std::array<std::string_view, 64> latin1 = {
-            "Agrave", "Aacute", "Acirc",  "Atilde", "Auml",   "Aring",  "AElig",  "Ccedil",
-            "Egrave", "Eacute", "Ecirc",  "Euml",   "Igrave", "Iacute", "Icirc",  "Iuml",
-            "ETH",    "Ntilde", "Ograve", "Oacute", "Ocirc",  "Otilde", "Ouml",   "times",
-            "Oslash", "Ugrave", "Uacute", "Ucirc",  "Uuml",   "Yacute", "THORN",  "szlig",
-            "agrave", "aacute", "acirc",  "atilde", "auml",   "aring",  "aelig",  "ccedil",
-            "egrave", "eacute", "ecirc",  "euml",   "igrave", "iacute", "icirc",  "iuml",
-            "eth",    "ntilde", "ograve", "oacute", "ocirc",  "otilde", "ouml",   "divide",
-            "oslash", "ugrave", "uacute", "ucirc",  "uuml",   "yacute", "thorn",  "yuml"};
+            "Agrave", "Aacute", "Acirc",  "Atilde", "Auml",   "Aring",  "AElig", "Ccedil",
+            "Egrave", "Eacute", "Ecirc",  "Euml",   "Igrave", "Iacute", "Icirc", "Iuml",
+            "ETH",    "Ntilde", "Ograve", "Oacute", "Ocirc",  "Otilde", "Ouml",  "times",
+            "Oslash", "Ugrave", "Uacute", "Ucirc",  "Uuml",   "Yacute", "THORN", "szlig",
+            "agrave", "aacute", "acirc",  "atilde", "auml",   "aring",  "aelig", "ccedil",
+            "egrave", "eacute", "ecirc",  "euml",   "igrave", "iacute", "icirc", "iuml",
+            "eth",    "ntilde", "ograve", "oacute", "ocirc",  "otilde", "ouml",  "divide",
+            "oslash", "ugrave", "uacute", "ucirc",  "uuml",   "yacute", "thorn", "yuml"};
         for (std::size_t i = 0; i < latin1.size(); ++i)
             t.emplace(latin1[i], static_cast<char32_t>(0xC0 + i));
         return t;
@@ -87,8 +95,7 @@ char32_t windows1252(char32_t cp) {
 // Decodes the reference at text[pos] ('&'); returns its length, or 0 if it is
 // a literal '&'. Legacy references without ';' are taken for the common names
 // only, and in attribute values only when not followed by a letter or digit.
-std::size_t decodeReference(std::string_view text, std::size_t pos, bool attribute,
-                            char32_t& cp) {
+std::size_t decodeReference(std::string_view text, std::size_t pos, bool attribute, char32_t& cp) {
     std::size_t i = pos + 1;
     if (i < text.size() && text[i] == '#') {
         ++i;
@@ -98,11 +105,12 @@ std::size_t decodeReference(std::string_view text, std::size_t pos, bool attribu
         char32_t value = 0;
         while (i < text.size()) {
             char c = text[i];
-            int digit = isDigit(c) ? c - '0'
+            int digit = isDigit(c)                                  ? c - '0'
                         : hex && lower(c) >= 'a' && lower(c) <= 'f' ? lower(c) - 'a' + 10
-                                                                     : -1;
+                                                                    : -1;
             if (digit < 0) break;
-            value = value > 0x10FFFF ? value : value * (hex ? 16 : 10) + static_cast<char32_t>(digit);
+            value =
+                value > 0x10FFFF ? value : value * (hex ? 16 : 10) + static_cast<char32_t>(digit);
             ++i;
         }
         if (i == start) return 0;
@@ -129,7 +137,8 @@ std::size_t decodeReference(std::string_view text, std::size_t pos, bool attribu
     for (std::string_view legacy : {"nbsp", "amp", "copy", "quot", "reg", "lt", "gt"}) {
         if (name.substr(0, legacy.size()) != legacy) continue;
         std::size_t end = start + legacy.size();
-        if (attribute && end < text.size() && (isAlpha(text[end]) || isDigit(text[end]) || text[end] == '='))
+        if (attribute && end < text.size() &&
+            (isAlpha(text[end]) || isDigit(text[end]) || text[end] == '='))
             return 0;
         cp = table.at(legacy);
         return end - pos;
@@ -194,7 +203,8 @@ std::optional<Rgb> parseColour(std::string_view text) {
             while (i < v.size() && (v[i] == ' ' || v[i] == ',')) ++i;
             std::size_t start = i;
             int value = 0;
-            while (i < v.size() && isDigit(v[i]) && i - start < 4) value = value * 10 + (v[i++] - '0');
+            while (i < v.size() && isDigit(v[i]) && i - start < 4)
+                value = value * 10 + (v[i++] - '0');
             if (i == start) return std::nullopt;
             if (i < v.size() && v[i] == '%') {
                 value = value * 255 / 100;
@@ -205,13 +215,27 @@ std::optional<Rgb> parseColour(std::string_view text) {
         return Rgb{parts[0], parts[1], parts[2]};
     }
     static const std::unordered_map<std::string_view, Rgb> names = {
-        {"white", {255, 255, 255}}, {"black", {0, 0, 0}},         {"red", {255, 0, 0}},
-        {"green", {0, 128, 0}},     {"blue", {0, 0, 255}},        {"yellow", {255, 255, 0}},
-        {"gray", {128, 128, 128}},  {"grey", {128, 128, 128}},    {"silver", {192, 192, 192}},
-        {"maroon", {128, 0, 0}},    {"purple", {128, 0, 128}},    {"fuchsia", {255, 0, 255}},
-        {"lime", {0, 255, 0}},      {"olive", {128, 128, 0}},     {"navy", {0, 0, 128}},
-        {"teal", {0, 128, 128}},    {"aqua", {0, 255, 255}},      {"orange", {255, 165, 0}},
-        {"snow", {255, 250, 250}},  {"ivory", {255, 255, 240}},   {"whitesmoke", {245, 245, 245}},
+        {"white", {255, 255, 255}},
+        {"black", {0, 0, 0}},
+        {"red", {255, 0, 0}},
+        {"green", {0, 128, 0}},
+        {"blue", {0, 0, 255}},
+        {"yellow", {255, 255, 0}},
+        {"gray", {128, 128, 128}},
+        {"grey", {128, 128, 128}},
+        {"silver", {192, 192, 192}},
+        {"maroon", {128, 0, 0}},
+        {"purple", {128, 0, 128}},
+        {"fuchsia", {255, 0, 255}},
+        {"lime", {0, 255, 0}},
+        {"olive", {128, 128, 0}},
+        {"navy", {0, 0, 128}},
+        {"teal", {0, 128, 128}},
+        {"aqua", {0, 255, 255}},
+        {"orange", {255, 165, 0}},
+        {"snow", {255, 250, 250}},
+        {"ivory", {255, 255, 240}},
+        {"whitesmoke", {245, 245, 245}},
         {"ghostwhite", {248, 248, 255}},
     };
     auto it = names.find(v);
@@ -258,7 +282,8 @@ void applyStyle(std::string_view css, Style& style) {
         if (colon == std::string_view::npos) continue;
         std::string_view prop = trim(decl.substr(0, colon));
         std::string_view value = trim(decl.substr(colon + 1));
-        if (auto bang = value.find('!'); bang != std::string_view::npos) value = trim(value.substr(0, bang));
+        if (auto bang = value.find('!'); bang != std::string_view::npos)
+            value = trim(value.substr(0, bang));
         double number = 0;
         std::string_view unit;
         if (prop == "display" && value == "none") {
@@ -281,7 +306,8 @@ void applyStyle(std::string_view css, Style& style) {
                     style.bg = c;
                     break;
                 }
-                value = space == std::string_view::npos ? std::string_view() : trim(value.substr(space));
+                value = space == std::string_view::npos ? std::string_view()
+                                                        : trim(value.substr(space));
             }
         }
     }
@@ -296,25 +322,28 @@ bool among(std::string_view name, const std::array<std::string_view, N>& set) {
     return false;
 }
 
-constexpr std::array<std::string_view, 14> kVoid = {
-    "area", "base", "br",   "col",   "embed", "hr",  "img",
-    "input", "link", "meta", "param", "source", "track", "wbr"};
+constexpr std::array<std::string_view, 14> kVoid = {"area",  "base",   "br",    "col",  "embed",
+                                                    "hr",    "img",    "input", "link", "meta",
+                                                    "param", "source", "track", "wbr"};
 
 // Elements whose content is never shown: skipped up to their end tag.
-constexpr std::array<std::string_view, 7> kSkipped = {"script", "style",    "title", "iframe",
-                                                       "noembed", "noframes", "object"};
+constexpr std::array<std::string_view, 7> kSkipped = {"script",  "style",    "title", "iframe",
+                                                      "noembed", "noframes", "object"};
 
 constexpr std::array<std::string_view, 2> kHiddenElements = {"head", "template"};
 
 constexpr std::array<std::string_view, 36> kBlocks = {
-    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
-    "dialog",  "div",     "dl",    "dt",         "fieldset", "figcaption", "figure", "footer",
-    "form",    "h1",      "h2",    "h3",         "h4",  "h5", "h6", "header", "hr", "html", "li",
-    "main",    "nav",     "ol",    "p",          "pre", "section", "table", "tr"};
+    "address", "article", "aside", "blockquote", "body", "caption",  "center",     "dd",
+    "details", "dialog",  "div",   "dl",         "dt",   "fieldset", "figcaption", "figure",
+    "footer",  "form",    "h1",    "h2",         "h3",   "h4",       "h5",         "h6",
+    "header",  "hr",      "html",  "li",         "main", "nav",      "ol",         "p",
+    "pre",     "section", "table", "tr"};
 
 constexpr std::array<std::string_view, 1> kUl = {"ul"};
 
-bool isBlock(std::string_view name) { return among(name, kBlocks) || among(name, kUl); }
+bool isBlock(std::string_view name) {
+    return among(name, kBlocks) || among(name, kUl);
+}
 
 struct Attribute {
     std::string name, value;
@@ -327,7 +356,7 @@ struct Frame {
 };
 
 class Converter {
-public:
+  public:
     Converter(std::string_view html, const HtmlLimits& limits) : in_(html), limits_(limits) {
         stack_.push_back({"", false, Rgb{0, 0, 0}, Rgb{255, 255, 255}});
     }
@@ -343,7 +372,7 @@ public:
         return std::move(out_);
     }
 
-private:
+  private:
     bool full() const { return text_full_; }
 
     bool startsWithAt(std::size_t at, std::string_view what) const {
@@ -421,7 +450,8 @@ private:
         return in_.size();
     }
 
-    static const std::string* attribute(const std::vector<Attribute>& attributes, std::string_view name) {
+    static const std::string* attribute(const std::vector<Attribute>& attributes,
+                                        std::string_view name) {
         for (const auto& a : attributes)
             if (a.name == name) return &a.value;
         return nullptr;
@@ -438,16 +468,19 @@ private:
             skipTo(name);
             return;
         }
-        if (stack_.size() > 1 && isBlock(name) && (stack_.back().name == "p" || (name == "li" && stack_.back().name == "li")))
+        if (stack_.size() > 1 && isBlock(name) &&
+            (stack_.back().name == "p" || (name == "li" && stack_.back().name == "li")))
             stack_.pop_back();
 
         Style style;
         if (const auto* css = attribute(attributes, "style")) applyStyle(*css, style);
         if (attribute(attributes, "hidden")) style.hidden = true;
-        if (const auto* c = attribute(attributes, "color"); c && !style.fg) style.fg = parseColour(*c);
+        if (const auto* c = attribute(attributes, "color"); c && !style.fg)
+            style.fg = parseColour(*c);
         if (const auto* c = attribute(attributes, "text"); c && name == "body" && !style.fg)
             style.fg = parseColour(*c);
-        if (const auto* c = attribute(attributes, "bgcolor"); c && !style.bg) style.bg = parseColour(*c);
+        if (const auto* c = attribute(attributes, "bgcolor"); c && !style.bg)
+            style.bg = parseColour(*c);
 
         const Frame& top = stack_.back();
         Frame frame{name, top.hidden || style.hidden || among(name, kHiddenElements),
@@ -482,7 +515,8 @@ private:
         for (std::size_t i = pos_; (i = in_.find('<', i)) != std::string_view::npos; ++i) {
             if (!startsWithAt(i, close)) continue;
             std::size_t after = i + close.size();
-            if (after < in_.size() && !isHtmlSpace(in_[after]) && in_[after] != '>' && in_[after] != '/')
+            if (after < in_.size() && !isHtmlSpace(in_[after]) && in_[after] != '>' &&
+                in_[after] != '/')
                 continue;
             auto end = in_.find('>', after);
             pos_ = end == std::string_view::npos ? in_.size() : end + 1;

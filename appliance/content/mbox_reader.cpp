@@ -9,7 +9,9 @@ namespace {
 // that a line of any length costs bounded memory; longer lines are content.
 constexpr std::size_t kProbe = 1u << 20;
 
-bool isEmptyLine(std::string_view text) { return text == "\n" || text == "\r\n"; }
+bool isEmptyLine(std::string_view text) {
+    return text == "\n" || text == "\r\n";
+}
 
 // Number of '>' before "From " at the start of text, or -1.
 long quoteLevel(std::string_view text) {
@@ -21,12 +23,15 @@ long quoteLevel(std::string_view text) {
 }  // namespace
 
 MboxReader::MboxReader(Sink sink, std::size_t max_message_bytes)
-    : sink_(std::move(sink)), max_(max_message_bytes), probe_(std::max<std::size_t>(16, std::min(kProbe, max_message_bytes))) {}
+    : sink_(std::move(sink)),
+      max_(max_message_bytes),
+      probe_(std::max<std::size_t>(16, std::min(kProbe, max_message_bytes))) {}
 
 void MboxReader::feed(std::string_view bytes) {
     while (!bytes.empty()) {
         auto nl = bytes.find('\n');
-        std::string_view piece = bytes.substr(0, nl == std::string_view::npos ? bytes.size() : nl + 1);
+        std::string_view piece =
+            bytes.substr(0, nl == std::string_view::npos ? bytes.size() : nl + 1);
         bytes.remove_prefix(piece.size());
         bool complete = nl != std::string_view::npos;
         if (in_long_line_) {

@@ -15,7 +15,7 @@
 namespace moat::content {
 
 class MboxReader {
-public:
+  public:
     // Called with each message (LF or CRLF lines as in the file) and whether it was cut.
     using Sink = std::function<void(std::string message, bool truncated)>;
 
@@ -26,7 +26,7 @@ public:
 
     std::size_t messages() const { return messages_; }
 
-private:
+  private:
     void line(std::string_view text, bool complete);
     void append(std::string_view text);
     void emit();

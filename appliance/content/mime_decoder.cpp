@@ -88,7 +88,8 @@ std::size_t countEncodedWords(std::string_view raw) {
         }
         char enc = raw[q1 + 1];
         std::size_t end = raw.find("?=", q1 + 3);
-        if ((enc != 'b' && enc != 'B' && enc != 'q' && enc != 'Q') || end == std::string_view::npos) {
+        if ((enc != 'b' && enc != 'B' && enc != 'q' && enc != 'Q') ||
+            end == std::string_view::npos) {
             i += 2;
             continue;
         }
@@ -99,7 +100,7 @@ std::size_t countEncodedWords(std::string_view raw) {
 }
 
 class Walker {
-public:
+  public:
     Walker(const DecodeLimits& limits, DecodedMessage& out, GMimeParserOptions* options)
         : limits_(limits), out_(out), options_(options) {}
 
@@ -141,7 +142,8 @@ public:
             for (char c : f.raw) eight_bit = eight_bit || static_cast<unsigned char>(c) >= 0x80;
             if (eight_bit && !out_.has(anomaly::kEightBitHeader)) note(anomaly::kEightBitHeader);
             GChars unfolded(g_mime_utils_header_unfold(f.raw.c_str()));
-            GChars decoded(unfolded ? g_mime_utils_header_decode_text(options_, unfolded.get()) : nullptr);
+            GChars decoded(unfolded ? g_mime_utils_header_decode_text(options_, unfolded.get())
+                                    : nullptr);
             std::string value = toValidUtf8(trim(decoded ? decoded.get() : ""));
             if (value.size() > limits_.max_header_bytes) {
                 note(anomaly::kHeaderTooLong);
@@ -173,7 +175,8 @@ public:
                 if (const char* prologue = g_mime_multipart_get_prologue(multipart))
                     addText("text/plain", "", prologue, depth);
             }
-            for (int i = 0; i < count; ++i) walk(g_mime_multipart_get_part(multipart, i), depth + 1);
+            for (int i = 0; i < count; ++i)
+                walk(g_mime_multipart_get_part(multipart, i), depth + 1);
         } else if (GMIME_IS_MESSAGE_PART(object)) {
             GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
             if (inner) walk(g_mime_message_get_mime_part(inner), depth + 1);
@@ -182,18 +185,20 @@ public:
         }
     }
 
-private:
+  private:
     std::string decodedContent(GMimePart* part, bool& truncated) {
         truncated = false;
         GMimeDataWrapper* wrapper = g_mime_part_get_content(part);
         if (!wrapper) return {};
-        std::size_t budget = limits_.max_decoded_bytes - std::min(limits_.max_decoded_bytes, out_.decoded_bytes);
+        std::size_t budget =
+            limits_.max_decoded_bytes - std::min(limits_.max_decoded_bytes, out_.decoded_bytes);
         if (budget == 0) {
             truncated = true;
             note(anomaly::kDecodedSizeLimit);
             return {};
         }
-        if (g_mime_data_wrapper_get_encoding(wrapper) == GMIME_CONTENT_ENCODING_BASE64) checkBase64(wrapper);
+        if (g_mime_data_wrapper_get_encoding(wrapper) == GMIME_CONTENT_ENCODING_BASE64)
+            checkBase64(wrapper);
         GPtr<GMimeStream> mem(g_mime_stream_mem_new());
         g_mime_data_wrapper_write_to_stream(wrapper, mem.get());
         GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
@@ -204,7 +209,8 @@ private:
             length = budget;
         }
         out_.decoded_bytes += length;
-        return length ? std::string(reinterpret_cast<const char*>(bytes->data), length) : std::string();
+        return length ? std::string(reinterpret_cast<const char*>(bytes->data), length)
+                      : std::string();
     }
 
     // Base64 bodies with characters outside the alphabet: GMime skips them,

@@ -73,7 +73,8 @@ void readMaildir(const fs::path& dir, const MessageSink& sink) {
         if (!fs::is_directory(dir / sub)) continue;
         for (const auto& entry : fs::directory_iterator(dir / sub)) {
             std::string name = entry.path().filename().string();
-            if (!name.empty() && name[0] != '.' && entry.is_regular_file()) files.push_back(entry.path());
+            if (!name.empty() && name[0] != '.' && entry.is_regular_file())
+                files.push_back(entry.path());
         }
     }
     std::sort(files.begin(), files.end());
@@ -187,8 +188,10 @@ int bayesExpire(Poco::Data::Session& session, const std::optional<std::string>& 
     int days = content::kExpireDays;
     if (days_text) {
         const std::string& d = *days_text;
-        bool ok = !d.empty() && d.size() <= 5 && std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
-        if (!ok) throw std::invalid_argument("invalid number of days '" + log::printable(d, 60) + "'");
+        bool ok = !d.empty() && d.size() <= 5 &&
+                  std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (!ok)
+            throw std::invalid_argument("invalid number of days '" + log::printable(d, 60) + "'");
         days = std::stoi(d);
     }
     content::BayesStore store(session);

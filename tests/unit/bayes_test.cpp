@@ -1,9 +1,8 @@
 // The Bayesian classifier: tokenizer and OSB features, Robinson's f(w) and
 // Fisher combining against hand-computed values, the token store's round
 // trip, relearning and expiry, and training on small synthetic corpora.
-#include <gtest/gtest.h>
-
 #include <Poco/Data/Statement.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -51,7 +50,9 @@ TEST(BayesTokenizer, Cases) {
         {"Größe GRÖSSE", {"größe", "grösse"}, {}},
         {"V\u200bi\u200ba\u200bgra", {"viagra"}, {}},
         {"(free!!!) \"money\"...", {"free", "money", "free money"}, {"(free!!!)"}},
-        {"visit http://Spam.Example.COM/path?q=1 now", {"url:spam.example.com", "url:domain:example.com", "proto:http", "visit now"}, {"visit _ now"}},
+        {"visit http://Spam.Example.COM/path?q=1 now",
+         {"url:spam.example.com", "url:domain:example.com", "proto:http", "visit now"},
+         {"visit _ now"}},
         {"www.shop.example.net", {"url:www.shop.example.net", "url:domain:example.net"}, {}},
         {"supercalifragilisticexpialidociousandevenlongerwords", {"skip:s 50"}, {}},
         {"price $99.95 now", {"$99.95"}, {}},
@@ -67,16 +68,21 @@ TEST(BayesTokenizer, Cases) {
 TEST(BayesTokenizer, HeadersAttachmentsAnomalies) {
     auto m = decodeMessage(
         "From: \"Best Deals\" <promo@deals.example>\nTo: bob@corp.example\nSubject: Cheap Watches\n"
-        "X-Mailer: MassMailer 3.1\nReceived: from mx.deals.example (mx.deals.example [192.0.2.7]) by gw\n"
-        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"m\"\n\n--m\nContent-Type: text/html; charset=utf-8\n\n"
-        "<p>Buy <a href=\"https://click.deals.example/r\">now</a></p>\n--m\nContent-Type: application/octet-stream\n"
+        "X-Mailer: MassMailer 3.1\nReceived: from mx.deals.example (mx.deals.example [192.0.2.7]) "
+        "by gw\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"m\"\n\n--m\nContent-Type: "
+        "text/html; charset=utf-8\n\n"
+        "<p>Buy <a href=\"https://click.deals.example/r\">now</a></p>\n--m\nContent-Type: "
+        "application/octet-stream\n"
         "Content-Disposition: attachment; filename=\"invoice.EXE\"\n\nMZ\n--m--\n");
     auto t = tokenize(m);
     for (const char* expected :
-         {"subject:cheap", "subject:watches", "from:addr:promo@deals.example", "from:domain:deals.example",
-          "from:best", "to:addr:bob@corp.example", "x-mailer:massmailer 3.1", "x-mailer:massmailer",
-          "received:mx.deals.example", "received:192.0.2.7", "content-type:multipart/mixed", "part:text/html",
-          "url:click.deals.example", "attach:ext:exe", "attach:type:application/octet-stream", "buy now"})
+         {"subject:cheap", "subject:watches", "from:addr:promo@deals.example",
+          "from:domain:deals.example", "from:best", "to:addr:bob@corp.example",
+          "x-mailer:massmailer 3.1", "x-mailer:massmailer", "received:mx.deals.example",
+          "received:192.0.2.7", "content-type:multipart/mixed", "part:text/html",
+          "url:click.deals.example", "attach:ext:exe", "attach:type:application/octet-stream",
+          "buy now"})
         EXPECT_TRUE(has(t, expected)) << expected;
     EXPECT_TRUE(std::is_sorted(t.begin(), t.end()));
     EXPECT_EQ(std::adjacent_find(t.begin(), t.end()), t.end());
@@ -102,7 +108,8 @@ TEST(BayesTokenizer, HashesAndDigest) {
     EXPECT_TRUE(std::is_sorted(h.begin(), h.end()));
     // Transport headers do not change a message's identity; its text does.
     auto a = decodeMessage("Message-ID: <1@x>\nSubject: s\n\nbody\n");
-    auto b = decodeMessage("Received: from somewhere\nDelivered-To: u@x\nMessage-ID: <1@x>\nSubject: s\n\nbody\n");
+    auto b = decodeMessage(
+        "Received: from somewhere\nDelivered-To: u@x\nMessage-ID: <1@x>\nSubject: s\n\nbody\n");
     auto c = decodeMessage("Message-ID: <1@x>\nSubject: s\n\nother body\n");
     EXPECT_EQ(messageDigest(a), messageDigest(b));
     EXPECT_NE(messageDigest(a), messageDigest(c));
@@ -157,9 +164,10 @@ TEST(ContentScore, ScaleAndVerdicts) {
 }
 
 class BayesStoreTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "moat-bayes-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "moat-bayes-XXXXXX").string();
         ASSERT_NE(mkdtemp(pattern.data()), nullptr);
         dir_ = pattern;
         store_ = moat::store::Store::open("sqlite:" + (dir_ / "moat.db").string());
@@ -240,13 +248,16 @@ TEST_F(BayesStoreTest, Expiry) {
 // Synthetic corpora: spam and ham from disjoint vocabularies plus shared
 // filler words, so a working classifier separates them.
 std::string randomMessage(std::mt19937& rng, const std::vector<std::string>& vocabulary, int id) {
-    const std::vector<std::string> filler = {"the", "and", "you", "for", "this", "with", "have", "that"};
+    const std::vector<std::string> filler = {"the",  "and",  "you",  "for",
+                                             "this", "with", "have", "that"};
     std::string body;
     for (int i = 0; i < 40; ++i) {
-        body += (rng() % 3 ? vocabulary[rng() % vocabulary.size()] : filler[rng() % filler.size()]) + " ";
+        body +=
+            (rng() % 3 ? vocabulary[rng() % vocabulary.size()] : filler[rng() % filler.size()]) +
+            " ";
     }
-    return "Message-ID: <" + std::to_string(id) + "@test>\nSubject: " + vocabulary[rng() % vocabulary.size()] +
-           "\n\n" + body + "\n";
+    return "Message-ID: <" + std::to_string(id) +
+           "@test>\nSubject: " + vocabulary[rng() % vocabulary.size()] + "\n\n" + body + "\n";
 }
 
 TEST_F(BayesStoreTest, UntrainedIsHalf) {
@@ -262,10 +273,12 @@ TEST_F(BayesStoreTest, UntrainedIsHalf) {
 }
 
 TEST_F(BayesStoreTest, TrainingSeparatesSpamFromHam) {
-    const std::vector<std::string> spam_words = {"viagra", "casino", "winner", "prize", "pills", "cheap",
-                                                 "bitcoin", "offer", "unsubscribe", "guaranteed"};
-    const std::vector<std::string> ham_words = {"meeting", "project", "invoice", "agenda", "report", "lunch",
-                                                "schedule", "review", "budget", "minutes"};
+    const std::vector<std::string> spam_words = {"viagra",      "casino",    "winner",  "prize",
+                                                 "pills",       "cheap",     "bitcoin", "offer",
+                                                 "unsubscribe", "guaranteed"};
+    const std::vector<std::string> ham_words = {"meeting", "project", "invoice",  "agenda",
+                                                "report",  "lunch",   "schedule", "review",
+                                                "budget",  "minutes"};
     std::mt19937 rng(42);
     BayesClassifier classifier(*bayes_);
     for (int i = 0; i < 30; ++i) {
@@ -282,10 +295,12 @@ TEST_F(BayesStoreTest, TrainingSeparatesSpamFromHam) {
         EXPECT_NE(contentVerdict(bayesScore(spam.probability)), ContentVerdict::accept);
         EXPECT_LE(spam.clues.size(), BayesOptions{}.max_clues);
         for (std::size_t k = 1; k < spam.clues.size(); ++k)
-            EXPECT_GE(std::fabs(spam.clues[k - 1].probability - 0.5), std::fabs(spam.clues[k].probability - 0.5));
+            EXPECT_GE(std::fabs(spam.clues[k - 1].probability - 0.5),
+                      std::fabs(spam.clues[k].probability - 0.5));
     }
     // Words the classifier never saw: no opinion.
-    auto unknown = classifier.classify(decodeMessage("Subject: zzzq\n\nqwertyuiop asdfghjkl zxcvbnm\n"));
+    auto unknown =
+        classifier.classify(decodeMessage("Subject: zzzq\n\nqwertyuiop asdfghjkl zxcvbnm\n"));
     EXPECT_DOUBLE_EQ(unknown.probability, 0.5);
 }
 

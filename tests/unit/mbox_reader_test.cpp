@@ -1,12 +1,12 @@
 // The mbox reader: From_ separators only at the start or after an empty line,
 // mboxrd unquoting, the empty line before a separator dropped, size limits,
 // and the same messages however the input is split.
+#include "content/mbox_reader.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
-
-#include "content/mbox_reader.h"
 
 using moat::content::MboxReader;
 
@@ -25,7 +25,8 @@ Read readAll(const std::string& mbox, std::size_t chunk, std::size_t max = 1 << 
             r.truncated.push_back(t);
         },
         max);
-    for (std::size_t i = 0; i < mbox.size(); i += chunk) reader.feed(std::string_view(mbox).substr(i, chunk));
+    for (std::size_t i = 0; i < mbox.size(); i += chunk)
+        reader.feed(std::string_view(mbox).substr(i, chunk));
     reader.finish();
     EXPECT_EQ(reader.messages(), r.messages.size());
     return r;
@@ -39,22 +40,29 @@ struct Case {
 
 TEST(MboxReader, Cases) {
     const Case cases[] = {
-        {"two messages", "From a@x Mon Jan 1 00:00:00 2024\nSubject: 1\n\none\n\nFrom b@x Tue\nSubject: 2\n\ntwo\n",
+        {"two messages",
+         "From a@x Mon Jan 1 00:00:00 2024\nSubject: 1\n\none\n\nFrom b@x Tue\nSubject: 2\n\ntwo\n",
          {"Subject: 1\n\none\n", "Subject: 2\n\ntwo\n"}},
-        {"quoted from lines", "From a\nS: 1\n\n>From here\n>>From there\n> From not quoted\nFrom inside\n",
+        {"quoted from lines",
+         "From a\nS: 1\n\n>From here\n>>From there\n> From not quoted\nFrom inside\n",
          {"S: 1\n\nFrom here\n>From there\n> From not quoted\nFrom inside\n"}},
-        {"from without empty line before is content", "From a\nS: 1\n\nbody\nFrom nope\n",
+        {"from without empty line before is content",
+         "From a\nS: 1\n\nbody\nFrom nope\n",
          {"S: 1\n\nbody\nFrom nope\n"}},
-        {"crlf", "From a\r\nS: 1\r\n\r\nbody\r\n\r\nFrom b\r\nS: 2\r\n\r\nx\r\n",
+        {"crlf",
+         "From a\r\nS: 1\r\n\r\nbody\r\n\r\nFrom b\r\nS: 2\r\n\r\nx\r\n",
          {"S: 1\r\n\r\nbody\r\n", "S: 2\r\n\r\nx\r\n"}},
-        {"several empty lines kept but the last", "From a\nS\n\nb\n\n\n\nFrom c\nT\n", {"S\n\nb\n\n\n", "T\n"}},
+        {"several empty lines kept but the last",
+         "From a\nS\n\nb\n\n\n\nFrom c\nT\n",
+         {"S\n\nb\n\n\n", "T\n"}},
         {"text before the first From_ is dropped", "garbage\n\nFrom a\nS\n", {"S\n"}},
         {"no final newline", "From a\nS\n\nlast", {"S\n\nlast"}},
         {"empty file", "", {}},
         {"empty message", "From a\n\nFrom b\nS\n", {"", "S\n"}},
     };
     for (const auto& c : cases) {
-        for (std::size_t chunk : {std::size_t(1), std::size_t(3), std::size_t(7), std::size_t(1) << 20}) {
+        for (std::size_t chunk :
+             {std::size_t(1), std::size_t(3), std::size_t(7), std::size_t(1) << 20}) {
             SCOPED_TRACE(std::string(c.name) + " chunk " + std::to_string(chunk));
             auto r = readAll(c.mbox, chunk);
             EXPECT_EQ(r.messages, c.messages);
