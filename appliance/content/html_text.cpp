@@ -526,13 +526,13 @@ class Converter {
     }
 
     void link(const std::string& href) {
-        std::string_view value = trim(href);
+        std::string value = toValidUtf8(trim(href));
         if (value.empty()) return;
         if (out_.links.size() >= limits_.max_links || value.size() > limits_.max_link_length) {
             out_.truncated = true;
             return;
         }
-        out_.links.push_back(toValidUtf8(value));
+        out_.links.push_back(std::move(value));
     }
 
     void newline() {
