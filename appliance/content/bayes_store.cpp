@@ -24,19 +24,18 @@ constexpr std::size_t kLookupBatch = 500;  // well under SQLite's bound-paramete
 }  // namespace
 
 BayesTotals BayesStore::totals() {
-    BayesTotals t;
-    Poco::Int64 spam = 0, ham = 0, tokens = 0, oldest = 0, newest = 0;
+    Poco::Int64 spam = 0, ham = 0;
     session_ << "SELECT spam_messages, ham_messages FROM bayes_totals WHERE id = 1", into(spam),
         into(ham), now;
+    return BayesTotals{spam, ham};
+}
+
+TokenStats BayesStore::tokenStats() {
+    Poco::Int64 tokens = 0, oldest = 0, newest = 0;
     session_ << "SELECT count(*), coalesce(min(last_seen), 0), coalesce(max(last_seen), 0)"
                 " FROM bayes_tokens",
         into(tokens), into(oldest), into(newest), now;
-    t.spam_messages = spam;
-    t.ham_messages = ham;
-    t.tokens = tokens;
-    t.oldest_seen = oldest;
-    t.newest_seen = newest;
-    return t;
+    return TokenStats{tokens, oldest, newest};
 }
 
 std::unordered_map<TokenHash, TokenCounts> BayesStore::lookup(

@@ -20,8 +20,13 @@ struct TokenCounts {
     std::int64_t spam = 0, ham = 0;
 };
 
+// Messages learnt per class: the denominators of every token probability.
 struct BayesTotals {
     std::int64_t spam_messages = 0, ham_messages = 0;
+};
+
+// What the table holds, for administrators (a full scan: not per message).
+struct TokenStats {
     std::int64_t tokens = 0;       // rows in bayes_tokens
     std::int64_t oldest_seen = 0;  // smallest last_seen (0: no tokens)
     std::int64_t newest_seen = 0;
@@ -41,6 +46,7 @@ class BayesStore {
     explicit BayesStore(Poco::Data::Session& session) : session_(session) {}
 
     BayesTotals totals();
+    TokenStats tokenStats();
 
     // Counts of the given tokens; tokens never learnt are absent.
     std::unordered_map<TokenHash, TokenCounts> lookup(const std::vector<TokenHash>& tokens);

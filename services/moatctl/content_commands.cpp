@@ -176,11 +176,12 @@ int scoreMessages(Poco::Data::Session& session, const std::vector<std::string>& 
 int bayesStats(Poco::Data::Session& session) {
     content::BayesStore store(session);
     auto t = store.totals();
+    auto k = store.tokenStats();
     std::cout << "spam messages  " << t.spam_messages << "\n"
               << "ham messages   " << t.ham_messages << "\n"
-              << "tokens         " << t.tokens << "\n"
-              << "oldest token   " << date(t.oldest_seen) << "\n"
-              << "newest token   " << date(t.newest_seen) << "\n";
+              << "tokens         " << k.tokens << "\n"
+              << "oldest token   " << date(k.oldest_seen) << "\n"
+              << "newest token   " << date(k.newest_seen) << "\n";
     return 0;
 }
 
