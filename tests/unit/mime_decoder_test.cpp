@@ -227,7 +227,7 @@ std::vector<Case> cases() {
     all.push_back(big);
     all.push_back({"empty input", "", {}, {}, {}});
     all.push_back({"no header block", "just some words\nand more\n", {}, {}, {}});
-    all.push_back({"binary garbage", std::string("\0\xff\xfe\r\r\n:\n\n\x80--", 14), {}, {}, {}});
+    all.push_back({"binary garbage", std::string("\0\xff\xfe\r\r\n:\n\n\x80--", 12), {}, {}, {}});
     all.push_back({"attached message",
                    "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
                    "boundary=\"o\"\n\n--o\nContent-Type: text/plain\n\nfwd\n"
