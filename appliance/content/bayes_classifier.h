@@ -1,9 +1,8 @@
-// Spam probability of a message from its tokens, as SpamBayes computes it:
-// Robinson's f(w) = (s*x + n*p(w)) / (s + n) per token (p(w) from the spam
-// and ham ratios, n the messages it was seen in; s = 1, x = 0.5), the 150
-// tokens furthest from 0.5 (|f - 0.5| >= 0.1) combined with Fisher's
-// chi-square method into (S - H + 1) / 2. Untrained (no spam or no ham
-// learnt) or no strong token: 0.5. Pure functions plus a facade over BayesStore.
+// Spam probability from tokens, as SpamBayes: Robinson's f(w) = (s*x + n*p(w))
+// / (s + n) per token (s = 1, x = 0.5), the 150 tokens furthest from 0.5
+// (|f - 0.5| >= 0.1) combined by Fisher's chi-square method into
+// (S - H + 1) / 2. Untrained (no spam or no ham learnt) or no strong token:
+// 0.5. Pure functions plus a facade over BayesStore.
 #pragma once
 
 #include <cstddef>

@@ -1,9 +1,8 @@
-// The Bayesian classifier's memory in the store (migration 4): per token hash
-// the number of learnt spam and ham messages it occurred in and when it was
-// last learnt, the message totals, and the digests of learnt messages. Each
-// learnt message is one transaction (a batch of upserts). Uses the caller's
-// session; like any Poco session, one thread at a time. Store failures throw
-// (an environment failure: the caller retries later).
+// The classifier's memory in the store (migration 4): per token hash the
+// learnt spam and ham messages it occurred in and when last learnt, the
+// message totals, and learnt messages' digests. One transaction per learnt
+// message. Uses the caller's session (one thread at a time, as any Poco
+// session); store failures throw: an environment failure, retry later.
 #pragma once
 
 #include <Poco/Data/Session.h>

@@ -1,13 +1,8 @@
-// The features the Bayesian classifier counts, from a decoded message: body
-// words (lower-cased, 3..40 bytes; longer ones as a "skip" token) plus
-// orthogonal sparse bigrams over a window of 5 (each word paired with each of
-// the 4 before it, the gap kept in the token: "a b", "a _ b", "a _ _ b",
-// "a _ _ _ b"), as CRM114's OSB; OSB keeps phrase evidence at 4 features a
-// word instead of sparse binary polynomials' 15. Selected headers give
-// prefixed tokens ("subject:free", "from:domain:example.com"), and URLs,
-// attachment types and decoding anomalies give their own. Tokens are hashed
-// to 64 bits (FNV-1a, then a mixing step) for the store: collisions are
-// negligible at the millions of tokens a site keeps, and a row is 4 integers.
+// The features the Bayesian classifier counts: body words plus orthogonal
+// sparse bigrams over a window of 5 (as CRM114: "a b", "a _ b", "a _ _ b",
+// "a _ _ _ b" — phrase evidence at 4 features a word), header words prefixed
+// with the header's name, URL hosts, attachment types, decoding anomalies.
+// Hashed to 64 bits for the store (docs/content-analysis.md: rules and why).
 #pragma once
 
 #include <cstddef>

@@ -1,9 +1,8 @@
-// The content score and its three outcomes. Score = the Bayes part for now:
-// round((p - 0.5) * 20, 2), so -10 (certain ham) .. 0 (no opinion) .. +10
-// (certain spam); heuristic points will be added to it later; GTUBE scores
-// kGtubeScore. Verdict against
-// thresholds: reject at or above 10, tag ([SPAM?]) at or above 5, else accept.
-// The thresholds are constants here until they move to the policy settings.
+// The content score and its three outcomes. For now the Bayes part only:
+// round((p - 0.5) * 20, 2), -10 (certain ham) .. 0 (no opinion) .. +10
+// (certain spam); heuristic points come later, GTUBE scores kGtubeScore.
+// Reject at 10 or more, tag ([SPAM?]) at 5 or more, else accept; constants
+// here until the thresholds move to the policy settings.
 #pragma once
 
 #include <string_view>

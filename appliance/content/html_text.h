@@ -1,10 +1,8 @@
-// HTML reduced to the text a reader of the mail actually sees, for the
-// tokenizer and the heuristics: script, style, head and comments dropped,
-// elements hidden by display:none, visibility:hidden, opacity:0, a zero (or
-// 1px) font size, the hidden attribute or text coloured (nearly) like its
-// background are dropped and counted, entities decoded, zero-width characters
-// removed. A forgiving byte-level state machine: any input gives valid UTF-8
-// within the limits, never an exception.
+// HTML reduced to the text a reader sees: script, style, head and comments
+// dropped; text hidden by CSS (display, visibility, opacity, a 0/1px font) or
+// coloured like its background dropped and counted; entities decoded and
+// zero-width characters removed. A forgiving byte-level state machine: any
+// input gives valid UTF-8 within the limits, never an exception.
 #pragma once
 
 #include <cstddef>

@@ -1,10 +1,8 @@
-// Splits an mbox into messages, streaming: a line starting "From " at the
-// start of the file or after an empty line begins a message (the From_ line
-// itself is dropped, as is the empty line before it); ">From ", ">>From "...
-// lose one '>' (mboxrd unquoting, also right for mboxo's single level).
-// Bytes before the first From_ line are not a message. A message longer than
-// max_message_bytes is cut there and reported as truncated. Fed in any
-// chunking, the result is the same.
+// Splits an mbox into messages, streaming: a "From " line at the start or
+// after an empty line begins a message (it and the empty line before it are
+// dropped); ">From ", ">>From "... lose one '>' (mboxrd, right for mboxo too).
+// A message over max_message_bytes is cut and marked truncated. Any chunking
+// of the input gives the same messages.
 #pragma once
 
 #include <cstddef>
