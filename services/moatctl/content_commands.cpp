@@ -1,5 +1,7 @@
 #include "content_commands.h"
 
+#include <Poco/Data/Statement.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -115,6 +117,12 @@ std::string plural(std::int64_t n, const char* one, const char* many) {
 }  // namespace
 
 int learnMessages(Poco::Data::Session& session, bool spam, const std::vector<std::string>& paths) {
+    // Bulk training: WAL without an fsync per learnt message (each stays
+    // atomic; a power cut may only forget the last few, which learning again
+    // puts back), and a page cache that holds the token table's hot pages
+    // (hashes land all over the B-tree). Several times faster on big corpora.
+    session << "PRAGMA synchronous = NORMAL", Poco::Data::Keywords::now;
+    session << "PRAGMA cache_size = -131072", Poco::Data::Keywords::now;  // 128 MiB
     content::BayesStore store(session);
     content::BayesClassifier classifier(store);
     std::int64_t learnt = 0, known = 0, moved = 0;
