@@ -7,6 +7,7 @@ packages=(
   # build
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   libpoco-dev libc-ares-dev libsqlite3-dev libssl-dev libgtest-dev libgmock-dev
+  libgmime-3.0-dev
   # run and test: real SMTP clients and servers, DNS, tools
   postfix swaks libnet-ssleay-perl python3 python3-pytest python3-dnslib nsd openssl sqlite3 iproute2 procps
 )

@@ -194,6 +194,33 @@ const std::vector<Migration>& migrations() {
              " BEGIN DELETE FROM valid_addresses WHERE domain_id = OLD.id;"
              " DELETE FROM tokens WHERE domain_id = OLD.id; END",
          }},
+        {4,
+         "content scanning: Bayesian token counts, learnt-message totals and identities",
+         {
+             // One row per token hash (64-bit, stored signed): in how many learnt
+             // spam and ham messages it occurred, and when it was last learnt.
+             "CREATE TABLE bayes_tokens ("
+             " hash INTEGER PRIMARY KEY,"
+             " spam INTEGER NOT NULL DEFAULT 0,"
+             " ham INTEGER NOT NULL DEFAULT 0,"
+             " last_seen INTEGER NOT NULL)",
+             "CREATE INDEX bayes_tokens_last_seen ON bayes_tokens (last_seen)",
+
+             // How many messages each class was learnt from (the denominators).
+             "CREATE TABLE bayes_totals ("
+             " id INTEGER PRIMARY KEY CHECK (id = 1),"
+             " spam_messages INTEGER NOT NULL DEFAULT 0,"
+             " ham_messages INTEGER NOT NULL DEFAULT 0)",
+             "INSERT INTO bayes_totals (id, spam_messages, ham_messages) VALUES (1, 0, 0)",
+
+             // Messages already learnt (by digest), so learning one twice does
+             // nothing and learning it as the other class moves its counts.
+             "CREATE TABLE bayes_seen ("
+             " digest INTEGER PRIMARY KEY,"
+             " spam INTEGER NOT NULL,"
+             " learnt INTEGER NOT NULL)",
+             "CREATE INDEX bayes_seen_learnt ON bayes_seen (learnt)",
+         }},
     };
     return all;
 }

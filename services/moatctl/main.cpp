@@ -1,7 +1,8 @@
 // moatctl: the operator's command-line tool for the store — protected domains,
 // relay networks, POP-before-SMTP relayers, white/black lists, policy
-// settings, DNS check zones and the mail queue. It changes the store only; a
-// running moat-smtpd notices within its poll interval.
+// settings, DNS check zones, valid addresses, tokens, the mail queue and the
+// content classifier's training. It changes the store only; a running
+// moat-smtpd notices within its poll interval.
 // Exit status: 0 success, 1 an operation failed (message on stderr), 2 usage.
 #include <Poco/Data/Transaction.h>
 #include <Poco/Exception.h>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "content_commands.h"
 #include "list_commands.h"
 #include "setting_commands.h"
 #include "token_commands.h"
@@ -89,6 +91,13 @@ constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
   queue list                              show queued messages and their recipients
   queue flush                             retry every queued message now
   queue delete ID...                      delete queued messages
+
+  learn --spam|--ham PATH...              train the content classifier; PATH is a message
+                                          file, a maildir or an mbox
+  score PATH...                           print "PATH SCORE VERDICT" for each message
+                                          (SCORE -10..10, tag at 5, reject at 10)
+  bayes stats                             show what the classifier has learnt
+  bayes expire [DAYS]                     forget rare tokens unseen for DAYS (default 90)
 
   help                                    show this text
 
@@ -515,11 +524,31 @@ int queueDelete(Context& ctx, const Args& args) {
     return rc;
 }
 
+// --- content --------------------------------------------------------------
+
+int learn(Context& ctx, const Args& args) {
+    bool spam = args.options.count("--spam") > 0;
+    if (spam == (args.options.count("--ham") > 0))
+        throw UsageError("usage: moatctl learn --spam|--ham PATH...");
+    return moatctl::learnMessages(ctx.session, spam, args.positional);
+}
+
+int score(Context& ctx, const Args& args) { return moatctl::scoreMessages(ctx.session, args.positional); }
+
+int bayesStats(Context& ctx, const Args& /*args*/) { return moatctl::bayesStats(ctx.session); }
+
+int bayesExpire(Context& ctx, const Args& args) {
+    return moatctl::bayesExpire(ctx.session, args.positional.empty()
+                                                 ? std::nullopt
+                                                 : std::optional<std::string>(args.positional[0]));
+}
+
 // --- dispatch -------------------------------------------------------------
 
 // A subcommand: its handler, synopsis, positional argument count, allowed
 // and required options, flags and mutually exclusive options. Usage is
-// checked before the store is opened.
+// checked before the store is opened. A command without subcommands ("learn")
+// has one entry under the empty verb.
 struct Command {
     std::function<int(Context&, const Args&)> run;
     const char* synopsis;
@@ -629,6 +658,24 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
              {"flush", {queueFlush, "queue flush"}},
              {"delete", {queueDelete, "queue delete ID...", 1, many}},
          }},
+        {"learn",
+         {
+             {"",
+              {learn,
+               "learn --spam|--ham PATH...",
+               1,
+               many,
+               {},
+               {},
+               {"--spam", "--ham"},
+               {"--spam", "--ham"}}},
+         }},
+        {"score", {{"", {score, "score PATH...", 1, many}}}},
+        {"bayes",
+         {
+             {"stats", {bayesStats, "bayes stats"}},
+             {"expire", {bayesExpire, "bayes expire [DAYS]", 0, 1}},
+         }},
     };
     return all;
 }
@@ -667,13 +714,18 @@ int run(std::vector<std::string> argv) {
     auto group = commands().find(noun);
     if (group == commands().end())
         throw UsageError("unknown command '" + log::printable(noun, 60) + "'");
-    if (i + 1 == argv.size()) throw UsageError("'" + noun + "' needs a subcommand");
-    const std::string& verb = argv[i + 1];
-    auto command = group->second.find(verb);
-    if (command == group->second.end())
-        throw UsageError("unknown command '" + noun + " " + log::printable(verb, 60) + "'");
+    auto command = group->second.find("");
+    std::size_t first_arg = i + 1;
+    if (command == group->second.end()) {
+        if (i + 1 == argv.size()) throw UsageError("'" + noun + "' needs a subcommand");
+        const std::string& verb = argv[i + 1];
+        command = group->second.find(verb);
+        if (command == group->second.end())
+            throw UsageError("unknown command '" + noun + " " + log::printable(verb, 60) + "'");
+        first_arg = i + 2;
+    }
     const Command& cmd = command->second;
-    Args args = parseArgs({argv.begin() + static_cast<std::ptrdiff_t>(i) + 2, argv.end()},
+    Args args = parseArgs({argv.begin() + static_cast<std::ptrdiff_t>(first_arg), argv.end()},
                           cmd.options, cmd.flags);
     if (args.positional.size() < cmd.min_args || args.positional.size() > cmd.max_args)
         throw UsageError(std::string("usage: moatctl ") + cmd.synopsis);

@@ -1,0 +1,267 @@
+#include "content/bayes_tokenizer.h"
+
+#include <glib.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "content/utf8.h"
+
+namespace moat::content {
+namespace {
+
+// glib trusts its input to be UTF-8: anything else is repaired first.
+std::string lowerUtf8(std::string_view text) {
+    std::string valid = toValidUtf8(text);
+    std::unique_ptr<gchar, decltype(&g_free)> lowered(
+        g_utf8_strdown(valid.data(), static_cast<gssize>(valid.size())), &g_free);
+    return lowered ? std::string(lowered.get()) : valid;
+}
+
+bool isPunctuation(char32_t cp) {
+    if (cp == '$' || cp == '%') return false;  // prices and percentages are evidence
+    if (cp < 0x80) {
+        return (cp >= '!' && cp <= '/') || (cp >= ':' && cp <= '@') || (cp >= '[' && cp <= '`') ||
+               (cp >= '{' && cp <= '~');
+    }
+    return cp == 0xA1 || cp == 0xAB || cp == 0xBB || cp == 0xBF || (cp >= 0x2010 && cp <= 0x2027) ||
+           (cp >= 0x2030 && cp <= 0x205E) || (cp >= 0x3000 && cp <= 0x303F) || cp == kReplacement;
+}
+
+// Text split at white space, zero-width characters removed (they glue a
+// split word back together), punctuation stripped from both ends.
+std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) {
+    std::vector<std::string> words;
+    std::string current;
+    auto finish = [&] {
+        std::size_t begin = 0, end = current.size();
+        char32_t cp;
+        while (begin < end) {
+            std::size_t n = decodeUtf8(current, begin, cp);
+            if (!isPunctuation(cp)) break;
+            begin += n ? n : 1;
+        }
+        while (end > begin) {
+            std::size_t start = end - 1;
+            while (start > begin && (static_cast<unsigned char>(current[start]) & 0xC0) == 0x80)
+                --start;
+            decodeUtf8(current, start, cp);
+            if (!isPunctuation(cp)) break;
+            end = start;
+        }
+        if (end > begin) words.push_back(current.substr(begin, end - begin));
+        current.clear();
+    };
+    char32_t cp;
+    for (std::size_t i = 0; i < text.size() && words.size() < max_words;) {
+        std::size_t n = decodeUtf8(text, i, cp);
+        std::string_view bytes = text.substr(i, n ? n : 1);
+        i += n ? n : 1;
+        if (isSpace(cp)) {
+            if (!current.empty()) finish();
+        } else if (!isInvisible(cp)) {
+            current.append(bytes);
+        }
+    }
+    if (!current.empty() && words.size() < max_words) finish();
+    return words;
+}
+
+bool isUrl(std::string_view word) {
+    return word.find("://") != std::string_view::npos || word.rfind("www.", 0) == 0;
+}
+
+void urlTokens(std::string_view url, std::vector<std::string>& out) {
+    std::size_t scheme_end = url.find("://");
+    std::string_view rest = url;
+    if (scheme_end != std::string_view::npos) {
+        std::string_view scheme = url.substr(0, scheme_end);
+        if (!scheme.empty() && scheme.size() <= 10) out.push_back("proto:" + std::string(scheme));
+        rest = url.substr(scheme_end + 3);
+    } else if (url.rfind("mailto:", 0) == 0) {
+        rest = url.substr(7);
+    }
+    std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+    if (auto at = host.rfind('@'); at != std::string_view::npos) host = host.substr(at + 1);
+    host = host.substr(0, host.find(':'));
+    while (!host.empty() && host.back() == '.') host.remove_suffix(1);
+    if (host.empty() || host.size() > 253) return;
+    std::string lowered = lowerUtf8(host);
+    out.push_back("url:" + lowered);
+    std::size_t last = lowered.rfind('.');
+    if (last != std::string::npos && last > 0) {
+        std::size_t before = lowered.rfind('.', last - 1);
+        if (before != std::string::npos) out.push_back("url:domain:" + lowered.substr(before + 1));
+    }
+}
+
+// Words ready for counting: lower-cased, short ones dropped, long ones as
+// skip tokens; URLs become url tokens and leave the word sequence.
+std::vector<std::string> words(std::string_view text, const TokenizerLimits& limits,
+                               std::vector<std::string>& extra) {
+    std::vector<std::string> out;
+    std::size_t urls = 0;
+    for (auto& w : rawWords(lowerUtf8(text), limits.max_words)) {
+        if (isUrl(w)) {
+            if (urls++ < limits.max_urls) urlTokens(w, extra);
+            continue;
+        }
+        if (w.size() < 3) continue;
+        if (w.size() > limits.max_word_bytes) {
+            extra.push_back("skip:" + std::string(1, w[0]) + " " +
+                            std::to_string(w.size() / 10 * 10));
+            continue;
+        }
+        out.push_back(std::move(w));
+    }
+    return out;
+}
+
+void osb(const std::vector<std::string>& seq, std::vector<std::string>& out) {
+    for (std::size_t i = 0; i < seq.size(); ++i) {
+        out.push_back(seq[i]);
+        for (std::size_t k = 1; k < kOsbWindow && k <= i; ++k) {
+            std::string token = seq[i - k];
+            token += ' ';
+            for (std::size_t gap = 1; gap < k; ++gap) token += "_ ";
+            token += seq[i];
+            out.push_back(std::move(token));
+        }
+    }
+}
+
+std::string lowerAscii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+void addressTokens(const std::string& prefix, std::string_view value, const TokenizerLimits& limits,
+                   std::vector<std::string>& out) {
+    std::string lowered = lowerUtf8(value);
+    for (char& c : lowered)
+        if (c == '<' || c == '>' || c == '"' || c == ',' || c == ';' || c == '(' || c == ')')
+            c = ' ';
+    std::size_t used = 0;
+    for (auto& w : rawWords(lowered, limits.max_header_words)) {
+        if (++used > limits.max_header_words) break;
+        auto at = w.rfind('@');
+        if (at != std::string::npos && at > 0 && at + 1 < w.size()) {
+            if (w.size() <= 254) out.push_back(prefix + "addr:" + w);
+            out.push_back(prefix + "domain:" + w.substr(at + 1));
+        } else if (w.size() >= 2 && w.size() <= limits.max_word_bytes) {
+            out.push_back(prefix + w);
+        }
+    }
+}
+
+void headerWords(const std::string& prefix, std::string_view value, const TokenizerLimits& limits,
+                 std::vector<std::string>& out) {
+    std::vector<std::string> extra;
+    TokenizerLimits header = limits;
+    header.max_words = limits.max_header_words;
+    for (auto& w : words(value, header, extra)) out.push_back(prefix + w);
+    for (auto& e : extra) out.push_back(prefix + e);
+}
+
+bool named(const Header& h, std::string_view name) {
+    return lowerAscii(h.name) == name;
+}
+
+}  // namespace
+
+std::vector<std::string> textTokens(std::string_view utf8_text, const TokenizerLimits& limits) {
+    std::vector<std::string> out, extra;
+    osb(words(utf8_text, limits, extra), out);
+    out.insert(out.end(), extra.begin(), extra.end());
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<std::string> tokenize(const DecodedMessage& message, const TokenizerLimits& limits) {
+    std::vector<std::string> out = textTokens(message.allText(), limits);
+
+    std::size_t received = 0;
+    for (const auto& h : message.headers) {
+        if (named(h, "subject")) {
+            headerWords("subject:", h.value, limits, out);
+        } else if (named(h, "from") || named(h, "to") || named(h, "cc") || named(h, "reply-to")) {
+            addressTokens(lowerAscii(h.name) + ":", h.value, limits, out);
+        } else if (named(h, "x-mailer") || named(h, "user-agent")) {
+            std::string prefix = lowerAscii(h.name) + ":";
+            out.push_back(prefix + lowerUtf8(utf8Prefix(h.value, limits.max_word_bytes)));
+            headerWords(prefix, h.value, limits, out);
+        } else if (named(h, "content-type")) {
+            std::string value = lowerAscii(h.value);
+            out.push_back("content-type:" +
+                          value.substr(0, std::min(value.find(';'), limits.max_word_bytes)));
+            if (auto cs = value.find("charset="); cs != std::string::npos) {
+                std::string charset = value.substr(cs + 8, limits.max_word_bytes);
+                charset = charset.substr(0, charset.find_first_of("; "));
+                charset.erase(std::remove(charset.begin(), charset.end(), '"'), charset.end());
+                out.push_back("content-type:charset:" + charset);
+            }
+        } else if (named(h, "received") && received++ < 3) {
+            // Host names and addresses of the relays the mail came through.
+            std::string value = lowerAscii(h.value);
+            for (char& c : value)
+                if (c == '(' || c == ')' || c == '[' || c == ']' || c == ';') c = ' ';
+            std::size_t used = 0;
+            for (auto& w : rawWords(value, limits.max_header_words))
+                if (w.find('.') != std::string::npos && w.size() <= limits.max_word_bytes * 2 &&
+                    ++used <= 10)
+                    out.push_back("received:" + w);
+        }
+    }
+    std::size_t urls = 0;
+    for (const auto& t : message.texts) {
+        out.push_back("part:" + t.content_type);
+        for (const auto& link : t.links)
+            if (urls++ < limits.max_urls) urlTokens(lowerUtf8(link), out);
+    }
+    for (const auto& a : message.attachments) {
+        out.push_back("attach:type:" + a.content_type.substr(0, limits.max_word_bytes));
+        auto dot = a.filename.rfind('.');
+        if (dot != std::string::npos && a.filename.size() - dot <= 11)
+            out.push_back("attach:ext:" + lowerUtf8(a.filename.substr(dot + 1)));
+    }
+    for (const auto& [name, count] : message.anomalies) out.push_back("anomaly:" + name);
+
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+TokenHash hashToken(std::string_view token) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : token) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
+}
+
+std::vector<TokenHash> hashTokens(const std::vector<std::string>& tokens) {
+    std::vector<TokenHash> out;
+    out.reserve(tokens.size());
+    for (const auto& t : tokens) out.push_back(hashToken(t));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+TokenHash messageDigest(const DecodedMessage& message) {
+    std::string identity = "message-id:";
+    if (const Header* id = message.header("Message-ID")) identity += id->value;
+    identity += '\n';
+    identity += message.allText();
+    for (const auto& a : message.attachments)
+        identity += "\n" + a.filename + "\n" + std::to_string(hashToken(a.data));
+    return hashToken(identity);
+}
+
+}  // namespace moat::content

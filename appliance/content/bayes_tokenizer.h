@@ -1,0 +1,46 @@
+// The features the Bayesian classifier counts: body words plus orthogonal
+// sparse bigrams over a window of 5 (as CRM114: "a b", "a _ b", "a _ _ b",
+// "a _ _ _ b" — phrase evidence at 4 features a word), header words prefixed
+// with the header's name, URL hosts, attachment types, decoding anomalies.
+// Hashed to 64 bits for the store (docs/content-analysis.md: rules and why).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "content/decoded_message.h"
+
+namespace moat::content {
+
+using TokenHash = std::uint64_t;
+
+struct TokenizerLimits {
+    std::size_t max_words = 5000;       // body words used (OSB makes ~5 tokens of each)
+    std::size_t max_word_bytes = 40;    // longer words become "skip:<first char> <length/10>"
+    std::size_t max_header_words = 50;  // words used from one header field
+    std::size_t max_urls = 100;         // URLs used from the text and HTML links
+};
+
+inline constexpr std::size_t kOsbWindow = 5;
+
+// Sorted, unique token texts.
+std::vector<std::string> tokenize(const DecodedMessage& message,
+                                  const TokenizerLimits& limits = {});
+
+// The body-word part on its own (words and OSB bigrams), for tests and tools.
+std::vector<std::string> textTokens(std::string_view utf8_text, const TokenizerLimits& limits = {});
+
+TokenHash hashToken(std::string_view token);
+
+// Sorted, unique hashes of tokens.
+std::vector<TokenHash> hashTokens(const std::vector<std::string>& tokens);
+
+// Identity of a message for "already learnt": its Message-ID and decoded
+// text, so the copy in a mailbox and the one at SMTP time agree even though
+// transport headers differ.
+TokenHash messageDigest(const DecodedMessage& message);
+
+}  // namespace moat::content

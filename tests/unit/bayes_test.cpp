@@ -1,0 +1,308 @@
+// The Bayesian classifier: tokenizer and OSB features, Robinson's f(w) and
+// Fisher combining against hand-computed values, the token store's round
+// trip, relearning and expiry, and training on small synthetic corpora.
+#include <Poco/Data/Statement.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "content/bayes_classifier.h"
+#include "content/bayes_store.h"
+#include "content/bayes_tokenizer.h"
+#include "content/content_score.h"
+#include "content/mime_decoder.h"
+#include "store/store.h"
+
+using namespace moat::content;
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+bool has(const std::vector<std::string>& tokens, const std::string& t) {
+    return std::binary_search(tokens.begin(), tokens.end(), t);
+}
+
+TEST(BayesTokenizer, WordsAndOsb) {
+    auto t = textTokens("The quick, brown FOX jumps!");
+    // Unigrams: lower case, punctuation stripped, words under 3 bytes dropped.
+    for (const char* w : {"the", "quick", "brown", "fox", "jumps"}) EXPECT_TRUE(has(t, w)) << w;
+    // OSB, window 5: each word with each of the four before it, gaps marked.
+    EXPECT_TRUE(has(t, "the quick"));
+    EXPECT_TRUE(has(t, "the _ brown"));
+    EXPECT_TRUE(has(t, "the _ _ fox"));
+    EXPECT_TRUE(has(t, "the _ _ _ jumps"));
+    EXPECT_TRUE(has(t, "quick _ _ jumps"));
+    EXPECT_FALSE(has(t, "the _ _ _ _ jumps"));
+    EXPECT_EQ(t.size(), 5u + 4 + 3 + 2 + 1);
+}
+
+TEST(BayesTokenizer, Cases) {
+    struct {
+        const char* text;
+        std::vector<std::string> present, absent;
+    } cases[] = {
+        {"a an ox cat", {"cat"}, {"a", "an", "ox"}},
+        {"Größe GRÖSSE", {"größe", "grösse"}, {}},
+        {"V\u200bi\u200ba\u200bgra", {"viagra"}, {}},
+        {"(free!!!) \"money\"...", {"free", "money", "free money"}, {"(free!!!)"}},
+        {"visit http://Spam.Example.COM/path?q=1 now",
+         {"url:spam.example.com", "url:domain:example.com", "proto:http", "visit now"},
+         {"visit _ now"}},
+        {"www.shop.example.net", {"url:www.shop.example.net", "url:domain:example.net"}, {}},
+        {"supercalifragilisticexpialidociousandevenlongerwords", {"skip:s 50"}, {}},
+        {"price $99.95 now", {"$99.95"}, {}},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.text);
+        auto t = textTokens(c.text);
+        for (const auto& p : c.present) EXPECT_TRUE(has(t, p)) << p;
+        for (const auto& a : c.absent) EXPECT_FALSE(has(t, a)) << a;
+    }
+}
+
+TEST(BayesTokenizer, HeadersAttachmentsAnomalies) {
+    auto m = decodeMessage(
+        "From: \"Best Deals\" <promo@deals.example>\nTo: bob@corp.example\nSubject: Cheap Watches\n"
+        "X-Mailer: MassMailer 3.1\nReceived: from mx.deals.example (mx.deals.example [192.0.2.7]) "
+        "by gw\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"m\"\n\n--m\nContent-Type: "
+        "text/html; charset=utf-8\n\n"
+        "<p>Buy <a href=\"https://click.deals.example/r\">now</a></p>\n--m\nContent-Type: "
+        "application/octet-stream\n"
+        "Content-Disposition: attachment; filename=\"invoice.EXE\"\n\nMZ\n--m--\n");
+    auto t = tokenize(m);
+    for (const char* expected :
+         {"subject:cheap", "subject:watches", "from:addr:promo@deals.example",
+          "from:domain:deals.example", "from:best", "to:addr:bob@corp.example",
+          "x-mailer:massmailer 3.1", "x-mailer:massmailer", "received:mx.deals.example",
+          "received:192.0.2.7", "content-type:multipart/mixed", "part:text/html",
+          "url:click.deals.example", "attach:ext:exe", "attach:type:application/octet-stream",
+          "buy now"})
+        EXPECT_TRUE(has(t, expected)) << expected;
+    EXPECT_TRUE(std::is_sorted(t.begin(), t.end()));
+    EXPECT_EQ(std::adjacent_find(t.begin(), t.end()), t.end());
+
+    auto odd = tokenize(decodeMessage("Content-Type: multipart/mixed\n\nx\n"));
+    EXPECT_TRUE(has(odd, "anomaly:multipart-without-boundary"));
+}
+
+TEST(BayesTokenizer, LimitsBoundWork) {
+    std::string text;
+    for (int i = 0; i < 100000; ++i) text += "word" + std::to_string(i) + " ";
+    TokenizerLimits limits;
+    auto t = textTokens(text, limits);
+    EXPECT_LE(t.size(), limits.max_words * kOsbWindow);
+}
+
+TEST(BayesTokenizer, HashesAndDigest) {
+    EXPECT_EQ(hashToken("viagra"), hashToken("viagra"));
+    EXPECT_NE(hashToken("viagra"), hashToken("viagrb"));
+    EXPECT_NE(hashToken(""), 0u);
+    auto h = hashTokens({"b", "a", "b"});
+    EXPECT_EQ(h.size(), 2u);
+    EXPECT_TRUE(std::is_sorted(h.begin(), h.end()));
+    // Transport headers do not change a message's identity; its text does.
+    auto a = decodeMessage("Message-ID: <1@x>\nSubject: s\n\nbody\n");
+    auto b = decodeMessage(
+        "Received: from somewhere\nDelivered-To: u@x\nMessage-ID: <1@x>\nSubject: s\n\nbody\n");
+    auto c = decodeMessage("Message-ID: <1@x>\nSubject: s\n\nother body\n");
+    EXPECT_EQ(messageDigest(a), messageDigest(b));
+    EXPECT_NE(messageDigest(a), messageDigest(c));
+}
+
+TEST(BayesMath, RobinsonTokenProbability) {
+    BayesOptions o;
+    BayesTotals totals;
+    totals.spam_messages = 10;
+    totals.ham_messages = 10;
+    EXPECT_DOUBLE_EQ(tokenProbability({0, 0}, totals, o), 0.5);
+    // Seen once, in spam only: p = 1, f = (0.5 + 1) / 2.
+    EXPECT_DOUBLE_EQ(tokenProbability({1, 0}, totals, o), 0.75);
+    EXPECT_DOUBLE_EQ(tokenProbability({0, 1}, totals, o), 0.25);
+    // Equal ratios: 0.5 whatever the counts.
+    EXPECT_DOUBLE_EQ(tokenProbability({5, 5}, totals, o), 0.5);
+    // Ratios, not raw counts: 2/10 spam vs 1/20 ham -> p = 0.8, n = 3.
+    totals.ham_messages = 20;
+    EXPECT_NEAR(tokenProbability({2, 1}, totals, o), (0.5 + 3 * 0.8) / 4, 1e-12);
+}
+
+TEST(BayesMath, FisherCombining) {
+    EXPECT_DOUBLE_EQ(chiSquareCombine({}), 0.5);
+    EXPECT_NEAR(chiSquareCombine({0.5, 0.5, 0.5}), 0.5, 1e-9);
+    EXPECT_GT(chiSquareCombine({0.99, 0.99, 0.95}), 0.95);
+    EXPECT_LT(chiSquareCombine({0.01, 0.02, 0.05}), 0.05);
+    // Symmetric: mirrored evidence gives the mirrored result.
+    EXPECT_NEAR(chiSquareCombine({0.9, 0.8, 0.3}), 1 - chiSquareCombine({0.1, 0.2, 0.7}), 1e-9);
+    // Conflicting strong evidence: uncertain, near the middle.
+    EXPECT_NEAR(chiSquareCombine({0.99, 0.01}), 0.5, 0.01);
+    // Hand computed: one clue of 0.9: S = 1 - chi2Q(-2 ln 0.1, 2) = 0.9, H = 1 - 0.9... = 0.1.
+    EXPECT_NEAR(chiSquareCombine({0.9}), (0.9 - 0.1 + 1) / 2, 1e-9);
+    // Many extreme clues do not underflow to NaN.
+    std::vector<double> many(150, 0.999999);
+    EXPECT_NEAR(chiSquareCombine(many), 1.0, 1e-9);
+}
+
+TEST(ContentScore, ScaleAndVerdicts) {
+    EXPECT_DOUBLE_EQ(bayesScore(0.5), 0);
+    EXPECT_DOUBLE_EQ(bayesScore(1.0), 10);
+    EXPECT_DOUBLE_EQ(bayesScore(0.0), -10);
+    EXPECT_DOUBLE_EQ(bayesScore(0.8), 6);
+    EXPECT_DOUBLE_EQ(bayesScore(0.12345), -7.53);
+    EXPECT_DOUBLE_EQ(bayesScore(2.0), 10);
+    EXPECT_EQ(contentVerdict(-3), ContentVerdict::accept);
+    EXPECT_EQ(contentVerdict(4.99), ContentVerdict::accept);
+    EXPECT_EQ(contentVerdict(5), ContentVerdict::tag);
+    EXPECT_EQ(contentVerdict(9.99), ContentVerdict::tag);
+    EXPECT_EQ(contentVerdict(10), ContentVerdict::reject);
+    EXPECT_EQ(contentVerdict(kGtubeScore), ContentVerdict::reject);
+    EXPECT_EQ(verdictName(ContentVerdict::tag), "tag");
+}
+
+class BayesStoreTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "moat-bayes-XXXXXX").string();
+        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+        dir_ = pattern;
+        store_ = moat::store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        session_ = std::make_unique<Poco::Data::Session>(store_->connect());
+        bayes_ = std::make_unique<BayesStore>(*session_);
+    }
+    void TearDown() override {
+        bayes_.reset();
+        session_.reset();
+        store_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    std::filesystem::path dir_;
+    std::unique_ptr<moat::store::Store> store_;
+    std::unique_ptr<Poco::Data::Session> session_;
+    std::unique_ptr<BayesStore> bayes_;
+};
+
+TEST_F(BayesStoreTest, RoundTripAndRelearn) {
+    const TokenHash big = 0xFFFFFFFFFFFFFFF0ull;  // above INT64_MAX: stored as its bits
+    EXPECT_EQ(bayes_->learn(1, {10, 20, big}, true, 1000), LearnOutcome::learnt);
+    EXPECT_EQ(bayes_->learn(2, {20, 30}, false, 2000), LearnOutcome::learnt);
+    EXPECT_EQ(bayes_->learn(1, {10, 20, big}, true, 3000), LearnOutcome::already_known);
+    auto t = bayes_->totals();
+    EXPECT_EQ(t.spam_messages, 1);
+    EXPECT_EQ(t.ham_messages, 1);
+    auto k = bayes_->tokenStats();
+    EXPECT_EQ(k.tokens, 4);
+    EXPECT_EQ(k.oldest_seen, 1000);
+    EXPECT_EQ(k.newest_seen, 2000);
+
+    auto c = bayes_->lookup({10, 20, 30, 40, big});
+    EXPECT_EQ(c.size(), 4u);
+    EXPECT_EQ(c[10].spam, 1);
+    EXPECT_EQ(c[10].ham, 0);
+    EXPECT_EQ(c[20].spam, 1);
+    EXPECT_EQ(c[20].ham, 1);
+    EXPECT_EQ(c[big].spam, 1);
+    EXPECT_EQ(c.count(40), 0u);
+
+    // The same message as ham: its counts move, tokens left at zero vanish.
+    EXPECT_EQ(bayes_->learn(1, {10, 20, big}, false, 4000), LearnOutcome::relearnt);
+    t = bayes_->totals();
+    EXPECT_EQ(t.spam_messages, 0);
+    EXPECT_EQ(t.ham_messages, 2);
+    c = bayes_->lookup({10, 20, 30, big});
+    EXPECT_EQ(c[10].spam, 0);
+    EXPECT_EQ(c[10].ham, 1);
+    EXPECT_EQ(c[20].ham, 2);
+}
+
+TEST_F(BayesStoreTest, LookupInBatches) {
+    std::vector<TokenHash> tokens;
+    for (TokenHash i = 1; i <= 1234; ++i) tokens.push_back(i * 7919);
+    bayes_->learn(9, tokens, true, 1);
+    tokens.push_back(5);  // never learnt
+    EXPECT_EQ(bayes_->lookup(tokens).size(), 1234u);
+}
+
+TEST_F(BayesStoreTest, Expiry) {
+    const std::int64_t day = 86400, now = 1000 * day;
+    bayes_->learn(1, {1, 2, 3}, true, now - 100 * day);  // old
+    bayes_->learn(2, {2}, true, now - 100 * day);        // token 2: old but seen twice
+    bayes_->learn(3, {2}, false, now - 100 * day);       // ... and three times
+    bayes_->learn(4, {4}, true, now - 10 * day);         // recent
+    // 90 days, at most 2 messages: tokens 1 and 3 go; 2 (3 messages) and 4 (recent) stay.
+    EXPECT_EQ(bayes_->expire(90, now), 2);
+    auto c = bayes_->lookup({1, 2, 3, 4});
+    EXPECT_EQ(c.size(), 2u);
+    EXPECT_EQ(c.count(2), 1u);
+    EXPECT_EQ(c.count(4), 1u);
+    EXPECT_EQ(bayes_->expire(5, now, 3), 2);
+    EXPECT_EQ(bayes_->tokenStats().tokens, 0);
+    // Message totals stay: they describe what was learnt, not what is kept.
+    EXPECT_EQ(bayes_->totals().spam_messages, 3);
+}
+
+// Synthetic corpora: spam and ham from disjoint vocabularies plus shared
+// filler words, so a working classifier separates them.
+std::string randomMessage(std::mt19937& rng, const std::vector<std::string>& vocabulary, int id) {
+    const std::vector<std::string> filler = {"the",  "and",  "you",  "for",
+                                             "this", "with", "have", "that"};
+    std::string body;
+    for (int i = 0; i < 40; ++i) {
+        body +=
+            (rng() % 3 ? vocabulary[rng() % vocabulary.size()] : filler[rng() % filler.size()]) +
+            " ";
+    }
+    return "Message-ID: <" + std::to_string(id) +
+           "@test>\nSubject: " + vocabulary[rng() % vocabulary.size()] + "\n\n" + body + "\n";
+}
+
+TEST_F(BayesStoreTest, UntrainedIsHalf) {
+    BayesClassifier classifier(*bayes_);
+    auto r = classifier.classify(decodeMessage("Subject: hello\n\nanything at all\n"));
+    EXPECT_FALSE(r.trained);
+    EXPECT_DOUBLE_EQ(r.probability, 0.5);
+    // Spam alone is not enough to judge.
+    classifier.learn(decodeMessage("Subject: x\n\nbuy pills\n"), true, 1);
+    r = classifier.classify(decodeMessage("Subject: x\n\nbuy pills\n"));
+    EXPECT_FALSE(r.trained);
+    EXPECT_DOUBLE_EQ(r.probability, 0.5);
+}
+
+TEST_F(BayesStoreTest, TrainingSeparatesSpamFromHam) {
+    const std::vector<std::string> spam_words = {"viagra",      "casino",    "winner",  "prize",
+                                                 "pills",       "cheap",     "bitcoin", "offer",
+                                                 "unsubscribe", "guaranteed"};
+    const std::vector<std::string> ham_words = {"meeting", "project", "invoice",  "agenda",
+                                                "report",  "lunch",   "schedule", "review",
+                                                "budget",  "minutes"};
+    std::mt19937 rng(42);
+    BayesClassifier classifier(*bayes_);
+    for (int i = 0; i < 30; ++i) {
+        classifier.learn(decodeMessage(randomMessage(rng, spam_words, i)), true, 1000);
+        classifier.learn(decodeMessage(randomMessage(rng, ham_words, 1000 + i)), false, 1000);
+    }
+    for (int i = 0; i < 10; ++i) {
+        auto spam = classifier.classify(decodeMessage(randomMessage(rng, spam_words, 5000 + i)));
+        auto ham = classifier.classify(decodeMessage(randomMessage(rng, ham_words, 6000 + i)));
+        EXPECT_TRUE(spam.trained);
+        EXPECT_GT(spam.probability, 0.9);
+        EXPECT_LT(ham.probability, 0.1);
+        EXPECT_EQ(contentVerdict(bayesScore(ham.probability)), ContentVerdict::accept);
+        EXPECT_NE(contentVerdict(bayesScore(spam.probability)), ContentVerdict::accept);
+        EXPECT_LE(spam.clues.size(), BayesOptions{}.max_clues);
+        for (std::size_t k = 1; k < spam.clues.size(); ++k)
+            EXPECT_GE(std::fabs(spam.clues[k - 1].probability - 0.5),
+                      std::fabs(spam.clues[k].probability - 0.5));
+    }
+    // Words the classifier never saw: no opinion.
+    auto unknown =
+        classifier.classify(decodeMessage("Subject: zzzq\n\nqwertyuiop asdfghjkl zxcvbnm\n"));
+    EXPECT_DOUBLE_EQ(unknown.probability, 0.5);
+}
+
+}  // namespace
