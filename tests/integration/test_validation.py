@@ -64,7 +64,10 @@ def paste(moat, text, *extra):
 
 
 def settings(moat, **values):
-    for key, value in values.items():
+    # Switches last: the daemon may reload between two of these, and a callout
+    # answered before the TTLs are in would be cached with the default TTL.
+    switches = ("list", "smtp", "reject_nonvalidated")
+    for key, value in sorted(values.items(), key=lambda kv: kv[0] in switches):
         moat.ctl("setting", "set", f"validation.{key}", value, "--domain", "ours.test")
 
 
