@@ -10,7 +10,8 @@ constexpr std::size_t kMaxLine = 998;  // RFC 5322 2.1.1, without CRLF
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
             return false;
     return true;
 }
@@ -20,7 +21,8 @@ std::string_view fieldName(std::string_view line) {
     auto colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) return {};
     auto name = line.substr(0, colon);
-    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);  // obsolete syntax
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
+        name.remove_suffix(1);  // obsolete syntax
     for (char c : name)
         if (c <= 0x20 || c >= 0x7f) return {};
     return name;
@@ -36,7 +38,8 @@ std::string prefixedSubject(std::string_view first_line, std::string_view prefix
     auto colon = first_line.find(':');
     std::string_view head = first_line.substr(0, colon + 1);
     std::string_view value = first_line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
     bool blank = value.empty() || value.front() == '\r' || value.front() == '\n';
     std::string out = std::string(head) + " " + std::string(prefix);
     if (blank) return out + std::string(value);
@@ -76,7 +79,8 @@ std::string rewriteHeaders(std::string_view message, const HeaderRewrite& rewrit
         pos += line.size();
     }
     std::string out = rewrite.add;
-    if (!subject_seen && !rewrite.subject_prefix.empty()) out += "Subject: " + rewrite.subject_prefix + "\r\n";
+    if (!subject_seen && !rewrite.subject_prefix.empty())
+        out += "Subject: " + rewrite.subject_prefix + "\r\n";
     out.reserve(out.size() + headers.size() + message.size() - pos);
     out += headers;
     out.append(message.substr(pos));

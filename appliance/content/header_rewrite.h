@@ -11,8 +11,8 @@
 namespace moat::content {
 
 struct HeaderRewrite {
-    std::string add;            // complete fields to put first, each ending in CRLF
-    std::string subject_prefix; // empty: leave the Subject alone
+    std::string add;             // complete fields to put first, each ending in CRLF
+    std::string subject_prefix;  // empty: leave the Subject alone
 };
 
 // message: the raw message with CRLF line ends (as spooled).

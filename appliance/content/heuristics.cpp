@@ -9,11 +9,13 @@
 namespace moat::content {
 namespace {
 
-constexpr std::size_t kHiddenCharsMin = 50;     // hidden HTML characters before it counts
-constexpr std::size_t kMixedWordsMin = 3;       // mixed-script words before it counts
-constexpr std::size_t kEncodedWordsMin = 10;    // encoded words in top-level headers
+constexpr std::size_t kHiddenCharsMin = 50;   // hidden HTML characters before it counts
+constexpr std::size_t kMixedWordsMin = 3;     // mixed-script words before it counts
+constexpr std::size_t kEncodedWordsMin = 10;  // encoded words in top-level headers
 
-bool isWsp(char c) { return c == ' ' || c == '\t'; }
+bool isWsp(char c) {
+    return c == ' ' || c == '\t';
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && isWsp(s.front())) s.remove_prefix(1);
@@ -25,7 +27,8 @@ std::string_view trim(std::string_view s) {
 bool digits(std::string_view& s, std::size_t min, std::size_t max, int& value) {
     std::size_t n = 0;
     value = 0;
-    while (n < s.size() && n <= max && std::isdigit(static_cast<unsigned char>(s[n]))) value = value * 10 + (s[n++] - '0');
+    while (n < s.size() && n <= max && std::isdigit(static_cast<unsigned char>(s[n])))
+        value = value * 10 + (s[n++] - '0');
     if (n < min || n > max) return false;
     s.remove_prefix(n);
     return true;
@@ -48,8 +51,8 @@ bool word(std::string_view& s, std::string& out) {
 }
 
 int monthIndex(const std::string& m) {
-    static constexpr std::array<std::string_view, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
-                                                                 "jul", "aug", "sep", "oct", "nov", "dec"};
+    static constexpr std::array<std::string_view, 12> kMonths = {
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
     for (std::size_t i = 0; i < kMonths.size(); ++i)
         if (kMonths[i] == m) return static_cast<int>(i);
     return -1;
@@ -77,7 +80,8 @@ bool plausibleFrom(std::string_view value) {
     auto at = value.rfind('@');
     if (at == std::string_view::npos || at == 0 || at + 1 >= value.size()) return false;
     auto domain = value.substr(at + 1);
-    if (domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.') return false;
+    if (domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.')
+        return false;
     for (char c : domain)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') return false;
     for (char c : value.substr(0, at))
@@ -99,7 +103,8 @@ bool plausibleMessageId(std::string_view value) {
 enum class Script { other, latin, foreign };
 
 Script scriptOf(char32_t cp) {
-    if ((cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z') || (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7))
+    if ((cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z') ||
+        (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7))
         return Script::latin;
     if ((cp >= 0x370 && cp <= 0x3FF) || (cp >= 0x400 && cp <= 0x52F)) return Script::foreign;
     return Script::other;
@@ -125,9 +130,12 @@ bool parseRfc5322Date(std::string_view s, std::int64_t& seconds) {
     if (month < 0 || !skipSpace(s, true)) return false;
     std::size_t before = s.size();
     if (!digits(s, 2, 4, year)) return false;
-    if (before - s.size() == 2) year += year < 50 ? 2000 : 1900;  // obsolete two-digit years
-    else if (before - s.size() == 3) year += 1900;
-    if (!skipSpace(s, true) || !digits(s, 1, 2, hour) || s.empty() || s.front() != ':') return false;
+    if (before - s.size() == 2)
+        year += year < 50 ? 2000 : 1900;  // obsolete two-digit years
+    else if (before - s.size() == 3)
+        year += 1900;
+    if (!skipSpace(s, true) || !digits(s, 1, 2, hour) || s.empty() || s.front() != ':')
+        return false;
     s.remove_prefix(1);
     if (!digits(s, 2, 2, minute)) return false;
     if (!s.empty() && s.front() == ':') {
@@ -144,9 +152,16 @@ bool parseRfc5322Date(std::string_view s, std::int64_t& seconds) {
         offset = (hhmm / 100 * 60 + hhmm % 100) * 60 * (minus ? -1 : 1);
     } else {
         if (!word(s, w)) return false;
-        static constexpr std::array<std::pair<std::string_view, int>, 10> kZones = {
-            {{"ut", 0}, {"gmt", 0}, {"z", 0}, {"est", -5}, {"edt", -4}, {"cst", -6},
-             {"cdt", -5}, {"mst", -7}, {"mdt", -6}, {"pst", -8}}};
+        static constexpr std::array<std::pair<std::string_view, int>, 10> kZones = {{{"ut", 0},
+                                                                                     {"gmt", 0},
+                                                                                     {"z", 0},
+                                                                                     {"est", -5},
+                                                                                     {"edt", -4},
+                                                                                     {"cst", -6},
+                                                                                     {"cdt", -5},
+                                                                                     {"mst", -7},
+                                                                                     {"mdt", -6},
+                                                                                     {"pst", -8}}};
         bool known = w == "pdt";
         offset = known ? -7 * 3600 : 0;
         for (const auto& [name, hours] : kZones)
@@ -160,10 +175,11 @@ bool parseRfc5322Date(std::string_view s, std::int64_t& seconds) {
     if (!s.empty() && s.front() == '(') s = {};  // a trailing comment such as "(UTC)"
     if (!s.empty()) return false;
     static constexpr std::array<int, 12> kDays = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (year < 1900 || day < 1 || day > kDays[static_cast<std::size_t>(month)] || hour > 23 || minute > 59 ||
-        second > 60)
+    if (year < 1900 || day < 1 || day > kDays[static_cast<std::size_t>(month)] || hour > 23 ||
+        minute > 59 || second > 60)
         return false;
-    seconds = daysFromCivil(year, month + 1, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+    seconds =
+        daysFromCivil(year, month + 1, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
     return true;
 }
 
@@ -179,8 +195,12 @@ std::size_t mixedScriptWords(std::string_view text) {
         std::size_t len = decodeUtf8(text, pos, cp);
         pos += len == 0 ? 1 : len;
         switch (scriptOf(cp)) {
-            case Script::latin: latin = true; break;
-            case Script::foreign: foreign = true; break;
+            case Script::latin:
+                latin = true;
+                break;
+            case Script::foreign:
+                foreign = true;
+                break;
             case Script::other:
                 if (!isInvisible(cp)) endWord();  // zero-width characters do not split a word
                 break;
@@ -198,10 +218,12 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::int64_
         parts.push_back({"bad-date", 1.5, "the Date header is malformed"});
     } else if (t > now + kDateFutureDays * 86400) {
         parts.push_back({"future-date", 2.0,
-                         "the Date header is more than " + std::to_string(kDateFutureDays) + " days in the future"});
+                         "the Date header is more than " + std::to_string(kDateFutureDays) +
+                             " days in the future"});
     } else if (t < now - kDatePastDays * 86400) {
         parts.push_back({"old-date", 1.0,
-                         "the Date header is more than " + std::to_string(kDatePastDays) + " days in the past"});
+                         "the Date header is more than " + std::to_string(kDatePastDays) +
+                             " days in the past"});
     }
     if (const Header* id = message.header("Message-ID"); !id)
         parts.push_back({"missing-message-id", 1.0, "the message has no Message-ID header"});
@@ -217,17 +239,23 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::int64_
         hidden += text.hidden_chars;
         mixed += mixedScriptWords(text.text);
     }
-    if (const Header* subject = message.header("Subject")) mixed += mixedScriptWords(subject->value);
+    if (const Header* subject = message.header("Subject"))
+        mixed += mixedScriptWords(subject->value);
     if (hidden >= kHiddenCharsMin)
-        parts.push_back({"hidden-text", 2.0, std::to_string(hidden) + " characters of HTML text are hidden from the reader"});
+        parts.push_back(
+            {"hidden-text", 2.0,
+             std::to_string(hidden) + " characters of HTML text are hidden from the reader"});
     if (mixed >= kMixedWordsMin)
         parts.push_back({"mixed-scripts", 2.5,
-                         std::to_string(mixed) + " words mix Latin letters with Cyrillic or Greek look-alikes"});
+                         std::to_string(mixed) +
+                             " words mix Latin letters with Cyrillic or Greek look-alikes"});
     else if (mixed > 0)
-        parts.push_back({"mixed-scripts", 1.0, "a word mixes Latin letters with Cyrillic or Greek look-alikes"});
+        parts.push_back({"mixed-scripts", 1.0,
+                         "a word mixes Latin letters with Cyrillic or Greek look-alikes"});
     if (message.encoded_words >= kEncodedWordsMin)
-        parts.push_back({"encoded-words", 1.0,
-                         "the headers use " + std::to_string(message.encoded_words) + " encoded words"});
+        parts.push_back(
+            {"encoded-words", 1.0,
+             "the headers use " + std::to_string(message.encoded_words) + " encoded words"});
     return parts;
 }
 

@@ -14,8 +14,8 @@
 
 namespace moat::content {
 
-inline constexpr std::int64_t kDateFutureDays = 2;   // Date further ahead than this is suspicious
-inline constexpr std::int64_t kDatePastDays = 30;    // Date older than this is suspicious
+inline constexpr std::int64_t kDateFutureDays = 2;  // Date further ahead than this is suspicious
+inline constexpr std::int64_t kDatePastDays = 30;   // Date older than this is suspicious
 
 // The heuristic parts that fired, in a fixed order (names without the
 // "heuristic:" prefix). now: seconds since the epoch.

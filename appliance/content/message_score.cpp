@@ -44,12 +44,13 @@ std::string MessageScore::topReasons(std::size_t max) const {
     std::stable_sort(positive.begin(), positive.end(),
                      [](const ScorePart* a, const ScorePart* b) { return a->points > b->points; });
     std::string out;
-    for (std::size_t i = 0; i < positive.size() && i < max; ++i) out += (i ? "; " : "") + positive[i]->reason;
+    for (std::size_t i = 0; i < positive.size() && i < max; ++i)
+        out += (i ? "; " : "") + positive[i]->reason;
     return out.empty() ? "no single reason" : out;
 }
 
-MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message, BayesClassifier& classifier,
-                          std::int64_t now) {
+MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message,
+                          BayesClassifier& classifier, std::int64_t now) {
     MessageScore score;
     if (containsGtube(raw) || containsGtube(message)) {
         score.gtube = true;
@@ -60,10 +61,12 @@ MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message, B
     double points = bayesScore(bayes.probability);
     char percent[16];
     std::snprintf(percent, sizeof percent, "%.0f%%", bayes.probability * 100.0);
-    score.parts.push_back({"bayes", points,
-                           !bayes.trained ? std::string("the Bayes filter is not trained yet")
-                           : points >= 0  ? std::string("its words are typical of spam (Bayes ") + percent + ")"
-                                          : std::string("its words are typical of wanted mail (Bayes ") + percent + ")"});
+    score.parts.push_back(
+        {"bayes", points,
+         !bayes.trained ? std::string("the Bayes filter is not trained yet")
+         : points >= 0
+             ? std::string("its words are typical of spam (Bayes ") + percent + ")"
+             : std::string("its words are typical of wanted mail (Bayes ") + percent + ")"});
     auto heuristics = heuristicParts(message, now);
     score.parts.insert(score.parts.end(), heuristics.begin(), heuristics.end());
     return score;

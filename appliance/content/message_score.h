@@ -27,8 +27,8 @@ struct MessageScore {
 };
 
 // Scores raw (as received) and its decoding; now: seconds since the epoch.
-MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message, BayesClassifier& classifier,
-                          std::int64_t now);
+MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message,
+                          BayesClassifier& classifier, std::int64_t now);
 
 // A score as shown: at most two decimals, no trailing zeros ("7.3", "10", "-2.25").
 std::string formatScore(double score);

@@ -8,7 +8,8 @@ namespace moat::content {
 namespace {
 
 bool validRule(std::string_view rule) {
-    if (rule.empty() || rule.size() > 253 || rule.front() == '.' || rule.back() == '.') return false;
+    if (rule.empty() || rule.size() > 253 || rule.front() == '.' || rule.back() == '.')
+        return false;
     return rule.find("..") == std::string_view::npos;
 }
 
@@ -34,10 +35,12 @@ PublicSuffixList PublicSuffixList::parse(std::string_view text) {
         if (list.size() >= kMaxRules) break;
         if (rule.front() == '!') {
             rule.remove_prefix(1);
-            if (validRule(rule) && rule.find('*') == std::string_view::npos) list.exceptions_.insert(lower(rule));
+            if (validRule(rule) && rule.find('*') == std::string_view::npos)
+                list.exceptions_.insert(lower(rule));
         } else if (rule.substr(0, 2) == "*.") {
             rule.remove_prefix(2);
-            if (validRule(rule) && rule.find('*') == std::string_view::npos) list.wildcards_.insert(lower(rule));
+            if (validRule(rule) && rule.find('*') == std::string_view::npos)
+                list.wildcards_.insert(lower(rule));
         } else if (validRule(rule) && rule.find('*') == std::string_view::npos) {
             list.rules_.insert(lower(rule));
         }
@@ -74,7 +77,8 @@ std::string PublicSuffixList::registeredDomain(std::string_view host) const {
             exception = true;
         } else if (rules_.count(std::string(candidate)) && n > suffix_labels) {
             suffix_labels = n;
-        } else if (i + 1 < labels && wildcards_.count(std::string(std::string_view(name).substr(starts[i + 1]))) &&
+        } else if (i + 1 < labels &&
+                   wildcards_.count(std::string(std::string_view(name).substr(starts[i + 1]))) &&
                    n > suffix_labels) {
             suffix_labels = n;
         }

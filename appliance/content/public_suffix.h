@@ -11,10 +11,11 @@
 
 namespace moat::content {
 
-inline constexpr std::string_view kPublicSuffixFile = "/usr/share/publicsuffix/public_suffix_list.dat";
+inline constexpr std::string_view kPublicSuffixFile =
+    "/usr/share/publicsuffix/public_suffix_list.dat";
 
 class PublicSuffixList {
-public:
+  public:
     static constexpr std::size_t kMaxRules = 100000;
     static constexpr std::size_t kMaxLine = 255;
 
@@ -30,7 +31,7 @@ public:
     std::string registeredDomain(std::string_view host) const;
     std::size_t size() const { return rules_.size() + wildcards_.size() + exceptions_.size(); }
 
-private:
+  private:
     std::unordered_set<std::string> rules_;       // "co.uk"
     std::unordered_set<std::string> wildcards_;   // "*.ck" stored as "ck"
     std::unordered_set<std::string> exceptions_;  // "!www.ck" stored as "www.ck"

@@ -6,14 +6,18 @@
 namespace moat::content {
 namespace {
 
-char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lowerAscii(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
-bool isHostChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.'; }
+bool isHostChar(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+}
 
 // Characters that end a URI in running text.
 bool endsUri(char c) {
-    return static_cast<unsigned char>(c) <= 0x20 || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' ||
-           static_cast<unsigned char>(c) >= 0x7f;
+    return static_cast<unsigned char>(c) <= 0x20 || c == '"' || c == '\'' || c == '<' || c == '>' ||
+           c == '`' || static_cast<unsigned char>(c) >= 0x7f;
 }
 
 int hexValue(char c) {
@@ -46,7 +50,8 @@ std::string undisguiseDots(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         auto rest = s.substr(i);
         if (rest.size() >= 3 && rest[1] == '.' &&
-            ((rest[0] == '[' && rest[2] == ']') || (rest[0] == '(' && rest[2] == ')') || (rest[0] == '{' && rest[2] == '}'))) {
+            ((rest[0] == '[' && rest[2] == ']') || (rest[0] == '(' && rest[2] == ')') ||
+             (rest[0] == '{' && rest[2] == '}'))) {
             out += '.';
             i += 2;
         } else if (rest.size() >= 5 && lowerAscii(rest[0]) == '[' && lowerAscii(rest[1]) == 'd' &&
@@ -61,11 +66,14 @@ std::string undisguiseDots(std::string_view s) {
 }
 
 bool validHost(std::string_view host) {
-    if (host.size() < 4 || host.size() > 253 || host.front() == '.' || host.front() == '-') return false;
+    if (host.size() < 4 || host.size() > 253 || host.front() == '.' || host.front() == '-')
+        return false;
     auto dot = host.rfind('.');
     if (dot == std::string_view::npos) return false;
     auto tld = host.substr(dot + 1);
-    if (tld.size() < 2 || !std::all_of(tld.begin(), tld.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
+    if (tld.size() < 2 || !std::all_of(tld.begin(), tld.end(), [](char c) {
+            return std::isalpha(static_cast<unsigned char>(c));
+        }))
         return false;
     std::size_t label = 0;
     for (char c : host) {
@@ -97,13 +105,17 @@ std::string hostAt(std::string_view s) {
 
 void add(std::vector<std::string>& hosts, std::string host, std::size_t max) {
     if (host.empty() || hosts.size() >= max) return;
-    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(std::move(host));
+    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end())
+        hosts.push_back(std::move(host));
 }
 
 // Length of a scheme marker at s ("http://", "hxxps://", "h**p://"), or 0.
 std::size_t schemeAt(std::string_view s) {
     if (s.size() < 7 || lowerAscii(s[0]) != 'h') return 0;
-    auto obscured = [](char c) { c = lowerAscii(c); return c == 't' || c == 'x' || c == '*'; };
+    auto obscured = [](char c) {
+        c = lowerAscii(c);
+        return c == 't' || c == 'x' || c == '*';
+    };
     if (!obscured(s[1]) || !obscured(s[2]) || lowerAscii(s[3]) != 'p') return 0;
     std::size_t i = 4;
     if (lowerAscii(s[i]) == 's') ++i;
@@ -115,12 +127,14 @@ std::size_t schemeAt(std::string_view s) {
     return i + 2;
 }
 
-void scan(std::string_view text, std::vector<std::string>& hosts, const UriLimits& limits, std::size_t depth) {
+void scan(std::string_view text, std::vector<std::string>& hosts, const UriLimits& limits,
+          std::size_t depth) {
     for (std::size_t i = 0; i < text.size() && hosts.size() < limits.max_hosts; ++i) {
         bool boundary = i == 0 || !isHostChar(text[i - 1]);
         std::size_t skip = boundary ? schemeAt(text.substr(i)) : 0;
         bool www = boundary && !skip && text.size() - i > 4 && lowerAscii(text[i]) == 'w' &&
-                   lowerAscii(text[i + 1]) == 'w' && lowerAscii(text[i + 2]) == 'w' && text[i + 3] == '.';
+                   lowerAscii(text[i + 1]) == 'w' && lowerAscii(text[i + 2]) == 'w' &&
+                   text[i + 3] == '.';
         if (!skip && !www) continue;
         std::size_t end = i + skip;
         while (end < text.size() && end - i < limits.max_uri_bytes && !endsUri(text[end])) ++end;
@@ -129,7 +143,8 @@ void scan(std::string_view text, std::vector<std::string>& hosts, const UriLimit
         if (depth + 1 < limits.max_depth) {
             // URIs inside this one (redirectors), possibly percent-encoded.
             auto rest = uri.find_first_of("/?#");
-            if (rest != std::string::npos) scan(percentDecode(std::string_view(uri).substr(rest)), hosts, limits, depth + 1);
+            if (rest != std::string::npos)
+                scan(percentDecode(std::string_view(uri).substr(rest)), hosts, limits, depth + 1);
         }
         i = end;
     }
@@ -158,7 +173,8 @@ bool isIpv4Literal(std::string_view host) {
     return parts == 3 && digits > 0;
 }
 
-void extractUriHosts(std::string_view text, std::vector<std::string>& hosts, const UriLimits& limits) {
+void extractUriHosts(std::string_view text, std::vector<std::string>& hosts,
+                     const UriLimits& limits) {
     scan(text, hosts, limits, 0);
 }
 

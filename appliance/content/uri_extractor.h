@@ -15,16 +15,18 @@
 namespace moat::content {
 
 struct UriLimits {
-    std::size_t max_hosts = 100;     // distinct hosts returned
+    std::size_t max_hosts = 100;       // distinct hosts returned
     std::size_t max_uri_bytes = 4096;  // one URI's text scanned (redirectors included)
-    std::size_t max_depth = 3;       // URIs nested in URIs (percent-decoded each time)
+    std::size_t max_depth = 3;         // URIs nested in URIs (percent-decoded each time)
 };
 
 // Adds to hosts the hosts of the URIs in text (no duplicates, at most max_hosts in all).
-void extractUriHosts(std::string_view text, std::vector<std::string>& hosts, const UriLimits& limits = {});
+void extractUriHosts(std::string_view text, std::vector<std::string>& hosts,
+                     const UriLimits& limits = {});
 
 // The hosts of every text part and HTML link of message.
-std::vector<std::string> extractUriHosts(const DecodedMessage& message, const UriLimits& limits = {});
+std::vector<std::string> extractUriHosts(const DecodedMessage& message,
+                                         const UriLimits& limits = {});
 
 // True for a dotted-quad IPv4 address.
 bool isIpv4Literal(std::string_view host);

@@ -22,7 +22,7 @@ class Resolver;
 namespace moat::store {
 class Store;
 struct DnsZone;
-}
+}  // namespace moat::store
 
 namespace moat::policy {
 
@@ -42,7 +42,8 @@ struct ContentThresholds {
 // domain has content scoring on, likewise URIBL; auto-learn only when all
 // domains allow it).
 // No domains: the global settings.
-ContentThresholds strictestThresholds(const Settings& settings, const std::vector<std::string>& domains);
+ContentThresholds strictestThresholds(const Settings& settings,
+                                      const std::vector<std::string>& domains);
 
 struct ContentDecision {
     content::ContentVerdict verdict = content::ContentVerdict::accept;
@@ -53,9 +54,10 @@ struct ContentDecision {
 };
 
 class ContentFilter {
-public:
+  public:
     // resolver: null for no URI blocklist lookups.
-    ContentFilter(const store::Store& store, dns::Resolver* resolver) : store_(store), resolver_(resolver) {}
+    ContentFilter(const store::Store& store, dns::Resolver* resolver)
+        : store_(store), resolver_(resolver) {}
 
     // raw: the message as received (without our Received field); zones: the
     // DNS zones (those of kind uribl are queried).
@@ -68,7 +70,7 @@ public:
     // Poco::Exception when the store fails.
     std::string learnForwarded(std::string_view raw, bool spam);
 
-private:
+  private:
     const store::Store& store_;
     dns::Resolver* resolver_;
 };

@@ -1,13 +1,13 @@
 #include "policy/uribl_lookup.h"
 
+#include <algorithm>
+#include <future>
+#include <optional>
+
 #include "content/public_suffix.h"
 #include "content/uri_extractor.h"
 #include "dns/answer_mask.h"
 #include "dns/resolver.h"
-
-#include <algorithm>
-#include <future>
-#include <optional>
 
 namespace moat::policy {
 
@@ -19,14 +19,17 @@ std::vector<std::string> uriblNames(const std::vector<std::string>& hosts) {
         if (content::isIpv4Literal(host)) {
             std::vector<std::string> octets;
             std::size_t start = 0;
-            for (std::size_t dot; (dot = host.find('.', start)) != std::string::npos; start = dot + 1)
+            for (std::size_t dot; (dot = host.find('.', start)) != std::string::npos;
+                 start = dot + 1)
                 octets.push_back(host.substr(start, dot - start));
             octets.push_back(host.substr(start));
-            for (auto it = octets.rbegin(); it != octets.rend(); ++it) name += (name.empty() ? "" : ".") + *it;
+            for (auto it = octets.rbegin(); it != octets.rend(); ++it)
+                name += (name.empty() ? "" : ".") + *it;
         } else {
             name = psl.registeredDomain(host);
         }
-        if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+        if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end())
+            names.push_back(name);
     }
     return names;
 }
@@ -53,14 +56,15 @@ UriblResult uriblLookup(dns::Resolver& resolver, const std::vector<store::DnsZon
         }
     if (skipped)
         result.records.push_back({"uribl", "skip", 0,
-                                  std::to_string(skipped) + " lookups left out (limit " + std::to_string(max_lookups) +
-                                      " per message)"});
+                                  std::to_string(skipped) + " lookups left out (limit " +
+                                      std::to_string(max_lookups) + " per message)"});
     std::vector<std::pair<const store::DnsZone*, std::string>> listed;  // zone, names
     for (auto& q : queries) {
         auto answer = q.answer.get();
         if (answer.status == dns::Status::timeout || answer.status == dns::Status::servfail) {
-            result.records.push_back({"uribl", "dns-failure", 0,
-                                      q.name + " not checked in " + q.zone->zone + ": " + dns::toString(answer.status)});
+            result.records.push_back(
+                {"uribl", "dns-failure", 0,
+                 q.name + " not checked in " + q.zone->zone + ": " + dns::toString(answer.status)});
             continue;
         }
         if (answer.status != dns::Status::ok) continue;
@@ -68,7 +72,8 @@ UriblResult uriblLookup(dns::Resolver& resolver, const std::vector<store::DnsZon
         if (!mask || std::none_of(answer.addresses.begin(), answer.addresses.end(),
                                   [&](const std::string& a) { return mask->matches(a); }))
             continue;
-        auto it = std::find_if(listed.begin(), listed.end(), [&](const auto& l) { return l.first == q.zone; });
+        auto it = std::find_if(listed.begin(), listed.end(),
+                               [&](const auto& l) { return l.first == q.zone; });
         if (it == listed.end())
             listed.emplace_back(q.zone, q.name);
         else

@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto end = input.find("\r\n\r\n");
     if (end != std::string_view::npos) {
         std::string_view body = input.substr(end + 4);
-        check(plain.size() >= body.size() && plain.compare(plain.size() - body.size(), body.size(), body) == 0);
+        check(plain.size() >= body.size() &&
+              plain.compare(plain.size() - body.size(), body.size(), body) == 0);
     }
     return 0;
 }

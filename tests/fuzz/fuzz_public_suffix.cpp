@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string_view input(reinterpret_cast<const char*>(data), size);
     auto nl = input.find('\n');
     std::string_view host = input.substr(0, nl);
-    std::string_view list = nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1);
+    std::string_view list =
+        nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1);
     auto psl = PublicSuffixList::parse(list);
     check(psl.size() <= PublicSuffixList::kMaxRules);
     std::string domain = psl.registeredDomain(host);

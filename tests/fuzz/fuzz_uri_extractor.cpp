@@ -31,10 +31,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 0; i < hosts.size(); ++i) {
         const auto& h = hosts[i];
         check(!h.empty() && h.size() <= 253 && h.find('.') != std::string::npos);
-        for (char c : h) check((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-');
+        for (char c : h)
+            check((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-');
         check(std::count(hosts.begin(), hosts.end(), h) == 1);
         std::string domain = psl.registeredDomain(h);
-        check(domain.size() <= h.size() && h.compare(h.size() - domain.size(), domain.size(), domain) == 0);
+        check(domain.size() <= h.size() &&
+              h.compare(h.size() - domain.size(), domain.size(), domain) == 0);
     }
     return 0;
 }

@@ -30,7 +30,9 @@ std::vector<std::string> names(const std::vector<ScorePart>& parts) {
     return out;
 }
 
-std::vector<std::string> heuristicsOf(const std::string& raw) { return names(heuristicParts(decodeMessage(raw), kNow)); }
+std::vector<std::string> heuristicsOf(const std::string& raw) {
+    return names(heuristicParts(decodeMessage(raw), kNow));
+}
 
 const std::string kGoodHeaders =
     "From: Alice <alice@example.org>\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\n"
@@ -45,21 +47,30 @@ TEST(Heuristics, Table) {
     } cases[] = {
         {kGoodHeaders + "\r\nhello\r\n", {}},
         {"From: a@example.org\r\nMessage-ID: <1@x.example>\r\n\r\nhi\r\n", {"missing-date"}},
-        {"From: a@example.org\r\nDate: yesterday\r\nMessage-ID: <1@x.example>\r\n\r\nhi\r\n", {"bad-date"}},
-        {"From: a@example.org\r\nDate: Mon, 29 Dec 2025 10:00:00 +0000\r\nMessage-ID: <1@x.example>\r\n\r\nhi\r\n",
+        {"From: a@example.org\r\nDate: yesterday\r\nMessage-ID: <1@x.example>\r\n\r\nhi\r\n",
+         {"bad-date"}},
+        {"From: a@example.org\r\nDate: Mon, 29 Dec 2025 10:00:00 +0000\r\nMessage-ID: "
+         "<1@x.example>\r\n\r\nhi\r\n",
          {"future-date"}},
-        {"From: a@example.org\r\nDate: 1 Jan 2020 10:00 GMT\r\nMessage-ID: <1@x.example>\r\n\r\nhi\r\n", {"old-date"}},
-        {"From: a@example.org\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\n\r\nhi\r\n", {"missing-message-id"}},
-        {"From: a@example.org\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\nMessage-ID: nonsense\r\n\r\nhi\r\n",
+        {"From: a@example.org\r\nDate: 1 Jan 2020 10:00 GMT\r\nMessage-ID: "
+         "<1@x.example>\r\n\r\nhi\r\n",
+         {"old-date"}},
+        {"From: a@example.org\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\n\r\nhi\r\n",
+         {"missing-message-id"}},
+        {"From: a@example.org\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\nMessage-ID: "
+         "nonsense\r\n\r\nhi\r\n",
          {"bad-message-id"}},
-        {"Date: Sun, 30 Nov 2025 07:59:00 +0000\r\nMessage-ID: <1@x.example>\r\n\r\nhi\r\n", {"missing-from"}},
-        {"From: nobody\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\nMessage-ID: <1@x.example>\r\n\r\nhi\r\n",
+        {"Date: Sun, 30 Nov 2025 07:59:00 +0000\r\nMessage-ID: <1@x.example>\r\n\r\nhi\r\n",
+         {"missing-from"}},
+        {"From: nobody\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\nMessage-ID: "
+         "<1@x.example>\r\n\r\nhi\r\n",
          {"bad-from"}},
         // "pаypal" with a Cyrillic a, three times.
-        {kGoodHeaders + "Content-Type: text/plain; charset=utf-8\r\n\r\np\xd0\xb0ypal p\xd0\xb0ypal p\xd0\xb0ypal\r\n",
+        {kGoodHeaders + "Content-Type: text/plain; charset=utf-8\r\n\r\np\xd0\xb0ypal "
+                        "p\xd0\xb0ypal p\xd0\xb0ypal\r\n",
          {"mixed-scripts"}},
-        {kGoodHeaders + "Content-Type: text/html\r\n\r\n<p>hi</p><div style=\"display:none\">" + std::string(60, 'x') +
-             "</div>\r\n",
+        {kGoodHeaders + "Content-Type: text/html\r\n\r\n<p>hi</p><div style=\"display:none\">" +
+             std::string(60, 'x') + "</div>\r\n",
          {"hidden-text"}},
     };
     for (const auto& c : cases) EXPECT_EQ(heuristicsOf(c.raw), c.parts) << c.raw;
@@ -68,9 +79,11 @@ TEST(Heuristics, Table) {
 TEST(Heuristics, ManyEncodedWords) {
     std::string subject;
     for (int i = 0; i < 12; ++i) subject += "=?utf-8?q?w" + std::to_string(i) + "?= ";
-    EXPECT_EQ(heuristicsOf("From: a@example.org\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\nMessage-ID: "
-                           "<1@x.example>\r\nSubject: " + subject + "\r\n\r\nhi\r\n"),
-              std::vector<std::string>{"encoded-words"});
+    EXPECT_EQ(
+        heuristicsOf("From: a@example.org\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\nMessage-ID: "
+                     "<1@x.example>\r\nSubject: " +
+                     subject + "\r\n\r\nhi\r\n"),
+        std::vector<std::string>{"encoded-words"});
 }
 
 TEST(Heuristics, DateParser) {
@@ -81,9 +94,10 @@ TEST(Heuristics, DateParser) {
     EXPECT_EQ(t, kNow);
     ASSERT_TRUE(parseRfc5322Date("Sun, 30 Nov 2025 03:00 EST", t));
     EXPECT_EQ(t, kNow);
-    for (const char* bad : {"", "yesterday", "Sun, 31 Nov 2025 08:00:00 +0000x", "30 Foo 2025 08:00:00 +0000",
-                            "30 Nov 2025 25:00:00 +0000", "30 Nov 2025 08:00:00", "Sunday, 30 Nov 2025 08:00 +0000",
-                            "30 Nov 2025 08:00:00 +00000"})
+    for (const char* bad :
+         {"", "yesterday", "Sun, 31 Nov 2025 08:00:00 +0000x", "30 Foo 2025 08:00:00 +0000",
+          "30 Nov 2025 25:00:00 +0000", "30 Nov 2025 08:00:00", "Sunday, 30 Nov 2025 08:00 +0000",
+          "30 Nov 2025 08:00:00 +00000"})
         EXPECT_FALSE(parseRfc5322Date(bad, t)) << bad;
 }
 
@@ -92,12 +106,14 @@ TEST(UriExtractor, Forms) {
         std::string text;
         std::vector<std::string> hosts;
     } cases[] = {
-        {"see http://www.Example.com/x and https://a.b.example.org:8080/", {"www.example.com", "a.b.example.org"}},
+        {"see http://www.Example.com/x and https://a.b.example.org:8080/",
+         {"www.example.com", "a.b.example.org"}},
         {"hxxp://evil.test/path hxxps://evil2.test", {"evil.test", "evil2.test"}},
         {"http://evil[.]test/ and h**p://bad(.)test", {"evil.test", "bad.test"}},
         {"visit www.shop.test today", {"www.shop.test"}},
         {"http://redirect.example/?url=http://evil.test/x", {"redirect.example", "evil.test"}},
-        {"http://redirect.example/?u=http%3A%2F%2Fencoded.test%2F", {"redirect.example", "encoded.test"}},
+        {"http://redirect.example/?u=http%3A%2F%2Fencoded.test%2F",
+         {"redirect.example", "encoded.test"}},
         {"http://user:pw@host.test/", {"host.test"}},
         {"http://192.0.2.7/login", {"192.0.2.7"}},
         {"http://999.1.1.1/ http://nodot/ http://a.b/ mailto:x@y.test", {}},
@@ -113,7 +129,8 @@ TEST(UriExtractor, Forms) {
 
 TEST(UriExtractor, HtmlLinksAndLimit) {
     auto message = decodeMessage(
-        "Content-Type: text/html\r\n\r\n<a href=\"http://link.test/a\">click</a> <a href=\"http%3a//pct.test\">x</a>\r\n");
+        "Content-Type: text/html\r\n\r\n<a href=\"http://link.test/a\">click</a> <a "
+        "href=\"http%3a//pct.test\">x</a>\r\n");
     EXPECT_EQ(extractUriHosts(message), (std::vector<std::string>{"link.test", "pct.test"}));
     std::string many;
     for (int i = 0; i < 50; ++i) many += "http://h" + std::to_string(i) + ".test ";
@@ -124,17 +141,29 @@ TEST(UriExtractor, HtmlLinksAndLimit) {
 
 TEST(PublicSuffix, RulesWildcardsExceptions) {
     auto psl = PublicSuffixList::parse(
-        "// comment\ncom\nuk\nco.uk\n*.ck\n!www.ck\n*.kawasaki.jp\n!city.kawasaki.jp\njp\n\nbad..rule\n");
+        "// "
+        "comment\ncom\nuk\nco.uk\n*.ck\n!www.ck\n*.kawasaki.jp\n!city.kawasaki.jp\njp\n\nbad.."
+        "rule\n");
     struct Case {
         const char* host;
         const char* domain;
     } cases[] = {
-        {"example.com", "example.com"},      {"www.example.com", "example.com"}, {"com", ""},
-        {"a.b.evil.co.uk", "evil.co.uk"},    {"co.uk", ""},                      {"foo.ck", ""},
-        {"bar.foo.ck", "bar.foo.ck"},        {"www.ck", "www.ck"},               {"a.www.ck", "www.ck"},
-        {"x.y.kawasaki.jp", "x.y.kawasaki.jp"}, {"city.kawasaki.jp", "city.kawasaki.jp"},
-        {"a.city.kawasaki.jp", "city.kawasaki.jp"}, {"example.unlisted", "example.unlisted"},
-        {"Example.COM", "example.com"},      {"", ""},                           {"a..com", ""},
+        {"example.com", "example.com"},
+        {"www.example.com", "example.com"},
+        {"com", ""},
+        {"a.b.evil.co.uk", "evil.co.uk"},
+        {"co.uk", ""},
+        {"foo.ck", ""},
+        {"bar.foo.ck", "bar.foo.ck"},
+        {"www.ck", "www.ck"},
+        {"a.www.ck", "www.ck"},
+        {"x.y.kawasaki.jp", "x.y.kawasaki.jp"},
+        {"city.kawasaki.jp", "city.kawasaki.jp"},
+        {"a.city.kawasaki.jp", "city.kawasaki.jp"},
+        {"example.unlisted", "example.unlisted"},
+        {"Example.COM", "example.com"},
+        {"", ""},
+        {"a..com", ""},
     };
     for (const auto& c : cases) EXPECT_EQ(psl.registeredDomain(c.host), c.domain) << c.host;
 }
@@ -147,8 +176,9 @@ TEST(PublicSuffix, SystemList) {
 }
 
 TEST(Uribl, Names) {
-    EXPECT_EQ(moat::policy::uriblNames({"www.evil.test", "evil.test", "192.0.2.7", "a.b.example.com"}),
-              (std::vector<std::string>{"evil.test", "7.2.0.192", "example.com"}));
+    EXPECT_EQ(
+        moat::policy::uriblNames({"www.evil.test", "evil.test", "192.0.2.7", "a.b.example.com"}),
+        (std::vector<std::string>{"evil.test", "7.2.0.192", "example.com"}));
 }
 
 TEST(HeaderRewrite, SubjectForms) {
@@ -156,10 +186,12 @@ TEST(HeaderRewrite, SubjectForms) {
         std::string in;
         std::string out;
     } cases[] = {
-        {"Subject: hello\r\nFrom: a@b\r\n\r\nbody\r\n", "Subject: [SPAM?] hello\r\nFrom: a@b\r\n\r\nbody\r\n"},
+        {"Subject: hello\r\nFrom: a@b\r\n\r\nbody\r\n",
+         "Subject: [SPAM?] hello\r\nFrom: a@b\r\n\r\nbody\r\n"},
         {"From: a@b\r\nSubject: long\r\n folded\r\n\tsubject\r\n\r\nbody\r\n",
          "From: a@b\r\nSubject: [SPAM?] long\r\n folded\r\n\tsubject\r\n\r\nbody\r\n"},
-        {"Subject: =?utf-8?B?w6lsw6k=?=\r\n\r\nbody\r\n", "Subject: [SPAM?] =?utf-8?B?w6lsw6k=?=\r\n\r\nbody\r\n"},
+        {"Subject: =?utf-8?B?w6lsw6k=?=\r\n\r\nbody\r\n",
+         "Subject: [SPAM?] =?utf-8?B?w6lsw6k=?=\r\n\r\nbody\r\n"},
         {"Subject:\r\n\r\nbody\r\n", "Subject: [SPAM?]\r\n\r\nbody\r\n"},
         {"From: a@b\r\n\r\nbody\r\n", "Subject: [SPAM?]\r\nFrom: a@b\r\n\r\nbody\r\n"},
         {"Subject: one\r\nSubject: two\r\n\r\n", "Subject: [SPAM?] one\r\nSubject: two\r\n\r\n"},
@@ -174,8 +206,13 @@ TEST(HeaderRewrite, LongSubjectIsFolded) {
 }
 
 TEST(HeaderRewrite, DropsSpoofedHeadersKeepsBody) {
-    std::string body = "line one\r\nX-Moat-Score: 0 (in the body stays)\r\n\r\n\r\nSubject: not a header\r\n.. odd\r\n";
-    std::string in = "X-Moat-Score: -100 (forged)\r\nFrom: a@b\r\nx-spam-status: No,\r\n\tscore=-100\r\nTo: c@d\r\n\r\n" + body;
+    std::string body =
+        "line one\r\nX-Moat-Score: 0 (in the body stays)\r\n\r\n\r\nSubject: not a header\r\n.. "
+        "odd\r\n";
+    std::string in =
+        "X-Moat-Score: -100 (forged)\r\nFrom: a@b\r\nx-spam-status: No,\r\n\tscore=-100\r\nTo: "
+        "c@d\r\n\r\n" +
+        body;
     auto out = rewriteHeaders(in, {"X-Moat-Score: 1 (bayes +1)\r\n", ""});
     EXPECT_EQ(out, "X-Moat-Score: 1 (bayes +1)\r\nFrom: a@b\r\nTo: c@d\r\n\r\n" + body);
     auto sep = out.find("\r\n\r\n");
@@ -184,7 +221,8 @@ TEST(HeaderRewrite, DropsSpoofedHeadersKeepsBody) {
 
 TEST(HeaderRewrite, NoHeaderBlock) {
     EXPECT_EQ(rewriteHeaders("\r\nbody\r\n", {"X-A: 1\r\n", ""}), "X-A: 1\r\n\r\nbody\r\n");
-    EXPECT_EQ(rewriteHeaders("not a header line\r\n", {"X-A: 1\r\n", ""}), "X-A: 1\r\nnot a header line\r\n");
+    EXPECT_EQ(rewriteHeaders("not a header line\r\n", {"X-A: 1\r\n", ""}),
+              "X-A: 1\r\nnot a header line\r\n");
 }
 
 TEST(MessageScore, SummaryAndReasons) {
@@ -194,20 +232,52 @@ TEST(MessageScore, SummaryAndReasons) {
                {"uribl multi.uribl.test", 2.2, "listed link"},
                {"smtp-time", 0, "smtp"}};
     EXPECT_EQ(s.total(), 7.3);
-    EXPECT_EQ(s.summary(), "7.3 (bayes +4.1, missing-date +1, uribl multi.uribl.test +2.2, smtp-time +0)");
+    EXPECT_EQ(s.summary(),
+              "7.3 (bayes +4.1, missing-date +1, uribl multi.uribl.test +2.2, smtp-time +0)");
     EXPECT_EQ(s.topReasons(2), "words typical of spam; listed link");
     EXPECT_EQ(formatScore(-2.25), "-2.25");
     EXPECT_EQ(formatScore(10), "10");
     moat::policy::ContentThresholds limits;
     EXPECT_EQ(moat::policy::scoreHeaders(s, limits),
-              "X-Moat-Score: 7.3 (bayes +4.1, missing-date +1, uribl multi.uribl.test +2.2, smtp-time +0)\r\n"
+              "X-Moat-Score: 7.3 (bayes +4.1, missing-date +1, uribl multi.uribl.test +2.2, "
+              "smtp-time +0)\r\n"
               "X-Spam-Status: Yes, score=7.3 tag=5 reject=10\r\n");
 }
 
 TEST(MessageScore, AttachedMessagesAreKept) {
     auto m = decodeMessage(
-        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nfyi\r\n--b\r\n"
-        "Content-Type: message/rfc822\r\n\r\nSubject: inner\r\nFrom: x@y.test\r\n\r\ninner body\r\n--b--\r\n");
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: "
+        "text/plain\r\n\r\nfyi\r\n--b\r\n"
+        "Content-Type: message/rfc822\r\n\r\nSubject: inner\r\nFrom: x@y.test\r\n\r\ninner "
+        "body\r\n--b--\r\n");
     ASSERT_EQ(m.attached_messages.size(), 1u);
     EXPECT_NE(m.attached_messages[0].find("inner body"), std::string::npos);
+}
+
+TEST(ContentSettings, TagPhraseKeepsCase) {
+    using moat::policy::validateSetting;
+    EXPECT_EQ(validateSetting("content.tag_phrase", "  [Maybe Spam] "), "[Maybe Spam]");
+    EXPECT_THROW(validateSetting("content.tag_phrase", "bad\x01"), std::invalid_argument);
+    EXPECT_THROW(validateSetting("content.tag_phrase", std::string(41, 'x')),
+                 std::invalid_argument);
+    EXPECT_THROW(validateSetting("uribl.action", "reject"), std::invalid_argument);
+    EXPECT_EQ(validateSetting("content.tag_score", "-2.5"), "-2.5");
+}
+
+TEST(ContentSettings, StrictestDomainWins) {
+    moat::policy::Settings settings(
+        {{"content.tag_score", "6"}},
+        {{"a.test",
+          {{"content.tag_score", "3"}, {"content.tag_phrase", "[A]"}, {"content.enabled", "no"}}},
+         {"b.test", {{"content.reject_score", "8"}, {"content.autolearn", "yes"}}}});
+    auto global = moat::policy::strictestThresholds(settings, {});
+    EXPECT_EQ(global.tag, 6);
+    EXPECT_EQ(global.tag_phrase, "[SPAM?]");
+    auto both = moat::policy::strictestThresholds(settings, {"a.test", "b.test"});
+    EXPECT_TRUE(both.enabled);
+    EXPECT_EQ(both.tag, 3);
+    EXPECT_EQ(both.tag_phrase, "[A]");
+    EXPECT_EQ(both.reject, 8);
+    EXPECT_FALSE(both.autolearn);
+    EXPECT_FALSE(moat::policy::strictestThresholds(settings, {"a.test"}).enabled);
 }
