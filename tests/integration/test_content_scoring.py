@@ -27,7 +27,7 @@ ZONES = {
     "good.test": "@ IN MX 10 mx\nmx IN A 127.0.0.1\n",
     "multi.uribl.test": "evil-shop.test IN A 127.0.0.2\n7.2.0.192 IN A 127.0.0.4\n",
 }
-DOMAINS = ["ours.test", "low.test", "strict.test"]
+DOMAINS = ["ours.test", "low.test", "strict.test", "auto.test"]
 SPAM_WORDS = ["viagra", "casino", "winner", "prize", "pills", "cheap", "bitcoin", "offer", "jackpot",
               "guaranteed", "loan", "discount", "limited", "exclusive", "bonus"]
 HAM_WORDS = ["meeting", "project", "invoice", "agenda", "report", "lunch", "schedule", "review", "budget",
@@ -91,6 +91,9 @@ def env():
         moat.ctl("setting", "set", "content.tag_score", "3", "--domain", "low.test")
         moat.ctl("setting", "set", "content.tag_phrase", "[Maybe Spam]", "--domain", "low.test")
         moat.ctl("setting", "set", "content.reject_score", "3", "--domain", "strict.test")
+        moat.ctl("setting", "set", "content.autolearn", "yes", "--domain", "auto.test")
+        moat.ctl("setting", "set", "content.autolearn_spam", "4", "--domain", "auto.test")
+        moat.ctl("setting", "set", "content.tag_score", "20", "--domain", "auto.test")
         time.sleep(1)  # the running daemon reloads within 250 ms
         yield moat, ours
 
@@ -180,6 +183,28 @@ def test_uribl_listed_link(env):
     row = last_log(moat, lambda row: any(c["check"] == "uribl" for c in row["checks"]))
     (uribl,) = [c for c in row["checks"] if c["check"] == "uribl" and c["score"] > 0]
     assert uribl["score"] == 2.2 and "evil-shop.test" in uribl["detail"] and "7.2.0.192" in uribl["detail"]
+
+
+def test_autolearn_only_where_allowed(env):
+    moat, ours = env
+    bare = "Subject: autolearn\r\n\r\nlearn me\r\n"
+
+    def spam_learnt():
+        out = moat.ctl("bayes", "stats").stdout
+        return int(next(line.split()[-1] for line in out.splitlines() if line.startswith("spam messages")))
+
+    before = spam_learnt()
+    # ours.test does not auto-learn; with auto.test too, the stricter (no) wins.
+    assert deliver(moat, ["bob@ours.test", "carol@auto.test"], bare).code == 250
+    assert spam_learnt() == before
+    # auto.test alone learns the score-4 message as spam (its threshold is 4).
+    seen = len(log_rows(moat))
+    assert deliver(moat, ["carol@auto.test"], bare).code == 250
+    assert spam_learnt() == before + 1
+    row = wait_until(lambda: next((r for r in log_rows(moat)[seen:] if r["outcome"] == "accepted"), None), 10,
+                     what="the message log row")
+    (auto,) = [c for c in row["checks"] if c["check"] == "autolearn"]
+    assert auto["result"] == "spam" and auto["detail"] == "learnt as spam (score 4)"
 
 
 def forward(moat, to: str, inner: str, tag: str, source=RELAY_CLIENT):
