@@ -16,6 +16,7 @@
 
 #include <Poco/String.h>
 
+#include <algorithm>
 #include <ctime>
 #include <thread>
 
@@ -552,6 +553,7 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
     if (auto pass = lists.passthrough(domain.id, rcpt.str())) {
         services_.list_hits.record(pass->id, now);
         note("list", "accept", shown + " accepts mail from anyone (" + pass->describe() + ")");
+        tx_->content_exempt.insert(rcpt.str());
         return std::nullopt;
     }
     auto match = lists.senderList(domain.id, conn_->peer().host(), tx_->sender.str());
@@ -565,6 +567,7 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
     }
     if (match) {
         note("list", "pass", "on an allow list (" + match->describe() + "); spam checks skipped");
+        tx_->content_exempt.insert(rcpt.str());
         return policy::validateRecipient(*snapshot, domain, rcpt, services_.callout, tx_->checks);
     }
     const auto& settings = snapshot->settings;
@@ -749,10 +752,14 @@ void Session::cmdData(std::string_view arg) {
 std::optional<Reply> Session::contentCheck(std::string_view message, const std::string& received,
                                            queue::Spool::Writer& writer) {
     if (relay_client_) return std::nullopt;  // outbound mail from our own users is not scored
+    if (std::all_of(tx_->recipients.begin(), tx_->recipients.end(),
+                    [&](const Address& r) { return tx_->content_exempt.count(r.str()) > 0; }))
+        return std::nullopt;  // allow-listed for every recipient: never tagged or rejected
     auto snapshot = services_.policy_cache.current();
     std::vector<std::string> domains;
     for (const auto& r : tx_->recipients)
-        if (!r.domain_literal && snapshot->domain(r.domain)) domains.push_back(r.domain);
+        if (!r.domain_literal && snapshot->domain(r.domain) && !tx_->content_exempt.count(r.str()))
+            domains.push_back(r.domain);
     auto limits = policy::strictestThresholds(snapshot->settings, domains);
     if (!limits.enabled) return std::nullopt;
     auto decision = services_.content.decide(message, limits, tx_->smtp_score, snapshot->zones);

@@ -82,6 +82,7 @@ private:
         std::optional<Reply> after_data;          // over the score threshold, refused after DATA
         double smtp_score = 0;                    // highest SMTP-time score among recipients' domains
         std::optional<bool> training;             // to spam@ (true) or ham@ (false) of this gateway
+        std::set<std::string> content_exempt;     // recipients for whom an allow list skips the spam checks
         std::vector<policy::Tokens::Reservation> tokens;  // token addresses of accepted recipients
     };
 

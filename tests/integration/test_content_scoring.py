@@ -91,6 +91,7 @@ def env():
         moat.ctl("setting", "set", "content.tag_score", "3", "--domain", "low.test")
         moat.ctl("setting", "set", "content.tag_phrase", "[Maybe Spam]", "--domain", "low.test")
         moat.ctl("setting", "set", "content.reject_score", "3", "--domain", "strict.test")
+        moat.ctl("list", "add", "allow", "sender", "friend@good.test", "--domain", "strict.test")
         moat.ctl("setting", "set", "content.autolearn", "yes", "--domain", "auto.test")
         moat.ctl("setting", "set", "content.autolearn_spam", "4", "--domain", "auto.test")
         moat.ctl("setting", "set", "content.tag_score", "20", "--domain", "auto.test")
@@ -154,6 +155,21 @@ def test_tag_and_reject_at_per_domain_thresholds(env):
     # Recipients in several domains: the strictest domain's thresholds apply.
     r = deliver(moat, ["bob@ours.test", "carol@strict.test"], bare)
     assert r.code == 550, r
+
+
+def test_allow_listed_sender_is_not_scored(env):
+    moat, ours = env
+    bare = "X-Test: allowed\r\nSubject: from a friend\r\n\r\nhi\r\n"
+    # Score 4 reaches strict.test's reject threshold of 3, but the sender is on its allow list.
+    assert deliver(moat, ["bob@strict.test"], bare, sender="friend@good.test").code == 250
+    (msg,) = ours.wait_for(1, predicate=lambda m: m.header("X-Test") == "allowed")
+    assert msg.header("X-Moat-Score") is None and msg.header("Subject") == "from a friend"
+    # With a recipient the allow list does not cover, the message is scored with that
+    # recipient's domain's thresholds only.
+    assert deliver(moat, ["bob@strict.test", "carol@ours.test"], "X-Test: allowed2\r\n" + bare,
+                   sender="friend@good.test").code == 250
+    (msg,) = ours.wait_for(1, predicate=lambda m: m.header("X-Test") == "allowed2")
+    assert msg.header("X-Spam-Status") == "No, score=4 tag=5 reject=10"
 
 
 def test_message_log_has_the_parts(env):
