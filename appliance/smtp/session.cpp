@@ -1,5 +1,6 @@
 #include "smtp/session.h"
 
+#include "content/header_rewrite.h"
 #include "dns/resolver.h"
 #include "net/cidr.h"
 #include "policy/client_counters.h"
@@ -761,11 +762,17 @@ std::optional<Reply> Session::contentCheck(std::string_view message, const std::
         if (!r.domain_literal && snapshot->domain(r.domain) && !tx_->content_exempt.count(r.str()))
             domains.push_back(r.domain);
     auto limits = policy::strictestThresholds(snapshot->settings, domains);
-    if (!limits.enabled) return std::nullopt;
-    auto decision = services_.content.decide(message, limits, tx_->smtp_score, snapshot->zones);
-    tx_->checks.insert(tx_->checks.end(), decision.records.begin(), decision.records.end());
-    if (decision.refusal) return decision.refusal;
-    if (!writer.restart() || !writer.write(received) || !writer.write(decision.message))
+    std::string deliver;
+    if (limits.enabled) {
+        auto decision = services_.content.decide(message, limits, tx_->smtp_score, snapshot->zones);
+        tx_->checks.insert(tx_->checks.end(), decision.records.begin(), decision.records.end());
+        if (decision.refusal) return decision.refusal;
+        deliver = std::move(decision.message);
+    } else {
+        deliver = content::rewriteHeaders(message, {});  // forged score fields go all the same
+        if (deliver.size() == message.size()) return std::nullopt;
+    }
+    if (!writer.restart() || !writer.write(received) || !writer.write(deliver))
         return reply(452, "4.3.1", "Temporary failure writing the queue, try again later");
     return std::nullopt;
 }

@@ -172,6 +172,21 @@ def test_allow_listed_sender_is_not_scored(env):
     assert msg.header("X-Spam-Status") == "No, score=4 tag=5 reject=10"
 
 
+def test_disabled_still_drops_forged_score_fields(env):
+    moat, ours = env
+    moat.ctl("setting", "set", "content.enabled", "no", "--domain", "auto.test")
+    time.sleep(1)
+    try:
+        data = "X-Test: disabled\r\nX-Spam-Status: No, score=-100\r\nSubject: off\r\n\r\nbody\r\n"
+        assert deliver(moat, ["carol@auto.test"], data).code == 250
+        (msg,) = ours.wait_for(1, predicate=lambda m: m.header("X-Test") == "disabled")
+        assert msg.header("X-Spam-Status") is None and msg.header("X-Moat-Score") is None
+        assert msg.data.endswith(b"X-Test: disabled\r\nSubject: off\r\n\r\nbody\r\n")
+    finally:
+        moat.ctl("setting", "unset", "content.enabled", "--domain", "auto.test")
+        time.sleep(1)
+
+
 def test_message_log_has_the_parts(env):
     moat, ours = env
     bare = "Subject: parts\r\n\r\nhello\r\n"
