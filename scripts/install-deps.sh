@@ -9,7 +9,7 @@ packages=(
   libpoco-dev libc-ares-dev libsqlite3-dev libssl-dev libgtest-dev libgmock-dev
   libgmime-3.0-dev
   # run and test: real SMTP clients and servers, DNS, tools
-  postfix swaks libnet-ssleay-perl python3 python3-pytest python3-dnslib nsd openssl sqlite3 iproute2 procps
+  postfix swaks libnet-ssleay-perl python3 python3-pytest python3-dnslib nsd openssl sqlite3 iproute2 procps publicsuffix
 )
 
 missing=()

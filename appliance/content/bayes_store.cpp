@@ -1,7 +1,7 @@
 #include "content/bayes_store.h"
 
 #include <Poco/Data/Statement.h>
-#include <Poco/Data/Transaction.h>
+#include <Poco/Exception.h>
 
 #include <algorithm>
 #include <string>
@@ -9,6 +9,38 @@
 using namespace Poco::Data::Keywords;
 
 namespace moat::content {
+namespace {
+
+// BEGIN IMMEDIATE takes the write lock up front, so a concurrent writer (the
+// gateway's committer, another learner) makes this one wait out the busy
+// timeout; a deferred transaction that reads first fails at once instead.
+class WriteTransaction {
+  public:
+    explicit WriteTransaction(Poco::Data::Session& session) : session_(session) {
+        session_ << "BEGIN IMMEDIATE", Poco::Data::Keywords::now;
+    }
+    ~WriteTransaction() {
+        if (done_) return;
+        try {
+            session_ << "ROLLBACK", Poco::Data::Keywords::now;
+        } catch (const Poco::Exception&) {
+            // The connection is unusable; SQLite rolled back already.
+        }
+    }
+    WriteTransaction(const WriteTransaction&) = delete;
+    WriteTransaction& operator=(const WriteTransaction&) = delete;
+    void commit() {
+        session_ << "COMMIT", Poco::Data::Keywords::now;
+        done_ = true;
+    }
+
+  private:
+    Poco::Data::Session& session_;
+    bool done_ = false;
+};
+
+}  // namespace
+
 namespace {
 
 // SQLite integers are signed: a hash is stored as the same 64 bits.
@@ -89,7 +121,7 @@ void BayesStore::count(const std::vector<TokenHash>& tokens, bool spam, int delt
 
 LearnOutcome BayesStore::learn(TokenHash digest, const std::vector<TokenHash>& tokens, bool spam,
                                std::int64_t at) {
-    Poco::Data::Transaction tx(session_);
+    WriteTransaction tx(session_);
     Poco::Int64 key = stored(digest);
     std::vector<Poco::Int64> previous;
     session_ << "SELECT spam FROM bayes_seen WHERE digest = ?", use(key), into(previous), now;
@@ -111,7 +143,7 @@ LearnOutcome BayesStore::learn(TokenHash digest, const std::vector<TokenHash>& t
 
 std::int64_t BayesStore::expire(int days, std::int64_t at, std::int64_t max_count) {
     constexpr std::int64_t kDay = 86400;
-    Poco::Data::Transaction tx(session_);
+    WriteTransaction tx(session_);
     Poco::Int64 b = at - days * kDay, m = max_count, s = at - std::max(days, 365) * kDay;
     Poco::Data::Statement remove(session_);
     remove << "DELETE FROM bayes_tokens WHERE last_seen < ? AND spam + ham <= ?", use(b), use(m);

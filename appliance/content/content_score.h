@@ -1,8 +1,8 @@
-// The content score and its three outcomes. For now the Bayes part only:
-// round((p - 0.5) * 20, 2), -10 (certain ham) .. 0 (no opinion) .. +10
-// (certain spam); heuristic points come later, GTUBE scores kGtubeScore.
-// Reject at 10 or more, tag ([SPAM?]) at 5 or more, else accept; constants
-// here until the thresholds move to the policy settings.
+// The Bayes part of the content score, round((p - 0.5) * 20, 2): -10
+// (certain ham) .. 0 (no opinion) .. +10 (certain spam), and the three
+// outcomes of a total: reject from reject_at, tag from tag_at, else accept.
+// The defaults here are those of content.tag_score / content.reject_score;
+// the whole score is content/message_score.h. GTUBE scores kGtubeScore.
 #pragma once
 
 #include <string_view>

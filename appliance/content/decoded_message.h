@@ -78,6 +78,9 @@ struct DecodedMessage {
     std::vector<Header> headers;  // top-level fields in message order
     std::vector<TextPart> texts;
     std::vector<Attachment> attachments;
+    // Attached messages (message/rfc822 parts) as raw bytes, outermost first,
+    // within max_decoded_bytes: what "forward as attachment" carries.
+    std::vector<std::string> attached_messages;
     std::size_t parts = 0;          // MIME parts visited
     std::size_t depth = 0;          // deepest nesting visited (0: single part)
     std::size_t encoded_words = 0;  // RFC 2047 encoded words in top-level headers

@@ -1,5 +1,7 @@
 #include "content/mime_decoder.h"
 
+#include <cstring>
+
 #include <gmime/gmime.h>
 
 #include <algorithm>
@@ -179,13 +181,29 @@ class Walker {
                 walk(g_mime_multipart_get_part(multipart, i), depth + 1);
         } else if (GMIME_IS_MESSAGE_PART(object)) {
             GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
-            if (inner) walk(g_mime_message_get_mime_part(inner), depth + 1);
+            if (inner) {
+                keepAttachedMessage(inner);
+                walk(g_mime_message_get_mime_part(inner), depth + 1);
+            }
         } else if (GMIME_IS_PART(object)) {
             leaf(GMIME_PART(object), depth);
         }
     }
 
   private:
+    void keepAttachedMessage(GMimeMessage* inner) {
+        char* text = g_mime_object_to_string(GMIME_OBJECT(inner), nullptr);
+        if (!text) return;
+        std::size_t length = std::strlen(text);
+        if (out_.decoded_bytes + length > limits_.max_decoded_bytes) {
+            note(anomaly::kDecodedSizeLimit);
+        } else {
+            out_.decoded_bytes += length;
+            out_.attached_messages.emplace_back(text, length);
+        }
+        g_free(text);
+    }
+
     std::string decodedContent(GMimePart* part, bool& truncated) {
         truncated = false;
         GMimeDataWrapper* wrapper = g_mime_part_get_content(part);

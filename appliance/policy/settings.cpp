@@ -102,6 +102,23 @@ const std::vector<SettingSpec>& settingSpecs() {
          "rejections in the window after which replies to that IP are slowed down"},
         {"ratelimit.rejects_max", T::integer, "40", 1, 1000000, "rejections in the window after which the IP gets 421"},
         {"ratelimit.delay", T::seconds, "2", 0, 60, "seconds each reply is delayed for a slowed-down IP"},
+
+        // Content scoring after DATA (Bayes, heuristics, the SMTP-time score). See docs/content-scoring.md.
+        {"content.enabled", T::boolean, "yes", 0, 0,
+         "score each message's content after DATA: accept, tag (Subject prefix) or reject"},
+        {"content.tag_score", T::number, "5", -1000, 100000,
+         "a message whose content score reaches this is tagged (Subject prefix, X-Spam-Status: Yes)"},
+        {"content.reject_score", T::number, "10", -1000, 100000,
+         "a message whose content score reaches this is refused (550 5.7.1)"},
+        {"content.tag_phrase", T::text, "[SPAM?]", 0, 40, "the prefix put before the Subject of a tagged message"},
+        {"content.autolearn", T::boolean, "no", 0, 0,
+         "learn very confident decisions: score >= content.autolearn_spam as spam, <= content.autolearn_ham as ham"},
+        {"content.autolearn_spam", T::number, "15", 0, 100000, "score from which a message is auto-learnt as spam"},
+        {"content.autolearn_ham", T::number, "-5", -100000, 0, "score up to which a message is auto-learnt as ham"},
+        {"uribl.action", T::choice, "score", 0, 0,
+         "look up the domains linked from a message in the URI blocklist zones (weights per zone: moatctl zone)",
+         "off|score"},
+        {"uribl.max_lookups", T::integer, "20", 1, 1000, "URI blocklist queries per message at most"},
     };
     return specs;
 }
@@ -115,6 +132,15 @@ const SettingSpec* findSetting(std::string_view key) {
 std::string validateSetting(std::string_view key, std::string_view value) {
     const SettingSpec* spec = findSetting(key);
     if (!spec) throw std::invalid_argument("unknown setting '" + std::string(key) + "'");
+    if (spec->type == SettingSpec::Type::text) {
+        std::string t = Poco::trim(std::string(value));
+        if (t.size() > static_cast<std::size_t>(spec->max))
+            throw std::invalid_argument(std::string(key) + ": at most " + std::to_string(spec->max) + " characters");
+        for (unsigned char c : t)
+            if (c < 0x20 || c > 0x7e)
+                throw std::invalid_argument(std::string(key) + ": printable ASCII characters only");
+        return t;
+    }
     std::string v = Poco::toLower(Poco::trim(std::string(value)));
     if (spec->type == SettingSpec::Type::boolean) {
         if (v == "yes" || v == "on" || v == "true" || v == "1") return "yes";

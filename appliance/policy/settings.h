@@ -18,8 +18,9 @@ namespace moat::policy {
 struct SettingSpec {
     // choice: one of `choices` ("off|score|tempfail|reject"); number: a decimal
     // within min..max; list: comma- or space-separated words, stored as
-    // "a,b,c" in lower case (each item checked by `choices` when not empty).
-    enum class Type { boolean, integer, seconds, choice, number, list };
+    // "a,b,c" in lower case (each item checked by `choices` when not empty);
+    // text: printable ASCII kept as written (case preserved), max characters.
+    enum class Type { boolean, integer, seconds, choice, number, list, text };
     std::string_view key;
     Type type;
     std::string_view default_value;

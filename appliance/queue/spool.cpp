@@ -105,6 +105,17 @@ bool Spool::Writer::write(std::string_view bytes) {
     return true;
 }
 
+bool Spool::Writer::restart() {
+    if (fd_ < 0 || errno_ != 0) return false;
+    buffer_.clear();
+    size_ = 0;
+    if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0) {
+        errno_ = errno;
+        return false;
+    }
+    return true;
+}
+
 bool Spool::Writer::commit() {
     if (fd_ < 0 || errno_ != 0) return false;
     if (!flushBuffer()) return false;

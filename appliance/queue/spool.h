@@ -38,6 +38,9 @@ public:
         Writer& operator=(const Writer&) = delete;
 
         bool write(std::string_view bytes);  // false on I/O error (errno kept)
+        // Discards everything written so far (the file is emptied), so a
+        // rewritten message can replace the one spooled while reading DATA.
+        bool restart();
         bool commit();
         void abort();
         std::uint64_t size() const { return size_; }

@@ -1,8 +1,10 @@
 #include "smtp/session.h"
 
+#include "content/header_rewrite.h"
 #include "dns/resolver.h"
 #include "net/cidr.h"
 #include "policy/client_counters.h"
+#include "policy/content_filter.h"
 #include "policy/greylist.h"
 #include "policy/policy_cache.h"
 #include "policy/recipient_validation.h"
@@ -15,6 +17,7 @@
 
 #include <Poco/String.h>
 
+#include <algorithm>
 #include <ctime>
 #include <thread>
 
@@ -56,6 +59,14 @@ std::string isoDate(long long t) {
     char buf[16];
     std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
     return buf;
+}
+
+// spam@HOSTNAME learns as spam (true), ham@HOSTNAME as ham (false).
+std::optional<bool> trainingClass(const Address& rcpt, const std::string& hostname) {
+    if (rcpt.domain_literal || Poco::icompare(rcpt.domain, hostname) != 0) return std::nullopt;
+    if (Poco::icompare(rcpt.local, "spam") == 0) return true;
+    if (Poco::icompare(rcpt.local, "ham") == 0) return false;
+    return std::nullopt;
 }
 
 policy::RateLimits rateLimits(const policy::Settings& settings) {
@@ -438,6 +449,18 @@ void Session::cmdRcpt(std::string_view arg) {
     auto record = [&](std::string result, std::string detail) {
         tx_->checks.push_back({"relay", std::move(result), 0, std::move(detail)});
     };
+    if (auto spam = trainingClass(rcpt, cfg_.hostname)) {
+        if (!relay_client_) {
+            record("reject", shown + ": a training address, and the client may not relay");
+            return refuse(550, "5.7.1", shown + ": training addresses take mail only from this gateway's own users");
+        }
+        if (!tx_->recipients.empty() || (tx_->training && *tx_->training != *spam))
+            return refuse(452, "4.5.3", shown + ": send mail to be learnt in a message of its own");
+        tx_->training = *spam;
+        record("pass", shown + ": training address");
+        return send(250, "2.1.5", "Ok");
+    }
+    if (tx_->training) return refuse(452, "4.5.3", shown + ": send mail to be learnt in a message of its own");
     if (rcpt.localPartRoutes() && !relay_client_) {
         record("reject", shown + ": routing characters in the local part from a client that may not relay");
         return refuse(554, "5.7.1", shown + ": Relay access denied (routing characters in the local part)");
@@ -531,6 +554,7 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
     if (auto pass = lists.passthrough(domain.id, rcpt.str())) {
         services_.list_hits.record(pass->id, now);
         note("list", "accept", shown + " accepts mail from anyone (" + pass->describe() + ")");
+        tx_->content_exempt.insert(rcpt.str());
         return std::nullopt;
     }
     auto match = lists.senderList(domain.id, conn_->peer().host(), tx_->sender.str());
@@ -544,6 +568,7 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
     }
     if (match) {
         note("list", "pass", "on an allow list (" + match->describe() + "); spam checks skipped");
+        tx_->content_exempt.insert(rcpt.str());
         return policy::validateRecipient(*snapshot, domain, rcpt, services_.callout, tx_->checks);
     }
     const auto& settings = snapshot->settings;
@@ -622,6 +647,7 @@ std::optional<Reply> Session::spamChecks(const store::Domain& domain) {
         tx_->checks.insert(tx_->checks.end(), ev.records.begin(), ev.records.end());
     if (ev.refusal) return ev.refusal;
     if (ev.after_data && !tx_->after_data) tx_->after_data = std::move(ev.after_data);
+    tx_->smtp_score = std::max(tx_->smtp_score, ev.score);
     return std::nullopt;
 }
 
@@ -635,7 +661,7 @@ void Session::cmdData(std::string_view arg) {
         protocolError();
         return;
     }
-    if (tx_->recipients.empty()) {
+    if (tx_->recipients.empty() && !tx_->training) {
         send(554, "5.5.1", "Error: no valid recipients");
         endTransaction("rejected", tx_->last_refusal.empty() ? "no valid recipients" : tx_->last_refusal);
         return;
@@ -651,9 +677,10 @@ void Session::cmdData(std::string_view arg) {
     learnClientName(true);
     std::string id = services_.spool.newId();
     queue::Spool::Writer writer(services_.spool, id);
-    bool write_ok = writer.write(receivedHeader(id));
+    std::string received = receivedHeader(id);
+    bool write_ok = writer.write(received);
     DataReader reader(cfg_.max_message_size);
-    std::string chunk;
+    std::string chunk, message;
     while (!reader.done()) {
         if (!conn_->hasPending()) {
             auto r = conn_->fill(data_timeout);
@@ -669,6 +696,7 @@ void Session::cmdData(std::string_view arg) {
         conn_->consume(reader.feed(conn_->pending(), chunk));
         if (chunk.size() >= 64 * 1024 || reader.done()) {
             if (write_ok) write_ok = writer.write(chunk);
+            if (write_ok) message += chunk;
             chunk.clear();
         }
     }
@@ -695,6 +723,9 @@ void Session::cmdData(std::string_view arg) {
         return refuse(452, "4.3.1", full ? "Insufficient system storage, try again later"
                                          : "Temporary failure writing the queue, try again later");
     }
+    if (tx_->training) return learnForwarded(message, writer);
+    if (auto refusal = contentCheck(message, received, writer))
+        return refuse(refusal->code, refusal->enhanced, refusal->text);
 
     queue::Envelope env;
     env.id = id;
@@ -717,6 +748,50 @@ void Session::cmdData(std::string_view arg) {
     for (auto& token : tx_->tokens) token.spend();
     send(250, "2.0.0", "Ok: queued as " + id);
     endTransaction("accepted", "", id, env.size);
+}
+
+std::optional<Reply> Session::contentCheck(std::string_view message, const std::string& received,
+                                           queue::Spool::Writer& writer) {
+    if (relay_client_) return std::nullopt;  // outbound mail from our own users is not scored
+    if (std::all_of(tx_->recipients.begin(), tx_->recipients.end(),
+                    [&](const Address& r) { return tx_->content_exempt.count(r.str()) > 0; }))
+        return std::nullopt;  // allow-listed for every recipient: never tagged or rejected
+    auto snapshot = services_.policy_cache.current();
+    std::vector<std::string> domains;
+    for (const auto& r : tx_->recipients)
+        if (!r.domain_literal && snapshot->domain(r.domain) && !tx_->content_exempt.count(r.str()))
+            domains.push_back(r.domain);
+    auto limits = policy::strictestThresholds(snapshot->settings, domains);
+    std::string deliver;
+    if (limits.enabled) {
+        auto decision = services_.content.decide(message, limits, tx_->smtp_score, snapshot->zones);
+        tx_->checks.insert(tx_->checks.end(), decision.records.begin(), decision.records.end());
+        if (decision.refusal) return decision.refusal;
+        deliver = std::move(decision.message);
+    } else {
+        deliver = content::rewriteHeaders(message, {});  // forged score fields go all the same
+        if (deliver.size() == message.size()) return std::nullopt;
+    }
+    if (!writer.restart() || !writer.write(received) || !writer.write(deliver))
+        return reply(452, "4.3.1", "Temporary failure writing the queue, try again later");
+    return std::nullopt;
+}
+
+void Session::learnForwarded(std::string_view message, queue::Spool::Writer& writer) {
+    writer.abort();
+    bool spam = *tx_->training;
+    std::string what;
+    try {
+        what = services_.content.learnForwarded(message, spam);
+    } catch (const Poco::Exception& e) {
+        log::warning("smtpd: [" + client_ip_ + "] cannot learn: " + e.displayText());
+        send(451, "4.3.0", "Temporary failure in the Bayes store, try again later");
+        endTransaction("tempfail", "451 4.3.0 Bayes store failure", "", message.size());
+        return;
+    }
+    tx_->checks.push_back({"training", spam ? "spam" : "ham", 0, what});
+    send(250, "2.0.0", "Ok: " + what);
+    endTransaction("learnt", what, "", message.size());
 }
 
 void Session::cmdRset() {

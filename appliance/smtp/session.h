@@ -11,6 +11,7 @@
 #include "policy/tokens.h"
 #include "policy/dns_checks.h"
 #include "policy/verdict.h"
+#include "queue/spool.h"
 #include "smtp/address.h"
 #include "smtp/reply.h"
 #include "store/domains.h"
@@ -30,13 +31,13 @@ namespace moat::policy {
 class ClientCounters;
 class Callout;
 class Greylist;
+class ContentFilter;
 class ListHits;
 class PolicyCache;
 }  // namespace moat::policy
 namespace moat::queue {
 class Committer;
 class DeliveryManager;
-class Spool;
 }  // namespace moat::queue
 
 namespace moat::smtp {
@@ -55,6 +56,7 @@ struct SessionServices {
     policy::ClientCounters& client_counters;
     policy::Tokens& tokens;
     policy::Callout& callout;  // recipient validation by the backend
+    policy::ContentFilter& content;  // content scoring after DATA
 };
 
 class Session {
@@ -78,6 +80,9 @@ private:
         std::vector<policy::Finding> findings;    // sender-level check results (sender domain, RHSBL)
         std::set<std::string> evaluated;          // domains whose check results are in `checks`
         std::optional<Reply> after_data;          // over the score threshold, refused after DATA
+        double smtp_score = 0;                    // highest SMTP-time score among recipients' domains
+        std::optional<bool> training;             // to spam@ (true) or ham@ (false) of this gateway
+        std::set<std::string> content_exempt;     // recipients for whom an allow list skips the spam checks
         std::vector<policy::Tokens::Reservation> tokens;  // token addresses of accepted recipients
     };
 
@@ -121,6 +126,13 @@ private:
     void learnClientName(bool wait);  // the forward-confirmed name becomes client_name_
     std::optional<Reply> spamChecks(const store::Domain& domain);
     void cmdData(std::string_view arg);
+    // Content scoring of the received message (without our Received field):
+    // a refusal, or nothing after the spooled message was replaced by the
+    // one to deliver (score headers, tagged Subject).
+    std::optional<Reply> contentCheck(std::string_view message, const std::string& received,
+                                      queue::Spool::Writer& writer);
+    // A message sent to spam@/ham@ of this gateway: learnt, never delivered.
+    void learnForwarded(std::string_view message, queue::Spool::Writer& writer);
     void cmdRset();
     void cmdQuit();
 

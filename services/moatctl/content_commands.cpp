@@ -14,9 +14,11 @@
 #include "content/bayes_classifier.h"
 #include "content/bayes_store.h"
 #include "content/content_score.h"
-#include "content/gtube.h"
+#include "content/message_score.h"
 #include "content/mbox_reader.h"
 #include "content/mime_decoder.h"
+#include "policy/content_filter.h"
+#include "policy/settings.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -160,18 +162,21 @@ int learnMessages(Poco::Data::Session& session, bool spam, const std::vector<std
 int scoreMessages(Poco::Data::Session& session, const std::vector<std::string>& paths) {
     content::BayesStore store(session);
     content::BayesClassifier classifier(store);
+    auto limits = policy::strictestThresholds(policy::Settings::load(session), {});
     int rc = 0;
     for (const auto& path : paths) {
         try {
             forEachMessage(path, [&](const std::string& label, const std::string& bytes) {
                 auto message = content::decodeMessage(bytes);
-                double score = content::containsGtube(message) || content::containsGtube(bytes)
-                                   ? content::kGtubeScore
-                                   : content::bayesScore(classifier.classify(message).probability);
+                // The gateway's own function; only the SMTP-time part is missing here.
+                auto result = content::scoreMessage(bytes, message, classifier, util::policyNow());
+                double score = result.total();
+                auto verdict = result.gtube ? content::ContentVerdict::reject
+                                            : content::contentVerdict(score, limits.tag, limits.reject);
                 char text[32];
                 std::snprintf(text, sizeof text, "%.2f", score);
-                std::cout << log::printable(label, 1000) << " " << text << " "
-                          << content::verdictName(content::contentVerdict(score)) << "\n";
+                std::cout << log::printable(label, 1000) << " " << text << " " << content::verdictName(verdict)
+                          << "\n";
             });
         } catch (const std::runtime_error& e) {
             std::cerr << "moatctl: " << log::printable(e.what(), 300) << "\n";

@@ -5,6 +5,7 @@
 #include "dns/resolver.h"
 #include "net/tls.h"
 #include "policy/client_counters.h"
+#include "policy/content_filter.h"
 #include "policy/callout.h"
 #include "policy/greylist.h"
 #include "policy/lists.h"
@@ -168,8 +169,9 @@ int run(const std::string& config_path) {
     Maintenance maintenance(*store, policy_cache, list_hits, greylist, tokens);
 
     policy::Callout callout(*store, {.helo_name = cfg.smtp.hostname});
+    policy::ContentFilter content(*store, &resolver);
     smtp::SessionServices services{cfg,      policy_cache, spool,      committer,       delivery, &resolver, greylist,
-                                   list_hits, server_tls,  client_counters, tokens, callout};
+                                   list_hits, server_tls,  client_counters, tokens, callout, content};
     smtp::Server server(services, cfg.smtp.listen);
     server.start();
     log::info("smtpd: listening on " + cfg.smtp.listen.host + ":" + std::to_string(server.port()) + " as " +

@@ -1,0 +1,262 @@
+#include "content/heuristics.h"
+
+#include <array>
+#include <cctype>
+#include <string>
+
+#include "content/utf8.h"
+
+namespace moat::content {
+namespace {
+
+constexpr std::size_t kHiddenCharsMin = 50;   // hidden HTML characters before it counts
+constexpr std::size_t kMixedWordsMin = 3;     // mixed-script words before it counts
+constexpr std::size_t kEncodedWordsMin = 10;  // encoded words in top-level headers
+
+bool isWsp(char c) {
+    return c == ' ' || c == '\t';
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && isWsp(s.front())) s.remove_prefix(1);
+    while (!s.empty() && isWsp(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+// Reads 1..max digits at s; false when there are none or more.
+bool digits(std::string_view& s, std::size_t min, std::size_t max, int& value) {
+    std::size_t n = 0;
+    value = 0;
+    while (n < s.size() && n <= max && std::isdigit(static_cast<unsigned char>(s[n])))
+        value = value * 10 + (s[n++] - '0');
+    if (n < min || n > max) return false;
+    s.remove_prefix(n);
+    return true;
+}
+
+bool skipSpace(std::string_view& s, bool required) {
+    std::size_t n = 0;
+    while (n < s.size() && isWsp(s[n])) ++n;
+    s.remove_prefix(n);
+    return n > 0 || !required;
+}
+
+bool word(std::string_view& s, std::string& out) {
+    out.clear();
+    while (!s.empty() && std::isalpha(static_cast<unsigned char>(s.front())) && out.size() < 8) {
+        out += static_cast<char>(std::tolower(static_cast<unsigned char>(s.front())));
+        s.remove_prefix(1);
+    }
+    return !out.empty();
+}
+
+int monthIndex(const std::string& m) {
+    static constexpr std::array<std::string_view, 12> kMonths = {
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+    for (std::size_t i = 0; i < kMonths.size(); ++i)
+        if (kMonths[i] == m) return static_cast<int>(i);
+    return -1;
+}
+
+// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+std::int64_t daysFromCivil(std::int64_t y, int m, int d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const std::int64_t yoe = y - era * 400;
+    const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+// Address part of a From value: inside the last <...>, else the whole value.
+bool plausibleFrom(std::string_view value) {
+    auto lt = value.rfind('<');
+    if (lt != std::string_view::npos) {
+        auto gt = value.find('>', lt);
+        if (gt == std::string_view::npos) return false;
+        value = value.substr(lt + 1, gt - lt - 1);
+    }
+    value = trim(value);
+    auto at = value.rfind('@');
+    if (at == std::string_view::npos || at == 0 || at + 1 >= value.size()) return false;
+    auto domain = value.substr(at + 1);
+    if (domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.')
+        return false;
+    for (char c : domain)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') return false;
+    for (char c : value.substr(0, at))
+        if (isWsp(c)) return false;
+    return true;
+}
+
+bool plausibleMessageId(std::string_view value) {
+    value = trim(value);
+    if (value.size() < 5 || value.front() != '<' || value.back() != '>') return false;
+    auto inner = value.substr(1, value.size() - 2);
+    auto at = inner.find('@');
+    if (at == std::string_view::npos || at == 0 || at + 1 == inner.size()) return false;
+    for (char c : inner)
+        if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>') return false;
+    return true;
+}
+
+enum class Script { other, latin, foreign };
+
+Script scriptOf(char32_t cp) {
+    if ((cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z') ||
+        (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7))
+        return Script::latin;
+    if ((cp >= 0x370 && cp <= 0x3FF) || (cp >= 0x400 && cp <= 0x52F)) return Script::foreign;
+    return Script::other;
+}
+
+}  // namespace
+
+bool parseRfc5322Date(std::string_view s, std::int64_t& seconds) {
+    s = trim(s);
+    std::string w;
+    // [day-of-week ","]
+    if (!s.empty() && std::isalpha(static_cast<unsigned char>(s.front()))) {
+        if (!word(s, w) || w.size() != 3) return false;
+        skipSpace(s, false);
+        if (s.empty() || s.front() != ',') return false;
+        s.remove_prefix(1);
+        skipSpace(s, false);
+    }
+    int day = 0, year = 0, hour = 0, minute = 0, second = 0;
+    if (!digits(s, 1, 2, day) || !skipSpace(s, true)) return false;
+    if (!word(s, w)) return false;
+    int month = monthIndex(w);
+    if (month < 0 || !skipSpace(s, true)) return false;
+    std::size_t before = s.size();
+    if (!digits(s, 2, 4, year)) return false;
+    if (before - s.size() == 2)
+        year += year < 50 ? 2000 : 1900;  // obsolete two-digit years
+    else if (before - s.size() == 3)
+        year += 1900;
+    if (!skipSpace(s, true) || !digits(s, 1, 2, hour) || s.empty() || s.front() != ':')
+        return false;
+    s.remove_prefix(1);
+    if (!digits(s, 2, 2, minute)) return false;
+    if (!s.empty() && s.front() == ':') {
+        s.remove_prefix(1);
+        if (!digits(s, 2, 2, second)) return false;
+    }
+    if (!skipSpace(s, true)) return false;
+    int offset = 0;
+    if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+        bool minus = s.front() == '-';
+        s.remove_prefix(1);
+        int hhmm = 0;
+        if (s.size() < 4 || !digits(s, 4, 4, hhmm) || hhmm % 100 > 59) return false;
+        offset = (hhmm / 100 * 60 + hhmm % 100) * 60 * (minus ? -1 : 1);
+    } else {
+        if (!word(s, w)) return false;
+        static constexpr std::array<std::pair<std::string_view, int>, 10> kZones = {{{"ut", 0},
+                                                                                     {"gmt", 0},
+                                                                                     {"z", 0},
+                                                                                     {"est", -5},
+                                                                                     {"edt", -4},
+                                                                                     {"cst", -6},
+                                                                                     {"cdt", -5},
+                                                                                     {"mst", -7},
+                                                                                     {"mdt", -6},
+                                                                                     {"pst", -8}}};
+        bool known = w == "pdt";
+        offset = known ? -7 * 3600 : 0;
+        for (const auto& [name, hours] : kZones)
+            if (name == w) {
+                known = true;
+                offset = hours * 3600;
+            }
+        if (!known) return false;
+    }
+    skipSpace(s, false);
+    if (!s.empty() && s.front() == '(') s = {};  // a trailing comment such as "(UTC)"
+    if (!s.empty()) return false;
+    static constexpr std::array<int, 12> kDays = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (year < 1900 || day < 1 || day > kDays[static_cast<std::size_t>(month)] || hour > 23 ||
+        minute > 59 || second > 60)
+        return false;
+    seconds =
+        daysFromCivil(year, month + 1, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+    return true;
+}
+
+std::size_t mixedScriptWords(std::string_view text) {
+    std::size_t words = 0;
+    bool latin = false, foreign = false;
+    auto endWord = [&] {
+        if (latin && foreign) ++words;
+        latin = foreign = false;
+    };
+    for (std::size_t pos = 0; pos < text.size();) {
+        char32_t cp = 0;
+        std::size_t len = decodeUtf8(text, pos, cp);
+        pos += len == 0 ? 1 : len;
+        switch (scriptOf(cp)) {
+            case Script::latin:
+                latin = true;
+                break;
+            case Script::foreign:
+                foreign = true;
+                break;
+            case Script::other:
+                if (!isInvisible(cp)) endWord();  // zero-width characters do not split a word
+                break;
+        }
+    }
+    endWord();
+    return words;
+}
+
+std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::int64_t now) {
+    std::vector<ScorePart> parts;
+    if (const Header* date = message.header("Date"); !date) {
+        parts.push_back({"missing-date", 1.0, "the message has no Date header"});
+    } else if (std::int64_t t = 0; !parseRfc5322Date(date->value, t)) {
+        parts.push_back({"bad-date", 1.5, "the Date header is malformed"});
+    } else if (t > now + kDateFutureDays * 86400) {
+        parts.push_back({"future-date", 2.0,
+                         "the Date header is more than " + std::to_string(kDateFutureDays) +
+                             " days in the future"});
+    } else if (t < now - kDatePastDays * 86400) {
+        parts.push_back({"old-date", 1.0,
+                         "the Date header is more than " + std::to_string(kDatePastDays) +
+                             " days in the past"});
+    }
+    if (const Header* id = message.header("Message-ID"); !id)
+        parts.push_back({"missing-message-id", 1.0, "the message has no Message-ID header"});
+    else if (!plausibleMessageId(id->value))
+        parts.push_back({"bad-message-id", 1.0, "the Message-ID header is malformed"});
+    if (const Header* from = message.header("From"); !from)
+        parts.push_back({"missing-from", 2.0, "the message has no From header"});
+    else if (!plausibleFrom(from->value))
+        parts.push_back({"bad-from", 1.5, "the From header has no valid address"});
+
+    std::size_t hidden = 0, mixed = 0;
+    for (const auto& text : message.texts) {
+        hidden += text.hidden_chars;
+        mixed += mixedScriptWords(text.text);
+    }
+    if (const Header* subject = message.header("Subject"))
+        mixed += mixedScriptWords(subject->value);
+    if (hidden >= kHiddenCharsMin)
+        parts.push_back(
+            {"hidden-text", 2.0,
+             std::to_string(hidden) + " characters of HTML text are hidden from the reader"});
+    if (mixed >= kMixedWordsMin)
+        parts.push_back({"mixed-scripts", 2.5,
+                         std::to_string(mixed) +
+                             " words mix Latin letters with Cyrillic or Greek look-alikes"});
+    else if (mixed > 0)
+        parts.push_back({"mixed-scripts", 1.0,
+                         "a word mixes Latin letters with Cyrillic or Greek look-alikes"});
+    if (message.encoded_words >= kEncodedWordsMin)
+        parts.push_back(
+            {"encoded-words", 1.0,
+             "the headers use " + std::to_string(message.encoded_words) + " encoded words"});
+    return parts;
+}
+
+}  // namespace moat::content

@@ -1,0 +1,31 @@
+// Heuristic score parts of a decoded message: header sanity (Date,
+// Message-ID, From present and well formed, Date not far in the future or
+// past) and obfuscation (text hidden in HTML, words mixing Latin with
+// Cyrillic or Greek look-alikes, many encoded words). Pure: the same message
+// and clock give the same parts. Points are listed in docs/content-scoring.md.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "content/decoded_message.h"
+#include "content/score_part.h"
+
+namespace moat::content {
+
+inline constexpr std::int64_t kDateFutureDays = 2;  // Date further ahead than this is suspicious
+inline constexpr std::int64_t kDatePastDays = 30;   // Date older than this is suspicious
+
+// The heuristic parts that fired, in a fixed order (names without the
+// "heuristic:" prefix). now: seconds since the epoch.
+std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::int64_t now);
+
+// An RFC 5322 date-time ("Mon, 2 Jan 2006 15:04:05 -0700", weekday optional,
+// obsolete zone names accepted) as seconds since the epoch; false when malformed.
+bool parseRfc5322Date(std::string_view text, std::int64_t& seconds);
+
+// Words (runs of letters) mixing Latin letters with Cyrillic or Greek ones.
+std::size_t mixedScriptWords(std::string_view utf8_text);
+
+}  // namespace moat::content

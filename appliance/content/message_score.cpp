@@ -1,0 +1,75 @@
+#include "content/message_score.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "content/content_score.h"
+#include "content/gtube.h"
+#include "content/heuristics.h"
+
+namespace moat::content {
+
+double MessageScore::total() const {
+    double sum = 0;
+    for (const auto& p : parts) sum += p.points;
+    return std::round(sum * 100.0) / 100.0;
+}
+
+std::string formatScore(double score) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.2f", std::round(score * 100.0) / 100.0 + 0.0);
+    std::string s = buf;
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+    return s == "-0" ? "0" : s;
+}
+
+std::string MessageScore::summary() const {
+    std::string out = formatScore(total()) + " (";
+    bool first = true;
+    for (const auto& p : parts) {
+        out += first ? "" : ", ";
+        first = false;
+        std::string points = formatScore(p.points);
+        out += p.name + " " + (points[0] == '-' ? points : "+" + points);
+    }
+    return out + ")";
+}
+
+std::string MessageScore::topReasons(std::size_t max) const {
+    std::vector<const ScorePart*> positive;
+    for (const auto& p : parts)
+        if (p.points > 0) positive.push_back(&p);
+    std::stable_sort(positive.begin(), positive.end(),
+                     [](const ScorePart* a, const ScorePart* b) { return a->points > b->points; });
+    std::string out;
+    for (std::size_t i = 0; i < positive.size() && i < max; ++i)
+        out += (i ? "; " : "") + positive[i]->reason;
+    return out.empty() ? "no single reason" : out;
+}
+
+MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message,
+                          BayesClassifier& classifier, std::int64_t now) {
+    MessageScore score;
+    if (containsGtube(raw) || containsGtube(message)) {
+        score.gtube = true;
+        score.parts.push_back({"gtube", kGtubeScore, "the message contains the GTUBE test string"});
+        return score;
+    }
+    auto bayes = classifier.classify(message);
+    double points = bayesScore(bayes.probability);
+    char percent[16];
+    std::snprintf(percent, sizeof percent, "%.0f%%", bayes.probability * 100.0);
+    score.parts.push_back(
+        {"bayes", points,
+         !bayes.trained ? std::string("the Bayes filter is not trained yet")
+         : points >= 0
+             ? std::string("its words are typical of spam (Bayes ") + percent + ")"
+             : std::string("its words are typical of wanted mail (Bayes ") + percent + ")"});
+    auto heuristics = heuristicParts(message, now);
+    score.parts.insert(score.parts.end(), heuristics.begin(), heuristics.end());
+    return score;
+}
+
+}  // namespace moat::content

@@ -1,0 +1,36 @@
+// The content score of one message, shared by the gateway and `moatctl
+// score`: GTUBE (certain spam), the Bayes part (bayesScore) and the heuristic
+// parts, plus any parts the caller adds (the SMTP-time score). The total is
+// the sum of the parts; summary() is what X-Moat-Score shows.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "content/bayes_classifier.h"
+#include "content/decoded_message.h"
+#include "content/score_part.h"
+
+namespace moat::content {
+
+struct MessageScore {
+    std::vector<ScorePart> parts;  // bayes first, then heuristics, then the caller's
+    bool gtube = false;            // reject outright, whatever the thresholds
+
+    double total() const;
+    // "7.3 (bayes +4.1, missing-date +1, smtp-time +0)".
+    std::string summary() const;
+    // The reasons of the (at most max) parts adding the most points, "; "-separated.
+    std::string topReasons(std::size_t max = 3) const;
+};
+
+// Scores raw (as received) and its decoding; now: seconds since the epoch.
+MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message,
+                          BayesClassifier& classifier, std::int64_t now);
+
+// A score as shown: at most two decimals, no trailing zeros ("7.3", "10", "-2.25").
+std::string formatScore(double score);
+
+}  // namespace moat::content

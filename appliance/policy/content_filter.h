@@ -1,0 +1,81 @@
+// Content scoring in the gateway, after DATA: scores a message (the shared
+// content::scoreMessage plus the SMTP-time score carried from RCPT) against
+// the strictest thresholds among its recipients' domains and decides accept,
+// tag or reject, with the rewritten message to deliver and the check records
+// that explain it. Opens its own store session per call (thread-safe).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "content/content_score.h"
+#include "content/message_score.h"
+#include "policy/check_record.h"
+#include "policy/settings.h"
+#include "smtp/reply.h"
+
+namespace moat::dns {
+class Resolver;
+}
+namespace moat::store {
+class Store;
+struct DnsZone;
+}  // namespace moat::store
+
+namespace moat::policy {
+
+struct ContentThresholds {
+    bool enabled = true;
+    double tag = content::kTagScore;
+    double reject = content::kRejectScore;
+    std::string tag_phrase = "[SPAM?]";
+    bool autolearn = false;
+    double autolearn_spam = 15;
+    double autolearn_ham = -5;
+    bool uribl = true;
+    std::size_t uribl_max_lookups = 20;
+};
+
+// The strictest settings among domains (lowest thresholds; enabled when any
+// domain has content scoring on, likewise URIBL; auto-learn only when all
+// domains allow it).
+// No domains: the global settings.
+ContentThresholds strictestThresholds(const Settings& settings,
+                                      const std::vector<std::string>& domains);
+
+struct ContentDecision {
+    content::ContentVerdict verdict = content::ContentVerdict::accept;
+    content::MessageScore score;
+    std::optional<smtp::Reply> refusal;  // reject (5xx), or a store failure (4xx)
+    std::string message;                 // accept and tag: the message to deliver
+    std::vector<CheckRecord> records;    // bayes, heuristic:<name>, smtp-time, content
+};
+
+class ContentFilter {
+  public:
+    // resolver: null for no URI blocklist lookups.
+    ContentFilter(const store::Store& store, dns::Resolver* resolver)
+        : store_(store), resolver_(resolver) {}
+
+    // raw: the message as received (without our Received field); zones: the
+    // DNS zones (those of kind uribl are queried).
+    ContentDecision decide(std::string_view raw, const ContentThresholds& limits, double smtp_score,
+                           const std::vector<store::DnsZone>& zones);
+
+    // Learns a message forwarded to spam@/ham@: its attached messages
+    // (message/rfc822) when it has any, else the message itself. Says what
+    // was learnt ("learnt 2 attached messages as spam"). Throws
+    // Poco::Exception when the store fails.
+    std::string learnForwarded(std::string_view raw, bool spam);
+
+  private:
+    const store::Store& store_;
+    dns::Resolver* resolver_;
+};
+
+// The X-Moat-Score and X-Spam-Status fields for a score (CRLF-terminated).
+std::string scoreHeaders(const content::MessageScore& score, const ContentThresholds& limits);
+
+}  // namespace moat::policy
