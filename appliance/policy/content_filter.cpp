@@ -24,6 +24,7 @@ ContentThresholds strictestThresholds(const Settings& settings,
         t.tag = settings.number("content.tag_score", domain);
         t.reject = settings.number("content.reject_score", domain);
         t.tag_phrase = settings.get("content.tag_phrase", domain);
+        t.headers_always = settings.get("content.score_headers", domain) == "always";
         t.autolearn = settings.boolean("content.autolearn", domain);
         t.autolearn_spam = settings.number("content.autolearn_spam", domain);
         t.autolearn_ham = settings.number("content.autolearn_ham", domain);
@@ -42,6 +43,7 @@ ContentThresholds strictestThresholds(const Settings& settings,
             out.tag_phrase = t.tag_phrase;
         }
         out.reject = std::min(out.reject, t.reject);
+        out.headers_always = out.headers_always || t.headers_always;
         out.autolearn = out.autolearn && t.autolearn;
         out.autolearn_spam = std::max(out.autolearn_spam, t.autolearn_spam);
         out.autolearn_ham = std::min(out.autolearn_ham, t.autolearn_ham);
@@ -119,7 +121,7 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
         return d;
     }
     content::HeaderRewrite rewrite;
-    rewrite.add = scoreHeaders(d.score, limits);
+    if (d.verdict == content::ContentVerdict::tag || limits.headers_always) rewrite.add = scoreHeaders(d.score, limits);
     if (d.verdict == content::ContentVerdict::tag) rewrite.subject_prefix = limits.tag_phrase;
     d.message = content::rewriteHeaders(raw, rewrite);
     return d;

@@ -31,6 +31,7 @@ struct ContentThresholds {
     double tag = content::kTagScore;
     double reject = content::kRejectScore;
     std::string tag_phrase = "[SPAM?]";
+    bool headers_always = false;  // score headers on every message, not only tagged ones
     bool autolearn = false;
     double autolearn_spam = 15;
     double autolearn_ham = -5;

@@ -111,6 +111,10 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"content.reject_score", T::number, "10", -1000, 100000,
          "a message whose content score reaches this is refused (550 5.7.1)"},
         {"content.tag_phrase", T::text, "[SPAM?]", 0, 40, "the prefix put before the Subject of a tagged message"},
+        {"content.score_headers", T::choice, "tagged", 0, 0,
+         "add X-Moat-Score and X-Spam-Status to tagged messages only, or to every accepted message "
+         "(the default keeps accepted mail byte for byte as sent, plus Received:)",
+         "tagged|always"},
         {"content.autolearn", T::boolean, "no", 0, 0,
          "learn very confident decisions: score >= content.autolearn_spam as spam, <= content.autolearn_ham as ham"},
         {"content.autolearn_spam", T::number, "15", 0, 100000, "score from which a message is auto-learnt as spam"},

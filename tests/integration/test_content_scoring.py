@@ -88,6 +88,7 @@ def env():
         for check in ("rdns", "fcrdns", "helo", "sender_domain", "bot"):
             moat.ctl("setting", "set", f"{check}.action", "off")
         moat.ctl("zone", "add", "uribl", "multi.uribl.test", "--weight", "2.2")
+        moat.ctl("setting", "set", "content.score_headers", "always")  # the default: tagged mail only
         moat.ctl("setting", "set", "content.tag_score", "3", "--domain", "low.test")
         moat.ctl("setting", "set", "content.tag_phrase", "[Maybe Spam]", "--domain", "low.test")
         moat.ctl("setting", "set", "content.reject_score", "3", "--domain", "strict.test")
