@@ -33,6 +33,9 @@ class Greylist;
 class ListHits;
 class PolicyCache;
 }  // namespace moat::policy
+namespace moat::scan {
+class ScanClient;
+}
 namespace moat::queue {
 class Committer;
 class DeliveryManager;
@@ -54,7 +57,8 @@ struct SessionServices {
     Poco::Net::Context::Ptr tls;
     policy::ClientCounters& client_counters;
     policy::Tokens& tokens;
-    policy::Callout& callout;  // recipient validation by the backend
+    policy::Callout& callout;   // recipient validation by the backend
+    scan::ScanClient* scanner;  // null: no virus and attachment scanning ([scan] socket empty)
 };
 
 class Session {
@@ -121,6 +125,10 @@ private:
     void learnClientName(bool wait);  // the forward-confirmed name becomes client_name_
     std::optional<Reply> spamChecks(const store::Domain& domain);
     void cmdData(std::string_view arg);
+    // The virus and attachment scan of the spooled message: a refusal (and a
+    // "virus"/"attachment" check record), or nothing when it may be queued.
+    // fd: the message open for reading (-1: it could not be reopened); closed here.
+    std::optional<Reply> scanMessage(int fd);
     void cmdRset();
     void cmdQuit();
 

@@ -13,6 +13,7 @@
 #include "queue/committer.h"
 #include "queue/delivery_manager.h"
 #include "queue/spool.h"
+#include "scan/scan_client.h"
 #include "smtp/server.h"
 #include "store/list_entries.h"
 #include "store/store.h"
@@ -25,6 +26,7 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <unordered_set>
 
 using namespace moat;
@@ -168,8 +170,14 @@ int run(const std::string& config_path) {
     Maintenance maintenance(*store, policy_cache, list_hits, greylist, tokens);
 
     policy::Callout callout(*store, {.helo_name = cfg.smtp.hostname});
-    smtp::SessionServices services{cfg,      policy_cache, spool,      committer,       delivery, &resolver, greylist,
-                                   list_hits, server_tls,  client_counters, tokens, callout};
+    std::optional<scan::ScanClient> scanner;
+    if (cfg.scan.socket.empty())
+        log::warning("smtpd: [scan] socket is empty: mail is NOT scanned for viruses or blocked attachments");
+    else
+        scanner.emplace(cfg.scan.socket);
+    smtp::SessionServices services{cfg,       policy_cache, spool,           committer, delivery, &resolver,
+                                   greylist,  list_hits,    server_tls,      client_counters,   tokens,
+                                   callout,   scanner ? &*scanner : nullptr};
     smtp::Server server(services, cfg.smtp.listen);
     server.start();
     log::info("smtpd: listening on " + cfg.smtp.listen.host + ":" + std::to_string(server.port()) + " as " +
