@@ -13,6 +13,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <optional>
 
 #include "content/mime_decoder.h"
 
@@ -24,6 +25,9 @@ using scan::ScanResult;
 // Runs in the child only: no locks, no logging, no return.
 ScanResult scanMessage(int fd, const SignatureEngine* engine, const config::Scan& cfg,
                        const scan::AttachmentRules& rules) {
+    // ClamAV's encrypted-archive heuristic does not say which attachment; the
+    // attachment policy below usually can, so its answer is preferred.
+    std::optional<ScanResult> encrypted;
     if (engine) {
         cl_scan_options options{};
         options.general = CL_SCAN_GENERAL_HEURISTICS;
@@ -39,16 +43,17 @@ ScanResult scanMessage(int fd, const SignatureEngine* engine, const config::Scan
             constexpr std::string_view kUnofficial = ".UNOFFICIAL";
             if (virus.size() > kUnofficial.size() && virus.ends_with(kUnofficial))
                 virus.resize(virus.size() - kUnofficial.size());
-            if (virus.rfind("Heuristics.Encrypted", 0) == 0)
-                return {ScanResult::Kind::blocked, "encrypted archive (" + virus + ")"};
-            return {ScanResult::Kind::virus, virus};
-        }
-        if (r != CL_CLEAN)
+            if (virus.rfind("Heuristics.Encrypted", 0) != 0)
+                return {ScanResult::Kind::virus, virus};
+            encrypted = ScanResult{ScanResult::Kind::blocked, "encrypted archive (" + virus + ")"};
+        } else if (r != CL_CLEAN) {
             return {ScanResult::Kind::error, std::string("virus scan failed: ") + cl_strerror(r)};
+        }
     }
+    ScanResult clean = encrypted.value_or(ScanResult{ScanResult::Kind::clean, ""});
     struct stat st {};
     if (::fstat(fd, &st) != 0) return {ScanResult::Kind::error, "cannot read the message"};
-    if (st.st_size == 0) return {ScanResult::Kind::clean, ""};
+    if (st.st_size == 0) return clean;
     void* map =
         ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) return {ScanResult::Kind::error, "cannot map the message"};
@@ -56,7 +61,7 @@ ScanResult scanMessage(int fd, const SignatureEngine* engine, const config::Scan
     auto decoded = content::decodeMessage(raw);
     if (auto blocked = scan::checkAttachments(decoded, rules))
         return {ScanResult::Kind::blocked, *blocked};
-    return {ScanResult::Kind::clean, ""};
+    return clean;
 }
 
 // Other threads' pipes and sockets must not stay open in this child: a

@@ -104,7 +104,7 @@ def env(tmp_path_factory):
         moat = Moat(domains={"ours.test": ours.address})
         scand = Scand(moat)
         write_signatures(scand, tmp)
-        with scand, moat:
+        with moat, scand:
             yield moat, ours, scand
 
 
@@ -179,9 +179,9 @@ def test_encrypted_zip(tmp_path):
         moat = Moat(domains={"ours.test": ours.address})
         scand = Scand(moat, block_encrypted="yes")
         write_signatures(scand, tmp_path)
-        with scand, moat:
-            code, text = send(moat, data)
-            assert code == 554 and text.startswith("5.7.1 Message rejected: ") and "ncrypted" in text, text
+        with moat, scand:
+            assert send(moat, data) == (554, "5.7.1 Message rejected: attachment secret.zip contains an "
+                                             "encrypted file (secret.txt)")
             # Refusing encrypted archives does not refuse other zips.
             assert send(moat, message(("plain.zip", zipped(("a.txt", b"a"))))) == (250, "queued")
     # Without block_encrypted, an encrypted zip with harmless names passes.
@@ -189,7 +189,7 @@ def test_encrypted_zip(tmp_path):
         moat = Moat(domains={"ours.test": ours.address})
         scand = Scand(moat)
         write_signatures(scand, tmp_path)
-        with scand, moat:
+        with moat, scand:
             assert send(moat, data) == (250, "queued")
 
 
@@ -197,7 +197,7 @@ def test_no_signatures_tempfails(tmp_path):
     with Backend("nosig") as ours:
         moat = Moat(domains={"ours.test": ours.address})
         scand = Scand(moat)
-        with scand, moat:
+        with moat, scand:
             code, text = send(moat, message(("a.txt", b"hello")))
             assert code == 451 and text.startswith("4.7.0 "), text
             # Signatures arriving are picked up without a restart.
@@ -211,7 +211,7 @@ def test_no_signatures_accept(tmp_path):
     with Backend("nosigok") as ours:
         moat = Moat(domains={"ours.test": ours.address})
         scand = Scand(moat, no_signatures="accept")
-        with scand, moat:
+        with moat, scand:
             assert send(moat, message(("a.txt", b"hello"))) == (250, "queued")
             # The attachment policy still applies.
             assert send(moat, message(("x.zip", zipped(("setup.exe", b"x")))))[0] == 554
@@ -256,7 +256,7 @@ def test_reload_under_load(tmp_path):
         scand = Scand(moat, workers="4")
         write_signatures(scand, tmp_path)
         (scand.local_dir / "old.hdb").write_text(hdb_line(removed, "Moat.Test.Removed-1", tmp_path))
-        with scand, moat:
+        with moat, scand:
             assert send(moat, message(("r.bin", removed))) == (554, "5.7.1 Message rejected: virus "
                                                                      "Moat.Test.Removed-1 found")
             loads = scand.signatures_loaded()
@@ -276,6 +276,7 @@ def test_reload_under_load(tmp_path):
                 for t in threads:
                     t.join(90)
             failures = [r for r in results if r[0] != 250]
+            print(f"reload under load: {len(results)} messages, {len(failures)} failed")
             assert len(results) >= 40, results
             assert not failures, f"{len(failures)} of {len(results)} failed: {failures[:5]}"
             assert send(moat, message(("n.bin", marker))) == (554, "5.7.1 Message rejected: virus "
@@ -290,7 +291,7 @@ def test_killed_scan_process_fails_only_its_message(tmp_path):
         moat = Moat(domains={"ours.test": ours.address}, smtp={"max_sessions": "100"})
         scand = Scand(moat, workers="4")
         write_signatures(scand, tmp_path)
-        with scand, moat:
+        with moat, scand:
             stop, lock, results = threading.Event(), threading.Lock(), []
             # Large attachments keep each scan busy long enough to be caught.
             big = os.urandom(3 << 20)
@@ -310,6 +311,8 @@ def test_killed_scan_process_fails_only_its_message(tmp_path):
                 stop.set()
                 for t in threads:
                     t.join(120)
+            print(f"kills: {kills}, messages: {len(results)}, "
+                  f"tempfailed: {sum(1 for r in results if r[0] == 451)}")
             assert kills >= 1
             assert scand.proc is not None and scand.proc.poll() is None, "moat-scand died"
             tempfailed = [r for r in results if r[0] == 451]
