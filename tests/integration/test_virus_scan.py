@@ -229,6 +229,14 @@ def test_scanner_down_tempfails_then_recovers(env):
     ours.wait_for(1, predicate=lambda m: b"scanner-back-marker" in m.data)
 
 
+def test_sighup_reloads(env):
+    moat, _, scand = env
+    loads = scand.signatures_loaded()
+    scand.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: scand.signatures_loaded() > loads, 20, what="the reload on SIGHUP")
+    assert send(moat, message(("e.txt", EICAR))) == (554, f"5.7.1 Message rejected: virus {EICAR_NAME} found")
+
+
 def run_load(moat: Moat, sessions: int, stop: threading.Event, make_data, results: list, lock: threading.Lock):
     """sessions threads each sending one message per connection until stop is set."""
     def worker(n: int):
