@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 namespace moat::scan {
 namespace {
@@ -43,15 +44,13 @@ ScanResult ScanClient::scan(int fd, std::chrono::milliseconds timeout) const {
 
     Fd sock{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
     if (sock.fd < 0) return failure(std::string("socket: ") + std::strerror(errno));
-    if (::connect(sock.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-        if (errno != EINPROGRESS && errno != EAGAIN)
-            return failure(std::string("connect: ") + std::strerror(errno));
-        pollfd p{sock.fd, POLLOUT, 0};
-        if (::poll(&p, 1, remainingMs(deadline)) <= 0) return failure("connect: timeout");
-        int err = 0;
-        socklen_t len = sizeof(err);
-        ::getsockopt(sock.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err != 0) return failure(std::string("connect: ") + std::strerror(err));
+    // A unix socket connects at once or, while the listener's backlog is
+    // full, fails with EAGAIN: try again until the deadline.
+    while (::connect(sock.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) return failure(std::string("connect: ") + std::strerror(errno));
+        if (remainingMs(deadline) == 0) return failure("connect: the scanner is overloaded");
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 
     // The request: "SCAN\n" with the message's descriptor attached.
