@@ -57,7 +57,7 @@ struct SessionServices {
     Poco::Net::Context::Ptr tls;
     policy::ClientCounters& client_counters;
     policy::Tokens& tokens;
-    policy::Callout& callout;   // recipient validation by the backend
+    policy::Callout& callout;  // recipient validation by the backend
     scan::ScanClient* scanner;  // null: no virus and attachment scanning ([scan] socket empty)
 };
 
