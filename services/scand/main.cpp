@@ -20,7 +20,7 @@
 
 #include "config/config.h"
 #include "content/gmime_init.h"
-#include "request.h"
+#include "scan/scan_request.h"
 #include "scan/attachment_policy.h"
 #include "scan/scan_reply.h"
 #include "scan_process.h"
@@ -57,7 +57,7 @@ void sendReply(int conn, const scan::ScanResult& r) {
 
 void serve(Shared& shared, int conn) {
     std::string problem;
-    int fd = scand::readScanRequest(conn, std::chrono::seconds(10), problem);
+    int fd = scan::readScanRequest(conn, std::chrono::seconds(10), problem);
     if (fd < 0) {
         log::warning("scand: refused a request: " + problem);
         sendReply(conn, {scan::ScanResult::Kind::error, "bad request"});

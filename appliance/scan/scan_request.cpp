@@ -1,4 +1,4 @@
-#include "request.h"
+#include "scan/scan_request.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace moat::scand {
+namespace moat::scan {
 
 int readScanRequest(int conn, std::chrono::milliseconds timeout, std::string& problem) {
     pollfd p{conn, POLLIN, 0};
@@ -58,4 +58,4 @@ int readScanRequest(int conn, std::chrono::milliseconds timeout, std::string& pr
     return fds[0];
 }
 
-}  // namespace moat::scand
+}  // namespace moat::scan

@@ -1,4 +1,4 @@
-// The request side of the scand protocol (see scan/scan_client.h): reads one
+// moat-scand's side of the scan protocol (scan_client.h is the other): reads one
 // "SCAN\n" with exactly one attached file descriptor, which must be a regular
 // file, within a short deadline. Anything else is refused and the connection
 // closed; stray descriptors are closed, never used.
@@ -7,9 +7,9 @@
 #include <chrono>
 #include <string>
 
-namespace moat::scand {
+namespace moat::scan {
 
 // The received descriptor (the caller closes it), or -1 with `problem` set.
 int readScanRequest(int conn, std::chrono::milliseconds timeout, std::string& problem);
 
-}  // namespace moat::scand
+}  // namespace moat::scan
