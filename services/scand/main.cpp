@@ -1,8 +1,9 @@
 // moat-scand: virus (libclamav) and attachment-policy scanning for moat-smtpd.
 // Runs unprivileged with no network (systemd/moat-scand.service); takes
-// requests on the [scan] socket, each message as a passed file descriptor,
-// and scans every message in a forked child with a time limit, so a crash or
-// hang on hostile input loses only that scan. Usage: moat-scand [--config FILE]
+// requests on the [scan] socket, each message as a passed file descriptor;
+// a scan host process (scan_host.h) scans every message in a forked process
+// with a time limit, so a crash or hang on hostile input loses only that
+// scan. Usage: moat-scand [--config FILE]
 #include <clamav.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,10 +21,9 @@
 
 #include "config/config.h"
 #include "content/gmime_init.h"
-#include "scan/scan_request.h"
 #include "scan/attachment_policy.h"
 #include "scan/scan_reply.h"
-#include "scan_process.h"
+#include "scan/scan_request.h"
 #include "signature_watcher.h"
 #include "util/log.h"
 
@@ -44,7 +44,6 @@ constexpr int kMaxConnections = 256;
 struct Shared {
     const config::Scan& cfg;
     scand::SignatureWatcher& watcher;
-    scan::AttachmentRules rules;
     std::counting_semaphore<1024> workers;
     std::atomic<int> connections{0};
 };
@@ -63,13 +62,15 @@ void serve(Shared& shared, int conn) {
         sendReply(conn, {scan::ScanResult::Kind::error, "bad request"});
         return;
     }
-    auto engine = shared.watcher.current();
+    auto host = shared.watcher.current();
     scan::ScanResult result;
-    if (!engine && !shared.cfg.no_signatures_accept) {
+    if (!host) {
+        result = {scan::ScanResult::Kind::error, "no scan host"};
+    } else if (host->signatures() == 0 && !shared.cfg.no_signatures_accept) {
         result = {scan::ScanResult::Kind::unavailable, "no virus signatures loaded"};
     } else {
         shared.workers.acquire();
-        result = scand::scanInChild(fd, engine.get(), shared.cfg, shared.rules);
+        result = host->scan(fd);
         shared.workers.release();
     }
     ::close(fd);
@@ -112,17 +113,18 @@ int run(const std::string& config_path) {
 
     cl_error_t init = cl_init(CL_INIT_DEFAULT);
     if (init != CL_SUCCESS) throw std::runtime_error(std::string("cl_init: ") + cl_strerror(init));
-    content::ensureGmime();  // once here, so forked scans inherit it
+    content::ensureGmime();  // once here, before any thread, so scan hosts inherit it
 
-    scand::SignatureWatcher watcher(cfg.scan);
-    Shared shared{cfg.scan, watcher, {}, std::counting_semaphore<1024>(cfg.scan.workers), {}};
-    shared.rules.extensions = cfg.scan.blocked_extensions;
-    shared.rules.types = cfg.scan.blocked_types;
-    shared.rules.block_encrypted = cfg.scan.block_encrypted;
-    shared.rules.max_depth = static_cast<std::size_t>(cfg.scan.max_recursion);
-    shared.rules.max_entries = static_cast<std::size_t>(cfg.scan.max_files);
-    shared.rules.max_entry_bytes = cfg.scan.max_filesize;
-    shared.rules.max_total_bytes = cfg.scan.max_scansize;
+    scan::AttachmentRules rules;
+    rules.extensions = cfg.scan.blocked_extensions;
+    rules.types = cfg.scan.blocked_types;
+    rules.block_encrypted = cfg.scan.block_encrypted;
+    rules.max_depth = static_cast<std::size_t>(cfg.scan.max_recursion);
+    rules.max_entries = static_cast<std::size_t>(cfg.scan.max_files);
+    rules.max_entry_bytes = cfg.scan.max_filesize;
+    rules.max_total_bytes = cfg.scan.max_scansize;
+    scand::SignatureWatcher watcher(cfg.scan, rules);
+    Shared shared{cfg.scan, watcher, std::counting_semaphore<1024>(cfg.scan.workers), {}};
 
     int listener = listenOn(cfg.scan.socket);
     std::thread acceptor([&] {

@@ -1,11 +1,9 @@
 #include "scan_process.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +14,7 @@
 #include <optional>
 
 #include "content/mime_decoder.h"
+#include "scan/scan_reply.h"
 
 namespace moat::scand {
 namespace {
@@ -64,8 +63,8 @@ ScanResult scanMessage(int fd, const SignatureEngine* engine, const config::Scan
     return clean;
 }
 
-// Other threads' pipes and sockets must not stay open in this child: a
-// parent waiting for EOF on its own child's pipe would wait for this one too.
+// Other scans' pipes and the host's socket must not stay open in this
+// process: whoever waits for EOF on one of them would wait for this one too.
 void closeAllExcept(int a, int b) {
     int lo = std::min(a, b), hi = std::max(a, b);
     if (lo > 3) ::close_range(3, static_cast<unsigned>(lo) - 1, 0);
@@ -73,13 +72,18 @@ void closeAllExcept(int a, int b) {
     ::close_range(static_cast<unsigned>(hi) + 1, ~0u, 0);
 }
 
-[[noreturn]] void childMain(int fd, int out, const SignatureEngine* engine, const config::Scan& cfg,
-                            const scan::AttachmentRules& rules) {
+}  // namespace
+
+[[noreturn]] void runScan(int fd, int out, const SignatureEngine* engine, const config::Scan& cfg,
+                          const scan::AttachmentRules& rules) {
     closeAllExcept(fd, out);
     sigset_t none;
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, nullptr);
-    // A second fence besides the parent's wall clock: CPU time.
+    std::signal(SIGALRM, SIG_DFL);
+    // The wall clock ends a scan that hangs (SIGALRM's default action kills
+    // even a process stuck on a lock); CPU time one that spins.
+    ::alarm(static_cast<unsigned>(cfg.timeout.count()));
     rlimit cpu{static_cast<rlim_t>(cfg.timeout.count()) + 1,
                static_cast<rlim_t>(cfg.timeout.count()) + 2};
     ::setrlimit(RLIMIT_CPU, &cpu);
@@ -92,58 +96,6 @@ void closeAllExcept(int a, int b) {
     std::string line = scan::formatScanReply(result);
     ssize_t n = ::write(out, line.data(), line.size());
     ::_exit(n == static_cast<ssize_t>(line.size()) ? 0 : 1);
-}
-
-}  // namespace
-
-ScanResult scanInChild(int message_fd, const SignatureEngine* engine, const config::Scan& cfg,
-                       const scan::AttachmentRules& rules) {
-    int pipefd[2];
-    if (::pipe2(pipefd, O_CLOEXEC) != 0) return {ScanResult::Kind::error, "pipe failed"};
-    pid_t pid = ::fork();
-    if (pid < 0) {
-        ::close(pipefd[0]);
-        ::close(pipefd[1]);
-        return {ScanResult::Kind::error, std::string("fork failed: ") + std::strerror(errno)};
-    }
-    if (pid == 0) {
-        ::close(pipefd[0]);
-        childMain(message_fd, pipefd[1], engine, cfg, rules);
-    }
-    ::close(pipefd[1]);
-
-    auto deadline = std::chrono::steady_clock::now() + cfg.timeout;
-    std::string line;
-    bool timed_out = false;
-    char buf[scan::kMaxReplyBytes];
-    while (line.size() < scan::kMaxReplyBytes && (line.empty() || line.back() != '\n')) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            timed_out = true;
-            break;
-        }
-        pollfd p{pipefd[0], POLLIN, 0};
-        int r = ::poll(&p, 1, static_cast<int>(left.count()));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) continue;
-        ssize_t n = ::read(pipefd[0], buf, scan::kMaxReplyBytes - line.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        line.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(pipefd[0]);
-    if (timed_out) ::kill(pid, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (timed_out) return {ScanResult::Kind::error, "scan timed out"};
-    if (WIFSIGNALED(status))
-        return {ScanResult::Kind::error, std::string("scanner process killed by signal ") +
-                                             std::to_string(WTERMSIG(status))};
-    auto parsed = scan::parseScanReply(line);
-    if (!parsed) return {ScanResult::Kind::error, "scanner process gave no verdict"};
-    return *parsed;
 }
 
 }  // namespace moat::scand

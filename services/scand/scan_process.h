@@ -1,21 +1,18 @@
-// Scans one message in a child process of its own: fork, then ClamAV and the
-// attachment policy run on the message in the child, which writes one reply
-// line to a pipe and exits. The parent waits at most the scan timeout, kills
-// a child that is late and answers "error" for a child that crashed, hung or
-// said nothing valid: hostile input can take down only its own scan.
+// One message's scan, in a process of its own forked by the scan host:
+// ClamAV and then the attachment policy run on the message, one verdict line
+// is written to `out`, and the process exits. An alarm (the scan timeout) and
+// a CPU limit end a scan that hangs or spins; whoever waits for the line sees
+// EOF and answers "error". Nothing here returns.
 #pragma once
-
-#include <memory>
 
 #include "config/config.h"
 #include "scan/attachment_policy.h"
-#include "scan/scan_reply.h"
 #include "signature_engine.h"
 
 namespace moat::scand {
 
-// engine may be null (no signatures; the caller allowed scanning without them).
-scan::ScanResult scanInChild(int message_fd, const SignatureEngine* engine, const config::Scan& cfg,
-                             const scan::AttachmentRules& rules);
+// engine may be null (no signatures; scanning without them was allowed).
+[[noreturn]] void runScan(int message_fd, int out, const SignatureEngine* engine,
+                          const config::Scan& cfg, const scan::AttachmentRules& rules);
 
 }  // namespace moat::scand

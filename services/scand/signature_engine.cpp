@@ -30,7 +30,9 @@ std::shared_ptr<const SignatureEngine> SignatureEngine::build(const config::Scan
     unsigned signatures = 0;
     for (const auto& dir : dirs) {
         std::error_code ec;
-        if (dir.empty() || !std::filesystem::is_directory(dir, ec)) continue;
+        if (dir.empty() || !std::filesystem::is_directory(dir, ec) ||
+            std::filesystem::is_empty(dir, ec))
+            continue;
         cl_error_t r = cl_load(dir.c_str(), owner.e, &signatures, CL_DB_STDOPT);
         if (r != CL_SUCCESS) {
             problem = "loading " + dir + ": " + cl_strerror(r);

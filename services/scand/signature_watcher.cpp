@@ -9,8 +9,8 @@
 
 namespace moat::scand {
 
-SignatureWatcher::SignatureWatcher(const config::Scan& cfg)
-    : cfg_(cfg), dirs_{cfg.signatures, cfg.local_signatures} {
+SignatureWatcher::SignatureWatcher(const config::Scan& cfg, const scan::AttachmentRules& rules)
+    : cfg_(cfg), rules_(rules), dirs_{cfg.signatures, cfg.local_signatures} {
     reload(fingerprint());
     thread_ = std::thread([this] { run(); });
 }
@@ -24,9 +24,9 @@ SignatureWatcher::~SignatureWatcher() {
     thread_.join();
 }
 
-std::shared_ptr<const SignatureEngine> SignatureWatcher::current() const {
+std::shared_ptr<ScanHost> SignatureWatcher::current() const {
     std::lock_guard lock(mutex_);
-    return engine_;
+    return host_;
 }
 
 void SignatureWatcher::reloadNow() {
@@ -57,22 +57,31 @@ std::string SignatureWatcher::fingerprint() const {
 }
 
 void SignatureWatcher::reload(const std::string& print) {
-    std::string problem;
-    auto engine = SignatureEngine::build(cfg_, dirs_, problem);
+    auto host = ScanHost::start(cfg_, rules_);
+    std::shared_ptr<ScanHost>
+        old;  // released outside the lock: its destructor waits for the process
     std::lock_guard lock(mutex_);
     loaded_fingerprint_ = print;
-    if (!engine) {
-        if (engine_)
-            log::error("scand: signature reload failed, keeping the loaded signatures: " + problem);
-        else
-            log::error("scand: " + problem + "; mail is " +
-                       (cfg_.no_signatures_accept ? "passed unscanned" : "tempfailed") +
-                       " until signatures load");
+    if (!host) {
+        log::error("scand: cannot start a scan host (fork failed); keeping the one in use");
         return;
     }
-    engine_ = std::move(engine);
-    log::info("scand: loaded " + std::to_string(engine_->signatures()) + " signatures from " +
-              cfg_.signatures + " and " + cfg_.local_signatures);
+    if (host->signatures() == 0) {
+        if (host_ && host_->signatures() > 0) {
+            log::error("scand: signature reload failed, keeping the loaded signatures: " +
+                       host->problem());
+            old = std::move(host);
+            return;
+        }
+        log::error("scand: " + host->problem() + "; mail is " +
+                   (cfg_.no_signatures_accept ? "passed unscanned" : "tempfailed") +
+                   " until signatures load");
+    } else {
+        log::info("scand: loaded " + std::to_string(host->signatures()) + " signatures from " +
+                  cfg_.signatures + " and " + cfg_.local_signatures);
+    }
+    old = std::move(host_);
+    host_ = std::move(host);
 }
 
 void SignatureWatcher::run() {

@@ -1,11 +1,11 @@
-// Keeps the current SignatureEngine: builds one at start, then checks the
-// signature directories every reload_interval (or at once after reloadNow(),
-// on SIGHUP) and, when a file was added, removed or changed, compiles a new
-// engine in this thread and swaps it in. Scans never wait for a reload: they
-// take current() (the old engine until the swap). A failed reload keeps the
-// engine in use. Change detection is our own fingerprint (names, sizes,
-// nanosecond mtimes, inodes) rather than cl_statchkdir, which sees only
-// whole-second mtimes and cannot watch a directory that does not exist yet.
+// Keeps the current ScanHost: starts one at start, then checks the signature
+// directories every reload_interval (or at once after reloadNow(), on SIGHUP)
+// and, when a file was added, removed or changed, starts a new host (which
+// compiles the new signatures in its own process) and swaps it in. Scans never
+// wait for a reload: they take current() (the old host until the swap). A
+// failed reload keeps the host in use. Change detection is our own fingerprint
+// (names, sizes, nanosecond mtimes, inodes), not cl_statchkdir: that sees only
+// whole-second mtimes, and moat-scand itself never calls into libclamav.
 #pragma once
 
 #include <condition_variable>
@@ -16,16 +16,17 @@
 #include <vector>
 
 #include "config/config.h"
-#include "signature_engine.h"
+#include "scan/attachment_policy.h"
+#include "scan_host.h"
 
 namespace moat::scand {
 
 class SignatureWatcher {
   public:
-    explicit SignatureWatcher(const config::Scan& cfg);
+    SignatureWatcher(const config::Scan& cfg, const scan::AttachmentRules& rules);
     ~SignatureWatcher();
 
-    std::shared_ptr<const SignatureEngine> current() const;
+    std::shared_ptr<ScanHost> current() const;
     void reloadNow();
 
   private:
@@ -34,10 +35,11 @@ class SignatureWatcher {
     std::string fingerprint() const;
 
     const config::Scan& cfg_;
+    const scan::AttachmentRules& rules_;
     std::vector<std::string> dirs_;
     mutable std::mutex mutex_;
     std::condition_variable cv_;
-    std::shared_ptr<const SignatureEngine> engine_;
+    std::shared_ptr<ScanHost> host_;
     std::string loaded_fingerprint_;
     bool reload_requested_ = false;
     bool stopping_ = false;
