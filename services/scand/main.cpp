@@ -72,6 +72,10 @@ void serve(Shared& shared, int conn) {
         shared.workers.acquire();
         result = host->scan(fd);
         shared.workers.release();
+        if (host->gone()) {
+            log::error("scand: the scan host process is gone; starting a new one");
+            shared.watcher.reloadNow();
+        }
     }
     ::close(fd);
     if (result.kind == scan::ScanResult::Kind::error)

@@ -142,6 +142,7 @@ ScanResult ScanHost::scan(int message_fd) const {
     }
     ::close(pipefd[1]);
     if (!sent) {
+        gone_ = true;
         ::close(pipefd[0]);
         return {ScanResult::Kind::error, "the scan host is gone"};
     }

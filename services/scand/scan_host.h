@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +35,8 @@ class ScanHost {
     // Scans one message (fd open for reading; stays the caller's); "error"
     // when the scan process crashed, hung past the timeout or said nothing valid.
     scan::ScanResult scan(int message_fd) const;
+    // The host process is gone (it crashed or was killed): a new one is needed.
+    bool gone() const { return gone_; }
 
   private:
     ScanHost(pid_t pid, int control, const config::Scan& cfg)
@@ -44,6 +47,7 @@ class ScanHost {
     unsigned signatures_ = 0;
     std::string problem_;
     mutable std::mutex send_mutex_;
+    mutable std::atomic<bool> gone_{false};
 };
 
 }  // namespace moat::scand

@@ -229,6 +229,19 @@ def test_scanner_down_tempfails_then_recovers(env):
     ours.wait_for(1, predicate=lambda m: b"scanner-back-marker" in m.data)
 
 
+def test_scan_host_killed_is_replaced(env):
+    moat, _, scand = env
+    hosts = [int(p) for p in Path(f"/proc/{scand.proc.pid}/task/{scand.proc.pid}/children").read_text().split()]
+    assert hosts
+    for pid in hosts:
+        os.kill(pid, signal.SIGKILL)
+    code, text = send(moat, message(("a.txt", b"a")))
+    assert code == 250 or (code == 451 and text.startswith("4.7.0 ")), (code, text)
+    wait_until(lambda: send(moat, message(("a.txt", b"a"))) == (250, "queued"), 30, interval=0.5,
+               what="a new scan host")
+    assert send(moat, message(("e.txt", EICAR))) == (554, f"5.7.1 Message rejected: virus {EICAR_NAME} found")
+
+
 def test_sighup_reloads(env):
     moat, _, scand = env
     loads = scand.signatures_loaded()
