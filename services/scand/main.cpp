@@ -66,6 +66,7 @@ void serve(Shared& shared, int conn) {
     scan::ScanResult result;
     if (!host) {
         result = {scan::ScanResult::Kind::error, "no scan host"};
+        shared.watcher.reloadNow();
     } else if (host->signatures() == 0 && !shared.cfg.no_signatures_accept) {
         result = {scan::ScanResult::Kind::unavailable, "no virus signatures loaded"};
     } else {
