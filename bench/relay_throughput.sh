@@ -244,6 +244,10 @@ dir = $dir/spool
 [queue]
 workers = $moat_workers
 
+; The Postfix under test does not scan for viruses either.
+[scan]
+socket =
+
 [log]
 level = warning
 EOF

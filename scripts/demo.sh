@@ -34,6 +34,10 @@ dir = $demo/archive
 [queue]
 workers = 8
 
+; No moat-scand in the demo: virus and attachment scanning is off.
+[scan]
+socket =
+
 [log]
 level = info
 INI

@@ -7,9 +7,13 @@ packages=(
   # build
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   libpoco-dev libc-ares-dev libsqlite3-dev libssl-dev libgtest-dev libgmock-dev
-  libgmime-3.0-dev
+  libgmime-3.0-dev libarchive-dev libclamav-dev
   # run and test: real SMTP clients and servers, DNS, tools
-  postfix swaks libnet-ssleay-perl python3 python3-pytest python3-dnslib nsd openssl sqlite3 iproute2 procps publicsuffix
+  postfix swaks libnet-ssleay-perl python3 python3-pytest python3-dnslib nsd openssl sqlite3 iproute2 procps
+  # content: the Public Suffix List for URIBL registered domains
+  publicsuffix
+  # virus scanning tests: sigtool builds the test signatures; ClamAV's own test files; zip makes encrypted zips
+  clamav clamav-testfiles zip
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include <Poco/StringTokenizer.h>
 #include <Poco/Util/IniFileConfiguration.h>
 
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <stdexcept>
@@ -41,6 +42,31 @@ bool boolean(const Ini& ini, const std::string& key, bool def) {
     if (v == "yes" || v == "true" || v == "on" || v == "1") return true;
     if (v == "no" || v == "false" || v == "off" || v == "0") return false;
     bad(key, "expected yes or no, got '" + v + "'");
+}
+
+std::uint64_t size(const Ini& ini, const std::string& key, std::uint64_t def) {
+    if (!ini.hasProperty(key)) return def;
+    try {
+        return parseSize(ini.getString(key));
+    } catch (const std::exception& e) {
+        bad(key, e.what());
+    }
+}
+
+// A list of lower-case words ("exe, .scr  com"); leading dots are dropped.
+std::vector<std::string> words(const Ini& ini, const std::string& key, const std::vector<std::string>& def) {
+    if (!ini.hasProperty(key)) return def;
+    std::vector<std::string> out;
+    Poco::StringTokenizer tok(ini.getString(key), ", \t",
+                              Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
+    for (std::string w : tok) {
+        if (w.front() == '.') w.erase(0, 1);
+        w = Poco::toLower(w);
+        for (char c : w)
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') bad(key, "bad entry '" + w + "'");
+        if (!w.empty()) out.push_back(w);
+    }
+    return out;
 }
 
 std::chrono::seconds seconds(const Ini& ini, const std::string& key, std::chrono::seconds def) {
@@ -146,6 +172,24 @@ Config load(const std::string& path) {
     c.queue.mx_port = static_cast<std::uint16_t>(integer(*ini, "queue.mx_port", c.queue.mx_port, 1, 65535));
     c.queue.tls = boolean(*ini, "queue.tls", c.queue.tls);
     if (c.queue.retry_max < c.queue.retry_initial) bad("queue.retry_max", "must not be below queue.retry_initial");
+
+    c.scan.socket = string(*ini, "scan.socket", c.scan.socket);
+    c.scan.signatures = string(*ini, "scan.signatures", c.scan.signatures);
+    c.scan.local_signatures = string(*ini, "scan.local_signatures", c.scan.local_signatures);
+    c.scan.timeout = seconds(*ini, "scan.timeout", c.scan.timeout);
+    c.scan.max_filesize = size(*ini, "scan.max_filesize", c.scan.max_filesize);
+    c.scan.max_scansize = size(*ini, "scan.max_scansize", c.scan.max_scansize);
+    c.scan.max_recursion = static_cast<int>(integer(*ini, "scan.max_recursion", c.scan.max_recursion, 1, 64));
+    c.scan.max_files = static_cast<int>(integer(*ini, "scan.max_files", c.scan.max_files, 1, 1000000));
+    c.scan.block_encrypted = boolean(*ini, "scan.block_encrypted", c.scan.block_encrypted);
+    c.scan.blocked_extensions = words(*ini, "scan.blocked_extensions", c.scan.blocked_extensions);
+    c.scan.blocked_types = words(*ini, "scan.blocked_types", c.scan.blocked_types);
+    c.scan.workers = static_cast<int>(integer(*ini, "scan.workers", c.scan.workers, 1, 256));
+    c.scan.reload_interval = seconds(*ini, "scan.reload_interval", c.scan.reload_interval);
+    std::string no_sigs = Poco::toLower(string(*ini, "scan.no_signatures", "tempfail"));
+    if (no_sigs != "tempfail" && no_sigs != "accept") bad("scan.no_signatures", "expected tempfail or accept");
+    c.scan.no_signatures_accept = no_sigs == "accept";
+    if (c.scan.socket.size() >= 108) bad("scan.socket", "path too long for a unix socket");
 
     c.store_url = string(*ini, "store.url", c.store_url);
     c.spool_dir = string(*ini, "spool.dir", c.spool_dir);

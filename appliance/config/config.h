@@ -46,10 +46,32 @@ struct Queue {
     bool tls = true;             // opportunistic STARTTLS towards next hops
 };
 
+// [scan]: virus and attachment scanning by moat-scand (docs/virus-scanning.md).
+struct Scan {
+    std::string socket = "/run/moat/scand.sock";  // empty: scanning disabled
+    std::string signatures = "/var/lib/clamav";
+    std::string local_signatures = "/etc/moat/signatures";
+    std::chrono::seconds timeout{60};  // one message, as the SMTP session waits for it
+    std::uint64_t max_filesize = 25ull * 1024 * 1024;
+    std::uint64_t max_scansize = 100ull * 1024 * 1024;
+    int max_recursion = 16;
+    int max_files = 10000;
+    bool block_encrypted = false;
+    std::vector<std::string> blocked_extensions{"ade", "adp", "app", "bat", "chm", "cmd", "com", "cpl", "exe",
+                                                "hta", "ins", "isp", "jar", "js",  "jse", "lnk", "msc", "msi",
+                                                "msp", "mst", "pif", "ps1", "reg", "scr", "sct", "shs", "vb",
+                                                "vbe", "vbs", "wsc", "wsf", "wsh"};
+    std::vector<std::string> blocked_types{"exe", "elf", "macho", "java-class"};
+    int workers = 4;                           // messages scanned at once (one process each)
+    bool no_signatures_accept = false;         // no_signatures = accept: pass mail unscanned while none load
+    std::chrono::seconds reload_interval{10};  // how often signature directories are checked for changes
+};
+
 struct Config {
     std::string path;
     Smtp smtp;
     Queue queue;
+    Scan scan;
     std::string store_url = "sqlite:/var/lib/moat/moat.db";
     std::string spool_dir = "/var/spool/moat";
     std::string archive_dir = "/var/lib/moat/archive";

@@ -133,6 +133,11 @@ bool Spool::Writer::commit() {
     return true;
 }
 
+int Spool::Writer::openForReading() {
+    if (fd_ < 0 || errno_ != 0 || !flushBuffer()) return -1;
+    return ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+}
+
 void Spool::Writer::abort() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;

@@ -43,6 +43,9 @@ public:
         bool restart();
         bool commit();
         void abort();
+        // Writes out what is buffered and opens the file anew for reading (for
+        // the virus scanner); the caller closes the descriptor. -1 on failure.
+        int openForReading();
         std::uint64_t size() const { return size_; }
         const std::string& id() const { return id_; }
         int lastErrno() const { return errno_; }

@@ -11,6 +11,7 @@
 #include "queue/committer.h"
 #include "queue/delivery_manager.h"
 #include "queue/spool.h"
+#include "scan/scan_client.h"
 #include "smtp/data_reader.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -19,6 +20,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <unistd.h>
 #include <thread>
 
 namespace moat::smtp {
@@ -717,6 +719,9 @@ void Session::cmdData(std::string_view arg) {
                       std::string("Message refused: bare ") + (reader.bareLf() ? "<LF>" : "<CR>") +
                           " in message; lines must end with <CR><LF> (RFC 5321 2.3.8)");
     if (reader.nul()) return refuse(550, "5.6.0", "Message refused: NUL character in message");
+    if (write_ok && services_.scanner)
+        if (auto refusal = scanMessage(writer.openForReading()))
+            return refuse(refusal->code, refusal->enhanced, refusal->text);
     if (tx_->after_data) return refuse(tx_->after_data->code, tx_->after_data->enhanced, tx_->after_data->text);
     if (!write_ok) {
         bool full = writer.lastErrno() == ENOSPC || writer.lastErrno() == EDQUOT;
@@ -792,6 +797,44 @@ void Session::learnForwarded(std::string_view message, queue::Spool::Writer& wri
     tx_->checks.push_back({"training", spam ? "spam" : "ham", 0, what});
     send(250, "2.0.0", "Ok: " + what);
     endTransaction("learnt", what, "", message.size());
+}
+
+std::optional<Reply> Session::scanMessage(int fd) {
+    using Kind = scan::ScanResult::Kind;
+    scan::ScanResult result{Kind::error, "cannot reopen the spooled message"};
+    if (fd >= 0) {
+        // The scanner's own limit is scan.timeout; a little longer here lets its "timed out" answer arrive.
+        auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(services_.config.scan.timeout) +
+                       std::chrono::seconds(5);
+        result = services_.scanner->scan(fd, timeout);
+        ::close(fd);
+    }
+    auto record = [&](const char* check, const char* outcome, const std::string& detail) {
+        tx_->checks.push_back({check, outcome, 0, detail});
+    };
+    switch (result.kind) {
+        case Kind::clean:
+            record("virus", "pass", "no virus and no blocked attachment found");
+            return std::nullopt;
+        case Kind::virus:
+            record("virus", "reject", "virus " + result.detail + " found");
+            return reply(554, "5.7.1", "Message rejected: virus " + result.detail + " found");
+        case Kind::blocked:
+            record("attachment", "reject", result.detail);
+            return reply(554, "5.7.1", "Message rejected: " + result.detail);
+        case Kind::unavailable:
+            if (services_.config.scan.no_signatures_accept) {
+                record("virus", "skip", "not scanned: " + result.detail);
+                return std::nullopt;
+            }
+            record("virus", "tempfail", result.detail);
+            return reply(451, "4.7.0", "Virus scanner not ready, try again later");
+        case Kind::error:
+            break;
+    }
+    log::warning("smtpd: virus scan failed: " + result.detail);
+    record("virus", "tempfail", "scan failed: " + result.detail);
+    return reply(451, "4.7.0", "Virus scanner unavailable, try again later");
 }
 
 void Session::cmdRset() {

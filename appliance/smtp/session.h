@@ -35,6 +35,9 @@ class ContentFilter;
 class ListHits;
 class PolicyCache;
 }  // namespace moat::policy
+namespace moat::scan {
+class ScanClient;
+}
 namespace moat::queue {
 class Committer;
 class DeliveryManager;
@@ -57,6 +60,7 @@ struct SessionServices {
     policy::Tokens& tokens;
     policy::Callout& callout;  // recipient validation by the backend
     policy::ContentFilter& content;  // content scoring after DATA
+    scan::ScanClient* scanner;  // null: no virus and attachment scanning ([scan] socket empty)
 };
 
 class Session {
@@ -133,6 +137,10 @@ private:
                                       queue::Spool::Writer& writer);
     // A message sent to spam@/ham@ of this gateway: learnt, never delivered.
     void learnForwarded(std::string_view message, queue::Spool::Writer& writer);
+    // The virus and attachment scan of the spooled message: a refusal (and a
+    // "virus"/"attachment" check record), or nothing when it may be queued.
+    // fd: the message open for reading (-1: it could not be reopened); closed here.
+    std::optional<Reply> scanMessage(int fd);
     void cmdRset();
     void cmdQuit();
 

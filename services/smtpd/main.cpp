@@ -14,6 +14,7 @@
 #include "queue/committer.h"
 #include "queue/delivery_manager.h"
 #include "queue/spool.h"
+#include "scan/scan_client.h"
 #include "smtp/server.h"
 #include "store/list_entries.h"
 #include "store/store.h"
@@ -26,6 +27,7 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <unordered_set>
 
 using namespace moat;
@@ -170,8 +172,14 @@ int run(const std::string& config_path) {
 
     policy::Callout callout(*store, {.helo_name = cfg.smtp.hostname});
     policy::ContentFilter content(*store, &resolver);
+    std::optional<scan::ScanClient> scanner;
+    if (cfg.scan.socket.empty())
+        log::warning("smtpd: [scan] socket is empty: mail is NOT scanned for viruses or blocked attachments");
+    else
+        scanner.emplace(cfg.scan.socket);
     smtp::SessionServices services{cfg,      policy_cache, spool,      committer,       delivery, &resolver, greylist,
-                                   list_hits, server_tls,  client_counters, tokens, callout, content};
+                                   list_hits, server_tls,  client_counters, tokens, callout, content,
+                                   scanner ? &*scanner : nullptr};
     smtp::Server server(services, cfg.smtp.listen);
     server.start();
     log::info("smtpd: listening on " + cfg.smtp.listen.host + ":" + std::to_string(server.port()) + " as " +

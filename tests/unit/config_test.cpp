@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -78,4 +79,36 @@ TEST(Config, HostPortForms) {
     EXPECT_EQ(parseHostPort("mail.example", 25).port, 25);
     EXPECT_EQ(parseHostPort("2001:db8::1", 53).host, "2001:db8::1");
     EXPECT_THROW(parseHostPort(":25", 1), std::invalid_argument);
+}
+
+TEST(Config, ScanSection) {
+    auto d = load(writeIni("[smtp]\nhostname = mx.example.test\n"));
+    EXPECT_EQ(d.scan.socket, "/run/moat/scand.sock");
+    EXPECT_EQ(d.scan.signatures, "/var/lib/clamav");
+    EXPECT_FALSE(d.scan.no_signatures_accept);
+    EXPECT_FALSE(d.scan.block_encrypted);
+    EXPECT_NE(std::find(d.scan.blocked_extensions.begin(), d.scan.blocked_extensions.end(), "scr"),
+              d.scan.blocked_extensions.end());
+    auto c = load(writeIni("[smtp]\nhostname = mx.example.test\n[scan]\nsocket =\nsignatures = /s\n"
+                           "local_signatures = /l\ntimeout = 30\nmax_filesize = 1M\nmax_scansize = 2M\n"
+                           "max_recursion = 4\nmax_files = 50\nblock_encrypted = yes\n"
+                           "blocked_extensions = .EXE, scr  js\nblocked_types = exe\nworkers = 2\n"
+                           "no_signatures = accept\nreload_interval = 5\n"));
+    EXPECT_EQ(c.scan.socket, "");
+    EXPECT_EQ(c.scan.signatures, "/s");
+    EXPECT_EQ(c.scan.local_signatures, "/l");
+    EXPECT_EQ(c.scan.timeout.count(), 30);
+    EXPECT_EQ(c.scan.max_filesize, 1u << 20);
+    EXPECT_EQ(c.scan.max_scansize, 2u << 20);
+    EXPECT_EQ(c.scan.max_recursion, 4);
+    EXPECT_EQ(c.scan.max_files, 50);
+    EXPECT_TRUE(c.scan.block_encrypted);
+    EXPECT_EQ(c.scan.blocked_extensions, (std::vector<std::string>{"exe", "scr", "js"}));
+    EXPECT_EQ(c.scan.blocked_types, (std::vector<std::string>{"exe"}));
+    EXPECT_EQ(c.scan.workers, 2);
+    EXPECT_TRUE(c.scan.no_signatures_accept);
+    EXPECT_EQ(c.scan.reload_interval.count(), 5);
+    EXPECT_THROW(load(writeIni("[scan]\nno_signatures = maybe\n")), std::runtime_error);
+    EXPECT_THROW(load(writeIni("[scan]\nblocked_extensions = ex;e\n")), std::runtime_error);
+    EXPECT_THROW(load(writeIni("[scan]\nmax_filesize = lots\n")), std::runtime_error);
 }

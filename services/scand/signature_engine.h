@@ -1,0 +1,38 @@
+// One compiled ClamAV engine: the signatures of the configured directories
+// loaded and compiled once, then only read (by forked scan processes). Built
+// off the hot path by SignatureWatcher and shared through std::shared_ptr, so
+// a scan that started with an engine keeps it until it ends.
+#pragma once
+
+#include <clamav.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace moat::scand {
+
+class SignatureEngine {
+  public:
+    // Loads every signature file of dirs (missing directories are skipped).
+    // Returns null with `problem` set when nothing loaded or ClamAV failed.
+    static std::shared_ptr<const SignatureEngine> build(const config::Scan& cfg,
+                                                        const std::vector<std::string>& dirs,
+                                                        std::string& problem);
+    ~SignatureEngine();
+    SignatureEngine(const SignatureEngine&) = delete;
+    SignatureEngine& operator=(const SignatureEngine&) = delete;
+
+    const cl_engine* get() const { return engine_; }
+    unsigned signatures() const { return signatures_; }
+
+  private:
+    SignatureEngine(cl_engine* engine, unsigned signatures)
+        : engine_(engine), signatures_(signatures) {}
+    cl_engine* engine_;
+    unsigned signatures_;
+};
+
+}  // namespace moat::scand

@@ -1,0 +1,49 @@
+// Keeps the current ScanHost: starts one at start, then checks the signature
+// directories every reload_interval (or at once after reloadNow(), on SIGHUP)
+// and, when a file was added, removed or changed, starts a new host (which
+// compiles the new signatures in its own process) and swaps it in. Scans never
+// wait for a reload: they take current() (the old host until the swap). A
+// failed reload keeps the host in use. Change detection is our own fingerprint
+// (names, sizes, nanosecond mtimes, inodes), not cl_statchkdir: that sees only
+// whole-second mtimes, and moat-scand itself never calls into libclamav.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "scan/attachment_policy.h"
+#include "scan_host.h"
+
+namespace moat::scand {
+
+class SignatureWatcher {
+  public:
+    SignatureWatcher(const config::Scan& cfg, const scan::AttachmentRules& rules);
+    ~SignatureWatcher();
+
+    std::shared_ptr<ScanHost> current() const;
+    void reloadNow();
+
+  private:
+    void run();
+    void reload(const std::string& fingerprint);
+    std::string fingerprint() const;
+
+    const config::Scan& cfg_;
+    const scan::AttachmentRules& rules_;
+    std::vector<std::string> dirs_;
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    std::shared_ptr<ScanHost> host_;
+    std::string loaded_fingerprint_;
+    bool reload_requested_ = false;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace moat::scand
