@@ -122,6 +122,8 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"uribl.action", T::choice, "score", 0, 0,
          "look up the domains linked from a message in the URI blocklist zones (weights per zone: moatctl zone)",
          "off|score"},
+        {"uribl.zones", T::list, "", 0, 0,
+         "URI blocklist zones by name (weight 5, any 127.x.y.z answer); moatctl zone add uribl sets weight and mask"},
         {"uribl.max_lookups", T::integer, "20", 1, 1000, "URI blocklist queries per message at most"},
     };
     return specs;

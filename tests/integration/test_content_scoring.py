@@ -26,6 +26,7 @@ RELAY_CLIENT = "127.0.0.2"
 ZONES = {
     "good.test": "@ IN MX 10 mx\nmx IN A 127.0.0.1\n",
     "multi.uribl.test": "evil-shop.test IN A 127.0.0.2\n7.2.0.192 IN A 127.0.0.4\n",
+    "named.uribl.test": "other-shop.test IN A 127.0.0.2\n",
 }
 DOMAINS = ["ours.test", "low.test", "strict.test", "auto.test"]
 SPAM_WORDS = ["viagra", "casino", "winner", "prize", "pills", "cheap", "bitcoin", "offer", "jackpot",
@@ -215,6 +216,20 @@ def test_uribl_listed_link(env):
     row = last_log(moat, lambda row: any(c["check"] == "uribl" for c in row["checks"]))
     (uribl,) = [c for c in row["checks"] if c["check"] == "uribl" and c["score"] > 0]
     assert uribl["score"] == 2.2 and "evil-shop.test" in uribl["detail"] and "7.2.0.192" in uribl["detail"]
+
+
+def test_uribl_zone_named_in_the_setting(env):
+    """uribl.zones names zones without moatctl zone (weight 5, any 127.x answer)."""
+    moat, ours = env
+    moat.ctl("setting", "set", "uribl.zones", "named.uribl.test")
+    try:
+        time.sleep(1)
+        data = full_headers("uribl-setting", "offer") + "\r\nVisit https://www.other-shop.test/deal today\r\n"
+        assert deliver(moat, ["bob@ours.test"], data).code == 250
+        (msg,) = ours.wait_for(1, predicate=lambda m: m.message_id == "<uribl-setting@good.test>")
+        assert msg.header("X-Moat-Score").startswith("5 (bayes +0, uribl named.uribl.test +5"), msg.header("X-Moat-Score")
+    finally:
+        moat.ctl("setting", "unset", "uribl.zones")
 
 
 def test_autolearn_only_where_allowed(env):
