@@ -64,10 +64,11 @@ def paste(moat, text, *extra):
 
 
 def settings(moat, **values):
-    # Switches last: the daemon may reload between two of these, and a callout
-    # answered before the TTLs are in would be cached with the default TTL.
-    switches = ("list", "smtp", "reject_nonvalidated")
-    for key, value in sorted(values.items(), key=lambda kv: kv[0] in switches):
+    # The methods (list, smtp) last: the daemon may reload between two of these
+    # writes, and a test that waits for validation to apply must then find the
+    # TTLs and reject_nonvalidated loaded with it (a reload reads one snapshot).
+    order = {"reject_nonvalidated": 1, "list": 2, "smtp": 2}
+    for key, value in sorted(values.items(), key=lambda kv: order.get(kv[0], 0)):
         moat.ctl("setting", "set", f"validation.{key}", value, "--domain", "ours.test")
 
 
