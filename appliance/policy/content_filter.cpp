@@ -53,6 +53,27 @@ ContentThresholds strictestThresholds(const Settings& settings,
     return out;
 }
 
+UriblResult uriblPart(dns::Resolver& resolver, const std::vector<store::DnsZone>& zones,
+                      const content::DecodedMessage& message, const ContentThresholds& limits) {
+    if (!limits.uribl ||
+        std::none_of(zones.begin(), zones.end(), [](const store::DnsZone& z) { return z.kind == "uribl"; }))
+        return {};
+    return uriblLookup(resolver, zones, content::extractUriHosts(message), limits.uribl_max_lookups);
+}
+
+std::vector<store::DnsZone> withSettingZones(std::vector<store::DnsZone> zones, const Settings& settings) {
+    for (const auto& name : settings.list("uribl.zones")) {
+        bool known = std::any_of(zones.begin(), zones.end(),
+                                 [&](const store::DnsZone& z) { return z.kind == "uribl" && z.zone == name; });
+        if (known) continue;
+        store::DnsZone zone;
+        zone.kind = "uribl";
+        zone.zone = name;
+        zones.push_back(std::move(zone));
+    }
+    return zones;
+}
+
 std::string scoreHeaders(const content::MessageScore& score, const ContentThresholds& limits) {
     double total = score.total();
     bool spam = score.gtube || total >= limits.tag;
@@ -71,11 +92,8 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
         content::BayesStore bayes(session);
         content::BayesClassifier classifier(bayes);
         d.score = content::scoreMessage(raw, message, classifier, now);
-        if (!d.score.gtube && limits.uribl && resolver_ &&
-            std::any_of(zones.begin(), zones.end(),
-                        [](const store::DnsZone& z) { return z.kind == "uribl"; })) {
-            auto uribl = uriblLookup(*resolver_, zones, content::extractUriHosts(message),
-                                     limits.uribl_max_lookups);
+        if (!d.score.gtube && resolver_) {
+            auto uribl = uriblPart(*resolver_, zones, message, limits);
             d.score.parts.insert(d.score.parts.end(), uribl.parts.begin(), uribl.parts.end());
             d.records.insert(d.records.end(), uribl.records.begin(), uribl.records.end());
         }

@@ -14,6 +14,7 @@
 #include "content/message_score.h"
 #include "policy/check_record.h"
 #include "policy/settings.h"
+#include "policy/uribl_lookup.h"
 #include "smtp/reply.h"
 
 namespace moat::dns {
@@ -75,6 +76,15 @@ class ContentFilter {
     const store::Store& store_;
     dns::Resolver* resolver_;
 };
+
+// The URI blocklist part of a message's score (nothing without uribl zones or
+// with uribl.action off): the gateway's and moatctl score's one way to add it.
+UriblResult uriblPart(dns::Resolver& resolver, const std::vector<store::DnsZone>& zones,
+                      const content::DecodedMessage& message, const ContentThresholds& limits);
+
+// zones plus the uribl zones named only in the uribl.zones setting (weight 5,
+// any 127.x.y.z answer).
+std::vector<store::DnsZone> withSettingZones(std::vector<store::DnsZone> zones, const Settings& settings);
 
 // The X-Moat-Score and X-Spam-Status fields for a score (CRLF-terminated).
 std::string scoreHeaders(const content::MessageScore& score, const ContentThresholds& limits);

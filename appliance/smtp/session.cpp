@@ -769,16 +769,7 @@ std::optional<Reply> Session::contentCheck(std::string_view message, const std::
     auto limits = policy::strictestThresholds(snapshot->settings, domains);
     std::string deliver;
     if (limits.enabled) {
-        auto zones = snapshot->zones;
-        for (const auto& name : snapshot->settings.list("uribl.zones")) {  // zones named in settings only
-            bool known = std::any_of(zones.begin(), zones.end(),
-                                     [&](const store::DnsZone& z) { return z.kind == "uribl" && z.zone == name; });
-            if (known) continue;
-            store::DnsZone zone;
-            zone.kind = "uribl";
-            zone.zone = name;
-            zones.push_back(std::move(zone));
-        }
+        auto zones = policy::withSettingZones(snapshot->zones, snapshot->settings);
         auto decision = services_.content.decide(message, limits, tx_->smtp_score, zones);
         tx_->checks.insert(tx_->checks.end(), decision.records.begin(), decision.records.end());
         if (decision.refusal) return decision.refusal;

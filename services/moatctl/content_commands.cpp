@@ -17,7 +17,9 @@
 #include "content/message_score.h"
 #include "content/mbox_reader.h"
 #include "content/mime_decoder.h"
+#include "dns/resolver.h"
 #include "policy/content_filter.h"
+#include "store/dns_zones.h"
 #include "policy/settings.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -159,17 +161,27 @@ int learnMessages(Poco::Data::Session& session, bool spam, const std::vector<std
     return rc;
 }
 
-int scoreMessages(Poco::Data::Session& session, const std::vector<std::string>& paths) {
+int scoreMessages(const config::Config& config, Poco::Data::Session& session, const std::vector<std::string>& paths) {
     content::BayesStore store(session);
     content::BayesClassifier classifier(store);
-    auto limits = policy::strictestThresholds(policy::Settings::load(session), {});
+    auto settings = policy::Settings::load(session);
+    auto limits = policy::strictestThresholds(settings, {});
+    auto zones = policy::withSettingZones(store::listDnsZones(session), settings);
+    dns::Options dns_options;  // the gateway's DNS, for the URI blocklists
+    for (const auto& s : config.dns_servers) dns_options.servers.push_back({s.host, s.port});
+    dns_options.timeout = config.dns_timeout;
+    dns::Resolver resolver(dns_options);
     int rc = 0;
     for (const auto& path : paths) {
         try {
             forEachMessage(path, [&](const std::string& label, const std::string& bytes) {
                 auto message = content::decodeMessage(bytes);
-                // The gateway's own function; only the SMTP-time part is missing here.
+                // The gateway's own functions; only the SMTP-time part is missing here.
                 auto result = content::scoreMessage(bytes, message, classifier, util::policyNow());
+                if (!result.gtube) {
+                    auto uribl = policy::uriblPart(resolver, zones, message, limits);
+                    result.parts.insert(result.parts.end(), uribl.parts.begin(), uribl.parts.end());
+                }
                 double score = result.total();
                 auto verdict = result.gtube ? content::ContentVerdict::reject
                                             : content::contentVerdict(score, limits.tag, limits.reject);

@@ -5,6 +5,8 @@
 // paths are still processed.
 #pragma once
 
+#include "config/config.h"
+
 #include <Poco/Data/Session.h>
 
 #include <optional>
@@ -16,9 +18,10 @@ namespace moat::moatctl {
 // moatctl learn --spam|--ham PATH...
 int learnMessages(Poco::Data::Session& session, bool spam, const std::vector<std::string>& paths);
 
-// moatctl score PATH...: one "LABEL SCORE VERDICT" line per message, where
+// moatctl score PATH...: one "LABEL SCORE VERDICT" line per message (the URI
+// blocklists asked through [dns] servers, as the gateway does), where
 // LABEL is the file (an mbox's messages: FILE:N, counting from 1).
-int scoreMessages(Poco::Data::Session& session, const std::vector<std::string>& paths);
+int scoreMessages(const config::Config& config, Poco::Data::Session& session, const std::vector<std::string>& paths);
 
 // moatctl bayes stats
 int bayesStats(Poco::Data::Session& session);

@@ -533,7 +533,9 @@ int learn(Context& ctx, const Args& args) {
     return moatctl::learnMessages(ctx.session, spam, args.positional);
 }
 
-int score(Context& ctx, const Args& args) { return moatctl::scoreMessages(ctx.session, args.positional); }
+int score(Context& ctx, const Args& args) {
+    return moatctl::scoreMessages(ctx.config, ctx.session, args.positional);
+}
 
 int bayesStats(Context& ctx, const Args& /*args*/) { return moatctl::bayesStats(ctx.session); }
 

@@ -218,6 +218,15 @@ def test_uribl_listed_link(env):
     assert uribl["score"] == 2.2 and "evil-shop.test" in uribl["detail"] and "7.2.0.192" in uribl["detail"]
 
 
+def test_moatctl_score_is_the_gateways_number(env, tmp_path):
+    """moatctl score adds the URI blocklist part as the gateway does (only SMTP-time is missing)."""
+    moat, _ = env
+    path = tmp_path / "offer.eml"
+    path.write_text(full_headers("score-cli", "offer") + "\r\nBuy at http://www.evil-shop.test/now\r\n")
+    out = moat.ctl("score", str(path)).stdout.split()
+    assert out == [str(path), "2.20", "accept"], out
+
+
 def test_uribl_zone_named_in_the_setting(env):
     """uribl.zones names zones without moatctl zone (weight 5, any 127.x answer)."""
     moat, ours = env
