@@ -173,6 +173,7 @@ Config load(const std::string& path) {
     c.queue.tls = boolean(*ini, "queue.tls", c.queue.tls);
     if (c.queue.retry_max < c.queue.retry_initial) bad("queue.retry_max", "must not be below queue.retry_initial");
 
+    c.scan.socket_configured = ini->hasProperty("scan.socket");
     c.scan.socket = string(*ini, "scan.socket", c.scan.socket);
     c.scan.signatures = string(*ini, "scan.signatures", c.scan.signatures);
     c.scan.local_signatures = string(*ini, "scan.local_signatures", c.scan.local_signatures);

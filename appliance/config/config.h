@@ -49,6 +49,11 @@ struct Queue {
 // [scan]: virus and attachment scanning by moat-scand (docs/virus-scanning.md).
 struct Scan {
     std::string socket = "/run/moat/scand.sock";  // empty: scanning disabled
+    // False when socket is the built-in default: then a host without moat-scand
+    // (no socket file at all) is not scanning, rather than refusing every
+    // message. Configured explicitly (as on the appliance), an unreachable
+    // scanner always means 451.
+    bool socket_configured = false;
     std::string signatures = "/var/lib/clamav";
     std::string local_signatures = "/etc/moat/signatures";
     std::chrono::seconds timeout{60};  // one message, as the SMTP session waits for it

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <unistd.h>
 #include <thread>
 
@@ -719,9 +720,14 @@ void Session::cmdData(std::string_view arg) {
                       std::string("Message refused: bare ") + (reader.bareLf() ? "<LF>" : "<CR>") +
                           " in message; lines must end with <CR><LF> (RFC 5321 2.3.8)");
     if (reader.nul()) return refuse(550, "5.6.0", "Message refused: NUL character in message");
-    if (write_ok && services_.scanner)
-        if (auto refusal = scanMessage(writer.openForReading()))
+    if (write_ok && services_.scanner) {
+        const auto& scan = services_.config.scan;
+        if (!scan.socket_configured && !std::filesystem::exists(scan.socket)) {
+            tx_->checks.push_back({"virus", "skip", 0, "not scanned: moat-scand is not installed (no " + scan.socket + ")"});
+        } else if (auto refusal = scanMessage(writer.openForReading())) {
             return refuse(refusal->code, refusal->enhanced, refusal->text);
+        }
+    }
     if (tx_->after_data) return refuse(tx_->after_data->code, tx_->after_data->enhanced, tx_->after_data->text);
     if (!write_ok) {
         bool full = writer.lastErrno() == ENOSPC || writer.lastErrno() == EDQUOT;

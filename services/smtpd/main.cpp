@@ -27,6 +27,7 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <filesystem>
 #include <optional>
 #include <unordered_set>
 
@@ -177,6 +178,9 @@ int run(const std::string& config_path) {
         log::warning("smtpd: [scan] socket is empty: mail is NOT scanned for viruses or blocked attachments");
     else
         scanner.emplace(cfg.scan.socket);
+    if (scanner && !cfg.scan.socket_configured && !std::filesystem::exists(cfg.scan.socket))
+        log::warning("smtpd: no moat-scand at " + cfg.scan.socket +
+                     " (the default [scan] socket): mail is not scanned until one listens there");
     smtp::SessionServices services{cfg,      policy_cache, spool,      committer,       delivery, &resolver, greylist,
                                    list_hits, server_tls,  client_counters, tokens, callout, content,
                                    scanner ? &*scanner : nullptr};

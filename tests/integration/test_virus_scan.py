@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import smtplib
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -344,3 +345,21 @@ def test_killed_scan_process_fails_only_its_message(tmp_path):
             assert len(results) - len(tempfailed) >= 1
             # The scanner keeps serving.
             assert send(moat, message(("a.txt", b"after the kills"))) == (250, "queued")
+
+
+def test_default_socket_without_moat_scand_is_not_a_refusal():
+    """No [scan] socket in the INI and no moat-scand installed (no socket file at the default
+    path): mail flows, recorded as not scanned. An explicitly configured socket is strict (above)."""
+    default = "/run/moat/scand.sock"
+    if os.path.exists(default):
+        pytest.skip(f"a moat-scand listens at {default} on this machine")
+    with Backend("ours") as ours, Moat(domains={"ours.test": ours.address}) as moat:
+        moat.stop()
+        moat.config.pop("scan")
+        moat.write_config()
+        moat.start()
+        assert send(moat, b"Subject: hello\n\n" + EICAR + b"\n")[0] == 250
+        ours.wait_for(1)
+        assert "moat-scand is not installed" in sqlite3.connect(
+            moat.config["store"]["url"].removeprefix("sqlite:")).execute(
+            "SELECT checks FROM message_log ORDER BY id DESC LIMIT 1").fetchone()[0]

@@ -84,6 +84,7 @@ TEST(Config, HostPortForms) {
 TEST(Config, ScanSection) {
     auto d = load(writeIni("[smtp]\nhostname = mx.example.test\n"));
     EXPECT_EQ(d.scan.socket, "/run/moat/scand.sock");
+    EXPECT_FALSE(d.scan.socket_configured);  // the default: no moat-scand installed means no scanning
     EXPECT_EQ(d.scan.signatures, "/var/lib/clamav");
     EXPECT_FALSE(d.scan.no_signatures_accept);
     EXPECT_FALSE(d.scan.block_encrypted);
@@ -95,6 +96,7 @@ TEST(Config, ScanSection) {
                            "blocked_extensions = .EXE, scr  js\nblocked_types = exe\nworkers = 2\n"
                            "no_signatures = accept\nreload_interval = 5\n"));
     EXPECT_EQ(c.scan.socket, "");
+    EXPECT_TRUE(c.scan.socket_configured);
     EXPECT_EQ(c.scan.signatures, "/s");
     EXPECT_EQ(c.scan.local_signatures, "/l");
     EXPECT_EQ(c.scan.timeout.count(), 30);
