@@ -24,8 +24,8 @@ namespace moat::policy {
 
 struct RateLimits {
     long long window = 600;  // seconds
-    long long unknown_slow = 5, unknown_max = 20;
-    long long rejects_slow = 10, rejects_max = 40;
+    long long unknown_slow = 10, unknown_max = 50;
+    long long rejects_slow = 20, rejects_max = 100;
 };
 
 // What a client IP has earned: nothing, a tarpit, or a shut door.

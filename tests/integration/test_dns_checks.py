@@ -123,6 +123,8 @@ def env():
         # The production settings docs/checks.md recommends (the defaults only score these).
         moat.ctl("setting", "set", "sender_domain.action", "reject")
         moat.ctl("setting", "set", "helo.action", "reject")
+        moat.ctl("setting", "set", "rdns.action", "score")
+        moat.ctl("setting", "set", "fcrdns.action", "score")
         moat.ctl("setting", "set", "fcrdns.action", "reject", "--domain", "strict.test")
         moat.ctl("setting", "set", "dnsbl.action", "score", "--domain", "score.test")
         moat.ctl("list", "add", "exception", "client", "127.0.0.2", "--domain", "exc.test", "--note", "partner")
@@ -298,6 +300,7 @@ def test_dns_down_never_gives_5xx():
         moat.ctl("zone", "add", "dnsbl", "bl.test")
         moat.ctl("zone", "add", "rhsbl", "dbl.test")
         moat.ctl("setting", "set", "sender_domain.action", "reject")
+        moat.ctl("setting", "set", "rdns.action", "score")
         time.sleep(1)
         dns.stop()
         started = time.monotonic()

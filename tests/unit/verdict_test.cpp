@@ -32,8 +32,8 @@ TEST(SettingTypes, ChoiceNumberList) {
 }
 
 TEST(Verdict, RejectNamesTheCheckAndFirstRefusalWins) {
-    auto ev = policy::evaluate({Finding::clean("rdns", "has PTR"), listed("dnsbl"), listed("rhsbl")}, settings({}),
-                               "example.test");
+    auto ev = policy::evaluate({Finding::clean("rdns", "has PTR"), listed("dnsbl"), listed("rhsbl")},
+                               settings({{"rdns.action", "score"}}), "example.test");
     ASSERT_TRUE(ev.refusal);
     EXPECT_EQ(ev.refusal->code, 554);
     EXPECT_EQ(ev.refusal->text, "Service unavailable; dnsbl");
