@@ -53,6 +53,23 @@ ContentThresholds strictestThresholds(const Settings& settings,
     return out;
 }
 
+Poco::Data::Session ContentFilter::takeSession() {
+    {
+        std::lock_guard lock(pool_mutex_);
+        if (!pool_.empty()) {
+            auto session = std::move(pool_.back());
+            pool_.pop_back();
+            return session;
+        }
+    }
+    return store_.connect();
+}
+
+void ContentFilter::giveBack(Poco::Data::Session session) {
+    std::lock_guard lock(pool_mutex_);
+    if (pool_.size() < 16) pool_.push_back(std::move(session));
+}
+
 UriblResult uriblPart(dns::Resolver& resolver, const std::vector<store::DnsZone>& zones,
                       const content::DecodedMessage& message, const ContentThresholds& limits) {
     if (!limits.uribl ||
@@ -88,7 +105,7 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
     auto message = content::decodeMessage(raw);
     std::int64_t now = util::policyNow();
     try {
-        auto session = store_.connect();
+        auto session = takeSession();
         content::BayesStore bayes(session);
         content::BayesClassifier classifier(bayes);
         d.score = content::scoreMessage(raw, message, classifier, now);
@@ -109,6 +126,7 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
                                  "learnt as " + std::string(spam ? "spam" : "ham") + " (score " +
                                      content::formatScore(total) + ")"});
         }
+        giveBack(std::move(session));  // not after a failure: that session is dropped
     } catch (const Poco::Exception& e) {
         log::warning("content: Bayes store unavailable: " + e.displayText());
         d.records.push_back({"content", "tempfail", 0, "Bayes store unavailable"});

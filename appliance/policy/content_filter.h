@@ -5,6 +5,9 @@
 // that explain it. Opens its own store session per call (thread-safe).
 #pragma once
 
+#include <Poco/Data/Session.h>
+
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,8 +76,15 @@ class ContentFilter {
     std::string learnForwarded(std::string_view raw, bool spam);
 
   private:
+    // Store sessions kept between messages: opening SQLite per message cost
+    // more than the whole Bayes lookup. Taken by one thread at a time.
+    Poco::Data::Session takeSession();
+    void giveBack(Poco::Data::Session session);
+
     const store::Store& store_;
     dns::Resolver* resolver_;
+    std::mutex pool_mutex_;
+    std::vector<Poco::Data::Session> pool_;
 };
 
 // The URI blocklist part of a message's score (nothing without uribl zones or
