@@ -360,6 +360,9 @@ def test_default_socket_without_moat_scand_is_not_a_refusal():
         moat.start()
         assert send(moat, b"Subject: hello\n\n" + EICAR + b"\n")[0] == 250
         ours.wait_for(1)
-        assert "moat-scand is not installed" in sqlite3.connect(
-            moat.config["store"]["url"].removeprefix("sqlite:")).execute(
-            "SELECT checks FROM message_log ORDER BY id DESC LIMIT 1").fetchone()[0]
+        db = moat.config["store"]["url"].removeprefix("sqlite:")
+
+        def logged():
+            row = sqlite3.connect(db).execute("SELECT checks FROM message_log ORDER BY id DESC LIMIT 1").fetchone()
+            return row and "moat-scand is not installed" in row[0]
+        wait_until(logged, 10, interval=0.1, what="the message log row")
