@@ -221,6 +221,163 @@ const std::vector<Migration>& migrations() {
              " learnt INTEGER NOT NULL)",
              "CREATE INDEX bayes_seen_learnt ON bayes_seen (learnt)",
          }},
+        {5,
+         "console: accounts, sessions, API tokens, audit log, archive, release requests, traffic statistics",
+         {
+             // Console accounts. role: admin (everything) or domain_admin (the
+             // domains in user_domains: their lists, valid addresses, log and
+             // archive). password: libsodium crypto_pwhash_str (Argon2id); ''
+             // means no password is set yet (the account cannot log in).
+             "CREATE TABLE users ("
+             " id INTEGER PRIMARY KEY,"
+             " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+             " password TEXT NOT NULL DEFAULT '',"
+             " role TEXT NOT NULL CHECK (role IN ('admin', 'domain_admin')),"
+             " created INTEGER NOT NULL,"
+             " failed_logins INTEGER NOT NULL DEFAULT 0,"
+             " locked_until INTEGER NOT NULL DEFAULT 0,"
+             " last_login INTEGER NOT NULL DEFAULT 0)",
+             "CREATE TABLE user_domains ("
+             " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+             " domain_id INTEGER NOT NULL,"
+             " PRIMARY KEY (user_id, domain_id))",
+             "CREATE TRIGGER domains_users_d AFTER DELETE ON domains"
+             " BEGIN DELETE FROM user_domains WHERE domain_id = OLD.id; END",
+
+             // Browser sessions. id: SHA-256 (hex) of the cookie value, so a
+             // stolen database holds no usable session; csrf: the token every
+             // state-changing request must carry.
+             "CREATE TABLE web_sessions ("
+             " id TEXT PRIMARY KEY,"
+             " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+             " csrf TEXT NOT NULL,"
+             " client_ip TEXT NOT NULL DEFAULT '',"
+             " created INTEGER NOT NULL,"
+             " last_seen INTEGER NOT NULL,"
+             " expires INTEGER NOT NULL)",
+             "CREATE INDEX web_sessions_expires ON web_sessions (expires)",
+
+             // API tokens for scripts (Authorization: Bearer), stored as SHA-256 hex.
+             "CREATE TABLE api_tokens ("
+             " id INTEGER PRIMARY KEY,"
+             " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+             " name TEXT NOT NULL,"
+             " token_hash TEXT NOT NULL UNIQUE,"
+             " created INTEGER NOT NULL,"
+             " last_used INTEGER NOT NULL DEFAULT 0)",
+
+             // Failed logins by client address (the per-IP login rate limit) and
+             // the one-time first-run link (SHA-256 hex of its secret).
+             "CREATE TABLE login_failures (ip TEXT NOT NULL, ts INTEGER NOT NULL)",
+             "CREATE INDEX login_failures_ip ON login_failures (ip, ts)",
+             "CREATE TABLE first_run (token_hash TEXT PRIMARY KEY, created INTEGER NOT NULL, expires INTEGER NOT NULL)",
+
+             // Who changed what, from the console, the API and moatctl.
+             "CREATE TABLE audit_log ("
+             " id INTEGER PRIMARY KEY,"
+             " ts INTEGER NOT NULL,"
+             " user TEXT NOT NULL,"
+             " client_ip TEXT NOT NULL DEFAULT '',"
+             " action TEXT NOT NULL,"
+             " target TEXT NOT NULL DEFAULT '',"
+             " detail TEXT NOT NULL DEFAULT '')",
+             "CREATE INDEX audit_log_ts ON audit_log (ts)",
+
+             // The message log learns what the console searches and shows.
+             // category: the dashboard's series — accepted, tagged, rejected,
+             // tempfailed, virus (and learnt, aborted, which it does not draw).
+             // refused_by: the check that refused ('' when none did).
+             "ALTER TABLE message_log ADD COLUMN subject TEXT NOT NULL DEFAULT ''",
+             "ALTER TABLE message_log ADD COLUMN from_header TEXT NOT NULL DEFAULT ''",
+             "ALTER TABLE message_log ADD COLUMN message_id TEXT NOT NULL DEFAULT ''",
+             "ALTER TABLE message_log ADD COLUMN score REAL NOT NULL DEFAULT 0",
+             "ALTER TABLE message_log ADD COLUMN category TEXT NOT NULL DEFAULT ''",
+             "ALTER TABLE message_log ADD COLUMN refused_by TEXT NOT NULL DEFAULT ''",
+             "ALTER TABLE message_log ADD COLUMN refused_recipients TEXT NOT NULL DEFAULT ''",
+             "ALTER TABLE message_log ADD COLUMN archive_id INTEGER NOT NULL DEFAULT 0",
+             // The recipient domains of each log row (accepted and refused
+             // recipients alike): what a domain administrator may see.
+             "CREATE TABLE message_log_domains ("
+             " domain TEXT NOT NULL COLLATE NOCASE,"
+             " log_id INTEGER NOT NULL,"
+             " PRIMARY KEY (domain, log_id)) WITHOUT ROWID",
+             "CREATE INDEX message_log_domains_log ON message_log_domains (log_id)",
+
+             // The archive (not a quarantine): every message whose content was
+             // received, accepted or refused after DATA, kept for
+             // archive.retention within archive.quota. file: name under
+             // [archive] dir (a hard link to the spool file where possible).
+             // outcome: accepted | tagged | rejected | virus.
+             "CREATE TABLE archive ("
+             " id INTEGER PRIMARY KEY,"
+             " ts INTEGER NOT NULL,"
+             " log_id INTEGER NOT NULL DEFAULT 0,"
+             " file TEXT NOT NULL UNIQUE,"
+             " size INTEGER NOT NULL,"
+             " client_ip TEXT NOT NULL,"
+             " sender TEXT NOT NULL,"
+             " recipients TEXT NOT NULL,"
+             " subject TEXT NOT NULL DEFAULT '',"
+             " from_header TEXT NOT NULL DEFAULT '',"
+             " message_id TEXT NOT NULL DEFAULT '',"
+             " outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'tagged', 'rejected', 'virus')),"
+             " reason TEXT NOT NULL DEFAULT '',"
+             " released INTEGER NOT NULL DEFAULT 0,"
+             " last_release INTEGER NOT NULL DEFAULT 0)",
+             "CREATE INDEX archive_ts ON archive (ts)",
+             "CREATE TABLE archive_domains ("
+             " domain TEXT NOT NULL COLLATE NOCASE,"
+             " archive_id INTEGER NOT NULL,"
+             " PRIMARY KEY (domain, archive_id)) WITHOUT ROWID",
+             "CREATE INDEX archive_domains_archive ON archive_domains (archive_id)",
+
+             // Release requests from the console; moat-smtpd carries them out
+             // (re-queues the archived message to its original recipients)
+             // within a second. status: pending | done | failed.
+             "CREATE TABLE release_requests ("
+             " id INTEGER PRIMARY KEY,"
+             " archive_id INTEGER NOT NULL,"
+             " requested_by TEXT NOT NULL,"
+             " requested INTEGER NOT NULL,"
+             " status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),"
+             " queue_id TEXT NOT NULL DEFAULT '',"
+             " detail TEXT NOT NULL DEFAULT '',"
+             " finished INTEGER NOT NULL DEFAULT 0)",
+             "CREATE INDEX release_requests_status ON release_requests (status)",
+
+             // Dashboard aggregates, kept by moat-smtpd as it logs: messages per
+             // hour (epoch seconds / 3600) and category, refusals per hour and
+             // refusing check, and per sending MTA its connections and how many
+             // were wanted (delivered mail) or unwanted (refused, tagged, virus).
+             "CREATE TABLE traffic_hourly ("
+             " hour INTEGER NOT NULL,"
+             " category TEXT NOT NULL,"
+             " n INTEGER NOT NULL DEFAULT 0,"
+             " PRIMARY KEY (hour, category)) WITHOUT ROWID",
+             "CREATE TABLE refusals_hourly ("
+             " hour INTEGER NOT NULL,"
+             " check_name TEXT NOT NULL,"
+             " n INTEGER NOT NULL DEFAULT 0,"
+             " PRIMARY KEY (hour, check_name)) WITHOUT ROWID",
+             "CREATE TABLE mta_stats ("
+             " ip TEXT PRIMARY KEY,"
+             " name TEXT NOT NULL DEFAULT '',"
+             " connections INTEGER NOT NULL DEFAULT 0,"
+             " wanted INTEGER NOT NULL DEFAULT 0,"
+             " unwanted INTEGER NOT NULL DEFAULT 0,"
+             " first_seen INTEGER NOT NULL,"
+             " last_seen INTEGER NOT NULL)",
+             "CREATE INDEX mta_stats_last_seen ON mta_stats (last_seen)",
+
+             // Liveness of each daemon that can reach the store (moat-smtpd
+             // writes its row every few seconds), for the System page.
+             "CREATE TABLE service_status ("
+             " name TEXT PRIMARY KEY,"
+             " pid INTEGER NOT NULL,"
+             " started INTEGER NOT NULL,"
+             " heartbeat INTEGER NOT NULL,"
+             " detail TEXT NOT NULL DEFAULT '')",
+         }},
     };
     return all;
 }
