@@ -191,6 +191,20 @@ Config load(const std::string& path) {
     if (no_sigs != "tempfail" && no_sigs != "accept") bad("scan.no_signatures", "expected tempfail or accept");
     c.scan.no_signatures_accept = no_sigs == "accept";
     if (c.scan.socket.size() >= 108) bad("scan.socket", "path too long for a unix socket");
+    c.scan.status_file = string(*ini, "scan.status_file", c.scan.status_file);
+
+    try {
+        c.web.listen = parseHostPort(string(*ini, "web.listen", "0.0.0.0:443"), 443);
+    } catch (const std::exception& e) {
+        bad("web.listen", e.what());
+    }
+    c.web.tls_cert = string(*ini, "web.tls_cert", "");
+    c.web.tls_key = string(*ini, "web.tls_key", "");
+    if (c.web.tls_cert.empty() != c.web.tls_key.empty()) bad("web.tls_cert", "tls_cert and tls_key go together");
+    c.web.assets = string(*ini, "web.assets", c.web.assets);
+    c.web.threads = static_cast<int>(integer(*ini, "web.threads", c.web.threads, 1, 256));
+    c.web.session_idle = seconds(*ini, "web.session_idle", c.web.session_idle);
+    c.web.session_max = seconds(*ini, "web.session_max", c.web.session_max);
 
     c.store_url = string(*ini, "store.url", c.store_url);
     c.spool_dir = string(*ini, "spool.dir", c.spool_dir);

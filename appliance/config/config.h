@@ -70,6 +70,19 @@ struct Scan {
     int workers = 4;                           // messages scanned at once (one process each)
     bool no_signatures_accept = false;         // no_signatures = accept: pass mail unscanned while none load
     std::chrono::seconds reload_interval{10};  // how often signature directories are checked for changes
+    // moat-scand writes its signature state here (JSON) for the console's System page.
+    std::string status_file = "/run/moat/scand.status";
+};
+
+// [web]: moat-webui, the HTTPS admin console and JSON API (docs/console.md).
+struct Web {
+    HostPort listen{"0.0.0.0", 443};
+    std::string tls_cert;  // empty: a self-signed certificate is created on first start
+    std::string tls_key;
+    std::string assets = "/usr/share/moat/webui";  // the browser UI's static files
+    int threads = 8;
+    std::chrono::seconds session_idle{30 * 60};     // a session ends after this long unused
+    std::chrono::seconds session_max{12 * 3600};    // and after this long in any case
 };
 
 struct Config {
@@ -77,6 +90,7 @@ struct Config {
     Smtp smtp;
     Queue queue;
     Scan scan;
+    Web web;
     std::string store_url = "sqlite:/var/lib/moat/moat.db";
     std::string spool_dir = "/var/spool/moat";
     std::string archive_dir = "/var/lib/moat/archive";
