@@ -4,6 +4,7 @@
 
 #include <Poco/Data/Statement.h>
 
+#include <algorithm>
 #include <vector>
 
 using namespace Poco::Data::Keywords;
@@ -46,7 +47,7 @@ std::optional<WebSession> SessionStore::find(Poco::Data::Session& db, std::strin
         return std::nullopt;
     }
     WebSession s{id, users[0], csrf[0], created[0], last_seen[0], expires[0]};
-    if (now_ts - s.last_seen >= kTouchEvery) {
+    if (now_ts - s.last_seen >= std::min(kTouchEvery, idle_ / 4)) {
         Poco::Int64 t = now_ts;
         db << "UPDATE web_sessions SET last_seen = ? WHERE id = ?", use(t), use(id), now;
         s.last_seen = now_ts;
