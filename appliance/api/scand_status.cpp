@@ -16,7 +16,10 @@ long long integer(const Poco::JSON::Object::Ptr& o, const std::string& key) {
     auto v = o->get(key);
     if (v.isBoolean() || v.isString() || !v.isNumeric()) return 0;
     try {
-        return static_cast<long long>(v.convert<double>());
+        double d = v.convert<double>();
+        // Out of range (or NaN) would be undefined behaviour to convert.
+        if (!(d > -9.0e18 && d < 9.0e18)) return 0;
+        return static_cast<long long>(d);
     } catch (const Poco::Exception&) {
         return 0;
     }
