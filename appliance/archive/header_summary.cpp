@@ -109,7 +109,12 @@ std::string oneLine(std::string_view text, std::size_t max) {
     std::string valid = content::toValidUtf8(text);
     std::string out;
     bool space = false;
-    for (unsigned char c : valid) {
+    for (std::size_t i = 0; i < valid.size(); ++i) {
+        auto c = static_cast<unsigned char>(valid[i]);
+        if (c == 0xc2 && i + 1 < valid.size() && static_cast<unsigned char>(valid[i + 1]) < 0xa0) {
+            ++i;  // a C1 control character (U+0080..U+009F)
+            c = ' ';
+        }
         if (c < 0x20 || c == 0x7f) c = ' ';
         if (c == ' ') {
             space = !out.empty();
@@ -119,7 +124,9 @@ std::string oneLine(std::string_view text, std::size_t max) {
         space = false;
         out += static_cast<char>(c);
     }
-    return std::string(content::utf8Prefix(out, max));
+    std::string cut(content::utf8Prefix(out, max));
+    while (!cut.empty() && cut.back() == ' ') cut.pop_back();
+    return cut;
 }
 
 HeaderSummary summarizeHeaders(std::string_view message) {

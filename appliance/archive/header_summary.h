@@ -1,7 +1,7 @@
 // The few header fields the message log and the archive index show (Subject,
 // From, Message-ID), taken from a message's bytes with a cheap scan of its
 // header block: no MIME parse. Folded lines are unfolded, RFC 2047 encoded
-// words decoded to UTF-8, control characters (CR, LF, NUL...) turned into
+// words decoded to UTF-8, control characters (C0, DEL, C1) turned into
 // spaces and each value cut to a bounded length. Never throws; any input,
 // however broken, gives (possibly empty) valid UTF-8.
 #pragma once

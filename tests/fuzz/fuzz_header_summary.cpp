@@ -1,6 +1,6 @@
 // Fuzzes the header summary (Subject, From, Message-ID of the message log and
 // archive index): whatever the input, each value is valid UTF-8 with no
-// control characters, within kMaxHeaderValue bytes, and trimmed.
+// control characters (C0, DEL, C1), within kMaxHeaderValue bytes, and trimmed.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -19,6 +19,8 @@ void checkValue(const std::string& v) {
     check(v.size() <= moat::archive::kMaxHeaderValue);
     check(moat::content::isValidUtf8(v));
     for (unsigned char c : v) check(c >= 0x20 && c != 0x7f);
+    for (std::size_t i = 0; i + 1 < v.size(); ++i)
+        check(!(static_cast<unsigned char>(v[i]) == 0xc2 && static_cast<unsigned char>(v[i + 1]) < 0xa0));
     check(v.empty() || (v.front() != ' ' && v.back() != ' '));
 }
 
