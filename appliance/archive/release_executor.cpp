@@ -58,8 +58,10 @@ void ReleaseExecutor::run() {
         try {
             runOnce();
         } catch (const Poco::Exception& e) {
+            session_.reset();
             log::warning("archive: release requests: " + e.displayText());
         } catch (const std::exception& e) {
+            session_.reset();
             log::warning(std::string("archive: release requests: ") + e.what());
         }
         lock.lock();
@@ -67,7 +69,9 @@ void ReleaseExecutor::run() {
 }
 
 std::size_t ReleaseExecutor::runOnce() {
-    auto session = store_.connect();
+    // One store session kept between polls (opening SQLite twice a second would be waste).
+    if (!session_) session_ = std::make_unique<Poco::Data::Session>(store_.connect());
+    auto& session = *session_;
     std::vector<Poco::Tuple<Poco::Int64, Poco::Int64, std::string>> pending;
     session << "SELECT id, archive_id, requested_by FROM release_requests WHERE status = 'pending' ORDER BY id"
                " LIMIT 100",

@@ -15,6 +15,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -49,6 +50,7 @@ private:
     queue::Spool& spool_;
     const ArchiveDir& dir_;
     Enqueue enqueue_;
+    std::unique_ptr<Poco::Data::Session> session_;  // used by one thread at a time
     std::mutex mutex_;
     std::condition_variable cv_;
     bool stopping_ = false;
