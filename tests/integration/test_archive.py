@@ -224,3 +224,16 @@ def test_heartbeat(env):
     row = wait_until(beat, 10, what="the moat-smtpd heartbeat")
     assert row["pid"] == moat.proc.pid
     assert "sessions" in row["detail"] and "queue" in row["detail"]
+
+
+def test_orphan_files_are_removed_at_start_and_entries_survive(env):
+    moat, ours = env
+    orphan = archive_dir(moat) / "ORPHAN0000000000"
+    orphan.write_bytes(b"no index row\r\n")
+    assert transaction(moat, ["bob@ours.test"], message("keep1", "kept")).code == 250
+    kept = [query(moat, "SELECT file FROM archive WHERE id = ?", log_row(moat, "keep1")["archive_id"])[0]["file"]]
+    moat.restart()
+    assert not orphan.exists()
+    for name in kept:
+        if query(moat, "SELECT 1 FROM archive WHERE file = ?", name):
+            assert (archive_dir(moat) / name).exists()
