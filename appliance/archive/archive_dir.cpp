@@ -1,15 +1,15 @@
 #include "archive/archive_dir.h"
 
-#include "util/log.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
+
+#include "util/log.h"
 
 namespace moat::archive {
 
@@ -27,9 +27,12 @@ ArchiveDir::ArchiveDir(std::string dir) : dir_(std::move(dir)) {
     ::chmod(dir_.c_str(), 0700);
 }
 
-std::string ArchiveDir::path(const std::string& name) const { return dir_ + "/" + name; }
+std::string ArchiveDir::path(const std::string& name) const {
+    return dir_ + "/" + name;
+}
 
-bool ArchiveDir::keep(const std::string& source, const std::string& name, std::uint64_t& size) const {
+bool ArchiveDir::keep(const std::string& source, const std::string& name,
+                      std::uint64_t& size) const {
     if (!validName(name)) {
         log::warning("archive: refusing file name '" + log::printable(name) + "'");
         return false;
@@ -38,7 +41,8 @@ bool ArchiveDir::keep(const std::string& source, const std::string& name, std::u
     if (::link(source.c_str(), target.c_str()) != 0) {
         int err = errno;
         if (err != EXDEV || !copy(source, target)) {
-            log::warning("archive: cannot keep " + name + ": " + std::strerror(err == EXDEV ? errno : err) +
+            log::warning("archive: cannot keep " + name + ": " +
+                         std::strerror(err == EXDEV ? errno : err) +
                          "; the message is not archived");
             return false;
         }

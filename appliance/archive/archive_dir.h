@@ -13,7 +13,7 @@
 namespace moat::archive {
 
 class ArchiveDir {
-public:
+  public:
     explicit ArchiveDir(std::string dir);  // creates the directory (0700) if missing
 
     const std::string& dir() const { return dir_; }
@@ -28,7 +28,7 @@ public:
     // Deletes every file whose name is not in known; returns how many.
     std::size_t removeOrphans(const std::unordered_set<std::string>& known) const;
 
-private:
+  private:
     bool copy(const std::string& source, const std::string& target) const;
     std::string dir_;
 };

@@ -1,14 +1,14 @@
 #include "archive/header_summary.h"
 
-#include "content/charset.h"
-#include "content/utf8.h"
-
 #include <Poco/Base64Decoder.h>
 #include <Poco/String.h>
 
 #include <algorithm>
 #include <cctype>
 #include <sstream>
+
+#include "content/charset.h"
+#include "content/utf8.h"
 
 namespace moat::archive {
 namespace {
@@ -28,7 +28,8 @@ std::string decodeQ(std::string_view s) {
         char c = s[i];
         if (c == '_') {
             out += ' ';
-        } else if (c == '=' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
+        } else if (c == '=' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 &&
+                   hexValue(s[i + 2]) >= 0) {
             out += static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
             i += 2;
         } else {
@@ -40,7 +41,8 @@ std::string decodeQ(std::string_view s) {
 
 bool decodeB(std::string_view s, std::string& out) {
     for (char c : s)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')) return false;
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '='))
+            return false;
     try {
         std::istringstream in{std::string(s)};
         Poco::Base64Decoder decoder(in);
@@ -62,12 +64,15 @@ std::size_t encodedWord(std::string_view text, std::size_t pos, std::string& dec
     auto end = text.find("?=", q1 + 3);
     if (end == std::string_view::npos) return 0;
     std::string_view charset = text.substr(pos + 2, q1 - pos - 2);
-    if (auto star = charset.find('*'); star != std::string_view::npos) charset = charset.substr(0, star);  // RFC 2231 language
+    if (auto star = charset.find('*'); star != std::string_view::npos)
+        charset = charset.substr(0, star);  // RFC 2231 language
     std::string_view data = text.substr(q1 + 3, end - q1 - 3);
     if (charset.empty() || data.find(' ') != std::string_view::npos) return 0;
     std::string bytes;
-    if (enc == 'Q') bytes = decodeQ(data);
-    else if (enc != 'B' || !decodeB(data, bytes)) return 0;
+    if (enc == 'Q')
+        bytes = decodeQ(data);
+    else if (enc != 'B' || !decodeB(data, bytes))
+        return 0;
     decoded = content::convertToUtf8(bytes, charset).text;
     return end + 2 - pos;
 }
@@ -144,7 +149,8 @@ HeaderSummary summarizeHeaders(std::string_view message) {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.empty()) break;  // end of the header block
         if (line.front() == ' ' || line.front() == '\t') {
-            if (current && current->size() < kMaxRawValue) current->append(line.substr(0, kMaxRawValue - current->size()));
+            if (current && current->size() < kMaxRawValue)
+                current->append(line.substr(0, kMaxRawValue - current->size()));
             continue;
         }
         current = nullptr;

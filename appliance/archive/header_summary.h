@@ -12,7 +12,7 @@
 
 namespace moat::archive {
 
-inline constexpr std::size_t kMaxHeaderValue = 500;      // bytes of UTF-8 kept per value
+inline constexpr std::size_t kMaxHeaderValue = 500;       // bytes of UTF-8 kept per value
 inline constexpr std::size_t kMaxHeaderScan = 64 * 1024;  // bytes of header block looked at
 
 struct HeaderSummary {

@@ -1,12 +1,8 @@
 #include "archive/release_executor.h"
 
-#include "store/audit_log.h"
-#include "util/log.h"
-
 #include <Poco/Data/Statement.h>
 #include <Poco/Data/Transaction.h>
 #include <Poco/StringTokenizer.h>
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,6 +10,9 @@
 #include <cstring>
 #include <ctime>
 #include <vector>
+
+#include "store/audit_log.h"
+#include "util/log.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -31,16 +30,21 @@ std::string releasedHeader(const std::string& by, long long when, long long arch
     ::gmtime_r(&t, &tm);
     char date[64];
     std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    return "X-Moat-Released: by " + who + " on " + date + " (archive id " + std::to_string(archive_id) + ")\r\n";
+    return "X-Moat-Released: by " + who + " on " + date + " (archive id " +
+           std::to_string(archive_id) + ")\r\n";
 }
 
-ReleaseExecutor::ReleaseExecutor(const store::Store& store, queue::Spool& spool, const ArchiveDir& dir,
-                                 Enqueue enqueue)
+ReleaseExecutor::ReleaseExecutor(const store::Store& store, queue::Spool& spool,
+                                 const ArchiveDir& dir, Enqueue enqueue)
     : store_(store), spool_(spool), dir_(dir), enqueue_(std::move(enqueue)) {}
 
-ReleaseExecutor::~ReleaseExecutor() { stop(); }
+ReleaseExecutor::~ReleaseExecutor() {
+    stop();
+}
 
-void ReleaseExecutor::start() { thread_ = std::thread([this] { run(); }); }
+void ReleaseExecutor::start() {
+    thread_ = std::thread([this] { run(); });
+}
 
 void ReleaseExecutor::stop() {
     {
@@ -73,7 +77,8 @@ std::size_t ReleaseExecutor::runOnce() {
     if (!session_) session_ = std::make_unique<Poco::Data::Session>(store_.connect());
     auto& session = *session_;
     std::vector<Poco::Tuple<Poco::Int64, Poco::Int64, std::string>> pending;
-    session << "SELECT id, archive_id, requested_by FROM release_requests WHERE status = 'pending' ORDER BY id"
+    session << "SELECT id, archive_id, requested_by FROM release_requests WHERE status = 'pending' "
+               "ORDER BY id"
                " LIMIT 100",
         into(pending), now;
     for (const auto& row : pending) {
@@ -87,32 +92,36 @@ std::size_t ReleaseExecutor::runOnce() {
                    " WHERE id = ? AND status = 'pending'",
             use(status), use(out.queue_id), use(out.detail), use(finished), use(request), now;
         if (out.ok)
-            session << "UPDATE archive SET released = released + 1, last_release = ? WHERE id = ?", use(finished),
-                use(archive_id), now;
+            session << "UPDATE archive SET released = released + 1, last_release = ? WHERE id = ?",
+                use(finished), use(archive_id), now;
         store::audit(session, by, "", "release", "archive " + std::to_string(archive_id),
                      (out.ok ? "queued as " + out.queue_id + ": " : "failed: ") + out.detail);
         tx.commit();
-        log::info("archive: release of entry " + std::to_string(archive_id) + " by " + log::printable(by) + ": " +
-                  status + (out.queue_id.empty() ? "" : " as " + out.queue_id) + " (" + out.detail + ")");
+        log::info("archive: release of entry " + std::to_string(archive_id) + " by " +
+                  log::printable(by) + ": " + status +
+                  (out.queue_id.empty() ? "" : " as " + out.queue_id) + " (" + out.detail + ")");
     }
     return pending.size();
 }
 
-ReleaseExecutor::Outcome ReleaseExecutor::release(Poco::Data::Session& session, long long archive_id,
-                                                  const std::string& by) {
+ReleaseExecutor::Outcome ReleaseExecutor::release(Poco::Data::Session& session,
+                                                  long long archive_id, const std::string& by) {
     Outcome out;
     Poco::Int64 key = archive_id;
     std::vector<Poco::Tuple<std::string, std::string, std::string>> rows;
-    session << "SELECT file, sender, recipients FROM archive WHERE id = ?", use(key), into(rows), now;
+    session << "SELECT file, sender, recipients FROM archive WHERE id = ?", use(key), into(rows),
+        now;
     if (rows.empty()) {
-        out.detail = "archive entry " + std::to_string(archive_id) + " does not exist (expired or evicted?)";
+        out.detail =
+            "archive entry " + std::to_string(archive_id) + " does not exist (expired or evicted?)";
         return out;
     }
     const std::string& file = rows.front().get<0>();
     queue::Envelope env;
     env.sender = rows.front().get<1>();
-    Poco::StringTokenizer rcpts(rows.front().get<2>(), ",",
-                                Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
+    Poco::StringTokenizer rcpts(
+        rows.front().get<2>(), ",",
+        Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
     env.recipients.assign(rcpts.begin(), rcpts.end());
     if (env.recipients.empty()) {
         out.detail = "archive entry " + std::to_string(archive_id) + " has no recipients";
@@ -120,7 +129,8 @@ ReleaseExecutor::Outcome ReleaseExecutor::release(Poco::Data::Session& session, 
     }
     int fd = validName(file) ? ::open(dir_.path(file).c_str(), O_RDONLY | O_CLOEXEC) : -1;
     if (fd < 0) {
-        out.detail = "the archived message file " + file + " is missing (" + std::strerror(errno) + ")";
+        out.detail =
+            "the archived message file " + file + " is missing (" + std::strerror(errno) + ")";
         return out;
     }
     env.id = spool_.newId();
@@ -136,13 +146,16 @@ ReleaseExecutor::Outcome ReleaseExecutor::release(Poco::Data::Session& session, 
             ok = false;
         }
         if (n <= 0) break;
-        for (ssize_t i = 0; i < n && !eight_bit; ++i) eight_bit = static_cast<unsigned char>(buf[i]) >= 0x80;
+        for (ssize_t i = 0; i < n && !eight_bit; ++i)
+            eight_bit = static_cast<unsigned char>(buf[i]) >= 0x80;
         if (ok) ok = writer.write(std::string_view(buf, static_cast<std::size_t>(n)));
     }
     ::close(fd);
     if (ok) ok = writer.commit();
     if (!ok) {
-        if (out.detail.empty()) out.detail = std::string("cannot write the queue: ") + std::strerror(writer.lastErrno());
+        if (out.detail.empty())
+            out.detail =
+                std::string("cannot write the queue: ") + std::strerror(writer.lastErrno());
         writer.abort();
         return out;
     }

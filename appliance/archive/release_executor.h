@@ -8,11 +8,6 @@
 // effect within a second.
 #pragma once
 
-#include "archive/archive_dir.h"
-#include "queue/envelope.h"
-#include "queue/spool.h"
-#include "store/store.h"
-
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -20,15 +15,21 @@
 #include <string>
 #include <thread>
 
+#include "archive/archive_dir.h"
+#include "queue/envelope.h"
+#include "queue/spool.h"
+#include "store/store.h"
+
 namespace moat::archive {
 
 class ReleaseExecutor {
-public:
+  public:
     // Makes a committed spool message durable in the queue and hands it to
     // delivery; false when the queue store failed (the spool file is then removed by the caller).
     using Enqueue = std::function<bool(const queue::Envelope&)>;
 
-    ReleaseExecutor(const store::Store& store, queue::Spool& spool, const ArchiveDir& dir, Enqueue enqueue);
+    ReleaseExecutor(const store::Store& store, queue::Spool& spool, const ArchiveDir& dir,
+                    Enqueue enqueue);
     ~ReleaseExecutor();
     ReleaseExecutor(const ReleaseExecutor&) = delete;
     ReleaseExecutor& operator=(const ReleaseExecutor&) = delete;
@@ -38,7 +39,7 @@ public:
     // Carries out every pending request now; returns how many were handled.
     std::size_t runOnce();
 
-private:
+  private:
     struct Outcome {
         bool ok = false;
         std::string queue_id, detail;

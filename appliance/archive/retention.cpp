@@ -10,11 +10,13 @@ using namespace Poco::Data::Keywords;
 
 namespace moat::archive {
 
-void removeEntry(Poco::Data::Session& session, const ArchiveDir& dir, long long id, const std::string& file) {
+void removeEntry(Poco::Data::Session& session, const ArchiveDir& dir, long long id,
+                 const std::string& file) {
     Poco::Int64 key = id;
     {
         Poco::Data::Transaction tx(session);
-        session << "UPDATE message_log SET archive_id = 0 WHERE id = (SELECT log_id FROM archive WHERE id = ?)"
+        session << "UPDATE message_log SET archive_id = 0 WHERE id = (SELECT log_id FROM archive "
+                   "WHERE id = ?)"
                    " AND archive_id = ?",
             use(key), use(key), now;
         session << "DELETE FROM archive_domains WHERE archive_id = ?", use(key), now;
@@ -30,7 +32,8 @@ RetentionResult enforceRetention(Poco::Data::Session& session, const ArchiveDir&
     using Row = Poco::Tuple<Poco::Int64, std::string, Poco::Int64>;
     std::vector<Row> old;
     Poco::Int64 cutoff = at - limits.retention;
-    session << "SELECT id, file, size FROM archive WHERE ts < ? ORDER BY ts, id", use(cutoff), into(old), now;
+    session << "SELECT id, file, size FROM archive WHERE ts < ? ORDER BY ts, id", use(cutoff),
+        into(old), now;
     for (const auto& row : old) {
         removeEntry(session, dir, row.get<0>(), row.get<1>());
         ++result.expired;

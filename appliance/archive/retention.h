@@ -5,19 +5,19 @@
 // without its message.
 #pragma once
 
-#include "archive/archive_dir.h"
-
 #include <Poco/Data/Session.h>
 
 #include <cstdint>
 #include <string>
 #include <unordered_set>
 
+#include "archive/archive_dir.h"
+
 namespace moat::archive {
 
 struct RetentionLimits {
-    long long retention = 14 * 86400;         // seconds
-    std::uint64_t quota = 10240ull << 20;     // bytes
+    long long retention = 14 * 86400;      // seconds
+    std::uint64_t quota = 10240ull << 20;  // bytes
 };
 
 struct RetentionResult {
@@ -30,7 +30,8 @@ RetentionResult enforceRetention(Poco::Data::Session& session, const ArchiveDir&
                                  const RetentionLimits& limits);
 
 // Deletes one entry: its rows (archive, archive_domains, the log row's link), then its file.
-void removeEntry(Poco::Data::Session& session, const ArchiveDir& dir, long long id, const std::string& file);
+void removeEntry(Poco::Data::Session& session, const ArchiveDir& dir, long long id,
+                 const std::string& file);
 
 // The file names of every archive entry (for ArchiveDir::removeOrphans).
 std::unordered_set<std::string> archivedFiles(Poco::Data::Session& session);

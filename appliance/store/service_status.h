@@ -9,7 +9,7 @@
 
 namespace moat::store {
 
-void heartbeat(Poco::Data::Session& session, const std::string& name, long long pid, long long started,
-               long long at, const std::string& detail);
+void heartbeat(Poco::Data::Session& session, const std::string& name, long long pid,
+               long long started, long long at, const std::string& detail);
 
 }  // namespace moat::store

@@ -1,11 +1,7 @@
 #include "archive_commands.h"
 
-#include "store/store.h"
-#include "util/log.h"
-
 #include <Poco/Data/Statement.h>
 #include <Poco/Tuple.h>
-
 #include <unistd.h>
 
 #include <charconv>
@@ -16,6 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "store/store.h"
+#include "util/log.h"
+
 using namespace Poco::Data::Keywords;
 
 namespace moat::moatctl {
@@ -25,7 +24,8 @@ long long number(const std::string& text, const char* what) {
     long long n = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (ec != std::errc() || p != text.data() + text.size() || n <= 0)
-        throw std::invalid_argument(std::string(what) + " must be a positive number: '" + text + "'");
+        throw std::invalid_argument(std::string(what) + " must be a positive number: '" + text +
+                                    "'");
     return n;
 }
 
@@ -42,16 +42,16 @@ std::string when(long long ts) {
 
 int archiveList(Poco::Data::Session& session, const std::optional<std::string>& limit) {
     Poco::Int64 n = limit ? number(*limit, "--limit") : 50;
-    std::vector<Poco::Tuple<Poco::Int64, Poco::Int64, std::string, std::string, std::string, Poco::Int64,
-                            std::string, Poco::Int64>>
+    std::vector<Poco::Tuple<Poco::Int64, Poco::Int64, std::string, std::string, std::string,
+                            Poco::Int64, std::string, Poco::Int64>>
         rows;
     session << "SELECT id, ts, outcome, sender, recipients, size, subject, released FROM archive"
                " ORDER BY id DESC LIMIT ?",
         use(n), into(rows), now;
     for (const auto& r : rows) {
         std::cout << r.get<0>() << "  " << when(r.get<1>()) << "  " << r.get<2>() << "  <"
-                  << log::printable(r.get<3>()) << "> -> " << log::printable(r.get<4>(), 200) << "  " << r.get<5>()
-                  << " bytes  \"" << log::printable(r.get<6>(), 80) << "\"";
+                  << log::printable(r.get<3>()) << "> -> " << log::printable(r.get<4>(), 200)
+                  << "  " << r.get<5>() << " bytes  \"" << log::printable(r.get<6>(), 80) << "\"";
         if (r.get<7>()) std::cout << "  released " << r.get<7>() << "x";
         std::cout << "\n";
     }
@@ -59,7 +59,8 @@ int archiveList(Poco::Data::Session& session, const std::optional<std::string>& 
     return 0;
 }
 
-int archiveRelease(Poco::Data::Session& session, const std::string& id, const std::optional<std::string>& by) {
+int archiveRelease(Poco::Data::Session& session, const std::string& id,
+                   const std::optional<std::string>& by) {
     Poco::Int64 archive_id = number(id, "ID");
     int exists = 0;
     session << "SELECT COUNT(*) FROM archive WHERE id = ?", use(archive_id), into(exists), now;
@@ -70,21 +71,23 @@ int archiveRelease(Poco::Data::Session& session, const std::string& id, const st
         who = std::string("moatctl:") + (login ? login : std::to_string(::getuid()));
     }
     Poco::Int64 requested = store::nowSeconds();
-    session << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, ?, ?)",
+    session
+        << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, ?, ?)",
         use(archive_id), use(who), use(requested), now;
     Poco::Int64 request = 0;
     session << "SELECT last_insert_rowid()", into(request), now;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (;;) {
         std::string status, queue_id, detail;
-        session << "SELECT status, queue_id, detail FROM release_requests WHERE id = ?", use(request), into(status),
-            into(queue_id), into(detail), now;
+        session << "SELECT status, queue_id, detail FROM release_requests WHERE id = ?",
+            use(request), into(status), into(queue_id), into(detail), now;
         if (status == "done") {
             std::cout << "released archive entry " << id << ": queued as " << queue_id << "\n";
             return 0;
         }
         if (status == "failed") {
-            std::cerr << "moatctl: release of archive entry " << id << " failed: " << detail << "\n";
+            std::cerr << "moatctl: release of archive entry " << id << " failed: " << detail
+                      << "\n";
             return 1;
         }
         if (std::chrono::steady_clock::now() >= deadline) {

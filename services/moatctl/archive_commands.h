@@ -15,6 +15,7 @@ namespace moat::moatctl {
 int archiveList(Poco::Data::Session& session, const std::optional<std::string>& limit);
 
 // moatctl archive release ID [--by NAME]: NAME defaults to the login name.
-int archiveRelease(Poco::Data::Session& session, const std::string& id, const std::optional<std::string>& by);
+int archiveRelease(Poco::Data::Session& session, const std::string& id,
+                   const std::optional<std::string>& by);
 
 }  // namespace moat::moatctl

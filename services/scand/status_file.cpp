@@ -1,7 +1,5 @@
 #include "status_file.h"
 
-#include "util/log.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -11,15 +9,19 @@
 #include <cstring>
 #include <filesystem>
 
+#include "util/log.h"
+
 namespace moat::scand {
 
 std::string statusJson(const ScanStatus& s) {
     std::string version;
     for (unsigned char c : s.clamav_version)
-        if (version.size() < 64 && (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '+'))
+        if (version.size() < 64 &&
+            (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '+'))
             version += static_cast<char>(c);
     return "{\"pid\":" + std::to_string(s.pid) + ",\"clamav_version\":\"" + version +
-           "\",\"signatures\":" + std::to_string(s.signatures) + ",\"db_version\":" + std::to_string(s.db_version) +
+           "\",\"signatures\":" + std::to_string(s.signatures) +
+           ",\"db_version\":" + std::to_string(s.db_version) +
            ",\"db_time\":" + std::to_string(s.db_time) + ",\"loaded\":" + std::to_string(s.loaded) +
            ",\"heartbeat\":" + std::to_string(s.heartbeat) + "}\n";
 }

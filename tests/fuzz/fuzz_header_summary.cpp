@@ -20,7 +20,8 @@ void checkValue(const std::string& v) {
     check(moat::content::isValidUtf8(v));
     for (unsigned char c : v) check(c >= 0x20 && c != 0x7f);
     for (std::size_t i = 0; i + 1 < v.size(); ++i)
-        check(!(static_cast<unsigned char>(v[i]) == 0xc2 && static_cast<unsigned char>(v[i + 1]) < 0xa0));
+        check(!(static_cast<unsigned char>(v[i]) == 0xc2 &&
+                static_cast<unsigned char>(v[i + 1]) < 0xa0));
     check(v.empty() || (v.front() != ' ' && v.back() != ' '));
 }
 

@@ -2,6 +2,14 @@
 // file's inode, the committer's index and dashboard rows, retention and quota
 // eviction (oldest first, row before file), orphan clean-up, and release
 // requests carried out with a real store and spool.
+#include <Poco/Data/Statement.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "archive/archive_dir.h"
 #include "archive/header_summary.h"
 #include "archive/release_executor.h"
@@ -11,15 +19,6 @@
 #include "store/store.h"
 #include "store/traffic_stats.h"
 
-#include <Poco/Data/Statement.h>
-#include <gtest/gtest.h>
-
-#include <sys/stat.h>
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 using namespace moat;
 using namespace Poco::Data::Keywords;
 namespace fs = std::filesystem;
@@ -28,8 +27,9 @@ namespace {
 struct TempDir {
     fs::path path;
     TempDir() {
-        path = fs::temp_directory_path() / ("moat-archive-" + std::to_string(::getpid()) + "-" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        path = fs::temp_directory_path() /
+               ("moat-archive-" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(path);
         fs::create_directories(path);
     }
@@ -55,8 +55,8 @@ ino_t inode(const std::string& path) {
 }
 
 // An archive entry (row and file) of `size` bytes at ts.
-Poco::Int64 addEntry(Poco::Data::Session& s, const archive::ArchiveDir& dir, const std::string& file, long long ts,
-                   std::size_t size) {
+Poco::Int64 addEntry(Poco::Data::Session& s, const archive::ArchiveDir& dir,
+                     const std::string& file, long long ts, std::size_t size) {
     std::ofstream(dir.path(file), std::ios::binary) << std::string(size, 'x');
     Poco::Int64 t = ts, n = static_cast<Poco::Int64>(size);
     std::string f = file;
@@ -73,7 +73,8 @@ Poco::Int64 addEntry(Poco::Data::Session& s, const archive::ArchiveDir& dir, con
 TEST(HeaderSummary, DecodesUnfoldsAndCleans) {
     auto s = archive::summarizeHeaders(
         "Received: from x\r\nSubject: =?UTF-8?B?SGVsbG8gd8O2cmxk?=\r\n =?iso-8859-1?Q?_J=F6rg?=\r\n"
-        "From: \"Alice\" <alice@example.org>\r\nMessage-ID: <1@example.org>\r\nSubject: second\r\n\r\n"
+        "From: \"Alice\" <alice@example.org>\r\nMessage-ID: <1@example.org>\r\nSubject: "
+        "second\r\n\r\n"
         "Subject: in the body\r\n");
     EXPECT_EQ(s.subject, "Hello w\xc3\xb6rld J\xc3\xb6rg");
     EXPECT_EQ(s.from, "\"Alice\" <alice@example.org>");
@@ -87,7 +88,9 @@ TEST(HeaderSummary, StopsAtTheBodyAndSurvivesJunk) {
     EXPECT_EQ(archive::summarizeHeaders("Subject: =?bogus?Q?x").subject, "=?bogus?Q?x");
     EXPECT_EQ(archive::summarizeHeaders("Subject: " + std::string(5000, 'z')).subject.size(),
               archive::kMaxHeaderValue);
-    EXPECT_EQ(archive::summarizeHeaders("Subject: plain =?us-ascii?Q?a?= =?us-ascii?Q?b?= c").subject, "plain ab c");
+    EXPECT_EQ(
+        archive::summarizeHeaders("Subject: plain =?us-ascii?Q?a?= =?us-ascii?Q?b?= c").subject,
+        "plain ab c");
 }
 
 TEST(ArchiveDir, KeepIsAHardLinkToTheSpoolFile) {
@@ -145,7 +148,8 @@ TEST(ArchiveRetention, ExpiresOldEntriesThenEvictsOldestFirstToTheQuota) {
     auto oldest = addEntry(s, dir, "OLDEST", at - 3 * 86400, 400);
     addEntry(s, dir, "MIDDLE", at - 2 * 86400, 400);
     addEntry(s, dir, "NEWEST", at - 86400, 400);
-    s << "INSERT INTO message_log (ts, client_ip, client_name, helo, tls, sender, recipients, size, queue_id, outcome,"
+    s << "INSERT INTO message_log (ts, client_ip, client_name, helo, tls, sender, recipients, "
+         "size, queue_id, outcome,"
          " reason, archive_id) VALUES (1, '', '', '', '', '', '', 0, '', 'rejected', '', ?)",
         use(oldest), now;
     s << "UPDATE archive SET log_id = last_insert_rowid() WHERE id = ?", use(oldest), now;
@@ -187,25 +191,33 @@ TEST(CommitterLog, WritesIndexDomainsAndAggregatesTogether) {
         l.refused_by.clear();
         l.category = "accepted";
         committer.log(l);
-        committer.connection({l.ts, "192.0.2.7", "mx.example.org", queue::ConnectionRecord::Kind::unwanted});
+        committer.connection(
+            {l.ts, "192.0.2.7", "mx.example.org", queue::ConnectionRecord::Kind::unwanted});
         committer.connection({l.ts + 9, "192.0.2.7", "", queue::ConnectionRecord::Kind::wanted});
         committer.sync();
     }
     auto s = store->connect();
     EXPECT_EQ(count(s, "SELECT COUNT(*) FROM message_log"), 2);
     EXPECT_EQ(count(s, "SELECT COUNT(*) FROM message_log_domains"), 4);
-    EXPECT_EQ(count(s, "SELECT COUNT(*) FROM archive WHERE file = 'ABC' AND size = 42 AND subject = 'Hi'"
-                       " AND log_id = (SELECT MIN(id) FROM message_log)"),
-              1);
+    EXPECT_EQ(
+        count(s,
+              "SELECT COUNT(*) FROM archive WHERE file = 'ABC' AND size = 42 AND subject = 'Hi'"
+              " AND log_id = (SELECT MIN(id) FROM message_log)"),
+        1);
     EXPECT_EQ(count(s, "SELECT archive_id FROM message_log ORDER BY id LIMIT 1"),
               count(s, "SELECT id FROM archive"));
     EXPECT_EQ(count(s, "SELECT COUNT(*) FROM archive_domains"), 2);
-    EXPECT_EQ(count(s, "SELECT n FROM traffic_hourly WHERE hour = 200 AND category = 'rejected'"), 1);
-    EXPECT_EQ(count(s, "SELECT n FROM traffic_hourly WHERE hour = 200 AND category = 'accepted'"), 1);
-    EXPECT_EQ(count(s, "SELECT n FROM refusals_hourly WHERE hour = 200 AND check_name = 'content'"), 1);
-    EXPECT_EQ(count(s, "SELECT COUNT(*) FROM mta_stats WHERE ip = '192.0.2.7' AND name = 'mx.example.org'"
-                       " AND connections = 2 AND wanted = 1 AND unwanted = 1 AND last_seen = 720014"),
+    EXPECT_EQ(count(s, "SELECT n FROM traffic_hourly WHERE hour = 200 AND category = 'rejected'"),
               1);
+    EXPECT_EQ(count(s, "SELECT n FROM traffic_hourly WHERE hour = 200 AND category = 'accepted'"),
+              1);
+    EXPECT_EQ(count(s, "SELECT n FROM refusals_hourly WHERE hour = 200 AND check_name = 'content'"),
+              1);
+    EXPECT_EQ(
+        count(s,
+              "SELECT COUNT(*) FROM mta_stats WHERE ip = '192.0.2.7' AND name = 'mx.example.org'"
+              " AND connections = 2 AND wanted = 1 AND unwanted = 1 AND last_seen = 720014"),
+        1);
     EXPECT_EQ(store::purgeTrafficStats(s, 720014 + 40 * 86400), 4u);
 }
 
@@ -216,14 +228,19 @@ TEST(ReleaseExecutor, RequeuesTheArchivedMessageWithAHeaderAndAudits) {
     archive::ArchiveDir dir((tmp.path / "archive").string());
     auto s = store->connect();
     auto id = addEntry(s, dir, "MSG", store::nowSeconds(), 0);
-    std::ofstream(dir.path("MSG"), std::ios::binary) << "Received: by us\r\nSubject: s\r\n\r\nbody\r\n";
+    std::ofstream(dir.path("MSG"), std::ios::binary)
+        << "Received: by us\r\nSubject: s\r\n\r\nbody\r\n";
     s << "UPDATE archive SET recipients = 'b@ours.test,c@ours.test' WHERE id = ?", use(id), now;
     auto missing = addEntry(s, dir, "GONE", store::nowSeconds(), 0);
     fs::remove(dir.path("GONE"));
-    s << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, 'ann\r\nX-Evil: 1', 1)",
+    s << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, "
+         "'ann\r\nX-Evil: 1', 1)",
         use(id), now;
-    s << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, 'bob', 1)", use(missing), now;
-    s << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (999, 'bob', 1)", now;
+    s << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, 'bob', 1)",
+        use(missing), now;
+    s << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (999, 'bob', "
+         "1)",
+        now;
 
     std::vector<queue::Envelope> queued;
     queue::Committer committer(*store, spool);
@@ -239,19 +256,23 @@ TEST(ReleaseExecutor, RequeuesTheArchivedMessageWithAHeaderAndAudits) {
     EXPECT_EQ(queued[0].recipients, (std::vector<std::string>{"b@ours.test", "c@ours.test"}));
     std::string copy = readFile(spool.path(queued[0].id));
     EXPECT_EQ(copy.rfind("X-Moat-Released: by ann??X-Evil:?1 on ", 0), 0u) << copy;
-    EXPECT_NE(copy.find("(archive id " + std::to_string(id) + ")\r\nReceived: by us\r\n"), std::string::npos);
+    EXPECT_NE(copy.find("(archive id " + std::to_string(id) + ")\r\nReceived: by us\r\n"),
+              std::string::npos);
     EXPECT_EQ(count(s, "SELECT COUNT(*) FROM queue WHERE id = '" + queued[0].id + "'"), 1);
 
     std::string status, queue_id, detail;
-    s << "SELECT status, queue_id FROM release_requests WHERE archive_id = ?", use(id), into(status), into(queue_id),
-        now;
+    s << "SELECT status, queue_id FROM release_requests WHERE archive_id = ?", use(id),
+        into(status), into(queue_id), now;
     EXPECT_EQ(status, "done");
     EXPECT_EQ(queue_id, queued[0].id);
-    s << "SELECT status, detail FROM release_requests WHERE archive_id = ?", use(missing), into(status), into(detail),
-        now;
+    s << "SELECT status, detail FROM release_requests WHERE archive_id = ?", use(missing),
+        into(status), into(detail), now;
     EXPECT_EQ(status, "failed");
     EXPECT_NE(detail.find("missing"), std::string::npos) << detail;
-    EXPECT_EQ(count(s, "SELECT COUNT(*) FROM release_requests WHERE archive_id = 999 AND status = 'failed'"), 1);
+    EXPECT_EQ(
+        count(s,
+              "SELECT COUNT(*) FROM release_requests WHERE archive_id = 999 AND status = 'failed'"),
+        1);
     EXPECT_EQ(count(s, "SELECT released FROM archive WHERE file = 'MSG'"), 1);
     EXPECT_EQ(count(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'release'"), 3);
 }
