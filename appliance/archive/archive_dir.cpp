@@ -24,7 +24,7 @@ bool validName(const std::string& name) {
 
 ArchiveDir::ArchiveDir(std::string dir) : dir_(std::move(dir)) {
     fs::create_directories(dir_);
-    ::chmod(dir_.c_str(), 0700);
+    ::chmod(dir_.c_str(), 0750);  // the console (group moat) reads archived messages
 }
 
 std::string ArchiveDir::path(const std::string& name) const {
@@ -47,6 +47,9 @@ bool ArchiveDir::keep(const std::string& source, const std::string& name,
             return false;
         }
     }
+    // Readable by the group (the console's); the spool name of the same inode
+    // stays private behind the spool directory's 0700.
+    ::chmod(target.c_str(), 0640);
     struct stat st {};
     if (::stat(target.c_str(), &st) != 0) {
         log::warning("archive: cannot stat " + target + ": " + std::strerror(errno));
@@ -60,7 +63,7 @@ bool ArchiveDir::keep(const std::string& source, const std::string& name,
 bool ArchiveDir::copy(const std::string& source, const std::string& target) const {
     int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return false;
-    int out = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int out = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (out < 0) {
         ::close(in);
         return false;

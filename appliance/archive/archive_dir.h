@@ -1,9 +1,9 @@
 // The archive's message files: one file per archived message in [archive]
-// dir, named by its queue id. keep() makes a hard link to the spool file (no
-// copy: the spool and the archive share the inode until delivery removes the
-// spool name) and copies only when the two are on different file systems.
-// The index rows live in the store (table archive); a file without a row is
-// an orphan and removeOrphans() deletes it at start-up.
+// dir, named by its queue id, mode 0640 (group moat: the console reads them). keep() makes a hard
+// link to the spool file (no copy: the spool and the archive share the inode until delivery removes
+// the spool name) and copies only when the two are on different file systems. The index rows live
+// in the store (table archive); a file without a row is an orphan and removeOrphans() deletes it at
+// start-up.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,8 @@ namespace moat::archive {
 
 class ArchiveDir {
   public:
-    explicit ArchiveDir(std::string dir);  // creates the directory (0700) if missing
+    explicit ArchiveDir(
+        std::string dir);  // creates the directory (0750: the console reads it) if missing
 
     const std::string& dir() const { return dir_; }
     std::string path(const std::string& name) const;
