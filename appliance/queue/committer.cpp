@@ -38,7 +38,7 @@ bool Committer::enqueue(const Envelope& envelope) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return false;
-        pending_.push_back(Enqueue{&envelope, std::move(done)});
+        pending_.emplace_back(std::in_place_type<Enqueue>, Enqueue{&envelope, std::move(done)});
     }
     cv_.notify_one();
     return result.get();
@@ -58,7 +58,7 @@ void Committer::sync() {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
-        pending_.push_back(Sync{std::move(done)});
+        pending_.emplace_back(std::in_place_type<Sync>, Sync{std::move(done)});
     }
     cv_.notify_one();
     result.get();
