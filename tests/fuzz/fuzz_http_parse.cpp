@@ -28,10 +28,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (decoded) {
             check(decoded->size() <= input.size());
             check(decoded->find('\0') == std::string::npos);
-            if (input.find('%') == std::string_view::npos && input.find('+') == std::string_view::npos)
+            if (input.find('%') == std::string_view::npos &&
+                input.find('+') == std::string_view::npos)
                 check(*decoded == input);
         } else {
-            check(input.find('%') != std::string_view::npos || input.find('\0') != std::string_view::npos);
+            check(input.find('%') != std::string_view::npos ||
+                  input.find('\0') != std::string_view::npos);
         }
     }
     if (auto query = moat::web::parseQuery(input)) {

@@ -3,13 +3,20 @@
 // removal), CSRF and Origin checks, the lockout arithmetic, the per-address
 // limit, checkLogin's outcomes, API tokens, the first-run token and the
 // request flow's 401/403 decisions (ConsoleHandler without a network).
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
 #include "config/config.h"
 #include "store/api_tokens.h"
 #include "store/domains.h"
 #include "store/store.h"
 #include "store/users.h"
-#include "web/authenticator.h"
 #include "web/auth_api.h"
+#include "web/authenticator.h"
 #include "web/console_handler.h"
 #include "web/csrf.h"
 #include "web/first_run.h"
@@ -18,20 +25,13 @@
 #include "web/secrets.h"
 #include "web/session_store.h"
 
-#include <Poco/JSON/Parser.h>
-#include <gtest/gtest.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <memory>
-
 using namespace moat;
 using namespace std::chrono_literals;
 
 namespace {
 
 class WebAuth : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         std::string pattern = (std::filesystem::temp_directory_path() / "moat-web-XXXXXX").string();
         ASSERT_NE(mkdtemp(pattern.data()), nullptr);
@@ -44,8 +44,8 @@ protected:
         store_.reset();
         std::filesystem::remove_all(dir_);
     }
-    store::User addUser(const std::string& name, const std::string& password, const std::string& role = "admin",
-                        std::vector<std::string> domains = {}) {
+    store::User addUser(const std::string& name, const std::string& password,
+                        const std::string& role = "admin", std::vector<std::string> domains = {}) {
         return store::addUser(*db_, name, web::hashPassword(password), role, domains);
     }
 
@@ -83,8 +83,11 @@ TEST(WebSecrets, TokensHashesAndComparison) {
     auto a = web::randomToken(), b = web::randomToken();
     EXPECT_EQ(a.size(), 43u);
     EXPECT_NE(a, b);
-    EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos);
-    EXPECT_EQ(web::sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(
+        a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        std::string::npos);
+    EXPECT_EQ(web::sha256Hex("abc"),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     EXPECT_TRUE(web::equalConstantTime("same", "same"));
     EXPECT_FALSE(web::equalConstantTime("same", "sama"));
     EXPECT_FALSE(web::equalConstantTime("same", "same!"));
@@ -162,8 +165,8 @@ TEST(WebCsrf, TokenAndOrigin) {
     EXPECT_FALSE(web::originProblem(r));
     r.headers["origin"] = "https://CONSOLE.test:8443";
     EXPECT_FALSE(web::originProblem(r));
-    for (auto bad : {"http://console.test:8443", "https://console.test", "https://evil.test:8443", "null",
-                     "https://console.test:8443.evil.test", ""}) {
+    for (auto bad : {"http://console.test:8443", "https://console.test", "https://evil.test:8443",
+                     "null", "https://console.test:8443.evil.test", ""}) {
         r.headers["origin"] = bad;
         EXPECT_TRUE(web::originProblem(r)) << bad;
     }
@@ -178,12 +181,14 @@ TEST_F(WebAuth, CheckLoginOutcomes) {
     EXPECT_EQ(web::checkLogin(*db_, limiter, "nobody", "a-long-password", "192.0.2.1", t).outcome,
               web::LoginOutcome::bad_credentials);
     for (int i = 0; i < 5; ++i)
-        EXPECT_EQ(web::checkLogin(*db_, limiter, "alice", "wrong-password", "192.0.2.2", t + i).outcome,
-                  web::LoginOutcome::bad_credentials);
+        EXPECT_EQ(
+            web::checkLogin(*db_, limiter, "alice", "wrong-password", "192.0.2.2", t + i).outcome,
+            web::LoginOutcome::bad_credentials);
     auto locked = web::checkLogin(*db_, limiter, "alice", "a-long-password", "192.0.2.3", t + 10);
     EXPECT_EQ(locked.outcome, web::LoginOutcome::account_locked);
     EXPECT_EQ(locked.locked_until, t + 4 + 900);
-    EXPECT_EQ(web::checkLogin(*db_, limiter, "alice", "a-long-password", "192.0.2.3", t + 4 + 900).outcome,
+    EXPECT_EQ(web::checkLogin(*db_, limiter, "alice", "a-long-password", "192.0.2.3", t + 4 + 900)
+                  .outcome,
               web::LoginOutcome::ok);
 }
 
@@ -232,7 +237,8 @@ TEST_F(WebAuth, UsersStore) {
     EXPECT_THROW(addUser("DOM", "a-long-password"), store::DuplicateUser);
     EXPECT_THROW(addUser("bad name", "a-long-password"), std::invalid_argument);
     EXPECT_THROW(addUser("x", "a-long-password", "root"), std::invalid_argument);
-    EXPECT_THROW(addUser("y", "a-long-password", "domain_admin", {"nope.test"}), std::invalid_argument);
+    EXPECT_THROW(addUser("y", "a-long-password", "domain_admin", {"nope.test"}),
+                 std::invalid_argument);
     EXPECT_FALSE(store::findUser(*db_, "y"));  // nothing half-made
     store::setUserDomains(*db_, dom.id, {"a.test"});
     EXPECT_EQ(store::findUserById(*db_, dom.id)->domains, std::vector<std::string>{"a.test"});
@@ -248,11 +254,12 @@ TEST_F(WebAuth, RequestFlowAuthenticatesAndChecksCsrf) {
     cfg.web.assets = dir_.string();
     web::Router router;
     web::registerAuthApi(router);
-    router.add("POST", "/api/v1/echo", [](const web::Request&, const web::Principal& p, web::ApiContext&) {
-        Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-        o->set("name", p.name);
-        return web::Response::json(200, o);
-    });
+    router.add("POST", "/api/v1/echo",
+               [](const web::Request&, const web::Principal& p, web::ApiContext&) {
+                   Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+                   o->set("name", p.name);
+                   return web::Response::json(200, o);
+               });
     web::ConsoleHandler handler(*store_, cfg, router);
     addUser("alice", "a-long-password");
 
@@ -265,7 +272,10 @@ TEST_F(WebAuth, RequestFlowAuthenticatesAndChecksCsrf) {
     std::string cookie;
     for (const auto& [k, v] : answer.headers)
         if (k == "Set-Cookie") cookie = v.substr(0, v.find(';'));
-    auto csrf = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>()->getValue<std::string>("csrf");
+    auto csrf = Poco::JSON::Parser()
+                    .parse(answer.body)
+                    .extract<Poco::JSON::Object::Ptr>()
+                    ->getValue<std::string>("csrf");
 
     auto no_csrf = request("POST", "/api/v1/echo");
     no_csrf.headers["cookie"] = cookie;

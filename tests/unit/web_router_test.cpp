@@ -1,15 +1,15 @@
 // The router: literal and {capture} segments, 404 for unknown paths, 405 for
 // a known path with another method, id parameters, HttpError and exceptions
 // turned into JSON errors, and the route listing.
-#include "config/config.h"
-#include "store/store.h"
-#include "web/router.h"
-#include "web/static_files.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+
+#include "config/config.h"
+#include "store/store.h"
+#include "web/router.h"
+#include "web/static_files.h"
 
 using namespace moat;
 
@@ -25,15 +25,18 @@ TEST(WebRouter, MatchesAndErrors) {
     web::Router router;
     router.add("GET", "/api/v1/domains/{id}", echo);
     router.add("DELETE", "/api/v1/domains/{id}", echo);
-    router.add("GET", "/api/v1/fail", [](const web::Request&, const web::Principal&, web::ApiContext&) -> web::Response {
-        throw web::HttpError(409, "duplicate");
-    });
-    router.add("GET", "/api/v1/bug", [](const web::Request&, const web::Principal&, web::ApiContext&) -> web::Response {
-        throw std::runtime_error("boom");
-    });
-    router.add("GET", "/api/v1/invalid", [](const web::Request&, const web::Principal&, web::ApiContext&) -> web::Response {
-        throw std::invalid_argument("bad value");
-    });
+    router.add("GET", "/api/v1/fail",
+               [](const web::Request&, const web::Principal&, web::ApiContext&) -> web::Response {
+                   throw web::HttpError(409, "duplicate");
+               });
+    router.add("GET", "/api/v1/bug",
+               [](const web::Request&, const web::Principal&, web::ApiContext&) -> web::Response {
+                   throw std::runtime_error("boom");
+               });
+    router.add("GET", "/api/v1/invalid",
+               [](const web::Request&, const web::Principal&, web::ApiContext&) -> web::Response {
+                   throw std::invalid_argument("bad value");
+               });
     auto store = store::Store::open("sqlite::memory:");
     config::Config cfg;
     web::ApiContext ctx{*store, cfg};
@@ -65,7 +68,8 @@ TEST(WebRouter, MatchesAndErrors) {
 }
 
 TEST(WebStaticFiles, ResolveRefusesTraversal) {
-    auto root = std::filesystem::temp_directory_path() / ("moat-assets-" + std::to_string(getpid()));
+    auto root =
+        std::filesystem::temp_directory_path() / ("moat-assets-" + std::to_string(getpid()));
     std::filesystem::create_directories(root / "js");
     std::ofstream(root / "index.html") << "<html>";
     std::ofstream(root / "js" / "app.js") << "1";
@@ -73,8 +77,8 @@ TEST(WebStaticFiles, ResolveRefusesTraversal) {
     std::filesystem::create_symlink(root.string() + "-secret", root / "link");
     EXPECT_EQ(web::resolveAsset(root, "/")->filename(), "index.html");
     EXPECT_EQ(web::resolveAsset(root, "/js/app.js")->filename(), "app.js");
-    for (auto bad : {"", "js/app.js", "/../x", "/js/../index.html", "/./index.html", "/js//app.js", "/js\\app.js",
-                     "/link", "/missing", "/js", "/index.html\n"})
+    for (auto bad : {"", "js/app.js", "/../x", "/js/../index.html", "/./index.html", "/js//app.js",
+                     "/js\\app.js", "/link", "/missing", "/js", "/index.html\n"})
         EXPECT_FALSE(web::resolveAsset(root, bad)) << bad;
     EXPECT_STREQ(web::contentTypeFor("a/b.JS"), "text/javascript; charset=utf-8");
     EXPECT_STREQ(web::contentTypeFor("x.svg"), "image/svg+xml");

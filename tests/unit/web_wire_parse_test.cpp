@@ -1,9 +1,9 @@
 // The console's wire parsers: percent-decoding, query strings and the Cookie
 // header, table-driven, including the malformed inputs the server answers
 // with 400 (or, for cookies, skips).
-#include "web/wire_parse.h"
-
 #include <gtest/gtest.h>
+
+#include "web/wire_parse.h"
 
 using moat::web::parseCookies;
 using moat::web::parseQuery;
@@ -55,7 +55,8 @@ TEST(WebWireParse, Query) {
 }
 
 TEST(WebWireParse, Cookies) {
-    auto c = parseCookies("moat_session=abc; other=1;theme=\"dark\" ; moat_session=second; bad; =x; e=");
+    auto c =
+        parseCookies("moat_session=abc; other=1;theme=\"dark\" ; moat_session=second; bad; =x; e=");
     EXPECT_EQ(c.at("moat_session"), "abc");  // the first wins
     EXPECT_EQ(c.at("other"), "1");
     EXPECT_EQ(c.at("theme"), "dark");
