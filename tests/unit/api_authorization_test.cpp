@@ -66,6 +66,7 @@ protected:
 };
 
 struct Call {
+    int expect;  // 404: hidden like a nonexistent row; 403: administrators only
     std::string method, path, body;
     std::map<std::string, std::string> query = {};
 };
@@ -73,63 +74,62 @@ struct Call {
 TEST_F(ApiAuthorization, OtherDomainsIdsAre404Or403AndChangeNothing) {
     std::string two = id(two_);
     std::vector<Call> calls = {
-        {"GET", "/api/v1/domains/" + two, ""},
-        {"PUT", "/api/v1/domains/" + two, R"({"filtering":false,"backend":"evil.example"})"},
-        {"DELETE", "/api/v1/domains/" + two, ""},
-        {"GET", "/api/v1/domains/" + two + "/valid-addresses", ""},
-        {"PUT", "/api/v1/domains/" + two + "/valid-addresses", R"({"text":"x@two.example"})"},
-        {"POST", "/api/v1/domains/" + two + "/valid-addresses", R"({"text":"x@two.example"})"},
-        {"DELETE", "/api/v1/domains/" + two + "/valid-addresses", ""},
-        {"GET", "/api/v1/lists", "", {{"domain_id", two}}},
-        {"POST", "/api/v1/lists", R"({"domain_id":)" + two + R"(,"list":"allow","kind":"sender","value":"z@x.example"})"},
-        {"POST", "/api/v1/lists/bulk",
+        {404, "GET", "/api/v1/domains/" + two, ""},
+        {403, "PUT", "/api/v1/domains/" + two, R"({"filtering":false,"backend":"evil.example"})"},
+        {403, "DELETE", "/api/v1/domains/" + two, ""},
+        {404, "GET", "/api/v1/domains/" + two + "/valid-addresses", ""},
+        {404, "PUT", "/api/v1/domains/" + two + "/valid-addresses", R"({"text":"x@two.example"})"},
+        {404, "POST", "/api/v1/domains/" + two + "/valid-addresses", R"({"text":"x@two.example"})"},
+        {404, "DELETE", "/api/v1/domains/" + two + "/valid-addresses", ""},
+        {404, "GET", "/api/v1/lists", "", {{"domain_id", two}}},
+        {404, "POST", "/api/v1/lists", R"({"domain_id":)" + two + R"(,"list":"allow","kind":"sender","value":"z@x.example"})"},
+        {404, "POST", "/api/v1/lists/bulk",
          R"({"domain_id":)" + two + R"(,"list":"allow","kind":"sender","values":"z@x.example"})"},
-        {"GET", "/api/v1/lists/" + id(entry_two_), ""},
-        {"PUT", "/api/v1/lists/" + id(entry_two_), R"({"note":"mine now"})"},
-        {"DELETE", "/api/v1/lists/" + id(entry_two_), ""},
-        {"GET", "/api/v1/lists", ""},  // the global lists
-        {"POST", "/api/v1/lists", R"({"list":"allow","kind":"sender","value":"z@x.example"})"},
-        {"POST", "/api/v1/lists", R"({"domain_id":0,"list":"allow","kind":"sender","value":"z@x.example"})"},
-        {"POST", "/api/v1/lists/bulk", R"({"list":"allow","kind":"sender","values":"z@x.example"})"},
-        {"GET", "/api/v1/lists/" + id(entry_global_), ""},
-        {"PUT", "/api/v1/lists/" + id(entry_global_), R"({"note":"x"})"},
-        {"DELETE", "/api/v1/lists/" + id(entry_global_), ""},
-        {"GET", "/api/v1/log/" + id(log_two_), ""},
-        {"GET", "/api/v1/archive/" + id(archive_two_), ""},
-        {"GET", "/api/v1/archive/" + id(archive_two_) + "/eml", ""},
-        {"POST", "/api/v1/archive/" + id(archive_two_) + "/release", ""},
-        {"GET", "/api/v1/archive/" + id(virus_one_), ""},  // its own domain's virus entry
-        {"GET", "/api/v1/archive/" + id(virus_one_) + "/eml", ""},
-        {"POST", "/api/v1/archive/" + id(virus_one_) + "/release", ""},
-        {"GET", "/api/v1/releases/" + id(release_two_), ""},
+        {404, "GET", "/api/v1/lists/" + id(entry_two_), ""},
+        {404, "PUT", "/api/v1/lists/" + id(entry_two_), R"({"note":"mine now"})"},
+        {404, "DELETE", "/api/v1/lists/" + id(entry_two_), ""},
+        {403, "GET", "/api/v1/lists", ""},  // the global lists
+        {403, "POST", "/api/v1/lists", R"({"list":"allow","kind":"sender","value":"z@x.example"})"},
+        {403, "POST", "/api/v1/lists", R"({"domain_id":0,"list":"allow","kind":"sender","value":"z@x.example"})"},
+        {403, "POST", "/api/v1/lists/bulk", R"({"list":"allow","kind":"sender","values":"z@x.example"})"},
+        {404, "GET", "/api/v1/lists/" + id(entry_global_), ""},
+        {404, "PUT", "/api/v1/lists/" + id(entry_global_), R"({"note":"x"})"},
+        {404, "DELETE", "/api/v1/lists/" + id(entry_global_), ""},
+        {404, "GET", "/api/v1/log/" + id(log_two_), ""},
+        {404, "GET", "/api/v1/archive/" + id(archive_two_), ""},
+        {404, "GET", "/api/v1/archive/" + id(archive_two_) + "/eml", ""},
+        {404, "POST", "/api/v1/archive/" + id(archive_two_) + "/release", ""},
+        {404, "GET", "/api/v1/archive/" + id(virus_one_), ""},  // its own domain's virus entry
+        {404, "GET", "/api/v1/archive/" + id(virus_one_) + "/eml", ""},
+        {404, "POST", "/api/v1/archive/" + id(virus_one_) + "/release", ""},
+        {404, "GET", "/api/v1/releases/" + id(release_two_), ""},
         // Administrators only.
-        {"POST", "/api/v1/domains", R"({"name":"three.example","backend":"h.example"})"},
-        {"PUT", "/api/v1/domains/" + id(one_), R"({"filtering":false})"},
-        {"DELETE", "/api/v1/domains/" + id(one_), ""},
-        {"GET", "/api/v1/relay-networks", ""},
-        {"POST", "/api/v1/relay-networks", R"({"cidr":"0.0.0.0/0"})"},
-        {"DELETE", "/api/v1/relay-networks/1", ""},
-        {"GET", "/api/v1/pop-relayers", ""},
-        {"POST", "/api/v1/pop-relayers", R"({"ip":"192.0.2.1"})"},
-        {"DELETE", "/api/v1/pop-relayers/192.0.2.1", ""},
-        {"GET", "/api/v1/settings", ""},
-        {"GET", "/api/v1/settings/greylist.enabled", ""},
-        {"PUT", "/api/v1/settings/greylist.enabled", R"({"value":"yes"})"},
-        {"DELETE", "/api/v1/settings/greylist.enabled", ""},
-        {"GET", "/api/v1/zones", ""},
-        {"POST", "/api/v1/zones", R"({"kind":"dnsbl","zone":"z.example"})"},
-        {"DELETE", "/api/v1/zones/1", ""},
-        {"GET", "/api/v1/stats/traffic", ""},
-        {"GET", "/api/v1/stats/refusals", ""},
-        {"GET", "/api/v1/stats/mtas", ""},
-        {"GET", "/api/v1/system", ""},
-        {"GET", "/api/v1/audit", ""},
+        {403, "POST", "/api/v1/domains", R"({"name":"three.example","backend":"h.example"})"},
+        {403, "PUT", "/api/v1/domains/" + id(one_), R"({"filtering":false})"},
+        {403, "DELETE", "/api/v1/domains/" + id(one_), ""},
+        {403, "GET", "/api/v1/relay-networks", ""},
+        {403, "POST", "/api/v1/relay-networks", R"({"cidr":"0.0.0.0/0"})"},
+        {403, "DELETE", "/api/v1/relay-networks/1", ""},
+        {403, "GET", "/api/v1/pop-relayers", ""},
+        {403, "POST", "/api/v1/pop-relayers", R"({"ip":"192.0.2.1"})"},
+        {403, "DELETE", "/api/v1/pop-relayers/192.0.2.1", ""},
+        {403, "GET", "/api/v1/settings", ""},
+        {403, "GET", "/api/v1/settings/greylist.enabled", ""},
+        {403, "PUT", "/api/v1/settings/greylist.enabled", R"({"value":"yes"})"},
+        {403, "DELETE", "/api/v1/settings/greylist.enabled", ""},
+        {403, "GET", "/api/v1/zones", ""},
+        {403, "POST", "/api/v1/zones", R"({"kind":"dnsbl","zone":"z.example"})"},
+        {403, "DELETE", "/api/v1/zones/1", ""},
+        {403, "GET", "/api/v1/stats/traffic", ""},
+        {403, "GET", "/api/v1/stats/refusals", ""},
+        {403, "GET", "/api/v1/stats/mtas", ""},
+        {403, "GET", "/api/v1/system", ""},
+        {403, "GET", "/api/v1/audit", ""},
     };
     auto before = snapshot();
     for (const auto& c : calls) {
         auto r = call(c.method, c.path, d1_, c.body, c.query);
-        EXPECT_TRUE(r.status == 404 || r.status == 403) << c.method << " " << c.path << " -> " << r.status << " "
-                                                        << r.body;
+        EXPECT_EQ(r.status, c.expect) << c.method << " " << c.path << " " << r.body;
         EXPECT_EQ(r.body.find("two.example"), std::string::npos) << c.method << " " << c.path;
     }
     EXPECT_EQ(snapshot(), before);
