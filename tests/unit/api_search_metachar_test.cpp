@@ -26,6 +26,12 @@ TEST_F(ApiMetachar, LogSearchFields) {
         auto none = call("GET", "/api/v1/log", "", {{field, "%%"}});
         EXPECT_EQ(none.object()->getArray("entries")->size(), 0u) << field;
     }
+    for (const auto& nasty : kNasty) {
+        auto r = call("GET", "/api/v1/log", "", {{"domain", nasty}});
+        ASSERT_EQ(r.status, 200) << nasty;
+        EXPECT_EQ(r.object()->getArray("entries")->size(), 0u) << nasty;
+        EXPECT_EQ(call("GET", "/api/v1/log", "", {{"outcome", nasty}}).status, 400) << nasty;
+    }
 }
 
 TEST_F(ApiMetachar, ArchiveSearchFields) {
