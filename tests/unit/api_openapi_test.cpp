@@ -2,6 +2,8 @@
 // (but the authentication, users and tokens routes, which moat-webui's server
 // registers itself) is routed by api::registerApi, and every API route is
 // documented.
+#include "api/api.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,7 +11,6 @@
 #include <set>
 #include <string>
 
-#include "api/api.h"
 #include "web/router.h"
 
 namespace moat::api {
@@ -37,17 +38,38 @@ TEST(OpenApi, EveryDocumentedPathIsRouted) {
     registerApi(router);
     auto paths = documentedPaths();
     ASSERT_GT(paths.size(), 25u);
-    const std::set<std::string> elsewhere = {"/login", "/logout", "/session", "/first-run",
-                                             "/users", "/users/{id}", "/tokens", "/tokens/{id}"};
+    const std::set<std::string> elsewhere = {"/login", "/logout",     "/session", "/first-run",
+                                             "/users", "/users/{id}", "/tokens",  "/tokens/{id}"};
     for (const auto& p : paths) {
         if (elsewhere.count(p)) continue;
         EXPECT_TRUE(router.knows(concrete(p))) << p << " is documented but not routed";
     }
-    for (const char* p : {"/domains", "/domains/{id}", "/domains/{id}/valid-addresses", "/lists", "/lists/bulk",
-                          "/lists/{id}", "/relay-networks", "/relay-networks/{id}", "/pop-relayers",
-                          "/pop-relayers/{ip}", "/log", "/log/{id}", "/archive", "/archive/{id}", "/archive/{id}/eml",
-                          "/archive/{id}/release", "/releases/{id}", "/settings", "/settings/{key}", "/zones",
-                          "/zones/{id}", "/stats/traffic", "/stats/refusals", "/stats/mtas", "/system", "/audit"})
+    for (const char* p : {"/domains",
+                          "/domains/{id}",
+                          "/domains/{id}/valid-addresses",
+                          "/lists",
+                          "/lists/bulk",
+                          "/lists/{id}",
+                          "/relay-networks",
+                          "/relay-networks/{id}",
+                          "/pop-relayers",
+                          "/pop-relayers/{ip}",
+                          "/log",
+                          "/log/{id}",
+                          "/archive",
+                          "/archive/{id}",
+                          "/archive/{id}/eml",
+                          "/archive/{id}/release",
+                          "/releases/{id}",
+                          "/settings",
+                          "/settings/{key}",
+                          "/zones",
+                          "/zones/{id}",
+                          "/stats/traffic",
+                          "/stats/refusals",
+                          "/stats/mtas",
+                          "/system",
+                          "/audit"})
         EXPECT_TRUE(paths.count(p)) << p << " is routed but not documented";
 }
 

@@ -1,9 +1,8 @@
 // The API's two readers of outside data: the archive's safe message view
 // (never HTML, script payloads kept as inert text) with its file-name guard,
 // and moat-scand's status file.
-#include <gtest/gtest.h>
-
 #include <Poco/JSON/Object.h>
+#include <gtest/gtest.h>
 
 #include <sstream>
 
@@ -25,9 +24,11 @@ TEST(ArchiveView, HtmlIsReducedToTextAndPayloadsStayText) {
         "Subject: \"><script>alert(2)</script>\r\n"
         "Content-Type: multipart/mixed; boundary=XX\r\n\r\n"
         "--XX\r\nContent-Type: text/html\r\n\r\n"
-        "<a href=\"javascript:alert(3)\">click</a><img src=x onerror=alert(4)><script>alert(5)</script>\r\n"
+        "<a href=\"javascript:alert(3)\">click</a><img src=x "
+        "onerror=alert(4)><script>alert(5)</script>\r\n"
         "--XX\r\nContent-Type: application/pdf\r\n"
-        "Content-Disposition: attachment; filename=\"<script>alert(6)</script>.pdf\"\r\n\r\nxx\r\n--XX--\r\n");
+        "Content-Disposition: attachment; "
+        "filename=\"<script>alert(6)</script>.pdf\"\r\n\r\nxx\r\n--XX--\r\n");
     auto parts = dump(view.parts);
     EXPECT_NE(parts.find("click"), std::string::npos);
     EXPECT_EQ(parts.find("alert(3)"), std::string::npos);  // link targets are not shown
@@ -36,8 +37,10 @@ TEST(ArchiveView, HtmlIsReducedToTextAndPayloadsStayText) {
     EXPECT_EQ(parts.find("<a "), std::string::npos);
     // Names and headers stay as written: text for the UI to show escaped.
     ASSERT_EQ(view.parts->size(), 2u);
-    EXPECT_EQ(view.parts->getObject(1)->getValue<std::string>("filename"), "<script>alert(6)</script>.pdf");
-    EXPECT_EQ(view.headers->getArray(1)->getElement<std::string>(1), "\"><script>alert(2)</script>");
+    EXPECT_EQ(view.parts->getObject(1)->getValue<std::string>("filename"),
+              "<script>alert(6)</script>.pdf");
+    EXPECT_EQ(view.headers->getArray(1)->getElement<std::string>(1),
+              "\"><script>alert(2)</script>");
 }
 
 TEST(ArchiveView, GarbageGivesValidOutput) {
@@ -55,8 +58,9 @@ TEST(ArchiveView, FileNames) {
 }
 
 TEST(ScandStatus, Parses) {
-    auto s = parseScandStatus(R"({"pid":7,"clamav_version":"1.0.7","signatures":8700000,"db_version":27500,)"
-                              R"("db_time":1700000000,"loaded":1700000100,"heartbeat":1700000200})");
+    auto s = parseScandStatus(
+        R"({"pid":7,"clamav_version":"1.0.7","signatures":8700000,"db_version":27500,)"
+        R"("db_time":1700000000,"loaded":1700000100,"heartbeat":1700000200})");
     ASSERT_TRUE(s);
     EXPECT_EQ(s->pid, 7);
     EXPECT_EQ(s->clamav_version, "1.0.7");
@@ -66,7 +70,8 @@ TEST(ScandStatus, Parses) {
 }
 
 TEST(ScandStatus, MistypedAndBroken) {
-    auto s = parseScandStatus(R"({"pid":"x","clamav_version":5,"signatures":1e300,"heartbeat":true})");
+    auto s =
+        parseScandStatus(R"({"pid":"x","clamav_version":5,"signatures":1e300,"heartbeat":true})");
     ASSERT_TRUE(s);
     EXPECT_EQ(s->pid, 0);
     EXPECT_EQ(s->clamav_version, "");
