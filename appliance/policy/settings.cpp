@@ -135,7 +135,6 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"archive.quota", T::integer, "10240", 10, 10000000,
          "megabytes the archive may use; the oldest messages are evicted first"},
         {"uribl.max_lookups", T::integer, "20", 1, 1000, "URI blocklist queries per message at most"},
-        {"filtering.enabled", T::boolean, "yes", 0, 0, "spam filtering for the domain (off: only virus scanning, lists and recipient validation apply)"},
     };
     return specs;
 }
