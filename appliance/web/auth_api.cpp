@@ -288,42 +288,6 @@ Response removeToken(const Request& request, const Principal& principal, ApiCont
     return Response::noContent();
 }
 
-// --- audit log (admin) -----------------------------------------------------
-
-long long numberQuery(const Request& request, const std::string& name, long long fallback,
-                      long long max) {
-    auto text = request.queryValue(name);
-    if (text.empty()) return fallback;
-    try {
-        std::size_t used = 0;
-        long long v = std::stoll(text, &used);
-        if (used != text.size() || v < 0 || v > max) throw std::invalid_argument(name);
-        return v;
-    } catch (const std::exception&) {
-        throw HttpError(400, "\"" + name + "\" must be a number from 0 to " + std::to_string(max));
-    }
-}
-
-Response listAudit(const Request& request, const Principal& principal, ApiContext& ctx) {
-    principal.requireAdmin();
-    auto before = numberQuery(request, "before", 0, std::numeric_limits<long long>::max());
-    auto limit = numberQuery(request, "limit", 100, 1000);
-    auto db = ctx.store.connect();
-    Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
-    for (const auto& e : store::listAudit(db, static_cast<int>(limit), before)) {
-        Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-        o->set("id", static_cast<Poco::Int64>(e.id));
-        o->set("ts", static_cast<Poco::Int64>(e.ts));
-        o->set("user", e.user);
-        o->set("client_ip", e.client_ip);
-        o->set("action", e.action);
-        o->set("target", e.target);
-        o->set("detail", e.detail);
-        out->add(o);
-    }
-    return Response::json(200, out);
-}
-
 }  // namespace
 
 void registerAuthApi(Router& router) {
@@ -338,7 +302,6 @@ void registerAuthApi(Router& router) {
     router.add("GET", "/api/v1/tokens", listTokens);
     router.add("POST", "/api/v1/tokens", addToken);
     router.add("DELETE", "/api/v1/tokens/{id}", removeToken);
-    router.add("GET", "/api/v1/audit", listAudit);
 }
 
 }  // namespace moat::web

@@ -1,6 +1,6 @@
 // The API's authentication and account resources (docs/console-api.md,
 // "Authentication", "Users and tokens"): login, logout, session, first-run,
-// users (admin), one's own API tokens, the audit log (admin). Registered on
+// users (admin), one's own API tokens. Registered on
 // the same router as api::registerApi's resources. Every change is audited.
 #pragma once
 

@@ -5,6 +5,7 @@
 #include <Poco/Exception.h>
 
 #include <charconv>
+#include <stdexcept>
 
 namespace moat::web {
 
