@@ -90,6 +90,7 @@ CivetServer::CivetServer(const ServerOptions& options, const web::ConsoleHandler
 
 CivetServer::~CivetServer() {
     if (context_) mg_stop(context_);
+    mg_exit_library();  // one server per process: release OpenSSL's state before exit
 }
 
 int CivetServer::onLog(const mg_connection*, const char* message) {

@@ -103,8 +103,6 @@ int run(const std::string& config_path) {
     webui::CivetServer server({cfg.web.listen.host, cfg.web.listen.port, pem, cfg.web.threads},
                               handler);
     std::string base = "https://" + linkHost(cfg) + ":" + std::to_string(cfg.web.listen.port);
-    log::info("webui: listening on " + cfg.web.listen.host + ":" +
-              std::to_string(cfg.web.listen.port) + " (assets " + cfg.web.assets + ")");
     {
         auto db = store->connect();
         if (auto token = web::createFirstRunToken(db, store::nowSeconds()))
@@ -112,6 +110,9 @@ int run(const std::string& config_path) {
                 "webui: no administrator yet — open " + base + "/#/first-run/" + *token +
                 " to create one (valid 24 hours), or run: moatctl user add NAME --role admin");
     }
+    // Logged last: whoever waits for this line finds the first-run link above it.
+    log::info("webui: listening on " + cfg.web.listen.host + ":" +
+              std::to_string(cfg.web.listen.port) + " (assets " + cfg.web.assets + ")");
 
     web::SessionStore sessions(cfg.web.session_idle, cfg.web.session_max);
     timespec every{300, 0};
