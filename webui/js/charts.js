@@ -13,7 +13,7 @@ const SVG = "http://www.w3.org/2000/svg";
 function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) {
-    if (!/^[a-z-]+$/i.test(k) || k.startsWith("on")) throw new Error(`bad SVG attribute ${k}`);
+    if (!/^[a-z][a-z0-9-]*$/i.test(k) || k.startsWith("on")) throw new Error(`bad SVG attribute ${k}`);
     el.setAttribute(k, String(v));
   }
   for (const c of children) {

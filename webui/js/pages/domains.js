@@ -5,7 +5,6 @@
 import { api } from "../api.js";
 import { h, replace, field, checkbox, table, formValues } from "../dom.js";
 import { pageHeader, section, showNotice, confirmDialog, busy } from "../ui.js";
-import { fmtTime } from "../format.js";
 
 const SWITCHES = [
   ["filtering", "Filtering"],
@@ -75,7 +74,6 @@ export async function render(view, ctx) {
       { label: "Tag score", cell: (d) => String(d.tag_score ?? ""), class: "num" },
       { label: "Reject score", cell: (d) => String(d.reject_score ?? ""), class: "num" },
       { label: "Valid addresses", cell: (d) => String(d.valid_addresses ?? 0), class: "num" },
-      { label: "Added", cell: (d) => fmtTime(d.created) },
     ];
     if (admin) {
       columns.push({
