@@ -52,7 +52,7 @@ export async function render(view) {
     const addresses = res.addresses || [];
     replace(results,
       addresses.length
-        ? h("ul", { class: "addresses", "aria-label": "Addresses" }, addresses.map((a) => h("li", null, a)))
+        ? h("ul", { class: "addresses", "aria-label": "Matching addresses" }, addresses.map((a) => h("li", null, a)))
         : h("p", { class: "muted" }, state.q ? "No address matches." : "The list is empty."),
       addresses.length >= PAGE ? h("p", { class: "muted" }, `Showing the first ${PAGE}; refine the search.`) : null);
   }
