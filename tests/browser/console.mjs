@@ -78,7 +78,7 @@ run(async (t) => {
       `Alice@${DOMAIN.toUpperCase()}\nbob@${DOMAIN}\nalice@${DOMAIN}\ncarol@${DOMAIN}\n`);
     await page.getByRole("button", { name: "Replace list" }).click();
     await page.getByRole("status", { name: "Address count" }).filter({ hasText: "3 valid addresses" }).waitFor();
-    await page.getByLabel("Search addresses").fill("bob");
+    await page.getByRole("searchbox", { name: "Address contains" }).fill("bob");
     await page.getByRole("button", { name: "Search", exact: true }).click();
     const list = page.getByRole("list", { name: "Matching addresses" });
     await list.getByText(`bob@${DOMAIN}`).waitFor();
@@ -123,7 +123,8 @@ run(async (t) => {
   });
 
   await step(t, "the released message is marked in the archive", async () => {
-    await page.goto(detailUrl);
+    assert.equal(page.url(), detailUrl);
+    await page.reload();
     await page.getByRole("heading", { name: "Archived message" }).waitFor();
     await main.locator("dd").filter({ hasText: /^yes/ }).first().waitFor();
     await noError(page);

@@ -9,11 +9,14 @@ async function attempt(page, password) {
   const form = page.getByRole("form", { name: "Log in" });
   await form.getByLabel("Name").fill(USER);
   await form.getByLabel("Password").fill(password);
-  const before = await page.locator("#messages [role=alert]").count();
-  await form.getByRole("button", { name: "Log in" }).click();
-  await page.locator("#messages [role=alert]").nth(before).waitFor();
-  const all = await page.locator("#messages [role=alert] .text").allInnerTexts();
-  return all[all.length - 1];
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/api/v1/login")),
+    form.getByRole("button", { name: "Log in" }).click(),
+  ]);
+  assert.notEqual(response.status(), 200, "a wrong or locked login succeeded");
+  const alert = page.locator("#messages [role=alert] .text");
+  await alert.waitFor();
+  return alert.innerText();
 }
 
 run(async (t) => {

@@ -101,12 +101,18 @@ run(async (t) => {
       ["log", "Search the message log", ["Sender", "Recipient", "Client IP", "Subject"]],
       ["archive", "Search the archive", ["Sender", "Recipient", "Subject"]],
     ]) {
+      const endpoint = new RegExp(`/api/v1/${route}\\?`);
       await goto(page, route);
       for (const label of fields) {
         const form = page.getByRole("form", { name: formName });
         await form.getByRole("button", { name: "Reset" }).click();
         await form.getByLabel(label).fill(nasty);
-        await form.getByRole("button", { name: "Search" }).click();
+        const [response] = await Promise.all([
+          page.waitForResponse((r) => endpoint.test(r.url())),
+          form.getByRole("button", { name: "Search" }).click(),
+        ]);
+        assert.equal(response.status(), 200, `${route} search by ${label}: HTTP ${response.status()}`);
+        assert.equal((await response.json()).entries.length, 0, `${route} search by ${label} matched something`);
         await page.locator("main tbody tr.empty").waitFor();
         await noError(page);
       }

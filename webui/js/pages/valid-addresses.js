@@ -36,7 +36,7 @@ export async function render(view) {
       h("div", { class: "actions" }, replaceBtn, addBtn, clearBtn), report),
     section("Search",
       h("form", { class: "toolbar", "aria-label": "Search addresses", on: { submit: (e) => { e.preventDefault(); search(); } } },
-        field("Search addresses", q), h("button", { type: "submit" }, "Search")),
+        field("Address contains", q), h("button", { type: "submit" }, "Search")),
       results));
 
   const path = () => `/domains/${state.domain}/valid-addresses`;
