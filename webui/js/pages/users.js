@@ -34,7 +34,7 @@ export async function render(view, ctx) {
     view.append(section("Users", usersBox), editBox);
   }
   view.append(section("Your API tokens",
-    h("p", { class: "muted" }, "Scripts use a token as `Authorization: Bearer <token>`. The token is shown once, when it is created."),
+    h("p", { class: "muted" }, "Scripts send a token as ", h("code", null, "Authorization: Bearer <token>"), ". A token is shown once, when it is created."),
     secretBox, tokensBox, tokenForm()));
 
   function userForm(user) {
