@@ -27,7 +27,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -104,7 +103,7 @@ class Console:
                 self.proc.kill()
                 self.proc.wait(10)
         self._log.close()
-        print(f"---- last lines of moat-webui log ----\n" + "\n".join(self.log_text().splitlines()[-30:]))
+        print("---- last lines of moat-webui log ----\n" + "\n".join(self.log_text().splitlines()[-30:]))
 
     def log_text(self) -> str:
         try:
@@ -160,11 +159,13 @@ class ApiClient:
 # --------------------------------------------------------------------------------------------
 
 
-def send(moat: Moat, msg: EmailMessage, sender: str, rcpts: list[str]):
-    """Sends one message; returns None when accepted, else the (code, text) refusal after DATA."""
+def send(moat: Moat, msg, sender: str, rcpts: list[str]):
+    """Sends one message (EmailMessage or bytes); returns None when accepted, else the
+    (code, text) refusal after DATA."""
+    data = msg if isinstance(msg, bytes) else msg.as_bytes(policy=POLICY)
     with smtplib.SMTP(LOCALHOST, moat.port, local_hostname="client.sender.test", timeout=30) as s:
         try:
-            s.sendmail(sender, rcpts, msg.as_bytes(policy=POLICY))
+            s.sendmail(sender, rcpts, data)
         except smtplib.SMTPDataError as e:
             return e.smtp_code, e.smtp_error.decode(errors="replace")
     return None
@@ -181,15 +182,11 @@ def gtube_message() -> EmailMessage:
     return m
 
 
-def payload_message(n: int, spam: bool) -> EmailMessage:
+def payload_message(n: int, spam: bool) -> bytes:
     """Script payloads in Subject, From display name, Message-ID and attachment file names;
-    the `onerror="window.__xss=1"` ones set a sentinel the browser test checks."""
+    the `onerror="window.__xss=1"` ones set a sentinel the browser test checks. The header
+    lines are written raw (Python's header classes would repair the Message-ID)."""
     m = EmailMessage(policy=POLICY)
-    m["From"] = Address(display_name='"><img src=x onerror=alert(1)>', addr_spec="evil@sender.test")
-    m["To"] = "bob@ours.test"
-    m["Subject"] = f'{XSS_MARK}{n} <script>alert(1)</script><img src=x onerror="window.__xss=1">'
-    m["Date"] = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
-    m["Message-ID"] = f'<javascript:alert(1).{n}"><script>alert(1)</script>@sender.test>'
     m.set_content("Hello <b>Bob</b>,\n<script>window.__xss=1</script> see the attachments.\n"
                   + (f"\n{GTUBE}\n" if spam else ""))
     m.add_alternative('<p>Hello <img src=x onerror="window.__xss=1"> <a href="javascript:alert(1)">click</a></p>',
@@ -198,7 +195,14 @@ def payload_message(n: int, spam: bool) -> EmailMessage:
                      filename='"><img src=x onerror=alert(1)>.txt')
     m.add_attachment(b'<script>window.__xss=1</script><img src=x onerror="window.__xss=1">', maintype="text",
                      subtype="html", filename="javascript:alert(1).html")
-    return m
+    headers = (
+        'From: "\\"><img src=x onerror=alert(1)>" <evil@sender.test>\r\n'
+        "To: bob@ours.test\r\n"
+        f'Subject: {XSS_MARK}{n} <script>alert(1)</script><img src=x onerror="window.__xss=1">\r\n'
+        f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}\r\n"
+        f'Message-ID: <javascript:alert(1).{n}"><script>alert(1)</script>@sender.test>\r\n'
+    )
+    return headers.encode() + m.as_bytes(policy=POLICY)
 
 
 # --------------------------------------------------------------------------------------------
