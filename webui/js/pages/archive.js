@@ -42,10 +42,11 @@ async function pollRelease(requestId, status) {
   }
 }
 
-async function renderDetail(view, id, ctx) {
+async function renderDetail(view, id) {
   const e = await api.get(`/archive/${encodeURIComponent(id)}`);
   const status = h("p", { class: "release-status", role: "status", "aria-label": "Release status" });
-  const releasable = !(e.outcome === "virus" && !ctx.isAdmin);
+  // A virus is never released (the API refuses it for everyone); it can only be downloaded.
+  const releasable = e.outcome !== "virus";
   const release = h("button", { type: "button", class: "primary" }, e.released ? "Release again" : "Release");
   release.addEventListener("click", async () => {
     const to = list(e.recipients);
@@ -64,6 +65,10 @@ async function renderDetail(view, id, ctx) {
     h("a", { href: apiUrl(`/archive/${Number(e.id)}/eml`), class: "button", download: `${Number(e.id)}.eml` }, "Download .eml"),
     releasable ? release : null));
   view.append(status);
+  if (!releasable) {
+    view.append(h("div", { class: "banner error", role: "note" },
+      "This message contains a virus. It is kept for inspection only and cannot be released. Download it only to analyse it in a safe place."));
+  }
   const pairs = [
     ["Received", fmtTime(e.ts)],
     ["Client IP", e.client_ip],
@@ -102,7 +107,7 @@ async function renderDetail(view, id, ctx) {
 
 export async function render(view, ctx) {
   if (ctx.params[0]) {
-    await renderDetail(view, ctx.params[0], ctx);
+    await renderDetail(view, ctx.params[0]);
     return;
   }
   const results = h("div");

@@ -28,9 +28,9 @@ function domainForm(domain, onSaved, onCancel) {
     h("fieldset", { class: "switches" }, h("legend", null, "Checks"),
       SWITCHES.map(([key, label]) => field(label, checkbox(key, d[key])))),
     field("Tag score", h("input", { type: "number", name: "tag_score", step: "0.1", value: d.tag_score ?? "" }),
-      "Messages scoring at least this are tagged."),
+      "Messages scoring at least this are tagged. Empty: the global value."),
     field("Reject score", h("input", { type: "number", name: "reject_score", step: "0.1", value: d.reject_score ?? "" }),
-      "Messages scoring at least this are rejected."),
+      "Messages scoring at least this are rejected. Empty: the global value."),
   ];
   const submit = h("button", { type: "submit", class: "primary" }, editing ? "Save domain" : "Add domain");
   const form = h("form", { class: "grid-form", "aria-label": editing ? `Edit ${d.name}` : "Add domain" },
@@ -43,8 +43,11 @@ function domainForm(domain, onSaved, onCancel) {
       const v = formValues(form);
       const body = { backend: v.backend.trim() };
       for (const [key] of SWITCHES) body[key] = v[key];
-      if (v.tag_score !== "") body.tag_score = Number(v.tag_score);
-      if (v.reject_score !== "") body.reject_score = Number(v.reject_score);
+      // An emptied score drops the domain's override (null): the global value applies again.
+      for (const key of ["tag_score", "reject_score"]) {
+        if (v[key] !== "") body[key] = Number(v[key]);
+        else if (editing) body[key] = null;
+      }
       let saved;
       if (editing) {
         saved = await api.put(`/domains/${d.id}`, body);

@@ -33,6 +33,8 @@ export async function render(view) {
     ? dl([
       ["Engine version", c.version || ""],
       ["Signatures", String(c.signatures ?? "")],
+      ["Database version", c.db_version ? String(c.db_version) : ""],
+      ["Database published", c.db_time ? fmtTime(c.db_time) : ""],
       ["Signature age", h("span", { class: c.age_seconds > 3 * 86400 ? "warn-text" : "" }, fmtAge(c.age_seconds))],
     ])
     : h("p", { class: "muted" }, "No virus scanner is reporting.")));

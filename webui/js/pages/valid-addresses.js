@@ -54,6 +54,7 @@ export async function render(view) {
       addresses.length
         ? h("ul", { class: "addresses", "aria-label": "Matching addresses" }, addresses.map((a) => h("li", null, a)))
         : h("p", { class: "muted" }, state.q ? "No address matches." : "The list is empty."),
+      state.q && res.matched !== undefined ? h("p", { class: "muted" }, `${res.matched} matching.`) : null,
       addresses.length >= PAGE ? h("p", { class: "muted" }, `Showing the first ${PAGE}; refine the search.`) : null);
   }
 
