@@ -26,6 +26,7 @@ run(async (t) => {
   });
   await step(t, "the link works only once", async () => {
     await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByRole("form", { name: "Log in" }).waitFor();
     await page.goto(`${BASE}/#/first-run/${env("MOAT_FIRST_RUN_TOKEN")}`);
     const form = page.getByRole("form", { name: "Create the first administrator" });
     await form.getByLabel("Name").fill("second-admin");
