@@ -23,11 +23,12 @@ function s(tag, attrs = {}, ...children) {
   return el;
 }
 
+// The top of the y axis: four equal steps of 1, 2 or 5 times a power of ten.
 function niceMax(v) {
-  if (v <= 5) return 5;
-  const p = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+  const raw = Math.max(1, v / 4);
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw);
+  return step * 4;
 }
 
 function two(n) {

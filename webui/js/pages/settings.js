@@ -50,8 +50,12 @@ function group(key) {
 export async function render(view) {
   const settingsBox = h("div");
   const zonesBox = h("div");
+  const filter = h("input", { type: "search", name: "filter", placeholder: "e.g. greylist, dnsbl, score" });
+  filter.addEventListener("input", () => applyFilter());
   view.append(pageHeader("Settings"),
     h("p", { class: "muted" }, "Global values; a domain may override some of them. Changes reach the running gateway within a second."),
+    h("form", { class: "toolbar", "aria-label": "Filter settings", on: { submit: (e) => e.preventDefault() } },
+      field("Show settings containing", filter)),
     settingsBox, section("DNS zones", zonesBox, zoneForm()));
 
   async function loadSettings() {
@@ -63,16 +67,34 @@ export async function render(view) {
       groups.get(g).push(s);
     }
     replace(settingsBox, [...groups.entries()].map(([g, items]) => section(g, table([
-      { label: "Setting", cell: (s) => h("div", null, h("code", null, s.key), h("div", { class: "hint" }, s.description || "")) },
-      { label: "Value", cell: (s) => s._control },
-      { label: "Default", cell: (s) => asText(s.default), class: "muted" },
+      { label: "Setting", class: "c-setting", cell: (s) => h("div", null, h("code", null, s.key), h("div", { class: "hint" }, s.description || "")) },
+      { label: "Value", class: "c-value", cell: (s) => s._control },
+      { label: "Default", class: "c-default muted", cell: (s) => asText(s.default) },
       {
         label: "Actions",
+        class: "c-actions",
         cell: (s) => h("div", { class: "row-actions" },
           h("button", { type: "button", "aria-label": `Save ${s.key}`, on: { click: (e) => save(e.currentTarget, s) } }, "Save"),
           h("button", { type: "button", "aria-label": `Reset ${s.key}`, on: { click: (e) => reset(e.currentTarget, s) } }, "Reset")),
       },
-    ], items.map((s) => Object.assign(s, { _control: s._control || control(s) })), { class: "settings" }))));
+    ], items.map((s) => Object.assign(s, { _control: s._control || control(s) })), {
+      class: "settings",
+      onRow: (tr, s) => { tr.dataset.search = `${s.key} ${s.description || ""}`.toLowerCase(); },
+    }))));
+    applyFilter();
+  }
+
+  // Hides the rows (and whole groups) that do not contain the filter text.
+  function applyFilter() {
+    const text = filter.value.trim().toLowerCase();
+    for (const card of settingsBox.querySelectorAll("section.card")) {
+      let shown = 0;
+      for (const tr of card.querySelectorAll("tbody tr")) {
+        tr.hidden = !!text && !(tr.dataset.search || "").includes(text);
+        if (!tr.hidden) shown += 1;
+      }
+      card.hidden = shown === 0;
+    }
   }
 
   async function save(button, s) {
