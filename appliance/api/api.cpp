@@ -1,9 +1,21 @@
 #include "api/api.h"
 
+#include "api/routes.h"
+
 namespace moat::api {
 
 void registerApi(web::Router& router) {
-    (void)router;  // resources register here as they are written
+    registerDomainsApi(router);
+    registerListsApi(router);
+    registerValidAddressesApi(router);
+    registerRelaysApi(router);
+    registerLogApi(router);
+    registerArchiveApi(router);
+    registerSettingsApi(router);
+    registerZonesApi(router);
+    registerStatsApi(router);
+    registerSystemApi(router);
+    registerAuditApi(router);
 }
 
 }  // namespace moat::api

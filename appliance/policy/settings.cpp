@@ -125,6 +125,7 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"uribl.zones", T::list, "", 0, 0,
          "URI blocklist zones by name (weight 5, any 127.x.y.z answer); moatctl zone add uribl sets weight and mask"},
         {"uribl.max_lookups", T::integer, "20", 1, 1000, "URI blocklist queries per message at most"},
+        {"filtering.enabled", T::boolean, "yes", 0, 0, "spam filtering for the domain (off: only virus scanning, lists and recipient validation apply)"},
     };
     return specs;
 }

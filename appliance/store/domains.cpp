@@ -103,6 +103,14 @@ std::optional<Domain> findDomain(Poco::Data::Session& session, std::string_view 
     return d;
 }
 
+std::optional<Domain> findDomainById(Poco::Data::Session& session, long long id) {
+    Poco::Int64 key = id;
+    std::vector<std::string> names;
+    session << "SELECT name FROM domains WHERE id = ?", use(key), into(names), now;
+    if (names.empty()) return std::nullopt;
+    return findDomain(session, names[0]);
+}
+
 Domain addDomain(Poco::Data::Session& session, std::string_view name, std::string_view backend_host,
                  std::uint16_t backend_port) {
     Domain d;
@@ -124,6 +132,18 @@ Domain addDomain(Poco::Data::Session& session, std::string_view name, std::strin
     if (!stored)
         throw std::runtime_error("domain " + d.name + " vanished right after it was added");
     return *stored;
+}
+
+bool setDomainBackend(Poco::Data::Session& session, long long id, std::string_view backend_host,
+                      std::uint16_t backend_port) {
+    std::string host = backendHost(backend_host);
+    if (backend_port == 0) throw std::invalid_argument("backend port must be between 1 and 65535");
+    int port = backend_port;
+    Poco::Int64 key = id;
+    Poco::Data::Statement update(session);
+    update << "UPDATE domains SET backend_host = ?, backend_port = ? WHERE id = ?", use(host), use(port),
+        use(key);
+    return update.execute() > 0;
 }
 
 bool removeDomain(Poco::Data::Session& session, std::string_view name) {

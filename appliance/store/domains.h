@@ -33,10 +33,17 @@ std::string normaliseDomainName(std::string_view name);
 std::vector<Domain> listDomains(Poco::Data::Session& session);  // ordered by name
 std::optional<Domain> findDomain(Poco::Data::Session& session, std::string_view name);
 
+std::optional<Domain> findDomainById(Poco::Data::Session& session, long long id);
+
 // Adds a domain; backend_host is a host name or an IP literal (IPv6 without
 // brackets). Returns the stored row.
 Domain addDomain(Poco::Data::Session& session, std::string_view name, std::string_view backend_host,
                  std::uint16_t backend_port);
+
+// Points the domain at another backend (validated as for addDomain). False if
+// there is no such domain.
+bool setDomainBackend(Poco::Data::Session& session, long long id, std::string_view backend_host,
+                      std::uint16_t backend_port);
 
 // False if there was no such domain.
 bool removeDomain(Poco::Data::Session& session, std::string_view name);

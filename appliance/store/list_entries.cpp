@@ -56,6 +56,13 @@ struct Target {
     std::string list, kind, note;
 };
 
+void checkNote(std::string_view note) {
+    if (note.size() > 200) throw std::invalid_argument("note longer than 200 characters");
+    for (unsigned char c : note)
+        if (c < 0x20 || c == 0x7f)
+            throw std::invalid_argument("note must not contain control characters");
+}
+
 Target target(Poco::Data::Session& session, long long domain_id, std::string_view list,
               std::string_view kind, std::string_view note) {
     checkList(list);
@@ -63,10 +70,7 @@ Target target(Poco::Data::Session& session, long long domain_id, std::string_vie
         throw std::invalid_argument("the " + std::string(list) + " list takes " +
                                     std::string(kindsOf(list)) + " entries, not '" +
                                     log::printable(kind, 60) + "'");
-    if (note.size() > 200) throw std::invalid_argument("note longer than 200 characters");
-    for (unsigned char c : note)
-        if (c < 0x20 || c == 0x7f)
-            throw std::invalid_argument("note must not contain control characters");
+    checkNote(note);
     Target t{domain_id, {}, std::string(list), std::string(kind), std::string(note)};
     if (domain_id < 0)
         throw std::invalid_argument("invalid domain id " + std::to_string(domain_id));
@@ -205,6 +209,27 @@ std::size_t addListEntries(Poco::Data::Session& session, long long domain_id, st
     }
     tx.commit();
     return added;
+}
+
+std::optional<ListEntry> findListEntry(Poco::Data::Session& session, long long id) {
+    Poco::Int64 key = id;
+    std::vector<Poco::Int64> domains;
+    std::vector<std::string> lists;
+    session << "SELECT domain_id, list FROM list_entries WHERE id = ?", use(key), into(domains),
+        into(lists), now;
+    if (domains.empty()) return std::nullopt;
+    for (auto& e : listListEntries(session, domains[0], lists[0]))
+        if (e.id == id) return e;
+    return std::nullopt;
+}
+
+bool setListEntryNote(Poco::Data::Session& session, long long id, std::string_view note) {
+    checkNote(note);
+    Poco::Int64 key = id;
+    std::string text(note);
+    Poco::Data::Statement update(session);
+    update << "UPDATE list_entries SET note = ? WHERE id = ?", use(text), use(key);
+    return update.execute() > 0;
 }
 
 bool removeListEntry(Poco::Data::Session& session, long long id) {

@@ -55,6 +55,12 @@ std::size_t addListEntries(Poco::Data::Session& session, long long domain_id, st
                            std::string_view kind, const std::vector<std::string>& values,
                            std::string_view note, std::vector<std::string>& errors);
 
+std::optional<ListEntry> findListEntry(Poco::Data::Session& session, long long id);
+
+// Replaces an entry's note (validated as for addListEntry). False if there
+// is no such entry.
+bool setListEntryNote(Poco::Data::Session& session, long long id, std::string_view note);
+
 // False if there was no such entry.
 bool removeListEntry(Poco::Data::Session& session, long long id);
 

@@ -228,6 +228,8 @@ const std::vector<Migration>& migrations() {
              // domains in user_domains: their lists, valid addresses, log and
              // archive). password: libsodium crypto_pwhash_str (Argon2id); ''
              // means no password is set yet (the account cannot log in).
+             // failed_logins counts failures since failed_since (the login
+             // lockout's window); locked_until: no login before this time.
              "CREATE TABLE users ("
              " id INTEGER PRIMARY KEY,"
              " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
@@ -235,6 +237,7 @@ const std::vector<Migration>& migrations() {
              " role TEXT NOT NULL CHECK (role IN ('admin', 'domain_admin')),"
              " created INTEGER NOT NULL,"
              " failed_logins INTEGER NOT NULL DEFAULT 0,"
+             " failed_since INTEGER NOT NULL DEFAULT 0,"
              " locked_until INTEGER NOT NULL DEFAULT 0,"
              " last_login INTEGER NOT NULL DEFAULT 0)",
              "CREATE TABLE user_domains ("

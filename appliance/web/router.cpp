@@ -23,7 +23,7 @@ std::vector<std::string> split(const std::string& path) {
 }  // namespace
 
 void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
-    Route r{method, split(pattern), std::move(handler)};
+    Route r{method, pattern, split(pattern), std::move(handler)};
     for (auto& s : r.segments)
         if (s.size() >= 2 && s.front() == '{' && s.back() == '}') s = "{}";
     routes_.push_back(std::move(r));
@@ -48,6 +48,12 @@ bool Router::knows(const std::string& path) const {
     for (const auto& r : routes_)
         if (match(r, segments, params)) return true;
     return false;
+}
+
+std::vector<std::pair<std::string, std::string>> Router::routes() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+    return out;
 }
 
 Response Router::dispatch(Request& request, const Principal& principal, ApiContext& context) const {

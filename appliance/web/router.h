@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace moat::config {
@@ -38,10 +39,14 @@ public:
     Response dispatch(Request& request, const Principal& principal, ApiContext& context) const;
     // True if some route matches the path (any method).
     bool knows(const std::string& path) const;
+    // Every route as (method, pattern), in registration order — for
+    // `moat-webui --list-routes`, which the authentication tests walk.
+    std::vector<std::pair<std::string, std::string>> routes() const;
 
 private:
     struct Route {
         std::string method;
+        std::string pattern;
         std::vector<std::string> segments;  // "{}" for a capture
         Handler handler;
     };

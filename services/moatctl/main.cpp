@@ -28,6 +28,7 @@
 #include "list_commands.h"
 #include "setting_commands.h"
 #include "token_commands.h"
+#include "user_commands.h"
 #include "valid_commands.h"
 #include "zone_commands.h"
 #include "net/cidr.h"
@@ -98,6 +99,14 @@ constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
                                           (SCORE -10..10, tag at 5, reject at 10)
   bayes stats                             show what the classifier has learnt
   bayes expire [DAYS]                     forget rare tokens unseen for DAYS (default 90)
+
+  user add NAME --role admin|domain_admin [--domain D[,D...]] [--password-stdin]
+                                          add a console account; the password is asked twice
+                                          on the terminal or read from stdin (10+ characters)
+  user list                               list console accounts
+  user remove NAME                        remove a console account
+  user passwd NAME [--password-stdin]     set a new password (ends the account's sessions)
+  user unlock NAME                        lift a login lockout
 
   help                                    show this text
 
@@ -415,6 +424,24 @@ int tokenRevoke(Context& ctx, const Args& args) { return moatctl::tokenRevoke(ct
 
 int eventsList(Context& ctx, const Args& args) { return moatctl::eventsList(ctx.session, args.option("--since")); }
 
+// --- user -----------------------------------------------------------------
+
+int userAdd(Context& ctx, const Args& args) {
+    return moatctl::userAdd(ctx.session, args.positional[0], *args.option("--role"), args.option("--domain"),
+                            args.options.count("--password-stdin") > 0, std::cin);
+}
+
+int userList(Context& ctx, const Args& /*args*/) { return moatctl::userList(ctx.session); }
+
+int userRemove(Context& ctx, const Args& args) { return moatctl::userRemove(ctx.session, args.positional[0]); }
+
+int userPasswd(Context& ctx, const Args& args) {
+    return moatctl::userPasswd(ctx.session, args.positional[0], args.options.count("--password-stdin") > 0,
+                               std::cin);
+}
+
+int userUnlock(Context& ctx, const Args& args) { return moatctl::userUnlock(ctx.session, args.positional[0]); }
+
 // --- valid, callout --------------------------------------------------------
 
 std::vector<std::string> rest(const Args& args) {
@@ -628,6 +655,21 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
          {
              {"list", {tokenList, "token list [DOMAIN]", 0, 1}},
              {"revoke", {tokenRevoke, "token revoke TOKEN", 1, 1}},
+         }},
+        {"user",
+         {
+             {"add",
+              {userAdd,
+               "user add NAME --role admin|domain_admin [--domain D[,D...]] [--password-stdin]",
+               1,
+               1,
+               {"--role", "--domain"},
+               {"--role"},
+               {"--password-stdin"}}},
+             {"list", {userList, "user list"}},
+             {"remove", {userRemove, "user remove NAME", 1, 1}},
+             {"passwd", {userPasswd, "user passwd NAME [--password-stdin]", 1, 1, {}, {}, {"--password-stdin"}}},
+             {"unlock", {userUnlock, "user unlock NAME", 1, 1}},
          }},
         {"events",
          {

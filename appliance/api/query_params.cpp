@@ -1,0 +1,39 @@
+#include "api/query_params.h"
+
+#include <charconv>
+#include <limits>
+
+namespace moat::api {
+
+long long queryInteger(const web::Request& request, const std::string& name, long long fallback,
+                       long long min, long long max) {
+    auto text = request.queryValue(name);
+    if (text.empty()) return fallback;
+    long long v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size())
+        throw web::HttpError(400, "'" + name + "' must be an integer");
+    if (v < min || v > max)
+        throw web::HttpError(400, "'" + name + "' must be between " + std::to_string(min) + " and " +
+                                      std::to_string(max));
+    return v;
+}
+
+Page pageParams(const web::Request& request) {
+    Page page;
+    page.before = queryInteger(request, "before", 0, 0, std::numeric_limits<long long>::max());
+    page.limit = static_cast<int>(queryInteger(request, "limit", kDefaultPageSize, 1, kMaxPageSize));
+    return page;
+}
+
+std::string likeEscape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        if (c == '\\' || c == '%' || c == '_') out.push_back('\\');
+        out.push_back(c);
+    }
+    return out;
+}
+
+}  // namespace moat::api

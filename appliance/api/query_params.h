@@ -1,0 +1,32 @@
+// Query-string parameters of the API's GET requests: integers with a range,
+// the `before`/`limit` paging of the log, archive and audit lists, and the
+// LIKE pattern of the case-insensitive substring searches. A malformed value
+// is HttpError(400) naming the parameter.
+#pragma once
+
+#include "web/http.h"
+
+#include <string>
+#include <string_view>
+
+namespace moat::api {
+
+// The parameter as an integer in min..max, `fallback` when absent or empty.
+long long queryInteger(const web::Request& request, const std::string& name, long long fallback,
+                       long long min, long long max);
+
+struct Page {
+    long long before = 0;  // rows with a smaller id; 0: from the newest
+    int limit = 50;
+};
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 500;
+
+// ?before=ID&limit=N (limit 1..500, default 50).
+Page pageParams(const web::Request& request);
+
+// The text with '\', '%' and '_' escaped by '\', for `LIKE '%' || ? || '%' ESCAPE '\'`:
+// whatever the user typed matches literally.
+std::string likeEscape(std::string_view text);
+
+}  // namespace moat::api

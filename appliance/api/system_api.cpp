@@ -1,0 +1,126 @@
+// /api/v1/system: the System page (docs/console-api.md "Dashboard and
+// system"): each daemon's health from its heartbeat (service_status, and
+// moat-scand's status file), the ClamAV signature version and age, the queue,
+// the spool's disk and the archive's size against its quota and retention.
+// Administrators only.
+#include "api/json_fields.h"
+#include "api/routes.h"
+#include "api/scand_status.h"
+#include "config/config.h"
+#include "policy/settings.h"
+#include "store/store.h"
+
+#include <Poco/Data/Statement.h>
+#include <Poco/JSON/Array.h>
+
+#include <sys/statvfs.h>
+
+#include <vector>
+
+using namespace Poco::Data::Keywords;
+
+namespace moat::api {
+namespace {
+
+constexpr long long kHeartbeatFresh = 30;  // seconds: older means the daemon stopped
+constexpr long long kDefaultRetention = 14 * 86400;
+constexpr long long kDefaultQuotaMb = 10240;
+
+const char* stateOf(long long heartbeat, long long now) {
+    return now - heartbeat <= kHeartbeatFresh ? "running" : "stopped";
+}
+
+// A setting that may not exist in this build (archive.*): its value, or `fallback`.
+long long settingOr(const policy::Settings& settings, std::string_view key, long long fallback) {
+    return policy::findSetting(key) ? settings.integer(key) : fallback;
+}
+
+Poco::JSON::Array::Ptr services(Poco::Data::Session& session, const std::optional<ScandStatus>& scand,
+                                long long now_ts) {
+    Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+    std::vector<std::string> names, details;
+    std::vector<Poco::Int64> pids, heartbeats;
+    session << "SELECT name, pid, heartbeat, detail FROM service_status ORDER BY name", into(names), into(pids),
+        into(heartbeats), into(details), now;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == "moat-scand" && scand) continue;  // its status file is the fresher source
+        Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+        o->set("name", jsonText(names[i]));
+        o->set("state", stateOf(heartbeats[i], now_ts));
+        o->set("detail", jsonText(details[i]));
+        o->set("heartbeat", heartbeats[i]);
+        out->add(o);
+    }
+    Poco::JSON::Object::Ptr s = new Poco::JSON::Object;
+    s->set("name", "moat-scand");
+    if (scand) {
+        s->set("state", stateOf(scand->heartbeat, now_ts));
+        s->set("detail", "pid " + std::to_string(scand->pid));
+        s->set("heartbeat", static_cast<Poco::Int64>(scand->heartbeat));
+    } else {
+        s->set("state", "unknown");
+        s->set("detail", "no status file");
+        s->set("heartbeat", Poco::Dynamic::Var());
+    }
+    out->add(s);
+    return out;
+}
+
+web::Response system(const web::Request&, const web::Principal& principal, web::ApiContext& ctx) {
+    principal.requireAdmin();
+    long long now_ts = store::nowSeconds();
+    auto session = ctx.store.connect();
+    auto scand = readScandStatus(ctx.config.scan.status_file);
+
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("services", services(session, scand, now_ts));
+
+    if (scand && !scand->clamav_version.empty()) {
+        Poco::JSON::Object::Ptr c = new Poco::JSON::Object;
+        c->set("version", jsonText(scand->clamav_version));
+        c->set("signatures", static_cast<Poco::Int64>(scand->signatures));
+        c->set("db_version", static_cast<Poco::Int64>(scand->db_version));
+        c->set("db_time", static_cast<Poco::Int64>(scand->db_time));
+        c->set("age_seconds", scand->db_time > 0 ? Poco::Dynamic::Var(static_cast<Poco::Int64>(now_ts - scand->db_time))
+                                                 : Poco::Dynamic::Var());
+        o->set("clamav", c);
+    } else {
+        o->set("clamav", Poco::Dynamic::Var());
+    }
+
+    Poco::Int64 messages = 0, oldest = 0;
+    session << "SELECT COUNT(*), COALESCE(MIN(created), 0) FROM queue", into(messages), into(oldest), now;
+    Poco::JSON::Object::Ptr q = new Poco::JSON::Object;
+    q->set("messages", messages);
+    q->set("oldest", messages > 0 ? Poco::Dynamic::Var(oldest) : Poco::Dynamic::Var());
+    o->set("queue", q);
+
+    Poco::JSON::Object::Ptr disk = new Poco::JSON::Object;
+    disk->set("path", ctx.config.spool_dir);
+    struct statvfs vfs {};
+    if (statvfs(ctx.config.spool_dir.c_str(), &vfs) == 0) {
+        disk->set("total", static_cast<Poco::Int64>(vfs.f_blocks) * static_cast<Poco::Int64>(vfs.f_frsize));
+        disk->set("free", static_cast<Poco::Int64>(vfs.f_bavail) * static_cast<Poco::Int64>(vfs.f_frsize));
+    } else {
+        disk->set("total", Poco::Dynamic::Var());
+        disk->set("free", Poco::Dynamic::Var());
+    }
+    o->set("disk", disk);
+
+    Poco::Int64 archived = 0, bytes = 0;
+    session << "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM archive", into(archived), into(bytes), now;
+    auto settings = policy::Settings::load(session);
+    Poco::JSON::Object::Ptr a = new Poco::JSON::Object;
+    a->set("messages", archived);
+    a->set("bytes", bytes);
+    a->set("quota", static_cast<Poco::Int64>(settingOr(settings, "archive.quota", kDefaultQuotaMb)) * 1024 * 1024);
+    a->set("retention_days", settingOr(settings, "archive.retention", kDefaultRetention) / 86400.0);
+    o->set("archive", a);
+    return web::Response::json(200, o);
+}
+
+}  // namespace
+
+void registerSystemApi(web::Router& router) { router.add("GET", "/api/v1/system", system); }
+
+}  // namespace moat::api

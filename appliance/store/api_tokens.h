@@ -1,0 +1,33 @@
+// API tokens for scripts (Authorization: Bearer <secret>). The secret is
+// shown once when created; the store keeps its SHA-256 (hex) only and finds a
+// token by that hash. Each token belongs to one account and acts with its role.
+#pragma once
+
+#include <Poco/Data/Session.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moat::store {
+
+struct ApiToken {
+    long long id = 0;
+    long long user_id = 0;
+    std::string name;
+    long long created = 0;
+    long long last_used = 0;
+};
+
+// Throws std::invalid_argument unless name has 1..100 printable characters.
+long long addApiToken(Poco::Data::Session& session, long long user_id, std::string_view name,
+                      std::string_view token_hash);
+std::vector<ApiToken> listApiTokens(Poco::Data::Session& session, long long user_id);  // oldest first
+// False if the user has no such token.
+bool removeApiToken(Poco::Data::Session& session, long long user_id, long long id);
+// The token with this hash, if any.
+std::optional<ApiToken> findApiToken(Poco::Data::Session& session, std::string_view token_hash);
+void touchApiToken(Poco::Data::Session& session, long long id, long long now);
+
+}  // namespace moat::store

@@ -1,0 +1,333 @@
+#include "web/auth_api.h"
+
+#include "config/config.h"
+#include "store/api_tokens.h"
+#include "store/audit_log.h"
+#include "store/store.h"
+#include "store/users.h"
+#include "util/log.h"
+#include "web/authenticator.h"
+#include "web/first_run.h"
+#include "web/login_limiter.h"
+#include "web/password_hash.h"
+#include "web/secrets.h"
+#include "web/session_store.h"
+#include "web/wire_parse.h"
+
+#include <Poco/Data/Statement.h>
+#include <Poco/Data/Transaction.h>
+
+using namespace Poco::Data::Keywords;
+
+namespace moat::web {
+
+namespace {
+
+SessionStore sessionsFor(const ApiContext& ctx) {
+    return SessionStore(ctx.config.web.session_idle, ctx.config.web.session_max);
+}
+
+const LoginLimiter& limiter() {
+    static const LoginLimiter instance;
+    return instance;
+}
+
+std::string stringField(const Poco::JSON::Object::Ptr& body, const std::string& name, bool required = true) {
+    if (!body->has(name)) {
+        if (required) throw HttpError(400, "missing \"" + name + "\"");
+        return {};
+    }
+    auto value = body->get(name);
+    if (!value.isString()) throw HttpError(400, "\"" + name + "\" must be a string");
+    return value.extract<std::string>();
+}
+
+std::vector<std::string> domainsField(const Poco::JSON::Object::Ptr& body) {
+    std::vector<std::string> out;
+    if (!body->has("domains")) return out;
+    auto array = body->getArray("domains");
+    if (!array) throw HttpError(400, "\"domains\" must be an array of domain names");
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        auto v = array->get(static_cast<unsigned>(i));
+        if (!v.isString()) throw HttpError(400, "\"domains\" must be an array of domain names");
+        out.push_back(v.extract<std::string>());
+    }
+    return out;
+}
+
+Poco::JSON::Object::Ptr userJson(const store::User& user) {
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("id", static_cast<Poco::Int64>(user.id));
+    o->set("name", user.name);
+    o->set("role", user.role);
+    Poco::JSON::Array::Ptr domains = new Poco::JSON::Array;
+    for (const auto& d : user.domains) domains->add(d);
+    o->set("domains", domains);
+    o->set("created", static_cast<Poco::Int64>(user.created));
+    o->set("last_login", static_cast<Poco::Int64>(user.last_login));
+    o->set("locked_until", static_cast<Poco::Int64>(user.locked_until));
+    return o;
+}
+
+store::User loadUser(Poco::Data::Session& db, long long id) {
+    auto user = store::findUserById(db, id);
+    if (!user) throw HttpError(404, "not found");
+    return *user;
+}
+
+// --- login, logout, session, first run -------------------------------------
+
+Response login(const Request& request, const Principal&, ApiContext& ctx) {
+    auto body = request.jsonBody();
+    auto name = stringField(body, "name");
+    auto password = stringField(body, "password");
+    auto db = ctx.store.connect();
+    long long now_ts = store::nowSeconds();
+    auto result = checkLogin(db, limiter(), name, password, request.client_ip, now_ts);
+    auto shown = log::printable(name, 64);
+    switch (result.outcome) {
+        case LoginOutcome::address_blocked:
+            store::audit(db, shown, request.client_ip, "login.refused", shown, "too many failures from this address");
+            log::warning("webui: login refused for " + request.client_ip + ": too many failures from this address");
+            return Response::error(429, "too many failed logins from your address; try again in 15 minutes");
+        case LoginOutcome::account_locked:
+            store::audit(db, shown, request.client_ip, "login.refused", shown, "account locked");
+            log::warning("webui: login refused for " + shown + ": account locked");
+            return Response::error(429,
+                                   "this account is locked after repeated failed logins; try again in 15 minutes "
+                                   "or ask an administrator to unlock it (moatctl user unlock NAME)");
+        case LoginOutcome::bad_credentials:
+            store::audit(db, shown, request.client_ip, "login.failure", shown);
+            log::info("webui: failed login as " + shown + " from " + request.client_ip);
+            return Response::error(401, "wrong name or password");
+        case LoginOutcome::ok:
+            break;
+    }
+    auto sessions = sessionsFor(ctx);
+    // A new session id at every login; a session the browser still holds ends.
+    auto cookies = parseCookies(request.header("cookie"));
+    if (auto old = cookies.find(SessionStore::kCookieName); old != cookies.end())
+        sessions.remove(db, sha256Hex(old->second));
+    auto created = sessions.create(db, result.user->id, request.client_ip, now_ts);
+    store::audit(db, result.user->name, request.client_ip, "login", result.user->name);
+    log::info("webui: " + result.user->name + " logged in from " + request.client_ip);
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("user", userJson(*result.user));
+    o->set("csrf", created.session.csrf);
+    auto response = Response::json(200, o);
+    response.headers.emplace_back("Set-Cookie", sessions.cookie(created.cookie_value));
+    return response;
+}
+
+Response logout(const Request& request, const Principal& principal, ApiContext& ctx) {
+    auto db = ctx.store.connect();
+    if (!principal.session_id.empty()) sessionsFor(ctx).remove(db, principal.session_id);
+    store::audit(db, principal.name, request.client_ip, "logout", principal.name);
+    auto response = Response::noContent();
+    response.headers.emplace_back("Set-Cookie", SessionStore::clearingCookie());
+    return response;
+}
+
+Response session(const Request&, const Principal& principal, ApiContext& ctx) {
+    auto db = ctx.store.connect();
+    auto user = loadUser(db, principal.user_id);
+    std::string csrf;
+    if (!principal.session_id.empty()) {
+        std::vector<std::string> found;
+        std::string id = principal.session_id;
+        db << "SELECT csrf FROM web_sessions WHERE id = ?", use(id), into(found), now;
+        if (!found.empty()) csrf = found[0];
+    }
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("user", userJson(user));
+    o->set("csrf", csrf);
+    return Response::json(200, o);
+}
+
+Response firstRun(const Request& request, const Principal&, ApiContext& ctx) {
+    auto body = request.jsonBody();
+    auto token = stringField(body, "token");
+    auto name = stringField(body, "name");
+    auto password = stringField(body, "password");
+    store::checkUserName(name);
+    checkPasswordRules(password);
+    auto hash = hashPassword(password);
+    auto db = ctx.store.connect();
+    Poco::Data::Transaction tx(db);
+    if (store::anyAdmin(db)) throw HttpError(403, "an administrator exists already; log in instead");
+    if (!consumeFirstRunToken(db, token, store::nowSeconds()))
+        throw HttpError(403, "this first-run link is invalid, used or expired (restart moat-webui for a new one)");
+    auto user = store::addUser(db, name, hash, "admin", {});
+    store::audit(db, user.name, request.client_ip, "user.add", user.name, "first administrator (first-run link)");
+    tx.commit();
+    log::info("webui: first administrator " + user.name + " created from " + request.client_ip);
+    return Response::json(201, userJson(user));
+}
+
+// --- users (admin) ---------------------------------------------------------
+
+Response listUsers(const Request&, const Principal& principal, ApiContext& ctx) {
+    principal.requireAdmin();
+    auto db = ctx.store.connect();
+    Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+    for (const auto& u : store::listUsers(db)) out->add(userJson(u));
+    return Response::json(200, out);
+}
+
+Response addUser(const Request& request, const Principal& principal, ApiContext& ctx) {
+    principal.requireAdmin();
+    auto body = request.jsonBody();
+    auto name = stringField(body, "name");
+    auto password = stringField(body, "password");
+    auto role = stringField(body, "role");
+    auto domains = domainsField(body);
+    store::checkUserName(name);
+    store::checkRole(role);
+    checkPasswordRules(password);
+    auto db = ctx.store.connect();
+    try {
+        auto user = store::addUser(db, name, hashPassword(password), role, domains);
+        store::audit(db, principal.name, request.client_ip, "user.add", user.name, "role " + user.role);
+        return Response::json(201, userJson(user));
+    } catch (const store::DuplicateUser& e) {
+        throw HttpError(409, e.what());
+    }
+}
+
+Response changeUser(const Request& request, const Principal& principal, ApiContext& ctx) {
+    principal.requireAdmin();
+    auto id = idParam(request);
+    auto body = request.jsonBody();
+    auto db = ctx.store.connect();
+    Poco::Data::Transaction tx(db);
+    auto user = loadUser(db, id);
+    std::string changes;
+    if (body->has("role")) {
+        auto role = stringField(body, "role");
+        store::checkRole(role);
+        if (user.role == "admin" && role != "admin" && store::countAdmins(db) <= 1)
+            throw HttpError(409, "this is the last administrator; make another one first");
+        store::setUserRole(db, id, role);
+        changes += " role " + role;
+    }
+    if (body->has("domains")) {
+        store::setUserDomains(db, id, domainsField(body));
+        changes += " domains";
+    }
+    if (body->has("password")) {
+        auto password = stringField(body, "password");
+        checkPasswordRules(password);
+        store::setUserPassword(db, id, hashPassword(password));
+        if (id != principal.user_id) sessionsFor(ctx).removeUserSessions(db, id);
+        changes += " password";
+    }
+    store::audit(db, principal.name, request.client_ip, "user.change", user.name,
+                 changes.empty() ? "nothing" : changes.substr(1));
+    tx.commit();
+    return Response::json(200, userJson(loadUser(db, id)));
+}
+
+Response removeUser(const Request& request, const Principal& principal, ApiContext& ctx) {
+    principal.requireAdmin();
+    auto id = idParam(request);
+    auto db = ctx.store.connect();
+    Poco::Data::Transaction tx(db);
+    auto user = loadUser(db, id);
+    if (user.role == "admin" && store::countAdmins(db) <= 1)
+        throw HttpError(409, "this is the last administrator; make another one first");
+    store::removeUser(db, id);
+    store::audit(db, principal.name, request.client_ip, "user.remove", user.name);
+    tx.commit();
+    return Response::noContent();
+}
+
+// --- API tokens (one's own) ------------------------------------------------
+
+Response listTokens(const Request&, const Principal& principal, ApiContext& ctx) {
+    auto db = ctx.store.connect();
+    Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+    for (const auto& t : store::listApiTokens(db, principal.user_id)) {
+        Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+        o->set("id", static_cast<Poco::Int64>(t.id));
+        o->set("name", t.name);
+        o->set("created", static_cast<Poco::Int64>(t.created));
+        o->set("last_used", static_cast<Poco::Int64>(t.last_used));
+        out->add(o);
+    }
+    return Response::json(200, out);
+}
+
+Response addToken(const Request& request, const Principal& principal, ApiContext& ctx) {
+    auto name = stringField(request.jsonBody(), "name");
+    auto secret = randomToken();
+    auto db = ctx.store.connect();
+    auto id = store::addApiToken(db, principal.user_id, name, sha256Hex(secret));
+    store::audit(db, principal.name, request.client_ip, "token.add", name);
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("id", static_cast<Poco::Int64>(id));
+    o->set("name", name);
+    o->set("token", secret);
+    return Response::json(201, o);
+}
+
+Response removeToken(const Request& request, const Principal& principal, ApiContext& ctx) {
+    auto id = idParam(request);
+    auto db = ctx.store.connect();
+    if (!store::removeApiToken(db, principal.user_id, id)) throw HttpError(404, "not found");
+    store::audit(db, principal.name, request.client_ip, "token.remove", std::to_string(id));
+    return Response::noContent();
+}
+
+// --- audit log (admin) -----------------------------------------------------
+
+long long numberQuery(const Request& request, const std::string& name, long long fallback, long long max) {
+    auto text = request.queryValue(name);
+    if (text.empty()) return fallback;
+    try {
+        std::size_t used = 0;
+        long long v = std::stoll(text, &used);
+        if (used != text.size() || v < 0 || v > max) throw std::invalid_argument(name);
+        return v;
+    } catch (const std::exception&) {
+        throw HttpError(400, "\"" + name + "\" must be a number from 0 to " + std::to_string(max));
+    }
+}
+
+Response listAudit(const Request& request, const Principal& principal, ApiContext& ctx) {
+    principal.requireAdmin();
+    auto before = numberQuery(request, "before", 0, std::numeric_limits<long long>::max());
+    auto limit = numberQuery(request, "limit", 100, 1000);
+    auto db = ctx.store.connect();
+    Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+    for (const auto& e : store::listAudit(db, static_cast<int>(limit), before)) {
+        Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+        o->set("id", static_cast<Poco::Int64>(e.id));
+        o->set("ts", static_cast<Poco::Int64>(e.ts));
+        o->set("user", e.user);
+        o->set("client_ip", e.client_ip);
+        o->set("action", e.action);
+        o->set("target", e.target);
+        o->set("detail", e.detail);
+        out->add(o);
+    }
+    return Response::json(200, out);
+}
+
+}  // namespace
+
+void registerAuthApi(Router& router) {
+    router.add("POST", "/api/v1/login", login);
+    router.add("POST", "/api/v1/logout", logout);
+    router.add("GET", "/api/v1/session", session);
+    router.add("POST", "/api/v1/first-run", firstRun);
+    router.add("GET", "/api/v1/users", listUsers);
+    router.add("POST", "/api/v1/users", addUser);
+    router.add("PUT", "/api/v1/users/{id}", changeUser);
+    router.add("DELETE", "/api/v1/users/{id}", removeUser);
+    router.add("GET", "/api/v1/tokens", listTokens);
+    router.add("POST", "/api/v1/tokens", addToken);
+    router.add("DELETE", "/api/v1/tokens/{id}", removeToken);
+    router.add("GET", "/api/v1/audit", listAudit);
+}
+
+}  // namespace moat::web

@@ -1,0 +1,82 @@
+#include "web/authenticator.h"
+
+#include "store/api_tokens.h"
+#include "web/password_hash.h"
+#include "web/secrets.h"
+#include "web/wire_parse.h"
+
+namespace moat::web {
+
+Principal principalFor(const store::User& user) {
+    Principal p;
+    p.user_id = user.id;
+    p.name = user.name;
+    p.role = user.role == "admin" ? Role::admin : Role::domain_admin;
+    p.domain_ids = user.domain_ids;
+    p.domains = user.domains;
+    return p;
+}
+
+std::optional<Authenticated> authenticate(Poco::Data::Session& db, const Request& request,
+                                          const SessionStore& sessions, long long now) {
+    auto authorization = request.header("authorization");
+    if (!authorization.empty()) {
+        constexpr std::string_view kBearer = "Bearer ";
+        if (authorization.size() <= kBearer.size() || authorization.compare(0, kBearer.size(), kBearer) != 0 ||
+            authorization.size() > 200)
+            return std::nullopt;
+        auto token = store::findApiToken(db, sha256Hex(authorization.substr(kBearer.size())));
+        if (!token) return std::nullopt;
+        auto user = store::findUserById(db, token->user_id);
+        if (!user) return std::nullopt;
+        store::touchApiToken(db, token->id, now);
+        Authenticated out{principalFor(*user), ""};
+        out.principal.via_token = true;
+        return out;
+    }
+    auto cookies = parseCookies(request.header("cookie"));
+    auto it = cookies.find(SessionStore::kCookieName);
+    if (it == cookies.end()) return std::nullopt;
+    auto session = sessions.find(db, it->second, now);
+    if (!session) return std::nullopt;
+    auto user = store::findUserById(db, session->user_id);
+    if (!user) return std::nullopt;
+    Authenticated out{principalFor(*user), session->csrf};
+    out.principal.session_id = session->id;
+    return out;
+}
+
+LoginResult checkLogin(Poco::Data::Session& db, const LoginLimiter& limiter, const std::string& name,
+                       const std::string& password, const std::string& client_ip, long long now) {
+    LoginResult result;
+    if (limiter.ipBlocked(db, client_ip, now)) {
+        result.outcome = LoginOutcome::address_blocked;
+        return result;
+    }
+    std::optional<store::User> user;
+    bool plausible = !name.empty() && name.size() <= 64 && password.size() <= kMaxPasswordLength;
+    if (plausible) user = store::findUser(db, name);
+    if (user) {
+        AccountFailures state{user->failed_logins, user->failed_since, user->locked_until};
+        if (isLocked(state, now)) {
+            result.outcome = LoginOutcome::account_locked;
+            result.locked_until = state.locked_until;
+            return result;
+        }
+        if (verifyPassword(user->password, password)) {
+            store::recordLogin(db, user->id, now);
+            result.outcome = LoginOutcome::ok;
+            result.user = std::move(user);
+            return result;
+        }
+        auto next = afterFailure(state, now, limiter.policy());
+        store::saveLoginFailures(db, user->id, next.count, next.since, next.locked_until);
+    } else {
+        verifyDummy(password.substr(0, kMaxPasswordLength));
+    }
+    limiter.recordIpFailure(db, client_ip, now);
+    result.outcome = LoginOutcome::bad_credentials;
+    return result;
+}
+
+}  // namespace moat::web

@@ -1,0 +1,69 @@
+#include "web/console_handler.h"
+
+#include "config/config.h"
+#include "store/store.h"
+#include "web/authenticator.h"
+#include "web/csrf.h"
+#include "web/static_files.h"
+
+namespace moat::web {
+
+ConsoleHandler::ConsoleHandler(const store::Store& store, const config::Config& config, const Router& router)
+    : store_(store), config_(config), router_(router), sessions_(config.web.session_idle, config.web.session_max),
+      assets_(config.web.assets) {}
+
+const std::set<std::pair<std::string, std::string>>& ConsoleHandler::publicRoutes() {
+    static const std::set<std::pair<std::string, std::string>> routes = {
+        {"POST", "/api/v1/login"},
+        {"POST", "/api/v1/first-run"},
+    };
+    return routes;
+}
+
+void ConsoleHandler::addSecurityHeaders(Response& response, bool api) {
+    auto& h = response.headers;
+    h.emplace_back("Content-Security-Policy",
+                   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                   "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    h.emplace_back("X-Content-Type-Options", "nosniff");
+    h.emplace_back("Referrer-Policy", "no-referrer");
+    h.emplace_back("X-Frame-Options", "DENY");
+    h.emplace_back("Strict-Transport-Security", "max-age=31536000");
+    h.emplace_back("Cross-Origin-Opener-Policy", "same-origin");
+    if (api) h.emplace_back("Cache-Control", "no-store");
+}
+
+Response ConsoleHandler::handle(Request& request) const {
+    bool api = request.path == "/api" || request.path.rfind("/api/", 0) == 0;
+    Response response;
+    if (api) {
+        response = handleApi(request);
+    } else if (request.method == "GET" || request.method == "HEAD") {
+        response = serveAsset(assets_, request.path);
+    } else {
+        response = Response::error(405, "method not allowed");
+    }
+    addSecurityHeaders(response, api);
+    return response;
+}
+
+Response ConsoleHandler::handleApi(Request& request) const {
+    ApiContext context{store_, config_};
+    if (publicRoutes().count({request.method, request.path})) {
+        if (auto problem = originProblem(request)) return Response::error(403, *problem);
+        return router_.dispatch(request, Principal{}, context);
+    }
+    std::optional<Authenticated> who;
+    {
+        auto db = store_.connect();
+        who = authenticate(db, request, sessions_, store::nowSeconds());
+    }
+    if (!who) return Response::error(401, "not logged in");
+    if (!who->principal.via_token && isStateChanging(request.method)) {
+        if (auto problem = originProblem(request)) return Response::error(403, *problem);
+        if (auto problem = csrfProblem(request, who->csrf)) return Response::error(403, *problem);
+    }
+    return router_.dispatch(request, who->principal, context);
+}
+
+}  // namespace moat::web

@@ -1,0 +1,51 @@
+// The console's request flow, independent of the HTTP library: every request
+// the server parsed comes here and leaves with the security headers set.
+//   /api/...  → public routes (POST /api/v1/login, /api/v1/first-run) with
+//               only the Origin check; every other route needs a session
+//               cookie or an API token (else 401), and a cookie session's
+//               state-changing request the CSRF token and a same Origin
+//               (else 403); then the router, with the Principal.
+//   else      → GET/HEAD of a static file from [web] assets.
+#pragma once
+
+#include "web/router.h"
+#include "web/session_store.h"
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <utility>
+
+namespace moat::config {
+struct Config;
+}
+namespace moat::store {
+class Store;
+}
+
+namespace moat::web {
+
+class ConsoleHandler {
+public:
+    ConsoleHandler(const store::Store& store, const config::Config& config, const Router& router);
+
+    Response handle(Request& request) const;
+
+    // Every response: CSP, nosniff, no referrer, no framing, HSTS; API
+    // answers are never cached.
+    static void addSecurityHeaders(Response& response, bool api);
+
+    // Routes reachable without a session (method, path).
+    static const std::set<std::pair<std::string, std::string>>& publicRoutes();
+
+private:
+    Response handleApi(Request& request) const;
+
+    const store::Store& store_;
+    const config::Config& config_;
+    const Router& router_;
+    SessionStore sessions_;
+    std::filesystem::path assets_;
+};
+
+}  // namespace moat::web

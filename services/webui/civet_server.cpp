@@ -1,0 +1,127 @@
+#include "civet_server.h"
+
+#include "util/log.h"
+#include "web/wire_parse.h"
+
+#include <civetweb.h>
+
+#include <Poco/String.h>
+
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+namespace moat::webui {
+
+namespace {
+
+void initLibrary() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (!(mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS))
+            throw std::runtime_error("CivetWeb has no TLS (is libssl.so installed? Debian: libssl-dev)");
+    });
+}
+
+// Reads the body up to kMaxBody; false when it is larger.
+bool readBody(mg_connection* conn, long long content_length, std::string& body) {
+    if (content_length > static_cast<long long>(kMaxBody)) return false;
+    char buf[16384];
+    while (true) {
+        int n = mg_read(conn, buf, sizeof buf);
+        if (n <= 0) break;
+        body.append(buf, static_cast<std::size_t>(n));
+        if (body.size() > kMaxBody) return false;
+    }
+    return true;
+}
+
+void send(mg_connection* conn, const web::Response& response, bool head) {
+    mg_response_header_start(conn, response.status);
+    if (!response.content_type.empty()) mg_response_header_add(conn, "Content-Type", response.content_type.c_str(), -1);
+    for (const auto& [name, value] : response.headers) mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
+    if (response.status != 204 && response.status != 304) {
+        auto length = std::to_string(response.body.size());
+        mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
+    }
+    mg_response_header_send(conn);
+    if (!head && !response.body.empty()) mg_write(conn, response.body.data(), response.body.size());
+}
+
+}  // namespace
+
+CivetServer::CivetServer(const ServerOptions& options, const web::ConsoleHandler& handler) : handler_(handler) {
+    initLibrary();
+    std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+    std::string listen = host + ":" + std::to_string(options.port) + "s";
+    std::string threads = std::to_string(options.threads);
+    const char* settings[] = {
+        "listening_ports", listen.c_str(),
+        "ssl_certificate", options.pem.c_str(),
+        "ssl_protocol_version", "4",  // TLS 1.2 and newer
+        "ssl_cipher_list", "ECDHE+AESGCM:ECDHE+CHACHA20",
+        "num_threads", threads.c_str(),
+        "request_timeout_ms", "30000",
+        "enable_keep_alive", "yes",
+        "keep_alive_timeout_ms", "5000",
+        "decode_url", "no",
+        nullptr,
+    };
+    mg_callbacks callbacks{};
+    callbacks.begin_request = &CivetServer::onRequest;
+    callbacks.log_message = &CivetServer::onLog;
+    mg_init_data init{};
+    init.callbacks = &callbacks;
+    init.user_data = this;
+    init.configuration_options = settings;
+    mg_error_data error{};
+    char error_text[256] = "";
+    error.text = error_text;
+    error.text_buffer_size = sizeof error_text;
+    context_ = mg_start2(&init, &error);
+    if (!context_) throw std::runtime_error("cannot listen on " + listen + ": " + error_text);
+}
+
+CivetServer::~CivetServer() {
+    if (context_) mg_stop(context_);
+}
+
+int CivetServer::onLog(const mg_connection*, const char* message) {
+    log::warning(std::string("webui: ") + log::printable(message ? message : "", 400));
+    return 1;
+}
+
+int CivetServer::onRequest(mg_connection* conn) {
+    auto* self = static_cast<CivetServer*>(mg_get_user_data(mg_get_context(conn)));
+    return self->handle(conn);
+}
+
+int CivetServer::handle(mg_connection* conn) {
+    const mg_request_info* info = mg_get_request_info(conn);
+    web::Request request;
+    request.method = info->request_method ? info->request_method : "";
+    request.client_ip = info->remote_addr;
+    for (int i = 0; i < info->num_headers; ++i)
+        request.headers[Poco::toLower(std::string(info->http_headers[i].name))] = info->http_headers[i].value;
+    bool head = request.method == "HEAD";
+    auto fail = [&](int status, const std::string& message) {
+        auto r = web::Response::error(status, message);
+        web::ConsoleHandler::addSecurityHeaders(r, true);
+        send(conn, r, head);
+        return status;
+    };
+    const char* raw = info->local_uri_raw ? info->local_uri_raw : info->local_uri;
+    auto path = raw ? web::percentDecode(raw, false) : std::nullopt;
+    if (!path || path->empty() || path->front() != '/') return fail(400, "malformed request path");
+    request.path = std::move(*path);
+    if (info->query_string) {
+        auto query = web::parseQuery(info->query_string);
+        if (!query) return fail(400, "malformed query string");
+        request.query = std::move(*query);
+    }
+    if (!readBody(conn, info->content_length, request.body)) return fail(413, "request body too large (1 MiB at most)");
+    send(conn, handler_.handle(request), head);
+    return 200;
+}
+
+}  // namespace moat::webui

@@ -1,0 +1,44 @@
+// The one place moat-webui talks to CivetWeb: HTTPS listening, and the
+// translation of each request into web::Request (path percent-decoded — a
+// malformed escape is 400 —, query parsed, header names lower-cased, body read
+// up to kMaxBody — more is 413) and of web::Response back onto the wire.
+// Everything else is web::ConsoleHandler's, which does not know CivetWeb.
+#pragma once
+
+#include "web/console_handler.h"
+
+#include <cstddef>
+#include <string>
+
+struct mg_context;
+struct mg_connection;
+
+namespace moat::webui {
+
+constexpr std::size_t kMaxBody = 1024 * 1024;
+
+struct ServerOptions {
+    std::string host;   // IP literal to listen on ("0.0.0.0", "::", "127.0.0.1")
+    int port = 443;
+    std::string pem;    // certificate chain and private key, one PEM file
+    int threads = 8;
+};
+
+class CivetServer {
+public:
+    // Listens at once; throws std::runtime_error when it cannot.
+    CivetServer(const ServerOptions& options, const web::ConsoleHandler& handler);
+    ~CivetServer();
+    CivetServer(const CivetServer&) = delete;
+    CivetServer& operator=(const CivetServer&) = delete;
+
+private:
+    static int onRequest(mg_connection* conn);
+    static int onLog(const mg_connection* conn, const char* message);
+    int handle(mg_connection* conn);
+
+    const web::ConsoleHandler& handler_;
+    mg_context* context_ = nullptr;
+};
+
+}  // namespace moat::webui

@@ -1,0 +1,161 @@
+// moat-webui: the administration console — HTTPS (CivetWeb), the browser UI's
+// static files and the JSON API under /api/v1. Runs in the foreground under
+// systemd as its own unprivileged user, stops cleanly on SIGTERM. With no
+// administrator account it logs a one-time first-run link.
+// Usage: moat-webui [--config FILE] | --list-routes
+#include "api/api.h"
+#include "civet_server.h"
+#include "config/config.h"
+#include "net/tls.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "web/auth_api.h"
+#include "web/console_handler.h"
+#include "web/first_run.h"
+#include "web/session_store.h"
+
+#include <Poco/Exception.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+using namespace moat;
+
+namespace {
+
+int usage(int code) {
+    (code ? std::cerr : std::cout) << "usage: moat-webui [--config FILE] | --list-routes\n"
+                                      "  --config FILE  configuration file (default /etc/moat/moat.ini)\n"
+                                      "  --list-routes  print every API route as METHOD PATTERN and exit\n";
+    return code;
+}
+
+web::Router buildRouter() {
+    web::Router router;
+    web::registerAuthApi(router);
+    api::registerApi(router);
+    return router;
+}
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+// CivetWeb takes the key and the certificate chain from one PEM file; it is
+// written beside the self-signed pair, readable by this user only.
+std::string combinedPem(const std::string& cert, const std::string& key, const std::string& dir) {
+    std::filesystem::create_directories(dir);
+    auto path = dir + "/webui.pem";
+    auto tmp = path + ".tmp";
+    auto content = readFile(key) + "\n" + readFile(cert);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+    bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+    ok = ::close(fd) == 0 && ok;
+    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write " + path);
+    return path;
+}
+
+std::string linkHost(const config::Config& cfg) {
+    const auto& host = cfg.web.listen.host;
+    if (host == "0.0.0.0" || host == "::" || host.empty()) return cfg.smtp.hostname;
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+int run(const std::string& config_path) {
+    auto cfg = config::load(config_path);
+    log::setLevel(log::parseLevel(cfg.log_level));
+
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    auto store = store::Store::open(cfg.store_url);
+
+    std::string tls_dir = cfg.spool_dir + "/tls";
+    std::string cert = cfg.web.tls_cert, key = cfg.web.tls_key;
+    if (cert.empty()) {
+        cert = tls_dir + "/webui-selfsigned.crt";
+        key = tls_dir + "/webui-selfsigned.key";
+        net::ensureSelfSignedCertificate(cert, key, cfg.smtp.hostname);
+    }
+    auto pem = combinedPem(cert, key, tls_dir);
+
+    auto router = buildRouter();
+    web::ConsoleHandler handler(*store, cfg, router);
+    webui::CivetServer server({cfg.web.listen.host, cfg.web.listen.port, pem, cfg.web.threads}, handler);
+    std::string base = "https://" + linkHost(cfg) + ":" + std::to_string(cfg.web.listen.port);
+    log::info("webui: listening on " + cfg.web.listen.host + ":" + std::to_string(cfg.web.listen.port) +
+              " (assets " + cfg.web.assets + ")");
+    {
+        auto db = store->connect();
+        if (auto token = web::createFirstRunToken(db, store::nowSeconds()))
+            log::info("webui: no administrator yet — open " + base + "/#/first-run/" + *token +
+                      " to create one (valid 24 hours), or run: moatctl user add NAME --role admin");
+    }
+
+    web::SessionStore sessions(cfg.web.session_idle, cfg.web.session_max);
+    timespec every{300, 0};
+    for (;;) {
+        int sig = sigtimedwait(&signals, nullptr, &every);
+        if (sig < 0) {
+            try {
+                auto db = store->connect();
+                sessions.purge(db, store::nowSeconds());
+            } catch (const Poco::Exception& e) {
+                log::warning("webui: cannot remove expired sessions: " + e.displayText());
+            }
+            continue;
+        }
+        if (sig == SIGHUP) continue;
+        log::info(std::string("webui: ") + strsignal(sig) + ", shutting down");
+        break;
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config_path = config::kDefaultPath;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--config" && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (arg.rfind("--config=", 0) == 0) {
+            config_path = arg.substr(9);
+        } else if (arg == "--list-routes") {
+            for (const auto& [method, pattern] : buildRouter().routes()) std::cout << method << " " << pattern << "\n";
+            return 0;
+        } else if (arg == "--help" || arg == "-h") {
+            return usage(0);
+        } else {
+            std::cerr << "moat-webui: unknown argument '" << arg << "'\n";
+            return usage(2);
+        }
+    }
+    try {
+        return run(config_path);
+    } catch (const Poco::Exception& e) {
+        std::cerr << "moat-webui: " << e.displayText() << "\n";
+    } catch (const std::exception& e) {
+        std::cerr << "moat-webui: " << e.what() << "\n";
+    }
+    return 1;
+}

@@ -1,0 +1,125 @@
+"""The console API over real HTTPS (moat-webui + moat-smtpd): an administrator and a domain
+administrator log in; the administrator manages a domain, a list entry, valid addresses and a
+setting; the domain administrator can reach its own domain's data and gets 404/403 for the other
+domain's ids and for administrators-only resources; search fields take SQL metacharacters.
+
+ASSUMED INTERFACE (written before helper B's fixture was merged; adapt if it differs):
+  from moat import Moat, WebUI
+  with Moat(...) as m, WebUI(m) as w:
+      w.create_user(name, password, role="admin", domains=[])   # via moatctl
+      s = w.login(name, password)  # .get(path) .post(path, json) .put(path, json) .delete(path)
+                                   # -> (status, parsed JSON or bytes); sends cookie + X-CSRF-Token
+The unit tests (tests/unit/api_*_test.cpp) are the full matrix; this checks the same rules end to end.
+"""
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+try:
+    from moat import Moat, WebUI  # noqa: E402
+except ImportError:  # the WebUI fixture comes with moat-webui (helper B's branch)
+    pytest.skip("tests/fixtures/moat.py has no WebUI fixture yet", allow_module_level=True)
+
+PASSWORD = "correct horse battery"
+MESSAGE = b"From: s@x.test\r\nTo: u@two.test\r\nSubject: hi\r\n\r\nbody\r\n"
+
+
+def add_rows(m, domain: str) -> tuple[int, int]:
+    """A message log row and an archive entry for `domain`, as moat-smtpd would write them."""
+    archive_dir = Path(m.config["archive"]["dir"])
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{domain}-{time.time_ns()}.eml"
+    (archive_dir / name).write_bytes(MESSAGE)
+    db = sqlite3.connect(m.config["store"]["url"].removeprefix("sqlite:"))
+    with db:
+        now = int(time.time())
+        cur = db.execute(
+            "INSERT INTO message_log (ts, client_ip, client_name, helo, tls, sender, recipients, size, queue_id,"
+            " outcome, reason, checks, subject, category) VALUES (?, '192.0.2.1', '', 'h', '', 's@x.test', ?, 10,"
+            " '', 'rejected', '550 no', '[]', 'hi', 'rejected')", (now, f"u@{domain}"))
+        log_id = cur.lastrowid
+        db.execute("INSERT INTO message_log_domains (domain, log_id) VALUES (?, ?)", (domain, log_id))
+        cur = db.execute(
+            "INSERT INTO archive (ts, log_id, file, size, client_ip, sender, recipients, outcome)"
+            " VALUES (?, ?, ?, ?, '192.0.2.1', 's@x.test', ?, 'rejected')",
+            (now, log_id, name, len(MESSAGE), f"u@{domain}"))
+        archive_id = cur.lastrowid
+        db.execute("INSERT INTO archive_domains (domain, archive_id) VALUES (?, ?)", (domain, archive_id))
+    db.close()
+    return log_id, archive_id
+
+
+def test_roles_and_domains_over_https():
+    with Moat(domains={"one.test": "127.0.0.1:2525", "two.test": "127.0.0.1:2525"}) as m, WebUI(m) as w:
+        w.create_user("admin1", PASSWORD, role="admin")
+        w.create_user("dadmin", PASSWORD, role="domain_admin", domains=["one.test"])
+        admin = w.login("admin1", PASSWORD)
+        dadmin = w.login("dadmin", PASSWORD)
+
+        status, domains = admin.get("/api/v1/domains")
+        assert status == 200
+        ids = {d["name"]: d["id"] for d in domains}
+        one, two = ids["one.test"], ids["two.test"]
+
+        status, d = admin.put(f"/api/v1/domains/{two}", {"list_validation": True, "tag_score": 4})
+        assert status == 200 and d["list_validation"] is True and d["tag_score"] == 4
+        status, entry = admin.post("/api/v1/lists", {"domain_id": two, "list": "allow", "kind": "sender",
+                                                     "value": "friend@partner.test"})
+        assert status == 201
+        status, pasted = admin.put(f"/api/v1/domains/{two}/valid-addresses", {"text": "a@two.test\nb@two.test"})
+        assert status == 200 and pasted["count"] == 2
+        status, setting = admin.put("/api/v1/settings/greylist.enabled", {"value": True})
+        assert status == 200 and setting["value"] == "yes"
+        log_two, archive_two = add_rows(m, "two.test")
+        log_one, archive_one = add_rows(m, "one.test")
+
+        # The domain administrator: its own domain works ...
+        status, mine = dadmin.get("/api/v1/domains")
+        assert status == 200 and [d["name"] for d in mine] == ["one.test"]
+        assert dadmin.get(f"/api/v1/log/{log_one}")[0] == 200
+        assert dadmin.get(f"/api/v1/archive/{archive_one}")[0] == 200
+        status, eml = dadmin.get(f"/api/v1/archive/{archive_one}/eml")
+        assert status == 200 and eml == MESSAGE
+        # ... the other domain's ids are 404/403 and change nothing.
+        for method, path, body in [
+            ("get", f"/api/v1/domains/{two}", None),
+            ("put", f"/api/v1/domains/{two}", {"filtering": False}),
+            ("delete", f"/api/v1/domains/{two}", None),
+            ("get", f"/api/v1/domains/{two}/valid-addresses", None),
+            ("put", f"/api/v1/domains/{two}/valid-addresses", {"text": ""}),
+            ("delete", f"/api/v1/domains/{two}/valid-addresses", None),
+            ("get", f"/api/v1/lists/{entry['id']}", None),
+            ("delete", f"/api/v1/lists/{entry['id']}", None),
+            ("get", f"/api/v1/log/{log_two}", None),
+            ("get", f"/api/v1/archive/{archive_two}", None),
+            ("get", f"/api/v1/archive/{archive_two}/eml", None),
+            ("post", f"/api/v1/archive/{archive_two}/release", {}),
+            ("get", "/api/v1/settings", None),
+            ("get", "/api/v1/system", None),
+            ("get", "/api/v1/audit", None),
+        ]:
+            send = getattr(dadmin, method)
+            status, _ = send(path, body) if body is not None else send(path)
+            assert status in (403, 404), (method, path, status)
+        assert admin.get(f"/api/v1/domains/{two}/valid-addresses")[1]["count"] == 2
+        assert admin.get(f"/api/v1/lists/{entry['id']}")[0] == 200
+
+        # SQL metacharacters in the search fields are plain text.
+        for field in ("sender", "recipient", "client_ip", "subject"):
+            for nasty in ("'", '"', ";", "--", "%", "_", "\\", "' OR '1'='1"):
+                status, page = admin.get(f"/api/v1/log?{field}={nasty_q(nasty)}")
+                assert status == 200, (field, nasty)
+                assert page["entries"] == [], (field, nasty)
+
+        status, audit = admin.get("/api/v1/audit")
+        assert status == 200
+        assert {"domain.update", "list.add", "valid.replace", "setting.set"} <= {a["action"] for a in audit}
+
+
+def nasty_q(text: str) -> str:
+    from urllib.parse import quote
+    return quote(text, safe="")
