@@ -15,18 +15,13 @@ entry and valid addresses through the API. Scenarios:
   lockout.mjs    repeated failed logins lock the account, visibly
 Screenshots go to $MOAT_BUILD_DIR/browser-artifacts/ (not committed).
 """
-import http.cookiejar
-import json
 import os
 import re
 import shutil
 import smtplib
-import ssl
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -34,9 +29,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
-from moat import BUILD_DIR, LOCALHOST, SOURCE_DIR, Backend, Moat, free_port, port_open, wait_until  # noqa: E402
+from moat import BUILD_DIR, LOCALHOST, SOURCE_DIR, WEBUI, Backend, Moat, WebUI, wait_until  # noqa: E402
 
-WEBUI = BUILD_DIR / "services" / "moat-webui"
 BROWSER_DIR = SOURCE_DIR / "tests" / "browser"
 ARTIFACTS = BUILD_DIR / "browser-artifacts"
 NODE = shutil.which("node")
@@ -57,101 +51,6 @@ pytestmark = [
     pytest.mark.skipif(not NODE or not Path(CHROMIUM).exists(),
                        reason="needs node and chromium (scripts/install-deps.sh)"),
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# moat-webui for a Moat (same INI, store and archive), and a small HTTPS API client
-# --------------------------------------------------------------------------------------------
-
-
-class Console:
-    """moat-webui on a free loopback port, reading the Moat's INI (with a [web] section added),
-    serving webui/ from the source tree. Its log is beside the Moat's."""
-
-    def __init__(self, moat: Moat):
-        self.moat = moat
-        self.port = free_port()
-        moat.config["web"] = {"listen": f"{LOCALHOST}:{self.port}", "assets": str(SOURCE_DIR / "webui")}
-        moat.write_config()
-        self.log_path = moat.dir / "webui.log"
-        self.proc = None
-
-    @property
-    def url(self) -> str:
-        return f"https://{LOCALHOST}:{self.port}"
-
-    def __enter__(self):
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([str(WEBUI), "--config", str(self.moat.config_path)], stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
-            wait_until(lambda: self.proc.poll() is not None or port_open(LOCALHOST, self.port), 30,
-                       what="moat-webui to listen")
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"moat-webui exited with {self.proc.returncode}:\n{self.log_text()}")
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self._log.close()
-        print("---- last lines of moat-webui log ----\n" + "\n".join(self.log_text().splitlines()[-30:]))
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def first_run_token(self) -> str:
-        m = wait_until(lambda: re.search(r"/#/first-run/([A-Za-z0-9_\-]+)", self.log_text()), 10,
-                       what="the first-run link in moat-webui's log")
-        return m.group(1)
-
-
-class ApiClient:
-    """JSON over HTTPS with a session cookie and the CSRF token, like the browser's api.js."""
-
-    def __init__(self, base: str):
-        self.base = base
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        self.opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=ctx),
-                                                  urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        self.csrf = ""
-
-    def call(self, method: str, path: str, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + "/api/v1" + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        if self.csrf:
-            req.add_header("X-CSRF-Token", self.csrf)
-        try:
-            with self.opener.open(req, timeout=15) as r:
-                text = r.read().decode()
-                return r.status, (json.loads(text) if text else None)
-        except urllib.error.HTTPError as e:
-            text = e.read().decode()
-            try:
-                return e.code, json.loads(text)
-            except ValueError:
-                return e.code, text
-
-    def login(self, name: str, password: str):
-        status, body = self.call("POST", "/login", {"name": name, "password": password})
-        assert status == 200, (status, body)
-        self.csrf = body["csrf"]
-        return body
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,9 +117,9 @@ def ensure_playwright():
     assert cp.returncode == 0, f"npm ci in tests/browser failed:\n{cp.stdout}{cp.stderr}"
 
 
-def run_scenario(console: Console, name: str, **env: str) -> str:
+def run_scenario(web: WebUI, name: str, **env: str) -> str:
     """Runs tests/browser/<name>.mjs; returns its output, fails the test with it on a non-zero exit."""
-    full_env = dict(os.environ, MOAT_URL=console.url, MOAT_USER=ADMIN, MOAT_PASSWORD=ADMIN_PASSWORD,
+    full_env = dict(os.environ, MOAT_URL=web.base_url, MOAT_USER=ADMIN, MOAT_PASSWORD=ADMIN_PASSWORD,
                     MOAT_ARTIFACTS=str(ARTIFACTS), MOAT_CHROMIUM=CHROMIUM, **env)
     cp = subprocess.run([NODE, str(BROWSER_DIR / f"{name}.mjs")], cwd=BROWSER_DIR, env=full_env,
                         capture_output=True, text=True, timeout=300)
@@ -234,7 +133,7 @@ def env():
     ensure_playwright()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with Backend("ours") as ours, Backend("added") as added, \
-            Moat(domains={"ours.test": ours.address}) as moat, Console(moat) as console:
+            Moat(domains={"ours.test": ours.address}) as moat, WebUI(moat) as web:
         for check in ("rdns", "fcrdns", "helo", "sender_domain", "bot"):
             moat.ctl("setting", "set", f"{check}.action", "off")
         time.sleep(1)  # the running daemon reloads within 250 ms
@@ -244,22 +143,18 @@ def env():
         refused = send(moat, payload_message(2, spam=True), "evil@sender.test", ["bob@ours.test"])
         assert refused and refused[0] == 550, refused
         ours.wait_for(1)
-        yield {"moat": moat, "ours": ours, "added": added, "console": console}
+        yield {"moat": moat, "ours": ours, "added": added, "web": web}
 
 
 @pytest.fixture(scope="module")
 def admin(env):
-    """The administrator exists: made through the first-run page by test_first_run_page, or
-    (when that test is deselected or failed) through the API with the same one-time token."""
-    console = env["console"]
-    api = ApiClient(console.url)
-    status, _ = api.call("POST", "/login", {"name": ADMIN, "password": ADMIN_PASSWORD})
-    if status != 200:
-        status, body = api.call("POST", "/first-run", {"token": console.first_run_token(), "name": ADMIN,
-                                                       "password": ADMIN_PASSWORD})
-        assert status in (200, 201), (status, body)
-    api.login(ADMIN, ADMIN_PASSWORD)
-    return api
+    """The administrator exists — made through the first-run page by test_first_run_page, or
+    (when that test is deselected or failed) with moatctl — and is logged in (HttpsClient)."""
+    web = env["web"]
+    client = web.client()
+    if client.login(ADMIN, ADMIN_PASSWORD).status != 200:
+        web.add_user(ADMIN, ADMIN_PASSWORD, role="admin")
+    return web.login(ADMIN, ADMIN_PASSWORD)
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,13 +163,15 @@ def admin(env):
 
 
 def test_first_run_page(env):
-    run_scenario(env["console"], "first-run", MOAT_FIRST_RUN_TOKEN=env["console"].first_run_token())
+    token = env["web"].first_run_token()
+    assert token, "moat-webui logged no first-run link"
+    run_scenario(env["web"], "first-run", MOAT_FIRST_RUN_TOKEN=token)
 
 
 def test_console_flow_and_release(env, admin):
     ours = env["ours"]
     before = len(ours.messages())
-    out = run_scenario(env["console"], "console", MOAT_NEW_DOMAIN=NEW_DOMAIN, MOAT_NEW_BACKEND=env["added"].address,
+    out = run_scenario(env["web"], "console", MOAT_NEW_DOMAIN=NEW_DOMAIN, MOAT_NEW_BACKEND=env["added"].address,
                        MOAT_GTUBE_SUBJECT=GTUBE_SUBJECT, MOAT_DOMAIN_ADMIN=DADMIN,
                        MOAT_DOMAIN_ADMIN_PASSWORD=DADMIN_PASSWORD)
     queue_id = re.search(r"^RELEASED (\S+)", out, re.M).group(1)
@@ -291,30 +188,30 @@ def test_console_flow_and_release(env, admin):
     print(f"released as {queue_id}: X-Moat-Released: {msg.header('X-Moat-Released')}")
 
     # What the browser did is in the store, as the API tells it.
-    status, domains = admin.call("GET", "/domains")
-    assert status == 200
-    dom = next(d for d in domains if d["name"] == NEW_DOMAIN)
+    r = admin.get("/api/v1/domains")
+    assert r.status == 200, r.text
+    dom = next(d for d in r.json() if d["name"] == NEW_DOMAIN)
     assert dom["backend"] == env["added"].address and dom["list_validation"] is True
     assert dom["valid_addresses"] == 3
-    status, entries = admin.call("GET", f"/lists?domain_id={dom['id']}&list=allow")
-    assert status == 200
-    values = {(e["kind"], e["value"]) for e in entries}
+    r = admin.get(f"/api/v1/lists?domain_id={dom['id']}&list=allow")
+    assert r.status == 200, r.text
+    values = {(e["kind"], e["value"]) for e in r.json()}
     assert {("sender", "friend@partner.test"), ("sender_domain", "partner-one.test"),
             ("sender_domain", "partner-two.test")} <= values
-    status, va = admin.call("GET", f"/domains/{dom['id']}/valid-addresses")
-    assert status == 200 and sorted(va["addresses"]) == [f"alice@{NEW_DOMAIN}", f"bob@{NEW_DOMAIN}",
+    r = admin.get(f"/api/v1/domains/{dom['id']}/valid-addresses")
+    assert r.status == 200 and sorted(r.json()["addresses"]) == [f"alice@{NEW_DOMAIN}", f"bob@{NEW_DOMAIN}",
                                                          f"carol@{NEW_DOMAIN}"]
 
 
 def test_script_payloads_are_inert(env, admin):
-    run_scenario(env["console"], "xss", MOAT_XSS_MARK=XSS_MARK, MOAT_XSS_COUNT="2", MOAT_XSS_ARCHIVED="2")
+    run_scenario(env["web"], "xss", MOAT_XSS_MARK=XSS_MARK, MOAT_XSS_COUNT="2", MOAT_XSS_ARCHIVED="2")
 
 
 def test_login_lockout_is_shown(env, admin):
-    status, body = admin.call("POST", "/users", {"name": LOCK_USER, "password": LOCK_PASSWORD,
-                                                 "role": "domain_admin", "domains": ["ours.test"]})
-    assert status == 201, (status, body)
-    run_scenario(env["console"], "lockout", MOAT_LOCK_USER=LOCK_USER, MOAT_LOCK_PASSWORD=LOCK_PASSWORD)
+    r = admin.post("/api/v1/users", json={"name": LOCK_USER, "password": LOCK_PASSWORD,
+                                          "role": "domain_admin", "domains": ["ours.test"]})
+    assert r.status == 201, r.text
+    run_scenario(env["web"], "lockout", MOAT_LOCK_USER=LOCK_USER, MOAT_LOCK_PASSWORD=LOCK_PASSWORD)
     # the lock is the server's, not the page's
-    status, body = ApiClient(env["console"].url).call("POST", "/login", {"name": LOCK_USER, "password": LOCK_PASSWORD})
-    assert status == 429, (status, body)
+    r = env["web"].client().login(LOCK_USER, LOCK_PASSWORD)
+    assert r.status == 429, (r.status, r.text)
