@@ -4,7 +4,7 @@
 // administrator and check what that role sees; a screenshot of every main page.
 // Env (besides lib.mjs's): MOAT_NEW_DOMAIN, MOAT_NEW_BACKEND, MOAT_GTUBE_SUBJECT,
 // MOAT_DOMAIN_ADMIN, MOAT_DOMAIN_ADMIN_PASSWORD. Prints "RELEASED <queue id>".
-import { run, step, env, login, goto, screenshot, noError, noScriptRan, assert } from "./lib.mjs";
+import { run, step, env, login, goto, screenshot, noError, noScriptRan, everyControlLabelled, assert } from "./lib.mjs";
 
 const DOMAIN = env("MOAT_NEW_DOMAIN");
 const BACKEND = env("MOAT_NEW_BACKEND");
@@ -104,7 +104,13 @@ run(async (t) => {
     assert.match(await main.locator("pre.headers").innerText(), new RegExp(`Subject: ${SUBJECT}`));
     assert.match(await main.locator("pre.body").first().innerText(), /GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL/);
     const download = main.getByRole("link", { name: "Download .eml" });
-    assert.match(await download.getAttribute("href"), /^\/api\/v1\/archive\/\d+\/eml$/);
+    const href = await download.getAttribute("href");
+    assert.match(href, /^\/api\/v1\/archive\/\d+\/eml$/);
+    const eml = await page.request.get(new URL(href, page.url()).href); // with the page's session cookie
+    assert.equal(eml.status(), 200);
+    assert.match(eml.headers()["content-type"], /^message\/rfc822/);
+    assert.match(eml.headers()["content-disposition"], /^attachment/);
+    assert.match(await eml.text(), /GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL/);
     await noError(page);
     await screenshot(page, "06-archive-message");
   });
@@ -157,6 +163,7 @@ run(async (t) => {
       await page.waitForLoadState("networkidle");
       await noError(page);
       await noScriptRan(page);
+      await everyControlLabelled(page);
       await screenshot(page, shot);
     });
   }

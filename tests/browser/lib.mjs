@@ -127,6 +127,24 @@ export async function noScriptRan(page) {
   assert.equal(flag, undefined, "a payload's script ran (window.__xss is set)");
 }
 
+// Every input, select and textarea on the page has an accessible name (a <label> or aria-label),
+// and every button has text: the tests find controls by role and label, and so do screen readers.
+export async function everyControlLabelled(page) {
+  const unnamed = await page.evaluate(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll("input, select, textarea")) {
+      if (el.type === "hidden") continue;
+      const named = (el.labels && el.labels.length) || el.getAttribute("aria-label");
+      if (!named) bad.push(el.outerHTML.slice(0, 120));
+    }
+    for (const b of document.querySelectorAll("button")) {
+      if (!(b.textContent.trim() || b.getAttribute("aria-label"))) bad.push(b.outerHTML.slice(0, 120));
+    }
+    return bad;
+  });
+  assert.deepEqual(unnamed, [], "controls without a label");
+}
+
 // Waits until fn() returns a truthy value (polling), like the Python fixtures' wait_until.
 export async function waitUntil(fn, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;

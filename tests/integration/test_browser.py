@@ -131,7 +131,8 @@ def run_scenario(web: WebUI, name: str, **env: str) -> str:
 @pytest.fixture(scope="module")
 def env():
     ensure_playwright()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # only this run's screenshots
+    ARTIFACTS.mkdir(parents=True)
     with Backend("ours") as ours, Backend("added") as added, \
             Moat(domains={"ours.test": ours.address}) as moat, WebUI(moat) as web:
         for check in ("rdns", "fcrdns", "helo", "sender_domain", "bot"):
@@ -160,6 +161,21 @@ def admin(env):
 # --------------------------------------------------------------------------------------------
 # Tests (in this order: the first one creates the administrator)
 # --------------------------------------------------------------------------------------------
+
+
+def test_webui_source_never_builds_html():
+    """The XSS rule of webui/README.md, checked on the source: no HTML parsing of strings
+    (innerHTML and friends), no eval, no inline handlers or styles in the HTML."""
+    forbidden = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(|"
+                           r"setTimeout\(\s*['\"`]|\bon[a-z]+\s*=\s*['\"]|style\s*=\s*['\"]|"
+                           r"setAttribute\(\s*['\"](on|style)")
+    offenders = []
+    for path in sorted((SOURCE_DIR / "webui").rglob("*")):
+        if path.suffix in (".js", ".html"):
+            for n, line in enumerate(path.read_text().splitlines(), 1):
+                if forbidden.search(line) and not line.lstrip().startswith("//"):
+                    offenders.append(f"{path.relative_to(SOURCE_DIR)}:{n}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
 
 
 def test_first_run_page(env):
