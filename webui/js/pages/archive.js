@@ -13,7 +13,7 @@ import { searchForm, searchParams } from "../search-form.js";
 import { outcomeBadge } from "./message-log.js";
 
 const OUTCOMES = [["accepted", "Accepted"], ["tagged", "Tagged"], ["rejected", "Rejected"], ["virus", "Virus"]];
-const TEXT_FIELDS = [["sender", "Sender"], ["recipient", "Recipient"], ["subject", "Subject"]];
+const TEXT_FIELDS = [["sender", "Sender"], ["recipient", "Recipient"], ["client_ip", "Client IP"], ["subject", "Subject"]];
 const LIMIT = 50;
 const state = {};
 
