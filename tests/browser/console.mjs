@@ -4,7 +4,7 @@
 // administrator and check what that role sees; a screenshot of every main page.
 // Env (besides lib.mjs's): MOAT_NEW_DOMAIN, MOAT_NEW_BACKEND, MOAT_GTUBE_SUBJECT,
 // MOAT_DOMAIN_ADMIN, MOAT_DOMAIN_ADMIN_PASSWORD. Prints "RELEASED <queue id>".
-import { run, step, env, login, goto, screenshot, noError, noScriptRan, everyControlLabelled, assert } from "./lib.mjs";
+import { run, step, env, login, goto, screenshot, noError, noScriptRan, everyControlLabelled, waitUntil, assert } from "./lib.mjs";
 
 const DOMAIN = env("MOAT_NEW_DOMAIN");
 const BACKEND = env("MOAT_NEW_BACKEND");
@@ -80,9 +80,9 @@ run(async (t) => {
     await page.getByRole("status", { name: "Address count" }).filter({ hasText: "3 valid addresses" }).waitFor();
     await page.getByRole("searchbox", { name: "Address contains" }).fill("bob");
     await page.getByRole("button", { name: "Search", exact: true }).click();
-    const list = page.getByRole("list", { name: "Matching addresses" });
-    await list.getByText(`bob@${DOMAIN}`).waitFor();
-    assert.equal(await list.getByRole("listitem").count(), 1);
+    const items = page.getByRole("list", { name: "Matching addresses" }).getByRole("listitem");
+    await waitUntil(async () => (await items.count()) === 1, 15000, "the search to show one address");
+    assert.equal(await items.first().innerText(), `bob@${DOMAIN}`);
     await noError(page);
     await screenshot(page, "04-valid-addresses");
   });
