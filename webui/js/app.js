@@ -134,7 +134,7 @@ function renderLogin(message) {
       else route();
     } catch (err) {
       if (err.status === 429) {
-        showError(`Login locked: too many failed attempts. Try again later. (${err.message})`);
+        showError(`Login locked: ${err.message}`);
       } else {
         showError(err.message);
       }

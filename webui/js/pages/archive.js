@@ -47,6 +47,7 @@ async function renderDetail(view, id) {
   const status = h("p", { class: "release-status", role: "status", "aria-label": "Release status" });
   // A virus is never released (the API refuses it for everyone); it can only be downloaded.
   const releasable = e.outcome !== "virus";
+  const releasedCell = h("span", null, e.released ? `yes${e.last_release ? `, last ${fmtTime(e.last_release)}` : ""}` : "no");
   const release = h("button", { type: "button", class: "primary" }, e.released ? "Release again" : "Release");
   release.addEventListener("click", async () => {
     const to = list(e.recipients);
@@ -55,7 +56,11 @@ async function renderDetail(view, id) {
       replace(status, "Release requested…");
       const res = await api.post(`/archive/${Number(e.id)}/release`);
       const r = await pollRelease(res.request_id, status);
-      if (r.status === "done") showNotice(`Message released, queue id ${r.queue_id}.`);
+      if (r.status === "done") {
+        showNotice(`Message released, queue id ${r.queue_id}.`);
+        replace(releasedCell, `yes, last ${fmtTime(r.finished || Math.floor(Date.now() / 1000))}`);
+        release.textContent = "Release again";
+      }
       else if (r.status === "failed") showError(`Release failed: ${r.detail || ""}`);
     });
   });
@@ -80,7 +85,7 @@ async function renderDetail(view, id) {
     ["Size", fmtBytes(e.size)],
     ["Outcome", outcomeBadge(e.outcome)],
     ["Reason", e.reason],
-    ["Released", e.released ? `yes${e.last_release ? `, last ${fmtTime(e.last_release)}` : ""}` : "no"],
+    ["Released", releasedCell],
     ["Message log", e.log_id ? h("a", { href: `#/log/${Number(e.log_id)}` }, "Open the decision") : ""],
   ];
   view.append(section("Summary", h("dl", { class: "details" },
