@@ -168,6 +168,43 @@ run(async (t) => {
     });
   }
 
+  await step(t, "change a setting", async () => {
+    await goto(page, "settings");
+    await page.getByLabel("Show settings containing").fill("tag_phrase");
+    const value = page.getByLabel("Value of content.tag_phrase");
+    await value.fill("[Checked by browser]");
+    await page.getByRole("button", { name: "Save content.tag_phrase" }).click();
+    await page.getByRole("status").filter({ hasText: "content.tag_phrase = [Checked by browser]" }).waitFor();
+    await page.reload();
+    await page.getByLabel("Value of content.tag_phrase").waitFor();
+    assert.equal(await page.getByLabel("Value of content.tag_phrase").inputValue(), "[Checked by browser]");
+    await noError(page);
+  });
+
+  await step(t, "add and delete a DNS zone", async () => {
+    const form = page.getByRole("form", { name: "Add DNS zone" });
+    await form.getByLabel("Kind").selectOption("dnsbl");
+    await form.getByLabel("Zone").fill("bl.browser.test");
+    await form.getByLabel("Weight").fill("2.5");
+    await form.getByRole("button", { name: "Add zone" }).click();
+    const row = main.getByRole("row").filter({ hasText: "bl.browser.test" });
+    await row.waitFor();
+    await row.getByRole("button", { name: "Delete bl.browser.test" }).click();
+    await page.getByRole("dialog", { name: "Confirm" }).getByRole("button", { name: "Delete" }).click();
+    await row.waitFor({ state: "detached" });
+    await noError(page);
+  });
+
+  await step(t, "add a relay network", async () => {
+    await goto(page, "relays");
+    const form = page.getByRole("form", { name: "Add relay network" });
+    await form.getByLabel("Network (CIDR)").fill("192.0.2.0/24");
+    await form.getByLabel("Note").fill("branch office");
+    await form.getByRole("button", { name: "Add network" }).click();
+    await main.getByRole("row").filter({ hasText: "192.0.2.0/24" }).waitFor();
+    await noError(page);
+  });
+
   await step(t, "audit log records the release", async () => {
     await goto(page, "audit");
     await main.getByRole("row").filter({ hasText: /release/i }).first().waitFor();

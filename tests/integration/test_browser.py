@@ -214,6 +214,12 @@ def test_console_flow_and_release(env, admin):
     values = {(e["kind"], e["value"]) for e in r.json()}
     assert {("sender", "friend@partner.test"), ("sender_domain", "partner-one.test"),
             ("sender_domain", "partner-two.test")} <= values
+    r = admin.get("/api/v1/settings/content.tag_phrase")
+    assert r.status == 200 and r.json()["value"] == "[Checked by browser]", r.text
+    r = admin.get("/api/v1/relay-networks")
+    assert r.status == 200 and any(n["cidr"] == "192.0.2.0/24" for n in r.json()), r.text
+    r = admin.get("/api/v1/zones")
+    assert r.status == 200 and not any(z["zone"] == "bl.browser.test" for z in r.json()), r.text
     r = admin.get(f"/api/v1/domains/{dom['id']}/valid-addresses")
     assert r.status == 200 and sorted(r.json()["addresses"]) == [f"alice@{NEW_DOMAIN}", f"bob@{NEW_DOMAIN}",
                                                          f"carol@{NEW_DOMAIN}"]
