@@ -57,6 +57,10 @@ run(async (t) => {
     const row = main.getByRole("row").filter({ hasText: "friend@partner.test" });
     await row.waitFor();
     assert.match(await row.innerText(), /added by the browser test/);
+    await row.getByRole("button", { name: "Edit note of friend@partner.test" }).click();
+    await row.getByLabel("Note of friend@partner.test").fill("our partner's sales desk");
+    await row.getByRole("button", { name: "Save" }).click();
+    await row.getByText("our partner's sales desk").waitFor();
     await noError(page);
   });
 

@@ -212,6 +212,7 @@ def test_console_flow_and_release(env, admin):
     r = admin.get(f"/api/v1/lists?domain_id={dom['id']}&list=allow")
     assert r.status == 200, r.text
     values = {(e["kind"], e["value"]) for e in r.json()}
+    assert any(e["value"] == "friend@partner.test" and e["note"] == "our partner's sales desk" for e in r.json())
     assert {("sender", "friend@partner.test"), ("sender_domain", "partner-one.test"),
             ("sender_domain", "partner-two.test")} <= values
     r = admin.get("/api/v1/settings/content.tag_phrase")

@@ -47,7 +47,7 @@ export async function render(view, ctx) {
     replace(tableBox, table([
       { label: "Kind", cell: (e) => KIND_LABEL[e.kind] || e.kind },
       { label: "Value", cell: (e) => h("code", null, e.value + (e.subdomains ? " (and subdomains)" : "")) },
-      { label: "Note", cell: (e) => e.note || "" },
+      { label: "Note", cell: (e) => noteCell(e) },
       { label: "Hits", cell: (e) => String(e.hits ?? 0), class: "num" },
       { label: "Last hit", cell: (e) => (e.last_hit ? fmtTime(e.last_hit) : "never") },
       { label: "Added", cell: (e) => fmtTime(e.created) },
@@ -59,6 +59,31 @@ export async function render(view, ctx) {
         }, "Delete"),
       },
     ], entries, { empty: "This list is empty." }));
+  }
+
+  // The note is the one thing of an entry that can be changed in place (PUT /lists/{id}).
+  function noteCell(e) {
+    const cell = h("div", { class: "note-cell" });
+    const show = () => replace(cell, h("span", null, e.note || ""), " ",
+      h("button", { type: "button", class: "link", "aria-label": `Edit note of ${e.value}`, on: { click: edit } }, "Edit"));
+    function edit() {
+      const input = h("input", { type: "text", name: "note", value: e.note || "", "aria-label": `Note of ${e.value}` });
+      const save = h("button", { type: "submit" }, "Save");
+      const form = h("form", { class: "inline-form", "aria-label": `Edit note of ${e.value}` },
+        input, save, h("button", { type: "button", on: { click: show } }, "Cancel"));
+      form.addEventListener("submit", (ev) => {
+        ev.preventDefault();
+        busy(save, async () => {
+          const updated = await api.put(`/lists/${e.id}`, { note: input.value });
+          e.note = updated && updated.note !== undefined ? updated.note : input.value;
+          show();
+        });
+      });
+      replace(cell, form);
+      input.focus();
+    }
+    show();
+    return cell;
   }
 
   async function remove(button, e) {
