@@ -58,7 +58,7 @@ run(async (t) => {
     await row.waitFor();
     assert.match(await row.innerText(), /added by the browser test/);
     await row.getByRole("button", { name: "Edit note of friend@partner.test" }).click();
-    await row.getByLabel("Note of friend@partner.test").fill("our partner's sales desk");
+    await row.getByRole("textbox", { name: "Note of friend@partner.test" }).fill("our partner's sales desk");
     await row.getByRole("button", { name: "Save" }).click();
     await row.getByText("our partner's sales desk").waitFor();
     await noError(page);
