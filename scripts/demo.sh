@@ -2,7 +2,10 @@
 # Installs what is missing, builds, and runs Moat on loopback with the
 # embedded SQLite store and a demo domain (demo.test) whose "internal mail
 # server" is Postfix's smtp-sink on 127.0.0.1:2526, dumping what it receives
-# into $MOAT_DEMO_DIR/backend. moat-smtpd answers on 127.0.0.1:2525.
+# into $MOAT_DEMO_DIR/backend. moat-smtpd answers on 127.0.0.1:2525; the
+# administration console (moat-webui) on https://127.0.0.1:8443 with the
+# browser UI from the source tree's webui/, and a demo account "admin" whose
+# random password is printed below (there is no default password).
 # Stop with Ctrl-C. Try:  swaks --server 127.0.0.1:2525 --to user@demo.test
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,6 +41,10 @@ workers = 8
 [scan]
 socket =
 
+[web]
+listen = 127.0.0.1:8443
+assets = $root/webui
+
 [log]
 level = info
 INI
@@ -46,10 +53,24 @@ ctl() { build/services/moatctl --config "$demo/moat.ini" "$@"; }
 ctl domain list | grep -q '^demo.test' || ctl domain add demo.test --backend 127.0.0.1:2526
 ctl relaynet list | grep -q '127.0.0.0/8' || ctl relaynet add 127.0.0.0/8 --note "demo: loopback may relay"
 
+password=""
+if ! ctl user list | grep -q '^admin '; then
+  password="$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | head -c 20)"
+  printf '%s\n' "$password" | ctl user add admin --role admin --password-stdin >/dev/null
+fi
+
 /usr/sbin/smtp-sink -u "$(id -un)" -d "$demo/backend/%Y%m%d%H%M%S." 127.0.0.1:2526 100 &
 sink=$!
-trap 'kill $sink 2>/dev/null || true' EXIT
+build/services/moat-webui --config "$demo/moat.ini" > "$demo/webui.log" 2>&1 &
+webui=$!
+trap 'kill $sink $webui 2>/dev/null || true' EXIT
 
 echo "moat demo: gateway on 127.0.0.1:2525, domain demo.test -> smtp-sink 127.0.0.1:2526 ($demo/backend)"
 echo "moat demo: try  swaks --server 127.0.0.1:2525 --to user@demo.test ; then  ls $demo/backend"
+echo "moat demo: console on https://127.0.0.1:8443 (self-signed certificate; its log: $demo/webui.log)"
+if [ -n "$password" ]; then
+  echo "moat demo: console login  admin / $password   (shown once; change it: moatctl user passwd admin)"
+else
+  echo "moat demo: console account admin exists from an earlier run (new password: build/services/moatctl --config $demo/moat.ini user passwd admin)"
+fi
 build/services/moat-smtpd --config "$demo/moat.ini"

@@ -1,10 +1,10 @@
 #include "api/access.h"
 
-#include "store/audit_log.h"
-
 #include <Poco/JSON/Array.h>
 
 #include <sstream>
+
+#include "store/audit_log.h"
 
 namespace moat::api {
 
@@ -17,8 +17,9 @@ std::string scopeJson(const web::Principal& principal) {
     return os.str();
 }
 
-void auditChange(Poco::Data::Session& session, const web::Principal& principal, const web::Request& request,
-                 std::string_view action, std::string_view target, std::string_view detail) {
+void auditChange(Poco::Data::Session& session, const web::Principal& principal,
+                 const web::Request& request, std::string_view action, std::string_view target,
+                 std::string_view detail) {
     store::audit(session, principal.name, request.client_ip, action, target, detail);
 }
 

@@ -4,14 +4,14 @@
 // requireDomain, or the scope in their WHERE clause): this only spells it once.
 #pragma once
 
-#include "api/json_fields.h"
-#include "web/http.h"
-#include "web/principal.h"
-
 #include <Poco/Data/Session.h>
 
 #include <string>
 #include <string_view>
+
+#include "api/json_fields.h"
+#include "web/http.h"
+#include "web/principal.h"
 
 namespace moat::api {
 
@@ -22,18 +22,19 @@ std::string scopeJson(const web::Principal& principal);
 // The addresses a principal may see in a log or archive row: all for an
 // administrator, its domains' for a domain administrator.
 class PrincipalAddresses : public AddressFilter {
-public:
+  public:
     explicit PrincipalAddresses(const web::Principal& principal) : principal_(principal) {}
     bool allows(std::string_view domain) const override {
         return principal_.isAdmin() || principal_.mayDomainName(std::string(domain));
     }
 
-private:
+  private:
     const web::Principal& principal_;
 };
 
 // One audit_log row for a change made through the API.
-void auditChange(Poco::Data::Session& session, const web::Principal& principal, const web::Request& request,
-                 std::string_view action, std::string_view target, std::string_view detail = {});
+void auditChange(Poco::Data::Session& session, const web::Principal& principal,
+                 const web::Request& request, std::string_view action, std::string_view target,
+                 std::string_view detail = {});
 
 }  // namespace moat::api

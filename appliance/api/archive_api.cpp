@@ -6,14 +6,6 @@
 // download a virus entry; nobody may release one ("a virus is never released").
 // A release only records a request (release_requests, status pending) and an
 // audit row; moat-smtpd carries it out through the normal queue.
-#include "api/access.h"
-#include "api/archive_view.h"
-#include "api/json_fields.h"
-#include "api/query_params.h"
-#include "api/routes.h"
-#include "config/config.h"
-#include "store/store.h"
-
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
@@ -23,13 +15,22 @@
 #include <iterator>
 #include <limits>
 
+#include "api/access.h"
+#include "api/archive_view.h"
+#include "api/json_fields.h"
+#include "api/query_params.h"
+#include "api/routes.h"
+#include "config/config.h"
+#include "store/store.h"
+
 using namespace Poco::Data::Keywords;
 
 namespace moat::api {
 namespace {
 
 constexpr const char* kColumns =
-    "id, ts, log_id, file, size, client_ip, sender, recipients, subject, from_header, message_id, outcome, reason,"
+    "id, ts, log_id, file, size, client_ip, sender, recipients, subject, from_header, message_id, "
+    "outcome, reason,"
     " released, last_release";
 
 // Entries the principal may see: all for an administrator; for a domain
@@ -43,7 +44,8 @@ Poco::JSON::Object::Ptr entryJson(Poco::Data::RecordSet& rs, const web::Principa
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("id", rs["id"].convert<Poco::Int64>());
     o->set("ts", rs["ts"].convert<Poco::Int64>());
-    for (const char* text : {"client_ip", "sender", "subject", "from_header", "message_id", "outcome", "reason"})
+    for (const char* text :
+         {"client_ip", "sender", "subject", "from_header", "message_id", "outcome", "reason"})
         o->set(text, jsonText(rs[text].convert<std::string>()));
     o->set("recipients", addressArray(rs["recipients"].convert<std::string>(), &visible));
     o->set("size", rs["size"].convert<Poco::Int64>());
@@ -59,33 +61,39 @@ struct Entry {
 };
 
 // The entry with this id if the principal may see it, else 404.
-Entry entryOr404(Poco::Data::Session& session, const web::Principal& principal, long long archive_id) {
+Entry entryOr404(Poco::Data::Session& session, const web::Principal& principal,
+                 long long archive_id) {
     Poco::Int64 id = archive_id;
     int is_admin = principal.isAdmin() ? 1 : 0;
     std::string scope = scopeJson(principal);
     Poco::Data::Statement st(session);
-    st << std::string("SELECT ") + kColumns + " FROM archive WHERE id = ?" + kScope, use(id), use(is_admin),
-        use(scope);
+    st << std::string("SELECT ") + kColumns + " FROM archive WHERE id = ?" + kScope, use(id),
+        use(is_admin), use(scope);
     st.execute();
     Poco::Data::RecordSet rs(st);
     if (!rs.moveFirst()) throw web::HttpError(404, "not found");
-    return {entryJson(rs, principal), rs["file"].convert<std::string>(), rs["outcome"].convert<std::string>()};
+    return {entryJson(rs, principal), rs["file"].convert<std::string>(),
+            rs["outcome"].convert<std::string>()};
 }
 
 std::string readArchived(const config::Config& config, const std::string& file) {
-    if (!safeArchiveFileName(file)) throw web::HttpError(404, "the archived message is not available");
+    if (!safeArchiveFileName(file))
+        throw web::HttpError(404, "the archived message is not available");
     std::ifstream in(std::filesystem::path(config.archive_dir) / file, std::ios::binary);
     if (!in) throw web::HttpError(404, "the archived message is no longer on disk");
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-web::Response search(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response search(const web::Request& request, const web::Principal& principal,
+                     web::ApiContext& ctx) {
     auto page = pageParams(request);
-    std::string sender = likeEscape(request.queryValue("sender")), recipient = likeEscape(request.queryValue("recipient")),
+    std::string sender = likeEscape(request.queryValue("sender")),
+                recipient = likeEscape(request.queryValue("recipient")),
                 client_ip = likeEscape(request.queryValue("client_ip")),
-                subject = likeEscape(request.queryValue("subject")), outcome = request.queryValue("outcome"),
-                domain = request.queryValue("domain");
-    if (!outcome.empty() && outcome != "accepted" && outcome != "tagged" && outcome != "rejected" && outcome != "virus")
+                subject = likeEscape(request.queryValue("subject")),
+                outcome = request.queryValue("outcome"), domain = request.queryValue("domain");
+    if (!outcome.empty() && outcome != "accepted" && outcome != "tagged" && outcome != "rejected" &&
+        outcome != "virus")
         throw web::HttpError(400, "'outcome' must be accepted, tagged, rejected or virus");
     Poco::Int64 from = queryInteger(request, "from", 0, 0, std::numeric_limits<long long>::max());
     Poco::Int64 to = queryInteger(request, "to", std::numeric_limits<long long>::max(), 0,
@@ -107,9 +115,9 @@ web::Response search(const web::Request& request, const web::Principal& principa
               " AND ts >= ? AND ts <= ?"
               " AND (? = '' OR id IN (SELECT archive_id FROM archive_domains WHERE domain = ?))" +
               kScope + " ORDER BY id DESC LIMIT ?",
-        use(before), use(sender), use(sender), use(recipient), use(recipient), use(client_ip), use(client_ip),
-        use(subject), use(subject), use(outcome), use(outcome), use(from), use(to), use(domain), use(domain),
-        use(is_admin), use(scope), use(limit);
+        use(before), use(sender), use(sender), use(recipient), use(recipient), use(client_ip),
+        use(client_ip), use(subject), use(subject), use(outcome), use(outcome), use(from), use(to),
+        use(domain), use(domain), use(is_admin), use(scope), use(limit);
     st.execute();
     Poco::Data::RecordSet rs(st);
     Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;
@@ -127,7 +135,8 @@ web::Response search(const web::Request& request, const web::Principal& principa
     return web::Response::json(200, o);
 }
 
-web::Response view(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response view(const web::Request& request, const web::Principal& principal,
+                   web::ApiContext& ctx) {
     auto session = ctx.store.connect();
     auto e = entryOr404(session, principal, web::idParam(request));
     auto shown = viewMessage(readArchived(ctx.config, e.file));
@@ -136,7 +145,8 @@ web::Response view(const web::Request& request, const web::Principal& principal,
     return web::Response::json(200, e.json);
 }
 
-web::Response eml(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response eml(const web::Request& request, const web::Principal& principal,
+                  web::ApiContext& ctx) {
     long long id = web::idParam(request);
     auto session = ctx.store.connect();
     auto e = entryOr404(session, principal, id);
@@ -144,7 +154,8 @@ web::Response eml(const web::Request& request, const web::Principal& principal, 
     r.status = 200;
     r.content_type = "message/rfc822";
     r.body = readArchived(ctx.config, e.file);
-    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + std::to_string(id) + ".eml\"");
+    r.headers.emplace_back("Content-Disposition",
+                           "attachment; filename=\"" + std::to_string(id) + ".eml\"");
     return r;
 }
 
@@ -161,22 +172,24 @@ Poco::JSON::Object::Ptr releaseJson(Poco::Data::RecordSet& rs) {
     return o;
 }
 
-web::Response release(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response release(const web::Request& request, const web::Principal& principal,
+                      web::ApiContext& ctx) {
     Poco::Int64 id = web::idParam(request);
     auto session = ctx.store.connect();
     auto e = entryOr404(session, principal, id);
     if (e.outcome == "virus") throw web::HttpError(403, "a virus is never released");
     std::vector<Poco::Int64> pending;
-    session << "SELECT id FROM release_requests WHERE archive_id = ? AND status = 'pending'", use(id),
-        into(pending), now;
+    session << "SELECT id FROM release_requests WHERE archive_id = ? AND status = 'pending'",
+        use(id), into(pending), now;
     Poco::Int64 request_id = 0;
     if (!pending.empty()) {
         request_id = pending[0];  // a second click while the first waits: the same request
     } else {
         Poco::Int64 requested = store::nowSeconds();
         std::string who = principal.name;
-        session << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, ?, ?)", use(id),
-            use(who), use(requested), now;
+        session << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, "
+                   "?, ?)",
+            use(id), use(who), use(requested), now;
         session << "SELECT last_insert_rowid()", into(request_id), now;
         auditChange(session, principal, request, "archive.release", "archive " + std::to_string(id),
                     "release request " + std::to_string(request_id) + "; from " +
@@ -188,7 +201,8 @@ web::Response release(const web::Request& request, const web::Principal& princip
     return web::Response::json(202, o);
 }
 
-web::Response releaseStatus(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response releaseStatus(const web::Request& request, const web::Principal& principal,
+                            web::ApiContext& ctx) {
     Poco::Int64 id = web::idParam(request);
     auto session = ctx.store.connect();
     Poco::Data::Statement st(session);
@@ -198,7 +212,8 @@ web::Response releaseStatus(const web::Request& request, const web::Principal& p
     st.execute();
     Poco::Data::RecordSet rs(st);
     if (!rs.moveFirst()) throw web::HttpError(404, "not found");
-    if (!principal.isAdmin()) entryOr404(session, principal, rs["archive_id"].convert<Poco::Int64>());
+    if (!principal.isAdmin())
+        entryOr404(session, principal, rs["archive_id"].convert<Poco::Int64>());
     return web::Response::json(200, releaseJson(rs));
 }
 

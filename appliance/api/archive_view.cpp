@@ -1,9 +1,9 @@
 #include "api/archive_view.h"
 
+#include <Poco/JSON/Object.h>
+
 #include "api/json_fields.h"
 #include "content/mime_decoder.h"
-
-#include <Poco/JSON/Object.h>
 
 namespace moat::api {
 

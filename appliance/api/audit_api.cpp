@@ -1,17 +1,18 @@
 // /api/v1/audit: who changed what, newest first, paged by id
 // (docs/console-api.md "Users and tokens"). Administrators only.
+#include <Poco/JSON/Array.h>
+
 #include "api/json_fields.h"
 #include "api/query_params.h"
 #include "api/routes.h"
 #include "store/audit_log.h"
 #include "store/store.h"
 
-#include <Poco/JSON/Array.h>
-
 namespace moat::api {
 namespace {
 
-web::Response list(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response list(const web::Request& request, const web::Principal& principal,
+                   web::ApiContext& ctx) {
     principal.requireAdmin();
     auto page = pageParams(request);
     auto session = ctx.store.connect();
@@ -32,6 +33,8 @@ web::Response list(const web::Request& request, const web::Principal& principal,
 
 }  // namespace
 
-void registerAuditApi(web::Router& router) { router.add("GET", "/api/v1/audit", list); }
+void registerAuditApi(web::Router& router) {
+    router.add("GET", "/api/v1/audit", list);
+}
 
 }  // namespace moat::api

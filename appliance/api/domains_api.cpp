@@ -1,6 +1,13 @@
 // /api/v1/domains: the protected domains with their backend and the per-domain
 // settings the Domains page edits (docs/console-api.md "Domains"). Reading is
 // open to a domain administrator for its own domains; every change is admin only.
+#include <Poco/JSON/Array.h>
+
+#include <optional>
+#include <sstream>
+#include <utility>
+#include <vector>
+
 #include "api/access.h"
 #include "api/json_fields.h"
 #include "api/routes.h"
@@ -10,13 +17,6 @@
 #include "store/store.h"
 #include "store/valid_addresses.h"
 #include "store/write_transaction.h"
-
-#include <Poco/JSON/Array.h>
-
-#include <optional>
-#include <sstream>
-#include <utility>
-#include <vector>
 
 namespace moat::api {
 namespace {
@@ -39,7 +39,8 @@ constexpr SettingField kSettingFields[] = {
 
 std::string backendText(const store::Domain& d) {
     bool v6 = d.backend_host.find(':') != std::string::npos;
-    return (v6 ? "[" + d.backend_host + "]" : d.backend_host) + ":" + std::to_string(d.backend_port);
+    return (v6 ? "[" + d.backend_host + "]" : d.backend_host) + ":" +
+           std::to_string(d.backend_port);
 }
 
 Poco::JSON::Object::Ptr domainJson(Poco::Data::Session& session, const policy::Settings& settings,
@@ -110,7 +111,8 @@ web::Response list(const web::Request&, const web::Principal& principal, web::Ap
     return web::Response::json(200, out);
 }
 
-web::Response get(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response get(const web::Request& request, const web::Principal& principal,
+                  web::ApiContext& ctx) {
     long long id = web::idParam(request);
     principal.requireDomain(id);
     auto session = ctx.store.connect();
@@ -118,7 +120,8 @@ web::Response get(const web::Request& request, const web::Principal& principal, 
     return web::Response::json(200, domainJson(session, policy::Settings::load(session), d));
 }
 
-web::Response create(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response create(const web::Request& request, const web::Principal& principal,
+                     web::ApiContext& ctx) {
     principal.requireAdmin();
     auto body = request.jsonBody();
     std::string name = requireString(body, "name");
@@ -130,21 +133,24 @@ web::Response create(const web::Request& request, const web::Principal& principa
         store::WriteTransaction tx(session);
         d = store::addDomain(session, name, backend.host, backend.port);
         apply(session, d.name, changes);
-        auditChange(session, principal, request, "domain.add", d.name,
-                    "backend " + backendText(d) + (changes.set.empty() ? "" : "; " + describe(changes)));
+        auditChange(
+            session, principal, request, "domain.add", d.name,
+            "backend " + backendText(d) + (changes.set.empty() ? "" : "; " + describe(changes)));
         tx.commit();
     }
     return web::Response::json(201, domainJson(session, policy::Settings::load(session), d));
 }
 
-web::Response update(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response update(const web::Request& request, const web::Principal& principal,
+                     web::ApiContext& ctx) {
     principal.requireAdmin();
     long long id = web::idParam(request);
     auto body = request.jsonBody();
     auto session = ctx.store.connect();
     auto d = domainOr404(session, id);
     if (auto name = optString(body, "name"); name && store::normaliseDomainName(*name) != d.name)
-        throw web::HttpError(422, "a domain cannot be renamed; add the new name and remove the old one");
+        throw web::HttpError(422,
+                             "a domain cannot be renamed; add the new name and remove the old one");
     std::optional<config::HostPort> backend;
     if (auto text = optString(body, "backend")) backend = config::parseHostPort(*text, 25);
     auto changes = settingChanges(body);
@@ -160,16 +166,19 @@ web::Response update(const web::Request& request, const web::Principal& principa
         auditChange(session, principal, request, "domain.update", d.name, detail);
         tx.commit();
     }
-    return web::Response::json(200, domainJson(session, policy::Settings::load(session), domainOr404(session, id)));
+    return web::Response::json(
+        200, domainJson(session, policy::Settings::load(session), domainOr404(session, id)));
 }
 
-web::Response remove(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response remove(const web::Request& request, const web::Principal& principal,
+                     web::ApiContext& ctx) {
     principal.requireAdmin();
     long long id = web::idParam(request);
     auto session = ctx.store.connect();
     auto d = domainOr404(session, id);
     store::WriteTransaction tx(session);
-    store::removeDomain(session, d.name);  // triggers drop its lists, valid addresses and users' grants
+    store::removeDomain(session,
+                        d.name);  // triggers drop its lists, valid addresses and users' grants
     auditChange(session, principal, request, "domain.remove", d.name);
     tx.commit();
     return web::Response::noContent();

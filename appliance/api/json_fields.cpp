@@ -1,10 +1,10 @@
 #include "api/json_fields.h"
 
-#include "content/utf8.h"
-#include "web/http.h"
-
 #include <cmath>
 #include <sstream>
+
+#include "content/utf8.h"
+#include "web/http.h"
 
 namespace moat::api {
 
@@ -78,7 +78,9 @@ std::string settingText(const Poco::JSON::Object::Ptr& body, const std::string& 
     wrongType(key, "a string, number or boolean");
 }
 
-std::string jsonText(std::string_view stored) { return content::toValidUtf8(stored); }
+std::string jsonText(std::string_view stored) {
+    return content::toValidUtf8(stored);
+}
 
 Poco::JSON::Array::Ptr addressArray(std::string_view stored, const AddressFilter* only) {
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;

@@ -34,7 +34,7 @@ std::string jsonText(std::string_view stored);
 // as a JSON array; with `only` non-null, just the addresses whose domain it
 // allows (a domain administrator sees its own recipients, not the others').
 class AddressFilter {
-public:
+  public:
     virtual ~AddressFilter() = default;
     virtual bool allows(std::string_view domain) const = 0;
 };

@@ -3,6 +3,11 @@
 // paste (docs/console-api.md "Black/white lists"). An entry id is always
 // looked up and its scope checked: another domain's entry, or a global one
 // for a domain administrator, is 404 like one that does not exist.
+#include <Poco/JSON/Array.h>
+
+#include <limits>
+#include <sstream>
+
 #include "api/access.h"
 #include "api/json_fields.h"
 #include "api/query_params.h"
@@ -10,11 +15,6 @@
 #include "store/domains.h"
 #include "store/list_entries.h"
 #include "store/store.h"
-
-#include <Poco/JSON/Array.h>
-
-#include <limits>
-#include <sstream>
 
 namespace moat::api {
 namespace {
@@ -37,7 +37,8 @@ Poco::JSON::Object::Ptr entryJson(const store::ListEntry& e, const std::string& 
 
 // The scope a request names: 0 (global, administrators only) or a domain the
 // principal may touch; returns the domain's name ("" for global).
-std::string checkScope(Poco::Data::Session& session, const web::Principal& principal, long long domain_id) {
+std::string checkScope(Poco::Data::Session& session, const web::Principal& principal,
+                       long long domain_id) {
     if (domain_id == 0) {
         principal.requireAdmin();
         return "";
@@ -49,8 +50,8 @@ std::string checkScope(Poco::Data::Session& session, const web::Principal& princ
 }
 
 // An entry the principal may touch, or 404.
-std::pair<store::ListEntry, std::string> entryOr404(Poco::Data::Session& session, const web::Principal& principal,
-                                                    long long id) {
+std::pair<store::ListEntry, std::string> entryOr404(Poco::Data::Session& session,
+                                                    const web::Principal& principal, long long id) {
     auto e = store::findListEntry(session, id);
     if (!e || !principal.mayDomain(e->domain_id) || (e->domain_id == 0 && !principal.isAdmin()))
         throw web::HttpError(404, "not found");
@@ -62,25 +63,32 @@ std::pair<store::ListEntry, std::string> entryOr404(Poco::Data::Session& session
     return {*e, domain};
 }
 
-std::string scopeName(const std::string& domain) { return domain.empty() ? "global" : domain; }
+std::string scopeName(const std::string& domain) {
+    return domain.empty() ? "global" : domain;
+}
 
-web::Response list(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
-    long long domain_id = queryInteger(request, "domain_id", 0, 0, std::numeric_limits<long long>::max());
+web::Response list(const web::Request& request, const web::Principal& principal,
+                   web::ApiContext& ctx) {
+    long long domain_id =
+        queryInteger(request, "domain_id", 0, 0, std::numeric_limits<long long>::max());
     std::string list_name = request.queryValue("list");
     auto session = ctx.store.connect();
     std::string domain = checkScope(session, principal, domain_id);
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
-    for (const auto& e : store::listListEntries(session, domain_id, list_name)) out->add(entryJson(e, domain));
+    for (const auto& e : store::listListEntries(session, domain_id, list_name))
+        out->add(entryJson(e, domain));
     return web::Response::json(200, out);
 }
 
-web::Response get(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response get(const web::Request& request, const web::Principal& principal,
+                  web::ApiContext& ctx) {
     auto session = ctx.store.connect();
     auto [e, domain] = entryOr404(session, principal, web::idParam(request));
     return web::Response::json(200, entryJson(e, domain));
 }
 
-web::Response add(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response add(const web::Request& request, const web::Principal& principal,
+                  web::ApiContext& ctx) {
     auto body = request.jsonBody();
     long long domain_id = optInteger(body, "domain_id").value_or(0);
     std::string list = requireString(body, "list"), kind = requireString(body, "kind"),
@@ -95,7 +103,8 @@ web::Response add(const web::Request& request, const web::Principal& principal, 
     return web::Response::json(201, entryJson(e, domain));
 }
 
-web::Response bulk(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response bulk(const web::Request& request, const web::Principal& principal,
+                   web::ApiContext& ctx) {
     auto body = request.jsonBody();
     long long domain_id = optInteger(body, "domain_id").value_or(0);
     std::string list = requireString(body, "list"), kind = requireString(body, "kind"),
@@ -108,8 +117,8 @@ web::Response bulk(const web::Request& request, const web::Principal& principal,
     std::vector<std::string> errors;
     auto added = store::addListEntries(session, domain_id, list, kind, lines, note, errors);
     auditChange(session, principal, request, "list.bulk_add", scopeName(domain),
-                list + " " + kind + ": " + std::to_string(added) + " added, " + std::to_string(errors.size()) +
-                    " refused");
+                list + " " + kind + ": " + std::to_string(added) + " added, " +
+                    std::to_string(errors.size()) + " refused");
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("added", static_cast<Poco::Int64>(added));
     Poco::JSON::Array::Ptr errs = new Poco::JSON::Array;
@@ -118,7 +127,8 @@ web::Response bulk(const web::Request& request, const web::Principal& principal,
     return web::Response::json(200, o);
 }
 
-web::Response update(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response update(const web::Request& request, const web::Principal& principal,
+                     web::ApiContext& ctx) {
     auto session = ctx.store.connect();
     long long id = web::idParam(request);
     auto [e, domain] = entryOr404(session, principal, id);
@@ -131,7 +141,8 @@ web::Response update(const web::Request& request, const web::Principal& principa
     return web::Response::json(200, entryJson(changed, name));
 }
 
-web::Response remove(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response remove(const web::Request& request, const web::Principal& principal,
+                     web::ApiContext& ctx) {
     auto session = ctx.store.connect();
     long long id = web::idParam(request);
     auto [e, domain] = entryOr404(session, principal, id);

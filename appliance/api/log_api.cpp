@@ -3,12 +3,6 @@
 // as LIKE patterns with every metacharacter escaped; a domain administrator's
 // query is restricted, in SQL, to rows with a recipient in its domains
 // (message_log_domains), and a row opened by id is checked the same way.
-#include "api/access.h"
-#include "api/json_fields.h"
-#include "api/query_params.h"
-#include "api/routes.h"
-#include "store/store.h"
-
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
@@ -16,22 +10,31 @@
 
 #include <limits>
 
+#include "api/access.h"
+#include "api/json_fields.h"
+#include "api/query_params.h"
+#include "api/routes.h"
+#include "store/store.h"
+
 using namespace Poco::Data::Keywords;
 
 namespace moat::api {
 namespace {
 
 constexpr const char* kColumns =
-    "id, ts, client_ip, client_name, helo, tls, sender, recipients, refused_recipients, subject, from_header,"
+    "id, ts, client_ip, client_name, helo, tls, sender, recipients, refused_recipients, subject, "
+    "from_header,"
     " message_id, size, queue_id, outcome, category, reason, refused_by, score, archive_id, checks";
 
 // The row visible to the principal: an administrator sees all, a domain
 // administrator rows listing one of its domains. Binds (is_admin, scope).
 constexpr const char* kScope =
-    " AND (? = 1 OR id IN (SELECT log_id FROM message_log_domains WHERE domain IN (SELECT value FROM json_each(?))))";
+    " AND (? = 1 OR id IN (SELECT log_id FROM message_log_domains WHERE domain IN (SELECT value "
+    "FROM json_each(?))))";
 
 bool validCategory(const std::string& c) {
-    for (const char* k : {"accepted", "tagged", "rejected", "tempfailed", "virus", "learnt", "aborted"})
+    for (const char* k :
+         {"accepted", "tagged", "rejected", "tempfailed", "virus", "learnt", "aborted"})
         if (c == k) return true;
     return false;
 }
@@ -41,11 +44,13 @@ Poco::JSON::Object::Ptr entryJson(Poco::Data::RecordSet& rs, const web::Principa
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("id", rs["id"].convert<Poco::Int64>());
     o->set("ts", rs["ts"].convert<Poco::Int64>());
-    for (const char* text : {"client_ip", "client_name", "helo", "tls", "sender", "subject", "from_header",
-                             "message_id", "queue_id", "outcome", "category", "reason", "refused_by"})
+    for (const char* text :
+         {"client_ip", "client_name", "helo", "tls", "sender", "subject", "from_header",
+          "message_id", "queue_id", "outcome", "category", "reason", "refused_by"})
         o->set(text, jsonText(rs[text].convert<std::string>()));
     o->set("recipients", addressArray(rs["recipients"].convert<std::string>(), &visible));
-    o->set("refused_recipients", addressArray(rs["refused_recipients"].convert<std::string>(), &visible));
+    o->set("refused_recipients",
+           addressArray(rs["refused_recipients"].convert<std::string>(), &visible));
     o->set("size", rs["size"].convert<Poco::Int64>());
     o->set("score", rs["score"].convert<double>());
     o->set("archive_id", rs["archive_id"].convert<Poco::Int64>());
@@ -58,14 +63,16 @@ Poco::JSON::Array::Ptr checksJson(const std::string& stored) {
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
     try {
         Poco::JSON::Parser parser;
-        auto parsed = parser.parse(stored.empty() ? std::string("[]") : stored).extract<Poco::JSON::Array::Ptr>();
+        auto parsed = parser.parse(stored.empty() ? std::string("[]") : stored)
+                          .extract<Poco::JSON::Array::Ptr>();
         for (std::size_t i = 0; parsed && i < parsed->size(); ++i) {
             auto item = parsed->getObject(static_cast<unsigned>(i));
             if (!item) continue;
             Poco::JSON::Object::Ptr c = new Poco::JSON::Object;
             c->set("check", jsonText(item->optValue<std::string>("check", "")));
-            c->set("outcome", jsonText(item->has("outcome") ? item->optValue<std::string>("outcome", "")
-                                                            : item->optValue<std::string>("result", "")));
+            c->set("outcome",
+                   jsonText(item->has("outcome") ? item->optValue<std::string>("outcome", "")
+                                                 : item->optValue<std::string>("result", "")));
             c->set("score", item->optValue<double>("score", 0));
             c->set("detail", jsonText(item->optValue<std::string>("detail", "")));
             out->add(c);
@@ -76,14 +83,18 @@ Poco::JSON::Array::Ptr checksJson(const std::string& stored) {
     return out;
 }
 
-web::Response search(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response search(const web::Request& request, const web::Principal& principal,
+                     web::ApiContext& ctx) {
     auto page = pageParams(request);
-    std::string sender = likeEscape(request.queryValue("sender")), recipient = likeEscape(request.queryValue("recipient")),
+    std::string sender = likeEscape(request.queryValue("sender")),
+                recipient = likeEscape(request.queryValue("recipient")),
                 client_ip = likeEscape(request.queryValue("client_ip")),
-                subject = likeEscape(request.queryValue("subject")), outcome = request.queryValue("outcome"),
-                domain = request.queryValue("domain");
+                subject = likeEscape(request.queryValue("subject")),
+                outcome = request.queryValue("outcome"), domain = request.queryValue("domain");
     if (!outcome.empty() && !validCategory(outcome))
-        throw web::HttpError(400, "'outcome' must be accepted, tagged, rejected, tempfailed, virus, learnt or aborted");
+        throw web::HttpError(
+            400,
+            "'outcome' must be accepted, tagged, rejected, tempfailed, virus, learnt or aborted");
     Poco::Int64 from = queryInteger(request, "from", 0, 0, std::numeric_limits<long long>::max());
     Poco::Int64 to = queryInteger(request, "to", std::numeric_limits<long long>::max(), 0,
                                   std::numeric_limits<long long>::max());
@@ -105,9 +116,9 @@ web::Response search(const web::Request& request, const web::Principal& principa
               " AND ts >= ? AND ts <= ?"
               " AND (? = '' OR id IN (SELECT log_id FROM message_log_domains WHERE domain = ?))" +
               kScope + " ORDER BY id DESC LIMIT ?",
-        use(before), use(sender), use(sender), use(recipient), use(recipient), use(recipient), use(client_ip),
-        use(client_ip), use(subject), use(subject), use(outcome), use(outcome), use(from), use(to), use(domain),
-        use(domain), use(is_admin), use(scope), use(limit);
+        use(before), use(sender), use(sender), use(recipient), use(recipient), use(recipient),
+        use(client_ip), use(client_ip), use(subject), use(subject), use(outcome), use(outcome),
+        use(from), use(to), use(domain), use(domain), use(is_admin), use(scope), use(limit);
     st.execute();
     Poco::Data::RecordSet rs(st);
     Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;
@@ -125,14 +136,15 @@ web::Response search(const web::Request& request, const web::Principal& principa
     return web::Response::json(200, o);
 }
 
-web::Response get(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response get(const web::Request& request, const web::Principal& principal,
+                  web::ApiContext& ctx) {
     Poco::Int64 id = web::idParam(request);
     int is_admin = principal.isAdmin() ? 1 : 0;
     std::string scope = scopeJson(principal);
     auto session = ctx.store.connect();
     Poco::Data::Statement st(session);
-    st << std::string("SELECT ") + kColumns + " FROM message_log WHERE id = ?" + kScope, use(id), use(is_admin),
-        use(scope);
+    st << std::string("SELECT ") + kColumns + " FROM message_log WHERE id = ?" + kScope, use(id),
+        use(is_admin), use(scope);
     st.execute();
     Poco::Data::RecordSet rs(st);
     if (!rs.moveFirst()) throw web::HttpError(404, "not found");

@@ -14,15 +14,16 @@ long long queryInteger(const web::Request& request, const std::string& name, lon
     if (ec != std::errc() || p != text.data() + text.size())
         throw web::HttpError(400, "'" + name + "' must be an integer");
     if (v < min || v > max)
-        throw web::HttpError(400, "'" + name + "' must be between " + std::to_string(min) + " and " +
-                                      std::to_string(max));
+        throw web::HttpError(400, "'" + name + "' must be between " + std::to_string(min) +
+                                      " and " + std::to_string(max));
     return v;
 }
 
 Page pageParams(const web::Request& request) {
     Page page;
     page.before = queryInteger(request, "before", 0, 0, std::numeric_limits<long long>::max());
-    page.limit = static_cast<int>(queryInteger(request, "limit", kDefaultPageSize, 1, kMaxPageSize));
+    page.limit =
+        static_cast<int>(queryInteger(request, "limit", kDefaultPageSize, 1, kMaxPageSize));
     return page;
 }
 

@@ -4,10 +4,10 @@
 // is HttpError(400) naming the parameter.
 #pragma once
 
-#include "web/http.h"
-
 #include <string>
 #include <string_view>
+
+#include "web/http.h"
 
 namespace moat::api {
 

@@ -1,13 +1,13 @@
 // /api/v1/relay-networks and /api/v1/pop-relayers: who may relay through the
 // gateway (docs/console-api.md "Relays"). Administrators only.
+#include <Poco/JSON/Array.h>
+
 #include "api/access.h"
 #include "api/json_fields.h"
 #include "api/routes.h"
 #include "store/pop_relayers.h"
 #include "store/relay_networks.h"
 #include "store/store.h"
-
-#include <Poco/JSON/Array.h>
 
 namespace moat::api {
 namespace {
@@ -28,7 +28,8 @@ Poco::JSON::Object::Ptr relayerJson(const store::PopRelayer& r) {
     return o;
 }
 
-web::Response listNetworks(const web::Request&, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response listNetworks(const web::Request&, const web::Principal& principal,
+                           web::ApiContext& ctx) {
     principal.requireAdmin();
     auto session = ctx.store.connect();
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
@@ -36,7 +37,8 @@ web::Response listNetworks(const web::Request&, const web::Principal& principal,
     return web::Response::json(200, out);
 }
 
-web::Response addNetwork(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response addNetwork(const web::Request& request, const web::Principal& principal,
+                         web::ApiContext& ctx) {
     principal.requireAdmin();
     auto body = request.jsonBody();
     std::string cidr = requireString(body, "cidr"), note = optString(body, "note").value_or("");
@@ -46,7 +48,8 @@ web::Response addNetwork(const web::Request& request, const web::Principal& prin
     return web::Response::json(201, networkJson(n));
 }
 
-web::Response removeNetwork(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response removeNetwork(const web::Request& request, const web::Principal& principal,
+                            web::ApiContext& ctx) {
     principal.requireAdmin();
     long long id = web::idParam(request);
     auto session = ctx.store.connect();
@@ -59,7 +62,8 @@ web::Response removeNetwork(const web::Request& request, const web::Principal& p
     throw web::HttpError(404, "not found");
 }
 
-web::Response listRelayers(const web::Request&, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response listRelayers(const web::Request&, const web::Principal& principal,
+                           web::ApiContext& ctx) {
     principal.requireAdmin();
     auto session = ctx.store.connect();
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
@@ -67,7 +71,8 @@ web::Response listRelayers(const web::Request&, const web::Principal& principal,
     return web::Response::json(200, out);
 }
 
-web::Response addRelayer(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response addRelayer(const web::Request& request, const web::Principal& principal,
+                         web::ApiContext& ctx) {
     principal.requireAdmin();
     auto body = request.jsonBody();
     std::string ip = requireString(body, "ip");
@@ -77,7 +82,8 @@ web::Response addRelayer(const web::Request& request, const web::Principal& prin
     return web::Response::json(201, relayerJson(r));
 }
 
-web::Response removeRelayer(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response removeRelayer(const web::Request& request, const web::Principal& principal,
+                            web::ApiContext& ctx) {
     principal.requireAdmin();
     const std::string& ip = request.params.at(0);
     auto session = ctx.store.connect();

@@ -2,14 +2,14 @@
 // choices, description), set and reset (docs/console-api.md "Settings").
 // Values are validated by policy::validateSetting (422 naming the range);
 // per-domain overrides are edited through /domains. Administrators only.
+#include <Poco/Data/Statement.h>
+#include <Poco/JSON/Array.h>
+
 #include "api/access.h"
 #include "api/json_fields.h"
 #include "api/routes.h"
 #include "policy/settings.h"
 #include "store/store.h"
-
-#include <Poco/Data/Statement.h>
-#include <Poco/JSON/Array.h>
 
 using namespace Poco::Data::Keywords;
 
@@ -19,18 +19,26 @@ namespace {
 const char* typeName(policy::SettingSpec::Type t) {
     using T = policy::SettingSpec::Type;
     switch (t) {
-        case T::boolean: return "boolean";
-        case T::integer: return "integer";
-        case T::seconds: return "seconds";
-        case T::choice: return "choice";
-        case T::number: return "number";
-        case T::list: return "list";
-        case T::text: return "text";
+        case T::boolean:
+            return "boolean";
+        case T::integer:
+            return "integer";
+        case T::seconds:
+            return "seconds";
+        case T::choice:
+            return "choice";
+        case T::number:
+            return "number";
+        case T::list:
+            return "list";
+        case T::text:
+            return "text";
     }
     return "text";
 }
 
-Poco::JSON::Object::Ptr settingJson(const policy::SettingSpec& spec, const policy::Settings& settings) {
+Poco::JSON::Object::Ptr settingJson(const policy::SettingSpec& spec,
+                                    const policy::Settings& settings) {
     using T = policy::SettingSpec::Type;
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("key", std::string(spec.key));
@@ -52,9 +60,11 @@ Poco::JSON::Object::Ptr settingJson(const policy::SettingSpec& spec, const polic
         o->set("choices", choices);
     }
     bool ranged = spec.type == T::integer || spec.type == T::seconds || spec.type == T::number;
-    o->set("min", ranged ? Poco::Dynamic::Var(static_cast<Poco::Int64>(spec.min)) : Poco::Dynamic::Var());
-    o->set("max", ranged || spec.type == T::text ? Poco::Dynamic::Var(static_cast<Poco::Int64>(spec.max))
-                                                 : Poco::Dynamic::Var());
+    o->set("min",
+           ranged ? Poco::Dynamic::Var(static_cast<Poco::Int64>(spec.min)) : Poco::Dynamic::Var());
+    o->set("max", ranged || spec.type == T::text
+                      ? Poco::Dynamic::Var(static_cast<Poco::Int64>(spec.max))
+                      : Poco::Dynamic::Var());
     return o;
 }
 
@@ -73,14 +83,16 @@ web::Response list(const web::Request&, const web::Principal& principal, web::Ap
     return web::Response::json(200, out);
 }
 
-web::Response get(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response get(const web::Request& request, const web::Principal& principal,
+                  web::ApiContext& ctx) {
     principal.requireAdmin();
     const auto& spec = specOr404(request);
     auto session = ctx.store.connect();
     return web::Response::json(200, settingJson(spec, policy::Settings::load(session)));
 }
 
-web::Response set(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response set(const web::Request& request, const web::Principal& principal,
+                  web::ApiContext& ctx) {
     principal.requireAdmin();
     const auto& spec = specOr404(request);
     std::string value = settingText(request.jsonBody(), "value");
@@ -91,12 +103,14 @@ web::Response set(const web::Request& request, const web::Principal& principal, 
     return web::Response::json(200, settingJson(spec, policy::Settings::load(session)));
 }
 
-web::Response reset(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response reset(const web::Request& request, const web::Principal& principal,
+                    web::ApiContext& ctx) {
     principal.requireAdmin();
     const auto& spec = specOr404(request);
     auto session = ctx.store.connect();
     if (policy::unsetGlobalSetting(session, spec.key))
-        auditChange(session, principal, request, "setting.reset", spec.key, std::string(spec.default_value));
+        auditChange(session, principal, request, "setting.reset", spec.key,
+                    std::string(spec.default_value));
     return web::Response::json(200, settingJson(spec, policy::Settings::load(session)));
 }
 

@@ -3,15 +3,15 @@
 // 24 hours or 30 days, zero-filled, the top refusal reasons, and the top
 // spamming and legitimate sending MTAs (docs/console-api.md "Dashboard and
 // system"). Administrators only.
-#include "api/json_fields.h"
-#include "api/routes.h"
-#include "store/store.h"
-
 #include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
 
 #include <map>
 #include <vector>
+
+#include "api/json_fields.h"
+#include "api/routes.h"
+#include "store/store.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -31,15 +31,16 @@ Poco::Int64 rangeHours(const web::Request& request) {
     throw web::HttpError(400, "'range' must be 24h or 30d");
 }
 
-web::Response traffic(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response traffic(const web::Request& request, const web::Principal& principal,
+                      web::ApiContext& ctx) {
     principal.requireAdmin();
     Poco::Int64 hours = rangeHours(request);
     Poco::Int64 last = store::nowSeconds() / 3600, first = last - hours + 1;
     auto session = ctx.store.connect();
     std::vector<Poco::Int64> hour, n;
     std::vector<std::string> category;
-    session << "SELECT hour, category, n FROM traffic_hourly WHERE hour >= ? AND hour <= ?", use(first), use(last),
-        into(hour), into(category), into(n), now;
+    session << "SELECT hour, category, n FROM traffic_hourly WHERE hour >= ? AND hour <= ?",
+        use(first), use(last), into(hour), into(category), into(n), now;
     std::map<std::string, std::vector<Poco::Int64>> series;
     for (const char* s : kSeries) series[s].assign(static_cast<std::size_t>(hours), 0);
     for (std::size_t i = 0; i < hour.size(); ++i) {
@@ -60,7 +61,8 @@ web::Response traffic(const web::Request& request, const web::Principal& princip
     return web::Response::json(200, o);
 }
 
-web::Response refusals(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response refusals(const web::Request& request, const web::Principal& principal,
+                       web::ApiContext& ctx) {
     principal.requireAdmin();
     Poco::Int64 hours = rangeHours(request);
     Poco::Int64 first = store::nowSeconds() / 3600 - hours + 1;
@@ -87,10 +89,12 @@ Poco::JSON::Array::Ptr topMtas(Poco::Data::Session& session, const std::string& 
     std::vector<Poco::Int64> connections, wanted, unwanted, last_seen;
     Poco::Int64 min = kMtaMinConnections, percent = kMtaPercent, top = kMtaTop;
     session << "SELECT ip, name, connections, wanted, unwanted, last_seen FROM mta_stats"
-               " WHERE connections >= ? AND " + column + " * 100 >= ? * connections"
-               " ORDER BY connections DESC, ip LIMIT ?",
-        use(min), use(percent), use(top), into(ips), into(names), into(connections), into(wanted), into(unwanted),
-        into(last_seen), now;
+               " WHERE connections >= ? AND " +
+                   column +
+                   " * 100 >= ? * connections"
+                   " ORDER BY connections DESC, ip LIMIT ?",
+        use(min), use(percent), use(top), into(ips), into(names), into(connections), into(wanted),
+        into(unwanted), into(last_seen), now;
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
     for (std::size_t i = 0; i < ips.size(); ++i) {
         Poco::JSON::Object::Ptr o = new Poco::JSON::Object;

@@ -3,19 +3,18 @@
 // moat-scand's status file), the ClamAV signature version and age, the queue,
 // the spool's disk and the archive's size against its quota and retention.
 // Administrators only.
+#include <Poco/Data/Statement.h>
+#include <Poco/JSON/Array.h>
+#include <sys/statvfs.h>
+
+#include <vector>
+
 #include "api/json_fields.h"
 #include "api/routes.h"
 #include "api/scand_status.h"
 #include "config/config.h"
 #include "policy/settings.h"
 #include "store/store.h"
-
-#include <Poco/Data/Statement.h>
-#include <Poco/JSON/Array.h>
-
-#include <sys/statvfs.h>
-
-#include <vector>
 
 using namespace Poco::Data::Keywords;
 
@@ -35,13 +34,13 @@ long long settingOr(const policy::Settings& settings, std::string_view key, long
     return policy::findSetting(key) ? settings.integer(key) : fallback;
 }
 
-Poco::JSON::Array::Ptr services(Poco::Data::Session& session, const std::optional<ScandStatus>& scand,
-                                long long now_ts) {
+Poco::JSON::Array::Ptr services(Poco::Data::Session& session,
+                                const std::optional<ScandStatus>& scand, long long now_ts) {
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
     std::vector<std::string> names, details;
     std::vector<Poco::Int64> pids, heartbeats;
-    session << "SELECT name, pid, heartbeat, detail FROM service_status ORDER BY name", into(names), into(pids),
-        into(heartbeats), into(details), now;
+    session << "SELECT name, pid, heartbeat, detail FROM service_status ORDER BY name", into(names),
+        into(pids), into(heartbeats), into(details), now;
     for (std::size_t i = 0; i < names.size(); ++i) {
         if (names[i] == "moat-scand" && scand) continue;  // its status file is the fresher source
         Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
@@ -81,15 +80,18 @@ web::Response system(const web::Request&, const web::Principal& principal, web::
         c->set("signatures", static_cast<Poco::Int64>(scand->signatures));
         c->set("db_version", static_cast<Poco::Int64>(scand->db_version));
         c->set("db_time", static_cast<Poco::Int64>(scand->db_time));
-        c->set("age_seconds", scand->db_time > 0 ? Poco::Dynamic::Var(static_cast<Poco::Int64>(now_ts - scand->db_time))
-                                                 : Poco::Dynamic::Var());
+        c->set("age_seconds",
+               scand->db_time > 0
+                   ? Poco::Dynamic::Var(static_cast<Poco::Int64>(now_ts - scand->db_time))
+                   : Poco::Dynamic::Var());
         o->set("clamav", c);
     } else {
         o->set("clamav", Poco::Dynamic::Var());
     }
 
     Poco::Int64 messages = 0, oldest = 0;
-    session << "SELECT COUNT(*), COALESCE(MIN(created), 0) FROM queue", into(messages), into(oldest), now;
+    session << "SELECT COUNT(*), COALESCE(MIN(created), 0) FROM queue", into(messages),
+        into(oldest), now;
     Poco::JSON::Object::Ptr q = new Poco::JSON::Object;
     q->set("messages", messages);
     q->set("oldest", messages > 0 ? Poco::Dynamic::Var(oldest) : Poco::Dynamic::Var());
@@ -99,8 +101,10 @@ web::Response system(const web::Request&, const web::Principal& principal, web::
     disk->set("path", ctx.config.spool_dir);
     struct statvfs vfs {};
     if (statvfs(ctx.config.spool_dir.c_str(), &vfs) == 0) {
-        disk->set("total", static_cast<Poco::Int64>(vfs.f_blocks) * static_cast<Poco::Int64>(vfs.f_frsize));
-        disk->set("free", static_cast<Poco::Int64>(vfs.f_bavail) * static_cast<Poco::Int64>(vfs.f_frsize));
+        disk->set("total",
+                  static_cast<Poco::Int64>(vfs.f_blocks) * static_cast<Poco::Int64>(vfs.f_frsize));
+        disk->set("free",
+                  static_cast<Poco::Int64>(vfs.f_bavail) * static_cast<Poco::Int64>(vfs.f_frsize));
     } else {
         disk->set("total", Poco::Dynamic::Var());
         disk->set("free", Poco::Dynamic::Var());
@@ -108,12 +112,15 @@ web::Response system(const web::Request&, const web::Principal& principal, web::
     o->set("disk", disk);
 
     Poco::Int64 archived = 0, bytes = 0;
-    session << "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM archive", into(archived), into(bytes), now;
+    session << "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM archive", into(archived), into(bytes),
+        now;
     auto settings = policy::Settings::load(session);
     Poco::JSON::Object::Ptr a = new Poco::JSON::Object;
     a->set("messages", archived);
     a->set("bytes", bytes);
-    a->set("quota", static_cast<Poco::Int64>(settingOr(settings, "archive.quota", kDefaultQuotaMb)) * 1024 * 1024);
+    a->set("quota",
+           static_cast<Poco::Int64>(settingOr(settings, "archive.quota", kDefaultQuotaMb)) * 1024 *
+               1024);
     a->set("retention_days", settingOr(settings, "archive.retention", kDefaultRetention) / 86400.0);
     o->set("archive", a);
     return web::Response::json(200, o);
@@ -121,6 +128,8 @@ web::Response system(const web::Request&, const web::Principal& principal, web::
 
 }  // namespace
 
-void registerSystemApi(web::Router& router) { router.add("GET", "/api/v1/system", system); }
+void registerSystemApi(web::Router& router) {
+    router.add("GET", "/api/v1/system", system);
+}
 
 }  // namespace moat::api

@@ -4,6 +4,11 @@
 // replace happens in one transaction, and — as in moatctl — removes nothing
 // when some pasted items could not be read, so a garbled paste cannot empty
 // the list.
+#include <Poco/Data/Statement.h>
+#include <Poco/JSON/Array.h>
+
+#include <limits>
+
 #include "api/access.h"
 #include "api/json_fields.h"
 #include "api/query_params.h"
@@ -13,17 +18,13 @@
 #include "store/store.h"
 #include "store/valid_addresses.h"
 
-#include <Poco/Data/Statement.h>
-#include <Poco/JSON/Array.h>
-
-#include <limits>
-
 using namespace Poco::Data::Keywords;
 
 namespace moat::api {
 namespace {
 
-store::Domain domainFor(Poco::Data::Session& session, const web::Request& request, const web::Principal& principal) {
+store::Domain domainFor(Poco::Data::Session& session, const web::Request& request,
+                        const web::Principal& principal) {
     long long id = web::idParam(request);
     principal.requireDomain(id);
     auto d = store::findDomainById(session, id);
@@ -31,7 +32,8 @@ store::Domain domainFor(Poco::Data::Session& session, const web::Request& reques
     return *d;
 }
 
-web::Response list(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response list(const web::Request& request, const web::Principal& principal,
+                   web::ApiContext& ctx) {
     auto session = ctx.store.connect();
     auto d = domainFor(session, request, principal);
     std::string pattern = likeEscape(request.queryValue("q"));
@@ -40,10 +42,12 @@ web::Response list(const web::Request& request, const web::Principal& principal,
     Poco::Int64 offset = queryInteger(request, "offset", 0, 0, std::numeric_limits<int>::max());
     std::vector<std::string> addresses;
     Poco::Int64 matched = 0;
-    session << "SELECT address FROM valid_addresses WHERE domain_id = ? AND address LIKE '%' || ? || '%' ESCAPE '\\'"
+    session << "SELECT address FROM valid_addresses WHERE domain_id = ? AND address LIKE '%' || ? "
+               "|| '%' ESCAPE '\\'"
                " ORDER BY address LIMIT ? OFFSET ?",
         use(id), use(pattern), use(limit), use(offset), into(addresses), now;
-    session << "SELECT COUNT(*) FROM valid_addresses WHERE domain_id = ? AND address LIKE '%' || ? || '%' ESCAPE '\\'",
+    session << "SELECT COUNT(*) FROM valid_addresses WHERE domain_id = ? AND address LIKE '%' || ? "
+               "|| '%' ESCAPE '\\'",
         use(id), use(pattern), into(matched), now;
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("count", static_cast<Poco::Int64>(store::countValidAddresses(session, d.id)));
@@ -54,7 +58,8 @@ web::Response list(const web::Request& request, const web::Principal& principal,
     return web::Response::json(200, o);
 }
 
-web::Response paste(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx, bool replace) {
+web::Response paste(const web::Request& request, const web::Principal& principal,
+                    web::ApiContext& ctx, bool replace) {
     auto body = request.jsonBody();
     std::string text = requireString(body, "text");
     auto session = ctx.store.connect();
@@ -75,7 +80,8 @@ web::Response paste(const web::Request& request, const web::Principal& principal
     auto count = store::countValidAddresses(session, d.id);
     auditChange(session, principal, request, replace ? "valid.replace" : "valid.add", d.name,
                 std::to_string(r.added) + " added, " + std::to_string(r.removed) + " removed, " +
-                    std::to_string(errors->size()) + " errors, " + std::to_string(count) + " listed");
+                    std::to_string(errors->size()) + " errors, " + std::to_string(count) +
+                    " listed");
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("count", static_cast<Poco::Int64>(count));
     o->set("added", static_cast<Poco::Int64>(r.added));
@@ -84,19 +90,23 @@ web::Response paste(const web::Request& request, const web::Principal& principal
     return web::Response::json(200, o);
 }
 
-web::Response replace(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response replace(const web::Request& request, const web::Principal& principal,
+                      web::ApiContext& ctx) {
     return paste(request, principal, ctx, true);
 }
 
-web::Response add(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response add(const web::Request& request, const web::Principal& principal,
+                  web::ApiContext& ctx) {
     return paste(request, principal, ctx, false);
 }
 
-web::Response clear(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response clear(const web::Request& request, const web::Principal& principal,
+                    web::ApiContext& ctx) {
     auto session = ctx.store.connect();
     auto d = domainFor(session, request, principal);
     auto r = store::pasteValidAddresses(session, d.id, {}, true);
-    auditChange(session, principal, request, "valid.clear", d.name, std::to_string(r.removed) + " removed");
+    auditChange(session, principal, request, "valid.clear", d.name,
+                std::to_string(r.removed) + " removed");
     return web::Response::noContent();
 }
 

@@ -1,13 +1,13 @@
 // /api/v1/zones: the DNS zones the checks query (IP, domain and URI
 // blocklists, the country zone), listed, added and removed through
 // store/dns_zones (docs/console-api.md "Settings"). Administrators only.
+#include <Poco/JSON/Array.h>
+
 #include "api/access.h"
 #include "api/json_fields.h"
 #include "api/routes.h"
 #include "store/dns_zones.h"
 #include "store/store.h"
-
-#include <Poco/JSON/Array.h>
 
 namespace moat::api {
 namespace {
@@ -33,12 +33,14 @@ web::Response list(const web::Request&, const web::Principal& principal, web::Ap
     return web::Response::json(200, out);
 }
 
-web::Response add(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response add(const web::Request& request, const web::Principal& principal,
+                  web::ApiContext& ctx) {
     principal.requireAdmin();
     auto body = request.jsonBody();
     std::string kind = requireString(body, "kind"), zone = requireString(body, "zone");
     double weight = optNumber(body, "weight").value_or(5);
-    std::string mask = optString(body, "mask").value_or(""), url = optString(body, "url").value_or(""),
+    std::string mask = optString(body, "mask").value_or(""),
+                url = optString(body, "url").value_or(""),
                 note = optString(body, "note").value_or("");
     auto session = ctx.store.connect();
     auto z = store::addDnsZone(session, kind, zone, weight, mask, url, note);
@@ -47,7 +49,8 @@ web::Response add(const web::Request& request, const web::Principal& principal, 
     return web::Response::json(201, zoneJson(z));
 }
 
-web::Response remove(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response remove(const web::Request& request, const web::Principal& principal,
+                     web::ApiContext& ctx) {
     principal.requireAdmin();
     long long id = web::idParam(request);
     auto session = ctx.store.connect();

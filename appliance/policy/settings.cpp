@@ -33,6 +33,9 @@ bool isChoice(std::string_view choices, std::string_view v) {
 const std::vector<SettingSpec>& settingSpecs() {
     using T = SettingSpec::Type;
     static const std::vector<SettingSpec> specs = {
+        {"filtering.enabled", T::boolean, "yes", 0, 0,
+         "spam filtering for the domain: off skips the DNS, HELO, bot and sender checks, greylisting and content "
+         "scoring (virus scanning, recipient validation and the allow/deny lists still apply)"},
         {"greylist.enabled", T::boolean, "no", 0, 0,
          "ask first-time senders to retry later (451 4.7.1); real mail servers do, most spam engines never"},
         {"greylist.delay", T::seconds, "300", 0, 86400, "seconds a first-time triplet must wait before a retry passes"},
@@ -124,8 +127,14 @@ const std::vector<SettingSpec>& settingSpecs() {
          "off|score"},
         {"uribl.zones", T::list, "", 0, 0,
          "URI blocklist zones by name (weight 5, any 127.x.y.z answer); moatctl zone add uribl sets weight and mask"},
+        // The archive of received messages (docs/archive.md); global only.
+        {"archive.enabled", T::boolean, "yes", 0, 0,
+         "keep every message whose content was received (accepted, tagged or refused after DATA) in the archive"},
+        {"archive.retention", T::seconds, "1209600", 3600, 7257600,
+         "seconds an archived message is kept (14 days; at most 12 weeks)"},
+        {"archive.quota", T::integer, "10240", 10, 10000000,
+         "megabytes the archive may use; the oldest messages are evicted first"},
         {"uribl.max_lookups", T::integer, "20", 1, 1000, "URI blocklist queries per message at most"},
-        {"filtering.enabled", T::boolean, "yes", 0, 0, "spam filtering for the domain (off: only virus scanning, lists and recipient validation apply)"},
     };
     return specs;
 }

@@ -38,13 +38,14 @@ bool Committer::enqueue(const Envelope& envelope) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return false;
-        pending_.push_back(Enqueue{&envelope, std::move(done)});
+        pending_.emplace_back(std::in_place_type<Enqueue>, Enqueue{&envelope, std::move(done)});
     }
     cv_.notify_one();
     return result.get();
 }
 
 void Committer::log(TransactionLog record) { submit(std::move(record)); }
+void Committer::connection(ConnectionRecord record) { submit(std::move(record)); }
 void Committer::complete(std::string id) { submit(Complete{std::move(id)}); }
 
 void Committer::defer(std::string id, long long next_attempt, int attempts, std::vector<RecipientUpdate> updates) {
@@ -57,10 +58,58 @@ void Committer::sync() {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
-        pending_.push_back(Sync{std::move(done)});
+        pending_.emplace_back(std::in_place_type<Sync>, Sync{std::move(done)});
     }
     cv_.notify_one();
     result.get();
+}
+
+namespace {
+Poco::Int64 lastRowId(Poco::Data::Session& session) {
+    Poco::Int64 id = 0;
+    session << "SELECT last_insert_rowid()", into(id), now;
+    return id;
+}
+}  // namespace
+
+void Committer::logTransaction(Poco::Data::Session& session, TransactionLog& l) {
+    Poco::Int64 size = static_cast<Poco::Int64>(l.size);
+    Poco::Int64 ts = l.ts;
+    if (l.checks.empty()) l.checks = "[]";
+    Poco::Int64 archive_id = 0;
+    if (l.archive) {
+        Poco::Int64 archived_size = static_cast<Poco::Int64>(l.archive->size);
+        session << "INSERT INTO archive (ts, file, size, client_ip, sender, recipients, subject, from_header,"
+                   " message_id, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            use(ts), useRef(l.archive->file), use(archived_size), useRef(l.client_ip), useRef(l.sender),
+            useRef(l.recipients), useRef(l.subject), useRef(l.from_header), useRef(l.message_id),
+            useRef(l.archive->outcome), useRef(l.reason), now;
+        archive_id = lastRowId(session);
+        for (const auto& domain : l.domains)
+            session << "INSERT OR IGNORE INTO archive_domains (domain, archive_id) VALUES (?, ?)", useRef(domain),
+                use(archive_id), now;
+    }
+    session << "INSERT INTO message_log (ts, client_ip, client_name, helo, tls, sender, recipients, size,"
+               " queue_id, outcome, reason, checks, subject, from_header, message_id, score, category, refused_by,"
+               " refused_recipients, archive_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        use(ts), useRef(l.client_ip), useRef(l.client_name), useRef(l.helo), useRef(l.tls), useRef(l.sender),
+        useRef(l.recipients), use(size), useRef(l.queue_id), useRef(l.outcome), useRef(l.reason), useRef(l.checks),
+        useRef(l.subject), useRef(l.from_header), useRef(l.message_id), useRef(l.score), useRef(l.category),
+        useRef(l.refused_by), useRef(l.refused_recipients), use(archive_id), now;
+    Poco::Int64 log_id = lastRowId(session);
+    if (archive_id) session << "UPDATE archive SET log_id = ? WHERE id = ?", use(log_id), use(archive_id), now;
+    for (const auto& domain : l.domains)
+        session << "INSERT OR IGNORE INTO message_log_domains (domain, log_id) VALUES (?, ?)", useRef(domain),
+            use(log_id), now;
+    Poco::Int64 hour = ts / 3600;
+    if (!l.category.empty())
+        session << "INSERT INTO traffic_hourly (hour, category, n) VALUES (?, ?, 1)"
+                   " ON CONFLICT (hour, category) DO UPDATE SET n = traffic_hourly.n + 1",
+            use(hour), useRef(l.category), now;
+    if (!l.refused_by.empty())
+        session << "INSERT INTO refusals_hourly (hour, check_name, n) VALUES (?, ?, 1)"
+                   " ON CONFLICT (hour, check_name) DO UPDATE SET n = refusals_hourly.n + 1",
+            use(hour), useRef(l.refused_by), now;
 }
 
 void Committer::apply(Poco::Data::Session& session, Op& op) {
@@ -77,13 +126,17 @@ void Committer::apply(Poco::Data::Session& session, Op& op) {
             session << "INSERT OR IGNORE INTO queue_rcpt (queue_id, rcpt) VALUES (?, ?)", useRef(env.id),
                 useRef(rcpt), now;
     } else if (auto* l = std::get_if<TransactionLog>(&op)) {
-        Poco::Int64 size = static_cast<Poco::Int64>(l->size);
-        Poco::Int64 ts = l->ts;
-        if (l->checks.empty()) l->checks = "[]";
-        session << "INSERT INTO message_log (ts, client_ip, client_name, helo, tls, sender, recipients, size,"
-                   " queue_id, outcome, reason, checks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            use(ts), use(l->client_ip), use(l->client_name), use(l->helo), use(l->tls), use(l->sender),
-            use(l->recipients), use(size), use(l->queue_id), use(l->outcome), use(l->reason), use(l->checks), now;
+        logTransaction(session, *l);
+    } else if (auto* r = std::get_if<ConnectionRecord>(&op)) {
+        Poco::Int64 ts = r->ts;
+        int wanted = r->kind == ConnectionRecord::Kind::wanted ? 1 : 0;
+        int unwanted = r->kind == ConnectionRecord::Kind::unwanted ? 1 : 0;
+        session << "INSERT INTO mta_stats (ip, name, connections, wanted, unwanted, first_seen, last_seen)"
+                   " VALUES (?, ?, 1, ?, ?, ?, ?) ON CONFLICT (ip) DO UPDATE SET"
+                   " name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE mta_stats.name END,"
+                   " connections = mta_stats.connections + 1, wanted = mta_stats.wanted + excluded.wanted,"
+                   " unwanted = mta_stats.unwanted + excluded.unwanted, last_seen = excluded.last_seen",
+            useRef(r->ip), useRef(r->name), use(wanted), use(unwanted), use(ts), use(ts), now;
     } else if (auto* c = std::get_if<Complete>(&op)) {
         session << "DELETE FROM queue WHERE id = ?", use(c->id), now;
     } else if (auto* d = std::get_if<Defer>(&op)) {

@@ -138,6 +138,11 @@ int Spool::Writer::openForReading() {
     return ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
 }
 
+bool Spool::Writer::flush() {
+    if (fd_ < 0 || errno_ != 0) return false;
+    return flushBuffer();
+}
+
 void Spool::Writer::abort() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;

@@ -46,6 +46,10 @@ public:
         // Writes out what is buffered and opens the file anew for reading (for
         // the virus scanner); the caller closes the descriptor. -1 on failure.
         int openForReading();
+        // Writes out what is buffered (not fsync'd), so the file can be
+        // linked into the archive before a refused message is aborted.
+        bool flush();
+        const std::string& path() const { return path_; }
         std::uint64_t size() const { return size_; }
         const std::string& id() const { return id_; }
         int lastErrno() const { return errno_; }

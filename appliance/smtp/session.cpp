@@ -1,5 +1,6 @@
 #include "smtp/session.h"
 
+#include "archive/archive_dir.h"
 #include "content/header_rewrite.h"
 #include "dns/resolver.h"
 #include "net/cidr.h"
@@ -72,6 +73,13 @@ std::optional<bool> trainingClass(const Address& rcpt, const std::string& hostna
     return std::nullopt;
 }
 
+// The check of the last refusing (reject or tempfail) record; fallback when none refused.
+std::string lastRefusingCheck(const std::vector<policy::CheckRecord>& checks, const std::string& fallback) {
+    for (auto it = checks.rbegin(); it != checks.rend(); ++it)
+        if (it->result == "reject" || it->result == "tempfail") return it->check;
+    return fallback;
+}
+
 policy::RateLimits rateLimits(const policy::Settings& settings) {
     policy::RateLimits l;
     l.window = settings.integer("ratelimit.window");
@@ -142,6 +150,20 @@ Session::LineStatus Session::readLine(std::string& line) {
 }
 
 void Session::run() {
+    serve();
+    if (dns_checks_) learnClientName(false);
+    queue::ConnectionRecord rec;
+    rec.ts = store::nowSeconds();
+    rec.ip = client_ip_;
+    rec.name = client_name_ == "unknown" ? "" : client_name_;
+    if (wanted_ > 0)
+        rec.kind = queue::ConnectionRecord::Kind::wanted;
+    else if (unwanted_ > 0 || shut_out_ || bot_noted_)
+        rec.kind = queue::ConnectionRecord::Kind::unwanted;
+    services_.committer.connection(std::move(rec));
+}
+
+void Session::serve() {
     auto io_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.command_timeout);
     try {
         policy::Gateway gateway{cfg_.hostname, {net::canonicalIp(conn_->local().host())}};
@@ -434,6 +456,7 @@ void Session::cmdRcpt(std::string_view arg) {
     auto refuse = [&](int code, std::string_view enh, const std::string& text) {
         tx_->last_refusal = std::to_string(code) + " " + std::string(enh) + " " + text;
         ++tx_->refused_recipients;
+        if (parsed.ok() && parsed.address) tx_->refused.push_back(parsed.address->str());
         send(code, enh, text);
     };
     if (!parsed.ok()) {
@@ -575,6 +598,15 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
         return policy::validateRecipient(*snapshot, domain, rcpt, services_.callout, tx_->checks);
     }
     const auto& settings = snapshot->settings;
+    if (!settings.boolean("filtering.enabled", domain.name)) {
+        // Filtering off: no spam checks, greylisting or content scoring; validation and lists still apply.
+        note("filtering", "skip", shown + ": spam filtering is off for " + domain.name);
+        tx_->content_exempt.insert(rcpt.str());
+        if (auto refusal = policy::validateRecipient(*snapshot, domain, rcpt, services_.callout, tx_->checks))
+            return refusal;
+        if (!token_holder && settings.boolean("whitelist_only.enabled", domain.name)) return whitelistOnly(rcpt, domain);
+        return std::nullopt;
+    }
     // Spam checks and validation first: a listed client or an unknown
     // recipient must not be handed a token address.
     if (auto refusal = spamChecks(domain)) return refusal;
@@ -703,40 +735,56 @@ void Session::cmdData(std::string_view arg) {
             chunk.clear();
         }
     }
+    tx_->headers = archive::summarizeHeaders(message);
 
-    auto refuse = [&](int code, std::string_view enh, const std::string& text) {
+    // check: the refusing check for the log; archive_as: keep the refused
+    // message in the archive as rejected or virus (content refusals only, not
+    // protocol violations or temporary failures).
+    auto refuse = [&](int code, std::string_view enh, const std::string& text, const std::string& check,
+                      const char* archive_as = nullptr) {
+        if (archive_as && write_ok && writer.flush()) archiveMessage(writer.path(), id, archive_as);
         writer.abort();
+        tx_->refused_by = check;
         send(code, enh, text);
         endTransaction(code >= 500 ? "rejected" : "tempfail",
                        std::to_string(code) + " " + std::string(enh) + " " + text, "", reader.size());
     };
     if (reader.tooBig())
         return refuse(552, "5.3.4",
-                      "Message size exceeds fixed limit of " + std::to_string(cfg_.max_message_size) + " octets");
+                      "Message size exceeds fixed limit of " + std::to_string(cfg_.max_message_size) + " octets",
+                      "protocol");
     if (reader.lineTooLong())
-        return refuse(500, "5.5.2", "Message refused: a line is longer than 1000 octets (RFC 5321 4.5.3.1.6)");
+        return refuse(500, "5.5.2", "Message refused: a line is longer than 1000 octets (RFC 5321 4.5.3.1.6)",
+                      "protocol");
     if (reader.bareLf() || reader.bareCr())
         return refuse(550, "5.5.2",
                       std::string("Message refused: bare ") + (reader.bareLf() ? "<LF>" : "<CR>") +
-                          " in message; lines must end with <CR><LF> (RFC 5321 2.3.8)");
-    if (reader.nul()) return refuse(550, "5.6.0", "Message refused: NUL character in message");
+                          " in message; lines must end with <CR><LF> (RFC 5321 2.3.8)",
+                      "protocol");
+    if (reader.nul()) return refuse(550, "5.6.0", "Message refused: NUL character in message", "protocol");
     if (write_ok && services_.scanner) {
         const auto& scan = services_.config.scan;
         if (!scan.socket_configured && !std::filesystem::exists(scan.socket)) {
             tx_->checks.push_back({"virus", "skip", 0, "not scanned: moat-scand is not installed (no " + scan.socket + ")"});
         } else if (auto refusal = scanMessage(writer.openForReading())) {
-            return refuse(refusal->code, refusal->enhanced, refusal->text);
+            bool permanent = refusal->code >= 500;
+            std::string check = tx_->virus || !permanent ? "virus" : "attachment";
+            return refuse(refusal->code, refusal->enhanced, refusal->text, check,
+                          permanent ? (tx_->virus ? "virus" : "rejected") : nullptr);
         }
     }
-    if (tx_->after_data) return refuse(tx_->after_data->code, tx_->after_data->enhanced, tx_->after_data->text);
+    if (tx_->after_data)
+        return refuse(tx_->after_data->code, tx_->after_data->enhanced, tx_->after_data->text,
+                      lastRefusingCheck(tx_->checks, "score"), tx_->after_data->code >= 500 ? "rejected" : nullptr);
     if (!write_ok) {
         bool full = writer.lastErrno() == ENOSPC || writer.lastErrno() == EDQUOT;
         return refuse(452, "4.3.1", full ? "Insufficient system storage, try again later"
-                                         : "Temporary failure writing the queue, try again later");
+                                         : "Temporary failure writing the queue, try again later", "queue");
     }
     if (tx_->training) return learnForwarded(message, writer);
     if (auto refusal = contentCheck(message, received, writer))
-        return refuse(refusal->code, refusal->enhanced, refusal->text);
+        return refuse(refusal->code, refusal->enhanced, refusal->text, "content",
+                      refusal->code >= 500 ? "rejected" : nullptr);
 
     queue::Envelope env;
     env.id = id;
@@ -746,15 +794,18 @@ void Session::cmdData(std::string_view arg) {
     env.client_ip = client_ip_;
     env.flags = (tx_->body_8bit ? queue::kBody8Bit : 0u) | (tx_->smtputf8 ? queue::kSmtpUtf8 : 0u);
     env.size = writer.size();
-    if (!writer.commit()) return refuse(451, "4.3.0", "Temporary failure writing the queue, try again later");
+    if (!writer.commit()) return refuse(451, "4.3.0", "Temporary failure writing the queue, try again later", "queue");
     services_.delivery.reserve(id);
     if (!services_.committer.enqueue(env)) {
         services_.delivery.release(id);
         services_.spool.remove(id);
         send(451, "4.3.0", "Temporary failure in the queue store, try again later");
+        tx_->refused_by = "queue";
         endTransaction("tempfail", "451 4.3.0 queue store failure", "", env.size);
         return;
     }
+    // Linked before delivery can remove the spool name: the archive keeps what was delivered.
+    archiveMessage(services_.spool.path(id), id, tx_->tagged ? "tagged" : "accepted");
     services_.delivery.submit(env);
     for (auto& token : tx_->tokens) token.spend();
     send(250, "2.0.0", "Ok: queued as " + id);
@@ -778,6 +829,8 @@ std::optional<Reply> Session::contentCheck(std::string_view message, const std::
         auto zones = policy::withSettingZones(snapshot->zones, snapshot->settings);
         auto decision = services_.content.decide(message, limits, tx_->smtp_score, zones);
         tx_->checks.insert(tx_->checks.end(), decision.records.begin(), decision.records.end());
+        tx_->content_score = decision.score.total();
+        tx_->tagged = !decision.refusal && decision.verdict == content::ContentVerdict::tag;
         if (decision.refusal) return decision.refusal;
         deliver = std::move(decision.message);
     } else {
@@ -824,6 +877,7 @@ std::optional<Reply> Session::scanMessage(int fd) {
             record("virus", "pass", "no virus and no blocked attachment found");
             return std::nullopt;
         case Kind::virus:
+            tx_->virus = true;
             record("virus", "reject", "virus " + result.detail + " found");
             return reply(554, "5.7.1", "Message rejected: virus " + result.detail + " found");
         case Kind::blocked:
@@ -876,6 +930,40 @@ std::string Session::receivedHeader(const std::string& queue_id) const {
     return h;
 }
 
+void Session::archiveMessage(const std::string& spool_path, const std::string& id, const std::string& outcome) {
+    if (!services_.archive || !tx_) return;
+    if (!services_.policy_cache.current()->settings.boolean("archive.enabled")) return;
+    std::uint64_t size = 0;
+    if (!services_.archive->keep(spool_path, id, size)) return;
+    tx_->archived = queue::ArchivedMessage{id, size, outcome};
+}
+
+void Session::describe(queue::TransactionLog& rec, const std::string& outcome) const {
+    if (tx_->headers) {
+        rec.subject = tx_->headers->subject;
+        rec.from_header = tx_->headers->from;
+        rec.message_id = tx_->headers->message_id;
+    }
+    rec.score = tx_->content_score.value_or(tx_->smtp_score);
+    if (outcome == "accepted") rec.category = tx_->tagged ? "tagged" : "accepted";
+    else if (outcome == "rejected") rec.category = tx_->virus ? "virus" : "rejected";
+    else if (outcome == "tempfail") rec.category = "tempfailed";
+    else rec.category = outcome;
+    if (outcome == "rejected" || outcome == "tempfail")
+        rec.refused_by = tx_->refused_by.empty() ? lastRefusingCheck(tx_->checks, "protocol") : tx_->refused_by;
+    std::set<std::string> refused, domains;
+    for (const auto& r : tx_->refused) {
+        if (!refused.insert(r).second) continue;
+        rec.refused_recipients += (rec.refused_recipients.empty() ? "" : ",") + r;
+        if (auto at = r.rfind('@'); at != std::string::npos && at + 1 < r.size())
+            domains.insert(Poco::toLower(r.substr(at + 1)));
+    }
+    for (const auto& r : tx_->recipients)
+        if (!r.domain.empty()) domains.insert(Poco::toLower(r.domain));
+    rec.domains.assign(domains.begin(), domains.end());
+    rec.archive = tx_->archived;
+}
+
 void Session::endTransaction(const std::string& outcome, const std::string& reason, const std::string& queue_id,
                              std::uint64_t size) {
     if (!tx_) return;
@@ -899,6 +987,9 @@ void Session::endTransaction(const std::string& outcome, const std::string& reas
     rec.outcome = final_outcome;
     rec.reason = final_reason;
     rec.checks = policy::toJson(tx_->checks);
+    describe(rec, final_outcome);
+    if (rec.category == "accepted") ++wanted_;
+    else if (rec.category == "rejected" || rec.category == "virus" || rec.category == "tagged") ++unwanted_;
     if (outcome != "aborted" || !tx_->recipients.empty() || tx_->refused_recipients > 0) {
         logLine("client=" + client_name_ + "[" + client_ip_ + "] helo=" + helo_ + " tls=" +
                 (rec.tls.empty() ? "no" : rec.tls) + " from=<" + log::printable(rec.sender) + "> to=<" +

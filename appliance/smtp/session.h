@@ -11,6 +11,8 @@
 #include "policy/tokens.h"
 #include "policy/dns_checks.h"
 #include "policy/verdict.h"
+#include "archive/header_summary.h"
+#include "queue/committer.h"
 #include "queue/spool.h"
 #include "smtp/address.h"
 #include "smtp/reply.h"
@@ -38,6 +40,9 @@ class PolicyCache;
 namespace moat::scan {
 class ScanClient;
 }
+namespace moat::archive {
+class ArchiveDir;
+}
 namespace moat::queue {
 class Committer;
 class DeliveryManager;
@@ -61,14 +66,20 @@ struct SessionServices {
     policy::Callout& callout;  // recipient validation by the backend
     policy::ContentFilter& content;  // content scoring after DATA
     scan::ScanClient* scanner;  // null: no virus and attachment scanning ([scan] socket empty)
+    archive::ArchiveDir* archive = nullptr;  // null: no archive
 };
 
 class Session {
 public:
     Session(SessionServices& services, std::unique_ptr<net::Connection> connection);
+    // Serves the connection, then records it for the per-MTA statistics.
     void run();
 
 private:
+    void serve();
+    // Keeps the message file at spool_path in the archive (when archiving is
+    // on); a failure is logged and changes nothing else.
+    void archiveMessage(const std::string& spool_path, const std::string& id, const std::string& outcome);
     enum class Phase { start, ready, mail };  // before EHLO, after EHLO, inside a transaction
     enum class LineStatus { ok, eof, timeout, too_long, error };
 
@@ -88,6 +99,13 @@ private:
         std::optional<bool> training;             // to spam@ (true) or ham@ (false) of this gateway
         std::set<std::string> content_exempt;     // recipients for whom an allow list skips the spam checks
         std::vector<policy::Tokens::Reservation> tokens;  // token addresses of accepted recipients
+        std::vector<std::string> refused;         // addresses refused at RCPT
+        std::optional<archive::HeaderSummary> headers;  // once the content was received
+        std::optional<double> content_score;      // when content scoring ran
+        bool tagged = false;                      // the content decision tagged the message
+        bool virus = false;                       // the virus scanner found one
+        std::string refused_by;                   // the check that refused after DATA
+        std::optional<queue::ArchivedMessage> archived;
     };
 
     LineStatus readLine(std::string& line);
@@ -149,6 +167,9 @@ private:
     void endTransaction(const std::string& outcome, const std::string& reason, const std::string& queue_id = "",
                         std::uint64_t size = 0);
     void logLine(const std::string& text) const;
+    // The message log's summary fields of the current transaction (subject,
+    // category, refused_by, domains, archive...) for outcome.
+    void describe(queue::TransactionLog& rec, const std::string& outcome) const;
 
     SessionServices& services_;
     std::unique_ptr<net::Connection> conn_;
@@ -167,6 +188,8 @@ private:
     std::string verb_;                    // the command being answered
     bool bot_noted_ = false;
     std::optional<std::string> shut_out_;  // rate limit reached: why the session ends with 421
+    int wanted_ = 0;    // transactions accepted untagged
+    int unwanted_ = 0;  // transactions refused, tagged or found to carry a virus
 };
 
 }  // namespace moat::smtp

@@ -1,11 +1,11 @@
 #include "store/api_tokens.h"
 
-#include "store/store.h"
-
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 
 #include <stdexcept>
+
+#include "store/store.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -31,13 +31,15 @@ std::vector<ApiToken> read(Poco::Data::Statement& st) {
 
 long long addApiToken(Poco::Data::Session& session, long long user_id, std::string_view name,
                       std::string_view token_hash) {
-    if (name.empty() || name.size() > 100) throw std::invalid_argument("a token name has 1 to 100 characters");
+    if (name.empty() || name.size() > 100)
+        throw std::invalid_argument("a token name has 1 to 100 characters");
     for (unsigned char c : name)
-        if (c < 0x20 || c == 0x7f) throw std::invalid_argument("a token name must not contain control characters");
+        if (c < 0x20 || c == 0x7f)
+            throw std::invalid_argument("a token name must not contain control characters");
     Poco::Int64 user = user_id, created = nowSeconds();
     std::string n(name), h(token_hash);
-    session << "INSERT INTO api_tokens (user_id, name, token_hash, created) VALUES (?, ?, ?, ?)", use(user), use(n),
-        use(h), use(created), now;
+    session << "INSERT INTO api_tokens (user_id, name, token_hash, created) VALUES (?, ?, ?, ?)",
+        use(user), use(n), use(h), use(created), now;
     Poco::Int64 id = 0;
     session << "SELECT id FROM api_tokens WHERE token_hash = ?", use(h), into(id), now;
     return id;
@@ -46,7 +48,9 @@ long long addApiToken(Poco::Data::Session& session, long long user_id, std::stri
 std::vector<ApiToken> listApiTokens(Poco::Data::Session& session, long long user_id) {
     Poco::Int64 user = user_id;
     Poco::Data::Statement st(session);
-    st << "SELECT id, user_id, name, created, last_used FROM api_tokens WHERE user_id = ? ORDER BY id", use(user);
+    st << "SELECT id, user_id, name, created, last_used FROM api_tokens WHERE user_id = ? ORDER BY "
+          "id",
+        use(user);
     return read(st);
 }
 
@@ -60,7 +64,8 @@ bool removeApiToken(Poco::Data::Session& session, long long user_id, long long i
 std::optional<ApiToken> findApiToken(Poco::Data::Session& session, std::string_view token_hash) {
     std::string h(token_hash);
     Poco::Data::Statement st(session);
-    st << "SELECT id, user_id, name, created, last_used FROM api_tokens WHERE token_hash = ?", use(h);
+    st << "SELECT id, user_id, name, created, last_used FROM api_tokens WHERE token_hash = ?",
+        use(h);
     auto found = read(st);
     if (found.empty()) return std::nullopt;
     return found.front();

@@ -23,7 +23,8 @@ struct ApiToken {
 // Throws std::invalid_argument unless name has 1..100 printable characters.
 long long addApiToken(Poco::Data::Session& session, long long user_id, std::string_view name,
                       std::string_view token_hash);
-std::vector<ApiToken> listApiTokens(Poco::Data::Session& session, long long user_id);  // oldest first
+std::vector<ApiToken> listApiTokens(Poco::Data::Session& session,
+                                    long long user_id);  // oldest first
 // False if the user has no such token.
 bool removeApiToken(Poco::Data::Session& session, long long user_id, long long id);
 // The token with this hash, if any.

@@ -213,14 +213,26 @@ std::size_t addListEntries(Poco::Data::Session& session, long long domain_id, st
 
 std::optional<ListEntry> findListEntry(Poco::Data::Session& session, long long id) {
     Poco::Int64 key = id;
-    std::vector<Poco::Int64> domains;
-    std::vector<std::string> lists;
-    session << "SELECT domain_id, list FROM list_entries WHERE id = ?", use(key), into(domains),
-        into(lists), now;
+    std::vector<Poco::Int64> domains, created, hits, last_hit;
+    std::vector<std::string> lists, kinds, values, notes;
+    std::vector<int> subdomains;
+    session << "SELECT domain_id, list, kind, value, subdomains, note, created, hits, last_hit"
+               " FROM list_entries WHERE id = ?",
+        use(key), into(domains), into(lists), into(kinds), into(values), into(subdomains), into(notes),
+        into(created), into(hits), into(last_hit), now;
     if (domains.empty()) return std::nullopt;
-    for (auto& e : listListEntries(session, domains[0], lists[0]))
-        if (e.id == id) return e;
-    return std::nullopt;
+    ListEntry e;
+    e.id = id;
+    e.domain_id = domains[0];
+    e.list = lists[0];
+    e.kind = kinds[0];
+    e.value = values[0];
+    e.subdomains = subdomains[0] != 0;
+    e.note = notes[0];
+    e.created = created[0];
+    e.hits = hits[0];
+    e.last_hit = last_hit[0];
+    return e;
 }
 
 bool setListEntryNote(Poco::Data::Session& session, long long id, std::string_view note) {

@@ -1,12 +1,12 @@
 #include "store/users.h"
 
-#include "store/domains.h"
-#include "store/store.h"
-#include "util/log.h"
-
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/String.h>
+
+#include "store/domains.h"
+#include "store/store.h"
+#include "util/log.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -16,8 +16,8 @@ void checkUserName(std::string_view name) {
     if (name.empty() || name.size() > 64)
         throw std::invalid_argument("an account name has 1 to 64 characters");
     for (char c : name) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                  c == '_' || c == '@' || c == '+' || c == '-';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '@' || c == '+' || c == '-';
         if (!ok)
             throw std::invalid_argument("invalid account name '" + log::printable(name, 64) +
                                         "': only letters, digits and . _ @ + - are allowed");
@@ -43,7 +43,8 @@ void loadDomains(Poco::Data::Session& session, User& user) {
 }
 
 constexpr const char* kColumns =
-    "SELECT id, name, password, role, created, failed_logins, failed_since, locked_until, last_login FROM users ";
+    "SELECT id, name, password, role, created, failed_logins, failed_since, locked_until, "
+    "last_login FROM users ";
 
 std::vector<User> readUsers(Poco::Data::Session& session, Poco::Data::Statement& st) {
     st.execute();
@@ -66,21 +67,25 @@ std::vector<User> readUsers(Poco::Data::Session& session, Poco::Data::Statement&
     return out;
 }
 
-std::vector<Poco::Int64> domainIds(Poco::Data::Session& session, const std::vector<std::string>& domains) {
+std::vector<Poco::Int64> domainIds(Poco::Data::Session& session,
+                                   const std::vector<std::string>& domains) {
     std::vector<Poco::Int64> ids;
     for (const auto& name : domains) {
         auto d = findDomain(session, Poco::toLower(name));
-        if (!d) throw std::invalid_argument("no protected domain '" + log::printable(name, 100) + "'");
+        if (!d)
+            throw std::invalid_argument("no protected domain '" + log::printable(name, 100) + "'");
         ids.push_back(d->id);
     }
     return ids;
 }
 
-void writeDomains(Poco::Data::Session& session, Poco::Int64 user, const std::vector<Poco::Int64>& ids) {
+void writeDomains(Poco::Data::Session& session, Poco::Int64 user,
+                  const std::vector<Poco::Int64>& ids) {
     session << "DELETE FROM user_domains WHERE user_id = ?", use(user), now;
     for (auto domain : ids) {
         Poco::Int64 d = domain;
-        session << "INSERT OR IGNORE INTO user_domains (user_id, domain_id) VALUES (?, ?)", use(user), use(d), now;
+        session << "INSERT OR IGNORE INTO user_domains (user_id, domain_id) VALUES (?, ?)",
+            use(user), use(d), now;
     }
 }
 
@@ -116,7 +121,9 @@ int countAdmins(Poco::Data::Session& session) {
     return n;
 }
 
-bool anyAdmin(Poco::Data::Session& session) { return countAdmins(session) > 0; }
+bool anyAdmin(Poco::Data::Session& session) {
+    return countAdmins(session) > 0;
+}
 
 User addUser(Poco::Data::Session& session, std::string_view name, std::string_view password_hash,
              std::string_view role, const std::vector<std::string>& domains) {
@@ -126,7 +133,8 @@ User addUser(Poco::Data::Session& session, std::string_view name, std::string_vi
     std::string n(name), p(password_hash), r(role);
     Poco::Int64 created = nowSeconds();
     Poco::Data::Statement insert(session);
-    insert << "INSERT INTO users (name, password, role, created) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+    insert << "INSERT INTO users (name, password, role, created) VALUES (?, ?, ?, ?) ON CONFLICT "
+              "(name) DO NOTHING",
         use(n), use(p), use(r), use(created);
     if (insert.execute() == 0) throw DuplicateUser("an account named " + n + " already exists");
     auto user = findUser(session, n);
@@ -148,7 +156,8 @@ bool removeUser(Poco::Data::Session& session, long long id) {
 void setUserPassword(Poco::Data::Session& session, long long id, std::string_view password_hash) {
     Poco::Int64 key = id;
     std::string p(password_hash);
-    session << "UPDATE users SET password = ?, failed_logins = 0, failed_since = 0, locked_until = 0 WHERE id = ?",
+    session << "UPDATE users SET password = ?, failed_logins = 0, failed_since = 0, locked_until = "
+               "0 WHERE id = ?",
         use(p), use(key), now;
 }
 
@@ -159,21 +168,24 @@ void setUserRole(Poco::Data::Session& session, long long id, std::string_view ro
     session << "UPDATE users SET role = ? WHERE id = ?", use(r), use(key), now;
 }
 
-void setUserDomains(Poco::Data::Session& session, long long id, const std::vector<std::string>& domains) {
+void setUserDomains(Poco::Data::Session& session, long long id,
+                    const std::vector<std::string>& domains) {
     writeDomains(session, id, domainIds(session, domains));
 }
 
-void saveLoginFailures(Poco::Data::Session& session, long long id, int failed_logins, long long failed_since,
-                       long long locked_until) {
+void saveLoginFailures(Poco::Data::Session& session, long long id, int failed_logins,
+                       long long failed_since, long long locked_until) {
     Poco::Int64 key = id, since = failed_since, until = locked_until;
     int n = failed_logins;
-    session << "UPDATE users SET failed_logins = ?, failed_since = ?, locked_until = ? WHERE id = ?", use(n),
-        use(since), use(until), use(key), now;
+    session
+        << "UPDATE users SET failed_logins = ?, failed_since = ?, locked_until = ? WHERE id = ?",
+        use(n), use(since), use(until), use(key), now;
 }
 
 void recordLogin(Poco::Data::Session& session, long long id, long long now_ts) {
     Poco::Int64 key = id, t = now_ts;
-    session << "UPDATE users SET failed_logins = 0, failed_since = 0, locked_until = 0, last_login = ? WHERE id = ?",
+    session << "UPDATE users SET failed_logins = 0, failed_since = 0, locked_until = 0, last_login "
+               "= ? WHERE id = ?",
         use(t), use(key), now;
 }
 

@@ -53,11 +53,12 @@ User addUser(Poco::Data::Session& session, std::string_view name, std::string_vi
 bool removeUser(Poco::Data::Session& session, long long id);
 void setUserPassword(Poco::Data::Session& session, long long id, std::string_view password_hash);
 void setUserRole(Poco::Data::Session& session, long long id, std::string_view role);
-void setUserDomains(Poco::Data::Session& session, long long id, const std::vector<std::string>& domains);
+void setUserDomains(Poco::Data::Session& session, long long id,
+                    const std::vector<std::string>& domains);
 
 // Lockout bookkeeping (the arithmetic is web/login_limiter's).
-void saveLoginFailures(Poco::Data::Session& session, long long id, int failed_logins, long long failed_since,
-                       long long locked_until);
+void saveLoginFailures(Poco::Data::Session& session, long long id, int failed_logins,
+                       long long failed_since, long long locked_until);
 // A successful login: failures forgotten, last_login set.
 void recordLogin(Poco::Data::Session& session, long long id, long long now);
 

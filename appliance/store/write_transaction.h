@@ -13,7 +13,7 @@
 namespace moat::store {
 
 class WriteTransaction {
-public:
+  public:
     explicit WriteTransaction(Poco::Data::Session& session) : session_(session) {
         session_ << "BEGIN IMMEDIATE", Poco::Data::Keywords::now;
     }
@@ -32,7 +32,7 @@ public:
         committed_ = true;
     }
 
-private:
+  private:
     Poco::Data::Session& session_;
     bool committed_ = false;
 };

@@ -1,5 +1,8 @@
 #include "web/auth_api.h"
 
+#include <Poco/Data/Statement.h>
+#include <Poco/Data/Transaction.h>
+
 #include "config/config.h"
 #include "store/api_tokens.h"
 #include "store/audit_log.h"
@@ -13,9 +16,6 @@
 #include "web/secrets.h"
 #include "web/session_store.h"
 #include "web/wire_parse.h"
-
-#include <Poco/Data/Statement.h>
-#include <Poco/Data/Transaction.h>
 
 using namespace Poco::Data::Keywords;
 
@@ -32,7 +32,8 @@ const LoginLimiter& limiter() {
     return instance;
 }
 
-std::string stringField(const Poco::JSON::Object::Ptr& body, const std::string& name, bool required = true) {
+std::string stringField(const Poco::JSON::Object::Ptr& body, const std::string& name,
+                        bool required = true) {
     if (!body->has(name)) {
         if (required) throw HttpError(400, "missing \"" + name + "\"");
         return {};
@@ -87,15 +88,19 @@ Response login(const Request& request, const Principal&, ApiContext& ctx) {
     auto shown = log::printable(name, 64);
     switch (result.outcome) {
         case LoginOutcome::address_blocked:
-            store::audit(db, shown, request.client_ip, "login.refused", shown, "too many failures from this address");
-            log::warning("webui: login refused for " + request.client_ip + ": too many failures from this address");
-            return Response::error(429, "too many failed logins from your address; try again in 15 minutes");
+            store::audit(db, shown, request.client_ip, "login.refused", shown,
+                         "too many failures from this address");
+            log::warning("webui: login refused for " + request.client_ip +
+                         ": too many failures from this address");
+            return Response::error(
+                429, "too many failed logins from your address; try again in 15 minutes");
         case LoginOutcome::account_locked:
             store::audit(db, shown, request.client_ip, "login.refused", shown, "account locked");
             log::warning("webui: login refused for " + shown + ": account locked");
-            return Response::error(429,
-                                   "this account is locked after repeated failed logins; try again in 15 minutes "
-                                   "or ask an administrator to unlock it (moatctl user unlock NAME)");
+            return Response::error(
+                429,
+                "this account is locked after repeated failed logins; try again in 15 minutes "
+                "or ask an administrator to unlock it (moatctl user unlock NAME)");
         case LoginOutcome::bad_credentials:
             store::audit(db, shown, request.client_ip, "login.failure", shown);
             log::info("webui: failed login as " + shown + " from " + request.client_ip);
@@ -154,11 +159,15 @@ Response firstRun(const Request& request, const Principal&, ApiContext& ctx) {
     auto hash = hashPassword(password);
     auto db = ctx.store.connect();
     Poco::Data::Transaction tx(db);
-    if (store::anyAdmin(db)) throw HttpError(403, "an administrator exists already; log in instead");
+    if (store::anyAdmin(db))
+        throw HttpError(403, "an administrator exists already; log in instead");
     if (!consumeFirstRunToken(db, token, store::nowSeconds()))
-        throw HttpError(403, "this first-run link is invalid, used or expired (restart moat-webui for a new one)");
+        throw HttpError(
+            403,
+            "this first-run link is invalid, used or expired (restart moat-webui for a new one)");
     auto user = store::addUser(db, name, hash, "admin", {});
-    store::audit(db, user.name, request.client_ip, "user.add", user.name, "first administrator (first-run link)");
+    store::audit(db, user.name, request.client_ip, "user.add", user.name,
+                 "first administrator (first-run link)");
     tx.commit();
     log::info("webui: first administrator " + user.name + " created from " + request.client_ip);
     return Response::json(201, userJson(user));
@@ -187,7 +196,8 @@ Response addUser(const Request& request, const Principal& principal, ApiContext&
     auto db = ctx.store.connect();
     try {
         auto user = store::addUser(db, name, hashPassword(password), role, domains);
-        store::audit(db, principal.name, request.client_ip, "user.add", user.name, "role " + user.role);
+        store::audit(db, principal.name, request.client_ip, "user.add", user.name,
+                     "role " + user.role);
         return Response::json(201, userJson(user));
     } catch (const store::DuplicateUser& e) {
         throw HttpError(409, e.what());
@@ -280,7 +290,8 @@ Response removeToken(const Request& request, const Principal& principal, ApiCont
 
 // --- audit log (admin) -----------------------------------------------------
 
-long long numberQuery(const Request& request, const std::string& name, long long fallback, long long max) {
+long long numberQuery(const Request& request, const std::string& name, long long fallback,
+                      long long max) {
     auto text = request.queryValue(name);
     if (text.empty()) return fallback;
     try {

@@ -22,8 +22,8 @@ std::optional<Authenticated> authenticate(Poco::Data::Session& db, const Request
     auto authorization = request.header("authorization");
     if (!authorization.empty()) {
         constexpr std::string_view kBearer = "Bearer ";
-        if (authorization.size() <= kBearer.size() || authorization.compare(0, kBearer.size(), kBearer) != 0 ||
-            authorization.size() > 200)
+        if (authorization.size() <= kBearer.size() ||
+            authorization.compare(0, kBearer.size(), kBearer) != 0 || authorization.size() > 200)
             return std::nullopt;
         auto token = store::findApiToken(db, sha256Hex(authorization.substr(kBearer.size())));
         if (!token) return std::nullopt;
@@ -46,8 +46,9 @@ std::optional<Authenticated> authenticate(Poco::Data::Session& db, const Request
     return out;
 }
 
-LoginResult checkLogin(Poco::Data::Session& db, const LoginLimiter& limiter, const std::string& name,
-                       const std::string& password, const std::string& client_ip, long long now) {
+LoginResult checkLogin(Poco::Data::Session& db, const LoginLimiter& limiter,
+                       const std::string& name, const std::string& password,
+                       const std::string& client_ip, long long now) {
     LoginResult result;
     if (limiter.ipBlocked(db, client_ip, now)) {
         result.outcome = LoginOutcome::address_blocked;

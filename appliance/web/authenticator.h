@@ -6,16 +6,16 @@
 // for an unknown name, so both cost the same) and does the bookkeeping.
 #pragma once
 
+#include <Poco/Data/Session.h>
+
+#include <optional>
+#include <string>
+
 #include "store/users.h"
 #include "web/http.h"
 #include "web/login_limiter.h"
 #include "web/principal.h"
 #include "web/session_store.h"
-
-#include <Poco/Data/Session.h>
-
-#include <optional>
-#include <string>
 
 namespace moat::web {
 
@@ -37,7 +37,8 @@ struct LoginResult {
     long long locked_until = 0;       // account_locked: until when
 };
 
-LoginResult checkLogin(Poco::Data::Session& db, const LoginLimiter& limiter, const std::string& name,
-                       const std::string& password, const std::string& client_ip, long long now);
+LoginResult checkLogin(Poco::Data::Session& db, const LoginLimiter& limiter,
+                       const std::string& name, const std::string& password,
+                       const std::string& client_ip, long long now);
 
 }  // namespace moat::web

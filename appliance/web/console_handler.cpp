@@ -8,8 +8,12 @@
 
 namespace moat::web {
 
-ConsoleHandler::ConsoleHandler(const store::Store& store, const config::Config& config, const Router& router)
-    : store_(store), config_(config), router_(router), sessions_(config.web.session_idle, config.web.session_max),
+ConsoleHandler::ConsoleHandler(const store::Store& store, const config::Config& config,
+                               const Router& router)
+    : store_(store),
+      config_(config),
+      router_(router),
+      sessions_(config.web.session_idle, config.web.session_max),
       assets_(config.web.assets) {}
 
 const std::set<std::pair<std::string, std::string>>& ConsoleHandler::publicRoutes() {
@@ -22,9 +26,10 @@ const std::set<std::pair<std::string, std::string>>& ConsoleHandler::publicRoute
 
 void ConsoleHandler::addSecurityHeaders(Response& response, bool api) {
     auto& h = response.headers;
-    h.emplace_back("Content-Security-Policy",
-                   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                   "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    h.emplace_back(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     h.emplace_back("X-Content-Type-Options", "nosniff");
     h.emplace_back("Referrer-Policy", "no-referrer");
     h.emplace_back("X-Frame-Options", "DENY");

@@ -8,13 +8,13 @@
 //   else      → GET/HEAD of a static file from [web] assets.
 #pragma once
 
-#include "web/router.h"
-#include "web/session_store.h"
-
 #include <filesystem>
 #include <set>
 #include <string>
 #include <utility>
+
+#include "web/router.h"
+#include "web/session_store.h"
 
 namespace moat::config {
 struct Config;
@@ -26,7 +26,7 @@ class Store;
 namespace moat::web {
 
 class ConsoleHandler {
-public:
+  public:
     ConsoleHandler(const store::Store& store, const config::Config& config, const Router& router);
 
     Response handle(Request& request) const;
@@ -38,7 +38,7 @@ public:
     // Routes reachable without a session (method, path).
     static const std::set<std::pair<std::string, std::string>>& publicRoutes();
 
-private:
+  private:
     Response handleApi(Request& request) const;
 
     const store::Store& store_;

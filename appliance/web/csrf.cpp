@@ -1,8 +1,8 @@
 #include "web/csrf.h"
 
-#include "web/secrets.h"
-
 #include <Poco/String.h>
+
+#include "web/secrets.h"
 
 namespace moat::web {
 

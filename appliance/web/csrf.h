@@ -6,10 +6,10 @@
 // sent by browsers on their own, so Bearer requests need neither check.
 #pragma once
 
-#include "web/http.h"
-
 #include <optional>
 #include <string>
+
+#include "web/http.h"
 
 namespace moat::web {
 

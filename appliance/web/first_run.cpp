@@ -1,9 +1,9 @@
 #include "web/first_run.h"
 
+#include <Poco/Data/Statement.h>
+
 #include "store/users.h"
 #include "web/secrets.h"
-
-#include <Poco/Data/Statement.h>
 
 using namespace Poco::Data::Keywords;
 
@@ -18,8 +18,8 @@ std::optional<std::string> createFirstRunToken(Poco::Data::Session& db, long lon
     auto hash = sha256Hex(secret);
     Poco::Int64 created = now_ts, expires = now_ts + kFirstRunValidity;
     db << "DELETE FROM first_run", now;
-    db << "INSERT INTO first_run (token_hash, created, expires) VALUES (?, ?, ?)", use(hash), use(created),
-        use(expires), now;
+    db << "INSERT INTO first_run (token_hash, created, expires) VALUES (?, ?, ?)", use(hash),
+        use(created), use(expires), now;
     return secret;
 }
 

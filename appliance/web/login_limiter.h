@@ -23,16 +23,17 @@ struct LoginPolicy {
 
 struct AccountFailures {
     int count = 0;
-    long long since = 0;         // first failure of the current window
+    long long since = 0;  // first failure of the current window
     long long locked_until = 0;
 };
 
 bool isLocked(const AccountFailures& state, long long now);
 // The state after one more failure at `now` (may lock the account).
-AccountFailures afterFailure(const AccountFailures& state, long long now, const LoginPolicy& policy);
+AccountFailures afterFailure(const AccountFailures& state, long long now,
+                             const LoginPolicy& policy);
 
 class LoginLimiter {
-public:
+  public:
     explicit LoginLimiter(LoginPolicy policy = {}) : policy_(policy) {}
     const LoginPolicy& policy() const { return policy_; }
 
@@ -40,7 +41,7 @@ public:
     // Records a failure from ip (and forgets failures older than the window).
     void recordIpFailure(Poco::Data::Session& db, std::string_view ip, long long now) const;
 
-private:
+  private:
     LoginPolicy policy_;
 };
 

@@ -1,18 +1,20 @@
 #include "web/password_hash.h"
 
-#include "web/secrets.h"
-
 #include <sodium.h>
 
 #include <stdexcept>
+
+#include "web/secrets.h"
 
 namespace moat::web {
 
 void checkPasswordRules(std::string_view password) {
     if (password.size() < kMinPasswordLength)
-        throw std::invalid_argument("a password needs at least " + std::to_string(kMinPasswordLength) + " characters");
+        throw std::invalid_argument("a password needs at least " +
+                                    std::to_string(kMinPasswordLength) + " characters");
     if (password.size() > kMaxPasswordLength)
-        throw std::invalid_argument("a password may have at most " + std::to_string(kMaxPasswordLength) + " characters");
+        throw std::invalid_argument("a password may have at most " +
+                                    std::to_string(kMaxPasswordLength) + " characters");
 }
 
 std::string hashPassword(std::string_view password) {

@@ -1,10 +1,10 @@
 #include "web/secrets.h"
 
-#include "util/log.h"
-
 #include <sodium.h>
 
 #include <vector>
+
+#include "util/log.h"
 
 namespace moat::web {
 

@@ -1,11 +1,11 @@
 #include "web/session_store.h"
 
-#include "web/secrets.h"
-
 #include <Poco/Data/Statement.h>
 
 #include <algorithm>
 #include <vector>
+
+#include "web/secrets.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -15,8 +15,8 @@ namespace {
 constexpr long long kTouchEvery = 10;  // seconds between last_seen updates
 }
 
-NewSession SessionStore::create(Poco::Data::Session& db, long long user_id, std::string_view client_ip,
-                                long long now_ts) const {
+NewSession SessionStore::create(Poco::Data::Session& db, long long user_id,
+                                std::string_view client_ip, long long now_ts) const {
     NewSession out;
     out.cookie_value = randomToken();
     auto& s = out.session;
@@ -39,8 +39,8 @@ std::optional<WebSession> SessionStore::find(Poco::Data::Session& db, std::strin
     std::string id = sha256Hex(cookie_value);
     std::vector<Poco::Int64> users, created, last_seen, expires;
     std::vector<std::string> csrf;
-    db << "SELECT user_id, csrf, created, last_seen, expires FROM web_sessions WHERE id = ?", use(id), into(users),
-        into(csrf), into(created), into(last_seen), into(expires), now;
+    db << "SELECT user_id, csrf, created, last_seen, expires FROM web_sessions WHERE id = ?",
+        use(id), into(users), into(csrf), into(created), into(last_seen), into(expires), now;
     if (users.empty()) return std::nullopt;
     if (expires[0] <= now_ts || last_seen[0] + idle_ <= now_ts) {
         remove(db, id);

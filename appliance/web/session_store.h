@@ -15,7 +15,7 @@
 namespace moat::web {
 
 struct WebSession {
-    std::string id;      // the stored id: SHA-256 hex of the cookie value
+    std::string id;  // the stored id: SHA-256 hex of the cookie value
     long long user_id = 0;
     std::string csrf;
     long long created = 0, last_seen = 0, expires = 0;
@@ -27,13 +27,16 @@ struct NewSession {
 };
 
 class SessionStore {
-public:
-    SessionStore(std::chrono::seconds idle, std::chrono::seconds max) : idle_(idle.count()), max_(max.count()) {}
+  public:
+    SessionStore(std::chrono::seconds idle, std::chrono::seconds max)
+        : idle_(idle.count()), max_(max.count()) {}
 
-    NewSession create(Poco::Data::Session& db, long long user_id, std::string_view client_ip, long long now) const;
+    NewSession create(Poco::Data::Session& db, long long user_id, std::string_view client_ip,
+                      long long now) const;
     // The live session for a cookie value; refreshes last_seen (at most every
     // few seconds, to spare the store writes). An expired one is deleted.
-    std::optional<WebSession> find(Poco::Data::Session& db, std::string_view cookie_value, long long now) const;
+    std::optional<WebSession> find(Poco::Data::Session& db, std::string_view cookie_value,
+                                   long long now) const;
     void remove(Poco::Data::Session& db, std::string_view stored_id) const;
     void removeUserSessions(Poco::Data::Session& db, long long user_id) const;
     // Deletes expired sessions; returns how many.
@@ -45,7 +48,7 @@ public:
 
     static constexpr const char* kCookieName = "moat_session";
 
-private:
+  private:
     long long idle_, max_;
 };
 

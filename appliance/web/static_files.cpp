@@ -46,7 +46,8 @@ const char* contentTypeFor(const std::string& path) {
 }
 
 std::optional<fs::path> resolveAsset(const fs::path& root, const std::string& request_path) {
-    if (request_path.empty() || request_path.front() != '/' || request_path.size() > 1024) return std::nullopt;
+    if (request_path.empty() || request_path.front() != '/' || request_path.size() > 1024)
+        return std::nullopt;
     std::string relative = request_path == "/" ? "index.html" : request_path.substr(1);
     if (!relative.empty() && relative.back() == '/') relative += "index.html";
     for (unsigned char c : relative)
@@ -70,7 +71,8 @@ std::optional<fs::path> resolveAsset(const fs::path& root, const std::string& re
 Response serveAsset(const fs::path& root, const std::string& request_path) {
     auto file = resolveAsset(root, request_path);
     std::error_code ec;
-    if (!file || fs::file_size(*file, ec) > kMaxAssetSize || ec) return Response::error(404, "not found");
+    if (!file || fs::file_size(*file, ec) > kMaxAssetSize || ec)
+        return Response::error(404, "not found");
     std::ifstream in(*file, std::ios::binary);
     if (!in) return Response::error(404, "not found");
     std::ostringstream content;

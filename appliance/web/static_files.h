@@ -6,18 +6,19 @@
 // nosniff keeps browsers from guessing otherwise.
 #pragma once
 
-#include "web/http.h"
-
 #include <filesystem>
 #include <optional>
 #include <string>
+
+#include "web/http.h"
 
 namespace moat::web {
 
 const char* contentTypeFor(const std::string& path);
 
 // The file a request path names, or nullopt.
-std::optional<std::filesystem::path> resolveAsset(const std::filesystem::path& root, const std::string& request_path);
+std::optional<std::filesystem::path> resolveAsset(const std::filesystem::path& root,
+                                                  const std::string& request_path);
 
 // GET/HEAD of a static file: 200 with its content, or 404.
 Response serveAsset(const std::filesystem::path& root, const std::string& request_path);

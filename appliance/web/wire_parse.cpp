@@ -69,7 +69,8 @@ std::map<std::string, std::string> parseCookies(std::string_view header) {
         if (eq == std::string_view::npos || eq == 0) continue;
         auto name = trim(pair.substr(0, eq));
         auto value = trim(pair.substr(eq + 1));
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+            value = value.substr(1, value.size() - 2);
         if (name.empty()) continue;
         out.emplace(std::string(name), std::string(value));  // emplace keeps the first
     }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "archive_commands.h"
 #include "content_commands.h"
 #include "list_commands.h"
 #include "setting_commands.h"
@@ -88,6 +89,10 @@ constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
       KIND: dnsbl (client IP), rhsbl (sender domain, HELO name), uribl, country;
       MASK: answers that count, e.g. 127.0.0.2-127.0.0.11,127.0.0.20;
       TEMPLATE: http(s) URL with {ip}, {domain}, {zone}, shown in refusals
+
+  archive list [--limit N]                show the newest archived messages (default 50)
+  archive release ID [--by NAME]          re-queue archived message ID to its original
+                                          recipients; waits for moat-smtpd (10 s at most)
 
   queue list                              show queued messages and their recipients
   queue flush                             retry every queued message now
@@ -413,6 +418,14 @@ int settingShow(Context& ctx, const Args& args) {
                                 args.option("--domain"));
 }
 
+// --- archive --------------------------------------------------------------
+
+int archiveList(Context& ctx, const Args& args) { return moatctl::archiveList(ctx.session, args.option("--limit")); }
+
+int archiveRelease(Context& ctx, const Args& args) {
+    return moatctl::archiveRelease(ctx.session, args.positional[0], args.option("--by"));
+}
+
 // --- token, events ---------------------------------------------------------
 
 int tokenList(Context& ctx, const Args& args) {
@@ -695,6 +708,11 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
                {"--weight", "--mask", "--url", "--note"}}},
              {"list", {zoneList, "zone list"}},
              {"remove", {zoneRemove, "zone remove KIND ZONE", 2, 2}},
+         }},
+        {"archive",
+         {
+             {"list", {archiveList, "archive list [--limit N]", 0, 0, {"--limit"}}},
+             {"release", {archiveRelease, "archive release ID [--by NAME]", 1, 1, {"--by"}}},
          }},
         {"queue",
          {

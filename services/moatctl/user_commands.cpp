@@ -1,12 +1,6 @@
 #include "user_commands.h"
 
-#include "store/audit_log.h"
-#include "store/users.h"
-#include "util/log.h"
-#include "web/password_hash.h"
-
 #include <Poco/Data/Statement.h>
-
 #include <termios.h>
 #include <unistd.h>
 
@@ -14,6 +8,11 @@
 #include <iomanip>
 #include <iostream>
 #include <stdexcept>
+
+#include "store/audit_log.h"
+#include "store/users.h"
+#include "util/log.h"
+#include "web/password_hash.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -51,10 +50,12 @@ std::string readPassword(bool password_stdin, std::istream& in) {
         password = stripLineEnd(password);
     } else {
         if (!isatty(STDIN_FILENO))
-            throw std::invalid_argument("no terminal to ask for the password: use --password-stdin");
+            throw std::invalid_argument(
+                "no terminal to ask for the password: use --password-stdin");
         password = promptHidden("Password: ");
         web::checkPasswordRules(password);
-        if (promptHidden("Again: ") != password) throw std::invalid_argument("the passwords differ");
+        if (promptHidden("Again: ") != password)
+            throw std::invalid_argument("the passwords differ");
     }
     web::checkPasswordRules(password);
     return password;
@@ -113,13 +114,14 @@ int userList(Poco::Data::Session& session) {
         return 0;
     }
     long long now_ts = std::time(nullptr);
-    std::cout << std::left << std::setw(24) << "NAME" << std::setw(14) << "ROLE" << std::setw(18) << "LAST LOGIN"
+    std::cout << std::left << std::setw(24) << "NAME" << std::setw(14) << "ROLE" << std::setw(18)
+              << "LAST LOGIN"
               << "DOMAINS\n";
     for (const auto& u : users) {
         std::string domains;
         for (const auto& d : u.domains) domains += (domains.empty() ? "" : ",") + d;
-        std::cout << std::left << std::setw(24) << u.name << std::setw(14) << u.role << std::setw(18)
-                  << when(u.last_login) << (domains.empty() ? "-" : domains);
+        std::cout << std::left << std::setw(24) << u.name << std::setw(14) << u.role
+                  << std::setw(18) << when(u.last_login) << (domains.empty() ? "-" : domains);
         if (u.locked_until > now_ts) std::cout << "  (locked until " << when(u.locked_until) << ")";
         std::cout << "\n";
     }
@@ -136,7 +138,8 @@ int userRemove(Poco::Data::Session& session, const std::string& name) {
     return 0;
 }
 
-int userPasswd(Poco::Data::Session& session, const std::string& name, bool password_stdin, std::istream& in) {
+int userPasswd(Poco::Data::Session& session, const std::string& name, bool password_stdin,
+               std::istream& in) {
     auto user = requireUser(session, name);
     auto password = readPassword(password_stdin, in);
     store::setUserPassword(session, user.id, web::hashPassword(password));

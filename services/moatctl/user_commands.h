@@ -24,7 +24,8 @@ int userList(Poco::Data::Session& session);
 // moatctl user remove NAME
 int userRemove(Poco::Data::Session& session, const std::string& name);
 // moatctl user passwd NAME [--password-stdin]
-int userPasswd(Poco::Data::Session& session, const std::string& name, bool password_stdin, std::istream& in);
+int userPasswd(Poco::Data::Session& session, const std::string& name, bool password_stdin,
+               std::istream& in);
 // moatctl user unlock NAME
 int userUnlock(Poco::Data::Session& session, const std::string& name);
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <thread>
 #include <vector>
 
@@ -55,7 +56,9 @@ bool sendFds(int sock, const char* tag, const std::vector<int>& fds) {
     std::string problem;
     auto engine = SignatureEngine::build(cfg, {cfg.signatures, cfg.local_signatures}, problem);
     std::string status =
-        engine ? "ready " + std::to_string(engine->signatures()) : "none " + problem;
+        engine ? "ready " + std::to_string(engine->signatures()) + " " + std::to_string(engine->dbVersion()) +
+                     " " + std::to_string(engine->dbTime())
+               : "none " + problem;
     if (::send(sock, status.data(), status.size(), MSG_NOSIGNAL) < 0) ::_exit(1);
 
     for (;;) {
@@ -113,7 +116,11 @@ std::shared_ptr<ScanHost> ScanHost::start(const config::Scan& cfg,
     if (::poll(&p, 1, 600 * 1000) > 0) n = ::recv(sv[0], status, sizeof(status), 0);
     std::string text = n > 0 ? std::string(status, static_cast<std::size_t>(n)) : "";
     if (text.rfind("ready ", 0) == 0) {
-        host->signatures_ = static_cast<unsigned>(std::strtoul(text.c_str() + 6, nullptr, 10));
+        char* end = nullptr;
+        host->signatures_ = static_cast<unsigned>(std::strtoul(text.c_str() + 6, &end, 10));
+        host->db_version_ = std::strtoll(end, &end, 10);
+        host->db_time_ = std::strtoll(end, &end, 10);
+        host->loaded_ = static_cast<long long>(std::time(nullptr));
         if (host->signatures_ == 0) host->problem_ = "no virus signatures loaded";
     } else {
         host->problem_ =

@@ -31,6 +31,9 @@ class ScanHost {
 
     unsigned signatures() const { return signatures_; }      // 0: none loaded
     const std::string& problem() const { return problem_; }  // why none loaded
+    long long dbVersion() const { return db_version_; }       // ClamAV database version (0: unknown)
+    long long dbTime() const { return db_time_; }             // its build time, epoch (0: unknown)
+    long long loaded() const { return loaded_; }              // when the host reported, epoch
 
     // Scans one message (fd open for reading; stays the caller's); "error"
     // when the scan process crashed, hung past the timeout or said nothing valid.
@@ -45,6 +48,7 @@ class ScanHost {
     int control_;  // SOCK_SEQPACKET: one request (two descriptors) per message
     const config::Scan& cfg_;
     unsigned signatures_ = 0;
+    long long db_version_ = 0, db_time_ = 0, loaded_ = 0;
     std::string problem_;
     mutable std::mutex send_mutex_;
     mutable std::atomic<bool> gone_{false};

@@ -48,7 +48,12 @@ std::shared_ptr<const SignatureEngine> SignatureEngine::build(const config::Scan
         problem = std::string("compiling the signatures: ") + cl_strerror(r);
         return nullptr;
     }
-    std::shared_ptr<const SignatureEngine> engine(new SignatureEngine(owner.e, signatures));
+    std::shared_ptr<SignatureEngine> engine(new SignatureEngine(owner.e, signatures));
+    int err = 0;
+    long long version = cl_engine_get_num(owner.e, CL_ENGINE_DB_VERSION, &err);
+    if (err == CL_SUCCESS) engine->db_version_ = version;
+    long long time = cl_engine_get_num(owner.e, CL_ENGINE_DB_TIME, &err);
+    if (err == CL_SUCCESS) engine->db_time_ = time;
     owner.e = nullptr;
     return engine;
 }

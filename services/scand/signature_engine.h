@@ -27,12 +27,18 @@ class SignatureEngine {
 
     const cl_engine* get() const { return engine_; }
     unsigned signatures() const { return signatures_; }
+    // The database version and build time (epoch) ClamAV read from the
+    // loaded daily/main databases' headers; 0 when none had one.
+    long long dbVersion() const { return db_version_; }
+    long long dbTime() const { return db_time_; }
 
   private:
     SignatureEngine(cl_engine* engine, unsigned signatures)
         : engine_(engine), signatures_(signatures) {}
     cl_engine* engine_;
     unsigned signatures_;
+    long long db_version_ = 0;
+    long long db_time_ = 0;
 };
 
 }  // namespace moat::scand

@@ -5,13 +5,20 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "status_file.h"
 #include "util/log.h"
+
+#include <clamav.h>
+#include <unistd.h>
+
+#include <ctime>
 
 namespace moat::scand {
 
 SignatureWatcher::SignatureWatcher(const config::Scan& cfg, const scan::AttachmentRules& rules)
     : cfg_(cfg), rules_(rules), dirs_{cfg.signatures, cfg.local_signatures} {
     reload(fingerprint());
+    writeStatus();
     thread_ = std::thread([this] { run(); });
 }
 
@@ -84,10 +91,27 @@ void SignatureWatcher::reload(const std::string& print) {
     host_ = std::move(host);
 }
 
+void SignatureWatcher::writeStatus() {
+    auto host = current();
+    ScanStatus status;
+    status.pid = ::getpid();
+    status.clamav_version = cl_retver();
+    if (host) {
+        status.signatures = host->signatures();
+        status.db_version = host->dbVersion();
+        status.db_time = host->dbTime();
+        status.loaded = host->signatures() ? host->loaded() : 0;
+    }
+    status.heartbeat = static_cast<long long>(std::time(nullptr));
+    writeStatusFile(cfg_.status_file, status);
+    last_status_ = std::chrono::steady_clock::now();
+}
+
 void SignatureWatcher::run() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        cv_.wait_for(lock, cfg_.reload_interval, [this] { return stopping_ || reload_requested_; });
+        auto wait = std::min<std::chrono::steady_clock::duration>(cfg_.reload_interval, std::chrono::seconds(30));
+        cv_.wait_for(lock, wait, [this] { return stopping_ || reload_requested_; });
         if (stopping_) return;
         bool forced = reload_requested_;
         reload_requested_ = false;
@@ -98,8 +122,12 @@ void SignatureWatcher::run() {
             // A file still being written would load half: wait until the directories are still.
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
             std::string settled = fingerprint();
-            if (settled == print) reload(print);
+            if (settled == print) {
+                reload(print);
+                writeStatus();
+            }
         }
+        if (std::chrono::steady_clock::now() - last_status_ >= std::chrono::seconds(30)) writeStatus();
         lock.lock();
     }
 }

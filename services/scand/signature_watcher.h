@@ -3,11 +3,13 @@
 // and, when a file was added, removed or changed, starts a new host (which
 // compiles the new signatures in its own process) and swaps it in. Scans never
 // wait for a reload: they take current() (the old host until the swap). A
-// failed reload keeps the host in use. Change detection is our own fingerprint
+// failed reload keeps the host in use. The status file ([scan] status_file)
+// is written after each load and every 30 s. Change detection is our own fingerprint
 // (names, sizes, nanosecond mtimes, inodes), not cl_statchkdir: that sees only
 // whole-second mtimes, and moat-scand itself never calls into libclamav.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -33,6 +35,7 @@ class SignatureWatcher {
     void run();
     void reload(const std::string& fingerprint);
     std::string fingerprint() const;
+    void writeStatus();  // the status file, from the host in use
 
     const config::Scan& cfg_;
     const scan::AttachmentRules& rules_;
@@ -41,6 +44,7 @@ class SignatureWatcher {
     std::condition_variable cv_;
     std::shared_ptr<ScanHost> host_;
     std::string loaded_fingerprint_;
+    std::chrono::steady_clock::time_point last_status_{};
     bool reload_requested_ = false;
     bool stopping_ = false;
     std::thread thread_;

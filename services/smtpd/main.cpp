@@ -1,6 +1,9 @@
 // moat-smtpd: the internet-facing SMTP gateway and its queue manager.
 // Runs in the foreground (systemd supervises it), never as root in
 // production, and stops cleanly on SIGTERM. Usage: moat-smtpd [--config FILE]
+#include "archive/archive_dir.h"
+#include "archive/release_executor.h"
+#include "archive/retention.h"
 #include "config/config.h"
 #include "dns/resolver.h"
 #include "net/tls.h"
@@ -17,7 +20,9 @@
 #include "scan/scan_client.h"
 #include "smtp/server.h"
 #include "store/list_entries.h"
+#include "store/service_status.h"
 #include "store/store.h"
+#include "store/traffic_stats.h"
 #include "util/log.h"
 
 #include <Poco/Data/Statement.h>
@@ -28,7 +33,9 @@
 #include <cstring>
 #include <iostream>
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <unistd.h>
 #include <unordered_set>
 
 using namespace moat;
@@ -49,14 +56,21 @@ std::unordered_set<std::string> queuedIds(const store::Store& store) {
     return {ids.begin(), ids.end()};
 }
 
-// Housekeeping off the SMTP path: list hit counters go to the store every few
-// seconds, old greylisting triplets and expired one-time tokens are removed hourly.
+// Housekeeping off the SMTP path: list hit counters and the service heartbeat
+// go to the store every few seconds, the archive is held to its retention and
+// quota every minute, old greylisting triplets, expired one-time tokens and
+// old dashboard statistics are removed hourly.
 class Maintenance {
 public:
     Maintenance(const store::Store& store, policy::PolicyCache& policy, policy::ListHits& hits,
-                policy::Greylist& greylist, policy::Tokens& tokens)
-        : store_(store), policy_(policy), hits_(hits), greylist_(greylist), tokens_(tokens),
+                policy::Greylist& greylist, policy::Tokens& tokens, const archive::ArchiveDir* archive)
+        : store_(store), policy_(policy), hits_(hits), greylist_(greylist), tokens_(tokens), archive_(archive),
           thread_([this] { run(); }) {}
+    // What the heartbeat says ("sessions N, queue M"), once the server runs.
+    void setStatus(std::function<std::string()> status) {
+        std::lock_guard lock(mutex_);
+        status_ = std::move(status);
+    }
     ~Maintenance() {
         {
             std::lock_guard lock(mutex_);
@@ -98,17 +112,61 @@ private:
             log::warning("tokens: cannot remove expired tokens: " + e.displayText());
         }
     }
+    void beat(const std::function<std::string()>& status) {
+        try {
+            auto session = store_.connect();
+            store::heartbeat(session, "moat-smtpd", ::getpid(), started_, store::nowSeconds(),
+                             status ? status() : "starting");
+        } catch (const Poco::Exception& e) {
+            log::warning("smtpd: cannot write the heartbeat: " + e.displayText());
+        }
+    }
+    void keepArchive() {
+        if (!archive_) return;
+        try {
+            auto settings = policy_.current()->settings;
+            archive::RetentionLimits limits;
+            limits.retention = settings.integer("archive.retention");
+            limits.quota = static_cast<std::uint64_t>(settings.integer("archive.quota")) << 20;
+            auto session = store_.connect();
+            auto r = archive::enforceRetention(session, *archive_, store::nowSeconds(), limits);
+            if (r.expired || r.evicted)
+                log::info("archive: removed " + std::to_string(r.expired) + " expired and " +
+                          std::to_string(r.evicted) + " over-quota message(s); " + std::to_string(r.bytes) +
+                          " bytes kept");
+        } catch (const Poco::Exception& e) {
+            log::warning("archive: housekeeping failed: " + e.displayText());
+        }
+    }
+    void purgeStats() {
+        try {
+            auto session = store_.connect();
+            if (auto n = store::purgeTrafficStats(session, store::nowSeconds()))
+                log::info("stats: removed " + std::to_string(n) + " old dashboard row(s)");
+        } catch (const Poco::Exception& e) {
+            log::warning("stats: cannot remove old rows: " + e.displayText());
+        }
+    }
     void run() {
         auto last_expire = std::chrono::steady_clock::now();
+        auto last_archive = std::chrono::steady_clock::now() - std::chrono::minutes(1);
         std::unique_lock lock(mutex_);
-        while (!cv_.wait_for(lock, std::chrono::seconds(5), [this] { return stopping_; })) {
+        for (bool first = true;; first = false) {
+            if (!first && cv_.wait_for(lock, std::chrono::seconds(5), [this] { return stopping_; })) break;
+            auto status = status_;
             lock.unlock();
             flushHits();
+            beat(status);
+            if (std::chrono::steady_clock::now() - last_archive >= std::chrono::minutes(1)) {
+                last_archive = std::chrono::steady_clock::now();
+                keepArchive();
+            }
             if (std::chrono::steady_clock::now() - last_expire > std::chrono::hours(1)) {
                 last_expire = std::chrono::steady_clock::now();
                 auto removed = greylist_.expire(longestGreylistMemory());
                 if (removed) log::info("greylist: expired " + std::to_string(removed) + " triplet(s)");
                 purgeTokens();
+                purgeStats();
             }
             lock.lock();
         }
@@ -119,6 +177,9 @@ private:
     policy::ListHits& hits_;
     policy::Greylist& greylist_;
     policy::Tokens& tokens_;
+    const archive::ArchiveDir* archive_;  // null: no archive
+    long long started_ = store::nowSeconds();
+    std::function<std::string()> status_;
     std::mutex mutex_;
     std::condition_variable cv_;
     bool stopping_ = false;
@@ -142,6 +203,17 @@ int run(const std::string& config_path) {
     queue::Spool spool(cfg.spool_dir);
     auto orphans = spool.removeOrphans(queuedIds(*store));
     if (orphans) log::info("queue: removed " + std::to_string(orphans) + " unacknowledged spool file(s)");
+    // Without its directory Moat runs on unarchived: the archive never costs a message.
+    std::optional<archive::ArchiveDir> archive_dir;
+    try {
+        archive_dir.emplace(cfg.archive_dir);
+        auto session = store->connect();
+        if (auto n = archive_dir->removeOrphans(archive::archivedFiles(session)))
+            log::info("archive: removed " + std::to_string(n) + " file(s) without an index entry");
+    } catch (const std::filesystem::filesystem_error& e) {
+        log::error("archive: cannot use " + cfg.archive_dir + " (" + e.what() + "): messages are NOT archived");
+        archive_dir.reset();
+    }
 
     std::string cert = cfg.smtp.tls_cert, key = cfg.smtp.tls_key;
     if (cert.empty()) {
@@ -169,7 +241,8 @@ int run(const std::string& config_path) {
     policy::ListHits list_hits;
     policy::ClientCounters client_counters(store.get());
     policy::Tokens tokens(*store);
-    Maintenance maintenance(*store, policy_cache, list_hits, greylist, tokens);
+    Maintenance maintenance(*store, policy_cache, list_hits, greylist, tokens,
+                            archive_dir ? &*archive_dir : nullptr);
 
     policy::Callout callout(*store, {.helo_name = cfg.smtp.hostname});
     policy::ContentFilter content(*store, &resolver);
@@ -183,9 +256,29 @@ int run(const std::string& config_path) {
                      " (the default [scan] socket): mail is not scanned until one listens there");
     smtp::SessionServices services{cfg,      policy_cache, spool,      committer,       delivery, &resolver, greylist,
                                    list_hits, server_tls,  client_counters, tokens, callout, content,
-                                   scanner ? &*scanner : nullptr};
+                                   scanner ? &*scanner : nullptr, archive_dir ? &*archive_dir : nullptr};
     smtp::Server server(services, cfg.smtp.listen);
     server.start();
+    maintenance.setStatus([&server, &store = *store] {
+        Poco::Int64 queued = 0;
+        auto session = store.connect();
+        session << "SELECT COUNT(*) FROM queue", into(queued), now;
+        return "sessions " + std::to_string(server.activeSessions()) + ", queue " + std::to_string(queued);
+    });
+    // Released copies go through the queue like accepted mail, but are not scanned again.
+    std::optional<archive::ReleaseExecutor> releases;
+    if (archive_dir) {
+        releases.emplace(*store, spool, *archive_dir, [&](const queue::Envelope& env) {
+            delivery.reserve(env.id);
+            if (!committer.enqueue(env)) {
+                delivery.release(env.id);
+                return false;
+            }
+            delivery.submit(env);
+            return true;
+        });
+        releases->start();
+    }
     log::info("smtpd: listening on " + cfg.smtp.listen.host + ":" + std::to_string(server.port()) + " as " +
               cfg.smtp.hostname);
 
@@ -200,6 +293,8 @@ int run(const std::string& config_path) {
         log::info(std::string("smtpd: ") + strsignal(sig) + ", shutting down");
         break;
     }
+    if (releases) releases->stop();
+    maintenance.setStatus({});
     server.stop();
     delivery.stop();
     committer.stop();

@@ -1,15 +1,14 @@
 #include "civet_server.h"
 
-#include "util/log.h"
-#include "web/wire_parse.h"
-
-#include <civetweb.h>
-
 #include <Poco/String.h>
+#include <civetweb.h>
 
 #include <mutex>
 #include <stdexcept>
 #include <vector>
+
+#include "util/log.h"
+#include "web/wire_parse.h"
 
 namespace moat::webui {
 
@@ -19,7 +18,8 @@ void initLibrary() {
     static std::once_flag once;
     std::call_once(once, [] {
         if (!(mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS))
-            throw std::runtime_error("CivetWeb has no TLS (is libssl.so installed? Debian: libssl-dev)");
+            throw std::runtime_error(
+                "CivetWeb has no TLS (is libssl.so installed? Debian: libssl-dev)");
     });
 }
 
@@ -38,8 +38,10 @@ bool readBody(mg_connection* conn, long long content_length, std::string& body) 
 
 void send(mg_connection* conn, const web::Response& response, bool head) {
     mg_response_header_start(conn, response.status);
-    if (!response.content_type.empty()) mg_response_header_add(conn, "Content-Type", response.content_type.c_str(), -1);
-    for (const auto& [name, value] : response.headers) mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
+    if (!response.content_type.empty())
+        mg_response_header_add(conn, "Content-Type", response.content_type.c_str(), -1);
+    for (const auto& [name, value] : response.headers)
+        mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
     if (response.status != 204 && response.status != 304) {
         auto length = std::to_string(response.body.size());
         mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
@@ -50,11 +52,14 @@ void send(mg_connection* conn, const web::Response& response, bool head) {
 
 }  // namespace
 
-CivetServer::CivetServer(const ServerOptions& options, const web::ConsoleHandler& handler) : handler_(handler) {
+CivetServer::CivetServer(const ServerOptions& options, const web::ConsoleHandler& handler)
+    : handler_(handler) {
     initLibrary();
-    std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+    std::string host =
+        options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
     std::string listen = host + ":" + std::to_string(options.port) + "s";
     std::string threads = std::to_string(options.threads);
+    // clang-format off
     const char* settings[] = {
         "listening_ports", listen.c_str(),
         "ssl_certificate", options.pem.c_str(),
@@ -64,9 +69,10 @@ CivetServer::CivetServer(const ServerOptions& options, const web::ConsoleHandler
         "request_timeout_ms", "30000",
         "enable_keep_alive", "yes",
         "keep_alive_timeout_ms", "5000",
-        "decode_url", "no",
+        "decode_url", "no",  // the path is decoded (strictly) by web::percentDecode
         nullptr,
     };
+    // clang-format on
     mg_callbacks callbacks{};
     callbacks.begin_request = &CivetServer::onRequest;
     callbacks.log_message = &CivetServer::onLog;
@@ -102,7 +108,8 @@ int CivetServer::handle(mg_connection* conn) {
     request.method = info->request_method ? info->request_method : "";
     request.client_ip = info->remote_addr;
     for (int i = 0; i < info->num_headers; ++i)
-        request.headers[Poco::toLower(std::string(info->http_headers[i].name))] = info->http_headers[i].value;
+        request.headers[Poco::toLower(std::string(info->http_headers[i].name))] =
+            info->http_headers[i].value;
     bool head = request.method == "HEAD";
     auto fail = [&](int status, const std::string& message) {
         auto r = web::Response::error(status, message);
@@ -119,7 +126,8 @@ int CivetServer::handle(mg_connection* conn) {
         if (!query) return fail(400, "malformed query string");
         request.query = std::move(*query);
     }
-    if (!readBody(conn, info->content_length, request.body)) return fail(413, "request body too large (1 MiB at most)");
+    if (!readBody(conn, info->content_length, request.body))
+        return fail(413, "request body too large (1 MiB at most)");
     send(conn, handler_.handle(request), head);
     return 200;
 }

@@ -5,10 +5,10 @@
 // Everything else is web::ConsoleHandler's, which does not know CivetWeb.
 #pragma once
 
-#include "web/console_handler.h"
-
 #include <cstddef>
 #include <string>
+
+#include "web/console_handler.h"
 
 struct mg_context;
 struct mg_connection;
@@ -18,21 +18,21 @@ namespace moat::webui {
 constexpr std::size_t kMaxBody = 1024 * 1024;
 
 struct ServerOptions {
-    std::string host;   // IP literal to listen on ("0.0.0.0", "::", "127.0.0.1")
+    std::string host;  // IP literal to listen on ("0.0.0.0", "::", "127.0.0.1")
     int port = 443;
-    std::string pem;    // certificate chain and private key, one PEM file
+    std::string pem;  // certificate chain and private key, one PEM file
     int threads = 8;
 };
 
 class CivetServer {
-public:
+  public:
     // Listens at once; throws std::runtime_error when it cannot.
     CivetServer(const ServerOptions& options, const web::ConsoleHandler& handler);
     ~CivetServer();
     CivetServer(const CivetServer&) = delete;
     CivetServer& operator=(const CivetServer&) = delete;
 
-private:
+  private:
     static int onRequest(mg_connection* conn);
     static int onLog(const mg_connection* conn, const char* message);
     int handle(mg_connection* conn);

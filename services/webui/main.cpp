@@ -3,19 +3,7 @@
 // systemd as its own unprivileged user, stops cleanly on SIGTERM. With no
 // administrator account it logs a one-time first-run link.
 // Usage: moat-webui [--config FILE] | --list-routes
-#include "api/api.h"
-#include "civet_server.h"
-#include "config/config.h"
-#include "net/tls.h"
-#include "store/store.h"
-#include "util/log.h"
-#include "web/auth_api.h"
-#include "web/console_handler.h"
-#include "web/first_run.h"
-#include "web/session_store.h"
-
 #include <Poco/Exception.h>
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -27,14 +15,26 @@
 #include <iostream>
 #include <sstream>
 
+#include "api/api.h"
+#include "civet_server.h"
+#include "config/config.h"
+#include "net/tls.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "web/auth_api.h"
+#include "web/console_handler.h"
+#include "web/first_run.h"
+#include "web/session_store.h"
+
 using namespace moat;
 
 namespace {
 
 int usage(int code) {
-    (code ? std::cerr : std::cout) << "usage: moat-webui [--config FILE] | --list-routes\n"
-                                      "  --config FILE  configuration file (default /etc/moat/moat.ini)\n"
-                                      "  --list-routes  print every API route as METHOD PATTERN and exit\n";
+    (code ? std::cerr : std::cout)
+        << "usage: moat-webui [--config FILE] | --list-routes\n"
+           "  --config FILE  configuration file (default /etc/moat/moat.ini)\n"
+           "  --list-routes  print every API route as METHOD PATTERN and exit\n";
     return code;
 }
 
@@ -64,7 +64,8 @@ std::string combinedPem(const std::string& cert, const std::string& key, const s
     if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
     bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
     ok = ::close(fd) == 0 && ok;
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write " + path);
+    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
+        throw std::runtime_error("cannot write " + path);
     return path;
 }
 
@@ -99,15 +100,17 @@ int run(const std::string& config_path) {
 
     auto router = buildRouter();
     web::ConsoleHandler handler(*store, cfg, router);
-    webui::CivetServer server({cfg.web.listen.host, cfg.web.listen.port, pem, cfg.web.threads}, handler);
+    webui::CivetServer server({cfg.web.listen.host, cfg.web.listen.port, pem, cfg.web.threads},
+                              handler);
     std::string base = "https://" + linkHost(cfg) + ":" + std::to_string(cfg.web.listen.port);
-    log::info("webui: listening on " + cfg.web.listen.host + ":" + std::to_string(cfg.web.listen.port) +
-              " (assets " + cfg.web.assets + ")");
+    log::info("webui: listening on " + cfg.web.listen.host + ":" +
+              std::to_string(cfg.web.listen.port) + " (assets " + cfg.web.assets + ")");
     {
         auto db = store->connect();
         if (auto token = web::createFirstRunToken(db, store::nowSeconds()))
-            log::info("webui: no administrator yet — open " + base + "/#/first-run/" + *token +
-                      " to create one (valid 24 hours), or run: moatctl user add NAME --role admin");
+            log::info(
+                "webui: no administrator yet — open " + base + "/#/first-run/" + *token +
+                " to create one (valid 24 hours), or run: moatctl user add NAME --role admin");
     }
 
     web::SessionStore sessions(cfg.web.session_idle, cfg.web.session_max);
@@ -141,7 +144,8 @@ int main(int argc, char** argv) {
         } else if (arg.rfind("--config=", 0) == 0) {
             config_path = arg.substr(9);
         } else if (arg == "--list-routes") {
-            for (const auto& [method, pattern] : buildRouter().routes()) std::cout << method << " " << pattern << "\n";
+            for (const auto& [method, pattern] : buildRouter().routes())
+                std::cout << method << " " << pattern << "\n";
             return 0;
         } else if (arg == "--help" || arg == "-h") {
             return usage(0);

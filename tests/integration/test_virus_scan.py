@@ -9,6 +9,7 @@ a signature reload while 20 sessions send mail, with no failed session; SIGKILL 
 during scans failing at most the affected messages, with 451.
 """
 import io
+import json
 import os
 import re
 import shutil
@@ -121,6 +122,34 @@ VIRUS_CASES = {
 def test_eicar(env, case):
     moat, _, _ = env
     assert send(moat, VIRUS_CASES[case]) == (554, f"5.7.1 Message rejected: virus {EICAR_NAME} found")
+
+
+def test_virus_is_archived_as_virus_and_logged(env):
+    moat, _, _ = env
+    data = message(("e.txt", EICAR)).replace(b"Subject: files", b"Subject: archived-virus")
+    assert send(moat, data)[0] == 554
+    db = Path(moat.config["store"]["url"].removeprefix("sqlite:"))
+
+    def row():
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT category, refused_by, archive_id FROM message_log"
+                                " WHERE subject = 'archived-virus'").fetchone()
+    category, refused_by, archive_id = wait_until(row, 10, what="the log row")
+    assert (category, refused_by) == ("virus", "virus")
+    with sqlite3.connect(db) as conn:
+        outcome, file = conn.execute("SELECT outcome, file FROM archive WHERE id = ?", (archive_id,)).fetchone()
+    assert outcome == "virus"
+    assert (Path(moat.config["archive"]["dir"]) / file).exists()
+
+
+def test_status_file(env):
+    moat, _, scand = env
+    path = Path(moat.config["scan"]["status_file"])
+    status = json.loads(wait_until(lambda: path.exists() and path.read_text(), 10, what="the status file"))
+    assert status["pid"] == scand.proc.pid
+    assert status["signatures"] >= 1 and status["loaded"] > 0
+    assert re.match(r"^\d+\.\d+", status["clamav_version"])
+    assert abs(status["heartbeat"] - time.time()) < 60
 
 
 # ClamAV's test files: clam.exe itself and inside each container format ClamAV unpacks.

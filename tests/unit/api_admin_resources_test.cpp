@@ -9,7 +9,8 @@ namespace {
 using ApiAdmin = ApiTest;
 
 TEST_F(ApiAdmin, RelayNetworks) {
-    auto added = call("POST", "/api/v1/relay-networks", R"({"cidr":"192.0.2.77/24","note":"office"})");
+    auto added =
+        call("POST", "/api/v1/relay-networks", R"({"cidr":"192.0.2.77/24","note":"office"})");
     ASSERT_EQ(added.status, 201) << added.body;
     EXPECT_EQ(added.object()->getValue<std::string>("cidr"), "192.0.2.0/24");
     long long id = added.object()->getValue<Poco::Int64>("id");
@@ -51,9 +52,13 @@ TEST_F(ApiAdmin, Settings) {
     auto set = call("PUT", "/api/v1/settings/greylist.delay", R"({"value":"10m"})");
     ASSERT_EQ(set.status, 200) << set.body;
     EXPECT_EQ(set.object()->getValue<std::string>("value"), "600");
-    EXPECT_EQ(call("PUT", "/api/v1/settings/greylist.enabled", R"({"value":true})").object()->getValue<std::string>("value"),
+    EXPECT_EQ(call("PUT", "/api/v1/settings/greylist.enabled", R"({"value":true})")
+                  .object()
+                  ->getValue<std::string>("value"),
               "yes");
-    EXPECT_EQ(call("PUT", "/api/v1/settings/content.tag_score", R"({"value":6.5})").object()->getValue<std::string>("value"),
+    EXPECT_EQ(call("PUT", "/api/v1/settings/content.tag_score", R"({"value":6.5})")
+                  .object()
+                  ->getValue<std::string>("value"),
               "6.5");
     EXPECT_EQ(call("PUT", "/api/v1/settings/greylist.delay", R"({"value":"forever"})").status, 422);
     EXPECT_EQ(call("PUT", "/api/v1/settings/greylist.delay", R"({"value":[1]})").status, 422);
@@ -67,17 +72,25 @@ TEST_F(ApiAdmin, Settings) {
 }
 
 TEST_F(ApiAdmin, Zones) {
-    auto added = call("POST", "/api/v1/zones",
-                      R"({"kind":"dnsbl","zone":"Zen.Example.org.","weight":7,"mask":"127.0.0.2-127.0.0.11",
+    auto added =
+        call("POST", "/api/v1/zones",
+             R"({"kind":"dnsbl","zone":"Zen.Example.org.","weight":7,"mask":"127.0.0.2-127.0.0.11",
                           "url":"https://example.org/q?ip={ip}","note":"main"})");
     ASSERT_EQ(added.status, 201) << added.body;
     EXPECT_EQ(added.object()->getValue<std::string>("zone"), "zen.example.org");
     long long id = added.object()->getValue<Poco::Int64>("id");
-    EXPECT_EQ(call("POST", "/api/v1/zones", R"({"kind":"dnsbl","zone":"zen.example.org"})").status, 422);
+    EXPECT_EQ(call("POST", "/api/v1/zones", R"({"kind":"dnsbl","zone":"zen.example.org"})").status,
+              422);
     EXPECT_EQ(call("POST", "/api/v1/zones", R"({"kind":"nope","zone":"z.example"})").status, 422);
-    EXPECT_EQ(call("POST", "/api/v1/zones", R"({"kind":"dnsbl","zone":"z.example","weight":"7"})").status, 422);
-    EXPECT_EQ(call("POST", "/api/v1/zones", R"({"kind":"dnsbl","zone":"z.example","weight":5000})").status, 422);
-    EXPECT_EQ(call("POST", "/api/v1/zones", R"j({"kind":"dnsbl","zone":"z.example","url":"javascript:alert(1)"})j").status,
+    EXPECT_EQ(
+        call("POST", "/api/v1/zones", R"({"kind":"dnsbl","zone":"z.example","weight":"7"})").status,
+        422);
+    EXPECT_EQ(call("POST", "/api/v1/zones", R"({"kind":"dnsbl","zone":"z.example","weight":5000})")
+                  .status,
+              422);
+    EXPECT_EQ(call("POST", "/api/v1/zones",
+                   R"j({"kind":"dnsbl","zone":"z.example","url":"javascript:alert(1)"})j")
+                  .status,
               422);
     EXPECT_EQ(call("GET", "/api/v1/zones").array()->size(), 1u);
     EXPECT_EQ(call("DELETE", "/api/v1/zones/" + std::to_string(id)).status, 204);
@@ -87,7 +100,8 @@ TEST_F(ApiAdmin, Zones) {
 
 TEST_F(ApiAdmin, AuditLogPages) {
     for (int i = 0; i < 5; ++i)
-        call("POST", "/api/v1/relay-networks", R"({"cidr":"10.0.)" + std::to_string(i) + R"(.0/24"})");
+        call("POST", "/api/v1/relay-networks",
+             R"({"cidr":"10.0.)" + std::to_string(i) + R"(.0/24"})");
     auto first = call("GET", "/api/v1/audit", "", {{"limit", "3"}});
     ASSERT_EQ(first.status, 200);
     ASSERT_EQ(first.array()->size(), 3u);

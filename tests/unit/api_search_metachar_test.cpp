@@ -2,7 +2,6 @@
 // match literally: a '%' finds only rows containing '%', never every row,
 // and a quote never breaks the query.
 #include "api_test_support.h"
-
 #include "store/valid_addresses.h"
 
 namespace moat::testing_api {
@@ -10,7 +9,8 @@ namespace {
 
 using ApiMetachar = ApiTest;
 
-const std::vector<std::string> kNasty = {"'", "\"", ";", "--", "%", "_", "\\", "' OR '1'='1", "%' --", "\\%"};
+const std::vector<std::string> kNasty = {"'", "\"", ";",           "--",    "%",
+                                         "_", "\\", "' OR '1'='1", "%' --", "\\%"};
 const std::string kOdd = "o'b\"r;i--e%n_\\%x";  // contains every one of them
 
 TEST_F(ApiMetachar, LogSearchFields) {
@@ -26,10 +26,17 @@ TEST_F(ApiMetachar, LogSearchFields) {
         auto none = call("GET", "/api/v1/log", "", {{field, "%%"}});
         EXPECT_EQ(none.object()->getArray("entries")->size(), 0u) << field;
     }
+    for (const auto& nasty : kNasty) {
+        auto r = call("GET", "/api/v1/log", "", {{"domain", nasty}});
+        ASSERT_EQ(r.status, 200) << nasty;
+        EXPECT_EQ(r.object()->getArray("entries")->size(), 0u) << nasty;
+        EXPECT_EQ(call("GET", "/api/v1/log", "", {{"outcome", nasty}}).status, 400) << nasty;
+    }
 }
 
 TEST_F(ApiMetachar, ArchiveSearchFields) {
-    insertArchive("plain@x.example", {"a@one.example"}, "rejected", kMessage, "plain", "198.51.100.1");
+    insertArchive("plain@x.example", {"a@one.example"}, "rejected", kMessage, "plain",
+                  "198.51.100.1");
     insertArchive(kOdd + "@x.example", {kOdd + "@one.example"}, "rejected", kMessage, kOdd, kOdd);
     for (const char* field : {"sender", "recipient", "client_ip", "subject"}) {
         for (const auto& nasty : kNasty) {
@@ -41,7 +48,11 @@ TEST_F(ApiMetachar, ArchiveSearchFields) {
     }
     // The domain filter is an equality: metacharacters match nothing.
     for (const auto& nasty : kNasty)
-        EXPECT_EQ(call("GET", "/api/v1/archive", "", {{"domain", nasty}}).object()->getArray("entries")->size(), 0u);
+        EXPECT_EQ(call("GET", "/api/v1/archive", "", {{"domain", nasty}})
+                      .object()
+                      ->getArray("entries")
+                      ->size(),
+                  0u);
 }
 
 TEST_F(ApiMetachar, ValidAddressSearch) {

@@ -12,7 +12,8 @@ using ApiStats = ApiTest;
 void addTraffic(Poco::Data::Session& s, long long hour, const std::string& category, long long n) {
     Poco::Int64 h = hour, count = n;
     std::string c = category;
-    s << "INSERT INTO traffic_hourly (hour, category, n) VALUES (?, ?, ?)", use(h), use(c), use(count), now;
+    s << "INSERT INTO traffic_hourly (hour, category, n) VALUES (?, ?, ?)", use(h), use(c),
+        use(count), now;
 }
 
 void addMta(Poco::Data::Session& s, const std::string& ip, long long connections, long long wanted,
@@ -47,7 +48,8 @@ TEST_F(ApiStats, Traffic) {
 
     auto month = call("GET", "/api/v1/stats/traffic", "", {{"range", "30d"}}).object();
     EXPECT_EQ(month->getObject("series")->getArray("rejected")->size(), 720u);
-    EXPECT_EQ(month->getObject("series")->getArray("rejected")->getElement<Poco::Int64>(719 - 100), 5);
+    EXPECT_EQ(month->getObject("series")->getArray("rejected")->getElement<Poco::Int64>(719 - 100),
+              5);
     EXPECT_EQ(call("GET", "/api/v1/stats/traffic", "", {{"range", "1y"}}).status, 400);
 }
 
@@ -56,12 +58,13 @@ TEST_F(ApiStats, Refusals) {
     for (int i = 0; i < 12; ++i) {
         Poco::Int64 h = hour, n = 100 - i;
         std::string check = "check" + std::to_string(i);
-        session() << "INSERT INTO refusals_hourly (hour, check_name, n) VALUES (?, ?, ?)", use(h), use(check), use(n),
-            now;
+        session() << "INSERT INTO refusals_hourly (hour, check_name, n) VALUES (?, ?, ?)", use(h),
+            use(check), use(n), now;
     }
     Poco::Int64 h = hour - 1, n = 50;
     std::string check = "check11";
-    session() << "INSERT INTO refusals_hourly (hour, check_name, n) VALUES (?, ?, ?)", use(h), use(check), use(n), now;
+    session() << "INSERT INTO refusals_hourly (hour, check_name, n) VALUES (?, ?, ?)", use(h),
+        use(check), use(n), now;
     auto top = call("GET", "/api/v1/stats/refusals");
     ASSERT_EQ(top.status, 200);
     auto a = top.array();
@@ -105,15 +108,19 @@ TEST_F(ApiStats, SystemWithoutScand) {
 TEST_F(ApiStats, SystemWithServices) {
     long long t = store::nowSeconds();
     Poco::Int64 fresh = t - 5, stale = t - 120, pid = 42;
-    session() << "INSERT INTO service_status (name, pid, started, heartbeat, detail) VALUES ('moat-smtpd', ?, ?, ?, 'ok')",
+    session() << "INSERT INTO service_status (name, pid, started, heartbeat, detail) VALUES "
+                 "('moat-smtpd', ?, ?, ?, 'ok')",
         use(pid), use(stale), use(fresh), now;
-    session() << "INSERT INTO service_status (name, pid, started, heartbeat) VALUES ('moat-fwd', ?, ?, ?)", use(pid),
-        use(stale), use(stale), now;
-    std::ofstream(config_.scan.status_file) << R"({"pid":7,"clamav_version":"1.0.7","signatures":8700000,)"
-                                            << R"("db_version":27500,"db_time":)" << (t - 7200)
-                                            << R"(,"loaded":)" << (t - 60) << R"(,"heartbeat":)" << (t - 2) << "}";
+    session() << "INSERT INTO service_status (name, pid, started, heartbeat) VALUES ('moat-fwd', "
+                 "?, ?, ?)",
+        use(pid), use(stale), use(stale), now;
+    std::ofstream(config_.scan.status_file)
+        << R"({"pid":7,"clamav_version":"1.0.7","signatures":8700000,)"
+        << R"("db_version":27500,"db_time":)" << (t - 7200) << R"(,"loaded":)" << (t - 60)
+        << R"(,"heartbeat":)" << (t - 2) << "}";
     Poco::Int64 created = t - 300;
-    session() << "INSERT INTO queue (id, sender, size, created, next_attempt) VALUES ('Q1', 's@x', 10, ?, ?)",
+    session() << "INSERT INTO queue (id, sender, size, created, next_attempt) VALUES ('Q1', 's@x', "
+                 "10, ?, ?)",
         use(created), use(created), now;
     insertArchive("a@b.example", {"a@one.example"});
 
@@ -135,7 +142,8 @@ TEST_F(ApiStats, SystemWithServices) {
     EXPECT_EQ(o->getObject("queue")->getValue<Poco::Int64>("messages"), 1);
     EXPECT_EQ(o->getObject("queue")->getValue<Poco::Int64>("oldest"), created);
     EXPECT_EQ(o->getObject("archive")->getValue<Poco::Int64>("messages"), 1);
-    EXPECT_EQ(o->getObject("archive")->getValue<Poco::Int64>("bytes"), static_cast<Poco::Int64>(kMessage.size()));
+    EXPECT_EQ(o->getObject("archive")->getValue<Poco::Int64>("bytes"),
+              static_cast<Poco::Int64>(kMessage.size()));
 
     std::ofstream(config_.scan.status_file) << "{garbage";
     auto broken = call("GET", "/api/v1/system");

@@ -46,7 +46,7 @@ struct Result {
 };
 
 class ApiTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         std::string pattern = (std::filesystem::temp_directory_path() / "moat-api-XXXXXX").string();
         ASSERT_NE(mkdtemp(pattern.data()), nullptr);
@@ -85,7 +85,8 @@ protected:
     }
 
     Result call(const std::string& method, const std::string& path, const web::Principal& who,
-                const std::string& body = "", const std::map<std::string, std::string>& query = {}) {
+                const std::string& body = "",
+                const std::map<std::string, std::string>& query = {}) {
         web::Request request;
         request.method = method;
         request.path = path;
@@ -115,41 +116,50 @@ protected:
 
     // A message_log row with the recipients' domains in message_log_domains.
     long long insertLog(const std::string& sender, const std::vector<std::string>& recipients,
-                        const std::string& subject = "hello", const std::string& category = "accepted",
+                        const std::string& subject = "hello",
+                        const std::string& category = "accepted",
                         const std::string& client_ip = "198.51.100.7", long long ts = 0) {
         std::string rcpts;
         for (const auto& r : recipients) rcpts += (rcpts.empty() ? "" : ",") + r;
         Poco::Int64 when = ts ? ts : store::nowSeconds();
-        std::string checks = R"([{"check":"dnsbl","result":"pass","score":0,"detail":"not listed"}])";
+        std::string checks =
+            R"([{"check":"dnsbl","result":"pass","score":0,"detail":"not listed"}])";
         std::string outcome = category == "rejected" ? "rejected" : "accepted";
-        session() << "INSERT INTO message_log (ts, client_ip, client_name, helo, tls, sender, recipients, size,"
-                     " queue_id, outcome, reason, checks, subject, from_header, message_id, score, category,"
-                     " refused_by) VALUES (?, ?, 'mx.example.net', 'mx.example.net', 'TLSv1.3', ?, ?, 1234, 'Q1',"
-                     " ?, '250 ok', ?, ?, 'Sender <s@example.net>', '<id@example.net>', 1.5, ?, '')",
-            use(when), bind(client_ip), bind(sender), use(rcpts), use(outcome), use(checks), bind(subject),
-            bind(category), now;
+        session()
+            << "INSERT INTO message_log (ts, client_ip, client_name, helo, tls, sender, "
+               "recipients, size,"
+               " queue_id, outcome, reason, checks, subject, from_header, message_id, score, "
+               "category,"
+               " refused_by) VALUES (?, ?, 'mx.example.net', 'mx.example.net', 'TLSv1.3', ?, ?, "
+               "1234, 'Q1',"
+               " ?, '250 ok', ?, ?, 'Sender <s@example.net>', '<id@example.net>', 1.5, ?, '')",
+            use(when), bind(client_ip), bind(sender), use(rcpts), use(outcome), use(checks),
+            bind(subject), bind(category), now;
         Poco::Int64 id = 0;
         session() << "SELECT last_insert_rowid()", into(id), now;
         for (const auto& r : recipients) {
             std::string domain = r.substr(r.rfind('@') + 1);
-            session() << "INSERT OR IGNORE INTO message_log_domains (domain, log_id) VALUES (?, ?)", use(domain),
-                use(id), now;
+            session() << "INSERT OR IGNORE INTO message_log_domains (domain, log_id) VALUES (?, ?)",
+                use(domain), use(id), now;
         }
         return id;
     }
 
     // An archive row and its file.
     long long insertArchive(const std::string& sender, const std::vector<std::string>& recipients,
-                            const std::string& outcome = "rejected", const std::string& raw = kMessage,
-                            const std::string& subject = "hello", const std::string& client_ip = "198.51.100.7") {
+                            const std::string& outcome = "rejected",
+                            const std::string& raw = kMessage, const std::string& subject = "hello",
+                            const std::string& client_ip = "198.51.100.7") {
         static int serial = 0;
         std::string file = "msg" + std::to_string(++serial) + ".eml";
         std::ofstream(std::filesystem::path(config_.archive_dir) / file, std::ios::binary) << raw;
         std::string rcpts;
         for (const auto& r : recipients) rcpts += (rcpts.empty() ? "" : ",") + r;
         Poco::Int64 ts = store::nowSeconds(), size = static_cast<Poco::Int64>(raw.size());
-        session() << "INSERT INTO archive (ts, log_id, file, size, client_ip, sender, recipients, subject,"
-                     " from_header, message_id, outcome, reason) VALUES (?, 0, ?, ?, ?, ?, ?, ?, 'S <s@x>',"
+        session() << "INSERT INTO archive (ts, log_id, file, size, client_ip, sender, recipients, "
+                     "subject,"
+                     " from_header, message_id, outcome, reason) VALUES (?, 0, ?, ?, ?, ?, ?, ?, "
+                     "'S <s@x>',"
                      " '<m@x>', ?, 'content score 12')",
             use(ts), use(file), use(size), bind(client_ip), bind(sender), use(rcpts), bind(subject),
             bind(outcome), now;
@@ -157,8 +167,8 @@ protected:
         session() << "SELECT last_insert_rowid()", into(id), now;
         for (const auto& r : recipients) {
             std::string domain = r.substr(r.rfind('@') + 1);
-            session() << "INSERT OR IGNORE INTO archive_domains (domain, archive_id) VALUES (?, ?)", use(domain),
-                use(id), now;
+            session() << "INSERT OR IGNORE INTO archive_domains (domain, archive_id) VALUES (?, ?)",
+                use(domain), use(id), now;
         }
         return id;
     }
@@ -180,7 +190,8 @@ protected:
         "\r\n"
         "<html><body><p>html <b>words</b></p><script>alert(1)</script></body></html>\r\n"
         "--b1\r\n"
-        "Content-Type: application/octet-stream; name=\"evil\\\"><img src=x onerror=alert(1)>.pdf\"\r\n"
+        "Content-Type: application/octet-stream; name=\"evil\\\"><img src=x "
+        "onerror=alert(1)>.pdf\"\r\n"
         "Content-Disposition: attachment; filename=\"report.pdf\"\r\n"
         "Content-Transfer-Encoding: base64\r\n"
         "\r\n"

@@ -11,7 +11,9 @@ using ApiValid = ApiTest;
 TEST_F(ApiValid, PasteReplaceSearchClear) {
     long long one = addDomain("one.example");
     auto path = "/api/v1/domains/" + std::to_string(one) + "/valid-addresses";
-    auto put = call("PUT", path, R"({"text":"Jane Doe <Jane@One.example>\nbob@one.example, carol@one.example\n\"Doe, J\" <j@one.example>"})");
+    auto put = call(
+        "PUT", path,
+        R"({"text":"Jane Doe <Jane@One.example>\nbob@one.example, carol@one.example\n\"Doe, J\" <j@one.example>"})");
     ASSERT_EQ(put.status, 200) << put.body;
     EXPECT_EQ(put.object()->getValue<Poco::Int64>("count"), 4);
     EXPECT_EQ(put.object()->getValue<Poco::Int64>("added"), 4);
@@ -23,7 +25,8 @@ TEST_F(ApiValid, PasteReplaceSearchClear) {
     EXPECT_EQ(got.object()->getArray("addresses")->getElement<std::string>(0), "bob@one.example");
     auto found = call("GET", path, "", {{"q", "JANE"}});
     ASSERT_EQ(found.object()->getArray("addresses")->size(), 1u);
-    EXPECT_EQ(found.object()->getArray("addresses")->getElement<std::string>(0), "jane@one.example");
+    EXPECT_EQ(found.object()->getArray("addresses")->getElement<std::string>(0),
+              "jane@one.example");
     EXPECT_EQ(found.object()->getValue<Poco::Int64>("matched"), 1);
     auto paged = call("GET", path, "", {{"limit", "2"}, {"offset", "1"}});
     EXPECT_EQ(paged.object()->getArray("addresses")->size(), 2u);
@@ -35,7 +38,8 @@ TEST_F(ApiValid, PasteReplaceSearchClear) {
     EXPECT_EQ(replaced.object()->getValue<Poco::Int64>("added"), 1);
     EXPECT_EQ(replaced.object()->getValue<Poco::Int64>("removed"), 3);
 
-    auto added = call("POST", path, R"({"text":"erin@one.example\nmallory@other.example\nno-at-sign"})");
+    auto added =
+        call("POST", path, R"({"text":"erin@one.example\nmallory@other.example\nno-at-sign"})");
     ASSERT_EQ(added.status, 200);
     EXPECT_EQ(added.object()->getValue<Poco::Int64>("count"), 3);
     EXPECT_EQ(added.object()->getArray("errors")->size(), 2u);

@@ -1,0 +1,296 @@
+// Console authentication pieces against a fresh store: Argon2id hashing,
+// secrets, sessions (create, find, idle and maximum expiry, new id per login,
+// removal), CSRF and Origin checks, the lockout arithmetic, the per-address
+// limit, checkLogin's outcomes, API tokens, the first-run token and the
+// request flow's 401/403 decisions (ConsoleHandler without a network).
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+#include "config/config.h"
+#include "store/api_tokens.h"
+#include "store/domains.h"
+#include "store/store.h"
+#include "store/users.h"
+#include "web/auth_api.h"
+#include "web/authenticator.h"
+#include "web/console_handler.h"
+#include "web/csrf.h"
+#include "web/first_run.h"
+#include "web/login_limiter.h"
+#include "web/password_hash.h"
+#include "web/secrets.h"
+#include "web/session_store.h"
+
+using namespace moat;
+using namespace std::chrono_literals;
+
+namespace {
+
+class WebAuth : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern = (std::filesystem::temp_directory_path() / "moat-web-XXXXXX").string();
+        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+        dir_ = pattern;
+        store_ = store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        db_ = std::make_unique<Poco::Data::Session>(store_->connect());
+    }
+    void TearDown() override {
+        db_.reset();
+        store_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+    store::User addUser(const std::string& name, const std::string& password,
+                        const std::string& role = "admin", std::vector<std::string> domains = {}) {
+        return store::addUser(*db_, name, web::hashPassword(password), role, domains);
+    }
+
+    std::filesystem::path dir_;
+    std::unique_ptr<store::Store> store_;
+    std::unique_ptr<Poco::Data::Session> db_;
+};
+
+web::Request request(const std::string& method, const std::string& path) {
+    web::Request r;
+    r.method = method;
+    r.path = path;
+    r.client_ip = "192.0.2.1";
+    r.headers["host"] = "console.test:8443";
+    return r;
+}
+
+}  // namespace
+
+TEST(WebPassword, HashAndVerify) {
+    auto hash = web::hashPassword("correct horse battery");
+    EXPECT_EQ(hash.rfind("$argon2id$", 0), 0u);
+    EXPECT_TRUE(web::verifyPassword(hash, "correct horse battery"));
+    EXPECT_FALSE(web::verifyPassword(hash, "correct horse batterY"));
+    EXPECT_FALSE(web::verifyPassword(hash, ""));
+    EXPECT_FALSE(web::verifyPassword("", "anything"));
+    EXPECT_FALSE(web::verifyPassword("$argon2id$garbage", "anything"));
+    EXPECT_NE(web::hashPassword("correct horse battery"), hash);  // salted
+    EXPECT_THROW(web::checkPasswordRules("123456789"), std::invalid_argument);
+    EXPECT_NO_THROW(web::checkPasswordRules("1234567890"));
+    EXPECT_THROW(web::checkPasswordRules(std::string(2000, 'x')), std::invalid_argument);
+}
+
+TEST(WebSecrets, TokensHashesAndComparison) {
+    auto a = web::randomToken(), b = web::randomToken();
+    EXPECT_EQ(a.size(), 43u);
+    EXPECT_NE(a, b);
+    EXPECT_EQ(
+        a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        std::string::npos);
+    EXPECT_EQ(web::sha256Hex("abc"),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_TRUE(web::equalConstantTime("same", "same"));
+    EXPECT_FALSE(web::equalConstantTime("same", "sama"));
+    EXPECT_FALSE(web::equalConstantTime("same", "same!"));
+    EXPECT_TRUE(web::equalConstantTime("", ""));
+}
+
+TEST(WebLoginLimiter, LockoutArithmetic) {
+    web::LoginPolicy policy;  // 5 in 15 min -> locked 15 min
+    web::AccountFailures s;
+    long long t = 1000000;
+    for (int i = 0; i < 4; ++i) {
+        s = web::afterFailure(s, t + i * 60, policy);
+        EXPECT_FALSE(web::isLocked(s, t + i * 60));
+    }
+    EXPECT_EQ(s.count, 4);
+    s = web::afterFailure(s, t + 240, policy);
+    EXPECT_TRUE(web::isLocked(s, t + 241));
+    EXPECT_TRUE(web::isLocked(s, t + 240 + 899));
+    EXPECT_FALSE(web::isLocked(s, t + 240 + 900));
+    EXPECT_EQ(s.count, 0);
+
+    // Failures spread wider than the window do not add up.
+    web::AccountFailures slow;
+    for (int i = 0; i < 10; ++i) slow = web::afterFailure(slow, t + i * 240, policy);
+    EXPECT_FALSE(web::isLocked(slow, t + 10 * 240));
+}
+
+TEST_F(WebAuth, SessionsCreateFindExpireRemove) {
+    auto user = addUser("alice", "a-long-password");
+    web::SessionStore sessions(30min, 12h);
+    long long t = 2000000000;
+    auto one = sessions.create(*db_, user.id, "192.0.2.1", t);
+    auto two = sessions.create(*db_, user.id, "192.0.2.1", t);
+    EXPECT_NE(one.cookie_value, two.cookie_value);
+    EXPECT_NE(one.session.csrf, two.session.csrf);
+    EXPECT_EQ(one.session.id, web::sha256Hex(one.cookie_value));  // only the hash is stored
+    auto found = sessions.find(*db_, one.cookie_value, t + 60);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->user_id, user.id);
+    EXPECT_EQ(found->csrf, one.session.csrf);
+    EXPECT_FALSE(sessions.find(*db_, one.session.id, t + 60));  // the stored id is not a cookie
+    EXPECT_FALSE(sessions.find(*db_, "forged", t + 60));
+    // Used within the idle time it lives on; unused it expires.
+    EXPECT_TRUE(sessions.find(*db_, one.cookie_value, t + 60 + 29 * 60));
+    EXPECT_FALSE(sessions.find(*db_, two.cookie_value, t + 31 * 60));
+    EXPECT_FALSE(sessions.find(*db_, two.cookie_value, t));  // deleted when found expired
+    // The maximum lifetime holds even for a session in use.
+    long long u = t;
+    while (u < t + 12 * 3600 - 600) {
+        u += 600;
+        ASSERT_TRUE(sessions.find(*db_, one.cookie_value, u));
+    }
+    EXPECT_FALSE(sessions.find(*db_, one.cookie_value, t + 12 * 3600));
+    auto three = sessions.create(*db_, user.id, "", t);
+    sessions.remove(*db_, three.session.id);
+    EXPECT_FALSE(sessions.find(*db_, three.cookie_value, t));
+    auto cookie = sessions.cookie(three.cookie_value);
+    EXPECT_NE(cookie.find("; Secure; HttpOnly; SameSite=Strict"), std::string::npos);
+    EXPECT_NE(cookie.find("Path=/"), std::string::npos);
+}
+
+TEST(WebCsrf, TokenAndOrigin) {
+    auto r = request("POST", "/api/v1/domains");
+    EXPECT_TRUE(web::isStateChanging("POST"));
+    EXPECT_TRUE(web::isStateChanging("DELETE"));
+    EXPECT_FALSE(web::isStateChanging("GET"));
+    EXPECT_TRUE(web::csrfProblem(r, "expected-token"));
+    r.headers["x-csrf-token"] = "expected-tokeN";
+    EXPECT_TRUE(web::csrfProblem(r, "expected-token"));
+    r.headers["x-csrf-token"] = "expected-token";
+    EXPECT_FALSE(web::csrfProblem(r, "expected-token"));
+    EXPECT_TRUE(web::csrfProblem(r, ""));
+    EXPECT_FALSE(web::originProblem(r));  // no Origin: not a browser's cross-site request
+    r.headers["origin"] = "https://console.test:8443";
+    EXPECT_FALSE(web::originProblem(r));
+    r.headers["origin"] = "https://CONSOLE.test:8443";
+    EXPECT_FALSE(web::originProblem(r));
+    for (auto bad : {"http://console.test:8443", "https://console.test", "https://evil.test:8443",
+                     "null", "https://console.test:8443.evil.test", ""}) {
+        r.headers["origin"] = bad;
+        EXPECT_TRUE(web::originProblem(r)) << bad;
+    }
+}
+
+TEST_F(WebAuth, CheckLoginOutcomes) {
+    auto user = addUser("alice", "a-long-password");
+    web::LoginLimiter limiter;
+    long long t = 2000000000;
+    auto ok = web::checkLogin(*db_, limiter, "ALICE", "a-long-password", "192.0.2.1", t);
+    EXPECT_EQ(ok.outcome, web::LoginOutcome::ok);
+    EXPECT_EQ(web::checkLogin(*db_, limiter, "nobody", "a-long-password", "192.0.2.1", t).outcome,
+              web::LoginOutcome::bad_credentials);
+    for (int i = 0; i < 5; ++i)
+        EXPECT_EQ(
+            web::checkLogin(*db_, limiter, "alice", "wrong-password", "192.0.2.2", t + i).outcome,
+            web::LoginOutcome::bad_credentials);
+    auto locked = web::checkLogin(*db_, limiter, "alice", "a-long-password", "192.0.2.3", t + 10);
+    EXPECT_EQ(locked.outcome, web::LoginOutcome::account_locked);
+    EXPECT_EQ(locked.locked_until, t + 4 + 900);
+    EXPECT_EQ(web::checkLogin(*db_, limiter, "alice", "a-long-password", "192.0.2.3", t + 4 + 900)
+                  .outcome,
+              web::LoginOutcome::ok);
+}
+
+TEST_F(WebAuth, AddressLimit) {
+    web::LoginLimiter limiter(web::LoginPolicy{5, 3, 900, 900});
+    long long t = 2000000000;
+    for (int i = 0; i < 3; ++i) limiter.recordIpFailure(*db_, "192.0.2.9", t + i);
+    EXPECT_TRUE(limiter.ipBlocked(*db_, "192.0.2.9", t + 3));
+    EXPECT_FALSE(limiter.ipBlocked(*db_, "192.0.2.10", t + 3));
+    EXPECT_FALSE(limiter.ipBlocked(*db_, "192.0.2.9", t + 901));
+}
+
+TEST_F(WebAuth, ApiTokensAndFirstRun) {
+    auto user = addUser("alice", "a-long-password");
+    auto secret = web::randomToken();
+    auto id = store::addApiToken(*db_, user.id, "script", web::sha256Hex(secret));
+    auto found = store::findApiToken(*db_, web::sha256Hex(secret));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, id);
+    EXPECT_FALSE(store::findApiToken(*db_, secret));
+    EXPECT_THROW(store::addApiToken(*db_, user.id, "", "x"), std::invalid_argument);
+
+    // First run: only without an administrator; consumed once; expires.
+    EXPECT_FALSE(web::createFirstRunToken(*db_, 1000));
+    store::removeUser(*db_, user.id);
+    auto token = web::createFirstRunToken(*db_, 1000);
+    ASSERT_TRUE(token);
+    EXPECT_FALSE(web::consumeFirstRunToken(*db_, "wrong", 1001));
+    EXPECT_FALSE(web::consumeFirstRunToken(*db_, *token, 1000 + web::kFirstRunValidity));
+    auto fresh = web::createFirstRunToken(*db_, 2000);
+    ASSERT_TRUE(fresh);
+    EXPECT_FALSE(web::consumeFirstRunToken(*db_, *token, 2001));  // replaced
+    EXPECT_TRUE(web::consumeFirstRunToken(*db_, *fresh, 2001));
+    EXPECT_FALSE(web::consumeFirstRunToken(*db_, *fresh, 2002));
+}
+
+TEST_F(WebAuth, UsersStore) {
+    store::addDomain(*db_, "a.test", "127.0.0.1", 25);
+    store::addDomain(*db_, "b.test", "127.0.0.1", 25);
+    auto dom = addUser("dom", "a-long-password", "domain_admin", {"B.test", "a.test"});
+    EXPECT_EQ(dom.domains, (std::vector<std::string>{"a.test", "b.test"}));
+    auto p = web::principalFor(dom);
+    EXPECT_FALSE(p.isAdmin());
+    EXPECT_TRUE(p.mayDomainName("A.TEST"));
+    EXPECT_FALSE(p.mayDomainName("c.test"));
+    EXPECT_THROW(addUser("DOM", "a-long-password"), store::DuplicateUser);
+    EXPECT_THROW(addUser("bad name", "a-long-password"), std::invalid_argument);
+    EXPECT_THROW(addUser("x", "a-long-password", "root"), std::invalid_argument);
+    EXPECT_THROW(addUser("y", "a-long-password", "domain_admin", {"nope.test"}),
+                 std::invalid_argument);
+    EXPECT_FALSE(store::findUser(*db_, "y"));  // nothing half-made
+    store::setUserDomains(*db_, dom.id, {"a.test"});
+    EXPECT_EQ(store::findUserById(*db_, dom.id)->domains, std::vector<std::string>{"a.test"});
+    store::removeDomain(*db_, "a.test");
+    EXPECT_TRUE(store::findUserById(*db_, dom.id)->domains.empty());
+    EXPECT_FALSE(store::anyAdmin(*db_));
+    EXPECT_TRUE(store::removeUser(*db_, dom.id));
+    EXPECT_FALSE(store::removeUser(*db_, dom.id));
+}
+
+TEST_F(WebAuth, RequestFlowAuthenticatesAndChecksCsrf) {
+    config::Config cfg;
+    cfg.web.assets = dir_.string();
+    web::Router router;
+    web::registerAuthApi(router);
+    router.add("POST", "/api/v1/echo",
+               [](const web::Request&, const web::Principal& p, web::ApiContext&) {
+                   Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+                   o->set("name", p.name);
+                   return web::Response::json(200, o);
+               });
+    web::ConsoleHandler handler(*store_, cfg, router);
+    addUser("alice", "a-long-password");
+
+    auto anon = request("POST", "/api/v1/echo");
+    EXPECT_EQ(handler.handle(anon).status, 401);
+    auto login = request("POST", "/api/v1/login");
+    login.body = R"({"name":"alice","password":"a-long-password"})";
+    auto answer = handler.handle(login);
+    ASSERT_EQ(answer.status, 200);
+    std::string cookie;
+    for (const auto& [k, v] : answer.headers)
+        if (k == "Set-Cookie") cookie = v.substr(0, v.find(';'));
+    auto csrf = Poco::JSON::Parser()
+                    .parse(answer.body)
+                    .extract<Poco::JSON::Object::Ptr>()
+                    ->getValue<std::string>("csrf");
+
+    auto no_csrf = request("POST", "/api/v1/echo");
+    no_csrf.headers["cookie"] = cookie;
+    EXPECT_EQ(handler.handle(no_csrf).status, 403);
+    auto good = no_csrf;
+    good.headers["x-csrf-token"] = csrf;
+    EXPECT_EQ(handler.handle(good).status, 200);
+    auto foreign = good;
+    foreign.headers["origin"] = "https://evil.test";
+    EXPECT_EQ(handler.handle(foreign).status, 403);
+    auto get = request("GET", "/api/v1/session");
+    get.headers["cookie"] = cookie;
+    auto session = handler.handle(get);
+    EXPECT_EQ(session.status, 200);
+    bool nostore = false;
+    for (const auto& [k, v] : session.headers) nostore |= k == "Cache-Control" && v == "no-store";
+    EXPECT_TRUE(nostore);
+}
