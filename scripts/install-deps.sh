@@ -16,7 +16,12 @@ packages=(
   publicsuffix
   # virus scanning tests: sigtool builds the test signatures; ClamAV's own test files; zip makes encrypted zips
   clamav clamav-testfiles zip
+  # console browser tests: Debian's chromium, driven by playwright-core (npm, tests/browser)
+  chromium
 )
+# node and npm for the browser tests, unless a node is already installed (e.g. from NodeSource,
+# whose nodejs package carries its own npm and conflicts with Debian's npm package)
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
