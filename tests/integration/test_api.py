@@ -3,12 +3,7 @@ administrator log in; the administrator manages a domain, a list entry, valid ad
 setting; the domain administrator can reach its own domain's data and gets 404/403 for the other
 domain's ids and for administrators-only resources; search fields take SQL metacharacters.
 
-ASSUMED INTERFACE (written before helper B's fixture was merged; adapt if it differs):
-  from moat import Moat, WebUI
-  with Moat(...) as m, WebUI(m) as w:
-      w.create_user(name, password, role="admin", domains=[])   # via moatctl
-      s = w.login(name, password)  # .get(path) .post(path, json) .put(path, json) .delete(path)
-                                   # -> (status, parsed JSON or bytes); sends cookie + X-CSRF-Token
+A console change reaches the running moat-smtpd within a second, without a restart.
 The unit tests (tests/unit/api_*_test.cpp) are the full matrix; this checks the same rules end to end.
 """
 import sqlite3
@@ -19,13 +14,34 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
-try:
-    from moat import Moat, WebUI  # noqa: E402
-except ImportError:  # the WebUI fixture comes with moat-webui (helper B's branch)
-    pytest.skip("tests/fixtures/moat.py has no WebUI fixture yet", allow_module_level=True)
+from moat import LOCALHOST, Backend, Moat, SmtpClient, WebUI  # noqa: E402
 
 PASSWORD = "correct horse battery"
 MESSAGE = b"From: s@x.test\r\nTo: u@two.test\r\nSubject: hi\r\n\r\nbody\r\n"
+
+
+class Api:
+    """A logged-in HttpsClient whose calls answer (status, parsed JSON or raw bytes)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def _call(self, method, path, body=None):
+        r = self.client.request(method, path, json=body)
+        ctype = r.header("Content-Type") or ""
+        return r.status, (r.json() if "json" in ctype and r.body else r.body)
+
+    def get(self, path):
+        return self._call("GET", path)
+
+    def post(self, path, body=None):
+        return self._call("POST", path, body if body is not None else {})
+
+    def put(self, path, body=None):
+        return self._call("PUT", path, body if body is not None else {})
+
+    def delete(self, path):
+        return self._call("DELETE", path)
 
 
 def add_rows(m, domain: str) -> tuple[int, int]:
@@ -55,10 +71,10 @@ def add_rows(m, domain: str) -> tuple[int, int]:
 
 def test_roles_and_domains_over_https():
     with Moat(domains={"one.test": "127.0.0.1:2525", "two.test": "127.0.0.1:2525"}) as m, WebUI(m) as w:
-        w.create_user("admin1", PASSWORD, role="admin")
-        w.create_user("dadmin", PASSWORD, role="domain_admin", domains=["one.test"])
-        admin = w.login("admin1", PASSWORD)
-        dadmin = w.login("dadmin", PASSWORD)
+        w.add_user("admin1", PASSWORD, role="admin")
+        w.add_user("dadmin", PASSWORD, role="domain_admin", domains=["one.test"])
+        admin = Api(w.login("admin1", PASSWORD))
+        dadmin = Api(w.login("dadmin", PASSWORD))
 
         status, domains = admin.get("/api/v1/domains")
         assert status == 200
@@ -118,6 +134,35 @@ def test_roles_and_domains_over_https():
         status, audit = admin.get("/api/v1/audit")
         assert status == 200
         assert {"domain.update", "list.add", "valid.replace", "setting.set"} <= {a["action"] for a in audit}
+
+
+def test_console_changes_reach_smtpd_within_a_second():
+    """A deny-list entry and a domain added through the API apply to the next SMTP transaction."""
+    with Backend() as backend, Moat(domains={"one.test": backend.address}) as m, WebUI(m) as w:
+        admin = Api(w.admin())
+        domains = {d["name"]: d["id"] for d in admin.get("/api/v1/domains")[1]}
+
+        def rcpt_reply(sender, rcpt):
+            with SmtpClient(LOCALHOST, m.port) as c:
+                c.read_reply()
+                c.command("EHLO client.test")
+                c.command(f"MAIL FROM:<{sender}>")
+                reply = c.command(f"RCPT TO:<{rcpt}>")
+                c.command("QUIT")
+                return reply
+
+        assert rcpt_reply("spammer@bad.test", "u@one.test").code == 250
+        status, _ = admin.post("/api/v1/lists", {"domain_id": domains["one.test"], "list": "deny",
+                                                 "kind": "sender", "value": "spammer@bad.test"})
+        assert status == 201
+        time.sleep(1.0)
+        assert rcpt_reply("spammer@bad.test", "u@one.test").code == 550
+
+        assert rcpt_reply("friend@good.test", "u@new.test").code == 554  # not ours: relay refused
+        status, _ = admin.post("/api/v1/domains", {"name": "new.test", "backend": backend.address})
+        assert status == 201
+        time.sleep(1.0)
+        assert rcpt_reply("friend@good.test", "u@new.test").code == 250
 
 
 def nasty_q(text: str) -> str:

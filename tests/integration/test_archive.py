@@ -220,8 +220,10 @@ def test_heartbeat(env):
 
     def beat():
         rows = query(moat, "SELECT * FROM service_status WHERE name = 'moat-smtpd'")
-        return rows[0] if rows and rows[0]["heartbeat"] >= time.time() - 10 else None
-    row = wait_until(beat, 10, what="the moat-smtpd heartbeat")
+        ok = rows and rows[0]["heartbeat"] >= time.time() - 10 and "sessions" in rows[0]["detail"]
+        return rows[0] if ok else None
+    # The first row says "starting"; the next beat (every 5 s) carries the counts.
+    row = wait_until(beat, 15, what="the moat-smtpd heartbeat with its counts")
     assert row["pid"] == moat.proc.pid
     assert "sessions" in row["detail"] and "queue" in row["detail"]
 
