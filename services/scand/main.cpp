@@ -25,18 +25,12 @@
 #include "scan/scan_reply.h"
 #include "scan/scan_request.h"
 #include "signature_watcher.h"
+#include "util/daemon_main.h"
 #include "util/log.h"
 
 using namespace moat;
 
 namespace {
-
-int usage(int code) {
-    (code ? std::cerr : std::cout)
-        << "usage: moat-scand [--config FILE]\n"
-           "  --config FILE  configuration file (default /etc/moat/moat.ini)\n";
-    return code;
-}
 
 // Connections being answered at once; past this a client gets "error busy".
 constexpr int kMaxConnections = 256;
@@ -180,24 +174,5 @@ int run(const std::string& config_path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string config_path = config::kDefaultPath;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (arg == "--config" && i + 1 < argc) {
-            config_path = argv[++i];
-        } else if (arg.rfind("--config=", 0) == 0) {
-            config_path = arg.substr(9);
-        } else if (arg == "--help" || arg == "-h") {
-            return usage(0);
-        } else {
-            std::cerr << "moat-scand: unknown argument '" << arg << "'\n";
-            return usage(2);
-        }
-    }
-    try {
-        return run(config_path);
-    } catch (const std::exception& e) {
-        std::cerr << "moat-scand: " << e.what() << "\n";
-    }
-    return 1;
+    return util::daemonMain(argc, argv, "moat-scand", run);
 }

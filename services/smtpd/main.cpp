@@ -23,6 +23,7 @@
 #include "store/service_status.h"
 #include "store/store.h"
 #include "store/traffic_stats.h"
+#include "util/daemon_main.h"
 #include "util/log.h"
 
 #include <Poco/Data/Statement.h>
@@ -42,12 +43,6 @@ using namespace moat;
 using namespace Poco::Data::Keywords;
 
 namespace {
-
-int usage(int code) {
-    (code ? std::cerr : std::cout) << "usage: moat-smtpd [--config FILE]\n"
-                                      "  --config FILE  configuration file (default /etc/moat/moat.ini)\n";
-    return code;
-}
 
 std::unordered_set<std::string> queuedIds(const store::Store& store) {
     auto session = store.connect();
@@ -310,26 +305,5 @@ int run(const std::string& config_path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string config_path = config::kDefaultPath;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (arg == "--config" && i + 1 < argc) {
-            config_path = argv[++i];
-        } else if (arg.rfind("--config=", 0) == 0) {
-            config_path = arg.substr(9);
-        } else if (arg == "--help" || arg == "-h") {
-            return usage(0);
-        } else {
-            std::cerr << "moat-smtpd: unknown argument '" << arg << "'\n";
-            return usage(2);
-        }
-    }
-    try {
-        return run(config_path);
-    } catch (const Poco::Exception& e) {
-        std::cerr << "moat-smtpd: " << e.displayText() << "\n";
-    } catch (const std::exception& e) {
-        std::cerr << "moat-smtpd: " << e.what() << "\n";
-    }
-    return 1;
+    return util::daemonMain(argc, argv, "moat-smtpd", run);
 }

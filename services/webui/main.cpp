@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "net/tls.h"
 #include "store/store.h"
+#include "util/daemon_main.h"
 #include "util/log.h"
 #include "web/auth_api.h"
 #include "web/console_handler.h"
@@ -29,14 +30,6 @@
 using namespace moat;
 
 namespace {
-
-int usage(int code) {
-    (code ? std::cerr : std::cout)
-        << "usage: moat-webui [--config FILE] | --list-routes\n"
-           "  --config FILE  configuration file (default /etc/moat/moat.ini)\n"
-           "  --list-routes  print every API route as METHOD PATTERN and exit\n";
-    return code;
-}
 
 web::Router buildRouter() {
     web::Router router;
@@ -137,30 +130,10 @@ int run(const std::string& config_path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string config_path = config::kDefaultPath;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (arg == "--config" && i + 1 < argc) {
-            config_path = argv[++i];
-        } else if (arg.rfind("--config=", 0) == 0) {
-            config_path = arg.substr(9);
-        } else if (arg == "--list-routes") {
-            for (const auto& [method, pattern] : buildRouter().routes())
-                std::cout << method << " " << pattern << "\n";
-            return 0;
-        } else if (arg == "--help" || arg == "-h") {
-            return usage(0);
-        } else {
-            std::cerr << "moat-webui: unknown argument '" << arg << "'\n";
-            return usage(2);
-        }
-    }
-    try {
-        return run(config_path);
-    } catch (const Poco::Exception& e) {
-        std::cerr << "moat-webui: " << e.displayText() << "\n";
-    } catch (const std::exception& e) {
-        std::cerr << "moat-webui: " << e.what() << "\n";
-    }
-    return 1;
+    return util::daemonMain(argc, argv, "moat-webui", run,
+                            {{"--list-routes", "print every API route as METHOD PATTERN and exit", [] {
+                                  for (const auto& [method, pattern] : buildRouter().routes())
+                                      std::cout << method << " " << pattern << "\n";
+                                  return 0;
+                              }}});
 }
