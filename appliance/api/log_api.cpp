@@ -121,19 +121,7 @@ web::Response search(const web::Request& request, const web::Principal& principa
         use(from), use(to), use(domain), use(domain), use(is_admin), use(scope), use(limit);
     st.execute();
     Poco::Data::RecordSet rs(st);
-    Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;
-    bool more = false;
-    for (bool row = rs.moveFirst(); row; row = rs.moveNext()) {
-        if (static_cast<int>(entries->size()) == page.limit) {
-            more = true;
-            break;
-        }
-        entries->add(entryJson(rs, principal));
-    }
-    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-    o->set("entries", entries);
-    o->set("more", more);
-    return web::Response::json(200, o);
+    return pagedAnswer(rs, page, [&](Poco::Data::RecordSet& row) { return entryJson(row, principal); });
 }
 
 web::Response get(const web::Request& request, const web::Principal& principal,

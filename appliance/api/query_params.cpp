@@ -37,4 +37,21 @@ std::string likeEscape(std::string_view text) {
     return out;
 }
 
+web::Response pagedAnswer(Poco::Data::RecordSet& rows, const Page& page,
+                          const std::function<Poco::JSON::Object::Ptr(Poco::Data::RecordSet&)>& entry) {
+    Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;
+    bool more = false;
+    for (bool row = rows.moveFirst(); row; row = rows.moveNext()) {
+        if (static_cast<int>(entries->size()) == page.limit) {
+            more = true;
+            break;
+        }
+        entries->add(entry(rows));
+    }
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("entries", entries);
+    o->set("more", more);
+    return web::Response::json(200, o);
+}
+
 }  // namespace moat::api

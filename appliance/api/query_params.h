@@ -4,6 +4,9 @@
 // is HttpError(400) naming the parameter.
 #pragma once
 
+#include <Poco/Data/RecordSet.h>
+
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +27,12 @@ inline constexpr int kMaxPageSize = 500;
 
 // ?before=ID&limit=N (limit 1..500, default 50).
 Page pageParams(const web::Request& request);
+
+// The answer to a paged search that selected page.limit + 1 rows (newest
+// first): {"entries": at most page.limit rows made by `entry`, "more": whether
+// the extra row came}.
+web::Response pagedAnswer(Poco::Data::RecordSet& rows, const Page& page,
+                          const std::function<Poco::JSON::Object::Ptr(Poco::Data::RecordSet&)>& entry);
 
 // The text with '\', '%' and '_' escaped by '\', for `LIKE '%' || ? || '%' ESCAPE '\'`:
 // whatever the user typed matches literally.
