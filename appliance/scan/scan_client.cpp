@@ -1,5 +1,7 @@
 #include "scan/scan_client.h"
 
+#include "scan/fd_passing.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -54,23 +56,10 @@ ScanResult ScanClient::scan(int fd, std::chrono::milliseconds timeout) const {
     }
 
     // The request: "SCAN\n" with the message's descriptor attached.
-    char request[] = "SCAN\n";
-    iovec iov{request, sizeof(request) - 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    constexpr std::string_view kRequest = "SCAN\n";
     for (;;) {
-        ssize_t n = ::sendmsg(sock.fd, &msg, MSG_NOSIGNAL);
-        if (n == static_cast<ssize_t>(iov.iov_len)) break;
-        if (n < 0 && errno == EINTR) continue;
+        ssize_t n = sendWithFds(sock.fd, kRequest, {fd});
+        if (n == static_cast<ssize_t>(kRequest.size())) break;
         if (n < 0 && errno == EAGAIN) {
             pollfd p{sock.fd, POLLOUT, 0};
             if (::poll(&p, 1, remainingMs(deadline)) <= 0) return failure("send: timeout");

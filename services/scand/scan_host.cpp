@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "scan/fd_passing.h"
 #include "scan_process.h"
 #include "signature_engine.h"
 
@@ -22,26 +23,6 @@ namespace {
 
 using scan::ScanResult;
 using Clock = std::chrono::steady_clock;
-
-bool sendFds(int sock, const char* tag, const std::vector<int>& fds) {
-    iovec iov{const_cast<char*>(tag), std::strlen(tag)};
-    std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()));
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
-    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-    std::memcpy(CMSG_DATA(cm), fds.data(), sizeof(int) * fds.size());
-    for (;;) {
-        ssize_t n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
-        if (n >= 0) return true;
-        if (errno != EINTR) return false;
-    }
-}
 
 // The host process: load, report, then one forked scan per request.
 [[noreturn]] void hostMain(int sock, const config::Scan& cfg, const scan::AttachmentRules& rules) {
@@ -62,26 +43,9 @@ bool sendFds(int sock, const char* tag, const std::vector<int>& fds) {
     if (::send(sock, status.data(), status.size(), MSG_NOSIGNAL) < 0) ::_exit(1);
 
     for (;;) {
-        char tag[8];
-        iovec iov{tag, sizeof(tag)};
-        alignas(cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))];
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof(control);
-        ssize_t n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) ::_exit(0);  // moat-scand let go of this host
-        std::vector<int> fds;
-        for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-            if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
-            for (std::size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); ++i) {
-                int fd;
-                std::memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-                fds.push_back(fd);
-            }
-        }
+        auto got = scan::receiveWithFds(sock, 8, 4);
+        if (got.bytes <= 0) ::_exit(0);  // moat-scand let go of this host
+        auto& fds = got.fds;
         if (fds.size() == 2 && ::fork() == 0) {
             ::close(sock);
             runScan(fds[0], fds[1], engine.get(), cfg, rules);
@@ -145,7 +109,7 @@ ScanResult ScanHost::scan(int message_fd) const {
     bool sent;
     {
         std::lock_guard lock(send_mutex_);
-        sent = sendFds(control_, "S", {message_fd, pipefd[1]});
+        sent = scan::sendWithFds(control_, "S", {message_fd, pipefd[1]}) >= 0;
     }
     ::close(pipefd[1]);
     if (!sent) {
