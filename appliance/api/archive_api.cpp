@@ -86,20 +86,10 @@ std::string readArchived(const config::Config& config, const std::string& file) 
 
 web::Response search(const web::Request& request, const web::Principal& principal,
                      web::ApiContext& ctx) {
-    auto page = pageParams(request);
-    std::string sender = likeEscape(request.queryValue("sender")),
-                recipient = likeEscape(request.queryValue("recipient")),
-                client_ip = likeEscape(request.queryValue("client_ip")),
-                subject = likeEscape(request.queryValue("subject")),
-                outcome = request.queryValue("outcome"), domain = request.queryValue("domain");
-    if (!outcome.empty() && outcome != "accepted" && outcome != "tagged" && outcome != "rejected" &&
-        outcome != "virus")
+    auto q = messageSearch(request);
+    if (!q.outcome.empty() && q.outcome != "accepted" && q.outcome != "tagged" && q.outcome != "rejected" &&
+        q.outcome != "virus")
         throw web::HttpError(400, "'outcome' must be accepted, tagged, rejected or virus");
-    Poco::Int64 from = queryInteger(request, "from", 0, 0, std::numeric_limits<long long>::max());
-    Poco::Int64 to = queryInteger(request, "to", std::numeric_limits<long long>::max(), 0,
-                                  std::numeric_limits<long long>::max());
-    Poco::Int64 before = page.before > 0 ? page.before : std::numeric_limits<Poco::Int64>::max();
-    Poco::Int64 limit = page.limit + 1;
     int is_admin = principal.isAdmin() ? 1 : 0;
     std::string scope = scopeJson(principal);
 
@@ -115,12 +105,12 @@ web::Response search(const web::Request& request, const web::Principal& principa
               " AND ts >= ? AND ts <= ?"
               " AND (? = '' OR id IN (SELECT archive_id FROM archive_domains WHERE domain = ?))" +
               kScope + " ORDER BY id DESC LIMIT ?",
-        use(before), use(sender), use(sender), use(recipient), use(recipient), use(client_ip),
-        use(client_ip), use(subject), use(subject), use(outcome), use(outcome), use(from), use(to),
-        use(domain), use(domain), use(is_admin), use(scope), use(limit);
+        use(q.before), use(q.sender), use(q.sender), use(q.recipient), use(q.recipient), use(q.client_ip),
+        use(q.client_ip), use(q.subject), use(q.subject), use(q.outcome), use(q.outcome), use(q.from), use(q.to),
+        use(q.domain), use(q.domain), use(is_admin), use(scope), use(q.limit);
     st.execute();
     Poco::Data::RecordSet rs(st);
-    return pagedAnswer(rs, page, [&](Poco::Data::RecordSet& row) { return entryJson(row, principal); });
+    return pagedAnswer(rs, q.page, [&](Poco::Data::RecordSet& row) { return entryJson(row, principal); });
 }
 
 web::Response view(const web::Request& request, const web::Principal& principal,

@@ -37,6 +37,23 @@ std::string likeEscape(std::string_view text) {
     return out;
 }
 
+MessageSearch messageSearch(const web::Request& request) {
+    constexpr auto kMax = std::numeric_limits<long long>::max();
+    MessageSearch q;
+    q.page = pageParams(request);
+    q.sender = likeEscape(request.queryValue("sender"));
+    q.recipient = likeEscape(request.queryValue("recipient"));
+    q.client_ip = likeEscape(request.queryValue("client_ip"));
+    q.subject = likeEscape(request.queryValue("subject"));
+    q.outcome = request.queryValue("outcome");
+    q.domain = request.queryValue("domain");
+    q.from = queryInteger(request, "from", 0, 0, kMax);
+    q.to = queryInteger(request, "to", kMax, 0, kMax);
+    q.before = q.page.before > 0 ? q.page.before : kMax;
+    q.limit = q.page.limit + 1;
+    return q;
+}
+
 web::Response pagedAnswer(Poco::Data::RecordSet& rows, const Page& page,
                           const std::function<Poco::JSON::Object::Ptr(Poco::Data::RecordSet&)>& entry) {
     Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;

@@ -28,6 +28,17 @@ inline constexpr int kMaxPageSize = 500;
 // ?before=ID&limit=N (limit 1..500, default 50).
 Page pageParams(const web::Request& request);
 
+// The message log's and the archive's common search parameters, parsed and
+// ready to bind: the text filters LIKE-escaped, outcome and domain as given,
+// the time range (from/to, epoch seconds), and the paging (before as an id
+// bound, limit one more than the page so the answer knows whether more exist).
+struct MessageSearch {
+    Page page;
+    std::string sender, recipient, client_ip, subject, outcome, domain;
+    Poco::Int64 from = 0, to = 0, before = 0, limit = 0;
+};
+MessageSearch messageSearch(const web::Request& request);
+
 // The answer to a paged search that selected page.limit + 1 rows (newest
 // first): {"entries": at most page.limit rows made by `entry`, "more": whether
 // the extra row came}.

@@ -4,6 +4,8 @@
 
 #include <Poco/Exception.h>
 
+#include <pthread.h>
+
 #include <iostream>
 
 namespace moat::util {
@@ -17,6 +19,17 @@ int usage(std::ostream& out, const std::string& program, const std::vector<ExitF
     return code;
 }
 }  // namespace
+
+sigset_t blockDaemonSignals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+    return signals;
+}
 
 int daemonMain(int argc, char** argv, const std::string& program,
                const std::function<int(const std::string& config_path)>& run, const std::vector<ExitFlag>& flags) {

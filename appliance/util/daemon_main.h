@@ -6,6 +6,7 @@
 // the reason and restarts the daemon.
 #pragma once
 
+#include <csignal>
 #include <functional>
 #include <string>
 #include <vector>
@@ -17,6 +18,12 @@ struct ExitFlag {
     std::string help;             // one line for the usage text
     std::function<int()> action;  // its exit status
 };
+
+// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (and so in every
+// thread it starts afterwards) and ignores SIGPIPE: the main thread alone takes
+// the returned signals, synchronously, with sigwait/sigtimedwait. Call it
+// before starting any thread.
+sigset_t blockDaemonSignals();
 
 int daemonMain(int argc, char** argv, const std::string& program,
                const std::function<int(const std::string& config_path)>& run,

@@ -102,13 +102,7 @@ int run(const std::string& config_path) {
     if (cfg.scan.socket.empty())
         throw std::runtime_error("[scan] socket is empty: scanning is disabled");
 
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
+    sigset_t signals = util::blockDaemonSignals();
 
     cl_error_t init = cl_init(CL_INIT_DEFAULT);
     if (init != CL_SUCCESS) throw std::runtime_error(std::string("cl_init: ") + cl_strerror(init));

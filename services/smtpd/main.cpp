@@ -185,14 +185,7 @@ int run(const std::string& config_path) {
     auto cfg = config::load(config_path);
     log::setLevel(log::parseLevel(cfg.log_level));
 
-    // Signals are taken synchronously by the main thread only.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
+    sigset_t signals = util::blockDaemonSignals();
 
     auto store = store::Store::open(cfg.store_url);
     queue::Spool spool(cfg.spool_dir);

@@ -72,13 +72,7 @@ int run(const std::string& config_path) {
     auto cfg = config::load(config_path);
     log::setLevel(log::parseLevel(cfg.log_level));
 
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
+    sigset_t signals = util::blockDaemonSignals();
 
     auto store = store::Store::open(cfg.store_url);
 
