@@ -264,6 +264,37 @@ class PeerCache:
         path = self.dir / f"{peer.name}-{key}.json"
         return json.loads(path.read_text()) if path.exists() else None
 
+    def claim(self, peer: Peer, key: str) -> dict | None:
+        """The cached entry, or None after taking the entry's lock (release() it when done).
+        Another run computing the same entry (its lock held by a live process) is waited for,
+        so that two runs sharing a cache never compute one entry twice."""
+        if not self.dir:
+            return None
+        lock = self.dir / f"{peer.name}-{key}.lock"
+        while True:
+            hit = self.get(peer, key)
+            if hit:
+                return hit
+            try:
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                os.write(fd, str(os.getpid()).encode())
+                os.close(fd)
+                return None
+            except FileExistsError:
+                try:
+                    owner = int(lock.read_text() or "0")
+                    os.kill(owner, 0)
+                except (ValueError, ProcessLookupError, FileNotFoundError):
+                    lock.unlink(missing_ok=True)  # its owner died: take it over
+                    continue
+                except PermissionError:
+                    pass
+                time.sleep(5)
+
+    def release(self, peer: Peer, key: str) -> None:
+        if self.dir:
+            (self.dir / f"{peer.name}-{key}.lock").unlink(missing_ok=True)
+
     def put(self, peer: Peer, key: str, entry: dict) -> None:
         if not self.dir:
             return
@@ -279,10 +310,21 @@ def peer_scores(peer: Peer, version: str, cache: PeerCache, state: Path, corpus:
     {"scores": {name: [score, verdict, extra]}, "computed": ISO time, "cached": bool,
      "train_s": s, "score_s": s}."""
     key = PeerCache.key(peer, version, train_ham, train_spam, test)
-    hit = cache.get(peer, key)
+    hit = cache.claim(peer, key)
     if hit:
         hit["cached"] = True
         return hit
+    try:
+        entry = compute_peer_scores(peer, version, state, corpus, train_ham, train_spam, test, jobs)
+        cache.put(peer, key, entry)
+    finally:
+        cache.release(peer, key)
+    entry["cached"] = False
+    return entry
+
+
+def compute_peer_scores(peer: Peer, version: str, state: Path, corpus: Path, train_ham: list[str],
+                        train_spam: list[str], test: list[str], jobs: int) -> dict:
     state.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     peer.train(state, [str(corpus / n) for n in train_ham], [str(corpus / n) for n in train_spam])
@@ -293,6 +335,4 @@ def peer_scores(peer: Peer, version: str, cache: PeerCache, state: Path, corpus:
              "computed": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
              "train_s": trained - start, "score_s": done - trained,
              "scores": {n: list(by_path[str(corpus / n)]) for n in test}}
-    cache.put(peer, key, entry)
-    entry["cached"] = False
     return entry
