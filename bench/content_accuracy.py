@@ -78,6 +78,7 @@ class Settings:
     corpus: Path
     build: Path
     peers: list[str]
+    cv_peers: list[str]
     cv: bool
     folds: int
     output: Path
@@ -109,6 +110,7 @@ class Settings:
         default_tmp = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
         return Settings(
             corpus=Path(corpus).resolve(), build=build.resolve(), peers=peer_names,
+            cv_peers=[p for p in env.get("BENCH_CV_PEERS", " ".join(peer_names)).split() if p in peer_names],
             cv=env.get("BENCH_CV", "1") != "0", folds=int(env.get("BENCH_FOLDS", "10")),
             output=Path(env.get("BENCH_OUTPUT", str(REPO / "docs" / "benchmarks.md"))),
             jobs=int(env.get("BENCH_JOBS", str(os.cpu_count() or 1))),
@@ -325,11 +327,11 @@ class Runner:
         log(f"{name} {split.tag}: {how}")
         return entry
 
-    def evaluate(self, splits: list[Split]) -> tuple[dict[str, Scored], Path | None, float]:
-        """Runs every filter on every split (a pool of BENCH_JOBS tasks, the longest first);
+    def evaluate(self, splits: list[Split], peer_names: list[str]) -> tuple[dict[str, Scored], Path | None, float]:
+        """Runs every filter on every split (a pool of BENCH_JOBS tasks);
         returns the pooled scores per filter, the first split's Moat config, and the wall time."""
         start = time.monotonic()
-        pooled = {name: Scored() for name in ["moat", *self.cfg.peers]}
+        pooled = {name: Scored() for name in ["moat", *peer_names]}
         first_ini: list[Path] = []
         pooled_tasks = len(splits) > 1
         inner_jobs = 1 if pooled_tasks else self.cfg.jobs
@@ -364,9 +366,10 @@ class Runner:
             add(name, split, {n: tuple(v) for n, v in e["scores"].items()}, e["train_s"], e["score_s"],
                 e["computed"] if e["cached"] else None)
 
-        tasks = [(run_peer, ("spamassassin", sp)) for sp in splits if "spamassassin" in self.cfg.peers]
-        tasks += [(run_moat, (sp,)) for sp in splits]
-        tasks += [(run_peer, (name, sp)) for sp in splits for name in self.cfg.peers if name != "spamassassin"]
+        # Moat first: with a peer cache the peers' tasks are often instant, or being computed by
+        # another run sharing the cache (they wait for it), and Moat's should not queue behind them.
+        tasks = [(run_moat, (sp,)) for sp in splits]
+        tasks += [(run_peer, (name, sp)) for name in peer_names for sp in splits]
         with concurrent.futures.ThreadPoolExecutor(self.cfg.jobs if pooled_tasks else len(tasks)) as pool:
             for f in [pool.submit(fn, *args) for fn, args in tasks]:
                 f.result()
@@ -476,6 +479,7 @@ def moat_version() -> str:
     return cp.stdout.strip() or "?"
 
 
+BENCH_TASKS_NOTE = "{jobs} folds/filters at a time"
 LABELS = {"moat": "Moat", "bogofilter": "bogofilter", "spamassassin": "SpamAssassin"}
 DEFAULTS_NOTE = {"moat": "", "bogofilter": " ¹", "spamassassin": " ²"}
 
@@ -574,6 +578,9 @@ def report(cfg: Settings, info: dict, split_res: dict, cv_res: dict | None, cach
         m = cv_res["moat"]
         out += [f"### {cfg.folds}-fold cross-validation ({m['n_ham']} ham, {m['n_spam']} spam)", "",
                 *table(cv_res, True), ""]
+        if info.get("cv_skipped"):
+            out += ["Not cross-validated in this run (BENCH_CV_PEERS): "
+                    + ", ".join(LABELS[p] for p in info["cv_skipped"]) + ".", ""]
     out += ["¹ bogofilter's own verdict: `S` (spam) at its default cutoff; it has no reject level. "
             "² SpamAssassin's `required_score` 5; no reject level.", ""]
     out += ["### Speed", ""]
@@ -601,7 +608,8 @@ def report(cfg: Settings, info: dict, split_res: dict, cv_res: dict | None, cach
     else:
         out += ["Not measured (BENCH_SPEED=0).", ""]
     out += ["### Targets", "", *targets(split_res, cv_res, speed), ""]
-    out += ["Phases (wall time, BENCH_JOBS=%d): " % cfg.jobs
+    out += ["Time taken (BENCH_JOBS=%d; a filter's training and scoring times are its own, summed over folds; "
+            "filters and folds ran side by side, so these add up to more than their phase): " % cfg.jobs
             + "; ".join(f"{name} {secs / 60:.1f} min" for name, secs in phases) + "."]
     return out
 
@@ -700,8 +708,12 @@ def main(argv: list[str]) -> int:
         info["split_train_ham"] = len(split.names("train", False))
         info["split_train_spam"] = len(split.names("train", True))
         log(f"split: train {len(split.train)}, test {len(split.test)}; peers: {' '.join(cfg.peers) or 'none'}")
-        split_pooled, split_ini, secs = runner.evaluate([split])
-        phases.append(("split (train + score, all filters)", secs))
+        split_pooled, split_ini, secs = runner.evaluate([split], cfg.peers)
+        phases.append(("split (all filters at once)", secs))
+        for name, s in split_pooled.items():
+            if not s.cached:
+                phases.append((f"split {LABELS[name]} training", s.train_s))
+                phases.append((f"split {LABELS[name]} scoring", s.score_s))
         split_res = {name: summarise(s, spam_of) for name, s in split_pooled.items()}
         write_details(results, "split", split_pooled, spam_of)
         cached = {name: list(s.cached) for name, s in split_pooled.items() if s.cached}
@@ -710,8 +722,15 @@ def main(argv: list[str]) -> int:
         if cfg.cv:
             folds = make_folds(corpus, cfg.folds)
             log(f"CV: {cfg.folds} folds of {min(len(f.test) for f in folds)}-{max(len(f.test) for f in folds)}")
-            cv_pooled, _, secs = runner.evaluate(folds)
-            phases.append((f"CV ({cfg.folds} folds, all filters)", secs))
+            cv_pooled, _, secs = runner.evaluate(folds, cfg.cv_peers)
+            phases.append((f"CV ({cfg.folds} folds, {BENCH_TASKS_NOTE.format(jobs=cfg.jobs)})", secs))
+            for name, s in cv_pooled.items():
+                if not s.cached:
+                    phases.append((f"CV {LABELS[name]} training, summed over folds", s.train_s))
+                    phases.append((f"CV {LABELS[name]} scoring, summed over folds", s.score_s))
+            if set(cfg.cv_peers) != set(cfg.peers):
+                cv_skipped = [p for p in cfg.peers if p not in cfg.cv_peers]
+                info["cv_skipped"] = cv_skipped
             cv_res = {name: summarise(s, spam_of) for name, s in cv_pooled.items()}
             write_details(results, "cv", cv_pooled, spam_of)
             for name, s in cv_pooled.items():
