@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "content/bayes_tokenizer.h"
+#include "content/classifier_training.h"
 
 namespace moat::content {
 namespace {
@@ -50,41 +51,61 @@ double chiSquareCombine(const std::vector<double>& probabilities) {
     return std::clamp((s - h + 1.0) / 2.0, 0.0, 1.0);
 }
 
-BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
+double fusedEvidence(double logistic_logit, double bayes_probability,
+                     const BayesOptions& options) {
+    double p = std::clamp(bayes_probability, 1e-6, 1 - 1e-6);
+    return logistic_logit + options.bayes_weight * std::log(p / (1 - p));
+}
+
+BayesResult classifyTokens(const std::vector<TokenHash>& hashes,
+                           const std::unordered_map<TokenHash, TokenCounts>& known,
+                           const BayesTotals& totals, const BayesOptions& options) {
     BayesResult result;
-    BayesTotals totals = store_.totals();
-    result.trained = totals.spam_messages >= options_.min_messages &&
-                     totals.ham_messages >= options_.min_messages && options_.min_messages > 0;
+    result.trained = totals.spam_messages >= options.min_messages &&
+                     totals.ham_messages >= options.min_messages && options.min_messages > 0;
     if (!result.trained) return result;
-
-    std::vector<std::pair<TokenHash, const std::string*>> hashed;
-    hashed.reserve(tokens.size());
-    for (const auto& t : tokens) hashed.emplace_back(hashToken(t), &t);
-    std::sort(hashed.begin(), hashed.end());
-    hashed.erase(std::unique(hashed.begin(), hashed.end(),
-                             [](const auto& a, const auto& b) { return a.first == b.first; }),
-                 hashed.end());
-    std::vector<TokenHash> hashes;
-    hashes.reserve(hashed.size());
-    for (const auto& h : hashed) hashes.push_back(h.first);
-    auto counts = store_.lookup(hashes);
-
     std::vector<Clue> clues;
-    for (const auto& [hash, token] : hashed) {
-        auto it = counts.find(hash);
-        if (it == counts.end()) continue;
-        double f = tokenProbability(it->second, totals, options_);
-        if (std::fabs(f - 0.5) < options_.min_distance) continue;
-        clues.push_back({*token, f, it->second});
+    double logit = totals.bias;
+    std::size_t seen = 0;
+    for (TokenHash hash : hashes) {
+        auto it = known.find(hash);
+        if (it == known.end()) continue;
+        ++seen;
+        logit += it->second.weight;
+        double f = tokenProbability(it->second, totals, options);
+        if (std::fabs(f - 0.5) < options.min_distance) continue;
+        clues.push_back({hash, {}, f, it->second});
     }
     std::stable_sort(clues.begin(), clues.end(), [](const Clue& a, const Clue& b) {
         return std::fabs(a.probability - 0.5) > std::fabs(b.probability - 0.5);
     });
-    if (clues.size() > options_.max_clues) clues.resize(options_.max_clues);
+    if (clues.size() > options.max_clues) clues.resize(options.max_clues);
+    if (seen == 0) return result;  // nothing it has learnt about: no opinion
     std::vector<double> probabilities;
     for (const auto& c : clues) probabilities.push_back(c.probability);
-    result.probability = chiSquareCombine(probabilities);
+    result.bayes = chiSquareCombine(probabilities);
+    result.logistic = logit;
+    result.evidence = fusedEvidence(logit, result.bayes, options);
+    result.probability = totals.calibration.probability(result.evidence);
     result.clues = std::move(clues);
+    return result;
+}
+
+BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
+    BayesTotals totals = store_.totals();
+    std::unordered_map<TokenHash, const std::string*> names;
+    std::vector<TokenHash> hashes;
+    hashes.reserve(tokens.size());
+    for (const auto& t : tokens) {
+        TokenHash h = hashToken(t);
+        if (names.emplace(h, &t).second) hashes.push_back(h);
+    }
+    std::sort(hashes.begin(), hashes.end());
+    bool trained = totals.spam_messages >= options_.min_messages &&
+                   totals.ham_messages >= options_.min_messages;
+    auto known = trained ? store_.lookup(hashes) : std::unordered_map<TokenHash, TokenCounts>{};
+    BayesResult result = classifyTokens(hashes, known, totals, options_);
+    for (auto& clue : result.clues) clue.token = *names[clue.hash];
     return result;
 }
 
@@ -92,8 +113,20 @@ BayesResult BayesClassifier::classify(const DecodedMessage& message) {
     return classify(tokenize(message));
 }
 
-LearnOutcome BayesClassifier::learn(const DecodedMessage& message, bool spam, std::int64_t at) {
-    return store_.learn(messageDigest(message), hashTokens(tokenize(message)), spam, at);
+LearnOutcome BayesClassifier::learn(const DecodedMessage& message, bool spam, std::int64_t at,
+                                    bool step) {
+    return store_.learn(messageDigest(message), hashTokens(tokenize(message)), spam, at,
+                        step ? std::optional<LogisticOptions>(options_.logistic) : std::nullopt);
+}
+
+std::size_t BayesClassifier::retrain() {
+    auto examples = store_.examples();
+    bool spam = false, ham = false;
+    for (const auto& e : examples) (e.spam ? spam : ham) = true;
+    if (!spam || !ham) return 0;
+    auto trained = trainClassifier(examples, options_);
+    store_.storeModel(trained.logistic, trained.calibration);
+    return examples.size();
 }
 
 }  // namespace moat::content

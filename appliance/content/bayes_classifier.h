@@ -1,8 +1,11 @@
-// Spam probability from tokens, as SpamBayes: Robinson's f(w) = (s*x + n*p(w))
-// / (s + n) per token (s = 1, x = 0.5), the 150 tokens furthest from 0.5
-// (|f - 0.5| >= 0.1) combined by Fisher's chi-square method into
-// (S - H + 1) / 2. Untrained (no spam or no ham learnt) or no strong token:
-// 0.5. Pure functions plus a facade over BayesStore.
+// The content classifier: two models over the same tokens, fused and
+// calibrated; 0.5 (no opinion) for a message with no token it has learnt. Bayes: Robinson's f(w) = (s*x + n*p(w)) / (s + n) per token
+// (s = 1, x = 0.5), the 150 tokens furthest from 0.5 (|f - 0.5| >= 0.1)
+// combined by Fisher's chi-square method into (S - H + 1) / 2. Logistic
+// regression: bias + the weights of the message's tokens. Evidence = the
+// logistic logit + bayes_weight * logit(Bayes); probability = the
+// calibration of that evidence (content/calibration.h). Untrained (no spam
+// or no ham learnt): 0.5. Pure functions plus a facade over BayesStore.
 #pragma once
 
 #include <cstddef>
@@ -10,7 +13,9 @@
 #include <vector>
 
 #include "content/bayes_store.h"
+#include "content/calibration.h"
 #include "content/decoded_message.h"
+#include "content/logistic_model.h"
 
 namespace moat::content {
 
@@ -20,18 +25,24 @@ struct BayesOptions {
     double min_distance = 0.1;      // tokens with |f - 0.5| below this are ignored
     std::size_t max_clues = 150;    // strongest tokens combined
     std::int64_t min_messages = 1;  // of each class before the classifier speaks
+    double bayes_weight = 0.5;      // share of the Bayes logit in the fused evidence
+    LogisticOptions logistic;
 };
 
 struct Clue {
-    std::string token;
+    TokenHash hash = 0;
+    std::string token;  // filled in by BayesClassifier::classify
     double probability = 0.5;
     TokenCounts counts;
 };
 
 struct BayesResult {
-    double probability = 0.5;  // 0 ham .. 1 spam
+    double probability = 0.5;  // calibrated P(spam) of the fused evidence
+    double evidence = 0;       // the fused logit, before calibration
+    double bayes = 0.5;        // the chi-square probability alone
+    double logistic = 0;       // the logistic logit alone
     bool trained = false;
-    std::vector<Clue> clues;  // strongest first
+    std::vector<Clue> clues;  // strongest Bayes tokens first
 };
 
 // Robinson's f(w).
@@ -41,6 +52,15 @@ double tokenProbability(const TokenCounts& counts, const BayesTotals& totals,
 // Fisher/Robinson chi-square combining of token probabilities (0.5 for none).
 double chiSquareCombine(const std::vector<double>& probabilities);
 
+// The fused evidence of the two models.
+double fusedEvidence(double logistic_logit, double bayes_probability, const BayesOptions& options);
+
+// Both models over one message's tokens, given each token's counts and
+// weight (tokens absent from `known` were never learnt). hashes: sorted, unique.
+BayesResult classifyTokens(const std::vector<TokenHash>& hashes,
+                           const std::unordered_map<TokenHash, TokenCounts>& known,
+                           const BayesTotals& totals, const BayesOptions& options);
+
 class BayesClassifier {
   public:
     explicit BayesClassifier(BayesStore& store, BayesOptions options = {})
@@ -48,7 +68,15 @@ class BayesClassifier {
 
     BayesResult classify(const std::vector<std::string>& tokens);
     BayesResult classify(const DecodedMessage& message);
-    LearnOutcome learn(const DecodedMessage& message, bool spam, std::int64_t at);
+    // Counts the message, takes one logistic step on its tokens (unless a
+    // retraining follows anyway: bulk learning) and keeps it as an example
+    // for retraining: one message's worth of state.
+    LearnOutcome learn(const DecodedMessage& message, bool spam, std::int64_t at,
+                       bool step = true);
+    // Retrains the logistic model and its calibration from the stored
+    // examples; returns how many were used (0, and nothing changes, until
+    // both classes have examples).
+    std::size_t retrain();
 
   private:
     BayesStore& store_;

@@ -3,8 +3,12 @@
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 
+#include <Poco/Data/LOB.h>
+
 #include <algorithm>
 #include <string>
+
+#include "content/feature_blob.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -57,9 +61,11 @@ constexpr std::size_t kLookupBatch = 500;  // well under SQLite's bound-paramete
 
 BayesTotals BayesStore::totals() {
     Poco::Int64 spam = 0, ham = 0;
-    session_ << "SELECT spam_messages, ham_messages FROM bayes_totals WHERE id = 1", into(spam),
-        into(ham), now;
-    return BayesTotals{spam, ham};
+    double bias = 0, scale = 1, shift = 0;
+    session_ << "SELECT spam_messages, ham_messages, bias, calibration_scale, calibration_shift"
+                " FROM bayes_totals WHERE id = 1",
+        into(spam), into(ham), into(bias), into(scale), into(shift), now;
+    return BayesTotals{spam, ham, bias, Calibration{scale, shift}};
 }
 
 TokenStats BayesStore::tokenStats() {
@@ -78,16 +84,18 @@ std::unordered_map<TokenHash, TokenCounts> BayesStore::lookup(
         std::size_t n = std::min(kLookupBatch, tokens.size() - start);
         batch.clear();
         for (std::size_t i = 0; i < n; ++i) batch.push_back(stored(tokens[start + i]));
-        std::string sql = "SELECT hash, spam, ham FROM bayes_tokens WHERE hash IN (?";
+        std::string sql = "SELECT hash, spam, ham, weight FROM bayes_tokens WHERE hash IN (?";
         for (std::size_t i = 1; i < n; ++i) sql += ",?";
         sql += ")";
         std::vector<Poco::Int64> hashes, spam, ham;
+        std::vector<double> weight;
         Poco::Data::Statement select(session_);
-        select << sql, into(hashes), into(spam), into(ham);
+        select << sql, into(hashes), into(spam), into(ham), into(weight);
         for (auto& h : batch) select, use(h);
         select.execute();
         for (std::size_t i = 0; i < hashes.size(); ++i)
-            out[loaded(hashes[i])] = TokenCounts{spam[i], ham[i]};
+            out[loaded(hashes[i])] =
+                TokenCounts{spam[i], ham[i], static_cast<float>(weight[i])};
     }
     return out;
 }
@@ -120,7 +128,7 @@ void BayesStore::count(const std::vector<TokenHash>& tokens, bool spam, int delt
 }
 
 LearnOutcome BayesStore::learn(TokenHash digest, const std::vector<TokenHash>& tokens, bool spam,
-                               std::int64_t at) {
+                               std::int64_t at, const std::optional<LogisticOptions>& options) {
     WriteTransaction tx(session_);
     Poco::Int64 key = stored(digest);
     std::vector<Poco::Int64> previous;
@@ -137,8 +145,86 @@ LearnOutcome BayesStore::learn(TokenHash digest, const std::vector<TokenHash>& t
         << "INSERT INTO bayes_seen (digest, spam, learnt) VALUES (?, ?, ?)"
            " ON CONFLICT (digest) DO UPDATE SET spam = excluded.spam, learnt = excluded.learnt",
         use(key), use(is_spam), use(ts), now;
+    if (options) step(tokens, spam, *options);
+    std::string encoded = encodeFeatures(tokens);
+    Poco::Data::BLOB blob(reinterpret_cast<const unsigned char*>(encoded.data()), encoded.size());
+    session_ << "INSERT INTO bayes_examples (digest, spam, learnt, features) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (digest) DO UPDATE SET spam = excluded.spam,"
+                " learnt = excluded.learnt, features = excluded.features",
+        use(key), use(is_spam), use(ts), use(blob), now;
+    Poco::Int64 keep = kMaxExamples;
+    session_ << "DELETE FROM bayes_examples WHERE digest IN (SELECT digest FROM bayes_examples"
+                " ORDER BY learnt DESC, digest LIMIT -1 OFFSET ?)",
+        use(keep), now;
     tx.commit();
     return outcome;
+}
+
+void BayesStore::step(const std::vector<TokenHash>& tokens, bool spam,
+                      const LogisticOptions& options) {
+    auto known = lookup(tokens);
+    double bias = 0;
+    session_ << "SELECT bias FROM bayes_totals WHERE id = 1", into(bias), now;
+    auto weights = logisticStep(
+        tokens, spam,
+        [&](TokenHash h) {
+            auto it = known.find(h);
+            return it == known.end() ? 0.0 : static_cast<double>(it->second.weight);
+        },
+        bias, options);
+    if (!tokens.empty()) {
+        std::vector<Poco::Int64> hashes;
+        std::vector<double> values(weights.begin(), weights.end());
+        hashes.reserve(tokens.size());
+        for (auto t : tokens) hashes.push_back(stored(t));
+        session_ << "UPDATE bayes_tokens SET weight = ? WHERE hash = ?", use(values), use(hashes),
+            now;
+    }
+    session_ << "UPDATE bayes_totals SET bias = ? WHERE id = 1", use(bias), now;
+}
+
+std::int64_t BayesStore::exampleCount() {
+    Poco::Int64 n = 0;
+    session_ << "SELECT count(*) FROM bayes_examples", into(n), now;
+    return n;
+}
+
+std::vector<Example> BayesStore::examples() {
+    std::vector<Example> out;
+    Poco::Data::Statement select(session_);
+    Poco::Int64 digest = 0, spam = 0;
+    Poco::Data::BLOB blob;
+    select << "SELECT digest, spam, features FROM bayes_examples ORDER BY digest", into(digest),
+        into(spam), into(blob), range(0, 1);
+    while (!select.done()) {
+        if (select.execute() == 0) break;
+        auto features = decodeFeatures(
+            std::string_view(reinterpret_cast<const char*>(blob.rawContent()), blob.size()));
+        // A row that does not decode was not written by learn(): skip it
+        // rather than train on garbage; retraining stays possible.
+        if (features) out.push_back({loaded(digest), spam != 0, std::move(*features)});
+    }
+    return out;
+}
+
+void BayesStore::storeModel(const LogisticWeights& model, const Calibration& calibration) {
+    WriteTransaction tx(session_);
+    session_ << "UPDATE bayes_tokens SET weight = 0 WHERE weight != 0", now;
+    std::vector<Poco::Int64> hashes;
+    std::vector<double> values;
+    for (const auto& [hash, weight] : model.weights) {
+        if (weight == 0) continue;
+        hashes.push_back(stored(hash));
+        values.push_back(weight);
+    }
+    if (!hashes.empty())
+        session_ << "UPDATE bayes_tokens SET weight = ? WHERE hash = ?", use(values), use(hashes),
+            now;
+    double bias = model.bias, scale = calibration.scale, shift = calibration.shift;
+    session_ << "UPDATE bayes_totals SET bias = ?, calibration_scale = ?, calibration_shift = ?"
+                " WHERE id = 1",
+        use(bias), use(scale), use(shift), now;
+    tx.commit();
 }
 
 std::int64_t BayesStore::expire(int days, std::int64_t at, std::int64_t max_count) {
@@ -149,6 +235,7 @@ std::int64_t BayesStore::expire(int days, std::int64_t at, std::int64_t max_coun
     remove << "DELETE FROM bayes_tokens WHERE last_seen < ? AND spam + ham <= ?", use(b), use(m);
     std::int64_t removed = static_cast<std::int64_t>(remove.execute());
     session_ << "DELETE FROM bayes_seen WHERE learnt < ?", use(s), now;
+    session_ << "DELETE FROM bayes_examples WHERE learnt < ?", use(s), now;
     tx.commit();
     return removed;
 }

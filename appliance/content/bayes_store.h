@@ -1,27 +1,35 @@
-// The classifier's memory in the store (migration 4): per token hash the
-// learnt spam and ham messages it occurred in and when last learnt, the
-// message totals, and learnt messages' digests. One transaction per learnt
-// message. Uses the caller's session (one thread at a time, as any Poco
+// The classifier's memory in the store (migrations 4 and 6): per token hash
+// the learnt spam and ham messages it occurred in, its logistic weight and
+// when last learnt; the message totals, the logistic bias and calibration;
+// learnt messages' digests, and the most recent kMaxExamples learnt
+// messages' tokens for retraining. One transaction per learnt message. Uses the caller's session (one thread at a time, as any Poco
 // session); store failures throw: an environment failure, retry later.
 #pragma once
 
 #include <Poco/Data/Session.h>
 
 #include <cstdint>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "content/bayes_tokenizer.h"
+#include "content/calibration.h"
+#include "content/logistic_model.h"
 
 namespace moat::content {
 
 struct TokenCounts {
     std::int64_t spam = 0, ham = 0;
+    float weight = 0;  // in the logistic model
 };
 
-// Messages learnt per class: the denominators of every token probability.
+// Messages learnt per class (the denominators of every token probability)
+// and the logistic model's bias and calibration.
 struct BayesTotals {
     std::int64_t spam_messages = 0, ham_messages = 0;
+    double bias = 0;
+    Calibration calibration;
 };
 
 // What the table holds, for administrators (a full scan: not per message).
@@ -38,6 +46,8 @@ enum class LearnOutcome {
 };
 
 inline constexpr int kExpireDays = 90;
+// Learnt messages kept for retraining (about 4 KB each), most recent first.
+inline constexpr std::int64_t kMaxExamples = 20000;
 inline constexpr std::int64_t kExpireMaxCount = 2;
 
 class BayesStore {
@@ -50,9 +60,21 @@ class BayesStore {
     // Counts of the given tokens; tokens never learnt are absent.
     std::unordered_map<TokenHash, TokenCounts> lookup(const std::vector<TokenHash>& tokens);
 
-    // Counts one message's unique tokens as spam or ham, learnt at time `at`.
+    // Counts one message's unique tokens as spam or ham, learnt at time `at`,
+    // takes one logistic step on them (with step's options; none: no step)
+    // and keeps them as an example.
     LearnOutcome learn(TokenHash digest, const std::vector<TokenHash>& tokens, bool spam,
-                       std::int64_t at);
+                       std::int64_t at,
+                       const std::optional<LogisticOptions>& step = LogisticOptions{});
+
+    std::int64_t exampleCount();
+
+    // The stored examples, for retraining.
+    std::vector<Example> examples();
+
+    // Replaces the logistic model: every token's weight (0 for tokens the
+    // model does not have), the bias and the calibration; one transaction.
+    void storeModel(const LogisticWeights& model, const Calibration& calibration);
 
     // Removes tokens not learnt for `days` days whose spam + ham is at most
     // max_count (rare tokens that stopped coming: most of a table's growth),
@@ -62,6 +84,7 @@ class BayesStore {
     std::int64_t expire(int days, std::int64_t at, std::int64_t max_count = kExpireMaxCount);
 
   private:
+    void step(const std::vector<TokenHash>& tokens, bool spam, const LogisticOptions& options);
     void count(const std::vector<TokenHash>& tokens, bool spam, int delta, std::int64_t at);
 
     Poco::Data::Session& session_;

@@ -5,9 +5,21 @@
 
 namespace moat::content {
 
-double bayesScore(double probability) {
-    double p = std::isnan(probability) ? 0.5 : std::clamp(probability, 0.0, 1.0);
-    return std::round((p - 0.5) * 20.0 * 100.0) / 100.0;
+namespace {
+
+double logit(double p) {
+    return std::log(p / (1 - p));
+}
+
+}  // namespace
+
+double classifierScore(double probability) {
+    double p = std::isnan(probability) ? 0.5 : std::clamp(probability, 1e-15, 1 - 1e-15);
+    double l = logit(p), tag = logit(kClassifierTagProbability);
+    if (l < 0) return -kTagScore * -std::expm1(l / tag);
+    double reject = logit(kClassifierRejectProbability);
+    if (l <= tag) return kTagScore * l / tag;
+    return kTagScore + (kRejectScore - kTagScore) * (l - tag) / (reject - tag);
 }
 
 ContentVerdict contentVerdict(double score, double tag_at, double reject_at) {

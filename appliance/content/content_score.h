@@ -1,8 +1,13 @@
-// The Bayes part of the content score, round((p - 0.5) * 20, 2): -10
-// (certain ham) .. 0 (no opinion) .. +10 (certain spam), and the three
-// outcomes of a total: reject from reject_at, tag from tag_at, else accept.
-// The defaults here are those of content.tag_score / content.reject_score;
-// the whole score is content/message_score.h. GTUBE scores kGtubeScore.
+// The classifier's part of the content score, from its calibrated
+// probability p, continuous and strictly increasing (no rounding, so no
+// ties): 0 at p = 0.5; kTagScore at kClassifierTagProbability and
+// kRejectScore only at kClassifierRejectProbability, linear in logit(p)
+// above 0.5; towards -kTagScore, never below, for ham (it cannot cancel
+// unlimited other evidence). And the three outcomes of a total: reject from
+// reject_at, tag from tag_at, else accept. The defaults are those of
+// content.tag_score / content.reject_score, chosen with the probabilities
+// on training data (docs/content-scoring.md); the whole score is
+// content/message_score.h. GTUBE scores kGtubeScore.
 #pragma once
 
 #include <string_view>
@@ -16,7 +21,12 @@ inline constexpr double kGtubeScore = 1000.0;
 
 enum class ContentVerdict { accept, tag, reject };
 
-double bayesScore(double probability);
+// The classifier alone tags from here (the unsure band starts) ...
+inline constexpr double kClassifierTagProbability = 0.99;
+// ... and refuses only from here: near-certain.
+inline constexpr double kClassifierRejectProbability = 0.9999;
+
+double classifierScore(double probability);
 
 ContentVerdict contentVerdict(double score, double tag_at = kTagScore,
                               double reject_at = kRejectScore);

@@ -210,6 +210,17 @@ std::size_t mixedScriptWords(std::string_view text) {
     return words;
 }
 
+std::optional<std::int64_t> receivedTime(const DecodedMessage& message) {
+    const Header* received = message.header("Received");
+    if (!received) return std::nullopt;
+    auto semicolon = received->value.rfind(';');
+    if (semicolon == std::string::npos) return std::nullopt;
+    std::int64_t t = 0;
+    if (!parseRfc5322Date(trim(std::string_view(received->value).substr(semicolon + 1)), t))
+        return std::nullopt;
+    return t;
+}
+
 std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::int64_t now) {
     std::vector<ScorePart> parts;
     if (const Header* date = message.header("Date"); !date) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +25,11 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::int64_
 // An RFC 5322 date-time ("Mon, 2 Jan 2006 15:04:05 -0700", weekday optional,
 // obsolete zone names accepted) as seconds since the epoch; false when malformed.
 bool parseRfc5322Date(std::string_view text, std::int64_t& seconds);
+
+// When the message was received, from the date of its topmost Received
+// field ("...; Tue, 3 Jul 2002 12:04:50 +0100"); nothing when there is none
+// or it is malformed. For judging a stored message's dates as of its arrival.
+std::optional<std::int64_t> receivedTime(const DecodedMessage& message);
 
 // Words (runs of letters) mixing Latin letters with Cyrillic or Greek ones.
 std::size_t mixedScriptWords(std::string_view utf8_text);

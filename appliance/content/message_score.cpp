@@ -13,7 +13,7 @@ namespace moat::content {
 double MessageScore::total() const {
     double sum = 0;
     for (const auto& p : parts) sum += p.points;
-    return std::round(sum * 100.0) / 100.0;
+    return sum;
 }
 
 std::string formatScore(double score) {
@@ -49,6 +49,18 @@ std::string MessageScore::topReasons(std::size_t max) const {
     return out.empty() ? "no single reason" : out;
 }
 
+std::string classifierReason(const BayesResult& result) {
+    if (!result.trained) return "the content classifier is not trained yet";
+    double p = result.probability;
+    char percent[32];
+    // Enough digits that 99.99% and 99.9999% read differently.
+    std::snprintf(percent, sizeof percent, p >= 0.999 || p <= 0.001 ? "%.4f%%" : "%.1f%%", p * 100.0);
+    if (p >= kClassifierTagProbability)
+        return std::string("its content is typical of spam (classifier ") + percent + ")";
+    if (p > 0.5) return std::string("its content is somewhat like spam (classifier ") + percent + ")";
+    return std::string("its content is typical of wanted mail (classifier ") + percent + ")";
+}
+
 MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message,
                           BayesClassifier& classifier, std::int64_t now) {
     MessageScore score;
@@ -58,15 +70,8 @@ MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message,
         return score;
     }
     auto bayes = classifier.classify(message);
-    double points = bayesScore(bayes.probability);
-    char percent[16];
-    std::snprintf(percent, sizeof percent, "%.0f%%", bayes.probability * 100.0);
-    score.parts.push_back(
-        {"bayes", points,
-         !bayes.trained ? std::string("the Bayes filter is not trained yet")
-         : points >= 0
-             ? std::string("its words are typical of spam (Bayes ") + percent + ")"
-             : std::string("its words are typical of wanted mail (Bayes ") + percent + ")"});
+    double points = classifierScore(bayes.probability);
+    score.parts.push_back({"bayes", points, classifierReason(bayes)});
     auto heuristics = heuristicParts(message, now);
     score.parts.insert(score.parts.end(), heuristics.begin(), heuristics.end());
     return score;

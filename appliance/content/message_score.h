@@ -1,5 +1,5 @@
 // The content score of one message, shared by the gateway and `moatctl
-// score`: GTUBE (certain spam), the Bayes part (bayesScore) and the heuristic
+// score`: GTUBE (certain spam), the classifier part (classifierScore) and the heuristic
 // parts, plus any parts the caller adds (the SMTP-time score). The total is
 // the sum of the parts; summary() is what X-Moat-Score shows.
 #pragma once
@@ -29,6 +29,9 @@ struct MessageScore {
 // Scores raw (as received) and its decoding; now: seconds since the epoch.
 MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message,
                           BayesClassifier& classifier, std::int64_t now);
+
+// The classifier part's sentence ("its content is typical of spam (classifier 99.9990%)").
+std::string classifierReason(const BayesResult& result);
 
 // A score as shown: at most two decimals, no trailing zeros ("7.3", "10", "-2.25").
 std::string formatScore(double score);

@@ -381,6 +381,26 @@ const std::vector<Migration>& migrations() {
              " heartbeat INTEGER NOT NULL,"
              " detail TEXT NOT NULL DEFAULT '')",
          }},
+        {6,
+         "content classifier: logistic weights, bias and calibration, examples for retraining",
+         {
+             // The logistic model's weight of each token (0 until learnt or
+             // retrained), its bias and the calibration of the fused evidence
+             // (docs/content-scoring.md).
+             "ALTER TABLE bayes_tokens ADD COLUMN weight REAL NOT NULL DEFAULT 0",
+             "ALTER TABLE bayes_totals ADD COLUMN bias REAL NOT NULL DEFAULT 0",
+             "ALTER TABLE bayes_totals ADD COLUMN calibration_scale REAL NOT NULL DEFAULT 1",
+             "ALTER TABLE bayes_totals ADD COLUMN calibration_shift REAL NOT NULL DEFAULT 0",
+             // The most recent learnt messages' tokens (content/feature_blob.h),
+             // so retraining sees every class in a fixed order whatever order
+             // they were learnt in.
+             "CREATE TABLE bayes_examples ("
+             " digest INTEGER PRIMARY KEY,"
+             " spam INTEGER NOT NULL,"
+             " learnt INTEGER NOT NULL,"
+             " features BLOB NOT NULL)",
+             "CREATE INDEX bayes_examples_learnt ON bayes_examples (learnt)",
+         }},
     };
     return all;
 }

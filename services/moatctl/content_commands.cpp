@@ -14,6 +14,7 @@
 #include "content/bayes_classifier.h"
 #include "content/bayes_store.h"
 #include "content/content_score.h"
+#include "content/heuristics.h"
 #include "content/message_score.h"
 #include "content/mbox_reader.h"
 #include "content/mime_decoder.h"
@@ -136,7 +137,7 @@ int learnMessages(Poco::Data::Session& session, bool spam, const std::vector<std
         try {
             forEachMessage(path, [&](const std::string&, const std::string& bytes) {
                 auto message = content::decodeMessage(bytes);
-                switch (classifier.learn(message, spam, now)) {
+                switch (classifier.learn(message, spam, now, /*step=*/false)) {
                     case content::LearnOutcome::learnt:
                         ++learnt;
                         break;
@@ -158,6 +159,15 @@ int learnMessages(Poco::Data::Session& session, bool spam, const std::vector<std
     if (moved) std::cout << " (" << moved << " moved from " << (spam ? "ham" : "spam") << ")";
     if (known) std::cout << ", " << known << " already learnt as " << as;
     std::cout << "\n";
+    // A batch is retrained on rather than stepped through one message at a
+    // time: the model then does not depend on the order messages were learnt in.
+    if (learnt + moved > 0) {
+        if (std::size_t examples = classifier.retrain())
+            std::cout << "retrained the classifier on "
+                      << plural(static_cast<std::int64_t>(examples), "message", "messages") << "\n";
+        else
+            std::cout << "the classifier is retrained once both spam and ham have been learnt\n";
+    }
     return rc;
 }
 
@@ -177,7 +187,9 @@ int scoreMessages(const config::Config& config, Poco::Data::Session& session, co
             forEachMessage(path, [&](const std::string& label, const std::string& bytes) {
                 auto message = content::decodeMessage(bytes);
                 // The gateway's own functions; only the SMTP-time part is missing here.
-                auto result = content::scoreMessage(bytes, message, classifier, util::policyNow());
+                // A stored message's dates are judged as of when it arrived.
+                auto at = content::receivedTime(message).value_or(util::policyNow());
+                auto result = content::scoreMessage(bytes, message, classifier, at);
                 if (!result.gtube) {
                     auto uribl = policy::uriblPart(resolver, zones, message, limits);
                     result.parts.insert(result.parts.end(), uribl.parts.begin(), uribl.parts.end());
@@ -185,8 +197,9 @@ int scoreMessages(const config::Config& config, Poco::Data::Session& session, co
                 double score = result.total();
                 auto verdict = result.gtube ? content::ContentVerdict::reject
                                             : content::contentVerdict(score, limits.tag, limits.reject);
+                // Full precision: rankings (ROC curves) need scores without ties.
                 char text[32];
-                std::snprintf(text, sizeof text, "%.2f", score);
+                std::snprintf(text, sizeof text, "%.6f", score);
                 std::cout << log::printable(label, 1000) << " " << text << " " << content::verdictName(verdict)
                           << "\n";
             });
@@ -206,7 +219,18 @@ int bayesStats(Poco::Data::Session& session) {
               << "ham messages   " << t.ham_messages << "\n"
               << "tokens         " << k.tokens << "\n"
               << "oldest token   " << date(k.oldest_seen) << "\n"
-              << "newest token   " << date(k.newest_seen) << "\n";
+              << "newest token   " << date(k.newest_seen) << "\n"
+              << "examples kept  " << store.exampleCount() << "\n"
+              << "calibration    " << t.calibration.scale << " x evidence + " << t.calibration.shift
+              << "\n";
+    return 0;
+}
+
+int bayesRetrain(Poco::Data::Session& session) {
+    content::BayesStore store(session);
+    content::BayesClassifier classifier(store);
+    std::size_t examples = classifier.retrain();
+    std::cout << "retrained the classifier on " << plural(static_cast<std::int64_t>(examples), "message", "messages") << "\n";
     return 0;
 }
 

@@ -26,6 +26,10 @@ int scoreMessages(const config::Config& config, Poco::Data::Session& session, co
 // moatctl bayes stats
 int bayesStats(Poco::Data::Session& session);
 
+// moatctl bayes retrain: the logistic model and its calibration from the
+// stored examples (moatctl learn does this after every batch).
+int bayesRetrain(Poco::Data::Session& session);
+
 // moatctl bayes expire [DAYS]
 int bayesExpire(Poco::Data::Session& session, const std::optional<std::string>& days);
 

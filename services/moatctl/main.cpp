@@ -103,6 +103,7 @@ constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
   score PATH...                           print "PATH SCORE VERDICT" for each message
                                           (SCORE -10..10, tag at 5, reject at 10)
   bayes stats                             show what the classifier has learnt
+  bayes retrain                           retrain the classifier from the kept examples
   bayes expire [DAYS]                     forget rare tokens unseen for DAYS (default 90)
 
   user add NAME --role admin|domain_admin [--domain D[,D...]] [--password-stdin]
@@ -579,6 +580,8 @@ int score(Context& ctx, const Args& args) {
 
 int bayesStats(Context& ctx, const Args& /*args*/) { return moatctl::bayesStats(ctx.session); }
 
+int bayesRetrain(Context& ctx, const Args& /*args*/) { return moatctl::bayesRetrain(ctx.session); }
+
 int bayesExpire(Context& ctx, const Args& args) {
     return moatctl::bayesExpire(ctx.session, args.positional.empty()
                                                  ? std::nullopt
@@ -736,6 +739,7 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
         {"bayes",
          {
              {"stats", {bayesStats, "bayes stats"}},
+             {"retrain", {bayesRetrain, "bayes retrain"}},
              {"expire", {bayesExpire, "bayes expire [DAYS]", 0, 1}},
          }},
     };

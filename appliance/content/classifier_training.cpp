@@ -1,0 +1,59 @@
+#include "content/classifier_training.h"
+
+#include <unordered_map>
+
+namespace moat::content {
+namespace {
+
+// The Bayes counts and totals of a set of examples, with the logistic
+// weights folded in so classifyTokens sees both models at once.
+struct FoldModel {
+    std::unordered_map<TokenHash, TokenCounts> tokens;
+    BayesTotals totals;
+};
+
+FoldModel foldModel(const std::vector<const Example*>& examples, const LogisticWeights& logistic) {
+    FoldModel m;
+    for (const Example* e : examples) {
+        ++(e->spam ? m.totals.spam_messages : m.totals.ham_messages);
+        for (TokenHash f : e->features) ++(e->spam ? m.tokens[f].spam : m.tokens[f].ham);
+    }
+    for (auto& [hash, counts] : m.tokens)
+        if (auto it = logistic.weights.find(hash); it != logistic.weights.end())
+            counts.weight = it->second;
+    m.totals.bias = logistic.bias;
+    return m;
+}
+
+}  // namespace
+
+std::vector<std::pair<double, bool>> heldOutEvidence(const std::vector<Example>& examples,
+                                                     const BayesOptions& options, int folds) {
+    std::vector<std::pair<double, bool>> out;
+    for (int fold = 0; fold < folds; ++fold) {
+        std::vector<const Example*> train, test;
+        for (const auto& e : examples)
+            (static_cast<int>(e.digest % static_cast<TokenHash>(folds)) == fold ? test : train)
+                .push_back(&e);
+        if (test.empty()) continue;
+        auto model = foldModel(train, trainLogistic(train, options.logistic));
+        for (const Example* e : test) {
+            auto r = classifyTokens(e->features, model.tokens, model.totals, options);
+            if (r.trained) out.emplace_back(r.evidence, e->spam);
+        }
+    }
+    return out;
+}
+
+TrainedClassifier trainClassifier(const std::vector<Example>& examples,
+                                  const BayesOptions& options) {
+    TrainedClassifier out;
+    std::vector<const Example*> all;
+    all.reserve(examples.size());
+    for (const auto& e : examples) all.push_back(&e);
+    out.logistic = trainLogistic(all, options.logistic);
+    out.calibration = fitCalibration(heldOutEvidence(examples, options));
+    return out;
+}
+
+}  // namespace moat::content

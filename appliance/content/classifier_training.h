@@ -1,0 +1,30 @@
+// Retraining the classifier from its stored examples: the logistic model
+// from zero on all of them, and the calibration from k-fold held-out
+// evidence (each fold scored by a Bayes and a logistic model trained
+// without it), so its probabilities are honest on mail it has not learnt.
+// Pure: the same examples give the same model, whatever their order.
+#pragma once
+
+#include <vector>
+
+#include "content/bayes_classifier.h"
+
+namespace moat::content {
+
+inline constexpr int kCalibrationFolds = 5;
+
+struct TrainedClassifier {
+    LogisticWeights logistic;
+    Calibration calibration;
+};
+
+TrainedClassifier trainClassifier(const std::vector<Example>& examples,
+                                  const BayesOptions& options = {});
+
+// (evidence, is spam) of every example, each scored by models trained on
+// the other folds (folds by digest); for calibration and for tools.
+std::vector<std::pair<double, bool>> heldOutEvidence(const std::vector<Example>& examples,
+                                                     const BayesOptions& options = {},
+                                                     int folds = kCalibrationFolds);
+
+}  // namespace moat::content
