@@ -9,37 +9,45 @@
 #include <string>
 
 #include "content/feature_blob.h"
+#include "store/write_transaction.h"
 
 using namespace Poco::Data::Keywords;
 
 namespace moat::content {
 namespace {
 
-// BEGIN IMMEDIATE takes the write lock up front, so a concurrent writer (the
-// gateway's committer, another learner) makes this one wait out the busy
-// timeout; a deferred transaction that reads first fails at once instead.
-class WriteTransaction {
+// One learnt message's changes: its own write transaction (BEGIN IMMEDIATE
+// waits its turn behind another writer), or a savepoint inside a batch's.
+class LearnScope {
   public:
-    explicit WriteTransaction(Poco::Data::Session& session) : session_(session) {
-        session_ << "BEGIN IMMEDIATE", Poco::Data::Keywords::now;
+    LearnScope(Poco::Data::Session& session, bool in_batch) : session_(session) {
+        if (in_batch)
+            session_ << "SAVEPOINT learn", now;
+        else
+            tx_.emplace(session_);
     }
-    ~WriteTransaction() {
-        if (done_) return;
+    ~LearnScope() {
+        if (done_ || tx_) return;
         try {
-            session_ << "ROLLBACK", Poco::Data::Keywords::now;
+            session_ << "ROLLBACK TO learn", now;
+            session_ << "RELEASE learn", now;
         } catch (const Poco::Exception&) {
-            // The connection is unusable; SQLite rolled back already.
+            // The batch's own rollback undoes it.
         }
     }
-    WriteTransaction(const WriteTransaction&) = delete;
-    WriteTransaction& operator=(const WriteTransaction&) = delete;
+    LearnScope(const LearnScope&) = delete;
+    LearnScope& operator=(const LearnScope&) = delete;
     void commit() {
-        session_ << "COMMIT", Poco::Data::Keywords::now;
+        if (tx_)
+            tx_->commit();
+        else
+            session_ << "RELEASE learn", now;
         done_ = true;
     }
 
   private:
     Poco::Data::Session& session_;
+    std::optional<store::WriteTransaction> tx_;
     bool done_ = false;
 };
 
@@ -129,7 +137,7 @@ void BayesStore::count(const std::vector<TokenHash>& tokens, bool spam, int delt
 
 LearnOutcome BayesStore::learn(TokenHash digest, const std::vector<TokenHash>& tokens, bool spam,
                                std::int64_t at, const std::optional<LogisticOptions>& options) {
-    WriteTransaction tx(session_);
+    LearnScope tx(session_, batch_.has_value());
     Poco::Int64 key = stored(digest);
     std::vector<Poco::Int64> previous;
     session_ << "SELECT spam FROM bayes_seen WHERE digest = ?", use(key), into(previous), now;
@@ -183,6 +191,16 @@ void BayesStore::step(const std::vector<TokenHash>& tokens, bool spam,
     session_ << "UPDATE bayes_totals SET bias = ? WHERE id = 1", use(bias), now;
 }
 
+void BayesStore::beginBatch() {
+    if (!batch_) batch_.emplace(session_);
+}
+
+void BayesStore::commitBatch() {
+    if (!batch_) return;
+    batch_->commit();
+    batch_.reset();
+}
+
 std::int64_t BayesStore::exampleCount() {
     Poco::Int64 n = 0;
     session_ << "SELECT count(*) FROM bayes_examples", into(n), now;
@@ -208,7 +226,7 @@ std::vector<Example> BayesStore::examples() {
 }
 
 void BayesStore::storeModel(const LogisticWeights& model, const Calibration& calibration) {
-    WriteTransaction tx(session_);
+    store::WriteTransaction tx(session_);
     session_ << "UPDATE bayes_tokens SET weight = 0 WHERE weight != 0", now;
     std::vector<Poco::Int64> hashes;
     std::vector<double> values;
@@ -229,7 +247,7 @@ void BayesStore::storeModel(const LogisticWeights& model, const Calibration& cal
 
 std::int64_t BayesStore::expire(int days, std::int64_t at, std::int64_t max_count) {
     constexpr std::int64_t kDay = 86400;
-    WriteTransaction tx(session_);
+    store::WriteTransaction tx(session_);
     Poco::Int64 b = at - days * kDay, m = max_count, s = at - std::max(days, 365) * kDay;
     Poco::Data::Statement remove(session_);
     remove << "DELETE FROM bayes_tokens WHERE last_seen < ? AND spam + ham <= ?", use(b), use(m);

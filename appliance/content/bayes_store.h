@@ -16,6 +16,7 @@
 #include "content/bayes_tokenizer.h"
 #include "content/calibration.h"
 #include "content/logistic_model.h"
+#include "store/write_transaction.h"
 
 namespace moat::content {
 
@@ -67,6 +68,13 @@ class BayesStore {
                        std::int64_t at,
                        const std::optional<LogisticOptions>& step = LogisticOptions{});
 
+    // Bulk learning: learn() calls until commitBatch() share one write
+    // transaction (each stays atomic within it), instead of rewriting the
+    // same token pages once per message. Destroying the store, or
+    // beginBatch() again, without commitBatch() rolls the batch back.
+    void beginBatch();
+    void commitBatch();
+
     std::int64_t exampleCount();
 
     // The stored examples, for retraining.
@@ -88,6 +96,7 @@ class BayesStore {
     void count(const std::vector<TokenHash>& tokens, bool spam, int delta, std::int64_t at);
 
     Poco::Data::Session& session_;
+    std::optional<store::WriteTransaction> batch_;
 };
 
 }  // namespace moat::content

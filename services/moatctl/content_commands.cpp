@@ -130,6 +130,8 @@ int learnMessages(Poco::Data::Session& session, bool spam, const std::vector<std
     session << "PRAGMA cache_size = -131072", Poco::Data::Keywords::now;  // 128 MiB
     content::BayesStore store(session);
     content::BayesClassifier classifier(store);
+    // Messages per write transaction: they share most token pages.
+    constexpr std::int64_t kLearnBatch = 500;
     std::int64_t learnt = 0, known = 0, moved = 0;
     int rc = 0;
     std::int64_t now = util::policyNow();
@@ -137,6 +139,10 @@ int learnMessages(Poco::Data::Session& session, bool spam, const std::vector<std
         try {
             forEachMessage(path, [&](const std::string&, const std::string& bytes) {
                 auto message = content::decodeMessage(bytes);
+                if ((learnt + known + moved) % kLearnBatch == 0) {
+                    store.commitBatch();
+                    store.beginBatch();
+                }
                 switch (classifier.learn(message, spam, now, /*step=*/false)) {
                     case content::LearnOutcome::learnt:
                         ++learnt;
@@ -154,6 +160,7 @@ int learnMessages(Poco::Data::Session& session, bool spam, const std::vector<std
             rc = 1;
         }
     }
+    store.commitBatch();
     const char* as = spam ? "spam" : "ham";
     std::cout << "learnt " << plural(learnt + moved, "message", "messages") << " as " << as;
     if (moved) std::cout << " (" << moved << " moved from " << (spam ? "ham" : "spam") << ")";
