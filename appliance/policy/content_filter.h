@@ -38,7 +38,7 @@ struct ContentThresholds {
     bool headers_always = false;  // score headers on every message, not only tagged ones
     bool autolearn = false;
     double autolearn_spam = 15;
-    double autolearn_ham = -5;
+    double autolearn_ham = -4;
     bool uribl = true;
     std::size_t uribl_max_lookups = 20;
 };

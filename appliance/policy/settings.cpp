@@ -121,7 +121,7 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"content.autolearn", T::boolean, "no", 0, 0,
          "learn very confident decisions: score >= content.autolearn_spam as spam, <= content.autolearn_ham as ham"},
         {"content.autolearn_spam", T::number, "15", 0, 100000, "score from which a message is auto-learnt as spam"},
-        {"content.autolearn_ham", T::number, "-5", -100000, 0, "score up to which a message is auto-learnt as ham"},
+        {"content.autolearn_ham", T::number, "-4", -100000, 0, "score up to which a message is auto-learnt as ham"},
         {"uribl.action", T::choice, "score", 0, 0,
          "look up the domains linked from a message in the URI blocklist zones (weights per zone: moatctl zone)",
          "off|score"},
