@@ -33,6 +33,7 @@
 #include "content/mbox_reader.h"
 #include "content/message_score.h"
 #include "content/mime_decoder.h"
+#include "content/token_table.h"
 #include "content/uri_extractor.h"
 #include "policy/uribl_lookup.h"
 #include "store/store.h"
@@ -175,7 +176,8 @@ int run(int argc, char** argv) {
     auto store = store::Store::open(config.store_url);
     auto session = store->connect();
     content::BayesStore bayes_store(session);
-    content::BayesClassifier classifier(bayes_store);
+    // As the gateway: an in-memory copy of the classifier, loaded before.
+    content::BayesClassifier classifier(bayes_store, content::TokenTable::load(bayes_store));
 
     std::vector<std::string> messages;
     for (const auto& f : files) readMessages(f, messages);

@@ -5,6 +5,7 @@
 
 #include "content/bayes_tokenizer.h"
 #include "content/classifier_training.h"
+#include "content/token_table.h"
 
 namespace moat::content {
 namespace {
@@ -57,8 +58,7 @@ double fusedEvidence(double logistic_logit, double bayes_probability,
     return logistic_logit + options.bayes_weight * std::log(p / (1 - p));
 }
 
-BayesResult classifyTokens(const std::vector<TokenHash>& hashes,
-                           const std::unordered_map<TokenHash, TokenCounts>& known,
+BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLookup& known,
                            const BayesTotals& totals, const BayesOptions& options) {
     BayesResult result;
     result.trained = totals.spam_messages >= options.min_messages &&
@@ -68,13 +68,13 @@ BayesResult classifyTokens(const std::vector<TokenHash>& hashes,
     double logit = totals.bias;
     std::size_t seen = 0;
     for (TokenHash hash : hashes) {
-        auto it = known.find(hash);
-        if (it == known.end()) continue;
+        TokenCounts counts;
+        if (!known(hash, counts)) continue;
         ++seen;
-        logit += it->second.weight;
-        double f = tokenProbability(it->second, totals, options);
+        logit += counts.weight;
+        double f = tokenProbability(counts, totals, options);
         if (std::fabs(f - 0.5) < options.min_distance) continue;
-        clues.push_back({hash, {}, f, it->second});
+        clues.push_back({hash, {}, f, counts});
     }
     std::stable_sort(clues.begin(), clues.end(), [](const Clue& a, const Clue& b) {
         return std::fabs(a.probability - 0.5) > std::fabs(b.probability - 0.5);
@@ -92,7 +92,7 @@ BayesResult classifyTokens(const std::vector<TokenHash>& hashes,
 }
 
 BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
-    BayesTotals totals = store_.totals();
+    BayesTotals totals = table_ ? table_->totals() : store_.totals();
     std::unordered_map<TokenHash, const std::string*> names;
     std::vector<TokenHash> hashes;
     hashes.reserve(tokens.size());
@@ -101,10 +101,26 @@ BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
         if (names.emplace(h, &t).second) hashes.push_back(h);
     }
     std::sort(hashes.begin(), hashes.end());
-    bool trained = totals.spam_messages >= options_.min_messages &&
-                   totals.ham_messages >= options_.min_messages;
-    auto known = trained ? store_.lookup(hashes) : std::unordered_map<TokenHash, TokenCounts>{};
-    BayesResult result = classifyTokens(hashes, known, totals, options_);
+    BayesResult result;
+    if (table_) {
+        result = classifyTokens(
+            hashes, [this](TokenHash h, TokenCounts& c) { return table_->find(h, c); }, totals,
+            options_);
+    } else {
+        bool trained = totals.spam_messages >= options_.min_messages &&
+                       totals.ham_messages >= options_.min_messages;
+        auto known =
+            trained ? store_.lookup(hashes) : std::unordered_map<TokenHash, TokenCounts>{};
+        result = classifyTokens(
+            hashes,
+            [&known](TokenHash h, TokenCounts& c) {
+                auto it = known.find(h);
+                if (it == known.end()) return false;
+                c = it->second;
+                return true;
+            },
+            totals, options_);
+    }
     for (auto& clue : result.clues) clue.token = *names[clue.hash];
     return result;
 }

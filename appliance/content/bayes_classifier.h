@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,15 +58,22 @@ double chiSquareCombine(const std::vector<double>& probabilities);
 double fusedEvidence(double logistic_logit, double bayes_probability, const BayesOptions& options);
 
 // Both models over one message's tokens, given each token's counts and
-// weight (tokens absent from `known` were never learnt). hashes: sorted, unique.
-BayesResult classifyTokens(const std::vector<TokenHash>& hashes,
-                           const std::unordered_map<TokenHash, TokenCounts>& known,
+// weight (known answers false for a token never learnt). hashes: sorted, unique.
+using TokenLookup = std::function<bool(TokenHash, TokenCounts&)>;
+BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLookup& known,
                            const BayesTotals& totals, const BayesOptions& options);
+
+class TokenTable;
 
 class BayesClassifier {
   public:
     explicit BayesClassifier(BayesStore& store, BayesOptions options = {})
         : store_(store), options_(options) {}
+    // Classifies from an in-memory copy instead of the store's tables (the
+    // gateway and bulk scoring); learning still goes to the store.
+    BayesClassifier(BayesStore& store, std::shared_ptr<const TokenTable> table,
+                    BayesOptions options = {})
+        : store_(store), table_(std::move(table)), options_(options) {}
 
     BayesResult classify(const std::vector<std::string>& tokens);
     BayesResult classify(const DecodedMessage& message);
@@ -80,6 +89,7 @@ class BayesClassifier {
 
   private:
     BayesStore& store_;
+    std::shared_ptr<const TokenTable> table_;
     BayesOptions options_;
 };
 

@@ -76,6 +76,36 @@ BayesTotals BayesStore::totals() {
     return BayesTotals{spam, ham, bias, Calibration{scale, shift}};
 }
 
+std::int64_t BayesStore::tokenCount() {
+    Poco::Int64 n = 0;
+    session_ << "SELECT count(*) FROM bayes_tokens", into(n), now;
+    return n;
+}
+
+std::int64_t BayesStore::generation() {
+    Poco::Int64 n = 0;
+    session_ << "SELECT generation FROM bayes_totals WHERE id = 1", into(n), now;
+    return n;
+}
+
+void BayesStore::forEachToken(const std::function<void(TokenHash, const TokenCounts&)>& visit) {
+    Poco::Data::Statement select(session_);
+    std::vector<Poco::Int64> hashes, spam, ham;
+    std::vector<double> weight;
+    // In chunks: all rows at once would hold several copies in memory.
+    select << "SELECT hash, spam, ham, weight FROM bayes_tokens", into(hashes), into(spam),
+        into(ham), into(weight), limit(100000);
+    while (!select.done()) {
+        hashes.clear();
+        spam.clear();
+        ham.clear();
+        weight.clear();
+        select.execute();
+        for (std::size_t i = 0; i < hashes.size(); ++i)
+            visit(loaded(hashes[i]), TokenCounts{spam[i], ham[i], static_cast<float>(weight[i])});
+    }
+}
+
 TokenStats BayesStore::tokenStats() {
     Poco::Int64 tokens = 0, oldest = 0, newest = 0;
     session_ << "SELECT count(*), coalesce(min(last_seen), 0), coalesce(max(last_seen), 0)"
@@ -131,7 +161,7 @@ void BayesStore::count(const std::vector<TokenHash>& tokens, bool spam, int delt
     }
     std::string total = spam ? "spam_messages" : "ham_messages";
     session_ << "UPDATE bayes_totals SET " + total + " = max(" + total + " + " +
-                    std::to_string(delta) + ", 0) WHERE id = 1",
+                    std::to_string(delta) + ", 0), generation = generation + 1 WHERE id = 1",
         now;
 }
 
@@ -239,8 +269,8 @@ void BayesStore::storeModel(const LogisticWeights& model, const Calibration& cal
         session_ << "UPDATE bayes_tokens SET weight = ? WHERE hash = ?", use(values), use(hashes),
             now;
     double bias = model.bias, scale = calibration.scale, shift = calibration.shift;
-    session_ << "UPDATE bayes_totals SET bias = ?, calibration_scale = ?, calibration_shift = ?"
-                " WHERE id = 1",
+    session_ << "UPDATE bayes_totals SET bias = ?, calibration_scale = ?, calibration_shift = ?,"
+                " generation = generation + 1 WHERE id = 1",
         use(bias), use(scale), use(shift), now;
     tx.commit();
 }
@@ -254,6 +284,7 @@ std::int64_t BayesStore::expire(int days, std::int64_t at, std::int64_t max_coun
     std::int64_t removed = static_cast<std::int64_t>(remove.execute());
     session_ << "DELETE FROM bayes_seen WHERE learnt < ?", use(s), now;
     session_ << "DELETE FROM bayes_examples WHERE learnt < ?", use(s), now;
+    if (removed) session_ << "UPDATE bayes_totals SET generation = generation + 1 WHERE id = 1", now;
     tx.commit();
     return removed;
 }

@@ -9,6 +9,7 @@
 #include <Poco/Data/Session.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -57,6 +58,12 @@ class BayesStore {
 
     BayesTotals totals();
     TokenStats tokenStats();
+    std::int64_t tokenCount();
+    // Moves on with every change of counts or weights (learning, retraining,
+    // expiry): whoever holds a copy (content/token_table.h) compares it.
+    std::int64_t generation();
+    // Every token row, in no order (a full scan, for TokenTable::load).
+    void forEachToken(const std::function<void(TokenHash, const TokenCounts&)>& visit);
 
     // Counts of the given tokens; tokens never learnt are absent.
     std::unordered_map<TokenHash, TokenCounts> lookup(const std::vector<TokenHash>& tokens);

@@ -38,7 +38,15 @@ std::vector<std::pair<double, bool>> heldOutEvidence(const std::vector<Example>&
         if (test.empty()) continue;
         auto model = foldModel(train, trainLogistic(train, options.logistic));
         for (const Example* e : test) {
-            auto r = classifyTokens(e->features, model.tokens, model.totals, options);
+            auto r = classifyTokens(
+                e->features,
+                [&model](TokenHash h, TokenCounts& c) {
+                    auto it = model.tokens.find(h);
+                    if (it == model.tokens.end()) return false;
+                    c = it->second;
+                    return true;
+                },
+                model.totals, options);
             if (r.trained) out.emplace_back(r.evidence, e->spam);
         }
     }

@@ -99,6 +99,33 @@ std::string scoreHeaders(const content::MessageScore& score, const ContentThresh
            " reject=" + content::formatScore(limits.reject) + "\r\n";
 }
 
+std::shared_ptr<const content::TokenTable> ContentFilter::currentTable(content::BayesStore& store) {
+    auto now = std::chrono::steady_clock::now();
+    std::shared_ptr<const content::TokenTable> current;
+    {
+        std::lock_guard lock(table_mutex_);
+        current = table_;
+        if (table_loading_ || (current && now - table_checked_ < kTableCheck)) return current;
+        table_loading_ = true;
+        table_checked_ = now;
+    }
+    std::shared_ptr<const content::TokenTable> fresh;
+    try {
+        if (!current || store.generation() != current->generation()) {
+            fresh = content::TokenTable::load(store);
+            log::info("content: classifier loaded, " + std::to_string(fresh->size()) + " tokens");
+        }
+    } catch (...) {
+        std::lock_guard lock(table_mutex_);
+        table_loading_ = false;
+        throw;
+    }
+    std::lock_guard lock(table_mutex_);
+    table_loading_ = false;
+    if (fresh) table_ = std::move(fresh);
+    return table_;
+}
+
 ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresholds& limits,
                                       double smtp_score, const std::vector<store::DnsZone>& zones) {
     ContentDecision d;
@@ -107,7 +134,7 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
     try {
         auto session = takeSession();
         content::BayesStore bayes(session);
-        content::BayesClassifier classifier(bayes);
+        content::BayesClassifier classifier(bayes, currentTable(bayes));
         d.score = content::scoreMessage(raw, message, classifier, now);
         if (!d.score.gtube && resolver_) {
             auto uribl = uriblPart(*resolver_, zones, message, limits);

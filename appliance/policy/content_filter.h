@@ -7,6 +7,8 @@
 
 #include <Poco/Data/Session.h>
 
+#include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,6 +17,7 @@
 
 #include "content/content_score.h"
 #include "content/message_score.h"
+#include "content/token_table.h"
 #include "policy/check_record.h"
 #include "policy/settings.h"
 #include "policy/uribl_lookup.h"
@@ -80,12 +83,23 @@ class ContentFilter {
     // more than the whole Bayes lookup. Taken by one thread at a time.
     Poco::Data::Session takeSession();
     void giveBack(Poco::Data::Session session);
+    // The in-memory copy of the classifier to score with, reloaded when the
+    // store's copy has changed (checked at most every kTableCheck; one
+    // thread reloads while the others go on with the old copy, or with the
+    // store until there is one). Null only before the first load.
+    std::shared_ptr<const content::TokenTable> currentTable(content::BayesStore& store);
 
     const store::Store& store_;
     dns::Resolver* resolver_;
     std::mutex pool_mutex_;
     std::vector<Poco::Data::Session> pool_;
+    std::mutex table_mutex_;
+    std::shared_ptr<const content::TokenTable> table_;
+    std::chrono::steady_clock::time_point table_checked_{};
+    bool table_loading_ = false;
 };
+
+inline constexpr std::chrono::seconds kTableCheck{10};
 
 // The URI blocklist part of a message's score (nothing without uribl zones or
 // with uribl.action off): the gateway's and moatctl score's one way to add it.

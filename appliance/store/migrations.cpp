@@ -391,6 +391,8 @@ const std::vector<Migration>& migrations() {
              "ALTER TABLE bayes_totals ADD COLUMN bias REAL NOT NULL DEFAULT 0",
              "ALTER TABLE bayes_totals ADD COLUMN calibration_scale REAL NOT NULL DEFAULT 1",
              "ALTER TABLE bayes_totals ADD COLUMN calibration_shift REAL NOT NULL DEFAULT 0",
+             // Moves on with every change, so in-memory copies know to reload.
+             "ALTER TABLE bayes_totals ADD COLUMN generation INTEGER NOT NULL DEFAULT 0",
              // The most recent learnt messages' tokens (content/feature_blob.h),
              // so retraining sees every class in a fixed order whatever order
              // they were learnt in.

@@ -15,6 +15,7 @@
 #include "content/bayes_store.h"
 #include "content/content_score.h"
 #include "content/heuristics.h"
+#include "content/token_table.h"
 #include "content/message_score.h"
 #include "content/mbox_reader.h"
 #include "content/mime_decoder.h"
@@ -180,7 +181,11 @@ int learnMessages(Poco::Data::Session& session, bool spam, const std::vector<std
 
 int scoreMessages(const config::Config& config, Poco::Data::Session& session, const std::vector<std::string>& paths) {
     content::BayesStore store(session);
-    content::BayesClassifier classifier(store);
+    // Many messages: one read of the whole model beats a query per message.
+    auto table = paths.size() > 1 || fs::is_directory(paths.front())
+                     ? content::TokenTable::load(store)
+                     : nullptr;
+    content::BayesClassifier classifier(store, table);
     auto settings = policy::Settings::load(session);
     auto limits = policy::strictestThresholds(settings, {});
     auto zones = policy::withSettingZones(store::listDnsZones(session), settings);

@@ -20,6 +20,7 @@
 #include "content/bayes_tokenizer.h"
 #include "content/content_score.h"
 #include "content/mime_decoder.h"
+#include "content/token_table.h"
 #include "store/store.h"
 
 using namespace moat::content;
@@ -390,6 +391,35 @@ TEST_F(BayesStoreTest, RetrainedModelDoesNotDependOnLearningOrder) {
     double a = train(true), b = train(false);
     EXPECT_EQ(a, b);
     EXPECT_GT(a, 0.9);
+}
+
+// The in-memory copy answers as the store does, and the store's generation
+// tells when it is out of date.
+TEST_F(BayesStoreTest, TokenTableMatchesTheStore) {
+    BayesClassifier classifier(*bayes_);
+    std::mt19937 rng(11);
+    const std::vector<std::string> spam_words = {"viagra", "casino", "winner", "prize", "pills"};
+    const std::vector<std::string> ham_words = {"meeting", "project", "invoice", "agenda", "report"};
+    for (int i = 0; i < 20; ++i) {
+        classifier.learn(decodeMessage(randomMessage(rng, spam_words, i)), true, 1000);
+        classifier.learn(decodeMessage(randomMessage(rng, ham_words, 100 + i)), false, 1000);
+    }
+    classifier.retrain();
+    auto table = TokenTable::load(*bayes_);
+    EXPECT_EQ(static_cast<std::int64_t>(table->size()), bayes_->tokenCount());
+    EXPECT_EQ(table->generation(), bayes_->generation());
+    BayesClassifier from_table(*bayes_, table);
+    for (int i = 0; i < 5; ++i) {
+        auto text = randomMessage(rng, i % 2 ? spam_words : ham_words, 500 + i);
+        auto a = classifier.classify(decodeMessage(text)), b = from_table.classify(decodeMessage(text));
+        EXPECT_NEAR(a.probability, b.probability, 1e-6);
+        EXPECT_EQ(a.clues.size(), b.clues.size());
+    }
+    TokenCounts counts;
+    EXPECT_FALSE(table->find(12345, counts));
+    auto before = bayes_->generation();
+    classifier.learn(decodeMessage("Subject: new\n\nsomething new entirely\n"), false, 2000);
+    EXPECT_GT(bayes_->generation(), before);
 }
 
 }  // namespace

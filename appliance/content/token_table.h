@@ -1,0 +1,43 @@
+// An immutable in-memory copy of the classifier's memory (token counts and
+// weights, totals, calibration), so scoring a message costs hash probes
+// instead of SQL: loaded once from the store, replaced as a whole when the
+// store's generation moves on (content/bayes_store.h). Open addressing on
+// the token hashes themselves (already uniformly mixed); about 24 bytes per
+// slot at a load of at most 0.7. Shared read-only between threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "content/bayes_store.h"
+
+namespace moat::content {
+
+class TokenTable {
+  public:
+    // Reads every token of the store (a full scan: seconds for millions).
+    static std::shared_ptr<const TokenTable> load(BayesStore& store);
+
+    const BayesTotals& totals() const { return totals_; }
+    std::int64_t generation() const { return generation_; }
+    std::size_t size() const { return size_; }
+    // The token's counts and weight; false when never learnt.
+    bool find(TokenHash hash, TokenCounts& counts) const;
+
+  private:
+    struct Slot {
+        TokenHash hash = 0;
+        std::uint32_t spam = 0, ham = 0;
+        float weight = 0;
+        std::uint32_t used = 0;
+    };
+    void insert(TokenHash hash, const TokenCounts& counts);
+
+    std::vector<Slot> slots_;
+    std::size_t size_ = 0;
+    BayesTotals totals_;
+    std::int64_t generation_ = 0;
+};
+
+}  // namespace moat::content
