@@ -118,8 +118,8 @@ Outcome unlockArchive(archive* a, std::string_view data, std::size_t entry_index
 // path below the attachment ("inner.zip/setup.exe").
 void inspectArchive(std::string_view data, const std::string& prefix, std::size_t depth,
                     Walk& walk) {
+    PassphraseSlot slot;  // outlives the reader that points at it
     ArchivePtr a = archiveReader();
-    PassphraseSlot slot;
     archive_read_set_passphrase_callback(a.get(), &slot, givePassphrase);
     if (!openArchive(a.get(), data)) return;
     std::string where = prefix.empty() ? walk.attachment : walk.attachment + "/" + prefix;
