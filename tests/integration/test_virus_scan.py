@@ -273,7 +273,7 @@ def test_password_zip_opened_with_the_password_in_the_body(env, tmp_path, kind):
     # Also when the password is only in the Subject.
     data = subject(message(("invoice.zip", infected)), "Invoice (Passwort: secret123)")
     assert send(moat, data)[0] == 554
-    clean = protected(tmp_path, kind, {"notes.txt": b"just notes\n"})
+    clean = protected(tmp_path, kind, {"notes.txt": b"just notes\n", "empty.txt": b""})
     subj = f"clean-{kind}-protected"
     assert send(moat, subject(message(("notes.zip", clean), text=PASSWORD_TEXT), subj)) == (250, "queued")
     check = virus_check(moat, subj)
