@@ -123,7 +123,8 @@ void inspectArchive(std::string_view data, const std::string& prefix, std::size_
     archive_read_set_passphrase_callback(a.get(), &slot, givePassphrase);
     if (!openArchive(a.get(), data)) return;
     std::string where = prefix.empty() ? walk.attachment : walk.attachment + "/" + prefix;
-    std::optional<std::size_t> record;  // this archive's entry in walk.encrypted
+    std::optional<Outcome> unlocked;  // the password search, at the first encrypted entry
+    std::size_t record = 0;           // then this archive's entry in walk.encrypted
 
     archive_entry* entry = nullptr;
     std::string content;
@@ -152,26 +153,23 @@ void inspectArchive(std::string_view data, const std::string& prefix, std::size_
             continue;
         }
         bool encrypted = archive_entry_is_encrypted(entry);
-        Outcome* outcome = nullptr;  // this archive's, for an encrypted entry
-        if (encrypted) {
-            if (!record) {
-                record = walk.encrypted.size();
-                walk.encrypted.push_back({where, unlockArchive(a.get(), data, index, walk, slot)});
-            }
-            outcome = &walk.encrypted[*record].outcome;
-            if (*outcome != Outcome::opened) {
-                if (walk.rules.block_encrypted)
-                    walk.block("an encrypted file (" + path + "); " +
-                               std::string(reason(*outcome)));
-                continue;
-            }
+        if (encrypted && !unlocked) {
+            unlocked = unlockArchive(a.get(), data, index, walk, slot);
+            record = walk.encrypted.size();
+            walk.encrypted.push_back({where, *unlocked});
+        }
+        if (encrypted && *unlocked != Outcome::opened) {
+            if (walk.rules.block_encrypted)
+                walk.block("an encrypted file (" + path + "); " + std::string(reason(*unlocked)));
+            continue;
         }
         Read read = readEntry(a.get(), walk, content);
-        if (outcome && read == Read::failed) {
+        if (encrypted && read == Read::failed) {
             // The password that opened an earlier entry does not open this one.
-            *outcome = Outcome::password_not_found;
+            auto& outcome = walk.encrypted[record].outcome;
+            outcome = Outcome::password_not_found;
             if (walk.rules.block_encrypted)
-                walk.block("an encrypted file (" + path + "); " + std::string(reason(*outcome)));
+                walk.block("an encrypted file (" + path + "); " + std::string(reason(outcome)));
             continue;
         }
         if (encrypted && walk.unlock.scan) {

@@ -306,6 +306,16 @@ def test_password_zip_without_the_password_follows_block_encrypted(env, tmp_path
                 554, f"5.7.1 Message rejected: virus {EICAR_NAME} found")
             clean = protected(tmp_path, "zip", {"notes.txt": b"just notes\n"})
             assert send(moat, message(("notes.zip", clean), text=PASSWORD_TEXT)) == (250, "queued")
+            # zip adds a second file with another password: the message's password opens only the first.
+            mixed = tmp_path / "mixed"
+            mixed.mkdir()
+            (mixed / "notes.txt").write_bytes(b"just notes\n")
+            (mixed / "eicar.txt").write_bytes(EICAR)
+            subprocess.run(["zip", "-q", "-P", "secret123", "m.zip", "notes.txt"], cwd=mixed, check=True)
+            subprocess.run(["zip", "-q", "-P", "other", "m.zip", "eicar.txt"], cwd=mixed, check=True)
+            assert send(moat, message(("m.zip", (mixed / "m.zip").read_bytes()), text=PASSWORD_TEXT)) == (
+                554, "5.7.1 Message rejected: attachment m.zip contains an encrypted file (eicar.txt); "
+                     "no password in the message opens it")
 
 
 @needs_7z
