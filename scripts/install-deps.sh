@@ -14,8 +14,9 @@ packages=(
   postfix swaks libnet-ssleay-perl python3 python3-pytest python3-dnslib nsd openssl sqlite3 iproute2 procps
   # content: the Public Suffix List for URIBL registered domains
   publicsuffix
-  # virus scanning tests: sigtool builds the test signatures; ClamAV's own test files; zip makes encrypted zips
-  clamav clamav-testfiles zip
+  # virus scanning tests: sigtool builds the test signatures; ClamAV's own test files; zip and 7z
+  # (p7zip-full) make password-protected zips (traditional and AES) and 7z archives
+  clamav clamav-testfiles zip p7zip-full
   # console browser tests: Debian's chromium, driven by playwright-core (npm, tests/browser)
   chromium
 )

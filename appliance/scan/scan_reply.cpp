@@ -35,11 +35,10 @@ std::optional<ScanResult> parseScanReply(std::string_view line) {
     std::string_view word = line.substr(0, space);
     for (const auto& [name, kind] : kKinds) {
         if (word != name) continue;
-        if (kind == ScanResult::Kind::clean) {
-            if (space != std::string_view::npos) return std::nullopt;
+        if (space == std::string_view::npos) {
+            if (kind != ScanResult::Kind::clean) return std::nullopt;
             return ScanResult{kind, ""};
         }
-        if (space == std::string_view::npos) return std::nullopt;
         std::string_view detail = line.substr(space + 1);
         if (detail.empty() || detail.size() > kMaxDetailBytes || detail.front() == ' ' ||
             detail.back() == ' ')
@@ -51,15 +50,13 @@ std::optional<ScanResult> parseScanReply(std::string_view line) {
 
 std::string formatScanReply(const ScanResult& r) {
     std::string line(kindName(r.kind));
-    if (r.kind != ScanResult::Kind::clean) {
-        std::string detail = r.detail.substr(0, kMaxDetailBytes);
-        for (char& c : detail)
-            if (!printable(c)) c = '?';
-        while (!detail.empty() && detail.back() == ' ') detail.pop_back();
-        while (!detail.empty() && detail.front() == ' ') detail.erase(0, 1);
-        line += ' ';
-        line += detail.empty() ? std::string("unknown") : detail;
-    }
+    std::string detail = r.detail.substr(0, kMaxDetailBytes);
+    for (char& c : detail)
+        if (!printable(c)) c = '?';
+    while (!detail.empty() && detail.back() == ' ') detail.pop_back();
+    while (!detail.empty() && detail.front() == ' ') detail.erase(0, 1);
+    if (detail.empty() && r.kind != ScanResult::Kind::clean) detail = "unknown";
+    if (!detail.empty()) line += ' ' + detail;
     line += '\n';
     return line;
 }

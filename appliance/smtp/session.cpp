@@ -874,7 +874,8 @@ std::optional<Reply> Session::scanMessage(int fd) {
     };
     switch (result.kind) {
         case Kind::clean:
-            record("virus", "pass", "no virus and no blocked attachment found");
+            record("virus", "pass", "no virus and no blocked attachment found" +
+                                        (result.detail.empty() ? "" : "; " + result.detail));
             return std::nullopt;
         case Kind::virus:
             tx_->virus = true;

@@ -11,7 +11,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 
 #include "content/mime_decoder.h"
 #include "scan/scan_reply.h"
@@ -21,46 +23,87 @@ namespace {
 
 using scan::ScanResult;
 
+// ClamAV marks names from databases without Talos' signature (local and
+// third-party ones) ".UNOFFICIAL"; senders see the signature's own name.
+std::string virusName(const char* name) {
+    std::string virus = name ? name : "unknown";
+    constexpr std::string_view kUnofficial = ".UNOFFICIAL";
+    if (virus.size() > kUnofficial.size() && virus.ends_with(kUnofficial))
+        virus.resize(virus.size() - kUnofficial.size());
+    return virus;
+}
+
+cl_scan_options scanOptions() {
+    cl_scan_options options{};
+    options.general = CL_SCAN_GENERAL_HEURISTICS;
+    options.parse = ~0u;
+    return options;
+}
+
+// A file decrypted from a password-protected archive, scanned in memory. The
+// encrypted-archive heuristic stays off: the attachment policy opens (or
+// judges) encrypted archives inside it itself.
+std::optional<std::string> scanDecrypted(const SignatureEngine& engine, std::string_view bytes) {
+    std::unique_ptr<cl_fmap_t, decltype(&cl_fmap_close)> map(
+        cl_fmap_open_memory(bytes.data(), bytes.size()), cl_fmap_close);
+    if (!map) throw std::bad_alloc();
+    cl_scan_options options = scanOptions();
+    const char* name = nullptr;
+    unsigned long scanned = 0;
+    cl_error_t r =
+        cl_scanmap_callback(map.get(), nullptr, &name, &scanned, engine.get(), &options, nullptr);
+    if (r == CL_VIRUS) return virusName(name);
+    if (r != CL_CLEAN)
+        throw std::runtime_error(std::string("virus scan of a decrypted file failed: ") +
+                                 cl_strerror(r));
+    return std::nullopt;
+}
+
 // Runs in the child only: no locks, no logging, no return.
 ScanResult scanMessage(int fd, const SignatureEngine* engine, const config::Scan& cfg,
                        const scan::AttachmentRules& rules) {
     // ClamAV's encrypted-archive heuristic does not say which attachment; the
     // attachment policy below usually can, so its answer is preferred.
-    std::optional<ScanResult> encrypted;
+    std::optional<std::string> encrypted;
     if (engine) {
-        cl_scan_options options{};
-        options.general = CL_SCAN_GENERAL_HEURISTICS;
-        options.parse = ~0u;
+        cl_scan_options options = scanOptions();
         if (cfg.block_encrypted) options.heuristic |= CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE;
         const char* name = nullptr;
         unsigned long scanned = 0;
         cl_error_t r = cl_scandesc(fd, nullptr, &name, &scanned, engine->get(), &options);
         if (r == CL_VIRUS) {
-            std::string virus = name ? name : "unknown";
-            // ClamAV marks names from databases without Talos' signature (local and
-            // third-party ones) ".UNOFFICIAL"; senders see the signature's own name.
-            constexpr std::string_view kUnofficial = ".UNOFFICIAL";
-            if (virus.size() > kUnofficial.size() && virus.ends_with(kUnofficial))
-                virus.resize(virus.size() - kUnofficial.size());
+            std::string virus = virusName(name);
             if (virus.rfind("Heuristics.Encrypted", 0) != 0)
                 return {ScanResult::Kind::virus, virus};
-            encrypted = ScanResult{ScanResult::Kind::blocked, "encrypted archive (" + virus + ")"};
+            encrypted = virus;
         } else if (r != CL_CLEAN) {
             return {ScanResult::Kind::error, std::string("virus scan failed: ") + cl_strerror(r)};
         }
     }
-    ScanResult clean = encrypted.value_or(ScanResult{ScanResult::Kind::clean, ""});
     struct stat st {};
     if (::fstat(fd, &st) != 0) return {ScanResult::Kind::error, "cannot read the message"};
-    if (st.st_size == 0) return clean;
-    void* map =
-        ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) return {ScanResult::Kind::error, "cannot map the message"};
-    std::string_view raw(static_cast<const char*>(map), static_cast<std::size_t>(st.st_size));
-    auto decoded = content::decodeMessage(raw);
-    if (auto blocked = scan::checkAttachments(decoded, rules))
-        return {ScanResult::Kind::blocked, *blocked};
-    return clean;
+    scan::AttachmentReport report;
+    if (st.st_size > 0) {
+        void* map =
+            ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) return {ScanResult::Kind::error, "cannot map the message"};
+        std::string_view raw(static_cast<const char*>(map), static_cast<std::size_t>(st.st_size));
+        scan::VirusScan scan;
+        if (engine)
+            scan = [engine](std::string_view bytes) { return scanDecrypted(*engine, bytes); };
+        report = scan::checkAttachments(content::decodeMessage(raw), rules, scan);
+    }
+    if (report.refusal) return *report.refusal;
+    // ClamAV's heuristic stands unless every encrypted archive it may have
+    // meant was opened here (and found clean).
+    bool all_opened =
+        !report.encrypted.empty() &&
+        std::all_of(report.encrypted.begin(), report.encrypted.end(), [](const auto& e) {
+            return e.outcome == scan::EncryptedArchive::Outcome::opened;
+        });
+    if (encrypted && !all_opened)
+        return {ScanResult::Kind::blocked, "encrypted archive (" + *encrypted + ")"};
+    return {ScanResult::Kind::clean, report.encryptedSummary()};
 }
 
 // Other scans' pipes and the host's socket must not stay open in this

@@ -1,8 +1,8 @@
 // One message's scan, in a process of its own forked by the scan host:
-// ClamAV and then the attachment policy run on the message, one verdict line
-// is written to `out`, and the process exits. An alarm (the scan timeout) and
-// a CPU limit end a scan that hangs or spins; whoever waits for the line sees
-// EOF and answers "error". Nothing here returns.
+// ClamAV and then the attachment policy (which opens password-protected zips
+// for ClamAV too) run on the message, one verdict line is written to `out`,
+// and the process exits. An alarm (the scan timeout) and a CPU limit end a
+// scan that hangs or spins; the waiter sees EOF and answers "error".
 #pragma once
 
 #include "config/config.h"

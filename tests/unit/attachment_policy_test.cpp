@@ -4,50 +4,23 @@
 // entries, and the limits that keep a zip bomb from being unpacked.
 #include "scan/attachment_policy.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "archive_maker.h"
 #include "scan/file_type.h"
 
 using namespace moat::scan;
 using moat::content::Attachment;
+using moat::test::Files;
+using moat::test::makeArchive;
 
 namespace {
-
-using Files = std::vector<std::pair<std::string, std::string>>;
-
-// A zip (or, with format "7zip"/"ustar", another archive) holding files, in memory.
-std::string makeArchive(const Files& files, const char* format = "zip",
-                        const char* passphrase = nullptr) {
-    std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(),
-                                                              archive_write_free);
-    archive_write_set_format_by_name(a.get(), format);
-    if (passphrase) {
-        EXPECT_EQ(archive_write_set_options(a.get(), "zip:encryption=zipcrypt"), ARCHIVE_OK);
-        EXPECT_EQ(archive_write_set_passphrase(a.get(), passphrase), ARCHIVE_OK);
-    }
-    std::vector<char> buf(4u << 20);
-    size_t used = 0;
-    EXPECT_EQ(archive_write_open_memory(a.get(), buf.data(), buf.size(), &used), ARCHIVE_OK);
-    for (const auto& [name, data] : files) {
-        std::unique_ptr<archive_entry, decltype(&archive_entry_free)> e(archive_entry_new(),
-                                                                        archive_entry_free);
-        archive_entry_set_pathname(e.get(), name.c_str());
-        archive_entry_set_filetype(e.get(), AE_IFREG);
-        archive_entry_set_perm(e.get(), 0644);
-        archive_entry_set_size(e.get(), static_cast<la_int64_t>(data.size()));
-        EXPECT_EQ(archive_write_header(a.get(), e.get()), ARCHIVE_OK);
-        EXPECT_EQ(archive_write_data(a.get(), data.data(), data.size()),
-                  static_cast<la_ssize_t>(data.size()));
-    }
-    archive_write_close(a.get());
-    return std::string(buf.data(), used);
-}
 
 Attachment attachment(std::string name, std::string data) {
     Attachment a;
@@ -62,6 +35,16 @@ AttachmentRules rules() {
     r.extensions = {"exe", "scr", "js", "vbs", "bat"};
     r.types = {"exe", "elf"};
     return r;
+}
+
+// The refusal text for one attachment, trying passwords (none by default).
+std::optional<std::string> refusal(const Attachment& a, const AttachmentRules& r,
+                                   std::vector<std::string> passwords = {}) {
+    Unlock unlock{
+        std::move(passwords), std::chrono::steady_clock::now() + std::chrono::seconds(10), {}};
+    auto report = checkAttachment(a, r, unlock);
+    if (!report.refusal) return std::nullopt;
+    return report.refusal->detail;
 }
 
 const std::string kPe = std::string("MZ\x90\x00\x03\x00\x00\x00", 8) + std::string(100, 'x');
@@ -102,34 +85,34 @@ TEST(FileType, Magic) {
 }
 
 TEST(AttachmentPolicy, PlainAttachments) {
-    EXPECT_EQ(checkAttachment(attachment("invoice.pdf.exe", "hello"), rules()),
+    EXPECT_EQ(refusal(attachment("invoice.pdf.exe", "hello"), rules()),
               "attachment invoice.pdf.exe is a blocked file type .exe");
-    EXPECT_EQ(checkAttachment(attachment("photo.jpg", kPe), rules()),
+    EXPECT_EQ(refusal(attachment("photo.jpg", kPe), rules()),
               "attachment photo.jpg is a blocked file type exe");
-    EXPECT_FALSE(checkAttachment(attachment("report.pdf", "%PDF-1.4 harmless"), rules()));
-    EXPECT_FALSE(checkAttachment(attachment("run.sh", "#!/bin/sh\n"),
-                                 rules()));  // "script" not in the rules
+    EXPECT_FALSE(refusal(attachment("report.pdf", "%PDF-1.4 harmless"), rules()));
+    EXPECT_FALSE(refusal(attachment("run.sh", "#!/bin/sh\n"),
+                         rules()));  // "script" not in the rules
 }
 
 TEST(AttachmentPolicy, InsideZip) {
     auto zip = makeArchive({{"readme.txt", "hello"}, {"setup.exe", "not really"}});
-    EXPECT_EQ(checkAttachment(attachment("invoice.zip", zip), rules()),
+    EXPECT_EQ(refusal(attachment("invoice.zip", zip), rules()),
               "attachment invoice.zip contains blocked file type .exe (setup.exe)");
     auto typed = makeArchive({{"docs/data.bin", kElf}});
-    EXPECT_EQ(checkAttachment(attachment("x.zip", typed), rules()),
+    EXPECT_EQ(refusal(attachment("x.zip", typed), rules()),
               "attachment x.zip contains blocked file type elf (docs/data.bin)");
     auto fine = makeArchive({{"a.txt", "a"}, {"b.pdf", "%PDF"}});
-    EXPECT_FALSE(checkAttachment(attachment("fine.zip", fine), rules()));
+    EXPECT_FALSE(refusal(attachment("fine.zip", fine), rules()));
     // The archive type comes from the bytes, not from the name.
-    EXPECT_TRUE(checkAttachment(attachment("letter.doc", zip), rules()));
+    EXPECT_TRUE(refusal(attachment("letter.doc", zip), rules()));
 }
 
 TEST(AttachmentPolicy, OtherArchiveFormats) {
     auto tar = makeArchive({{"run.vbs", "x"}}, "ustar");
-    EXPECT_EQ(checkAttachment(attachment("a.tar", tar), rules()),
+    EXPECT_EQ(refusal(attachment("a.tar", tar), rules()),
               "attachment a.tar contains blocked file type .vbs (run.vbs)");
     auto sevenzip = makeArchive({{"tool", kPe}}, "7zip");
-    EXPECT_EQ(checkAttachment(attachment("a.7z", sevenzip), rules()),
+    EXPECT_EQ(refusal(attachment("a.7z", sevenzip), rules()),
               "attachment a.7z contains blocked file type exe (tool)");
 }
 
@@ -138,23 +121,24 @@ TEST(AttachmentPolicy, NestedZips) {
     auto middle = makeArchive({{"inner.zip", inner}});
     auto outer = makeArchive({{"middle.zip", middle}});
     EXPECT_EQ(
-        checkAttachment(attachment("outer.zip", outer), rules()),
+        refusal(attachment("outer.zip", outer), rules()),
         "attachment outer.zip contains blocked file type .js (middle.zip/inner.zip/payload.js)");
     auto shallow = rules();
     shallow.max_depth = 2;  // outer and middle are opened, inner is not
-    EXPECT_FALSE(checkAttachment(attachment("outer.zip", outer), shallow));
+    EXPECT_FALSE(refusal(attachment("outer.zip", outer), shallow));
 }
 
 TEST(AttachmentPolicy, EncryptedEntries) {
     auto zip = makeArchive({{"secret.txt", "confidential"}}, "zip", "password");
     auto r = rules();
-    EXPECT_FALSE(checkAttachment(attachment("secret.zip", zip), r));
+    EXPECT_FALSE(refusal(attachment("secret.zip", zip), r));
     r.block_encrypted = true;
-    EXPECT_EQ(checkAttachment(attachment("secret.zip", zip), r),
-              "attachment secret.zip contains an encrypted file (secret.txt)");
+    EXPECT_EQ(refusal(attachment("secret.zip", zip), r),
+              "attachment secret.zip contains an encrypted file (secret.txt); no password in the "
+              "message opens it");
     // A blocked name is seen without decrypting.
     auto named = makeArchive({{"setup.exe", "x"}}, "zip", "password");
-    EXPECT_EQ(checkAttachment(attachment("s.zip", named), rules()),
+    EXPECT_EQ(refusal(attachment("s.zip", named), rules()),
               "attachment s.zip contains blocked file type .exe (setup.exe)");
 }
 
@@ -164,20 +148,20 @@ TEST(AttachmentPolicy, Limits) {
     auto big = makeArchive({{"zeros.bin", std::string(8u << 20, '\0')}});
     auto r = rules();
     r.max_entry_bytes = 1u << 20;
-    EXPECT_FALSE(checkAttachment(attachment("big.zip", big), r));
+    EXPECT_FALSE(refusal(attachment("big.zip", big), r));
     Files many;
     for (int i = 0; i < 50; ++i) many.push_back({"f" + std::to_string(i) + ".txt", "x"});
     many.push_back({"last.exe", "x"});
     auto z = makeArchive(many);
     r.max_entries = 10;
-    EXPECT_FALSE(checkAttachment(attachment("many.zip", z), r));
+    EXPECT_FALSE(refusal(attachment("many.zip", z), r));
     r.max_entries = 100;
-    EXPECT_TRUE(checkAttachment(attachment("many.zip", z), r));
+    EXPECT_TRUE(refusal(attachment("many.zip", z), r));
 }
 
 TEST(AttachmentPolicy, GarbageIsNotAnArchive) {
     std::string garbage = "PK\x03\x04" + std::string(200, '\xff');
-    EXPECT_FALSE(checkAttachment(attachment("broken.zip", garbage), rules()));
+    EXPECT_FALSE(refusal(attachment("broken.zip", garbage), rules()));
     auto zip = makeArchive({{"a.exe", "x"}});
-    EXPECT_FALSE(checkAttachment(attachment("cut.zip", zip.substr(0, 10)), rules()));
+    EXPECT_FALSE(refusal(attachment("cut.zip", zip.substr(0, 10)), rules()));
 }

@@ -17,6 +17,8 @@ TEST(ScanReply, Accepted) {
         std::string detail;
     } cases[] = {
         {"clean\n", Kind::clean, ""},
+        {"clean encrypted archive a.zip opened with a password found in the message\n", Kind::clean,
+         "encrypted archive a.zip opened with a password found in the message"},
         {"virus Win.Test.EICAR_HDB-1\n", Kind::virus, "Win.Test.EICAR_HDB-1"},
         {"blocked attachment a.zip contains blocked file type .exe (setup.exe)\n", Kind::blocked,
          "attachment a.zip contains blocked file type .exe (setup.exe)"},
@@ -37,8 +39,8 @@ TEST(ScanReply, Refused) {
     const std::string cases[] = {
         "",
         "clean",     // no newline
-        "clean \n",  // clean takes no detail
-        "clean extra\n",
+        "clean \n",  // a note is not empty
+        "clean  note\n",
         "virus\n",  // detail required
         "virus \n",
         "virus  X\n",  // leading space
@@ -57,7 +59,8 @@ TEST(ScanReply, Refused) {
 
 TEST(ScanReply, FormatRoundTrips) {
     const ScanResult cases[] = {
-        {Kind::clean, "ignored"},
+        {Kind::clean, ""},
+        {Kind::clean, "a note"},
         {Kind::virus, "Eicar-Signature"},
         {Kind::blocked, "name with\r\nCRLF and \xff bytes"},
         {Kind::error, ""},
@@ -73,4 +76,6 @@ TEST(ScanReply, FormatRoundTrips) {
     }
     EXPECT_EQ(formatScanReply({Kind::blocked, "a\r\nb"}), "blocked a??b\n");
     EXPECT_EQ(formatScanReply({Kind::error, ""}), "error unknown\n");
+    EXPECT_EQ(formatScanReply({Kind::clean, ""}), "clean\n");
+    EXPECT_EQ(formatScanReply({Kind::clean, " \n"}), "clean ?\n");
 }
