@@ -195,6 +195,14 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
 namespace moat::policy {
 
 std::string ContentFilter::learnForwarded(std::string_view raw, bool spam) {
+    // A person's correction shows at the next message, not after kTableCheck.
+    struct Recheck {
+        ContentFilter& filter;
+        ~Recheck() {
+            std::lock_guard lock(filter.table_mutex_);
+            filter.table_checked_ = {};
+        }
+    } recheck{*this};
     auto forwarded = content::decodeMessage(raw);
     auto session = store_.connect();
     content::BayesStore bayes(session);

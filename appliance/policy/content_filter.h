@@ -86,7 +86,8 @@ class ContentFilter {
     // The in-memory copy of the classifier to score with, reloaded when the
     // store's copy has changed (checked at most every kTableCheck; one
     // thread reloads while the others go on with the old copy, or with the
-    // store until there is one). Null only before the first load.
+    // store until there is one). Null only before the first load. Learning
+    // by forwarding makes the next message check at once.
     std::shared_ptr<const content::TokenTable> currentTable(content::BayesStore& store);
 
     const store::Store& store_;
