@@ -408,9 +408,8 @@ def clamav_db(work: Path) -> tuple[Path | None, str]:
 def measure_speed(cfg: Settings, work: Path, ini: Path | None, bogo_state: Path | None,
                   test_files: list[str]) -> dict:
     out: dict = {"messages": len(test_files)}
-    if ini and cfg.scan_rate_bin.exists():
-        binary = work / "content_scan_rate"
-        shutil.copy(cfg.scan_rate_bin, binary)
+    binary = work / "content_scan_rate"  # copied at the start, with moatctl
+    if ini and binary.exists():
         db, note = clamav_db(work)
         out["clamav_note"] = note
         cmd = [str(binary), "--config", str(ini), "--runs", "3"]
@@ -709,16 +708,21 @@ def main(argv: list[str]) -> int:
         latest.symlink_to(stamp)
 
     def cleanup(*_):
+        # Worker threads may be waiting on moatctl or a peer: leave at once (our children get
+        # the signal too when it was sent to the process group, as Ctrl-C does).
         if not cfg.keep:
             shutil.rmtree(work, ignore_errors=True)
-        sys.exit(130)
+        os._exit(130)
 
     signal.signal(signal.SIGTERM, cleanup)
+    signal.signal(signal.SIGINT, cleanup)
     ok = False
     try:
         # A rebuild of the tree during the run must not mix two Moats.
         snapshot = work / "moatctl"
         shutil.copy(moatctl, snapshot)
+        if cfg.scan_rate_bin.exists():
+            shutil.copy(cfg.scan_rate_bin, work / "content_scan_rate")
         log(f"work dir {work}, results {results}; Moat {moat_version()} from {moatctl}")
         runner = Runner(cfg, work, snapshot)
         info = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_before": load_before,
