@@ -87,6 +87,7 @@ class Settings:
     keep: bool
     peer_cache: str | None
     learn_order: str
+    learn_batch: int
     tmpdir: Path
     results: Path
     speed: bool
@@ -116,7 +117,7 @@ class Settings:
             output=Path(env.get("BENCH_OUTPUT", str(REPO / "docs" / "benchmarks.md"))),
             jobs=int(env.get("BENCH_JOBS", str(os.cpu_count() or 1))),
             keep=env.get("BENCH_KEEP", "0") == "1", peer_cache=env.get("BENCH_PEER_CACHE") or None,
-            learn_order=order, tmpdir=Path(env.get("BENCH_TMPDIR", default_tmp)),
+            learn_order=order, learn_batch=int(env.get("BENCH_LEARN_BATCH", str(BATCH))), tmpdir=Path(env.get("BENCH_TMPDIR", default_tmp)),
             results=Path(env.get("BENCH_RESULTS", "/var/tmp/moat-content-accuracy")),
             speed=env.get("BENCH_SPEED", "1") != "0",
             scan_rate_bin=Path(env.get("MOAT_SCAN_RATE", str(build.resolve() / "bench" / "content_scan_rate"))))
@@ -197,8 +198,8 @@ level = warning
 
 
 class Moat:
-    def __init__(self, moatctl: Path, corpus: Path, order: str, jobs: int):
-        self.moatctl, self.corpus, self.order, self.jobs = moatctl, corpus, order, jobs
+    def __init__(self, moatctl: Path, corpus: Path, order: str, jobs: int, batch: int = BATCH):
+        self.moatctl, self.corpus, self.order, self.jobs, self.batch = moatctl, corpus, order, jobs, batch
 
     def write_ini(self, state: Path) -> Path:
         (state / "spool").mkdir(parents=True, exist_ok=True)
@@ -214,8 +215,8 @@ class Moat:
         return cp.stdout
 
     def learn_batches(self, ham: list[str], spam: list[str]) -> list[tuple[str, list[str]]]:
-        hb = [("--ham", b) for b in peers.chunks(ham, BATCH)]
-        sb = [("--spam", b) for b in peers.chunks(spam, BATCH)]
+        hb = [("--ham", b) for b in peers.chunks(ham, self.batch)]
+        sb = [("--spam", b) for b in peers.chunks(spam, self.batch)]
         if self.order == "ham-first":
             return hb + sb
         if self.order == "spam-first":
@@ -302,7 +303,7 @@ def summarise(s: Scored, spam_of: dict[str, bool]) -> dict:
 class Runner:
     def __init__(self, cfg: Settings, work: Path, moatctl: Path):
         self.cfg, self.work = cfg, work
-        self.moat = Moat(moatctl, cfg.corpus, cfg.learn_order, cfg.jobs)
+        self.moat = Moat(moatctl, cfg.corpus, cfg.learn_order, cfg.jobs, cfg.learn_batch)
         self.cache = peers.PeerCache(cfg.peer_cache)
         self.versions = {name: peers.PEERS[name].version() for name in cfg.peers}
         self.lock = threading.Lock()
@@ -568,7 +569,7 @@ def report(cfg: Settings, info: dict, split_res: dict, cv_res: dict | None, cach
         "all five directories, a message's fold = SHA-256 of its file name mod the folds; each fold's model "
         "scores only its held-out fold and the metrics are taken on the pooled scores.",
         "",
-        f"Moat: `moatctl learn --ham` then `--spam` ({cfg.learn_order}, {BATCH} files a call) into a fresh "
+        f"Moat: `moatctl learn --ham` then `--spam` ({cfg.learn_order}, {cfg.learn_batch} files a call) into a fresh "
         "SQLite store, `moatctl score` (its SCORE as a float; its VERDICT for the figures at the defaults: tag "
         "from 5, reject from 10). bogofilter: `bogofilter -C -d DIR -n|-s -B` to train, the spamicity of "
         "`-TT -B` (16 decimals; below 1e-4 the 12 significant digits of `-t` with a `%.11e` terse format). "
