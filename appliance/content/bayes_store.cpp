@@ -184,15 +184,22 @@ LearnOutcome BayesStore::learn(TokenHash digest, const std::vector<TokenHash>& t
            " ON CONFLICT (digest) DO UPDATE SET spam = excluded.spam, learnt = excluded.learnt",
         use(key), use(is_spam), use(ts), now;
     if (options) step(tokens, spam, *options);
-    std::string encoded = encodeFeatures(tokens);
+    std::vector<TokenHash> features = tokens;  // the stored form needs them sorted, unique
+    if (!std::is_sorted(features.begin(), features.end()) ||
+        std::adjacent_find(features.begin(), features.end()) != features.end()) {
+        std::sort(features.begin(), features.end());
+        features.erase(std::unique(features.begin(), features.end()), features.end());
+    }
+    std::string encoded = encodeFeatures(features);
     Poco::Data::BLOB blob(reinterpret_cast<const unsigned char*>(encoded.data()), encoded.size());
     session_ << "INSERT INTO bayes_examples (digest, spam, learnt, features) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (digest) DO UPDATE SET spam = excluded.spam,"
                 " learnt = excluded.learnt, features = excluded.features",
         use(key), use(is_spam), use(ts), use(blob), now;
     Poco::Int64 keep = kMaxExamples;
+    // Walks the learnt index: no sort of the whole table per message.
     session_ << "DELETE FROM bayes_examples WHERE digest IN (SELECT digest FROM bayes_examples"
-                " ORDER BY learnt DESC, digest LIMIT -1 OFFSET ?)",
+                " ORDER BY learnt DESC LIMIT -1 OFFSET ?)",
         use(keep), now;
     tx.commit();
     return outcome;
