@@ -52,8 +52,7 @@ double chiSquareCombine(const std::vector<double>& probabilities) {
     return std::clamp((s - h + 1.0) / 2.0, 0.0, 1.0);
 }
 
-double fusedEvidence(double logistic_logit, double bayes_probability,
-                     const BayesOptions& options) {
+double fusedEvidence(double logistic_logit, double bayes_probability, const BayesOptions& options) {
     double p = std::clamp(bayes_probability, 1e-6, 1 - 1e-6);
     return logistic_logit + options.bayes_weight * std::log(p / (1 - p));
 }
@@ -109,8 +108,7 @@ BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
     } else {
         bool trained = totals.spam_messages >= options_.min_messages &&
                        totals.ham_messages >= options_.min_messages;
-        auto known =
-            trained ? store_.lookup(hashes) : std::unordered_map<TokenHash, TokenCounts>{};
+        auto known = trained ? store_.lookup(hashes) : std::unordered_map<TokenHash, TokenCounts>{};
         result = classifyTokens(
             hashes,
             [&known](TokenHash h, TokenCounts& c) {

@@ -1,11 +1,10 @@
 // The content classifier: two models over the same tokens, fused and
-// calibrated; 0.5 (no opinion) for a message with no token it has learnt. Bayes: Robinson's f(w) = (s*x + n*p(w)) / (s + n) per token
-// (s = 1, x = 0.5), the 150 tokens furthest from 0.5 (|f - 0.5| >= 0.1)
-// combined by Fisher's chi-square method into (S - H + 1) / 2. Logistic
-// regression: bias + the weights of the message's tokens. Evidence = the
-// logistic logit + bayes_weight * logit(Bayes); probability = the
-// calibration of that evidence (content/calibration.h). Untrained (no spam
-// or no ham learnt): 0.5. Pure functions plus a facade over BayesStore.
+// calibrated; 0.5 (no opinion) for a message with no token it has learnt. Bayes: Robinson's f(w) =
+// (s*x + n*p(w)) / (s + n) per token (s = 1, x = 0.5), the 150 tokens furthest from 0.5 (|f - 0.5|
+// >= 0.1) combined by Fisher's chi-square method into (S - H + 1) / 2. Logistic regression: bias +
+// the weights of the message's tokens. Evidence = the logistic logit + bayes_weight * logit(Bayes);
+// probability = the calibration of that evidence (content/calibration.h). Untrained (no spam or no
+// ham learnt): 0.5. Pure functions plus a facade over BayesStore.
 #pragma once
 
 #include <cstddef>
@@ -80,8 +79,7 @@ class BayesClassifier {
     // Counts the message, takes one logistic step on its tokens (unless a
     // retraining follows anyway: bulk learning) and keeps it as an example
     // for retraining: one message's worth of state.
-    LearnOutcome learn(const DecodedMessage& message, bool spam, std::int64_t at,
-                       bool step = true);
+    LearnOutcome learn(const DecodedMessage& message, bool spam, std::int64_t at, bool step = true);
     // Retrains the logistic model and its calibration from the stored
     // examples; returns how many were used (0, and nothing changes, until
     // both classes have examples).

@@ -1,9 +1,8 @@
 #include "content/bayes_store.h"
 
+#include <Poco/Data/LOB.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
-
-#include <Poco/Data/LOB.h>
 
 #include <algorithm>
 #include <string>
@@ -132,8 +131,7 @@ std::unordered_map<TokenHash, TokenCounts> BayesStore::lookup(
         for (auto& h : batch) select, use(h);
         select.execute();
         for (std::size_t i = 0; i < hashes.size(); ++i)
-            out[loaded(hashes[i])] =
-                TokenCounts{spam[i], ham[i], static_cast<float>(weight[i])};
+            out[loaded(hashes[i])] = TokenCounts{spam[i], ham[i], static_cast<float>(weight[i])};
     }
     return out;
 }
@@ -291,7 +289,8 @@ std::int64_t BayesStore::expire(int days, std::int64_t at, std::int64_t max_coun
     std::int64_t removed = static_cast<std::int64_t>(remove.execute());
     session_ << "DELETE FROM bayes_seen WHERE learnt < ?", use(s), now;
     session_ << "DELETE FROM bayes_examples WHERE learnt < ?", use(s), now;
-    if (removed) session_ << "UPDATE bayes_totals SET generation = generation + 1 WHERE id = 1", now;
+    if (removed)
+        session_ << "UPDATE bayes_totals SET generation = generation + 1 WHERE id = 1", now;
     tx.commit();
     return removed;
 }

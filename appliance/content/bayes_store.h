@@ -2,8 +2,9 @@
 // the learnt spam and ham messages it occurred in, its logistic weight and
 // when last learnt; the message totals, the logistic bias and calibration;
 // learnt messages' digests, and the most recent kMaxExamples learnt
-// messages' tokens for retraining. One transaction per learnt message. Uses the caller's session (one thread at a time, as any Poco
-// session); store failures throw: an environment failure, retry later.
+// messages' tokens for retraining. One transaction per learnt message. Uses the caller's session
+// (one thread at a time, as any Poco session); store failures throw: an environment failure, retry
+// later.
 #pragma once
 
 #include <Poco/Data/Session.h>

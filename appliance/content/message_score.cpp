@@ -54,10 +54,12 @@ std::string classifierReason(const BayesResult& result) {
     double p = result.probability;
     char percent[32];
     // Enough digits that 99.99% and 99.9999% read differently.
-    std::snprintf(percent, sizeof percent, p >= 0.999 || p <= 0.001 ? "%.4f%%" : "%.1f%%", p * 100.0);
+    std::snprintf(percent, sizeof percent, p >= 0.999 || p <= 0.001 ? "%.4f%%" : "%.1f%%",
+                  p * 100.0);
     if (p >= kClassifierTagProbability)
         return std::string("its content is typical of spam (classifier ") + percent + ")";
-    if (p > 0.5) return std::string("its content is somewhat like spam (classifier ") + percent + ")";
+    if (p > 0.5)
+        return std::string("its content is somewhat like spam (classifier ") + percent + ")";
     return std::string("its content is typical of wanted mail (classifier ") + percent + ")";
 }
 

@@ -21,8 +21,7 @@ std::shared_ptr<const TokenTable> TokenTable::load(BayesStore& store) {
             table->slots_.assign(old.size() * 2, Slot{});
             table->size_ = 0;
             for (const auto& s : old)
-                if (s.used)
-                    table->insert(s.hash, TokenCounts{s.spam, s.ham, s.weight});
+                if (s.used) table->insert(s.hash, TokenCounts{s.spam, s.ham, s.weight});
         }
         table->insert(hash, counts);
     });

@@ -72,16 +72,19 @@ void ContentFilter::giveBack(Poco::Data::Session session) {
 
 UriblResult uriblPart(dns::Resolver& resolver, const std::vector<store::DnsZone>& zones,
                       const content::DecodedMessage& message, const ContentThresholds& limits) {
-    if (!limits.uribl ||
-        std::none_of(zones.begin(), zones.end(), [](const store::DnsZone& z) { return z.kind == "uribl"; }))
+    if (!limits.uribl || std::none_of(zones.begin(), zones.end(),
+                                      [](const store::DnsZone& z) { return z.kind == "uribl"; }))
         return {};
-    return uriblLookup(resolver, zones, content::extractUriHosts(message), limits.uribl_max_lookups);
+    return uriblLookup(resolver, zones, content::extractUriHosts(message),
+                       limits.uribl_max_lookups);
 }
 
-std::vector<store::DnsZone> withSettingZones(std::vector<store::DnsZone> zones, const Settings& settings) {
+std::vector<store::DnsZone> withSettingZones(std::vector<store::DnsZone> zones,
+                                             const Settings& settings) {
     for (const auto& name : settings.list("uribl.zones")) {
-        bool known = std::any_of(zones.begin(), zones.end(),
-                                 [&](const store::DnsZone& z) { return z.kind == "uribl" && z.zone == name; });
+        bool known = std::any_of(zones.begin(), zones.end(), [&](const store::DnsZone& z) {
+            return z.kind == "uribl" && z.zone == name;
+        });
         if (known) continue;
         store::DnsZone zone;
         zone.kind = "uribl";
@@ -184,7 +187,8 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
         return d;
     }
     content::HeaderRewrite rewrite;
-    if (d.verdict == content::ContentVerdict::tag || limits.headers_always) rewrite.add = scoreHeaders(d.score, limits);
+    if (d.verdict == content::ContentVerdict::tag || limits.headers_always)
+        rewrite.add = scoreHeaders(d.score, limits);
     if (d.verdict == content::ContentVerdict::tag) rewrite.subject_prefix = limits.tag_phrase;
     d.message = content::rewriteHeaders(raw, rewrite);
     return d;

@@ -109,7 +109,8 @@ UriblResult uriblPart(dns::Resolver& resolver, const std::vector<store::DnsZone>
 
 // zones plus the uribl zones named only in the uribl.zones setting (weight 5,
 // any 127.x.y.z answer).
-std::vector<store::DnsZone> withSettingZones(std::vector<store::DnsZone> zones, const Settings& settings);
+std::vector<store::DnsZone> withSettingZones(std::vector<store::DnsZone> zones,
+                                             const Settings& settings);
 
 // The X-Moat-Score and X-Spam-Status fields for a score (CRLF-terminated).
 std::string scoreHeaders(const content::MessageScore& score, const ContentThresholds& limits);

@@ -15,14 +15,14 @@
 #include "content/bayes_store.h"
 #include "content/content_score.h"
 #include "content/heuristics.h"
-#include "content/token_table.h"
-#include "content/message_score.h"
 #include "content/mbox_reader.h"
+#include "content/message_score.h"
 #include "content/mime_decoder.h"
+#include "content/token_table.h"
 #include "dns/resolver.h"
 #include "policy/content_filter.h"
-#include "store/dns_zones.h"
 #include "policy/settings.h"
+#include "store/dns_zones.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -179,7 +179,8 @@ int learnMessages(Poco::Data::Session& session, bool spam, const std::vector<std
     return rc;
 }
 
-int scoreMessages(const config::Config& config, Poco::Data::Session& session, const std::vector<std::string>& paths) {
+int scoreMessages(const config::Config& config, Poco::Data::Session& session,
+                  const std::vector<std::string>& paths) {
     content::BayesStore store(session);
     // Many messages: one read of the whole model beats a query per message.
     auto table = paths.size() > 1 || fs::is_directory(paths.front())
@@ -207,13 +208,14 @@ int scoreMessages(const config::Config& config, Poco::Data::Session& session, co
                     result.parts.insert(result.parts.end(), uribl.parts.begin(), uribl.parts.end());
                 }
                 double score = result.total();
-                auto verdict = result.gtube ? content::ContentVerdict::reject
-                                            : content::contentVerdict(score, limits.tag, limits.reject);
+                auto verdict = result.gtube
+                                   ? content::ContentVerdict::reject
+                                   : content::contentVerdict(score, limits.tag, limits.reject);
                 // Full precision: rankings (ROC curves) need scores without ties.
                 char text[32];
                 std::snprintf(text, sizeof text, "%.6f", score);
-                std::cout << log::printable(label, 1000) << " " << text << " " << content::verdictName(verdict)
-                          << "\n";
+                std::cout << log::printable(label, 1000) << " " << text << " "
+                          << content::verdictName(verdict) << "\n";
             });
         } catch (const std::runtime_error& e) {
             std::cerr << "moatctl: " << log::printable(e.what(), 300) << "\n";
@@ -242,7 +244,8 @@ int bayesRetrain(Poco::Data::Session& session) {
     content::BayesStore store(session);
     content::BayesClassifier classifier(store);
     std::size_t examples = classifier.retrain();
-    std::cout << "retrained the classifier on " << plural(static_cast<std::int64_t>(examples), "message", "messages") << "\n";
+    std::cout << "retrained the classifier on "
+              << plural(static_cast<std::int64_t>(examples), "message", "messages") << "\n";
     return 0;
 }
 

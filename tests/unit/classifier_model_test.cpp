@@ -41,10 +41,10 @@ TEST(FeatureBlob, RoundTrip) {
 }
 
 TEST(FeatureBlob, RefusesMalformed) {
-    EXPECT_FALSE(decodeFeatures(std::string("\x80", 1)));              // truncated varint
-    EXPECT_FALSE(decodeFeatures(std::string(11, '\xff') + "\x01"));    // longer than 64 bits
+    EXPECT_FALSE(decodeFeatures(std::string("\x80", 1)));            // truncated varint
+    EXPECT_FALSE(decodeFeatures(std::string(11, '\xff') + "\x01"));  // longer than 64 bits
     EXPECT_FALSE(decodeFeatures(std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", 10)));
-    EXPECT_FALSE(decodeFeatures(std::string("\x05\x00", 2)));          // a repeated hash
+    EXPECT_FALSE(decodeFeatures(std::string("\x05\x00", 2)));  // a repeated hash
     // A difference that wraps past 2^64.
     std::string wrap = encodeFeatures({~0ull - 1});
     wrap += encodeFeatures({5});
@@ -99,8 +99,7 @@ TEST(Logistic, TrainingIgnoresTheOrderExamplesCameIn) {
     EXPECT_EQ(a.bias, b.bias);
     EXPECT_EQ(a.weights, b.weights);
     // And it separates the classes.
-    for (const auto& e : syntheticExamples(50, 2))
-        EXPECT_EQ(a.logit(e.features) > 0, e.spam);
+    for (const auto& e : syntheticExamples(50, 2)) EXPECT_EQ(a.logit(e.features) > 0, e.spam);
 }
 
 TEST(Calibration, FitsHeldOutEvidence) {
@@ -122,7 +121,8 @@ TEST(Calibration, FitsHeldOutEvidence) {
     EXPECT_EQ(identity.scale, 1);
     EXPECT_EQ(identity.shift, 0);
     // Perfectly separated evidence stays finite (Platt's smoothed targets).
-    std::vector<std::pair<double, bool>> separated = {{-5, false}, {-4, false}, {4, true}, {5, true}};
+    std::vector<std::pair<double, bool>> separated = {
+        {-5, false}, {-4, false}, {4, true}, {5, true}};
     auto s = fitCalibration(separated);
     EXPECT_TRUE(std::isfinite(s.scale) && std::isfinite(s.shift));
     EXPECT_LT(s.probability(5), 1.0);
