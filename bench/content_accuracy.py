@@ -600,7 +600,7 @@ def report(cfg: Settings, info: dict, split_res: dict, cv_res: dict | None, cach
         out += [f"One process, one message at a time, over the split's {speed['messages']} test messages "
                 "(trained on the split's training set); median of 3 timed runs after one warm-up. Moat: "
                 "`bench/content_scan_rate` (messages read into memory first; per message MIME decoding, the "
-                "content score — Bayes against the SQLite store, heuristics, GTUBE — and URI extraction "
+                "content score — the classifier of the trained store, loaded as the gateway loads it, heuristics, GTUBE — and URI extraction "
                 "reduced to the names a URI blocklist would be asked; no DNS); the second column adds a "
                 "libclamav scan of each raw message "
                 f"({speed.get('clamav_note', 'ClamAV not measured')}, engine as moat-scand builds it, "
