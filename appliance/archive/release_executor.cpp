@@ -117,7 +117,7 @@ ReleaseExecutor::Outcome ReleaseExecutor::release(Poco::Data::Session& session,
         return out;
     }
     const std::string& file = rows.front().get<0>();
-    queue::Envelope env;
+    mail::Envelope env;
     env.sender = rows.front().get<1>();
     Poco::StringTokenizer rcpts(
         rows.front().get<2>(), ",",
@@ -163,7 +163,7 @@ ReleaseExecutor::Outcome ReleaseExecutor::release(Poco::Data::Session& session,
     for (unsigned char c : env.sender) utf8 |= c >= 0x80;
     for (const auto& r : env.recipients)
         for (unsigned char c : r) utf8 |= c >= 0x80;
-    env.flags = (eight_bit ? queue::kBody8Bit : 0u) | (utf8 ? queue::kSmtpUtf8 : 0u);
+    env.flags = (eight_bit ? mail::kBody8Bit : 0u) | (utf8 ? mail::kSmtpUtf8 : 0u);
     env.size = writer.size();
     env.created = store::nowSeconds();
     if (!enqueue_(env)) {

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "archive/archive_dir.h"
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 #include "queue/spool.h"
 #include "store/store.h"
 
@@ -26,7 +26,7 @@ class ReleaseExecutor {
   public:
     // Makes a committed spool message durable in the queue and hands it to
     // delivery; false when the queue store failed (the spool file is then removed by the caller).
-    using Enqueue = std::function<bool(const queue::Envelope&)>;
+    using Enqueue = std::function<bool(const mail::Envelope&)>;
 
     ReleaseExecutor(const store::Store& store, queue::Spool& spool, const ArchiveDir& dir,
                     Enqueue enqueue);

@@ -79,7 +79,7 @@ Finding BlocklistLookup::finding() {
     std::string text = "Service unavailable; " + subject_ + " listed by " + zone;
     if (!zone_.url.empty()) text += "; see " + store::expandZoneUrl(zone_.url, ip_, domain_, zone);
     finding_ =
-        Finding::hit(check_, std::move(detail), smtp::reply(554, "5.7.1", text), zone_.weight);
+        Finding::hit(check_, std::move(detail), mail::reply(554, "5.7.1", text), zone_.weight);
     return *finding_;
 }
 

@@ -20,7 +20,7 @@ std::string backendName(const store::Domain& d) {
 }
 
 // A reply as one printable line: "550 5.1.1 <a@b>: Recipient address rejected".
-std::string oneLine(const smtp::Reply& r) {
+std::string oneLine(const mail::Reply& r) {
     std::string text = std::to_string(r.code);
     if (!r.enhanced.empty()) text += " " + r.enhanced;
     text += " " + r.text;
@@ -169,7 +169,7 @@ Callout::Result Callout::ask(const std::string& address, const store::Domain& do
     options.helo_name = options_.helo_name;
     options.connect_timeout = options_.connect_timeout;
     options.command_timeout = options_.command_timeout;
-    smtp::Reply failure;
+    mail::Reply failure;
     auto client = queue::SmtpClient::connect(where, domain.backend_host, options, failure);
     if (!client) {
         unreachable = true;
@@ -184,7 +184,7 @@ Callout::Result Callout::ask(const std::string& address, const store::Domain& do
     if (!probe.mail.positive())
         return {Verdict::unknown, "the backend refused MAIL FROM:<>: " + oneLine(probe.mail),
                 false};
-    const smtp::Reply& r = probe.recipients[0];
+    const mail::Reply& r = probe.recipients[0];
     if (r.positive()) return {Verdict::valid, oneLine(r), false};
     if (r.permanent()) return {Verdict::invalid, oneLine(r), false};
     return {Verdict::unknown, oneLine(r), false};

@@ -161,7 +161,7 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
         log::warning("content: Bayes store unavailable: " + e.displayText());
         d.records.push_back({"content", "tempfail", 0, "Bayes store unavailable"});
         d.refusal =
-            smtp::reply(451, "4.3.0", "Temporary failure scoring the message, try again later");
+            mail::reply(451, "4.3.0", "Temporary failure scoring the message, try again later");
         return d;
     }
 
@@ -179,7 +179,7 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
                           content::formatScore(limits.reject);
     d.records.push_back({"content", std::string(content::verdictName(d.verdict)), total, summary});
     if (d.verdict == content::ContentVerdict::reject) {
-        d.refusal = smtp::reply(
+        d.refusal = mail::reply(
             550, "5.7.1",
             "Message rejected as spam (score " +
                 (d.score.gtube ? std::string("GTUBE") : content::formatScore(total)) + ", limit " +

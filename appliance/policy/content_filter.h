@@ -21,7 +21,7 @@
 #include "policy/check_record.h"
 #include "policy/settings.h"
 #include "policy/uribl_lookup.h"
-#include "smtp/reply.h"
+#include "mail/reply.h"
 
 namespace moat::dns {
 class Resolver;
@@ -56,7 +56,7 @@ ContentThresholds strictestThresholds(const Settings& settings,
 struct ContentDecision {
     content::ContentVerdict verdict = content::ContentVerdict::accept;
     content::MessageScore score;
-    std::optional<smtp::Reply> refusal;  // reject (5xx), or a store failure (4xx)
+    std::optional<mail::Reply> refusal;  // reject (5xx), or a store failure (4xx)
     std::string message;                 // accept and tag: the message to deliver
     std::vector<CheckRecord> records;    // bayes, heuristic:<name>, smtp-time, content
 };

@@ -56,7 +56,7 @@ void DnsChecks::helo(std::string_view text) {
                                  helo_->value);
 }
 
-void DnsChecks::sender(const smtp::Address& sender) {
+void DnsChecks::sender(const mail::Address& sender) {
     have_sender_ = true;
     sender_ = sender;
     sender_domain_.clear();
@@ -119,7 +119,7 @@ void DnsChecks::finishReverse() {
     }
     std::string client = "[" + client_ip_ + "]";
     const auto& ptr = *ptr_answer_;
-    auto no_name = smtp::reply(
+    auto no_name = mail::reply(
         550, "5.7.1", "Client host rejected: cannot find your reverse hostname, " + client);
     if (failed(ptr.status)) {
         std::string why =
@@ -157,7 +157,7 @@ void DnsChecks::finishReverse() {
     } else {
         reverse_findings_.push_back(
             Finding::hit("fcrdns", "PTR name " + names + " does not resolve back to " + client,
-                         smtp::reply(550, "5.7.1",
+                         mail::reply(550, "5.7.1",
                                      "Client host rejected: reverse hostname " + names +
                                          " does not resolve back to " + client)));
         confirmed_ = "";
@@ -195,7 +195,7 @@ std::optional<Finding> DnsChecks::countryFinding(const std::vector<std::string>&
     for (const auto& b : blocked) {
         if (parseCountry(b) == country)
             return Finding::hit("country", where + ", a blocked country",
-                                smtp::reply(554, "5.7.1",
+                                mail::reply(554, "5.7.1",
                                             "Service unavailable; client [" + client_ip_ +
                                                 "] is in a blocked country (" +
                                                 std::string(country->alpha2) + ")"));
@@ -218,13 +218,13 @@ std::vector<Finding> DnsChecks::domainFindings() {
         auto mx = mx_.get();
         auto addresses = sender_addresses_.get();
         auto not_found =
-            smtp::reply(550, "5.1.8", "Sender address rejected: domain " + d + " not found");
+            mail::reply(550, "5.1.8", "Sender address rejected: domain " + d + " not found");
         if (mx.status == dns::Status::ok && mx.records.size() == 1 &&
             mx.records.front().host.empty()) {
             sender_finding_ = Finding::hit(
                 "sender_domain",
                 "sender domain " + d + " has a null MX: it sends and accepts no mail",
-                smtp::reply(550, "5.7.27",
+                mail::reply(550, "5.7.27",
                             "Sender address rejected: domain " + d + " accepts no mail (null MX)"));
         } else if (mx.status == dns::Status::ok) {
             sender_finding_ = Finding::clean(
@@ -241,7 +241,7 @@ std::vector<Finding> DnsChecks::domainFindings() {
                 "sender_domain",
                 "cannot resolve sender domain " + d + " (MX " + dns::toString(mx.status) +
                     ", A/AAAA " + dns::toString(addresses.status) + ")",
-                smtp::reply(
+                mail::reply(
                     450, "4.1.8",
                     "Sender address rejected: cannot resolve domain " + d + "; try again later"));
         } else {

@@ -19,7 +19,7 @@
 #include "policy/helo_check.h"
 #include "policy/helo_name.h"
 #include "policy/verdict.h"
-#include "smtp/address.h"
+#include "mail/address.h"
 #include "store/dns_zones.h"
 
 namespace moat::policy {
@@ -33,7 +33,7 @@ class DnsChecks {
               const std::vector<store::DnsZone>& zones, Gateway gateway);
 
     void helo(std::string_view text);          // a (new) HELO/EHLO argument
-    void sender(const smtp::Address& sender);  // a (new) MAIL FROM
+    void sender(const mail::Address& sender);  // a (new) MAIL FROM
     void poll();                               // non-blocking: starts second stages that can start
 
     // rdns, fcrdns, one dnsbl Finding per zone. Waits.
@@ -78,7 +78,7 @@ class DnsChecks {
     std::vector<BlocklistLookup> helo_rhsbl_;
 
     bool have_sender_ = false;
-    smtp::Address sender_;
+    mail::Address sender_;
     std::string sender_domain_;
     std::future<dns::MxResult> mx_;
     std::future<dns::AddressResult> sender_addresses_;

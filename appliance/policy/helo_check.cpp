@@ -13,7 +13,7 @@ Finding heloFinding(std::string_view text, const HeloName& parsed, std::string_v
     std::string shown = log::printable(text, 100);
     auto hit = [&](const std::string& what) {
         return Finding::hit("helo", "HELO " + what,
-                            smtp::reply(550, "5.7.1", "Client host rejected: HELO " + what));
+                            mail::reply(550, "5.7.1", "Client host rejected: HELO " + what));
     };
     switch (parsed.kind) {
         case HeloName::Kind::invalid:

@@ -61,7 +61,7 @@ class ListSet {
     static std::shared_ptr<const ListSet> load(Poco::Data::Session& session);  // every entry
 
     // allow/deny for a transaction to domain_id (0: only the global lists).
-    // sender: the canonical reverse-path "local@domain" (smtp::Address::str()),
+    // sender: the canonical reverse-path "local@domain" (mail::Address::str()),
     // "" for <>; its local part and domain are compared case-insensitively
     // (ASCII). A sender domain entry matches that domain, and with subdomains
     // every name below it too. A client matches networks by longest prefix;

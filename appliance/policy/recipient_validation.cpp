@@ -4,8 +4,8 @@
 
 namespace moat::policy {
 
-std::optional<smtp::Reply> validateRecipient(const PolicySnapshot& snapshot,
-                                             const store::Domain& domain, const smtp::Address& rcpt,
+std::optional<mail::Reply> validateRecipient(const PolicySnapshot& snapshot,
+                                             const store::Domain& domain, const mail::Address& rcpt,
                                              Callout& callout, std::vector<CheckRecord>& checks) {
     const auto& settings = snapshot.settings;
     bool by_list = settings.boolean("validation.list", domain.name);
@@ -41,14 +41,14 @@ std::optional<smtp::Reply> validateRecipient(const PolicySnapshot& snapshot,
         if (r.verdict == Callout::Verdict::invalid) {
             note("reject",
                  "the mail server of " + domain.name + " refused " + shown + how + ": " + r.reply);
-            return smtp::reply(550, "5.1.1", shown + ": Recipient address rejected: unknown user");
+            return mail::reply(550, "5.1.1", shown + ": Recipient address rejected: unknown user");
         }
         std::string why =
             "the mail server of " + domain.name + " could not verify " + shown + ": " + r.reply;
         if (!missing.empty()) why = missing + "; " + why;
         if (reject) {
             note("tempfail", why);
-            return smtp::reply(
+            return mail::reply(
                 450, "4.1.1",
                 shown +
                     ": Recipient address verification failed: cannot reach the mail server of " +
@@ -59,7 +59,7 @@ std::optional<smtp::Reply> validateRecipient(const PolicySnapshot& snapshot,
     }
     if (reject) {
         note("reject", missing);
-        return smtp::reply(550, "5.1.1",
+        return mail::reply(550, "5.1.1",
                            shown +
                                ": Recipient address rejected: unknown user (not in the list of "
                                "valid addresses of " +

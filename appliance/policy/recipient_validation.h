@@ -11,15 +11,15 @@
 #include "policy/callout.h"
 #include "policy/check_record.h"
 #include "policy/policy_cache.h"
-#include "smtp/address.h"
-#include "smtp/reply.h"
+#include "mail/address.h"
+#include "mail/reply.h"
 #include "store/domains.h"
 
 namespace moat::policy {
 
 // The refusal for rcpt (a recipient in domain), or nothing when it is accepted.
-std::optional<smtp::Reply> validateRecipient(const PolicySnapshot& snapshot,
-                                             const store::Domain& domain, const smtp::Address& rcpt,
+std::optional<mail::Reply> validateRecipient(const PolicySnapshot& snapshot,
+                                             const store::Domain& domain, const mail::Address& rcpt,
                                              Callout& callout, std::vector<CheckRecord>& checks);
 
 }  // namespace moat::policy

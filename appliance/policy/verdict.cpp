@@ -42,7 +42,7 @@ Evaluation evaluate(const std::vector<Finding>& findings, const Settings& settin
             } else if (settings.get("dns.failure", domain) == "tempfail") {
                 out.records.push_back({f.check, "tempfail", 0, f.detail});
                 if (!out.refusal)
-                    out.refusal = smtp::reply(451, "4.4.3",
+                    out.refusal = mail::reply(451, "4.4.3",
                                               "Temporary DNS failure during the " + f.check + " check; try again later");
             } else {
                 out.records.push_back({f.check, "skip", 0, f.detail + " (DNS failure: check skipped)"});
@@ -56,7 +56,7 @@ Evaluation evaluate(const std::vector<Finding>& findings, const Settings& settin
                 break;
             case Action::tempfail:
                 out.records.push_back({f.check, "tempfail", 0, f.detail});
-                if (!out.refusal) out.refusal = smtp::reply(451, "4.7.1", f.refusal.text);
+                if (!out.refusal) out.refusal = mail::reply(451, "4.7.1", f.refusal.text);
                 break;
             case Action::score: {
                 double w = f.weight >= 0 ? f.weight : settings.number(f.check + ".weight", domain);
@@ -70,7 +70,7 @@ Evaluation evaluate(const std::vector<Finding>& findings, const Settings& settin
     }
     double threshold = settings.number("score.reject", domain);
     if (!out.refusal && out.score > 0 && out.score >= threshold) {
-        auto r = smtp::reply(550, "5.7.1",
+        auto r = mail::reply(550, "5.7.1",
                              "Message refused: spam score " + number(out.score) + " reaches the limit of " +
                                  number(threshold) + " (" + parts + ")");
         out.records.push_back({"score", "reject", out.score, r.text});

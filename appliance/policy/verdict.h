@@ -8,7 +8,7 @@
 
 #include "policy/check_record.h"
 #include "policy/settings.h"
-#include "smtp/reply.h"
+#include "mail/reply.h"
 
 #include <optional>
 #include <string>
@@ -29,26 +29,26 @@ struct Finding {
     // What a refusal says, naming the check: e.g. 554 5.7.1 "Service unavailable;
     // client [192.0.2.1] listed by zen.example; see https://...". With action
     // tempfail the same text goes out as 451 4.7.1.
-    smtp::Reply refusal;
+    mail::Reply refusal;
     // dns_failure only: the reply when the action refuses (e.g. 450 4.1.8 for
     // an unresolvable sender domain); when empty, dns.failure decides.
-    std::optional<smtp::Reply> failure_reply;
+    std::optional<mail::Reply> failure_reply;
 
     static Finding clean(std::string check, std::string detail) {
         return Finding{std::move(check), State::clean, -1, std::move(detail), {}, std::nullopt};
     }
-    static Finding hit(std::string check, std::string detail, smtp::Reply refusal, double weight = -1) {
+    static Finding hit(std::string check, std::string detail, mail::Reply refusal, double weight = -1) {
         return Finding{std::move(check), State::hit, weight, std::move(detail), std::move(refusal), std::nullopt};
     }
     static Finding dnsFailure(std::string check, std::string detail,
-                              std::optional<smtp::Reply> failure_reply = std::nullopt) {
+                              std::optional<mail::Reply> failure_reply = std::nullopt) {
         return Finding{std::move(check), State::dns_failure, -1, std::move(detail), {}, std::move(failure_reply)};
     }
 };
 
 struct Evaluation {
-    std::optional<smtp::Reply> refusal;   // refuse now (at RCPT)
-    std::optional<smtp::Reply> after_data;  // over the threshold with score.reject_at = data
+    std::optional<mail::Reply> refusal;   // refuse now (at RCPT)
+    std::optional<mail::Reply> after_data;  // over the threshold with score.reject_at = data
     double score = 0;
     std::vector<CheckRecord> records;
 };

@@ -32,7 +32,7 @@ void Committer::submit(Op op) {
     cv_.notify_one();
 }
 
-bool Committer::enqueue(const Envelope& envelope) {
+bool Committer::enqueue(const mail::Envelope& envelope) {
     std::promise<bool> done;
     auto result = done.get_future();
     {
@@ -114,7 +114,7 @@ void Committer::logTransaction(Poco::Data::Session& session, TransactionLog& l) 
 
 void Committer::apply(Poco::Data::Session& session, Op& op) {
     if (auto* e = std::get_if<Enqueue>(&op)) {
-        const Envelope& env = *e->envelope;
+        const mail::Envelope& env = *e->envelope;
         Poco::Int64 size = static_cast<Poco::Int64>(env.size);
         Poco::Int64 flags = env.flags;
         Poco::Int64 created = env.created;

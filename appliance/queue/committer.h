@@ -6,7 +6,7 @@
 // commits instead of many small ones (this is where Moat beats fsync-per-message).
 #pragma once
 
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 #include "queue/spool.h"
 #include "store/store.h"
 
@@ -71,7 +71,7 @@ public:
 
     // Blocks until the envelope is durable. false: the store failed (the
     // caller answers 4xx and removes the spool file).
-    bool enqueue(const Envelope& envelope);
+    bool enqueue(const mail::Envelope& envelope);
     void log(TransactionLog record);
     void connection(ConnectionRecord record);
     // The message is finished: its rows go, then its spool file.
@@ -84,7 +84,7 @@ public:
 
 private:
     struct Enqueue {
-        const Envelope* envelope;
+        const mail::Envelope* envelope;
         std::promise<bool> done;
     };
     struct Complete {

@@ -17,7 +17,7 @@ using namespace Poco::Data::Keywords;
 
 namespace moat::queue {
 
-using smtp::Reply;
+using mail::Reply;
 
 namespace {
 constexpr std::size_t kMaxInFlight = 5000;
@@ -81,7 +81,7 @@ std::size_t DeliveryManager::inFlight() const {
     return in_flight_.size();
 }
 
-void DeliveryManager::submit(const Envelope& envelope) {
+void DeliveryManager::submit(const mail::Envelope& envelope) {
     auto message = std::make_shared<Message>();
     message->envelope = envelope;
     schedule(std::move(message));
@@ -249,7 +249,7 @@ void DeliveryManager::putCached(const std::string& key, std::unique_ptr<SmtpClie
 }
 
 void DeliveryManager::deliver(Job& job) {
-    const Envelope& env = job.message->envelope;
+    const mail::Envelope& env = job.message->envelope;
     std::string path = spool_.path(env.id);
     std::vector<Outcome> outcomes(job.recipients.size());
     if (!std::filesystem::exists(path)) {
@@ -266,8 +266,8 @@ void DeliveryManager::deliver(Job& job) {
     bool done = false;
     // Try a cached connection to any known address first, then the targets in order.
     auto attempt = [&](std::unique_ptr<SmtpClient> client, const std::string& cache_key, bool reused) -> bool {
-        auto result = client->send(env.sender, job.recipients, path, env.size, env.flags & kBody8Bit,
-                                   env.flags & kSmtpUtf8);
+        auto result = client->send(env.sender, job.recipients, path, env.size, env.flags & mail::kBody8Bit,
+                                   env.flags & mail::kSmtpUtf8);
         if (reused && result.mail.code == 451 && result.mail.enhanced == "4.4.2") return false;  // stale
         std::string remote = client->address().toString();
         bool all_temporary = true;
@@ -340,7 +340,7 @@ void DeliveryManager::finishJob(Job& job, const std::vector<Outcome>& outcomes) 
 }
 
 void DeliveryManager::finishMessage(Message& message) {
-    Envelope& env = message.envelope;
+    mail::Envelope& env = message.envelope;
     long long now = store::nowSeconds();
     bool expired = now - env.created >= config_.queue.max_lifetime.count();
     std::vector<FailedRecipient> failed;
@@ -359,16 +359,16 @@ void DeliveryManager::finishMessage(Message& message) {
     }
 
     if (!failed.empty()) {
-        if (env.sender.empty() || (env.flags & kBounce)) {
+        if (env.sender.empty() || (env.flags & mail::kBounce)) {
             log::info("queue: " + env.id + ": undeliverable message from <" + log::printable(env.sender) +
                       "> discarded (no DSN to the null sender)");
         } else {
-            Envelope dsn;
+            mail::Envelope dsn;
             dsn.id = spool_.newId();
             dsn.sender = "";
             dsn.recipients = {env.sender};
             dsn.created = now;
-            dsn.flags = kBounce;
+            dsn.flags = mail::kBounce;
             std::string body = buildDsn(config_.smtp.hostname, env, failed, readHeaders(spool_.path(env.id)), now);
             Spool::Writer writer(spool_, dsn.id);
             bool ok = writer.write(body) && writer.commit();
@@ -438,7 +438,7 @@ void DeliveryManager::pollOnce(Poco::Data::Session& session) {
             if (in_flight_.count(id) || in_flight_.size() >= kMaxInFlight) continue;
         }
         auto message = std::make_shared<Message>();
-        Envelope& env = message->envelope;
+        mail::Envelope& env = message->envelope;
         Poco::Int64 size = 0, created = 0, flags = 0;
         int attempts = 0;
         std::string sender, client_ip;

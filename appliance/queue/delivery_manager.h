@@ -10,7 +10,7 @@
 #pragma once
 
 #include "config/config.h"
-#include "queue/envelope.h"
+#include "mail/envelope.h"
 #include "queue/smtp_client.h"
 #include "store/store.h"
 
@@ -51,7 +51,7 @@ public:
     // picks up a message that is about to be handed over in memory.
     void reserve(const std::string& id);
     void release(const std::string& id);
-    void submit(const Envelope& envelope);
+    void submit(const mail::Envelope& envelope);
 
     std::size_t inFlight() const;
 
@@ -65,11 +65,11 @@ private:
     };
     struct Outcome {
         int status = 0;  // 0 pending (retry), 1 delivered, 2 failed
-        smtp::Reply reply;
+        mail::Reply reply;
         std::string remote;
     };
     struct Message {
-        Envelope envelope;
+        mail::Envelope envelope;
         std::mutex mutex;
         int outstanding = 0;
         std::map<std::string, Outcome> outcomes;
@@ -90,7 +90,7 @@ private:
     void pollOnce(Poco::Data::Session& session);
     Route route(const std::string& recipient) const;
     // Resolves a route to addresses to try in order; on failure fills `failure`.
-    std::vector<Target> targets(const Route& route, smtp::Reply& failure);
+    std::vector<Target> targets(const Route& route, mail::Reply& failure);
     void deliver(Job& job);
     void finishJob(Job& job, const std::vector<Outcome>& outcomes);
     void finishMessage(Message& message);

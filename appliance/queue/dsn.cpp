@@ -22,7 +22,7 @@ std::string oneLine(const std::string& s) {
     return out;
 }
 
-std::string statusOf(const smtp::Reply& r) {
+std::string statusOf(const mail::Reply& r) {
     if (!r.enhanced.empty()) return r.enhanced;
     return r.code >= 500 ? "5.0.0" : "4.0.0";
 }
@@ -46,7 +46,7 @@ std::string readHeaders(const std::string& path, std::size_t max) {
     return crlf;
 }
 
-std::string buildDsn(const std::string& reporting_mta, const Envelope& original,
+std::string buildDsn(const std::string& reporting_mta, const mail::Envelope& original,
                      const std::vector<FailedRecipient>& failed, const std::string& original_headers,
                      long long now) {
     static thread_local std::mt19937_64 rng{std::random_device{}()};

@@ -3,8 +3,8 @@
 // reverse-path, and never in reply to a message from <> or to another DSN.
 #pragma once
 
-#include "queue/envelope.h"
-#include "smtp/reply.h"
+#include "mail/envelope.h"
+#include "mail/reply.h"
 
 #include <string>
 #include <vector>
@@ -13,12 +13,12 @@ namespace moat::queue {
 
 struct FailedRecipient {
     std::string recipient;
-    smtp::Reply reply;       // the remote (or local) reply that failed it
+    mail::Reply reply;       // the remote (or local) reply that failed it
     std::string remote_mta;  // host that gave the reply, empty when local
 };
 
 // Returns the complete message (CRLF line endings).
-std::string buildDsn(const std::string& reporting_mta, const Envelope& original,
+std::string buildDsn(const std::string& reporting_mta, const mail::Envelope& original,
                      const std::vector<FailedRecipient>& failed, const std::string& original_headers,
                      long long now);
 

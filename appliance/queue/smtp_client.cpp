@@ -8,7 +8,7 @@
 
 namespace moat::queue {
 
-using smtp::Reply;
+using mail::Reply;
 
 Reply localFailure(int code, std::string_view enhanced, std::string_view text) {
     return Reply{code, std::string(enhanced), std::string(text)};

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "net/connection.h"
-#include "smtp/reply.h"
+#include "mail/reply.h"
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/SocketAddress.h>
@@ -26,8 +26,8 @@ struct ClientOptions {
 };
 
 struct TransactionResult {
-    smtp::Reply mail;                       // reply to MAIL FROM
-    std::vector<smtp::Reply> recipients;    // one per recipient, in order
+    mail::Reply mail;                       // reply to MAIL FROM
+    std::vector<mail::Reply> recipients;    // one per recipient, in order
     bool connection_usable = false;         // may carry another transaction
 };
 
@@ -36,7 +36,7 @@ public:
     // Connects, reads the greeting, says EHLO (HELO fallback) and upgrades to
     // TLS when offered. On failure returns null and sets `failure` (4xx/5xx).
     static std::unique_ptr<SmtpClient> connect(const Poco::Net::SocketAddress& address, const std::string& sni,
-                                               const ClientOptions& options, smtp::Reply& failure);
+                                               const ClientOptions& options, mail::Reply& failure);
 
     // Sends one transaction; body_path is the spool file (CRLF lines, not
     // dot-stuffed). Recipients' replies: 2xx delivered, 4xx retry, 5xx failed.
@@ -57,9 +57,9 @@ private:
     SmtpClient(std::unique_ptr<net::Connection> conn, Poco::Net::SocketAddress address, ClientOptions options)
         : conn_(std::move(conn)), address_(std::move(address)), options_(std::move(options)) {}
 
-    bool readReply(smtp::Reply& out);
-    bool command(const std::string& line, smtp::Reply& out);
-    bool ehlo(smtp::Reply& out);
+    bool readReply(mail::Reply& out);
+    bool command(const std::string& line, mail::Reply& out);
+    bool ehlo(mail::Reply& out);
     bool sendBody(const std::string& path);
 
     std::unique_ptr<net::Connection> conn_;
@@ -70,6 +70,6 @@ private:
 };
 
 // A reply standing for a local failure (connection refused, timeout...).
-smtp::Reply localFailure(int code, std::string_view enhanced, std::string_view text);
+mail::Reply localFailure(int code, std::string_view enhanced, std::string_view text);
 
 }  // namespace moat::queue

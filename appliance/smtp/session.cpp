@@ -66,7 +66,7 @@ std::string isoDate(long long t) {
 }
 
 // spam@HOSTNAME learns as spam (true), ham@HOSTNAME as ham (false).
-std::optional<bool> trainingClass(const Address& rcpt, const std::string& hostname) {
+std::optional<bool> trainingClass(const mail::Address& rcpt, const std::string& hostname) {
     if (rcpt.domain_literal || Poco::icompare(rcpt.domain, hostname) != 0) return std::nullopt;
     if (Poco::icompare(rcpt.local, "spam") == 0) return true;
     if (Poco::icompare(rcpt.local, "ham") == 0) return false;
@@ -99,7 +99,7 @@ Session::Session(SessionServices& services, std::unique_ptr<net::Connection> con
 
 void Session::logLine(const std::string& text) const { log::info("smtpd: [" + client_ip_ + "] " + text); }
 
-void Session::send(const Reply& r) {
+void Session::send(const mail::Reply& r) {
     throttle(r);
     conn_->write(r.format());
     log::debug("smtpd: [" + client_ip_ + "] > " + std::to_string(r.code) + (r.enhanced.empty() ? "" : " " + r.enhanced) +
@@ -258,7 +258,7 @@ void Session::noteBot(const std::string& behaviour) {
     logLine("bot behaviour: client " + behaviour);
     session_findings_.push_back(policy::Finding::hit(
         "bot", "client [" + client_ip_ + "] " + behaviour,
-        reply(550, "5.7.1", "Service unavailable; client [" + client_ip_ + "] " + behaviour + " (bot behaviour)")));
+        mail::reply(550, "5.7.1", "Service unavailable; client [" + client_ip_ + "] " + behaviour + " (bot behaviour)")));
 }
 
 // Input behind a command that had to be answered first: behind EHLO/HELO
@@ -275,7 +275,7 @@ void Session::checkPipelining(const std::string& verb) {
         noteBot("pipelined commands in a HELO session, where PIPELINING was not offered");
 }
 
-void Session::throttle(const Reply& r) {
+void Session::throttle(const mail::Reply& r) {
     if (r.code == 421) return;  // the last reply of a session is never held back
     auto snapshot = services_.policy_cache.current();
     const auto& settings = snapshot->settings;
@@ -404,7 +404,7 @@ void Session::cmdMail(std::string_view arg) {
     while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);  // tolerate "FROM: <a>"
     // SMTPUTF8 decides whether 8-bit is allowed, so look for it first.
     bool utf8 = Poco::toUpper(std::string(rest)).find(" SMTPUTF8") != std::string::npos;
-    auto parsed = parsePath(rest, true, utf8);
+    auto parsed = mail::parsePath(rest, true, utf8);
     if (!parsed.ok()) {
         send(parsed.code, parsed.enhanced, parsed.error);
         protocolError();
@@ -452,7 +452,7 @@ void Session::cmdRcpt(std::string_view arg) {
     }
     std::string_view rest = arg.substr(3);
     while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-    auto parsed = parsePath(rest, false, tx_->smtputf8);
+    auto parsed = mail::parsePath(rest, false, tx_->smtputf8);
     auto refuse = [&](int code, std::string_view enh, const std::string& text) {
         tx_->last_refusal = std::to_string(code) + " " + std::string(enh) + " " + text;
         ++tx_->refused_recipients;
@@ -465,7 +465,7 @@ void Session::cmdRcpt(std::string_view arg) {
         return;
     }
     if (!parsed.params.empty()) return refuse(555, "5.5.4", "Error: unsupported RCPT parameter");
-    Address rcpt = *parsed.address;
+    mail::Address rcpt = *parsed.address;
     std::string shown = "<" + clean(rcpt.str(), 300) + ">";
     if (tx_->recipients.size() >= static_cast<std::size_t>(cfg_.max_recipients))
         return refuse(452, "4.5.3", "Error: too many recipients");
@@ -514,7 +514,7 @@ void Session::cmdRcpt(std::string_view arg) {
     send(250, "2.1.5", "Ok");
 }
 
-std::optional<Reply> Session::claimToken(Address& rcpt, const policy::TokenLocalPart& address,
+std::optional<mail::Reply> Session::claimToken(mail::Address& rcpt, const policy::TokenLocalPart& address,
                                          const store::Domain& domain,
                                          std::optional<policy::Tokens::Reservation>& claim) {
     std::string shown = "<" + clean(rcpt.str(), 300) + ">";
@@ -527,27 +527,27 @@ std::optional<Reply> Session::claimToken(Address& rcpt, const policy::TokenLocal
     } catch (const Poco::Exception& e) {
         log::warning("smtpd: [" + client_ip_ + "] token lookup failed: " + e.displayText());
         note("tempfail", "token store unavailable");
-        return reply(451, "4.3.0", shown + ": temporary failure looking up the token address, try again later");
+        return mail::reply(451, "4.3.0", shown + ": temporary failure looking up the token address, try again later");
     }
     bool held_here = false;
     for (const auto& t : tx_->tokens) held_here |= t.token() == address.token;
     if (c.result == policy::Tokens::Claim::busy && !held_here) {
         note("tempfail", "token " + address.token + " is in use by another session");
-        return reply(451, "4.7.1", shown + ": this token address is in use right now, try again later");
+        return mail::reply(451, "4.7.1", shown + ": this token address is in use right now, try again later");
     }
     if (c.result == policy::Tokens::Claim::invalid) {
         note("reject", "token " + address.token + " unknown, expired or used");
-        return reply(550, "5.7.1", shown + ": token address expired or already used");
+        return mail::reply(550, "5.7.1", shown + ": token address expired or already used");
     }
     if (c.result == policy::Tokens::Claim::ok) claim = std::move(c.reservation);
-    auto parsed = parseMailbox(c.recipient, tx_->smtputf8);
+    auto parsed = mail::parseMailbox(c.recipient, tx_->smtputf8);
     if (!parsed) throw std::logic_error("token recipient '" + c.recipient + "' does not parse");
     note("pass", "token " + address.token + " stands for <" + clean(parsed->str(), 300) + ">");
     rcpt = *parsed;
     return std::nullopt;
 }
 
-std::optional<Reply> Session::whitelistOnly(const Address& rcpt, const store::Domain& domain) {
+std::optional<mail::Reply> Session::whitelistOnly(const mail::Address& rcpt, const store::Domain& domain) {
     auto snapshot = services_.policy_cache.current();
     const auto& settings = snapshot->settings;
     std::string shown = "<" + clean(rcpt.str(), 300) + ">";
@@ -558,17 +558,17 @@ std::optional<Reply> Session::whitelistOnly(const Address& rcpt, const store::Do
     } catch (const Poco::Exception& e) {
         log::warning("smtpd: [" + client_ip_ + "] cannot issue a token: " + e.displayText());
         tx_->checks.push_back({"whitelist_only", "tempfail", 0, "token store unavailable"});
-        return reply(451, "4.3.0", shown + " accepts mail only from approved senders; try again later");
+        return mail::reply(451, "4.3.0", shown + " accepts mail only from approved senders; try again later");
     }
     std::string token_address = policy::tokenLocalPart(rcpt.local, issued.token) + "@" + rcpt.domain;
     tx_->checks.push_back({"whitelist_only", "reject", 0,
                            "sender not on an allow list of " + domain.name + "; token " + issued.token + " given"});
-    return reply(550, "5.7.1",
+    return mail::reply(550, "5.7.1",
                  shown + " accepts mail only from approved senders; to reach " + clean(rcpt.local, 64) +
                      " once, send to " + clean(token_address, 300) + " (valid until " + isoDate(issued.expires) + ")");
 }
 
-std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::Domain& domain, bool token_holder) {
+std::optional<mail::Reply> Session::recipientPolicy(const mail::Address& rcpt, const store::Domain& domain, bool token_holder) {
     auto snapshot = services_.policy_cache.current();
     const auto& lists = *snapshot->lists;
     long long now = store::nowSeconds();
@@ -590,7 +590,7 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
                                                   : "sender <" + clean(tx_->sender.str(), 300) + ">";
         std::string where = match->global() ? "the global deny list" : "the deny list of " + domain.name;
         note("list", "reject", who + " is on " + where + " (" + match->describe() + ")");
-        return reply(550, "5.7.1", "Message refused: " + who + " is on " + where);
+        return mail::reply(550, "5.7.1", "Message refused: " + who + " is on " + where);
     }
     if (match) {
         note("list", "pass", "on an allow list (" + match->describe() + "); spam checks skipped");
@@ -624,7 +624,7 @@ std::optional<Reply> Session::recipientPolicy(const Address& rcpt, const store::
         auto result = services_.greylist.check(conn_->peer().host(), tx_->sender.str(), rcpt.str(), gs);
         if (result.verdict == policy::Greylist::Result::defer) {
             note("greylist", "tempfail", result.reason);
-            return reply(451, "4.7.1", policy::Greylist::replyText(result.retry_after));
+            return mail::reply(451, "4.7.1", policy::Greylist::replyText(result.retry_after));
         }
         note("greylist", "pass", result.reason);
     }
@@ -673,7 +673,7 @@ void Session::learnClientName(bool wait) {
     if (name && !name->empty()) client_name_ = clean(*name);
 }
 
-std::optional<Reply> Session::spamChecks(const store::Domain& domain) {
+std::optional<mail::Reply> Session::spamChecks(const store::Domain& domain) {
     auto findings = spamFindings(domain);
     if (findings.empty()) return std::nullopt;
     auto snapshot = services_.policy_cache.current();
@@ -735,7 +735,7 @@ void Session::cmdData(std::string_view arg) {
             chunk.clear();
         }
     }
-    tx_->headers = archive::summarizeHeaders(message);
+    tx_->headers = content::summarizeHeaders(message);
 
     // check: the refusing check for the log; archive_as: keep the refused
     // message in the archive as rejected or virus (content refusals only, not
@@ -786,13 +786,13 @@ void Session::cmdData(std::string_view arg) {
         return refuse(refusal->code, refusal->enhanced, refusal->text, "content",
                       refusal->code >= 500 ? "rejected" : nullptr);
 
-    queue::Envelope env;
+    mail::Envelope env;
     env.id = id;
     env.sender = tx_->sender.str();
     for (const auto& r : tx_->recipients) env.recipients.push_back(r.str());
     env.created = store::nowSeconds();
     env.client_ip = client_ip_;
-    env.flags = (tx_->body_8bit ? queue::kBody8Bit : 0u) | (tx_->smtputf8 ? queue::kSmtpUtf8 : 0u);
+    env.flags = (tx_->body_8bit ? mail::kBody8Bit : 0u) | (tx_->smtputf8 ? mail::kSmtpUtf8 : 0u);
     env.size = writer.size();
     if (!writer.commit()) return refuse(451, "4.3.0", "Temporary failure writing the queue, try again later", "queue");
     services_.delivery.reserve(id);
@@ -812,11 +812,11 @@ void Session::cmdData(std::string_view arg) {
     endTransaction("accepted", "", id, env.size);
 }
 
-std::optional<Reply> Session::contentCheck(std::string_view message, const std::string& received,
+std::optional<mail::Reply> Session::contentCheck(std::string_view message, const std::string& received,
                                            queue::Spool::Writer& writer) {
     if (relay_client_) return std::nullopt;  // outbound mail from our own users is not scored
     if (std::all_of(tx_->recipients.begin(), tx_->recipients.end(),
-                    [&](const Address& r) { return tx_->content_exempt.count(r.str()) > 0; }))
+                    [&](const mail::Address& r) { return tx_->content_exempt.count(r.str()) > 0; }))
         return std::nullopt;  // allow-listed for every recipient: never tagged or rejected
     auto snapshot = services_.policy_cache.current();
     std::vector<std::string> domains;
@@ -838,7 +838,7 @@ std::optional<Reply> Session::contentCheck(std::string_view message, const std::
         if (deliver.size() == message.size()) return std::nullopt;
     }
     if (!writer.restart() || !writer.write(received) || !writer.write(deliver))
-        return reply(452, "4.3.1", "Temporary failure writing the queue, try again later");
+        return mail::reply(452, "4.3.1", "Temporary failure writing the queue, try again later");
     return std::nullopt;
 }
 
@@ -859,7 +859,7 @@ void Session::learnForwarded(std::string_view message, queue::Spool::Writer& wri
     endTransaction("learnt", what, "", message.size());
 }
 
-std::optional<Reply> Session::scanMessage(int fd) {
+std::optional<mail::Reply> Session::scanMessage(int fd) {
     using Kind = scan::ScanResult::Kind;
     scan::ScanResult result{Kind::error, "cannot reopen the spooled message"};
     if (fd >= 0) {
@@ -880,23 +880,23 @@ std::optional<Reply> Session::scanMessage(int fd) {
         case Kind::virus:
             tx_->virus = true;
             record("virus", "reject", "virus " + result.detail + " found");
-            return reply(554, "5.7.1", "Message rejected: virus " + result.detail + " found");
+            return mail::reply(554, "5.7.1", "Message rejected: virus " + result.detail + " found");
         case Kind::blocked:
             record("attachment", "reject", result.detail);
-            return reply(554, "5.7.1", "Message rejected: " + result.detail);
+            return mail::reply(554, "5.7.1", "Message rejected: " + result.detail);
         case Kind::unavailable:
             if (services_.config.scan.no_signatures_accept) {
                 record("virus", "skip", "not scanned: " + result.detail);
                 return std::nullopt;
             }
             record("virus", "tempfail", result.detail);
-            return reply(451, "4.7.0", "Virus scanner not ready, try again later");
+            return mail::reply(451, "4.7.0", "Virus scanner not ready, try again later");
         case Kind::error:
             break;
     }
     log::warning("smtpd: virus scan failed: " + result.detail);
     record("virus", "tempfail", "scan failed: " + result.detail);
-    return reply(451, "4.7.0", "Virus scanner unavailable, try again later");
+    return mail::reply(451, "4.7.0", "Virus scanner unavailable, try again later");
 }
 
 void Session::cmdRset() {

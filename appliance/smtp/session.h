@@ -11,11 +11,11 @@
 #include "policy/tokens.h"
 #include "policy/dns_checks.h"
 #include "policy/verdict.h"
-#include "archive/header_summary.h"
+#include "content/header_summary.h"
 #include "queue/committer.h"
 #include "queue/spool.h"
-#include "smtp/address.h"
-#include "smtp/reply.h"
+#include "mail/address.h"
+#include "mail/reply.h"
 #include "store/domains.h"
 
 #include <Poco/Net/Context.h>
@@ -84,8 +84,8 @@ private:
     enum class LineStatus { ok, eof, timeout, too_long, error };
 
     struct Transaction {
-        Address sender;
-        std::vector<Address> recipients;
+        mail::Address sender;
+        std::vector<mail::Address> recipients;
         std::set<std::string> seen;
         bool body_8bit = false;
         bool smtputf8 = false;
@@ -94,13 +94,13 @@ private:
         std::vector<policy::CheckRecord> checks;  // every decision, for the message log
         std::vector<policy::Finding> findings;    // sender-level check results (sender domain, RHSBL)
         std::set<std::string> evaluated;          // domains whose check results are in `checks`
-        std::optional<Reply> after_data;          // over the score threshold, refused after DATA
+        std::optional<mail::Reply> after_data;          // over the score threshold, refused after DATA
         double smtp_score = 0;                    // highest SMTP-time score among recipients' domains
         std::optional<bool> training;             // to spam@ (true) or ham@ (false) of this gateway
         std::set<std::string> content_exempt;     // recipients for whom an allow list skips the spam checks
         std::vector<policy::Tokens::Reservation> tokens;  // token addresses of accepted recipients
         std::vector<std::string> refused;         // addresses refused at RCPT
-        std::optional<archive::HeaderSummary> headers;  // once the content was received
+        std::optional<content::HeaderSummary> headers;  // once the content was received
         std::optional<double> content_score;      // when content scoring ran
         bool tagged = false;                      // the content decision tagged the message
         bool virus = false;                       // the virus scanner found one
@@ -109,8 +109,8 @@ private:
     };
 
     LineStatus readLine(std::string& line);
-    void send(const Reply& r);
-    void send(int code, std::string_view enhanced, std::string_view text) { send(reply(code, enhanced, text)); }
+    void send(const mail::Reply& r);
+    void send(int code, std::string_view enhanced, std::string_view text) { send(mail::reply(code, enhanced, text)); }
     bool protocolError();  // counts; true when the session must end
 
     // Bot behaviour (check "bot"): the greeting pause watching for early
@@ -121,7 +121,7 @@ private:
     void checkPipelining(const std::string& verb);
     // Rate limits per client IP: counts a refusal, holds the reply back while
     // the IP is slowed down, and notes when it is to be shut out.
-    void throttle(const Reply& r);
+    void throttle(const mail::Reply& r);
 
     void handle(const std::string& line);
     void cmdHelo(std::string_view arg, bool extended);
@@ -132,13 +132,13 @@ private:
     // reply, or nothing when the recipient is accepted.
     // token_holder: the recipient was given as a valid token address, which
     // passes the whitelist-only gate (and nothing else).
-    std::optional<Reply> recipientPolicy(const Address& rcpt, const store::Domain& domain, bool token_holder);
+    std::optional<mail::Reply> recipientPolicy(const mail::Address& rcpt, const store::Domain& domain, bool token_holder);
     // A token address ("jane+tok-XXXXXXXX@ours") becomes the address it stands
     // for, with the token reserved in `claim` (unless this transaction holds it
     // already); a refusal when it is not valid.
-    std::optional<Reply> claimToken(Address& rcpt, const policy::TokenLocalPart& address, const store::Domain& domain,
+    std::optional<mail::Reply> claimToken(mail::Address& rcpt, const policy::TokenLocalPart& address, const store::Domain& domain,
                                      std::optional<policy::Tokens::Reservation>& claim);
-    std::optional<Reply> whitelistOnly(const Address& rcpt, const store::Domain& domain);
+    std::optional<mail::Reply> whitelistOnly(const mail::Address& rcpt, const store::Domain& domain);
     // The SMTP-time check results (session and transaction level) that apply
     // to a recipient in domain; DNS-based ones are left out when an exception
     // list entry covers the client.
@@ -146,19 +146,19 @@ private:
     // The DNS checks' findings for domain (HELO syntax only when an exception covers the client).
     std::vector<policy::Finding> dnsFindings(const store::Domain& domain);
     void learnClientName(bool wait);  // the forward-confirmed name becomes client_name_
-    std::optional<Reply> spamChecks(const store::Domain& domain);
+    std::optional<mail::Reply> spamChecks(const store::Domain& domain);
     void cmdData(std::string_view arg);
     // Content scoring of the received message (without our Received field):
     // a refusal, or nothing after the spooled message was replaced by the
     // one to deliver (score headers, tagged Subject).
-    std::optional<Reply> contentCheck(std::string_view message, const std::string& received,
+    std::optional<mail::Reply> contentCheck(std::string_view message, const std::string& received,
                                       queue::Spool::Writer& writer);
     // A message sent to spam@/ham@ of this gateway: learnt, never delivered.
     void learnForwarded(std::string_view message, queue::Spool::Writer& writer);
     // The virus and attachment scan of the spooled message: a refusal (and a
     // "virus"/"attachment" check record), or nothing when it may be queued.
     // fd: the message open for reading (-1: it could not be reopened); closed here.
-    std::optional<Reply> scanMessage(int fd);
+    std::optional<mail::Reply> scanMessage(int fd);
     void cmdRset();
     void cmdQuit();
 

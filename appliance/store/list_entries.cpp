@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "net/cidr.h"
-#include "smtp/address.h"
+#include "mail/address.h"
 #include "store/domains.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -85,12 +85,12 @@ Target target(Poco::Data::Session& session, long long domain_id, std::string_vie
     return t;
 }
 
-// An address as the SMTP session will present it: smtp::parsePath's canonical
+// An address as the SMTP session will present it: mail::parsePath's canonical
 // form, so "Jane@Example.COM" and "<Jane@example.com>" are the same entry.
 std::string address(std::string_view what, std::string_view text) {
     std::string path(text);
     if (path.empty() || path.front() != '<') path = "<" + path + ">";
-    auto r = smtp::parsePath(path, false, true);
+    auto r = mail::parsePath(path, false, true);
     std::string why;
     if (!r.ok()) {
         why = r.error;

@@ -36,7 +36,7 @@ struct ListEntry {
 };
 
 // Validates and adds one entry; returns the stored row. Canonical values:
-// sender: the address as smtp::parseMailbox gives it ("<...>" around it is
+// sender: the address as mail::parseMailbox gives it ("<...>" around it is
 // accepted); sender_domain/domain: lower case without a trailing dot, where
 // a leading "*." or "." sets subdomains (an exception domain always covers
 // its subdomains); client: net::Cidr::str(). domain_id must name a protected

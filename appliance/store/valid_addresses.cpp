@@ -6,7 +6,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "smtp/address.h"
+#include "mail/address.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -69,7 +69,7 @@ std::string canonicalOrThrow(std::string_view text) {
 }  // namespace
 
 std::optional<std::string> canonicalMailbox(std::string_view text, std::string& why) {
-    auto r = smtp::parsePath("<" + std::string(text) + ">", false, true);
+    auto r = mail::parsePath("<" + std::string(text) + ">", false, true);
     if (!r.ok()) {
         why = r.error;
         for (std::string_view prefix : {"Bad address syntax: ", "Syntax: "})

@@ -16,7 +16,7 @@
 
 namespace moat::store {
 
-// The canonical form of a bare mailbox "local@domain" (smtp::parseMailbox's
+// The canonical form of a bare mailbox "local@domain" (mail::parseMailbox's
 // rules, SMTPUTF8 allowed, then ASCII lower case), or nothing with the
 // reason in `why`. Domain literals and routing local parts are refused:
 // such recipients never reach a backend.

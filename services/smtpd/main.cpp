@@ -256,7 +256,7 @@ int run(const std::string& config_path) {
     // Released copies go through the queue like accepted mail, but are not scanned again.
     std::optional<archive::ReleaseExecutor> releases;
     if (archive_dir) {
-        releases.emplace(*store, spool, *archive_dir, [&](const queue::Envelope& env) {
+        releases.emplace(*store, spool, *archive_dir, [&](const mail::Envelope& env) {
             delivery.reserve(env.id);
             if (!committer.enqueue(env)) {
                 delivery.release(env.id);

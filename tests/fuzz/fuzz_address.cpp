@@ -6,14 +6,14 @@
 #include <string>
 #include <string_view>
 
-#include "smtp/address.h"
+#include "mail/address.h"
 
 namespace {
 
-using moat::smtp::Address;
-using moat::smtp::parseMailbox;
-using moat::smtp::parsePath;
-using moat::smtp::PathResult;
+using moat::mail::Address;
+using moat::mail::parseMailbox;
+using moat::mail::parsePath;
+using moat::mail::PathResult;
 
 void check(bool condition) {
     if (!condition) std::abort();

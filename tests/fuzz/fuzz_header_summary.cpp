@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "archive/header_summary.h"
+#include "content/header_summary.h"
 #include "content/utf8.h"
 
 namespace {
@@ -16,7 +16,7 @@ void check(bool condition) {
 }
 
 void checkValue(const std::string& v) {
-    check(v.size() <= moat::archive::kMaxHeaderValue);
+    check(v.size() <= moat::content::kMaxHeaderValue);
     check(moat::content::isValidUtf8(v));
     for (unsigned char c : v) check(c >= 0x20 && c != 0x7f);
     for (std::size_t i = 0; i + 1 < v.size(); ++i)
@@ -29,10 +29,10 @@ void checkValue(const std::string& v) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view input(reinterpret_cast<const char*>(data), size);
-    auto s = moat::archive::summarizeHeaders(input);
+    auto s = moat::content::summarizeHeaders(input);
     checkValue(s.subject);
     checkValue(s.from);
     checkValue(s.message_id);
-    checkValue(moat::archive::oneLine(moat::archive::decodeEncodedWords(input)));
+    checkValue(moat::content::oneLine(moat::content::decodeEncodedWords(input)));
     return 0;
 }

@@ -1,7 +1,7 @@
 // Path and mailbox parsing: valid forms with their canonical result, every
 // refusal with its reply code, and the classic open-relay forms, none of which
 // may come out as a plain mailbox in the protected domain.
-#include "smtp/address.h"
+#include "mail/address.h"
 
 #include <gtest/gtest.h>
 
@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-using moat::smtp::Address;
-using moat::smtp::EsmtpParam;
-using moat::smtp::parseMailbox;
-using moat::smtp::parsePath;
+using moat::mail::Address;
+using moat::mail::EsmtpParam;
+using moat::mail::parseMailbox;
+using moat::mail::parsePath;
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "archive/archive_dir.h"
-#include "archive/header_summary.h"
+#include "content/header_summary.h"
 #include "archive/release_executor.h"
 #include "archive/retention.h"
 #include "queue/committer.h"
@@ -71,7 +71,7 @@ Poco::Int64 addEntry(Poco::Data::Session& s, const archive::ArchiveDir& dir,
 }  // namespace
 
 TEST(HeaderSummary, DecodesUnfoldsAndCleans) {
-    auto s = archive::summarizeHeaders(
+    auto s = content::summarizeHeaders(
         "Received: from x\r\nSubject: =?UTF-8?B?SGVsbG8gd8O2cmxk?=\r\n =?iso-8859-1?Q?_J=F6rg?=\r\n"
         "From: \"Alice\" <alice@example.org>\r\nMessage-ID: <1@example.org>\r\nSubject: "
         "second\r\n\r\n"
@@ -82,14 +82,14 @@ TEST(HeaderSummary, DecodesUnfoldsAndCleans) {
 }
 
 TEST(HeaderSummary, StopsAtTheBodyAndSurvivesJunk) {
-    EXPECT_EQ(archive::summarizeHeaders("X: y\r\n\r\nSubject: no\r\n").subject, "");
-    auto s = archive::summarizeHeaders(std::string("Subject: a\0b\x01\x7f<script>\xff\r\n", 25));
+    EXPECT_EQ(content::summarizeHeaders("X: y\r\n\r\nSubject: no\r\n").subject, "");
+    auto s = content::summarizeHeaders(std::string("Subject: a\0b\x01\x7f<script>\xff\r\n", 25));
     EXPECT_EQ(s.subject, "a b <script>\xef\xbf\xbd");
-    EXPECT_EQ(archive::summarizeHeaders("Subject: =?bogus?Q?x").subject, "=?bogus?Q?x");
-    EXPECT_EQ(archive::summarizeHeaders("Subject: " + std::string(5000, 'z')).subject.size(),
-              archive::kMaxHeaderValue);
+    EXPECT_EQ(content::summarizeHeaders("Subject: =?bogus?Q?x").subject, "=?bogus?Q?x");
+    EXPECT_EQ(content::summarizeHeaders("Subject: " + std::string(5000, 'z')).subject.size(),
+              content::kMaxHeaderValue);
     EXPECT_EQ(
-        archive::summarizeHeaders("Subject: plain =?us-ascii?Q?a?= =?us-ascii?Q?b?= c").subject,
+        content::summarizeHeaders("Subject: plain =?us-ascii?Q?a?= =?us-ascii?Q?b?= c").subject,
         "plain ab c");
 }
 
@@ -242,9 +242,9 @@ TEST(ReleaseExecutor, RequeuesTheArchivedMessageWithAHeaderAndAudits) {
          "1)",
         now;
 
-    std::vector<queue::Envelope> queued;
+    std::vector<mail::Envelope> queued;
     queue::Committer committer(*store, spool);
-    archive::ReleaseExecutor executor(*store, spool, dir, [&](const queue::Envelope& env) {
+    archive::ReleaseExecutor executor(*store, spool, dir, [&](const mail::Envelope& env) {
         queued.push_back(env);
         return committer.enqueue(queued.back());
     });

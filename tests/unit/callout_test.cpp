@@ -323,7 +323,7 @@ TEST_F(CalloutTest, ValidateRecipientTable) {
                                           {"validation.smtp", row.smtp},
                                           {"validation.reject_nonvalidated", row.reject}}}});
         snap.valid_addresses = {"listed@ours.test"};
-        auto rcpt = moat::smtp::parseMailbox(row.rcpt, false);
+        auto rcpt = moat::mail::parseMailbox(row.rcpt, false);
         ASSERT_TRUE(rcpt);
         std::vector<moat::policy::CheckRecord> checks;
         auto refusal =
@@ -352,7 +352,7 @@ TEST_F(CalloutTest, ValidateRecipientTable) {
     moat::policy::PolicySnapshot snap;
     snap.settings = moat::policy::Settings(
         {{"validation.smtp", "yes"}, {"validation.reject_nonvalidated", "yes"}}, {});
-    auto rcpt = *moat::smtp::parseMailbox("new@ours.test", false);
+    auto rcpt = *moat::mail::parseMailbox("new@ours.test", false);
     std::vector<moat::policy::CheckRecord> checks;
     auto refusal = moat::policy::validateRecipient(snap, domain(down_port), rcpt, callout, checks);
     ASSERT_TRUE(refusal);

@@ -236,7 +236,7 @@ TEST(DnsChecks, WithoutResolverOnlyTheHeloCheckRuns) {
     moat::policy::DnsChecks checks(nullptr, "192.0.2.1", zones, {"mx.moat.test", {}});
     EXPECT_FALSE(checks.heloFinding());
     checks.helo("localhost");
-    moat::smtp::Address sender;
+    moat::mail::Address sender;
     sender.local = "a";
     sender.domain = "example.com";
     checks.sender(sender);

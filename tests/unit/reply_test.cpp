@@ -1,9 +1,9 @@
 // Reply rendering: enhanced codes, multi-line form, and no CR/NUL smuggled into replies.
-#include "smtp/reply.h"
+#include "mail/reply.h"
 
 #include <gtest/gtest.h>
 
-using moat::smtp::reply;
+using moat::mail::reply;
 
 TEST(Reply, SingleLineCarriesEnhancedCode) {
     EXPECT_EQ(reply(250, "2.1.0", "Ok").format(), "250 2.1.0 Ok\r\n");

@@ -66,7 +66,7 @@ TEST(Committer, GroupCommitFromManyThreadsThenComplete) {
     std::vector<std::thread> threads;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         threads.emplace_back([&, i] {
-            queue::Envelope env;
+            mail::Envelope env;
             env.id = ids[i] = spool.newId();
             env.sender = "a@example.test";
             env.recipients = {"b@example.test", "c@example.test", "b@example.test"};

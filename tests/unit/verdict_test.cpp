@@ -14,7 +14,7 @@ policy::Settings settings(std::map<std::string, std::string> global,
     return policy::Settings(std::move(global), std::move(domains));
 }
 Finding listed(std::string check, double weight = -1) {
-    return Finding::hit(check, check + " hit", smtp::reply(554, "5.7.1", "Service unavailable; " + check), weight);
+    return Finding::hit(check, check + " hit", mail::reply(554, "5.7.1", "Service unavailable; " + check), weight);
 }
 }  // namespace
 
@@ -81,7 +81,7 @@ TEST(Verdict, DnsFailureNeverGivesA5xx) {
     ASSERT_TRUE(temp.refusal);
     EXPECT_EQ(temp.refusal->code, 451);
     auto own = policy::evaluate(
-        {Finding::dnsFailure("sender_domain", "timeout", smtp::reply(450, "4.1.8", "Sender domain lookup failed"))},
+        {Finding::dnsFailure("sender_domain", "timeout", mail::reply(450, "4.1.8", "Sender domain lookup failed"))},
         settings({{"sender_domain.action", "reject"}}), "");
     ASSERT_TRUE(own.refusal);
     EXPECT_EQ(own.refusal->code, 450);

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace moat::smtp {
+namespace moat::mail {
 
 struct Address {
     std::string local;   // the local part as it must be sent on the wire (quotes kept if needed)
@@ -52,4 +52,4 @@ PathResult parsePath(std::string_view argument, bool allow_null, bool utf8);
 // lists and on the command line. Same rules as parsePath.
 std::optional<Address> parseMailbox(std::string_view text, bool utf8);
 
-}  // namespace moat::smtp
+}  // namespace moat::mail

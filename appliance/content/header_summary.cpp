@@ -1,4 +1,4 @@
-#include "archive/header_summary.h"
+#include "content/header_summary.h"
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/String.h>
@@ -10,7 +10,7 @@
 #include "content/charset.h"
 #include "content/utf8.h"
 
-namespace moat::archive {
+namespace moat::content {
 namespace {
 
 constexpr std::size_t kMaxRawValue = 4096;  // bytes of one folded field kept before decoding
@@ -169,4 +169,4 @@ HeaderSummary summarizeHeaders(std::string_view message) {
     return out;
 }
 
-}  // namespace moat::archive
+}  // namespace moat::content

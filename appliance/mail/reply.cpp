@@ -1,6 +1,6 @@
-#include "smtp/reply.h"
+#include "mail/reply.h"
 
-namespace moat::smtp {
+namespace moat::mail {
 
 std::string Reply::format() const {
     std::string out;
@@ -23,4 +23,4 @@ std::string Reply::format() const {
     return out;
 }
 
-}  // namespace moat::smtp
+}  // namespace moat::mail

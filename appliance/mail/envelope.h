@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace moat::queue {
+namespace moat::mail {
 
 enum EnvelopeFlags : std::uint32_t {
     kBody8Bit = 1u << 0,  // BODY=8BITMIME was given
@@ -25,4 +25,4 @@ struct Envelope {
     std::uint32_t flags = 0;
 };
 
-}  // namespace moat::queue
+}  // namespace moat::mail

@@ -3,14 +3,14 @@
 // A "character" is one ASCII byte or, with SMTPUTF8, one well-formed UTF-8
 // sequence; anything the grammar does not name is refused, nothing is repaired.
 // Error texts never quote client input, so a reply cannot carry what was sent.
-#include "smtp/address.h"
+#include "mail/address.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <cstddef>
 
-namespace moat::smtp {
+namespace moat::mail {
 
 namespace {
 
@@ -529,4 +529,4 @@ std::optional<Address> parseMailbox(std::string_view text, bool utf8) {
     return parse(text, false, utf8, false).address;
 }
 
-}  // namespace moat::smtp
+}  // namespace moat::mail

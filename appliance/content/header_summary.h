@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace moat::archive {
+namespace moat::content {
 
 inline constexpr std::size_t kMaxHeaderValue = 500;       // bytes of UTF-8 kept per value
 inline constexpr std::size_t kMaxHeaderScan = 64 * 1024;  // bytes of header block looked at
@@ -31,4 +31,4 @@ std::string decodeEncodedWords(std::string_view text);
 // white space one space, ends trimmed, at most max bytes (cut at a character).
 std::string oneLine(std::string_view text, std::size_t max = kMaxHeaderValue);
 
-}  // namespace moat::archive
+}  // namespace moat::content

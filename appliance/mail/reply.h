@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace moat::smtp {
+namespace moat::mail {
 
 struct Reply {
     int code = 250;
@@ -23,4 +23,4 @@ inline Reply reply(int code, std::string_view enhanced, std::string_view text) {
     return Reply{code, std::string(enhanced), std::string(text)};
 }
 
-}  // namespace moat::smtp
+}  // namespace moat::mail
