@@ -1,12 +1,11 @@
 #include "policy/client_counters.h"
 
-#include <Poco/Data/Statement.h>
+#include "store/client_events.h"
 
 #include <algorithm>
 
 #include "util/log.h"
 
-using namespace Poco::Data::Keywords;
 
 namespace moat::policy {
 namespace {
@@ -151,29 +150,10 @@ void ClientCounters::flush() {
 bool ClientCounters::write(const std::vector<ClientEvent>& events) {
     try {
         auto session = store_->connect();
-        session << "BEGIN IMMEDIATE", now;
-        try {
-            Poco::Int64 ts = 0;
-            std::string ip, kind, detail;
-            Poco::Data::Statement insert(session);
-            insert << "INSERT INTO client_events (ts, ip, kind, detail) VALUES (?, ?, ?, ?)",
-                useRef(ts), useRef(ip), useRef(kind), useRef(detail);
-            for (const auto& e : events) {
-                ts = e.ts;
-                ip = e.ip;
-                kind = e.kind;
-                detail = e.detail;
-                insert.execute();
-            }
-            session << "COMMIT", now;
-        } catch (...) {
-            try {
-                session << "ROLLBACK", now;
-            } catch (...) {
-                // SQLite rolls back when the connection closes.
-            }
-            throw;
-        }
+        std::vector<store::ClientEventRow> rows;
+        rows.reserve(events.size());
+        for (const auto& e : events) rows.push_back({0, e.ts, e.ip, e.kind, e.detail});
+        store::appendClientEvents(session, rows);
         return true;
     } catch (const Poco::Exception& e) {
         log::warning("ratelimit: cannot write client events, will retry: " + e.displayText());

@@ -1,6 +1,5 @@
 #include "policy/greylist.h"
 
-#include <Poco/Data/Statement.h>
 #include <Poco/String.h>
 
 #include <algorithm>
@@ -9,9 +8,9 @@
 #include <stdexcept>
 
 #include "net/cidr.h"
+#include "store/greylist_records.h"
 #include "util/log.h"
 
-using namespace Poco::Data::Keywords;
 
 namespace moat::policy {
 namespace {
@@ -107,35 +106,24 @@ void Greylist::load() {
     const GreylistSettings defaults;
     try {
         auto session = store_.connect();
-        Poco::Int64 limit = static_cast<Poco::Int64>(max_entries_);
-        std::vector<std::string> nets, senders, rcpts;
-        std::vector<Poco::Int64> first, last;
-        std::vector<int> passed;
-        session << "SELECT client_net, sender, recipient, first_seen, last_seen, passed"
-                   " FROM greylist ORDER BY last_seen DESC LIMIT ?",
-            into(nets), into(senders), into(rcpts), into(first), into(last), into(passed),
-            use(limit), now;
-        std::vector<std::string> client_nets;
-        std::vector<Poco::Int64> passes, client_last;
-        session << "SELECT client_net, passes, last_seen FROM greylist_clients"
-                   " ORDER BY last_seen DESC LIMIT ?",
-            into(client_nets), into(passes), into(client_last), use(limit), now;
+        const auto limit = static_cast<std::int64_t>(max_entries_);
+        const auto stored = store::recentGreylistTriplets(session, limit);
+        const auto clients = store::recentGreylistClients(session, limit);
 
         std::lock_guard lock(mutex_);
-        for (std::size_t i = 0; i < nets.size(); ++i) {
+        for (const auto& t : stored) {
             Entry e;
-            e.first_seen = first[i];
-            e.last_seen = last[i];
-            e.passed = passed[i] != 0;
+            e.first_seen = t.first_seen;
+            e.last_seen = t.last_seen;
+            e.passed = t.passed;
             e.keep_until = e.passed ? e.last_seen + defaults.remember.count()
                                     : e.first_seen + defaults.window.count();
-            triplets_.emplace(tripletKey(nets[i], senders[i], rcpts[i]), e);
+            triplets_.emplace(tripletKey(t.client_net, t.sender, t.recipient), e);
         }
-        for (std::size_t i = 0; i < client_nets.size(); ++i)
-            clients_[client_nets[i]] = {passes[i], client_last[i],
-                                        client_last[i] + defaults.remember.count()};
-        log::info("greylist: loaded " + std::to_string(nets.size()) + " triplets and " +
-                  std::to_string(client_nets.size()) + " client networks");
+        for (const auto& c : clients)
+            clients_[c.client_net] = {c.passes, c.last_seen, c.last_seen + defaults.remember.count()};
+        log::info("greylist: loaded " + std::to_string(stored.size()) + " triplets and " +
+                  std::to_string(clients.size()) + " client networks");
     } catch (const std::exception& e) {
         log::warning("greylist: cannot load from the store, starting empty: " + describe(e));
     }
@@ -280,17 +268,11 @@ Greylist::StoreView Greylist::readStore(const std::string& network, std::string_
     StoreView view;
     try {
         auto session = takeSession();
-        std::string net = network, from(sender), to(recipient);
-        std::vector<Poco::Int64> first, last, passes;
-        std::vector<int> passed;
-        *session << "SELECT first_seen, last_seen, passed FROM greylist"
-                    " WHERE client_net = ? AND sender = ? AND recipient = ?",
-            useRef(net), useRef(from), useRef(to), into(first), into(last), into(passed), now;
-        *session << "SELECT passes FROM greylist_clients WHERE client_net = ?", useRef(net),
-            into(passes), now;
+        const std::string from(sender), to(recipient);
+        auto triplet = store::findGreylistTriplet(*session, network, from, to);
+        view.client_passes = store::greylistClientPasses(*session, network);
         returnSession(std::move(session));
-        if (!first.empty()) view.triplet = StoredTriplet{first[0], last[0], passed[0] != 0};
-        if (!passes.empty()) view.client_passes = passes[0];
+        if (triplet) view.triplet = StoredTriplet{triplet->first_seen, triplet->last_seen, triplet->passed};
         view.ok = true;
     } catch (const std::exception& e) {
         warnRateLimited("greylist: store read failed, deciding from memory: " + describe(e));
@@ -308,7 +290,7 @@ std::unique_ptr<Poco::Data::Session> Greylist::takeSession() {
         }
     }
     auto s = std::make_unique<Poco::Data::Session>(store_.connect());
-    *s << "PRAGMA busy_timeout = " + std::to_string(kReadBusyTimeoutMs), now;
+    store::setBusyTimeout(*s, kReadBusyTimeoutMs);
     return s;
 }
 
@@ -333,13 +315,7 @@ std::size_t Greylist::expire(const GreylistSettings& settings) {
     std::size_t removed = 0;
     try {
         auto session = store_.connect();
-        Poco::Int64 pass_before = pass_cut, new_before = new_cut;
-        Poco::Data::Statement triplets(session);
-        triplets << "DELETE FROM greylist WHERE (passed = 1 AND last_seen < ?)"
-                    " OR (passed = 0 AND first_seen < ?)",
-            use(pass_before), use(new_before);
-        removed = triplets.execute();
-        session << "DELETE FROM greylist_clients WHERE last_seen < ?", use(pass_before), now;
+        removed = store::expireGreylist(session, pass_cut, new_cut);
     } catch (const std::exception& e) {
         log::warning("greylist: expiry in the store failed: " + describe(e));
     }
@@ -384,47 +360,20 @@ bool Greylist::writeBatch(std::unique_ptr<Poco::Data::Session>& session) {
 
     try {
         if (!session) session = std::make_unique<Poco::Data::Session>(store_.connect());
-        *session << "BEGIN IMMEDIATE", now;
-        try {
-            std::string net, from, to;
-            Poco::Int64 first = 0, last = 0, passes = 0;
-            int passed = 0;
-            Poco::Data::Statement upsert(*session);
-            upsert << "INSERT INTO greylist (client_net, sender, recipient, first_seen, last_seen,"
-                      " passed) VALUES (?, ?, ?, ?, ?, ?)"
-                      " ON CONFLICT (client_net, sender, recipient) DO UPDATE SET"
-                      " first_seen = excluded.first_seen, last_seen = excluded.last_seen,"
-                      " passed = excluded.passed",
-                useRef(net), useRef(from), useRef(to), useRef(first), useRef(last), useRef(passed);
-            for (const auto& row : rows) {
-                splitKey(row.key, net, from, to);
-                first = row.entry.first_seen;
-                last = row.entry.last_seen;
-                passed = row.entry.passed ? 1 : 0;
-                upsert.execute();
-            }
-            // Deltas, not totals: several gateways count passes into one row.
-            Poco::Data::Statement count(*session);
-            count << "INSERT INTO greylist_clients (client_net, passes, last_seen) VALUES (?, ?, ?)"
-                     " ON CONFLICT (client_net) DO UPDATE SET"
-                     " passes = passes + excluded.passes,"
-                     " last_seen = max(last_seen, excluded.last_seen)",
-                useRef(net), useRef(passes), useRef(last);
-            for (const auto& [network, delta] : deltas) {
-                net = network;
-                passes = delta.passes;
-                last = delta.last_seen;
-                count.execute();
-            }
-            *session << "COMMIT", now;
-        } catch (...) {
-            try {
-                *session << "ROLLBACK", now;
-            } catch (...) {
-                // The connection is discarded below; SQLite rolls back on close.
-            }
-            throw;
+        std::vector<store::GreylistTriplet> triplets;
+        triplets.reserve(rows.size());
+        for (const auto& row : rows) {
+            store::GreylistTriplet t;
+            splitKey(row.key, t.client_net, t.sender, t.recipient);
+            t.first_seen = row.entry.first_seen;
+            t.last_seen = row.entry.last_seen;
+            t.passed = row.entry.passed;
+            triplets.push_back(std::move(t));
         }
+        std::vector<store::GreylistClient> clients;
+        clients.reserve(deltas.size());
+        for (const auto& [network, delta] : deltas) clients.push_back({network, delta.passes, delta.last_seen});
+        store::writeGreylist(*session, triplets, clients);
     } catch (const std::exception& e) {
         log::warning("greylist: store write failed, will retry: " + describe(e));
         session.reset();

@@ -1,6 +1,8 @@
 #include "policy/policy_cache.h"
 
+#include "store/generation.h"
 #include "store/pop_relayers.h"
+#include "store/read_transaction.h"
 #include "store/relay_networks.h"
 #include "store/valid_addresses.h"
 #include "util/log.h"
@@ -8,7 +10,6 @@
 #include <Poco/Data/Statement.h>
 #include <Poco/String.h>
 
-using namespace Poco::Data::Keywords;
 
 namespace moat::policy {
 
@@ -35,16 +36,14 @@ std::shared_ptr<const PolicySnapshot> PolicyCache::current() const {
 }
 
 long long PolicyCache::generation(Poco::Data::Session& session) {
-    Poco::Int64 n = 0;
-    session << "SELECT n FROM generation WHERE id = 1", into(n), now;
-    return n;
+    return store::policyGeneration(session);
 }
 
 void PolicyCache::reload() {
     auto session = store_.connect();
     auto snap = std::make_shared<PolicySnapshot>();
     snap->pop_window_minutes = pop_window_minutes_;
-    session << "BEGIN", now;  // one consistent read
+    store::ReadTransaction snapshot(session);  // one consistent read
     long long gen = generation(session);
     for (auto& d : store::listDomains(session)) snap->domains.emplace(Poco::toLower(d.name), d);
     for (auto& r : store::listRelayNetworks(session))
@@ -56,7 +55,7 @@ void PolicyCache::reload() {
     for (auto& a : store::allValidAddresses(session)) snap->valid_addresses.insert(std::move(a));
     snap->generation = gen;
     snap->zones = store::listDnsZones(session);
-    session << "COMMIT", now;
+    snapshot.finish();
     std::lock_guard lock(mutex_);
     snapshot_ = std::move(snap);
     generation_ = gen;

@@ -2,6 +2,7 @@
 
 #include "policy/countries.h"
 #include "store/domains.h"
+#include "store/settings_table.h"
 
 #include <Poco/Data/Statement.h>
 #include <Poco/JSON/Object.h>
@@ -12,7 +13,6 @@
 #include <sstream>
 #include <stdexcept>
 
-using namespace Poco::Data::Keywords;
 
 namespace moat::policy {
 
@@ -251,22 +251,17 @@ void writeOptions(Poco::Data::Session& session, const std::string& name, const s
     for (const auto& [k, v] : m) obj.set(k, v);
     std::ostringstream os;
     obj.stringify(os);
-    std::string json = os.str();
-    session << "UPDATE domains SET options = ? WHERE name = ?", use(json), bind(name), now;
+    store::setDomainOptions(session, name, os.str());
 }
 
 }  // namespace
 
 Settings Settings::load(Poco::Data::Session& session) {
-    std::vector<std::string> keys, values, names, options;
-    session << "SELECT key, value FROM settings", into(keys), into(values), now;
-    session << "SELECT name, options FROM domains", into(names), into(options), now;
-    std::map<std::string, std::string> global;
-    for (std::size_t i = 0; i < keys.size(); ++i) global[keys[i]] = values[i];
+    auto global = store::storedGlobalSettings(session);
     std::map<std::string, std::map<std::string, std::string>> per_domain;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        auto o = parseOptions(options[i]);
-        if (!o.empty()) per_domain[Poco::toLower(names[i])] = std::move(o);
+    for (const auto& d : store::listDomains(session)) {
+        auto o = parseOptions(d.options);
+        if (!o.empty()) per_domain[Poco::toLower(d.name)] = std::move(o);
     }
     return Settings(std::move(global), std::move(per_domain));
 }
@@ -312,17 +307,11 @@ std::vector<std::string> Settings::list(std::string_view key, std::string_view d
 }
 
 void setGlobalSetting(Poco::Data::Session& session, std::string_view key, std::string_view value) {
-    std::string k(key), v = validateSetting(key, value);
-    session << "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        use(k), use(v), now;
+    store::putGlobalSetting(session, std::string(key), validateSetting(key, value));
 }
 
 bool unsetGlobalSetting(Poco::Data::Session& session, std::string_view key) {
-    std::string k(key);
-    session << "DELETE FROM settings WHERE key = ?", use(k), now;
-    int changed = 0;
-    session << "SELECT changes()", into(changed), now;
-    return changed > 0;
+    return store::deleteGlobalSetting(session, std::string(key));
 }
 
 void setDomainSetting(Poco::Data::Session& session, std::string_view domain, std::string_view key,

@@ -1,6 +1,6 @@
 // The client_events table: what the rate limits noticed about a client IP
 // (slowed down, shut out), for the firewall agent and the administrator.
-// Rows are written in batches by policy::ClientCounters; this is the reader.
+// Rows are written in batches by policy::ClientCounters.
 #pragma once
 
 #include <Poco/Data/Session.h>
@@ -17,5 +17,8 @@ struct ClientEventRow {
 
 // Events at or after `since` (epoch seconds), oldest first.
 std::vector<ClientEventRow> listClientEvents(Poco::Data::Session& session, long long since);
+
+// Appends the events (their ids ignored) in one write transaction.
+void appendClientEvents(Poco::Data::Session& session, const std::vector<ClientEventRow>& events);
 
 }  // namespace moat::store

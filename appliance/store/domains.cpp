@@ -146,6 +146,13 @@ bool setDomainBackend(Poco::Data::Session& session, long long id, std::string_vi
     return update.execute() > 0;
 }
 
+bool setDomainOptions(Poco::Data::Session& session, const std::string& name, const std::string& options_json) {
+    std::string n = name, json = options_json;
+    Poco::Data::Statement update(session);
+    update << "UPDATE domains SET options = ? WHERE name = ?", use(json), use(n);
+    return update.execute() > 0;
+}
+
 bool removeDomain(Poco::Data::Session& session, std::string_view name) {
     std::string key(name);
     Poco::Data::Statement del(session);

@@ -45,6 +45,10 @@ Domain addDomain(Poco::Data::Session& session, std::string_view name, std::strin
 bool setDomainBackend(Poco::Data::Session& session, long long id, std::string_view backend_host,
                       std::uint16_t backend_port);
 
+// Replaces the domain's per-domain settings (a JSON object the caller built
+// and validated). False if there is no such domain.
+bool setDomainOptions(Poco::Data::Session& session, const std::string& name, const std::string& options_json);
+
 // False if there was no such domain.
 bool removeDomain(Poco::Data::Session& session, std::string_view name);
 
