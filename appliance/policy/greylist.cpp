@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "net/cidr.h"
+#include "store/connection_tuning.h"
 #include "store/greylist_records.h"
 #include "util/log.h"
 

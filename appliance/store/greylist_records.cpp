@@ -11,7 +11,8 @@ using Poco::Data::Keywords::now;
 using Poco::Data::Keywords::use;
 using Poco::Data::Keywords::useRef;
 
-std::vector<GreylistTriplet> recentGreylistTriplets(Poco::Data::Session& session, std::int64_t limit) {
+std::vector<GreylistTriplet> recentGreylistTriplets(Poco::Data::Session& session,
+                                                    std::int64_t limit) {
     Poco::Int64 n = limit;
     std::vector<std::string> nets, senders, rcpts;
     std::vector<Poco::Int64> first, last;
@@ -21,12 +22,14 @@ std::vector<GreylistTriplet> recentGreylistTriplets(Poco::Data::Session& session
         into(nets), into(senders), into(rcpts), into(first), into(last), into(passed), use(n), now;
     std::vector<GreylistTriplet> rows(nets.size());
     for (std::size_t i = 0; i < nets.size(); ++i)
-        rows[i] = {std::move(nets[i]), std::move(senders[i]), std::move(rcpts[i]), first[i], last[i],
-                   passed[i] != 0};
+        rows[i] = {
+            std::move(nets[i]), std::move(senders[i]), std::move(rcpts[i]), first[i], last[i],
+            passed[i] != 0};
     return rows;
 }
 
-std::vector<GreylistClient> recentGreylistClients(Poco::Data::Session& session, std::int64_t limit) {
+std::vector<GreylistClient> recentGreylistClients(Poco::Data::Session& session,
+                                                  std::int64_t limit) {
     Poco::Int64 n = limit;
     std::vector<std::string> nets;
     std::vector<Poco::Int64> passes, last;
@@ -34,11 +37,13 @@ std::vector<GreylistClient> recentGreylistClients(Poco::Data::Session& session, 
                " ORDER BY last_seen DESC LIMIT ?",
         into(nets), into(passes), into(last), use(n), now;
     std::vector<GreylistClient> rows(nets.size());
-    for (std::size_t i = 0; i < nets.size(); ++i) rows[i] = {std::move(nets[i]), passes[i], last[i]};
+    for (std::size_t i = 0; i < nets.size(); ++i)
+        rows[i] = {std::move(nets[i]), passes[i], last[i]};
     return rows;
 }
 
-std::optional<GreylistTriplet> findGreylistTriplet(Poco::Data::Session& session, const std::string& net,
+std::optional<GreylistTriplet> findGreylistTriplet(Poco::Data::Session& session,
+                                                   const std::string& net,
                                                    const std::string& sender,
                                                    const std::string& recipient) {
     std::string n = net, from = sender, to = recipient;
@@ -54,7 +59,8 @@ std::optional<GreylistTriplet> findGreylistTriplet(Poco::Data::Session& session,
 std::int64_t greylistClientPasses(Poco::Data::Session& session, const std::string& net) {
     std::string n = net;
     std::vector<Poco::Int64> passes;
-    session << "SELECT passes FROM greylist_clients WHERE client_net = ?", useRef(n), into(passes), now;
+    session << "SELECT passes FROM greylist_clients WHERE client_net = ?", useRef(n), into(passes),
+        now;
     return passes.empty() ? 0 : passes[0];
 }
 
@@ -109,10 +115,6 @@ std::size_t expireGreylist(Poco::Data::Session& session, std::int64_t pass_befor
     std::size_t removed = triplets.execute();
     session << "DELETE FROM greylist_clients WHERE last_seen < ?", use(pass), now;
     return removed;
-}
-
-void setBusyTimeout(Poco::Data::Session& session, int milliseconds) {
-    session << "PRAGMA busy_timeout = " + std::to_string(milliseconds), now;
 }
 
 }  // namespace moat::store

@@ -27,11 +27,13 @@ struct GreylistClient {
 };
 
 // Up to `limit` rows of each table, most recently seen first.
-std::vector<GreylistTriplet> recentGreylistTriplets(Poco::Data::Session& session, std::int64_t limit);
+std::vector<GreylistTriplet> recentGreylistTriplets(Poco::Data::Session& session,
+                                                    std::int64_t limit);
 std::vector<GreylistClient> recentGreylistClients(Poco::Data::Session& session, std::int64_t limit);
 
 // One triplet as stored (sender and recipient as the caller normalised them), if any.
-std::optional<GreylistTriplet> findGreylistTriplet(Poco::Data::Session& session, const std::string& net,
+std::optional<GreylistTriplet> findGreylistTriplet(Poco::Data::Session& session,
+                                                   const std::string& net,
                                                    const std::string& sender,
                                                    const std::string& recipient);
 // The passes counted for a client network (0 when it has no row).
@@ -48,8 +50,5 @@ void writeGreylist(Poco::Data::Session& session, const std::vector<GreylistTripl
 // Returns the number of triplets removed.
 std::size_t expireGreylist(Poco::Data::Session& session, std::int64_t pass_before,
                            std::int64_t unpassed_before);
-
-// Sets how long a connection waits for another process's write lock.
-void setBusyTimeout(Poco::Data::Session& session, int milliseconds);
 
 }  // namespace moat::store

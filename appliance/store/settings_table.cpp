@@ -14,7 +14,8 @@ std::map<std::string, std::string> storedGlobalSettings(Poco::Data::Session& ses
     return out;
 }
 
-void putGlobalSetting(Poco::Data::Session& session, const std::string& key, const std::string& value) {
+void putGlobalSetting(Poco::Data::Session& session, const std::string& key,
+                      const std::string& value) {
     std::string k = key, v = value;
     session << "INSERT INTO settings (key, value) VALUES (?, ?)"
                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -15,7 +15,8 @@ namespace moat::store {
 std::map<std::string, std::string> storedGlobalSettings(Poco::Data::Session& session);
 
 // Inserts or replaces one global value (the caller has validated it).
-void putGlobalSetting(Poco::Data::Session& session, const std::string& key, const std::string& value);
+void putGlobalSetting(Poco::Data::Session& session, const std::string& key,
+                      const std::string& value);
 
 // Removes a global value; false when none was stored.
 bool deleteGlobalSetting(Poco::Data::Session& session, const std::string& key);

@@ -13,6 +13,7 @@
 
 #include "content/bayes_classifier.h"
 #include "content/bayes_store.h"
+#include "store/connection_tuning.h"
 #include "content/content_score.h"
 #include "content/heuristics.h"
 #include "content/mbox_reader.h"
@@ -123,12 +124,10 @@ std::string plural(std::int64_t n, const char* one, const char* many) {
 }  // namespace
 
 int learnMessages(Poco::Data::Session& session, bool spam, const std::vector<std::string>& paths) {
-    // Bulk training: WAL without an fsync per learnt message (each stays
-    // atomic; a power cut may only forget the last few, which learning again
-    // puts back), and a page cache that holds the token table's hot pages
-    // (hashes land all over the B-tree). Several times faster on big corpora.
-    session << "PRAGMA synchronous = NORMAL", Poco::Data::Keywords::now;
-    session << "PRAGMA cache_size = -131072", Poco::Data::Keywords::now;  // 128 MiB
+    // Bulk training: no fsync per learnt message and a page cache that holds
+    // the token table's hot pages (hashes land all over the B-tree). Several
+    // times faster on big corpora.
+    store::tuneForBulkWrites(session, 128);
     content::BayesStore store(session);
     content::BayesClassifier classifier(store);
     // Messages per write transaction: they share most token pages.
