@@ -26,6 +26,7 @@
 #include "store/dns_zones.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/time_text.h"
 
 namespace moat::moatctl {
 namespace {
@@ -105,16 +106,6 @@ void forEachMessage(const std::string& path, const MessageSink& sink) {
     } else {
         sink(path, readFile(p));
     }
-}
-
-std::string date(std::int64_t ts) {
-    if (ts == 0) return "-";
-    std::time_t t = static_cast<std::time_t>(ts);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-    return buf;
 }
 
 std::string plural(std::int64_t n, const char* one, const char* many) {
@@ -231,8 +222,8 @@ int bayesStats(Poco::Data::Session& session) {
     std::cout << "spam messages  " << t.spam_messages << "\n"
               << "ham messages   " << t.ham_messages << "\n"
               << "tokens         " << k.tokens << "\n"
-              << "oldest token   " << date(k.oldest_seen) << "\n"
-              << "newest token   " << date(k.newest_seen) << "\n"
+              << "oldest token   " << util::localTimeText(k.oldest_seen) << "\n"
+              << "newest token   " << util::localTimeText(k.newest_seen) << "\n"
               << "examples kept  " << store.exampleCount() << "\n"
               << "calibration    " << t.calibration.scale << " x evidence + " << t.calibration.shift
               << "\n";

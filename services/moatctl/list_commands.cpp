@@ -11,6 +11,7 @@
 #include "store/domains.h"
 #include "store/list_entries.h"
 #include "util/log.h"
+#include "util/time_text.h"
 
 namespace moat::moatctl {
 namespace {
@@ -32,16 +33,6 @@ store::Domain scopeOf(Poco::Data::Session& session, const std::optional<std::str
 
 std::string shownValue(const store::ListEntry& e) {
     return (e.subdomains ? "*." : "") + log::printable(e.value);
-}
-
-std::string lastHit(long long ts) {
-    if (ts == 0) return "-";
-    std::time_t t = static_cast<std::time_t>(ts);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-    return buf;
 }
 
 }  // namespace
@@ -93,7 +84,7 @@ int listShow(Poco::Data::Session& session, std::string_view list,
                         e.domain_id == 0      ? "global"
                         : name != names.end() ? name->second
                                               : "domain " + std::to_string(e.domain_id),
-                        std::to_string(e.hits), lastHit(e.last_hit), log::printable(e.note)});
+                        std::to_string(e.hits), util::localTimeText(e.last_hit), log::printable(e.note)});
     }
     std::size_t w[7] = {};
     for (const auto& r : rows) {

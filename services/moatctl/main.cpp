@@ -39,6 +39,7 @@
 #include "store/relay_networks.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/time_text.h"
 
 namespace {
 
@@ -190,15 +191,6 @@ long long minutesArg(const std::string& text) {
     return *m;
 }
 
-std::string localTime(long long ts) {
-    std::time_t t = static_cast<std::time_t>(ts);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-    return buf;
-}
-
 std::string age(long long seconds) {
     if (seconds < 0) seconds = 0;
     std::ostringstream out;
@@ -326,7 +318,7 @@ int relayList(Context& ctx, const Args& args) {
     long long since = 0;
     if (!args.positional.empty()) since = store::nowSeconds() - minutesArg(args.positional[0]) * 60;
     for (const auto& p : store::listPopRelayers(ctx.session, since))
-        std::cout << p.ip << "  " << localTime(p.ts) << "\n";
+        std::cout << p.ip << "  " << util::localTimeText(p.ts) << "\n";
     return 0;
 }
 

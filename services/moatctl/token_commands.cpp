@@ -12,18 +12,10 @@
 #include "store/tokens.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/time_text.h"
 
 namespace moat::moatctl {
 namespace {
-
-std::string localTime(long long ts) {
-    std::time_t t = static_cast<std::time_t>(ts);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-    return buf;
-}
 
 }  // namespace
 
@@ -46,7 +38,7 @@ int tokenList(Poco::Data::Session& session, const std::optional<std::string>& do
     for (const auto& t : rows) {
         const char* state = t.used ? "used" : t.expires <= now ? "expired" : "valid";
         std::cout << t.token << "  " << state
-                  << std::string(9 - std::string_view(state).size(), ' ') << localTime(t.expires)
+                  << std::string(9 - std::string_view(state).size(), ' ') << util::localTimeText(t.expires)
                   << "  <" << log::printable(t.recipient) << ">  <" << log::printable(t.sender)
                   << ">";
         if (!domain)
@@ -87,7 +79,7 @@ int eventsList(Poco::Data::Session& session, const std::optional<std::string>& s
         return 0;
     }
     for (const auto& e : rows)
-        std::cout << localTime(e.ts) << "  " << e.ip << "  " << log::printable(e.kind) << "  "
+        std::cout << util::localTimeText(e.ts) << "  " << e.ip << "  " << log::printable(e.kind) << "  "
                   << log::printable(e.detail) << "\n";
     return 0;
 }
