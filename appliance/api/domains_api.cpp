@@ -24,7 +24,7 @@ namespace {
 // Domain JSON field -> per-domain setting key.
 struct SettingField {
     const char* field;
-    const char* key;
+    policy::SettingKey key;
     bool boolean;
 };
 constexpr SettingField kSettingFields[] = {
@@ -71,14 +71,14 @@ SettingChanges settingChanges(const Poco::JSON::Object::Ptr& body) {
     SettingChanges c;
     for (const auto& f : kSettingFields) {
         if (isNullField(body, f.field)) {
-            c.unset.emplace_back(f.key);
+            c.unset.emplace_back(f.key.name());
         } else if (f.boolean) {
-            if (auto b = optBool(body, f.field)) c.set.emplace_back(f.key, *b ? "yes" : "no");
+            if (auto b = optBool(body, f.field)) c.set.emplace_back(f.key.name(), *b ? "yes" : "no");
         } else if (auto n = optNumber(body, f.field)) {
             std::ostringstream os;
             os.precision(15);
             os << *n;
-            c.set.emplace_back(f.key, policy::validateSetting(f.key, os.str()));
+            c.set.emplace_back(f.key.name(), policy::validateSetting(f.key.name(), os.str()));
         }
     }
     return c;

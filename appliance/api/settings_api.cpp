@@ -43,7 +43,7 @@ Poco::JSON::Object::Ptr settingJson(const policy::SettingSpec& spec,
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("key", std::string(spec.key));
     o->set("type", typeName(spec.type));
-    o->set("value", jsonText(settings.get(spec.key)));
+    o->set("value", jsonText(settings.get(policy::SettingKey::named(spec.key))));
     o->set("default", std::string(spec.default_value));
     o->set("description", std::string(spec.description));
     if (spec.choices.empty()) {

@@ -22,16 +22,9 @@ namespace moat::api {
 namespace {
 
 constexpr long long kHeartbeatFresh = 30;  // seconds: older means the daemon stopped
-constexpr long long kDefaultRetention = 14 * 86400;
-constexpr long long kDefaultQuotaMb = 10240;
 
 const char* stateOf(long long heartbeat, long long now) {
     return now - heartbeat <= kHeartbeatFresh ? "running" : "stopped";
-}
-
-// A setting that may not exist in this build (archive.*): its value, or `fallback`.
-long long settingOr(const policy::Settings& settings, std::string_view key, long long fallback) {
-    return policy::findSetting(key) ? settings.integer(key) : fallback;
 }
 
 Poco::JSON::Array::Ptr services(Poco::Data::Session& session,
@@ -119,9 +112,9 @@ web::Response system(const web::Request&, const web::Principal& principal, web::
     a->set("messages", archived);
     a->set("bytes", bytes);
     a->set("quota",
-           static_cast<Poco::Int64>(settingOr(settings, "archive.quota", kDefaultQuotaMb)) * 1024 *
+           static_cast<Poco::Int64>(settings.integer("archive.quota")) * 1024 *
                1024);
-    a->set("retention_days", settingOr(settings, "archive.retention", kDefaultRetention) / 86400.0);
+    a->set("retention_days", settings.integer("archive.retention") / 86400.0);
     o->set("archive", a);
     return web::Response::json(200, o);
 }

@@ -17,8 +17,6 @@
 namespace moat::policy {
 
 namespace {
-constexpr std::string_view kActions = "off|score|tempfail|reject";
-
 bool isChoice(std::string_view choices, std::string_view v) {
     while (!choices.empty()) {
         auto bar = choices.find('|');
@@ -31,119 +29,11 @@ bool isChoice(std::string_view choices, std::string_view v) {
 }  // namespace
 
 const std::vector<SettingSpec>& settingSpecs() {
-    using T = SettingSpec::Type;
-    static const std::vector<SettingSpec> specs = {
-        {"filtering.enabled", T::boolean, "yes", 0, 0,
-         "spam filtering for the domain: off skips the DNS, HELO, bot and sender checks, greylisting and content "
-         "scoring (virus scanning, recipient validation and the allow/deny lists still apply)"},
-        {"greylist.enabled", T::boolean, "no", 0, 0,
-         "ask first-time senders to retry later (451 4.7.1); real mail servers do, most spam engines never"},
-        {"greylist.delay", T::seconds, "300", 0, 86400, "seconds a first-time triplet must wait before a retry passes"},
-        {"greylist.window", T::seconds, "14400", 60, 7 * 86400,
-         "seconds after the first attempt during which a retry passes"},
-        {"greylist.remember", T::seconds, "3110400", 3600, 366 * 86400,
-         "seconds a passed triplet is remembered (36 days)"},
-        {"greylist.auto_whitelist_passes", T::integer, "10", 0, 1000000,
-         "passes after which a client network skips greylisting (0: never)"},
-
-        // SMTP-time checks: each has an action (off, score, tempfail, reject) and
-        // a weight added to the score when the action is score. See docs/checks.md.
-        {"dns.failure", T::choice, "skip", 0, 0,
-         "when a DNS lookup times out or fails: skip the check, or tempfail the client (4xx)", "skip|tempfail"},
-        {"rdns.action", T::choice, "off", 0, 0, "the client IP has no reverse DNS (PTR) name", kActions},
-        {"rdns.weight", T::number, "2", 0, 1000, "score added when rdns.action is score"},
-        {"fcrdns.action", T::choice, "off", 0, 0,
-         "the client's PTR name does not resolve back to its IP (not forward-confirmed)", kActions},
-        {"fcrdns.weight", T::number, "1", 0, 1000, "score added when fcrdns.action is score"},
-        {"dnsbl.action", T::choice, "reject", 0, 0,
-         "the client IP is listed by an IP blocklist zone (weights per zone: moatctl zone)", kActions},
-        {"rhsbl.action", T::choice, "reject", 0, 0,
-         "the sender domain or HELO name is listed by a domain blocklist zone (weights per zone)", kActions},
-        {"sender_domain.action", T::choice, "off", 0, 0,
-         "the MAIL FROM domain has no MX, A or AAAA record (550 5.1.8; 450 4.1.8 when DNS fails)", kActions},
-        {"sender_domain.weight", T::number, "3", 0, 1000, "score added when sender_domain.action is score"},
-        {"helo.action", T::choice, "off", 0, 0,
-         "the HELO name is malformed, claims to be this gateway, or is an IP literal other than the client's",
-         kActions},
-        {"helo.weight", T::number, "2", 0, 1000, "score added when helo.action is score"},
-        {"country.action", T::choice, "reject", 0, 0,
-         "the client IP is in a blocked country (country.blocked, looked up in the country zone)", kActions},
-        {"country.weight", T::number, "5", 0, 1000, "score added when country.action is score"},
-        {"country.blocked", T::list, "", 0, 0,
-         "ISO 3166 countries (alpha-2 like cn, or numeric like 156) whose clients the country check flags"},
-        {"bot.action", T::choice, "reject", 0, 0,
-         "the client talks before the greeting, pipelines before PIPELINING was offered, or sends bare newlines",
-         kActions},
-        {"bot.weight", T::number, "5", 0, 1000, "score added when bot.action is score"},
-        {"bot.greet_pause", T::seconds, "0", 0, 30,
-         "seconds to wait before the 220 greeting, watching for clients that talk first (0: no pause)"},
-        {"score.reject", T::number, "10", 0, 100000,
-         "a transaction whose SMTP-time score reaches this is refused (550 5.7.1)"},
-        {"score.reject_at", T::choice, "rcpt", 0, 0,
-         "refuse an over-threshold transaction at RCPT, or only after DATA (to log its content)", "rcpt|data"},
-        {"validation.list", T::boolean, "no", 0, 0,
-         "recipients found in the domain's valid-address list are valid (moatctl valid)"},
-        {"validation.smtp", T::boolean, "no", 0, 0,
-         "ask the backend whether a recipient exists (SMTP callout: MAIL FROM:<>, RCPT TO:), cached"},
-        {"validation.reject_nonvalidated", T::boolean, "no", 0, 0,
-         "refuse recipients that list or SMTP validation could not confirm (550 5.1.1; 4xx if the backend is down)"},
-        {"validation.positive_ttl", T::seconds, "604800", 60, 90 * 86400,
-         "seconds a recipient the backend accepted is remembered"},
-        {"validation.negative_ttl", T::seconds, "10800", 60, 90 * 86400,
-         "seconds a recipient the backend refused is remembered"},
-        {"whitelist_only.enabled", T::boolean, "no", 0, 0,
-         "accept mail only from allow-listed senders; others get a one-time token address in the 550 reply"},
-        {"whitelist_only.token_ttl", T::seconds, "864000", 3600, 365 * 86400,
-         "seconds a one-time token address stays valid (10 days)"},
-        {"ratelimit.window", T::seconds, "600", 10, 86400,
-         "sliding window over which unknown recipients and rejections are counted per client IP"},
-        {"ratelimit.unknown_slow", T::integer, "10", 1, 1000000,
-         "unknown recipients in the window after which replies to that IP are slowed down"},
-        {"ratelimit.unknown_max", T::integer, "50", 1, 1000000,
-         "unknown recipients in the window after which the IP gets 421 (directory harvesting)"},
-        {"ratelimit.rejects_slow", T::integer, "20", 1, 1000000,
-         "rejections in the window after which replies to that IP are slowed down"},
-        {"ratelimit.rejects_max", T::integer, "100", 1, 1000000, "rejections in the window after which the IP gets 421"},
-        {"ratelimit.delay", T::seconds, "1", 0, 60, "seconds each reply is delayed for a slowed-down IP"},
-
-        // Content scoring after DATA (Bayes, heuristics, the SMTP-time score). See docs/content-scoring.md.
-        {"content.enabled", T::boolean, "yes", 0, 0,
-         "score each message's content after DATA: accept, tag (Subject prefix) or reject"},
-        {"content.tag_score", T::number, "5", -1000, 100000,
-         "a message whose content score reaches this is tagged (Subject prefix, X-Spam-Status: Yes)"},
-        {"content.reject_score", T::number, "10", -1000, 100000,
-         "a message whose content score reaches this is refused (550 5.7.1)"},
-        {"content.tag_phrase", T::text, "[SPAM?]", 0, 40, "the prefix put before the Subject of a tagged message"},
-        {"content.score_headers", T::choice, "tagged", 0, 0,
-         "add X-Moat-Score and X-Spam-Status to tagged messages only, or to every accepted message "
-         "(the default keeps accepted mail byte for byte as sent, plus Received:)",
-         "tagged|always"},
-        {"content.autolearn", T::boolean, "no", 0, 0,
-         "learn very confident decisions: score >= content.autolearn_spam as spam, <= content.autolearn_ham as ham"},
-        {"content.autolearn_spam", T::number, "15", 0, 100000, "score from which a message is auto-learnt as spam"},
-        {"content.autolearn_ham", T::number, "-4", -100000, 0, "score up to which a message is auto-learnt as ham"},
-        {"uribl.action", T::choice, "score", 0, 0,
-         "look up the domains linked from a message in the URI blocklist zones (weights per zone: moatctl zone)",
-         "off|score"},
-        {"uribl.zones", T::list, "", 0, 0,
-         "URI blocklist zones by name (weight 5, any 127.x.y.z answer); moatctl zone add uribl sets weight and mask"},
-        // The archive of received messages (docs/archive.md); global only.
-        {"archive.enabled", T::boolean, "yes", 0, 0,
-         "keep every message whose content was received (accepted, tagged or refused after DATA) in the archive"},
-        {"archive.retention", T::seconds, "1209600", 3600, 7257600,
-         "seconds an archived message is kept (14 days; at most 12 weeks)"},
-        {"archive.quota", T::integer, "10240", 10, 10000000,
-         "megabytes the archive may use; the oldest messages are evicted first"},
-        {"uribl.max_lookups", T::integer, "20", 1, 1000, "URI blocklist queries per message at most"},
-    };
+    static const std::vector<SettingSpec> specs(std::begin(kSettingSpecs), std::end(kSettingSpecs));
     return specs;
 }
 
-const SettingSpec* findSetting(std::string_view key) {
-    for (const auto& s : settingSpecs())
-        if (s.key == key) return &s;
-    return nullptr;
-}
+const SettingSpec* findSetting(std::string_view key) { return findSettingSpec(key); }
 
 std::string validateSetting(std::string_view key, std::string_view value) {
     const SettingSpec* spec = findSetting(key);
@@ -266,7 +156,8 @@ Settings Settings::load(Poco::Data::Session& session) {
     return Settings(std::move(global), std::move(per_domain));
 }
 
-std::string Settings::get(std::string_view key, std::string_view domain) const {
+std::string Settings::get(SettingKey setting, std::string_view domain) const {
+    const std::string_view key = setting.name();
     if (!domain.empty()) {
         auto d = per_domain_.find(Poco::toLower(std::string(domain)));
         if (d != per_domain_.end()) {
@@ -276,28 +167,26 @@ std::string Settings::get(std::string_view key, std::string_view domain) const {
     }
     auto it = global_.find(std::string(key));
     if (it != global_.end()) return it->second;
-    const SettingSpec* spec = findSetting(key);
-    if (!spec) throw std::logic_error("unknown setting " + std::string(key));
-    return std::string(spec->default_value);
+    return std::string(findSettingSpec(key)->default_value);  // SettingKey exists only for known keys
 }
 
-bool Settings::boolean(std::string_view key, std::string_view domain) const { return get(key, domain) == "yes"; }
+bool Settings::boolean(SettingKey key, std::string_view domain) const { return get(key, domain) == "yes"; }
 
-long long Settings::integer(std::string_view key, std::string_view domain) const {
+long long Settings::integer(SettingKey key, std::string_view domain) const {
     std::string v = get(key, domain);
     long long n = 0;
     std::from_chars(v.data(), v.data() + v.size(), n);
     return n;
 }
 
-double Settings::number(std::string_view key, std::string_view domain) const {
+double Settings::number(SettingKey key, std::string_view domain) const {
     std::string v = get(key, domain);
     double d = 0;
     std::from_chars(v.data(), v.data() + v.size(), d);
     return d;
 }
 
-std::vector<std::string> Settings::list(std::string_view key, std::string_view domain) const {
+std::vector<std::string> Settings::list(SettingKey key, std::string_view domain) const {
     std::vector<std::string> out;
     std::string v = get(key, domain), item;
     std::istringstream in(v);

@@ -13,21 +13,10 @@
 #include <string_view>
 #include <vector>
 
-namespace moat::policy {
+#include "policy/setting_key.h"
+#include "policy/setting_specs.h"
 
-struct SettingSpec {
-    // choice: one of `choices` ("off|score|tempfail|reject"); number: a decimal
-    // within min..max; list: comma- or space-separated words, stored as
-    // "a,b,c" in lower case (each item checked by `choices` when not empty);
-    // text: printable ASCII kept as written (case preserved), max characters.
-    enum class Type { boolean, integer, seconds, choice, number, list, text };
-    std::string_view key;
-    Type type;
-    std::string_view default_value;
-    long long min = 0, max = 0;  // integer, seconds and number
-    std::string_view description;
-    std::string_view choices = {};  // choice (and list, optionally): '|'-separated
-};
+namespace moat::policy {
 
 const std::vector<SettingSpec>& settingSpecs();
 const SettingSpec* findSetting(std::string_view key);
@@ -46,14 +35,14 @@ public:
     // Loads the global table and every domain's overrides.
     static Settings load(Poco::Data::Session& session);
 
-    std::string get(std::string_view key, std::string_view domain = {}) const;
-    bool boolean(std::string_view key, std::string_view domain = {}) const;
-    long long integer(std::string_view key, std::string_view domain = {}) const;
-    std::chrono::seconds seconds(std::string_view key, std::string_view domain = {}) const {
+    std::string get(SettingKey key, std::string_view domain = {}) const;
+    bool boolean(SettingKey key, std::string_view domain = {}) const;
+    long long integer(SettingKey key, std::string_view domain = {}) const;
+    std::chrono::seconds seconds(SettingKey key, std::string_view domain = {}) const {
         return std::chrono::seconds(integer(key, domain));
     }
-    double number(std::string_view key, std::string_view domain = {}) const;
-    std::vector<std::string> list(std::string_view key, std::string_view domain = {}) const;
+    double number(SettingKey key, std::string_view domain = {}) const;
+    std::vector<std::string> list(SettingKey key, std::string_view domain = {}) const;
 
 private:
     std::map<std::string, std::string> global_;

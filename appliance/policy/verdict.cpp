@@ -25,7 +25,7 @@ Evaluation evaluate(const std::vector<Finding>& findings, const Settings& settin
     Evaluation out;
     std::string parts;
     for (const auto& f : findings) {
-        Action action = parseAction(settings.get(f.check + ".action", domain));
+        Action action = parseAction(settings.get(SettingKey::named(f.check + ".action"), domain));
         if (action == Action::off) {
             out.records.push_back({f.check, "skip", 0, "check is off: " + f.detail});
             continue;
@@ -59,7 +59,7 @@ Evaluation evaluate(const std::vector<Finding>& findings, const Settings& settin
                 if (!out.refusal) out.refusal = mail::reply(451, "4.7.1", f.refusal.text);
                 break;
             case Action::score: {
-                double w = f.weight >= 0 ? f.weight : settings.number(f.check + ".weight", domain);
+                double w = f.weight >= 0 ? f.weight : settings.number(SettingKey::named(f.check + ".weight"), domain);
                 out.score += w;
                 out.records.push_back({f.check, "score", w, f.detail});
                 parts += (parts.empty() ? "" : ", ") + f.check + " +" + number(w);

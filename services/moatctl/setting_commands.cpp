@@ -53,8 +53,8 @@ int settingShow(Poco::Data::Session& session, std::string_view key, const std::o
     auto global = policy::Settings::load(session);
     for (const auto& spec : policy::settingSpecs()) {
         if (!key.empty() && spec.key != key) continue;
-        std::string value = settings.get(spec.key, name);
-        std::string global_value = global.get(spec.key);
+        std::string value = settings.get(policy::SettingKey::named(spec.key), name);
+        std::string global_value = global.get(policy::SettingKey::named(spec.key));
         std::string source = value == std::string(spec.default_value) && global_value == value ? "default"
                              : !name.empty() && value != global_value                         ? "domain"
                                                                                                : "global";

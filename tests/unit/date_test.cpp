@@ -1,8 +1,9 @@
+#include "mail/date.h"
+
 #include <gtest/gtest.h>
 
 #include <clocale>
 
-#include "mail/date.h"
 #include "util/time_text.h"
 
 using moat::mail::rfc5322Date;
