@@ -16,6 +16,7 @@ void registerApi(web::Router& router) {
     registerStatsApi(router);
     registerSystemApi(router);
     registerAuditApi(router);
+    registerVocabularyApi(router);
 }
 
 }  // namespace moat::api

@@ -18,5 +18,6 @@ void registerZonesApi(web::Router& router);           // /zones
 void registerStatsApi(web::Router& router);           // /stats
 void registerSystemApi(web::Router& router);          // /system
 void registerAuditApi(web::Router& router);           // /audit
+void registerVocabularyApi(web::Router& router);      // /vocabulary
 
 }  // namespace moat::api

@@ -12,7 +12,7 @@ std::string toJson(const std::vector<CheckRecord>& records) {
     for (const auto& r : records) {
         Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
         o->set("check", r.check);
-        o->set("result", r.result);
+        o->set("result", std::string(r.result.name()));
         o->set("score", r.score);
         o->set("detail", r.detail);
         array.add(o);

@@ -6,11 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "policy/check_result.h"
+
 namespace moat::policy {
 
 struct CheckRecord {
     std::string check;   // "relay", "list", "greylist", ...
-    std::string result;  // "pass", "accept", "reject", "tempfail", "skip"
+    CheckResult result = CheckResult::pass;
     double score = 0;
     std::string detail;  // plain words, e.g. "sender a@b.example is on the domain's deny list"
 };

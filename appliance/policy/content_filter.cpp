@@ -152,7 +152,7 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
             (total >= limits.autolearn_spam || total <= limits.autolearn_ham)) {
             bool spam = total >= limits.autolearn_spam;
             classifier.learn(message, spam, now);
-            d.records.push_back({"autolearn", spam ? "spam" : "ham", 0,
+            d.records.push_back({"autolearn", spam ? CheckResult::spam : CheckResult::ham, 0,
                                  "learnt as " + std::string(spam ? "spam" : "ham") + " (score " +
                                      content::formatScore(total) + ")"});
         }
@@ -169,7 +169,8 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
         std::string check = p.name == "bayes" || p.name == "smtp-time" || p.name == "gtube" ? p.name
                             : p.name.rfind("uribl ", 0) == 0 ? std::string("uribl")
                                                              : "heuristic:" + p.name;
-        d.records.push_back({std::move(check), p.points > 0 ? "hit" : "pass", p.points, p.reason});
+        d.records.push_back({std::move(check), p.points > 0 ? CheckResult::hit : CheckResult::pass, p.points,
+                             p.reason});
     }
     double total = d.score.total();
     d.verdict = d.score.gtube ? content::ContentVerdict::reject
@@ -177,7 +178,10 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
     std::string summary = "score " + d.score.summary() + "; tag at " +
                           content::formatScore(limits.tag) + ", reject at " +
                           content::formatScore(limits.reject);
-    d.records.push_back({"content", std::string(content::verdictName(d.verdict)), total, summary});
+    const CheckResult verdict = d.verdict == content::ContentVerdict::reject ? CheckResult::reject
+                                : d.verdict == content::ContentVerdict::tag  ? CheckResult::tag
+                                                                             : CheckResult::accept;
+    d.records.push_back({"content", verdict, total, summary});
     if (d.verdict == content::ContentVerdict::reject) {
         d.refusal = mail::reply(
             550, "5.7.1",

@@ -18,8 +18,8 @@ std::optional<mail::Reply> validateRecipient(const PolicySnapshot& snapshot,
     for (char& c : key)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     std::string shown = "<" + log::printable(address, 300) + ">";
-    auto note = [&](std::string result, std::string detail) {
-        checks.push_back({"validation", std::move(result), 0, std::move(detail)});
+    auto note = [&](CheckResult result, std::string detail) {
+        checks.push_back({"validation", result, 0, std::move(detail)});
     };
 
     if (by_list && snapshot.valid_addresses.count(key)) {

@@ -472,8 +472,8 @@ void Session::cmdRcpt(std::string_view arg) {
 
     auto snapshot = services_.policy_cache.current();
     bool ours = !rcpt.domain_literal && snapshot->domain(rcpt.domain) != nullptr;
-    auto record = [&](std::string result, std::string detail) {
-        tx_->checks.push_back({"relay", std::move(result), 0, std::move(detail)});
+    auto record = [&](policy::CheckResult result, std::string detail) {
+        tx_->checks.push_back({"relay", result, 0, std::move(detail)});
     };
     if (auto spam = trainingClass(rcpt, cfg_.hostname)) {
         if (!relay_client_) {
@@ -518,8 +518,8 @@ std::optional<mail::Reply> Session::claimToken(mail::Address& rcpt, const policy
                                          const store::Domain& domain,
                                          std::optional<policy::Tokens::Reservation>& claim) {
     std::string shown = "<" + clean(rcpt.str(), 300) + ">";
-    auto note = [&](std::string result, std::string detail) {
-        tx_->checks.push_back({"token", std::move(result), 0, shown + ": " + std::move(detail)});
+    auto note = [&](policy::CheckResult result, std::string detail) {
+        tx_->checks.push_back({"token", result, 0, shown + ": " + std::move(detail)});
     };
     policy::Tokens::Claim c;
     try {
@@ -573,8 +573,8 @@ std::optional<mail::Reply> Session::recipientPolicy(const mail::Address& rcpt, c
     const auto& lists = *snapshot->lists;
     long long now = store::nowSeconds();
     std::string shown = "<" + clean(rcpt.str(), 300) + ">";
-    auto note = [&](std::string check, std::string result, std::string detail) {
-        tx_->checks.push_back({std::move(check), std::move(result), 0, std::move(detail)});
+    auto note = [&](std::string check, policy::CheckResult result, std::string detail) {
+        tx_->checks.push_back({std::move(check), result, 0, std::move(detail)});
     };
 
     if (auto pass = lists.passthrough(domain.id, rcpt.str())) {
@@ -854,7 +854,7 @@ void Session::learnForwarded(std::string_view message, queue::Spool::Writer& wri
         endTransaction("tempfail", "451 4.3.0 Bayes store failure", "", message.size());
         return;
     }
-    tx_->checks.push_back({"training", spam ? "spam" : "ham", 0, what});
+    tx_->checks.push_back({"training", spam ? policy::CheckResult::spam : policy::CheckResult::ham, 0, what});
     send(250, "2.0.0", "Ok: " + what);
     endTransaction("learnt", what, "", message.size());
 }
@@ -869,7 +869,7 @@ std::optional<mail::Reply> Session::scanMessage(int fd) {
         result = services_.scanner->scan(fd, timeout);
         ::close(fd);
     }
-    auto record = [&](const char* check, const char* outcome, const std::string& detail) {
+    auto record = [&](const char* check, policy::CheckResult outcome, const std::string& detail) {
         tx_->checks.push_back({check, outcome, 0, detail});
     };
     switch (result.kind) {

@@ -93,6 +93,15 @@ def test_roles_and_domains_over_https():
         log_two, archive_two = add_rows(m, "two.test")
         log_one, archive_one = add_rows(m, "one.test")
 
+        # The fixed words come from the server, the same for every role.
+        status, words = dadmin.get("/api/v1/vocabulary")
+        assert status == 200
+        names = [o["name"] for o in words["outcomes"]]
+        assert names == ["accepted", "tagged", "rejected", "tempfailed", "virus", "learnt", "aborted"]
+        assert [o["name"] for o in words["outcomes"] if o["archived"]] == ["accepted", "tagged", "rejected", "virus"]
+        assert "tempfail" in words["check_results"] and "pass" in words["check_results"]
+        assert admin.get("/api/v1/vocabulary") == (status, words)
+
         # The domain administrator: its own domain works ...
         status, mine = dadmin.get("/api/v1/domains")
         assert status == 200 and [d["name"] for d in mine] == ["one.test"]

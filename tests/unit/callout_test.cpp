@@ -342,7 +342,7 @@ TEST_F(CalloutTest, ValidateRecipientTable) {
         }
         ASSERT_EQ(checks.size(), 1u);
         EXPECT_EQ(checks[0].check, "validation");
-        EXPECT_EQ(checks[0].result, row.result);
+        EXPECT_EQ(checks[0].result.name(), row.result);
         if (row.code == 0) {
             EXPECT_NE(checks[0].detail.find(row.words), std::string::npos) << checks[0].detail;
         }
@@ -360,7 +360,7 @@ TEST_F(CalloutTest, ValidateRecipientTable) {
     EXPECT_EQ(refusal->enhanced, "4.1.1");
     snap.settings = moat::policy::Settings({{"validation.smtp", "yes"}}, {});
     EXPECT_FALSE(moat::policy::validateRecipient(snap, domain(down_port), rcpt, callout, checks));
-    EXPECT_EQ(checks.back().result, "unverified");
+    EXPECT_EQ(checks.back().result.name(), "unverified");
 }
 
 }  // namespace

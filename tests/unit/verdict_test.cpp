@@ -38,9 +38,9 @@ TEST(Verdict, RejectNamesTheCheckAndFirstRefusalWins) {
     EXPECT_EQ(ev.refusal->code, 554);
     EXPECT_EQ(ev.refusal->text, "Service unavailable; dnsbl");
     ASSERT_EQ(ev.records.size(), 3u);
-    EXPECT_EQ(ev.records[0].result, "pass");
-    EXPECT_EQ(ev.records[1].result, "reject");
-    EXPECT_EQ(ev.records[2].result, "reject");
+    EXPECT_EQ(ev.records[0].result.name(), "pass");
+    EXPECT_EQ(ev.records[1].result.name(), "reject");
+    EXPECT_EQ(ev.records[2].result.name(), "reject");
 }
 
 TEST(Verdict, TempfailAndOff) {
@@ -50,7 +50,7 @@ TEST(Verdict, TempfailAndOff) {
     EXPECT_EQ(ev.refusal->enhanced, "4.7.1");
     ev = policy::evaluate({listed("dnsbl")}, settings({{"dnsbl.action", "off"}}), "");
     EXPECT_FALSE(ev.refusal);
-    EXPECT_EQ(ev.records.at(0).result, "skip");
+    EXPECT_EQ(ev.records.at(0).result.name(), "skip");
 }
 
 TEST(Verdict, ScoresAddUpToTheDomainThreshold) {
@@ -76,7 +76,7 @@ TEST(Verdict, ScoresAddUpToTheDomainThreshold) {
 TEST(Verdict, DnsFailureNeverGivesA5xx) {
     auto skip = policy::evaluate({Finding::dnsFailure("dnsbl", "timeout")}, settings({}), "");
     EXPECT_FALSE(skip.refusal);
-    EXPECT_EQ(skip.records.at(0).result, "skip");
+    EXPECT_EQ(skip.records.at(0).result.name(), "skip");
     auto temp = policy::evaluate({Finding::dnsFailure("dnsbl", "timeout")}, settings({{"dns.failure", "tempfail"}}), "");
     ASSERT_TRUE(temp.refusal);
     EXPECT_EQ(temp.refusal->code, 451);

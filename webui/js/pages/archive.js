@@ -11,8 +11,8 @@ import { pageHeader, section, showNotice, showError, confirmDialog, busy } from 
 import { fmtTime, fmtBytes, list } from "../format.js";
 import { searchForm, searchParams } from "../search-form.js";
 import { outcomeBadge } from "./message-log.js";
+import { outcomeChoices } from "../vocabulary.js";
 
-const OUTCOMES = [["accepted", "Accepted"], ["tagged", "Tagged"], ["rejected", "Rejected"], ["virus", "Virus"]];
 const TEXT_FIELDS = [["sender", "Sender"], ["recipient", "Recipient"], ["client_ip", "Client IP"], ["subject", "Subject"]];
 const LIMIT = 50;
 const state = {};
@@ -115,12 +115,13 @@ export async function render(view, ctx) {
     await renderDetail(view, ctx.params[0]);
     return;
   }
+  const outcomes = await outcomeChoices((o) => o.archived);
   const results = h("div");
   const more = h("button", { type: "button", hidden: true }, "Older messages");
   let rows = [];
   view.append(pageHeader("Archive"),
     h("p", { class: "muted" }, "Every message whose content was received is kept for the retention period. Open one to read it safely, download it or release it."),
-    searchForm({ label: "Search the archive", state, outcomes: OUTCOMES, textFields: TEXT_FIELDS, onSearch: () => busy(null, () => load(false)) }),
+    searchForm({ label: "Search the archive", state, outcomes, textFields: TEXT_FIELDS, onSearch: () => busy(null, () => load(false)) }),
     section("Results", results, h("div", { class: "actions" }, more)));
 
   function draw() {

@@ -7,9 +7,8 @@ import { h, replace } from "../dom.js";
 import { pageHeader, section, busy } from "../ui.js";
 import { stackedBars, legend, hbars } from "../charts.js";
 import { fmtTime } from "../format.js";
+import { outcomeChoices } from "../vocabulary.js";
 
-const ORDER = ["accepted", "tagged", "rejected", "tempfailed", "virus"];
-const LABELS = { accepted: "Accepted", tagged: "Tagged", rejected: "Rejected", tempfailed: "Temporarily failed", virus: "Virus" };
 const state = { range: "24h" };
 
 function sum(a) {
@@ -25,6 +24,9 @@ function mtaBars(mtas, cls, wantedKey) {
 }
 
 export async function render(view) {
+  const charted = await outcomeChoices((o) => o.charted);
+  const ORDER = charted.map(([name]) => name);
+  const LABELS = Object.fromEntries(charted);
   const trafficBox = h("div", { class: "chart-box" });
   const totalsBox = h("div", { class: "totals" });
   const refusalsBox = h("div");

@@ -8,11 +8,8 @@ import { h, replace, table } from "../dom.js";
 import { pageHeader, section, busy } from "../ui.js";
 import { fmtTime, fmtScore, fmtBytes, list } from "../format.js";
 import { searchForm, searchParams } from "../search-form.js";
+import { outcomeChoices } from "../vocabulary.js";
 
-export const OUTCOMES = [
-  ["accepted", "Accepted"], ["tagged", "Tagged"], ["rejected", "Rejected"], ["tempfailed", "Temporarily failed"],
-  ["virus", "Virus"], ["learnt", "Learnt"], ["aborted", "Aborted"],
-];
 const TEXT_FIELDS = [["sender", "Sender"], ["recipient", "Recipient"], ["client_ip", "Client IP"], ["subject", "Subject"]];
 const LIMIT = 50;
 const state = {};
@@ -63,11 +60,12 @@ export async function render(view, ctx) {
     await renderDetail(view, ctx.params[0]);
     return;
   }
+  const outcomes = await outcomeChoices();
   const results = h("div");
   const more = h("button", { type: "button", hidden: true }, "Older entries");
   let rows = [];
   view.append(pageHeader("Message log"),
-    searchForm({ label: "Search the message log", state, outcomes: OUTCOMES, textFields: TEXT_FIELDS, onSearch: () => busy(null, () => load(false)) }),
+    searchForm({ label: "Search the message log", state, outcomes, textFields: TEXT_FIELDS, onSearch: () => busy(null, () => load(false)) }),
     section("Results", results, h("div", { class: "actions" }, more)));
 
   function draw() {
