@@ -90,8 +90,27 @@ BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLook
     return result;
 }
 
-BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
+BayesResult BayesClassifier::classifyHashes(const std::vector<TokenHash>& hashes) {
     BayesTotals totals = table_ ? table_->totals() : store_.totals();
+    if (table_)
+        return classifyTokens(
+            hashes, [this](TokenHash h, TokenCounts& c) { return table_->find(h, c); }, totals,
+            options_);
+    bool trained = totals.spam_messages >= options_.min_messages &&
+                   totals.ham_messages >= options_.min_messages;
+    auto known = trained ? store_.lookup(hashes) : std::unordered_map<TokenHash, TokenCounts>{};
+    return classifyTokens(
+        hashes,
+        [&known](TokenHash h, TokenCounts& c) {
+            auto it = known.find(h);
+            if (it == known.end()) return false;
+            c = it->second;
+            return true;
+        },
+        totals, options_);
+}
+
+BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
     std::unordered_map<TokenHash, const std::string*> names;
     std::vector<TokenHash> hashes;
     hashes.reserve(tokens.size());
@@ -100,36 +119,24 @@ BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
         if (names.emplace(h, &t).second) hashes.push_back(h);
     }
     std::sort(hashes.begin(), hashes.end());
-    BayesResult result;
-    if (table_) {
-        result = classifyTokens(
-            hashes, [this](TokenHash h, TokenCounts& c) { return table_->find(h, c); }, totals,
-            options_);
-    } else {
-        bool trained = totals.spam_messages >= options_.min_messages &&
-                       totals.ham_messages >= options_.min_messages;
-        auto known = trained ? store_.lookup(hashes) : std::unordered_map<TokenHash, TokenCounts>{};
-        result = classifyTokens(
-            hashes,
-            [&known](TokenHash h, TokenCounts& c) {
-                auto it = known.find(h);
-                if (it == known.end()) return false;
-                c = it->second;
-                return true;
-            },
-            totals, options_);
-    }
+    BayesResult result = classifyHashes(hashes);
     for (auto& clue : result.clues) clue.token = *names[clue.hash];
     return result;
 }
 
 BayesResult BayesClassifier::classify(const DecodedMessage& message) {
-    return classify(tokenize(message));
+    BayesResult result = classifyHashes(tokenHashes(message));
+    // Only the clues need their texts: built for them alone.
+    std::unordered_set<TokenHash> wanted;
+    for (const auto& clue : result.clues) wanted.insert(clue.hash);
+    auto names = tokenNames(message, wanted);
+    for (auto& clue : result.clues) clue.token = names[clue.hash];
+    return result;
 }
 
 LearnOutcome BayesClassifier::learn(const DecodedMessage& message, bool spam, std::int64_t at,
                                     bool step) {
-    return store_.learn(messageDigest(message), hashTokens(tokenize(message)), spam, at,
+    return store_.learn(messageDigest(message), tokenHashes(message), spam, at,
                         step ? std::optional<LogisticOptions>(options_.logistic) : std::nullopt);
 }
 

@@ -76,6 +76,8 @@ class BayesClassifier {
 
     BayesResult classify(const std::vector<std::string>& tokens);
     BayesResult classify(const DecodedMessage& message);
+    // Sorted, unique hashes; the clues' texts are left empty.
+    BayesResult classifyHashes(const std::vector<TokenHash>& hashes);
     // Counts the message, takes one logistic step on its tokens (unless a
     // retraining follows anyway: bulk learning) and keeps it as an example
     // for retraining: one message's worth of state.

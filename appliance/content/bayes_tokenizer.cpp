@@ -3,12 +3,65 @@
 #include <glib.h>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 
 #include "content/utf8.h"
 
 namespace moat::content {
 namespace {
+
+// FNV-1a, fed piece by piece, then a 64-bit finaliser (splitmix64's) so that
+// near-identical tokens spread over the whole hash space.
+struct Fnv {
+    std::uint64_t h = 14695981039346656037ull;
+    void feed(std::string_view bytes) {
+        for (unsigned char c : bytes) {
+            h ^= c;
+            h *= 1099511628211ull;
+        }
+    }
+    TokenHash finish() const {
+        std::uint64_t x = h;
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+        return x ^ (x >> 31);
+    }
+};
+
+// The OSB token of the word k places before `later`: "a b", "a _ b", ...
+std::string osbText(const std::string& earlier, std::size_t k, const std::string& later) {
+    std::string token = earlier;
+    token += ' ';
+    for (std::size_t gap = 1; gap < k; ++gap) token += "_ ";
+    token += later;
+    return token;
+}
+
+// Calls visit(hash, i, k) for every OSB token of seq (k = 0: the word i
+// itself; k > 0: the pair of words i - k and i), hashing without building
+// the pair's text: each word's FNV state after "word ", "word _ ", ... is
+// computed once and continued with the later word.
+template <typename Visit>
+void forEachOsbHash(const std::vector<std::string>& seq, Visit visit) {
+    std::vector<std::array<Fnv, kOsbWindow>> prefixes(seq.size());
+    for (std::size_t i = 0; i < seq.size(); ++i) {
+        Fnv f;
+        f.feed(seq[i]);
+        visit(f.finish(), i, std::size_t{0});
+        f.feed(" ");
+        prefixes[i][1] = f;
+        for (std::size_t k = 2; k < kOsbWindow; ++k) {
+            f.feed("_ ");
+            prefixes[i][k] = f;
+        }
+        for (std::size_t k = 1; k < kOsbWindow && k <= i; ++k) {
+            Fnv pair = prefixes[i - k][k];
+            pair.feed(seq[i]);
+            visit(pair.finish(), i, k);
+        }
+    }
+}
 
 // glib trusts its input to be UTF-8: anything else is repaired first.
 std::string lowerUtf8(std::string_view text) {
@@ -120,13 +173,8 @@ std::vector<std::string> words(std::string_view text, const TokenizerLimits& lim
 void osb(const std::vector<std::string>& seq, std::vector<std::string>& out) {
     for (std::size_t i = 0; i < seq.size(); ++i) {
         out.push_back(seq[i]);
-        for (std::size_t k = 1; k < kOsbWindow && k <= i; ++k) {
-            std::string token = seq[i - k];
-            token += ' ';
-            for (std::size_t gap = 1; gap < k; ++gap) token += "_ ";
-            token += seq[i];
-            out.push_back(std::move(token));
-        }
+        for (std::size_t k = 1; k < kOsbWindow && k <= i; ++k)
+            out.push_back(osbText(seq[i - k], k, seq[i]));
     }
 }
 
@@ -180,8 +228,19 @@ std::vector<std::string> textTokens(std::string_view utf8_text, const TokenizerL
     return out;
 }
 
-std::vector<std::string> tokenize(const DecodedMessage& message, const TokenizerLimits& limits) {
-    std::vector<std::string> out = textTokens(message.allText(), limits);
+namespace {
+
+// A message's tokens in two parts: the body's word sequence (its OSB tokens
+// are derived from it) and every other token's text.
+struct TokenParts {
+    std::vector<std::string> words;
+    std::vector<std::string> others;
+};
+
+TokenParts tokenParts(const DecodedMessage& message, const TokenizerLimits& limits) {
+    TokenParts parts;
+    parts.words = words(message.allText(), limits, parts.others);
+    std::vector<std::string>& out = parts.others;
 
     // Received fields are left out: their hosts describe the path into one
     // organisation at one time, and measured on held-out later mail they
@@ -220,21 +279,50 @@ std::vector<std::string> tokenize(const DecodedMessage& message, const Tokenizer
             out.push_back("attach:ext:" + lowerUtf8(a.filename.substr(dot + 1)));
     }
     for (const auto& [name, count] : message.anomalies) out.push_back("anomaly:" + name);
+    return parts;
+}
 
+}  // namespace
+
+std::vector<std::string> tokenize(const DecodedMessage& message, const TokenizerLimits& limits) {
+    TokenParts parts = tokenParts(message, limits);
+    std::vector<std::string> out = std::move(parts.others);
+    osb(parts.words, out);
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
 }
 
+std::vector<TokenHash> tokenHashes(const DecodedMessage& message, const TokenizerLimits& limits) {
+    TokenParts parts = tokenParts(message, limits);
+    std::vector<TokenHash> out;
+    out.reserve(parts.others.size() + parts.words.size() * kOsbWindow);
+    for (const auto& t : parts.others) out.push_back(hashToken(t));
+    forEachOsbHash(parts.words, [&](TokenHash h, std::size_t, std::size_t) { out.push_back(h); });
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::unordered_map<TokenHash, std::string> tokenNames(const DecodedMessage& message,
+                                                      const std::unordered_set<TokenHash>& wanted,
+                                                      const TokenizerLimits& limits) {
+    std::unordered_map<TokenHash, std::string> names;
+    if (wanted.empty()) return names;
+    TokenParts parts = tokenParts(message, limits);
+    for (auto& t : parts.others)
+        if (TokenHash h = hashToken(t); wanted.count(h)) names.emplace(h, std::move(t));
+    forEachOsbHash(parts.words, [&](TokenHash h, std::size_t i, std::size_t k) {
+        if (!wanted.count(h) || names.count(h)) return;
+        names.emplace(h, k == 0 ? parts.words[i] : osbText(parts.words[i - k], k, parts.words[i]));
+    });
+    return names;
+}
+
 TokenHash hashToken(std::string_view token) {
-    std::uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : token) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-    return h ^ (h >> 31);
+    Fnv f;
+    f.feed(token);
+    return f.finish();
 }
 
 std::vector<TokenHash> hashTokens(const std::vector<std::string>& tokens) {

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "content/decoded_message.h"
@@ -34,6 +36,17 @@ std::vector<std::string> tokenize(const DecodedMessage& message,
 std::vector<std::string> textTokens(std::string_view utf8_text, const TokenizerLimits& limits = {});
 
 TokenHash hashToken(std::string_view token);
+
+// hashTokens(tokenize(message)) without building the tokens' texts (most are
+// word pairs): the classifier's path. Sorted, unique.
+std::vector<TokenHash> tokenHashes(const DecodedMessage& message,
+                                   const TokenizerLimits& limits = {});
+
+// The texts of the message's tokens whose hashes are wanted (to explain a
+// verdict by its strongest tokens).
+std::unordered_map<TokenHash, std::string> tokenNames(const DecodedMessage& message,
+                                                      const std::unordered_set<TokenHash>& wanted,
+                                                      const TokenizerLimits& limits = {});
 
 // Sorted, unique hashes of tokens.
 std::vector<TokenHash> hashTokens(const std::vector<std::string>& tokens);

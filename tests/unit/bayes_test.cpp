@@ -99,6 +99,23 @@ TEST(BayesTokenizer, HeadersAttachmentsAnomalies) {
     EXPECT_TRUE(has(odd, "anomaly:multipart-without-boundary"));
 }
 
+TEST(BayesTokenizer, HashesWithoutTextsAreTheTextsHashes) {
+    for (const char* raw :
+         {"Subject: Cheap Watches\nFrom: a@b.example\n\nBuy cheap watches now, the best watches in town "
+          "http://x.example/a www.y.example caf\xc3\xa9 na\xc3\xafve \xe2\x80\x94 done\n",
+          "Content-Type: text/plain\n\none two three four five six seven eight nine ten eleven\n", "\n\n",
+          "Subject: only a subject\n\n"}) {
+        auto m = decodeMessage(raw);
+        auto texts = tokenize(m);
+        EXPECT_EQ(tokenHashes(m), hashTokens(texts)) << raw;
+        std::unordered_set<TokenHash> wanted;
+        for (const auto& t : texts) wanted.insert(hashToken(t));
+        auto names = tokenNames(m, wanted);
+        ASSERT_EQ(names.size(), texts.size()) << raw;
+        for (const auto& t : texts) EXPECT_EQ(names[hashToken(t)], t);
+    }
+}
+
 TEST(BayesTokenizer, LimitsBoundWork) {
     std::string text;
     for (int i = 0; i < 100000; ++i) text += "word" + std::to_string(i) + " ";
