@@ -75,10 +75,14 @@ BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLook
         if (std::fabs(f - 0.5) < options.min_distance) continue;
         clues.push_back({hash, {}, f, counts});
     }
-    std::stable_sort(clues.begin(), clues.end(), [](const Clue& a, const Clue& b) {
-        return std::fabs(a.probability - 0.5) > std::fabs(b.probability - 0.5);
-    });
-    if (clues.size() > options.max_clues) clues.resize(options.max_clues);
+    // Strongest first; ties by hash, so the order is total and the same on every run.
+    auto stronger = [](const Clue& a, const Clue& b) {
+        double da = std::fabs(a.probability - 0.5), db = std::fabs(b.probability - 0.5);
+        return da != db ? da > db : a.hash < b.hash;
+    };
+    const std::size_t keep = std::min(options.max_clues, clues.size());
+    std::partial_sort(clues.begin(), clues.begin() + static_cast<std::ptrdiff_t>(keep), clues.end(), stronger);
+    clues.resize(keep);
     if (seen == 0) return result;  // nothing it has learnt about: no opinion
     std::vector<double> probabilities;
     for (const auto& c : clues) probabilities.push_back(c.probability);
