@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test: the unit and
+# Installs what is missing, checks the layering (scripts/check_layers.py),
+# builds, and runs every test: the unit and
 # integration suites (ctest), the same again under ASan+UBSan, and a short
 # run of every fuzz target. Exit status is non-zero if anything fails.
 set -euo pipefail
@@ -8,6 +9,9 @@ cd "$root"
 jobs="${MOAT_TEST_JOBS:-2}"
 
 scripts/install-deps.sh
+
+echo "== layers (includes point down, SQL only in store/)"
+python3 scripts/check_layers.py
 
 echo "== build (RelWithDebInfo)"
 scripts/build.sh "$root/build"
