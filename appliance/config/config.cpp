@@ -161,7 +161,10 @@ Config load(const std::string& path) {
     if (c.smtp.tls_cert.empty() != c.smtp.tls_key.empty()) bad("smtp.tls_cert", "tls_cert and tls_key go together");
     c.smtp.command_timeout = seconds(*ini, "smtp.command_timeout", c.smtp.command_timeout);
     c.smtp.data_timeout = seconds(*ini, "smtp.data_timeout", c.smtp.data_timeout);
+    c.smtp.min_data_rate = static_cast<std::uint64_t>(
+        integer(*ini, "smtp.min_data_rate", static_cast<long long>(c.smtp.min_data_rate), 1, 1000000000));
     c.smtp.max_errors = static_cast<int>(integer(*ini, "smtp.max_errors", c.smtp.max_errors, 1, 1000));
+    c.smtp.max_hops = static_cast<int>(integer(*ini, "smtp.max_hops", c.smtp.max_hops, 1, 1000));
 
     c.queue.workers = static_cast<int>(integer(*ini, "queue.workers", c.queue.workers, 1, 1000));
     c.queue.retry_initial = seconds(*ini, "queue.retry_initial", c.queue.retry_initial);

@@ -30,9 +30,17 @@ struct Smtp {
     int max_recipients = 100;
     std::string tls_cert;  // empty: a self-signed certificate is created
     std::string tls_key;
+    // Deadlines, not idle timeouts (Postfix's smtpd_per_record_deadline): a
+    // command line must be complete within command_timeout of the first wait
+    // for it, however its bytes trickle in; the message data within
+    // data_timeout plus one second per min_data_rate octets received
+    // (Postfix's smtpd_min_data_rate), so a slow big message passes and a
+    // client sending a byte a minute does not hold a slot.
     std::chrono::seconds command_timeout{300};  // RFC 5321 §4.5.3.2.7
     std::chrono::seconds data_timeout{300};     // §4.5.3.2.5-6 (server side)
+    std::uint64_t min_data_rate = 500;          // octets a second that extend the DATA deadline
     int max_errors = 10;                        // protocol errors before 421
+    int max_hops = 50;                          // Received: fields before 554 5.4.6 (RFC 5321 §6.3)
 };
 
 struct Queue {

@@ -194,7 +194,7 @@ ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresho
     if (d.verdict == content::ContentVerdict::tag || limits.headers_always)
         rewrite.add = scoreHeaders(d.score, limits);
     if (d.verdict == content::ContentVerdict::tag) rewrite.subject_prefix = limits.tag_phrase;
-    d.message = content::rewriteHeaders(raw, rewrite);
+    d.rewrite = std::move(rewrite);
     return d;
 }
 

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "content/header_rewrite.h"
 #include "content/content_score.h"
 #include "content/message_score.h"
 #include "content/token_table.h"
@@ -57,7 +58,7 @@ struct ContentDecision {
     content::ContentVerdict verdict = content::ContentVerdict::accept;
     content::MessageScore score;
     std::optional<mail::Reply> refusal;  // reject (5xx), or a store failure (4xx)
-    std::string message;                 // accept and tag: the message to deliver
+    content::HeaderRewrite rewrite;      // accept and tag: what to change in the header section
     std::vector<CheckRecord> records;    // bayes, heuristic:<name>, smtp-time, content
 };
 

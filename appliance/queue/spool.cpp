@@ -1,5 +1,7 @@
 #include "queue/spool.h"
 
+#include <algorithm>
+
 #include "util/log.h"
 
 #include <fcntl.h>
@@ -73,7 +75,7 @@ std::size_t Spool::removeOrphans(const std::unordered_set<std::string>& known) c
 }
 
 Spool::Writer::Writer(const Spool& spool, std::string id) : path_(spool.path(id)), id_(std::move(id)) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd_ < 0) errno_ = errno;
     buffer_.reserve(64 * 1024);
 }
@@ -114,6 +116,67 @@ bool Spool::Writer::restart() {
         return false;
     }
     return true;
+}
+
+bool Spool::Writer::replacePrefix(std::string_view head, std::uint64_t old_prefix) {
+    if (fd_ < 0 || errno_ != 0 || !flushBuffer()) return false;
+    if (old_prefix > size_) old_prefix = size_;
+    const std::string tmp = path_ + ".new";
+    int out = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0) {
+        errno_ = errno;
+        return false;
+    }
+    auto fail = [&] {
+        errno_ = errno ? errno : EIO;
+        ::close(out);
+        ::unlink(tmp.c_str());
+        return false;
+    };
+    auto writeAll = [&](const char* data, std::size_t n) {
+        while (n > 0) {
+            ssize_t w = ::write(out, data, n);
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                return false;
+            }
+            data += w;
+            n -= static_cast<std::size_t>(w);
+        }
+        return true;
+    };
+    if (!writeAll(head.data(), head.size())) return fail();
+    std::string piece(64 * 1024, '\0');
+    for (std::uint64_t off = old_prefix; off < size_;) {
+        ssize_t n = ::pread(fd_, piece.data(), piece.size(), static_cast<off_t>(off));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return fail();
+        if (!writeAll(piece.data(), static_cast<std::size_t>(n))) return fail();
+        off += static_cast<std::uint64_t>(n);
+    }
+    if (::rename(tmp.c_str(), path_.c_str()) != 0) return fail();
+    ::close(fd_);
+    fd_ = out;
+    size_ = size_ - old_prefix + head.size();
+    return true;
+}
+
+std::string Spool::Writer::read(std::uint64_t offset, std::size_t max) {
+    std::string out;
+    if (fd_ < 0 || errno_ != 0 || !flushBuffer()) return out;
+    int in = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) return out;
+    out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(max, size_ > offset ? size_ - offset : 0)));
+    std::size_t got = 0;
+    while (got < out.size()) {
+        ssize_t n = ::pread(in, out.data() + got, out.size() - got, static_cast<off_t>(offset + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    ::close(in);
+    out.resize(got);
+    return out;
 }
 
 bool Spool::Writer::commit() {

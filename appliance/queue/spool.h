@@ -41,6 +41,14 @@ public:
         // Discards everything written so far (the file is emptied), so a
         // rewritten message can replace the one spooled while reading DATA.
         bool restart();
+        // Replaces the first old_prefix octets written with head, keeping the
+        // rest as it is: a new file (head, then the old file's tail copied
+        // in pieces) renamed over the old one. How a header rewrite changes
+        // a spooled message without holding its body in memory.
+        bool replacePrefix(std::string_view head, std::uint64_t old_prefix);
+        // Up to max octets of what was written, from offset (buffered data
+        // written out first). Empty on failure.
+        std::string read(std::uint64_t offset, std::size_t max);
         bool commit();
         void abort();
         // Writes out what is buffered and opens the file anew for reading (for

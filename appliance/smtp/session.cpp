@@ -3,6 +3,7 @@
 #include "archive/archive_dir.h"
 #include "content/header_rewrite.h"
 #include "dns/resolver.h"
+#include "mail/header_block.h"
 #include "net/cidr.h"
 #include "policy/client_counters.h"
 #include "policy/content_filter.h"
@@ -29,6 +30,12 @@ namespace moat::smtp {
 namespace {
 
 constexpr std::size_t kMaxCommandLine = 512;  // octets including CRLF, RFC 5321 §4.5.3.1.4
+constexpr std::size_t kRefusedKept = 100;     // refused recipients named in the message log
+// What one session holds of a message: its header section (Postfix's
+// header_size_limit is 100 KB; more is refused, not truncated) and the
+// prefix the content checks read back from the spool.
+constexpr std::size_t kMaxHeaderSection = 256 * 1024;
+constexpr std::size_t kContentScanBytes = 4u << 20;
 
 std::string rfc5322Date(std::time_t t) {
     std::tm tm{};
@@ -116,7 +123,9 @@ bool Session::protocolError() {
 }
 
 Session::LineStatus Session::readLine(std::string& line) {
-    auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.command_timeout);
+    // A deadline for the whole line, not a timeout per read: bytes trickled
+    // in one at a time do not keep the session alive.
+    const auto deadline = std::chrono::steady_clock::now() + cfg_.command_timeout;
     bool too_long = false;
     for (;;) {
         auto pending = conn_->pending();
@@ -139,6 +148,8 @@ Session::LineStatus Session::readLine(std::string& line) {
             too_long = true;
             conn_->consume(pending.size());
         }
+        auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (timeout.count() <= 0) return LineStatus::timeout;
         if (conn_->hasUnflushed() && !conn_->flush(timeout)) return LineStatus::error;
         switch (conn_->fill(timeout)) {
             case net::Connection::Read::ok: break;
@@ -402,11 +413,22 @@ void Session::cmdMail(std::string_view arg) {
     }
     std::string_view rest = arg.substr(5);
     while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);  // tolerate "FROM: <a>"
-    // SMTPUTF8 decides whether 8-bit is allowed, so look for it first.
-    bool utf8 = Poco::toUpper(std::string(rest)).find(" SMTPUTF8") != std::string::npos;
-    auto parsed = mail::parsePath(rest, true, utf8);
+    // The path first (8-bit allowed while parsing), then its parameters: only
+    // a SMTPUTF8 parameter after the path allows an address that is not ASCII
+    // (text inside a quoted local part is not a parameter).
+    auto parsed = mail::parsePath(rest, true, true);
     if (!parsed.ok()) {
         send(parsed.code, parsed.enhanced, parsed.error);
+        protocolError();
+        return;
+    }
+    bool utf8 = std::any_of(parsed.params.begin(), parsed.params.end(),
+                            [](const mail::EsmtpParam& p) { return p.first == "SMTPUTF8"; });
+    auto ascii = [](const std::string& text) {
+        return std::all_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x80; });
+    };
+    if (!utf8 && !ascii(parsed.address->str())) {
+        send(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8");
         protocolError();
         return;
     }
@@ -453,15 +475,25 @@ void Session::cmdRcpt(std::string_view arg) {
     std::string_view rest = arg.substr(3);
     while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
     auto parsed = mail::parsePath(rest, false, tx_->smtputf8);
+    // Refused recipients are counted, the first kRefusedKept kept for the
+    // log; beyond max_recipients refusals in one transaction each one more
+    // is a protocol error (Postfix's smtpd_recipient_overshoot_limit), so a
+    // client cannot send RCPT commands for ever.
+    bool counted_as_error = false;
     auto refuse = [&](int code, std::string_view enh, const std::string& text) {
         tx_->last_refusal = std::to_string(code) + " " + std::string(enh) + " " + text;
         ++tx_->refused_recipients;
-        if (parsed.ok() && parsed.address) tx_->refused.push_back(parsed.address->str());
+        if (parsed.ok() && parsed.address && tx_->refused.size() < kRefusedKept)
+            tx_->refused.push_back(parsed.address->str());
         send(code, enh, text);
+        if (!counted_as_error && tx_->refused_recipients > cfg_.max_recipients) {
+            counted_as_error = true;
+            protocolError();
+        }
     };
     if (!parsed.ok()) {
         refuse(parsed.code, parsed.enhanced, parsed.error);
-        protocolError();
+        if (!counted_as_error) protocolError();
         return;
     }
     if (!parsed.params.empty()) return refuse(555, "5.5.4", "Error: unsupported RCPT parameter");
@@ -715,10 +747,18 @@ void Session::cmdData(std::string_view arg) {
     std::string received = receivedHeader(id);
     bool write_ok = writer.write(received);
     DataReader reader(cfg_.max_message_size);
-    std::string chunk, message;
+    std::string chunk;
+    // The message goes to the spool as it arrives; the session keeps only its
+    // header section (bounded), and the content checks read a bounded prefix
+    // back from the spool file: memory does not grow with the message.
+    mail::HeaderBlock head(kMaxHeaderSection);
+    // The data's deadline: data_timeout, plus a second for every min_data_rate octets received.
+    const auto data_start = std::chrono::steady_clock::now();
     while (!reader.done()) {
         if (!conn_->hasPending()) {
-            auto r = conn_->fill(data_timeout);
+            auto deadline = data_start + cfg_.data_timeout + std::chrono::seconds(reader.size() / cfg_.min_data_rate);
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            auto r = left.count() > 0 ? conn_->fill(left) : net::Connection::Read::timeout;
             if (r != net::Connection::Read::ok) {
                 writer.abort();
                 endTransaction("aborted", r == net::Connection::Read::timeout ? "timeout during DATA"
@@ -731,11 +771,11 @@ void Session::cmdData(std::string_view arg) {
         conn_->consume(reader.feed(conn_->pending(), chunk));
         if (chunk.size() >= 64 * 1024 || reader.done()) {
             if (write_ok) write_ok = writer.write(chunk);
-            if (write_ok) message += chunk;
+            head.feed(chunk);
             chunk.clear();
         }
     }
-    tx_->headers = content::summarizeHeaders(message);
+    tx_->headers = content::summarizeHeaders(head.text());
 
     // check: the refusing check for the log; archive_as: keep the refused
     // message in the archive as rejected or virus (content refusals only, not
@@ -762,6 +802,15 @@ void Session::cmdData(std::string_view arg) {
                           " in message; lines must end with <CR><LF> (RFC 5321 2.3.8)",
                       "protocol");
     if (reader.nul()) return refuse(550, "5.6.0", "Message refused: NUL character in message", "protocol");
+    if (head.tooLarge())
+        return refuse(552, "5.3.4",
+                      "Message refused: the header section exceeds " + std::to_string(kMaxHeaderSection) + " octets",
+                      "protocol");
+    if (head.received() > cfg_.max_hops)
+        return refuse(554, "5.4.6",
+                      "Message refused: too many hops (" + std::to_string(head.received()) +
+                          " Received: fields, limit " + std::to_string(cfg_.max_hops) + "); a mail loop?",
+                      "protocol");
     if (write_ok && services_.scanner) {
         const auto& scan = services_.config.scan;
         if (!scan.socket_configured && !std::filesystem::exists(scan.socket)) {
@@ -781,8 +830,8 @@ void Session::cmdData(std::string_view arg) {
         return refuse(452, "4.3.1", full ? "Insufficient system storage, try again later"
                                          : "Temporary failure writing the queue, try again later", "queue");
     }
-    if (tx_->training) return learnForwarded(message, writer);
-    if (auto refusal = contentCheck(message, received, writer))
+    if (tx_->training) return learnForwarded(writer.read(received.size(), kContentScanBytes), writer);
+    if (auto refusal = contentCheck(head.text(), received, writer))
         return refuse(refusal->code, refusal->enhanced, refusal->text, "content",
                       refusal->code >= 500 ? "rejected" : nullptr);
 
@@ -812,8 +861,8 @@ void Session::cmdData(std::string_view arg) {
     endTransaction("accepted", "", id, env.size);
 }
 
-std::optional<mail::Reply> Session::contentCheck(std::string_view message, const std::string& received,
-                                           queue::Spool::Writer& writer) {
+std::optional<mail::Reply> Session::contentCheck(const std::string& header_section, const std::string& received,
+                                                queue::Spool::Writer& writer) {
     if (relay_client_) return std::nullopt;  // outbound mail from our own users is not scored
     if (std::all_of(tx_->recipients.begin(), tx_->recipients.end(),
                     [&](const mail::Address& r) { return tx_->content_exempt.count(r.str()) > 0; }))
@@ -824,25 +873,28 @@ std::optional<mail::Reply> Session::contentCheck(std::string_view message, const
         if (!r.domain_literal && snapshot->domain(r.domain) && !tx_->content_exempt.count(r.str()))
             domains.push_back(r.domain);
     auto limits = policy::strictestThresholds(snapshot->settings, domains);
-    std::string deliver;
+    content::HeaderRewrite rewrite;  // none: forged score fields go all the same
     if (limits.enabled) {
         auto zones = policy::withSettingZones(snapshot->zones, snapshot->settings);
-        auto decision = services_.content.decide(message, limits, tx_->smtp_score, zones);
+        // The classifier and rules see the first kContentScanBytes of the message (as spamc's
+        // max-size): the text is at the start; the rest is attachments, which moat-scand reads.
+        auto decision = services_.content.decide(writer.read(received.size(), kContentScanBytes), limits,
+                                                 tx_->smtp_score, zones);
         tx_->checks.insert(tx_->checks.end(), decision.records.begin(), decision.records.end());
         tx_->content_score = decision.score.total();
         tx_->tagged = !decision.refusal && decision.verdict == content::ContentVerdict::tag;
         if (decision.refusal) return decision.refusal;
-        deliver = std::move(decision.message);
-    } else {
-        deliver = content::rewriteHeaders(message, {});  // forged score fields go all the same
-        if (deliver.size() == message.size()) return std::nullopt;
+        rewrite = std::move(decision.rewrite);
     }
-    if (!writer.restart() || !writer.write(received) || !writer.write(deliver))
+    // Only the header section changes: the body stays in the spool file as it is.
+    std::string new_head = content::rewriteHeaders(header_section, rewrite);
+    if (new_head == header_section) return std::nullopt;
+    if (!writer.replacePrefix(received + new_head, received.size() + header_section.size()))
         return mail::reply(452, "4.3.1", "Temporary failure writing the queue, try again later");
     return std::nullopt;
 }
 
-void Session::learnForwarded(std::string_view message, queue::Spool::Writer& writer) {
+void Session::learnForwarded(const std::string& message, queue::Spool::Writer& writer) {
     writer.abort();
     bool spam = *tx_->training;
     std::string what;

@@ -151,10 +151,10 @@ private:
     // Content scoring of the received message (without our Received field):
     // a refusal, or nothing after the spooled message was replaced by the
     // one to deliver (score headers, tagged Subject).
-    std::optional<mail::Reply> contentCheck(std::string_view message, const std::string& received,
+    std::optional<mail::Reply> contentCheck(const std::string& header_section, const std::string& received,
                                       queue::Spool::Writer& writer);
     // A message sent to spam@/ham@ of this gateway: learnt, never delivered.
-    void learnForwarded(std::string_view message, queue::Spool::Writer& writer);
+    void learnForwarded(const std::string& message, queue::Spool::Writer& writer);
     // The virus and attachment scan of the spooled message: a refusal (and a
     // "virus"/"attachment" check record), or nothing when it may be queued.
     // fd: the message open for reading (-1: it could not be reopened); closed here.

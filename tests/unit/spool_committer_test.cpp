@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 using namespace moat;
@@ -54,6 +56,25 @@ TEST(Spool, AbortedWriterLeavesNoFile) {
         EXPECT_TRUE(w.write("Subject: x\r\n\r\nbody\r\n"));
     }
     EXPECT_FALSE(fs::exists(spool.path(id)));
+}
+
+TEST(Spool, ReplacePrefixKeepsTheTailAndReadsBack) {
+    TempDir dir;
+    queue::Spool spool(dir.path.string());
+    std::string id = spool.newId();
+    queue::Spool::Writer w(spool, id);
+    std::string body(300 * 1024, 'b');  // bigger than one copy piece
+    ASSERT_TRUE(w.write("Received: x\r\nSubject: old\r\n\r\n"));
+    ASSERT_TRUE(w.write(body));
+    EXPECT_EQ(w.read(13, 14), "Subject: old\r\n");
+    ASSERT_TRUE(w.replacePrefix("Received: x\r\nX-Score: 1\r\nSubject: [SPAM] old\r\n\r\n", 29));
+    EXPECT_EQ(w.size(), 48 + body.size());
+    ASSERT_TRUE(w.write("tail"));
+    ASSERT_TRUE(w.commit());
+    std::ifstream in(spool.path(id), std::ios::binary);
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(all, "Received: x\r\nX-Score: 1\r\nSubject: [SPAM] old\r\n\r\n" + body + "tail");
+    EXPECT_FALSE(fs::exists(spool.path(id) + ".new"));
 }
 
 TEST(Committer, GroupCommitFromManyThreadsThenComplete) {
