@@ -8,6 +8,7 @@
 
 #include "mail/envelope.h"
 #include "queue/spool.h"
+#include "store/queue_records.h"
 #include "store/store.h"
 
 #include <condition_variable>
@@ -23,44 +24,10 @@
 
 namespace moat::queue {
 
-// The archived copy of a transaction's message (a file under [archive] dir).
-struct ArchivedMessage {
-    std::string file;  // name inside the archive directory
-    std::uint64_t size = 0;
-    std::string outcome;  // accepted | tagged | rejected | virus
-};
-
-// One SMTP transaction for the message log. Its row, its recipient domains,
-// its archive index row and the dashboard's hourly counters are written in
-// the same store transaction.
-struct TransactionLog {
-    long long ts = 0;
-    std::string client_ip, client_name, helo, tls, sender, recipients;
-    std::uint64_t size = 0;
-    std::string queue_id, outcome, reason;
-    std::string checks;  // JSON array of policy::CheckRecord
-    std::string subject, from_header, message_id;  // from the message, when content was received
-    double score = 0;
-    std::string category;            // accepted tagged rejected tempfailed virus learnt aborted
-    std::string refused_by;          // the refusing check; '' when none refused
-    std::string refused_recipients;  // comma-separated, refused at RCPT
-    std::vector<std::string> domains;  // distinct recipient domains (accepted and refused)
-    std::optional<ArchivedMessage> archive;
-};
-
-// One finished SMTP connection, for the per-MTA statistics (mta_stats).
-struct ConnectionRecord {
-    enum class Kind { neither, wanted, unwanted };
-    long long ts = 0;
-    std::string ip, name;
-    Kind kind = Kind::neither;
-};
-
-struct RecipientUpdate {
-    std::string rcpt;
-    int status = 0;  // 0 pending, 1 delivered, 2 failed
-    std::string last_reply;
-};
+using ArchivedMessage = store::ArchivedMessage;
+using TransactionLog = store::TransactionLog;
+using ConnectionRecord = store::ConnectionRecord;
+using RecipientUpdate = store::RecipientUpdate;
 
 class Committer {
 public:
@@ -104,7 +71,6 @@ private:
     void submit(Op op);
     void run();
     void apply(Poco::Data::Session& session, Op& op);
-    static void logTransaction(Poco::Data::Session& session, TransactionLog& log);
 
     const store::Store& store_;
     Spool& spool_;

@@ -1,5 +1,7 @@
 #include "queue/delivery_manager.h"
 
+#include "store/queue_records.h"
+
 #include "dns/resolver.h"
 #include "policy/policy_cache.h"
 #include "queue/committer.h"
@@ -428,34 +430,17 @@ void DeliveryManager::poller() {
 
 void DeliveryManager::pollOnce(Poco::Data::Session& session) {
     if (inFlight() >= kMaxInFlight) return;
-    Poco::Int64 now = store::nowSeconds();
-    std::vector<std::string> ids;
-    session << "SELECT id FROM queue WHERE next_attempt <= ? ORDER BY next_attempt LIMIT 1000", use(now), into(ids),
-        Poco::Data::Keywords::now;
-    for (const auto& id : ids) {
+    const long long now = store::nowSeconds();
+    for (const auto& id : store::dueQueueIds(session, now, 1000)) {
         {
             std::lock_guard lock(mutex_);
             if (in_flight_.count(id) || in_flight_.size() >= kMaxInFlight) continue;
         }
+        auto queued = store::loadQueued(session, id);
+        if (!queued) continue;  // delivered and removed since the ids were read
         auto message = std::make_shared<Message>();
         mail::Envelope& env = message->envelope;
-        Poco::Int64 size = 0, created = 0, flags = 0;
-        int attempts = 0;
-        std::string sender, client_ip;
-        session << "SELECT sender, size, created, attempts, client_ip, flags FROM queue WHERE id = ?", useRef(id),
-            into(sender), into(size), into(created), into(attempts), into(client_ip), into(flags),
-            Poco::Data::Keywords::now;
-        std::vector<std::string> rcpts;
-        session << "SELECT rcpt FROM queue_rcpt WHERE queue_id = ? AND status = 0", useRef(id), into(rcpts),
-            Poco::Data::Keywords::now;
-        env.id = id;
-        env.sender = sender;
-        env.size = static_cast<std::uint64_t>(size);
-        env.created = created;
-        env.attempts = attempts;
-        env.client_ip = client_ip;
-        env.flags = static_cast<std::uint32_t>(flags);
-        env.recipients = std::move(rcpts);
+        env = std::move(*queued);
         if (env.recipients.empty()) {  // finished before a crash, not yet removed
             committer_.complete(id);
             continue;

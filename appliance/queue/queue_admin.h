@@ -13,15 +13,11 @@
 #include <tuple>
 #include <vector>
 
+#include "store/queue_records.h"
+
 namespace moat::queue {
 
-struct QueueEntry {
-    std::string id, sender;
-    long long size = 0, created = 0, next_attempt = 0;
-    int attempts = 0;
-    // rcpt, status (0 pending, 1 delivered, 2 failed), last reply
-    std::vector<std::tuple<std::string, int, std::string>> recipients;
-};
+using QueueEntry = store::QueueEntry;
 
 // Every queued message, oldest first, recipients in address order.
 std::vector<QueueEntry> listQueue(Poco::Data::Session& session);

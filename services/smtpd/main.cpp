@@ -21,6 +21,7 @@
 #include "smtp/server.h"
 #include "store/list_entries.h"
 #include "store/service_status.h"
+#include "store/queue_records.h"
 #include "store/store.h"
 #include "store/traffic_stats.h"
 #include "util/daemon_main.h"
@@ -40,14 +41,12 @@
 #include <unordered_set>
 
 using namespace moat;
-using namespace Poco::Data::Keywords;
 
 namespace {
 
 std::unordered_set<std::string> queuedIds(const store::Store& store) {
     auto session = store.connect();
-    std::vector<std::string> ids;
-    session << "SELECT id FROM queue", into(ids), now;
+    auto ids = store::allQueueIds(session);
     return {ids.begin(), ids.end()};
 }
 
@@ -248,9 +247,8 @@ int run(const std::string& config_path) {
     smtp::Server server(services, cfg.smtp.listen);
     server.start();
     maintenance.setStatus([&server, &store = *store] {
-        Poco::Int64 queued = 0;
         auto session = store.connect();
-        session << "SELECT COUNT(*) FROM queue", into(queued), now;
+        auto queued = store::queueLength(session);
         return "sessions " + std::to_string(server.activeSessions()) + ", queue " + std::to_string(queued);
     });
     // Released copies go through the queue like accepted mail, but are not scanned again.
