@@ -3,7 +3,6 @@
 #include "store/queue_records.h"
 
 #include "dns/resolver.h"
-#include "policy/policy_cache.h"
 #include "queue/committer.h"
 #include "queue/dsn.h"
 #include "queue/spool.h"
@@ -33,13 +32,13 @@ std::string domainOf(const std::string& address) {
 }  // namespace
 
 DeliveryManager::DeliveryManager(const config::Config& config, const store::Store& store, Spool& spool,
-                                 Committer& committer, policy::PolicyCache& policy_cache, dns::Resolver* resolver,
+                                 Committer& committer, BackendLookup backend_of, dns::Resolver* resolver,
                                  Poco::Net::Context::Ptr client_tls)
     : config_(config),
       store_(store),
       spool_(spool),
       committer_(committer),
-      policy_cache_(policy_cache),
+      backend_of_(std::move(backend_of)),
       resolver_(resolver) {
     client_options_.helo_name = config.smtp.hostname;
     client_options_.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.queue.connect_timeout);
@@ -100,10 +99,9 @@ DeliveryManager::Route DeliveryManager::route(const std::string& recipient) cons
         r.key = "literal:" + ip;
         return r;
     }
-    auto snapshot = policy_cache_.current();
-    if (const auto* d = snapshot->domain(r.domain)) {
-        r.host = d->backend_host;
-        r.port = d->backend_port;
+    if (auto backend = backend_of_(r.domain)) {
+        r.host = backend->host;
+        r.port = backend->port;
         r.key = "backend:" + r.host + ":" + std::to_string(r.port);
         return r;
     }

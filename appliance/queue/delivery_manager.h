@@ -22,24 +22,31 @@
 #include <string>
 #include <thread>
 #include <unordered_set>
+#include <functional>
+#include <optional>
 #include <vector>
 
 namespace moat::dns {
 class Resolver;
 }
-namespace moat::policy {
-class PolicyCache;
-}
-
 namespace moat::queue {
 
 class Committer;
 class Spool;
 
+// Where mail for a protected domain goes: its backend's host and port, or
+// nothing when the domain is not protected (delivered by MX). Given by the
+// program (from the policy snapshot), so the queue depends on no policy code.
+struct Backend {
+    std::string host;
+    std::uint16_t port = 25;
+};
+using BackendLookup = std::function<std::optional<Backend>(const std::string& domain)>;
+
 class DeliveryManager {
 public:
     DeliveryManager(const config::Config& config, const store::Store& store, Spool& spool, Committer& committer,
-                    policy::PolicyCache& policy_cache, dns::Resolver* resolver, Poco::Net::Context::Ptr client_tls);
+                    BackendLookup backend_of, dns::Resolver* resolver, Poco::Net::Context::Ptr client_tls);
     ~DeliveryManager();
     DeliveryManager(const DeliveryManager&) = delete;
     DeliveryManager& operator=(const DeliveryManager&) = delete;
@@ -101,7 +108,7 @@ private:
     const store::Store& store_;
     Spool& spool_;
     Committer& committer_;
-    policy::PolicyCache& policy_cache_;
+    BackendLookup backend_of_;
     dns::Resolver* resolver_;
     ClientOptions client_options_;
 

@@ -221,7 +221,12 @@ int run(const std::string& config_path) {
     policy_cache.startWatching(std::chrono::milliseconds(250));
 
     queue::Committer committer(*store, spool);
-    queue::DeliveryManager delivery(cfg, *store, spool, committer, policy_cache, &resolver, client_tls);
+    auto backend_of = [&policy_cache](const std::string& domain) -> std::optional<queue::Backend> {
+        auto snapshot = policy_cache.current();
+        if (const auto* d = snapshot->domain(domain)) return queue::Backend{d->backend_host, d->backend_port};
+        return std::nullopt;
+    };
+    queue::DeliveryManager delivery(cfg, *store, spool, committer, backend_of, &resolver, client_tls);
     delivery.start();
 
     policy::Greylist greylist(*store);
