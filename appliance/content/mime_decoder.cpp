@@ -1,10 +1,9 @@
 #include "content/mime_decoder.h"
 
-#include <cstring>
-
 #include <gmime/gmime.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <utility>
@@ -296,7 +295,8 @@ class Walker {
         }
         // A forwarded message whose part GMime could not parse as one: message/rfc822 in base64 or
         // quoted-printable (GMime parses only identity encodings), or a file named *.eml.
-        if (!truncated && (isMessageType(type) || hasEmlName(a.filename))) out_.attached_messages.push_back(data);
+        if (!truncated && (isMessageType(type) || hasEmlName(a.filename)))
+            out_.attached_messages.push_back(data);
         a.content_type = type;
         a.disposition = disposition;
         a.size = data.size();

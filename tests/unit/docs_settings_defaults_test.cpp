@@ -29,7 +29,8 @@ std::vector<std::string> cells(const std::string& line) {
     std::size_t start = 0;
     for (;;) {
         auto bar = s.find('|', start);
-        std::string cell = s.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+        std::string cell =
+            s.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
         cell = std::regex_replace(cell, std::regex(R"(^\s+|\s+$)"), "");
         out.push_back(cell);
         if (bar == std::string::npos) break;
@@ -43,7 +44,8 @@ std::vector<std::string> splitList(const std::string& cell) {
     std::size_t start = 0;
     for (;;) {
         auto comma = cell.find(", ", start);
-        out.push_back(cell.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        out.push_back(
+            cell.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
         if (comma == std::string::npos) break;
         start = comma + 2;
     }
@@ -61,7 +63,8 @@ std::string plainValue(std::string v) {
 std::vector<DocumentedDefault> documentedDefaults() {
     std::vector<DocumentedDefault> out;
     const std::regex setting_key(R"(^`([a-z_]+\.[a-z_.]+)`$)");
-    for (const auto& entry : std::filesystem::directory_iterator(std::string(MOAT_SOURCE_DIR) + "/docs")) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(std::string(MOAT_SOURCE_DIR) + "/docs")) {
         if (entry.path().extension() != ".md") continue;
         std::ifstream in(entry.path());
         std::vector<std::string> header;
@@ -87,14 +90,17 @@ std::vector<DocumentedDefault> documentedDefaults() {
                 std::smatch m;
                 if (std::regex_match(k, m, setting_key)) names.push_back(m[1]);
             }
-            if (names.size() != keys.size()) continue;  // not a settings row ([smtp] listen, max_depth...)
+            if (names.size() != keys.size())
+                continue;  // not a settings row ([smtp] listen, max_depth...)
             auto values = splitList(row[column]);
             std::string where = entry.path().filename().string() + ":" + std::to_string(number);
             if (values.size() != names.size()) {
-                ADD_FAILURE() << where << ": " << names.size() << " keys but " << values.size() << " defaults";
+                ADD_FAILURE() << where << ": " << names.size() << " keys but " << values.size()
+                              << " defaults";
                 continue;
             }
-            for (std::size_t i = 0; i < names.size(); ++i) out.push_back({where, names[i], plainValue(values[i])});
+            for (std::size_t i = 0; i < names.size(); ++i)
+                out.push_back({where, names[i], plainValue(values[i])});
         }
     }
     return out;
@@ -113,7 +119,8 @@ TEST(DocsSettingsDefaults, EveryDocumentedDefaultIsTheCodesDefault) {
         try {
             canonical = validateSetting(d.key, d.value);
         } catch (const std::invalid_argument& e) {
-            ADD_FAILURE() << d.where << ": `" << d.key << "` default '" << d.value << "' is not valid: " << e.what();
+            ADD_FAILURE() << d.where << ": `" << d.key << "` default '" << d.value
+                          << "' is not valid: " << e.what();
             continue;
         }
         EXPECT_EQ(canonical, spec->default_value)

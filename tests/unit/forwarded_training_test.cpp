@@ -69,7 +69,8 @@ GMimeObject* messagePart() {
     g_mime_stream_write_string(stream.get(), kInner);
     g_mime_stream_reset(stream.get());
     std::unique_ptr<GMimeParser, Unref> parser(g_mime_parser_new_with_stream(stream.get()));
-    std::unique_ptr<GMimeMessage, Unref> inner(g_mime_parser_construct_message(parser.get(), nullptr));
+    std::unique_ptr<GMimeMessage, Unref> inner(
+        g_mime_parser_construct_message(parser.get(), nullptr));
     GMimeMessagePart* part = g_mime_message_part_new_with_message("rfc822", inner.get());
     return GMIME_OBJECT(part);
 }
@@ -88,7 +89,8 @@ TEST(ForwardedTraining, MessagePartInBase64) {
 }
 
 TEST(ForwardedTraining, MessagePartInQuotedPrintable) {
-    expectTheInnerMessage(wrapper(encodedPart("message", "rfc822", GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)));
+    expectTheInnerMessage(
+        wrapper(encodedPart("message", "rfc822", GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)));
 }
 
 TEST(ForwardedTraining, MessagePartIn7bit) {
@@ -96,14 +98,15 @@ TEST(ForwardedTraining, MessagePartIn7bit) {
 }
 
 TEST(ForwardedTraining, EmlAttachmentOfAnyType) {
+    expectTheInnerMessage(wrapper(encodedPart("application", "octet-stream",
+                                              GMIME_CONTENT_ENCODING_BASE64, "Forwarded.EML")));
     expectTheInnerMessage(
-        wrapper(encodedPart("application", "octet-stream", GMIME_CONTENT_ENCODING_BASE64, "Forwarded.EML")));
-    expectTheInnerMessage(wrapper(encodedPart("text", "plain", GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE, "spam.eml")));
+        wrapper(encodedPart("text", "plain", GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE, "spam.eml")));
 }
 
 TEST(ForwardedTraining, OtherAttachmentsAreNotMessages) {
-    auto m = decodeMessage(
-        wrapper(encodedPart("application", "octet-stream", GMIME_CONTENT_ENCODING_BASE64, "notes.txt")));
+    auto m = decodeMessage(wrapper(
+        encodedPart("application", "octet-stream", GMIME_CONTENT_ENCODING_BASE64, "notes.txt")));
     EXPECT_TRUE(m.attached_messages.empty());
     EXPECT_EQ(m.attachments.size(), 1u);
 }
@@ -115,11 +118,12 @@ TEST(ForwardedTraining, LearnForwardedLearnsTheMessageInside) {
     {
         auto store = store::Store::open("sqlite:" + (dir / "moat.db").string());
         policy::ContentFilter filter(*store, nullptr);
-        std::string forward = wrapper(encodedPart("message", "rfc822", GMIME_CONTENT_ENCODING_BASE64));
+        std::string forward =
+            wrapper(encodedPart("message", "rfc822", GMIME_CONTENT_ENCODING_BASE64));
         EXPECT_EQ(filter.learnForwarded(forward, true), "learnt 1 of 1 attached message as spam");
         // The same message forwarded again, this time as an .eml file: already known.
-        std::string again =
-            wrapper(encodedPart("application", "octet-stream", GMIME_CONTENT_ENCODING_BASE64, "it.eml"));
+        std::string again = wrapper(
+            encodedPart("application", "octet-stream", GMIME_CONTENT_ENCODING_BASE64, "it.eml"));
         EXPECT_EQ(filter.learnForwarded(again, true), "learnt 0 of 1 attached message as spam");
     }
     std::filesystem::remove_all(dir);
