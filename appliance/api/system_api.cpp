@@ -1,7 +1,8 @@
 // /api/v1/system: the System page (docs/console-api.md "Dashboard and
 // system"): each daemon's health from its heartbeat (service_status, and
 // moat-scand's status file), the ClamAV signature version and age, the queue,
-// the spool's disk and the archive's size against its quota and retention.
+// the spool's disk and the archive's size against its quota and retention,
+// and whether archiving is paused (its disk's free space under archive.min_free).
 // Administrators only.
 #include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
@@ -10,10 +11,12 @@
 #include <vector>
 
 #include "api/json_fields.h"
+#include "archive/archive_dir.h"
 #include "api/routes.h"
 #include "api/scand_status.h"
 #include "config/config.h"
 #include "policy/settings.h"
+#include "store/archive_index.h"
 #include "store/store.h"
 
 using namespace Poco::Data::Keywords;
@@ -24,6 +27,7 @@ namespace {
 constexpr long long kHeartbeatFresh = 30;  // seconds: older means the daemon stopped
 constexpr long long kDefaultRetention = 14 * 86400;
 constexpr long long kDefaultQuotaMb = 10240;
+constexpr long long kDefaultMinFreeMb = static_cast<long long>(archive::kDefaultMinFree >> 20);
 
 const char* stateOf(long long heartbeat, long long now) {
     return now - heartbeat <= kHeartbeatFresh ? "running" : "stopped";
@@ -111,17 +115,22 @@ web::Response system(const web::Request&, const web::Principal& principal, web::
     }
     o->set("disk", disk);
 
-    Poco::Int64 archived = 0, bytes = 0;
-    session << "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM archive", into(archived), into(bytes),
-        now;
+    auto totals = store::archiveTotals(session);
     auto settings = policy::Settings::load(session);
     Poco::JSON::Object::Ptr a = new Poco::JSON::Object;
-    a->set("messages", archived);
-    a->set("bytes", bytes);
+    a->set("messages", static_cast<Poco::Int64>(totals.messages));
+    a->set("bytes", static_cast<Poco::Int64>(totals.bytes));
     a->set("quota",
            static_cast<Poco::Int64>(settingOr(settings, "archive.quota", kDefaultQuotaMb)) * 1024 *
                1024);
     a->set("retention_days", settingOr(settings, "archive.retention", kDefaultRetention) / 86400.0);
+    // Computed here as moat-smtpd's ArchiveDir::keep() decides it: free space under the reserve.
+    auto min_free = static_cast<Poco::Int64>(settingOr(settings, "archive.min_free", kDefaultMinFreeMb)) << 20;
+    auto free = archive::statvfsFreeSpace(ctx.config.archive_dir);
+    a->set("path", ctx.config.archive_dir);
+    a->set("free", free ? Poco::Dynamic::Var(static_cast<Poco::Int64>(*free)) : Poco::Dynamic::Var());
+    a->set("min_free", min_free);
+    a->set("paused", free && static_cast<Poco::Int64>(*free) < min_free);
     o->set("archive", a);
     return web::Response::json(200, o);
 }

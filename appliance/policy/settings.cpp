@@ -134,6 +134,9 @@ const std::vector<SettingSpec>& settingSpecs() {
          "seconds an archived message is kept (14 days; at most 12 weeks)"},
         {"archive.quota", T::integer, "10240", 10, 10000000,
          "megabytes the archive may use; the oldest messages are evicted first"},
+        {"archive.min_free", T::integer, "1024", 0, 10000000,
+         "megabytes to leave free on the archive's file system: under it new messages are not archived and the "
+         "oldest archived ones are removed (0: no reserve)"},
         {"uribl.max_lookups", T::integer, "20", 1, 1000, "URI blocklist queries per message at most"},
     };
     return specs;
