@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "policy/settings.h"
 #include "store/archive_index.h"
+#include "store/service_status.h"
 #include "store/store.h"
 
 using namespace Poco::Data::Keywords;
@@ -41,17 +42,13 @@ long long settingOr(const policy::Settings& settings, std::string_view key, long
 Poco::JSON::Array::Ptr services(Poco::Data::Session& session,
                                 const std::optional<ScandStatus>& scand, long long now_ts) {
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
-    std::vector<std::string> names, details;
-    std::vector<Poco::Int64> pids, heartbeats;
-    session << "SELECT name, pid, heartbeat, detail FROM service_status ORDER BY name", into(names),
-        into(pids), into(heartbeats), into(details), now;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        if (names[i] == "moat-scand" && scand) continue;  // its status file is the fresher source
+    for (const auto& service : store::serviceStatuses(session)) {
+        if (service.name == "moat-scand" && scand) continue;  // its status file is the fresher source
         Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-        o->set("name", jsonText(names[i]));
-        o->set("state", stateOf(heartbeats[i], now_ts));
-        o->set("detail", jsonText(details[i]));
-        o->set("heartbeat", heartbeats[i]);
+        o->set("name", jsonText(service.name));
+        o->set("state", stateOf(service.heartbeat, now_ts));
+        o->set("detail", jsonText(service.detail));
+        o->set("heartbeat", static_cast<Poco::Int64>(service.heartbeat));
         out->add(o);
     }
     Poco::JSON::Object::Ptr s = new Poco::JSON::Object;
