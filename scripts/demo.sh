@@ -6,6 +6,8 @@
 # administration console (moat-webui) on https://127.0.0.1:8443 with the
 # browser UI from the source tree's webui/, and a demo account "admin" whose
 # random password is printed below (there is no default password).
+# Mail from 127.0.0.1 is inbound (filtered); 127.0.0.2/32 is the demo's one
+# relay network, for outbound mail (see scripts/demo-setup.sh and README.md).
 # Stop with Ctrl-C. Try:  swaks --server 127.0.0.1:2525 --to user@demo.test
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,43 +17,8 @@ cd "$root"
 scripts/install-deps.sh
 scripts/build.sh "$root/build"
 
-mkdir -p "$demo/backend" "$demo/spool" "$demo/archive"
-cat > "$demo/moat.ini" <<INI
-[smtp]
-listen = 127.0.0.1:2525
-hostname = mx.demo.test
-max_sessions = 200
-max_sessions_per_ip = 50
-max_message_size = 25M
-max_recipients = 100
-
-[store]
-url = sqlite:$demo/moat.db
-
-[spool]
-dir = $demo/spool
-
-[archive]
-dir = $demo/archive
-
-[queue]
-workers = 8
-
-; No moat-scand in the demo: virus and attachment scanning is off.
-[scan]
-socket =
-
-[web]
-listen = 127.0.0.1:8443
-assets = $root/webui
-
-[log]
-level = info
-INI
-
+MOAT_DEMO_DIR="$demo" MOAT_BUILD_DIR="$root/build" scripts/demo-setup.sh
 ctl() { build/services/moatctl --config "$demo/moat.ini" "$@"; }
-ctl domain list | grep -q '^demo.test' || ctl domain add demo.test --backend 127.0.0.1:2526
-ctl relaynet list | grep -q '127.0.0.0/8' || ctl relaynet add 127.0.0.0/8 --note "demo: loopback may relay"
 
 password=""
 if ! ctl user list | grep -q '^admin '; then
@@ -67,6 +34,8 @@ trap 'kill $sink $webui 2>/dev/null || true' EXIT
 
 echo "moat demo: gateway on 127.0.0.1:2525, domain demo.test -> smtp-sink 127.0.0.1:2526 ($demo/backend)"
 echo "moat demo: try  swaks --server 127.0.0.1:2525 --to user@demo.test ; then  ls $demo/backend"
+echo "moat demo: inbound mail is filtered: swaks --server 127.0.0.1:2525 --to user@demo.test --body 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X' gets 550"
+echo "moat demo: outbound comes from the relay network 127.0.0.2/32: swaks --server 127.0.0.1:2525 --local-interface 127.0.0.2 --from user@demo.test --to someone@example.net"
 echo "moat demo: console on https://127.0.0.1:8443 (self-signed certificate; its log: $demo/webui.log)"
 if [ -n "$password" ]; then
   echo "moat demo: console login  admin / $password   (shown once; change it: moatctl user passwd admin)"

@@ -41,29 +41,30 @@ MessageSearch messageSearch(const web::Request& request) {
     constexpr auto kMax = std::numeric_limits<long long>::max();
     MessageSearch q;
     q.page = pageParams(request);
-    q.sender = likeEscape(request.queryValue("sender"));
-    q.recipient = likeEscape(request.queryValue("recipient"));
-    q.client_ip = likeEscape(request.queryValue("client_ip"));
-    q.subject = likeEscape(request.queryValue("subject"));
-    q.outcome = request.queryValue("outcome");
-    q.domain = request.queryValue("domain");
-    q.from = queryInteger(request, "from", 0, 0, kMax);
-    q.to = queryInteger(request, "to", kMax, 0, kMax);
-    q.before = q.page.before > 0 ? q.page.before : kMax;
-    q.limit = q.page.limit + 1;
+    auto& f = q.filter;
+    f.sender = likeEscape(request.queryValue("sender"));
+    f.recipient = likeEscape(request.queryValue("recipient"));
+    f.client_ip = likeEscape(request.queryValue("client_ip"));
+    f.subject = likeEscape(request.queryValue("subject"));
+    f.outcome = request.queryValue("outcome");
+    f.domain = request.queryValue("domain");
+    f.from = queryInteger(request, "from", 0, 0, kMax);
+    f.to = queryInteger(request, "to", kMax, 0, kMax);
+    f.before = q.page.before > 0 ? q.page.before : kMax;
+    f.limit = q.page.limit + 1;
     return q;
 }
 
-web::Response pagedAnswer(Poco::Data::RecordSet& rows, const Page& page,
-                          const std::function<Poco::JSON::Object::Ptr(Poco::Data::RecordSet&)>& entry) {
+web::Response pagedAnswer(std::size_t rows, const Page& page,
+                          const std::function<Poco::JSON::Object::Ptr(std::size_t)>& entry) {
     Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;
     bool more = false;
-    for (bool row = rows.moveFirst(); row; row = rows.moveNext()) {
+    for (std::size_t i = 0; i < rows; ++i) {
         if (static_cast<int>(entries->size()) == page.limit) {
             more = true;
             break;
         }
-        entries->add(entry(rows));
+        entries->add(entry(i));
     }
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("entries", entries);

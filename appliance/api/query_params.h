@@ -4,12 +4,14 @@
 // is HttpError(400) naming the parameter.
 #pragma once
 
-#include <Poco/Data/RecordSet.h>
+#include <Poco/JSON/Object.h>
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
 
+#include "store/message_search.h"
 #include "web/http.h"
 
 namespace moat::api {
@@ -34,16 +36,15 @@ Page pageParams(const web::Request& request);
 // bound, limit one more than the page so the answer knows whether more exist).
 struct MessageSearch {
     Page page;
-    std::string sender, recipient, client_ip, subject, outcome, domain;
-    Poco::Int64 from = 0, to = 0, before = 0, limit = 0;
+    store::MessageSearchFilter filter;
 };
 MessageSearch messageSearch(const web::Request& request);
 
 // The answer to a paged search that selected page.limit + 1 rows (newest
-// first): {"entries": at most page.limit rows made by `entry`, "more": whether
-// the extra row came}.
-web::Response pagedAnswer(Poco::Data::RecordSet& rows, const Page& page,
-                          const std::function<Poco::JSON::Object::Ptr(Poco::Data::RecordSet&)>& entry);
+// first): {"entries": at most page.limit of the `rows` made by `entry(i)`,
+// "more": whether the extra row came}.
+web::Response pagedAnswer(std::size_t rows, const Page& page,
+                          const std::function<Poco::JSON::Object::Ptr(std::size_t)>& entry);
 
 // The text with '\', '%' and '_' escaped by '\', for `LIKE '%' || ? || '%' ESCAPE '\'`:
 // whatever the user typed matches literally.

@@ -1,7 +1,8 @@
 // /api/v1/system: the System page (docs/console-api.md "Dashboard and
 // system"): each daemon's health from its heartbeat (service_status, and
 // moat-scand's status file), the ClamAV signature version and age, the queue,
-// the spool's disk and the archive's size against its quota and retention.
+// the spool's disk and the archive's size against its quota and retention,
+// and whether archiving is paused (its disk's free space under archive.min_free).
 // Administrators only.
 #include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
@@ -10,10 +11,14 @@
 #include <vector>
 
 #include "api/json_fields.h"
+#include "archive/archive_dir.h"
 #include "api/routes.h"
 #include "api/scand_status.h"
 #include "config/config.h"
 #include "policy/settings.h"
+#include "store/archive_index.h"
+#include "store/service_status.h"
+#include "store/queue_records.h"
 #include "store/store.h"
 
 using namespace Poco::Data::Keywords;
@@ -30,17 +35,13 @@ const char* stateOf(long long heartbeat, long long now) {
 Poco::JSON::Array::Ptr services(Poco::Data::Session& session,
                                 const std::optional<ScandStatus>& scand, long long now_ts) {
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
-    std::vector<std::string> names, details;
-    std::vector<Poco::Int64> pids, heartbeats;
-    session << "SELECT name, pid, heartbeat, detail FROM service_status ORDER BY name", into(names),
-        into(pids), into(heartbeats), into(details), now;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        if (names[i] == "moat-scand" && scand) continue;  // its status file is the fresher source
+    for (const auto& service : store::serviceStatuses(session)) {
+        if (service.name == "moat-scand" && scand) continue;  // its status file is the fresher source
         Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-        o->set("name", jsonText(names[i]));
-        o->set("state", stateOf(heartbeats[i], now_ts));
-        o->set("detail", jsonText(details[i]));
-        o->set("heartbeat", heartbeats[i]);
+        o->set("name", jsonText(service.name));
+        o->set("state", stateOf(service.heartbeat, now_ts));
+        o->set("detail", jsonText(service.detail));
+        o->set("heartbeat", static_cast<Poco::Int64>(service.heartbeat));
         out->add(o);
     }
     Poco::JSON::Object::Ptr s = new Poco::JSON::Object;
@@ -82,12 +83,11 @@ web::Response system(const web::Request&, const web::Principal& principal, web::
         o->set("clamav", Poco::Dynamic::Var());
     }
 
-    Poco::Int64 messages = 0, oldest = 0;
-    session << "SELECT COUNT(*), COALESCE(MIN(created), 0) FROM queue", into(messages),
-        into(oldest), now;
+    auto queued = store::queueSummary(session);
     Poco::JSON::Object::Ptr q = new Poco::JSON::Object;
-    q->set("messages", messages);
-    q->set("oldest", messages > 0 ? Poco::Dynamic::Var(oldest) : Poco::Dynamic::Var());
+    q->set("messages", static_cast<Poco::Int64>(queued.messages));
+    q->set("oldest", queued.messages > 0 ? Poco::Dynamic::Var(static_cast<Poco::Int64>(queued.oldest))
+                                         : Poco::Dynamic::Var());
     o->set("queue", q);
 
     Poco::JSON::Object::Ptr disk = new Poco::JSON::Object;
@@ -104,17 +104,22 @@ web::Response system(const web::Request&, const web::Principal& principal, web::
     }
     o->set("disk", disk);
 
-    Poco::Int64 archived = 0, bytes = 0;
-    session << "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM archive", into(archived), into(bytes),
-        now;
+    auto totals = store::archiveTotals(session);
     auto settings = policy::Settings::load(session);
     Poco::JSON::Object::Ptr a = new Poco::JSON::Object;
-    a->set("messages", archived);
-    a->set("bytes", bytes);
+    a->set("messages", static_cast<Poco::Int64>(totals.messages));
+    a->set("bytes", static_cast<Poco::Int64>(totals.bytes));
     a->set("quota",
            static_cast<Poco::Int64>(settings.integer("archive.quota")) * 1024 *
                1024);
     a->set("retention_days", settings.integer("archive.retention") / 86400.0);
+    // Computed here as moat-smtpd's ArchiveDir::keep() decides it: free space under the reserve.
+    auto min_free = static_cast<Poco::Int64>(settings.integer("archive.min_free")) << 20;
+    auto free = archive::statvfsFreeSpace(ctx.config.archive_dir);
+    a->set("path", ctx.config.archive_dir);
+    a->set("free", free ? Poco::Dynamic::Var(static_cast<Poco::Int64>(*free)) : Poco::Dynamic::Var());
+    a->set("min_free", min_free);
+    a->set("paused", free && static_cast<Poco::Int64>(*free) < min_free);
     o->set("archive", a);
     return web::Response::json(200, o);
 }

@@ -4,7 +4,6 @@
 // replace happens in one transaction, and — as in moatctl — removes nothing
 // when some pasted items could not be read, so a garbled paste cannot empty
 // the list.
-#include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
 
 #include <limits>
@@ -18,7 +17,6 @@
 #include "store/store.h"
 #include "store/valid_addresses.h"
 
-using namespace Poco::Data::Keywords;
 
 namespace moat::api {
 namespace {
@@ -37,21 +35,12 @@ web::Response list(const web::Request& request, const web::Principal& principal,
     auto session = ctx.store.connect();
     auto d = domainFor(session, request, principal);
     std::string pattern = likeEscape(request.queryValue("q"));
-    Poco::Int64 id = d.id;
-    Poco::Int64 limit = queryInteger(request, "limit", 1000, 1, 100000);
-    Poco::Int64 offset = queryInteger(request, "offset", 0, 0, std::numeric_limits<int>::max());
-    std::vector<std::string> addresses;
-    Poco::Int64 matched = 0;
-    session << "SELECT address FROM valid_addresses WHERE domain_id = ? AND address LIKE '%' || ? "
-               "|| '%' ESCAPE '\\'"
-               " ORDER BY address LIMIT ? OFFSET ?",
-        use(id), use(pattern), use(limit), use(offset), into(addresses), now;
-    session << "SELECT COUNT(*) FROM valid_addresses WHERE domain_id = ? AND address LIKE '%' || ? "
-               "|| '%' ESCAPE '\\'",
-        use(id), use(pattern), into(matched), now;
+    long long limit = queryInteger(request, "limit", 1000, 1, 100000);
+    long long offset = queryInteger(request, "offset", 0, 0, std::numeric_limits<int>::max());
+    auto addresses = store::searchValidAddresses(session, d.id, pattern, limit, offset);
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("count", static_cast<Poco::Int64>(store::countValidAddresses(session, d.id)));
-    o->set("matched", matched);
+    o->set("matched", static_cast<Poco::Int64>(store::countMatchingValidAddresses(session, d.id, pattern)));
     Poco::JSON::Array::Ptr a = new Poco::JSON::Array;
     for (const auto& address : addresses) a->add(jsonText(address));
     o->set("addresses", a);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -22,9 +23,36 @@ bool validName(const std::string& name) {
     return true;
 }
 
-ArchiveDir::ArchiveDir(std::string dir) : dir_(std::move(dir)) {
+std::optional<std::uint64_t> statvfsFreeSpace(const std::string& dir) {
+    struct statvfs vfs {};
+    if (::statvfs(dir.c_str(), &vfs) != 0) return std::nullopt;
+    return static_cast<std::uint64_t>(vfs.f_bavail) * static_cast<std::uint64_t>(vfs.f_frsize);
+}
+
+ArchiveDir::ArchiveDir(std::string dir, FreeSpaceProbe probe)
+    : dir_(std::move(dir)), probe_(std::move(probe)) {
     fs::create_directories(dir_);
     ::chmod(dir_.c_str(), 0750);  // the console (group moat) reads archived messages
+}
+
+bool ArchiveDir::underReserve() const {
+    auto free = freeSpace();
+    return free && *free < reserve_;
+}
+
+bool ArchiveDir::roomToKeep() const {
+    auto free = freeSpace();
+    bool under = free && *free < reserve_;
+    if (under != paused_.exchange(under)) {
+        if (under)
+            log::warning("archive: " + std::to_string(*free >> 20) + " MB free on " + dir_ +
+                         ", under the reserve of " + std::to_string(reserve_ >> 20) +
+                         " MB (archive.min_free): new messages are not archived");
+        else
+            log::info("archive: free space on " + dir_ +
+                      " is above the reserve again: new messages are archived");
+    }
+    return !under;
 }
 
 std::string ArchiveDir::path(const std::string& name) const {
@@ -37,6 +65,7 @@ bool ArchiveDir::keep(const std::string& source, const std::string& name,
         log::warning("archive: refusing file name '" + log::printable(name) + "'");
         return false;
     }
+    if (!roomToKeep()) return false;
     std::string target = path(name);
     if (::link(source.c_str(), target.c_str()) != 0) {
         int err = errno;
@@ -96,6 +125,11 @@ bool ArchiveDir::copy(const std::string& source, const std::string& target) cons
         errno = saved ? saved : EIO;
     }
     return ok;
+}
+
+bool ArchiveDir::soleLink(const std::string& name) const {
+    struct stat st {};
+    return validName(name) && ::stat(path(name).c_str(), &st) == 0 && st.st_nlink == 1;
 }
 
 void ArchiveDir::remove(const std::string& name) const {

@@ -1,7 +1,5 @@
 #include "archive/release_executor.h"
 
-#include <Poco/Data/Statement.h>
-#include <Poco/Data/Transaction.h>
 #include <Poco/StringTokenizer.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,10 +9,11 @@
 #include <ctime>
 #include <vector>
 
+#include "store/archive_entries.h"
 #include "store/audit_log.h"
+#include "store/release_requests.h"
+#include "store/write_transaction.h"
 #include "util/log.h"
-
-using namespace Poco::Data::Keywords;
 
 namespace moat::archive {
 
@@ -76,28 +75,19 @@ std::size_t ReleaseExecutor::runOnce() {
     // One store session kept between polls (opening SQLite twice a second would be waste).
     if (!session_) session_ = std::make_unique<Poco::Data::Session>(store_.connect());
     auto& session = *session_;
-    std::vector<Poco::Tuple<Poco::Int64, Poco::Int64, std::string>> pending;
-    session << "SELECT id, archive_id, requested_by FROM release_requests WHERE status = 'pending' "
-               "ORDER BY id"
-               " LIMIT 100",
-        into(pending), now;
-    for (const auto& row : pending) {
-        Poco::Int64 request = row.get<0>(), archive_id = row.get<1>();
-        const std::string& by = row.get<2>();
-        Outcome out = release(session, archive_id, by);
-        Poco::Int64 finished = store::nowSeconds();
+    auto pending = store::pendingReleaseRequests(session, 100);
+    for (const auto& request : pending) {
+        const std::string& by = request.requested_by;
+        Outcome out = release(session, request.archive_id, by);
+        long long finished = store::nowSeconds();
         std::string status = out.ok ? "done" : "failed";
-        Poco::Data::Transaction tx(session);
-        session << "UPDATE release_requests SET status = ?, queue_id = ?, detail = ?, finished = ?"
-                   " WHERE id = ? AND status = 'pending'",
-            use(status), use(out.queue_id), use(out.detail), use(finished), use(request), now;
-        if (out.ok)
-            session << "UPDATE archive SET released = released + 1, last_release = ? WHERE id = ?",
-                use(finished), use(archive_id), now;
-        store::audit(session, by, "", "release", "archive " + std::to_string(archive_id),
+        store::WriteTransaction tx(session);
+        store::finishReleaseRequest(session, request.id, out.ok, out.queue_id, out.detail, finished);
+        if (out.ok) store::countArchiveRelease(session, request.archive_id, finished);
+        store::audit(session, by, "", "release", "archive " + std::to_string(request.archive_id),
                      (out.ok ? "queued as " + out.queue_id + ": " : "failed: ") + out.detail);
         tx.commit();
-        log::info("archive: release of entry " + std::to_string(archive_id) + " by " +
+        log::info("archive: release of entry " + std::to_string(request.archive_id) + " by " +
                   log::printable(by) + ": " + status +
                   (out.queue_id.empty() ? "" : " as " + out.queue_id) + " (" + out.detail + ")");
     }
@@ -107,20 +97,17 @@ std::size_t ReleaseExecutor::runOnce() {
 ReleaseExecutor::Outcome ReleaseExecutor::release(Poco::Data::Session& session,
                                                   long long archive_id, const std::string& by) {
     Outcome out;
-    Poco::Int64 key = archive_id;
-    std::vector<Poco::Tuple<std::string, std::string, std::string>> rows;
-    session << "SELECT file, sender, recipients FROM archive WHERE id = ?", use(key), into(rows),
-        now;
-    if (rows.empty()) {
+    auto entry = store::findArchiveEntry(session, archive_id);
+    if (!entry) {
         out.detail =
             "archive entry " + std::to_string(archive_id) + " does not exist (expired or evicted?)";
         return out;
     }
-    const std::string& file = rows.front().get<0>();
+    const std::string& file = entry->file;
     mail::Envelope env;
-    env.sender = rows.front().get<1>();
+    env.sender = entry->sender;
     Poco::StringTokenizer rcpts(
-        rows.front().get<2>(), ",",
+        entry->recipients, ",",
         Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
     env.recipients.assign(rcpts.begin(), rcpts.end());
     if (env.recipients.empty()) {

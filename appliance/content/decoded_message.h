@@ -78,8 +78,10 @@ struct DecodedMessage {
     std::vector<Header> headers;  // top-level fields in message order
     std::vector<TextPart> texts;
     std::vector<Attachment> attachments;
-    // Attached messages (message/rfc822 parts) as raw bytes, outermost first,
-    // within max_decoded_bytes: what "forward as attachment" carries.
+    // Attached messages as raw bytes, outermost first, within max_decoded_bytes: what "forward
+    // as attachment" carries. message/rfc822 (and message/global) parts of any transfer encoding
+    // (7bit, 8bit, base64, quoted-printable: decoded here) and attachments named *.eml. An
+    // encoded one is also listed in attachments; its own parts are not walked.
     std::vector<std::string> attached_messages;
     std::size_t parts = 0;          // MIME parts visited
     std::size_t depth = 0;          // deepest nesting visited (0: single part)

@@ -1,10 +1,9 @@
 #include "content/mime_decoder.h"
 
-#include <cstring>
-
 #include <gmime/gmime.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <utility>
@@ -46,6 +45,14 @@ std::string_view trim(std::string_view s) {
     while (!s.empty() && space(s.front())) s.remove_prefix(1);
     while (!s.empty() && space(s.back())) s.remove_suffix(1);
     return s;
+}
+
+bool isMessageType(std::string_view type) {
+    return type == "message/rfc822" || type == "message/global";
+}
+
+bool hasEmlName(std::string_view filename) {
+    return filename.size() > 4 && lowerAscii(filename.substr(filename.size() - 4)) == ".eml";
 }
 
 std::string_view warningName(GMimeParserWarning code) {
@@ -286,6 +293,10 @@ class Walker {
             GChars decoded(g_mime_utils_header_decode_text(options_, filename));
             a.filename = toValidUtf8(decoded ? decoded.get() : filename);
         }
+        // A forwarded message whose part GMime could not parse as one: message/rfc822 in base64 or
+        // quoted-printable (GMime parses only identity encodings), or a file named *.eml.
+        if (!truncated && (isMessageType(type) || hasEmlName(a.filename)))
+            out_.attached_messages.push_back(data);
         a.content_type = type;
         a.disposition = disposition;
         a.size = data.size();

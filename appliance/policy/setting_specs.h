@@ -128,6 +128,9 @@ inline constexpr SettingSpec kSettingSpecs[] = {
          "seconds an archived message is kept (14 days; at most 12 weeks)"},
         {"archive.quota", SettingSpec::Type::integer, "10240", 10, 10000000,
          "megabytes the archive may use; the oldest messages are evicted first"},
+        {"archive.min_free", SettingSpec::Type::integer, "1024", 0, 10000000,
+         "megabytes to leave free on the archive's file system: under it new messages are not archived and the "
+         "oldest archived ones are removed (0: no reserve)"},
         {"uribl.max_lookups", SettingSpec::Type::integer, "20", 1, 1000, "URI blocklist queries per message at most"},
 };
 // clang-format on

@@ -166,6 +166,12 @@ std::int64_t queueLength(Poco::Data::Session& session) {
     return n;
 }
 
+QueueSummary queueSummary(Poco::Data::Session& session) {
+    Poco::Int64 messages = 0, oldest = 0;
+    session << "SELECT COUNT(*), COALESCE(MIN(created), 0) FROM queue", into(messages), into(oldest), now;
+    return QueueSummary{messages, oldest};
+}
+
 std::vector<QueueEntry> listQueueEntries(Poco::Data::Session& session) {
     std::vector<std::string> ids, senders;
     std::vector<Poco::Int64> sizes, created, next;

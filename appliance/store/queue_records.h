@@ -77,6 +77,11 @@ std::vector<std::string> dueQueueIds(Poco::Data::Session& session, long long now
 std::optional<mail::Envelope> loadQueued(Poco::Data::Session& session, const std::string& id);
 std::vector<std::string> allQueueIds(Poco::Data::Session& session);
 std::int64_t queueLength(Poco::Data::Session& session);
+struct QueueSummary {
+    std::int64_t messages = 0;
+    std::int64_t oldest = 0;  // created, epoch seconds (0 when empty)
+};
+QueueSummary queueSummary(Poco::Data::Session& session);
 // Every queued message, oldest first, recipients in address order (one snapshot).
 std::vector<QueueEntry> listQueueEntries(Poco::Data::Session& session);
 // Makes every queued message due now; returns how many there are.

@@ -179,4 +179,24 @@ std::vector<std::string> allValidAddresses(Poco::Data::Session& session) {
     return rows;
 }
 
+std::vector<std::string> searchValidAddresses(Poco::Data::Session& session, long long domain_id,
+                                              const std::string& like_pattern, long long limit, long long offset) {
+    Poco::Int64 id = domain_id, n = limit, skip = offset;
+    std::string pattern = like_pattern;
+    std::vector<std::string> addresses;
+    session << "SELECT address FROM valid_addresses WHERE domain_id = ? AND address LIKE '%' || ? || '%' ESCAPE '\\'"
+               " ORDER BY address LIMIT ? OFFSET ?",
+        use(id), use(pattern), use(n), use(skip), into(addresses), now;
+    return addresses;
+}
+
+std::size_t countMatchingValidAddresses(Poco::Data::Session& session, long long domain_id,
+                                        const std::string& like_pattern) {
+    Poco::Int64 id = domain_id, matched = 0;
+    std::string pattern = like_pattern;
+    session << "SELECT COUNT(*) FROM valid_addresses WHERE domain_id = ? AND address LIKE '%' || ? || '%' ESCAPE '\\'",
+        use(id), use(pattern), into(matched), now;
+    return static_cast<std::size_t>(matched);
+}
+
 }  // namespace moat::store

@@ -48,6 +48,12 @@ bool removeValidAddress(Poco::Data::Session& session, long long domain_id,
 // The domain's addresses, sorted.
 std::vector<std::string> listValidAddresses(Poco::Data::Session& session, long long domain_id);
 std::size_t countValidAddresses(Poco::Data::Session& session, long long domain_id);
+// The domain's addresses containing `like_pattern` (LIKE-escaped with '\'), sorted, a page of
+// them; and how many match in all.
+std::vector<std::string> searchValidAddresses(Poco::Data::Session& session, long long domain_id,
+                                              const std::string& like_pattern, long long limit, long long offset);
+std::size_t countMatchingValidAddresses(Poco::Data::Session& session, long long domain_id,
+                                        const std::string& like_pattern);
 
 // Every listed address of every domain (the addresses carry their domain).
 std::vector<std::string> allValidAddresses(Poco::Data::Session& session);

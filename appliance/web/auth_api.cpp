@@ -1,13 +1,12 @@
 #include "web/auth_api.h"
 
-#include <Poco/Data/Statement.h>
-#include <Poco/Data/Transaction.h>
-
 #include "config/config.h"
 #include "store/api_tokens.h"
 #include "store/audit_log.h"
 #include "store/store.h"
 #include "store/users.h"
+#include "store/web_sessions.h"
+#include "store/write_transaction.h"
 #include "util/log.h"
 #include "web/authenticator.h"
 #include "web/first_run.h"
@@ -16,8 +15,6 @@
 #include "web/secrets.h"
 #include "web/session_store.h"
 #include "web/wire_parse.h"
-
-using namespace Poco::Data::Keywords;
 
 namespace moat::web {
 
@@ -137,12 +134,8 @@ Response session(const Request&, const Principal& principal, ApiContext& ctx) {
     auto db = ctx.store.connect();
     auto user = loadUser(db, principal.user_id);
     std::string csrf;
-    if (!principal.session_id.empty()) {
-        std::vector<std::string> found;
-        std::string id = principal.session_id;
-        db << "SELECT csrf FROM web_sessions WHERE id = ?", use(id), into(found), now;
-        if (!found.empty()) csrf = found[0];
-    }
+    if (!principal.session_id.empty())
+        csrf = store::webSessionCsrf(db, principal.session_id).value_or("");
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("user", userJson(user));
     o->set("csrf", csrf);
@@ -158,7 +151,7 @@ Response firstRun(const Request& request, const Principal&, ApiContext& ctx) {
     checkPasswordRules(password);
     auto hash = hashPassword(password);
     auto db = ctx.store.connect();
-    Poco::Data::Transaction tx(db);
+    store::WriteTransaction tx(db);
     if (store::anyAdmin(db))
         throw HttpError(403, "an administrator exists already; log in instead");
     if (!consumeFirstRunToken(db, token, store::nowSeconds()))
@@ -209,7 +202,7 @@ Response changeUser(const Request& request, const Principal& principal, ApiConte
     auto id = idParam(request);
     auto body = request.jsonBody();
     auto db = ctx.store.connect();
-    Poco::Data::Transaction tx(db);
+    store::WriteTransaction tx(db);
     auto user = loadUser(db, id);
     std::string changes;
     if (body->has("role")) {
@@ -241,7 +234,7 @@ Response removeUser(const Request& request, const Principal& principal, ApiConte
     principal.requireAdmin();
     auto id = idParam(request);
     auto db = ctx.store.connect();
-    Poco::Data::Transaction tx(db);
+    store::WriteTransaction tx(db);
     auto user = loadUser(db, id);
     if (user.role == "admin" && store::countAdmins(db) <= 1)
         throw HttpError(409, "this is the last administrator; make another one first");

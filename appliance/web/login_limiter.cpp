@@ -1,10 +1,8 @@
 #include "web/login_limiter.h"
 
-#include <Poco/Data/Statement.h>
-
 #include <string>
 
-using namespace Poco::Data::Keywords;
+#include "store/login_failures.h"
 
 namespace moat::web {
 
@@ -29,20 +27,12 @@ AccountFailures afterFailure(const AccountFailures& state, long long now,
 }
 
 bool LoginLimiter::ipBlocked(Poco::Data::Session& db, std::string_view ip, long long now_ts) const {
-    std::string key(ip);
-    Poco::Int64 since = now_ts - policy_.window;
-    int n = 0;
-    db << "SELECT COUNT(*) FROM login_failures WHERE ip = ? AND ts > ?", use(key), use(since),
-        into(n), now;
-    return n >= policy_.ip_failures;
+    return store::loginFailuresSince(db, std::string(ip), now_ts - policy_.window) >= policy_.ip_failures;
 }
 
 void LoginLimiter::recordIpFailure(Poco::Data::Session& db, std::string_view ip,
                                    long long now_ts) const {
-    std::string key(ip.substr(0, 64));
-    Poco::Int64 t = now_ts, old = now_ts - policy_.window;
-    db << "INSERT INTO login_failures (ip, ts) VALUES (?, ?)", use(key), use(t), now;
-    db << "DELETE FROM login_failures WHERE ts <= ?", use(old), now;
+    store::recordLoginFailure(db, std::string(ip.substr(0, 64)), now_ts, now_ts - policy_.window);
 }
 
 }  // namespace moat::web

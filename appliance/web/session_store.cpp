@@ -1,13 +1,9 @@
 #include "web/session_store.h"
 
-#include <Poco/Data/Statement.h>
-
 #include <algorithm>
-#include <vector>
 
+#include "store/web_sessions.h"
 #include "web/secrets.h"
-
-using namespace Poco::Data::Keywords;
 
 namespace moat::web {
 
@@ -25,11 +21,8 @@ NewSession SessionStore::create(Poco::Data::Session& db, long long user_id,
     s.csrf = randomToken();
     s.created = s.last_seen = now_ts;
     s.expires = now_ts + max_;
-    Poco::Int64 user = user_id, created = s.created, expires = s.expires;
-    std::string ip(client_ip.substr(0, 64));
-    db << "INSERT INTO web_sessions (id, user_id, csrf, client_ip, created, last_seen, expires)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        use(s.id), use(user), use(s.csrf), use(ip), use(created), use(created), use(expires), now;
+    store::insertWebSession(db, {s.id, s.user_id, s.csrf, s.created, s.last_seen, s.expires},
+                            std::string(client_ip.substr(0, 64)));
     return out;
 }
 
@@ -37,39 +30,30 @@ std::optional<WebSession> SessionStore::find(Poco::Data::Session& db, std::strin
                                              long long now_ts) const {
     if (cookie_value.empty() || cookie_value.size() > 128) return std::nullopt;
     std::string id = sha256Hex(cookie_value);
-    std::vector<Poco::Int64> users, created, last_seen, expires;
-    std::vector<std::string> csrf;
-    db << "SELECT user_id, csrf, created, last_seen, expires FROM web_sessions WHERE id = ?",
-        use(id), into(users), into(csrf), into(created), into(last_seen), into(expires), now;
-    if (users.empty()) return std::nullopt;
-    if (expires[0] <= now_ts || last_seen[0] + idle_ <= now_ts) {
+    auto row = store::findWebSession(db, id);
+    if (!row) return std::nullopt;
+    if (row->expires <= now_ts || row->last_seen + idle_ <= now_ts) {
         remove(db, id);
         return std::nullopt;
     }
-    WebSession s{id, users[0], csrf[0], created[0], last_seen[0], expires[0]};
+    WebSession s{id, row->user_id, row->csrf, row->created, row->last_seen, row->expires};
     if (now_ts - s.last_seen >= std::min(kTouchEvery, idle_ / 4)) {
-        Poco::Int64 t = now_ts;
-        db << "UPDATE web_sessions SET last_seen = ? WHERE id = ?", use(t), use(id), now;
+        store::touchWebSession(db, id, now_ts);
         s.last_seen = now_ts;
     }
     return s;
 }
 
 void SessionStore::remove(Poco::Data::Session& db, std::string_view stored_id) const {
-    std::string id(stored_id);
-    db << "DELETE FROM web_sessions WHERE id = ?", use(id), now;
+    store::deleteWebSession(db, std::string(stored_id));
 }
 
 void SessionStore::removeUserSessions(Poco::Data::Session& db, long long user_id) const {
-    Poco::Int64 user = user_id;
-    db << "DELETE FROM web_sessions WHERE user_id = ?", use(user), now;
+    store::deleteUserWebSessions(db, user_id);
 }
 
 int SessionStore::purge(Poco::Data::Session& db, long long now_ts) const {
-    Poco::Int64 t = now_ts, idle_edge = now_ts - idle_;
-    Poco::Data::Statement del(db);
-    del << "DELETE FROM web_sessions WHERE expires <= ? OR last_seen <= ?", use(t), use(idle_edge);
-    return static_cast<int>(del.execute());
+    return store::purgeWebSessions(db, now_ts, now_ts - idle_);
 }
 
 std::string SessionStore::cookie(std::string_view cookie_value) const {

@@ -1,7 +1,5 @@
 #include "archive_commands.h"
 
-#include <Poco/Data/Statement.h>
-#include <Poco/Tuple.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -12,10 +10,10 @@
 #include <thread>
 #include <vector>
 
+#include "store/archive_entries.h"
+#include "store/release_requests.h"
 #include "store/store.h"
 #include "util/log.h"
-
-using namespace Poco::Data::Keywords;
 
 namespace moat::moatctl {
 namespace {
@@ -41,18 +39,14 @@ std::string when(long long ts) {
 }  // namespace
 
 int archiveList(Poco::Data::Session& session, const std::optional<std::string>& limit) {
-    Poco::Int64 n = limit ? number(*limit, "--limit") : 50;
-    std::vector<Poco::Tuple<Poco::Int64, Poco::Int64, std::string, std::string, std::string,
-                            Poco::Int64, std::string, Poco::Int64>>
-        rows;
-    session << "SELECT id, ts, outcome, sender, recipients, size, subject, released FROM archive"
-               " ORDER BY id DESC LIMIT ?",
-        use(n), into(rows), now;
+    store::MessageSearchFilter newest;
+    newest.limit = limit ? number(*limit, "--limit") : 50;
+    auto rows = store::searchArchive(session, newest, store::RowScope{});
     for (const auto& r : rows) {
-        std::cout << r.get<0>() << "  " << when(r.get<1>()) << "  " << r.get<2>() << "  <"
-                  << log::printable(r.get<3>()) << "> -> " << log::printable(r.get<4>(), 200)
-                  << "  " << r.get<5>() << " bytes  \"" << log::printable(r.get<6>(), 80) << "\"";
-        if (r.get<7>()) std::cout << "  released " << r.get<7>() << "x";
+        std::cout << r.id << "  " << when(r.ts) << "  " << r.outcome << "  <" << log::printable(r.sender)
+                  << "> -> " << log::printable(r.recipients, 200) << "  " << r.size << " bytes  \""
+                  << log::printable(r.subject, 80) << "\"";
+        if (r.released) std::cout << "  released " << r.released << "x";
         std::cout << "\n";
     }
     if (rows.empty()) std::cout << "the archive is empty\n";
@@ -61,33 +55,24 @@ int archiveList(Poco::Data::Session& session, const std::optional<std::string>& 
 
 int archiveRelease(Poco::Data::Session& session, const std::string& id,
                    const std::optional<std::string>& by) {
-    Poco::Int64 archive_id = number(id, "ID");
-    int exists = 0;
-    session << "SELECT COUNT(*) FROM archive WHERE id = ?", use(archive_id), into(exists), now;
-    if (!exists) throw std::invalid_argument("no archive entry " + id);
+    long long archive_id = number(id, "ID");
+    if (!store::findArchiveEntry(session, archive_id)) throw std::invalid_argument("no archive entry " + id);
     std::string who = by ? *by : "";
     if (who.empty()) {
         const char* login = ::getlogin();
         who = std::string("moatctl:") + (login ? login : std::to_string(::getuid()));
     }
-    Poco::Int64 requested = store::nowSeconds();
-    session
-        << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, ?, ?)",
-        use(archive_id), use(who), use(requested), now;
-    Poco::Int64 request = 0;
-    session << "SELECT last_insert_rowid()", into(request), now;
+    long long request = store::addReleaseRequest(session, archive_id, who, store::nowSeconds());
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (;;) {
-        std::string status, queue_id, detail;
-        session << "SELECT status, queue_id, detail FROM release_requests WHERE id = ?",
-            use(request), into(status), into(queue_id), into(detail), now;
-        if (status == "done") {
-            std::cout << "released archive entry " << id << ": queued as " << queue_id << "\n";
+        auto r = store::findReleaseRequest(session, request);
+        if (!r) throw std::runtime_error("release request " + std::to_string(request) + " vanished");
+        if (r->status == "done") {
+            std::cout << "released archive entry " << id << ": queued as " << r->queue_id << "\n";
             return 0;
         }
-        if (status == "failed") {
-            std::cerr << "moatctl: release of archive entry " << id << " failed: " << detail
-                      << "\n";
+        if (r->status == "failed") {
+            std::cerr << "moatctl: release of archive entry " << id << " failed: " << r->detail << "\n";
             return 1;
         }
         if (std::chrono::steady_clock::now() >= deadline) {

@@ -1,6 +1,5 @@
 #include "user_commands.h"
 
-#include <Poco/Data/Statement.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -11,10 +10,9 @@
 
 #include "store/audit_log.h"
 #include "store/users.h"
+#include "store/web_sessions.h"
 #include "util/log.h"
 #include "web/password_hash.h"
-
-using namespace Poco::Data::Keywords;
 
 namespace moat::moatctl {
 
@@ -143,8 +141,7 @@ int userPasswd(Poco::Data::Session& session, const std::string& name, bool passw
     auto user = requireUser(session, name);
     auto password = readPassword(password_stdin, in);
     store::setUserPassword(session, user.id, web::hashPassword(password));
-    Poco::Int64 id = user.id;
-    session << "DELETE FROM web_sessions WHERE user_id = ?", use(id), now;  // logged out everywhere
+    store::deleteUserWebSessions(session, user.id);  // logged out everywhere
     store::audit(session, kActor, "", "user.change", user.name, "password");
     std::cout << "password of " << user.name << " changed; its sessions ended\n";
     return 0;

@@ -122,12 +122,13 @@ private:
             archive::RetentionLimits limits;
             limits.retention = settings.integer("archive.retention");
             limits.quota = static_cast<std::uint64_t>(settings.integer("archive.quota")) << 20;
+            limits.min_free = static_cast<std::uint64_t>(settings.integer("archive.min_free")) << 20;
             auto session = store_.connect();
             auto r = archive::enforceRetention(session, *archive_, store::nowSeconds(), limits);
-            if (r.expired || r.evicted)
-                log::info("archive: removed " + std::to_string(r.expired) + " expired and " +
-                          std::to_string(r.evicted) + " over-quota message(s); " + std::to_string(r.bytes) +
-                          " bytes kept");
+            if (r.expired || r.evicted || r.for_space)
+                log::info("archive: removed " + std::to_string(r.expired) + " expired, " +
+                          std::to_string(r.evicted) + " over-quota and " + std::to_string(r.for_space) +
+                          " message(s) to keep the free-space reserve; " + std::to_string(r.bytes) + " bytes kept");
         } catch (const Poco::Exception& e) {
             log::warning("archive: housekeeping failed: " + e.displayText());
         }

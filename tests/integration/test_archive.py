@@ -4,11 +4,13 @@ after delivery), a GTUBE message refused after DATA is archived as rejected with
 (category, refused_by, subject, archive_id), a release request inserted into the store (as the
 console does) delivers the message to the backend with X-Moat-Released, `moatctl archive`
 lists and releases, traffic_hourly and mta_stats count, and filtering.enabled = no for a domain
-lets GTUBE through.
+lets GTUBE through; on a disk under archive.min_free nothing new is archived and mail still flows.
 """
 import os
 import sqlite3
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -239,3 +241,37 @@ def test_orphan_files_are_removed_at_start_and_entries_survive(env):
     for name in kept:
         if query(moat, "SELECT 1 FROM archive WHERE file = ?", name):
             assert (archive_dir(moat) / name).exists()
+
+
+@pytest.fixture
+def small_disk():
+    """A 32 MB tmpfs (the tests run as root), well under archive.min_free's 1 GiB default."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mount = Path(tempfile.mkdtemp(prefix="moat-it-smalldisk-"))
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)]).returncode != 0:
+        mount.rmdir()
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)])
+        mount.rmdir()
+
+
+def test_archive_leaves_a_small_disk_to_new_mail(small_disk):
+    """Issue 10: on a small disk the archive kept every message and new mail got 452. Under the
+    free-space reserve the message is delivered but not archived, and the daemon says so once."""
+    with Backend("small") as backend, \
+            Moat(domains={"ours.test": backend.address}, spool={"dir": str(small_disk / "spool")},
+                 archive={"dir": str(small_disk / "archive")}) as moat:
+        for check in ("rdns", "fcrdns", "helo", "sender_domain", "bot"):
+            moat.ctl("setting", "set", f"{check}.action", "off")
+        for tag in ("small1", "small2"):
+            r = transaction(moat, ["bob@ours.test"], message(tag, "on a small disk"))
+            assert r.code == 250, r
+            assert log_row(moat, tag)["archive_id"] == 0
+            backend.wait_for(predicate=lambda m, tag=tag: m.message_id == f"<{tag}@good.test>")
+        assert query(moat, "SELECT COUNT(*) FROM archive")[0][0] == 0
+        assert list(archive_dir(moat).iterdir()) == []
+        assert moat.log_text().count("(archive.min_free): new messages are not archived") == 1, moat.log_tail()

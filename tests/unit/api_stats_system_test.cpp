@@ -1,8 +1,9 @@
 // The dashboard and System page APIs: zero-filled hourly series over 24 hours
 // and 30 days, top refusals, the MTA thresholds (>= 50 connections, >= 95%),
 // service health from heartbeats and moat-scand's status file, queue, disk
-// and archive figures.
+// and archive figures, and whether archiving is paused under archive.min_free.
 #include "api_test_support.h"
+#include "policy/settings.h"
 
 namespace moat::testing_api {
 namespace {
@@ -149,6 +150,21 @@ TEST_F(ApiStats, SystemWithServices) {
     auto broken = call("GET", "/api/v1/system");
     ASSERT_EQ(broken.status, 200);
     EXPECT_TRUE(broken.object()->isNull("clamav"));
+}
+
+TEST_F(ApiStats, SystemSaysWhenArchivingIsPausedForWantOfSpace) {
+    auto archive = call("GET", "/api/v1/system").object()->getObject("archive");
+    EXPECT_EQ(archive->getValue<std::string>("path"), config_.archive_dir);
+    EXPECT_GT(archive->getValue<Poco::Int64>("free"), 0);
+    EXPECT_EQ(archive->getValue<Poco::Int64>("min_free"), 1024ll << 20);  // the default reserve
+    // A reserve larger than any test machine's disk: archiving is paused.
+    policy::setGlobalSetting(session(), "archive.min_free", "10000000");
+    archive = call("GET", "/api/v1/system").object()->getObject("archive");
+    EXPECT_TRUE(archive->getValue<bool>("paused"));
+    EXPECT_EQ(archive->getValue<Poco::Int64>("min_free"), 10000000ll << 20);
+    policy::setGlobalSetting(session(), "archive.min_free", "0");
+    archive = call("GET", "/api/v1/system").object()->getObject("archive");
+    EXPECT_FALSE(archive->getValue<bool>("paused"));
 }
 
 }  // namespace

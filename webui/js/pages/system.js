@@ -1,5 +1,6 @@
 // System page (administrators): service health, ClamAV engine and signature age,
-// the delivery queue, disk use and the archive's size against its quota (GET /system).
+// the delivery queue, disk use and the archive's size against its quota, and a
+// banner while archiving is paused for want of free space (GET /system).
 
 import { api } from "../api.js";
 import { h, table } from "../dom.js";
@@ -55,11 +56,22 @@ export async function render(view) {
   ])));
 
   const a = s.archive || {};
-  view.append(section("Archive", dl([
+  // Shown as text only (h() never parses HTML): the path comes from the configuration.
+  const paused = a.paused
+    ? h("p", { class: "banner error", role: "status", "data-archive": "paused" },
+      h("span", { class: "text" },
+        `Archiving paused: ${fmtBytes(a.free)} free on the archive's disk (${String(a.path ?? "")}), ` +
+        `under the reserve of ${fmtBytes(a.min_free)} (setting archive.min_free). ` +
+        "New messages are delivered but not archived; the oldest archived messages are removed to make room."))
+    : null;
+  view.append(section("Archive", [paused, dl([
+    ["Archiving", a.paused ? h("span", { class: "warn-text" }, "paused: disk under the reserve") : "active"],
+    ["Free on its disk", a.free === null || a.free === undefined ? "unknown" : fmtBytes(a.free)],
+    ["Reserve (archive.min_free)", fmtBytes(a.min_free)],
     ["Messages", String(a.messages ?? 0)],
     ["Size", fmtBytes(a.bytes)],
     ["Quota", a.quota ? fmtBytes(a.quota) : "none"],
     ["Quota used", a.quota ? meter(a.bytes || 0, a.quota, "Archive quota used") : "—"],
     ["Retention", a.retention_days ? `${a.retention_days} days` : ""],
-  ])));
+  ])]));
 }
