@@ -1,9 +1,9 @@
 #include "queue/committer.h"
 
+#include <chrono>
+
 #include "store/write_transaction.h"
 #include "util/log.h"
-
-
 
 namespace moat::queue {
 
@@ -11,7 +11,9 @@ Committer::Committer(const store::Store& store, Spool& spool) : store_(store), s
     thread_ = std::thread([this] { run(); });
 }
 
-Committer::~Committer() { stop(); }
+Committer::~Committer() {
+    stop();
+}
 
 void Committer::stop() {
     {
@@ -43,24 +45,36 @@ bool Committer::enqueue(const mail::Envelope& envelope) {
     return result.get();
 }
 
-void Committer::log(TransactionLog record) { submit(std::move(record)); }
-void Committer::connection(ConnectionRecord record) { submit(std::move(record)); }
-void Committer::complete(std::string id) { submit(Complete{std::move(id)}); }
+void Committer::log(TransactionLog record) {
+    submit(std::move(record));
+}
+void Committer::connection(ConnectionRecord record) {
+    submit(std::move(record));
+}
+void Committer::complete(std::string id) {
+    submit(Complete{std::move(id)});
+}
 
-void Committer::defer(std::string id, long long next_attempt, int attempts, std::vector<RecipientUpdate> updates) {
+void Committer::defer(std::string id, long long next_attempt, int attempts,
+                      std::vector<RecipientUpdate> updates) {
     submit(Defer{std::move(id), next_attempt, attempts, std::move(updates)});
 }
 
-void Committer::sync() {
+bool Committer::sync() {
     std::promise<bool> done;
     auto result = done.get_future();
     {
         std::lock_guard lock(mutex_);
-        if (stopping_) return;
+        if (stopping_) return false;
         pending_.emplace_back(std::in_place_type<Sync>, Sync{std::move(done)});
     }
     cv_.notify_one();
-    result.get();
+    return result.get();
+}
+
+void Committer::onWritten(std::function<void(const std::string& id)> callback) {
+    std::lock_guard lock(mutex_);
+    on_written_ = std::move(callback);
 }
 
 void Committer::apply(Poco::Data::Session& session, Op& op) {
@@ -80,12 +94,27 @@ void Committer::apply(Poco::Data::Session& session, Op& op) {
 void Committer::run() {
     std::unique_ptr<Poco::Data::Session> session;
     std::vector<Op> batch;
+    std::vector<int> failures;  // per op in batch: earlier failed tries
     for (;;) {
         {
             std::unique_lock lock(mutex_);
-            cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
-            if (pending_.empty() && stopping_) return;
-            batch.swap(pending_);
+            if (!retry_.empty()) {
+                // The store failed: try again in a second (or at once when stopping).
+                cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+            } else {
+                cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+            }
+            if (pending_.empty() && retry_.empty() && stopping_) return;
+            for (auto& r : retry_) {
+                batch.push_back(std::move(r.op));
+                failures.push_back(r.failures);
+            }
+            retry_.clear();
+            for (auto& op : pending_) {
+                batch.push_back(std::move(op));
+                failures.push_back(0);
+            }
+            pending_.clear();
         }
         bool ok = true;
         bool has_enqueue = false;
@@ -112,16 +141,43 @@ void Committer::run() {
                 ok = false;
             }
         }
-        for (auto& op : batch) {
+        std::function<void(const std::string&)> written;
+        {
+            std::lock_guard lock(mutex_);
+            written = on_written_;
+        }
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            Op& op = batch[i];
             if (auto* e = std::get_if<Enqueue>(&op)) {
-                e->done.set_value(ok);
+                e->done.set_value(ok);  // the session answers 4xx and removes its file
             } else if (auto* s = std::get_if<Sync>(&op)) {
                 s->done.set_value(ok);
-            } else if (auto* c = std::get_if<Complete>(&op); c && ok) {
-                spool_.remove(c->id);
+            } else if (ok) {
+                if (auto* c = std::get_if<Complete>(&op)) {
+                    spool_.remove(c->id);
+                    if (written) written(c->id);
+                } else if (auto* d = std::get_if<Defer>(&op)) {
+                    if (written) written(d->id);
+                }
+            } else if (std::holds_alternative<Complete>(op) || std::holds_alternative<Defer>(op) ||
+                       failures[i] + 1 < kMaxLogRetries) {
+                retry_.push_back({std::move(op), failures[i] + 1});
+            } else {
+                log::error("queue: a message log record could not be written after " +
+                           std::to_string(kMaxLogRetries) + " tries; dropped");
             }
         }
         batch.clear();
+        failures.clear();
+        if (!ok) {
+            std::lock_guard lock(mutex_);
+            if (stopping_ && !retry_.empty()) {
+                log::error(
+                    "queue: stopping with " + std::to_string(retry_.size()) +
+                    " records the store could not take; those messages may be delivered again");
+                return;
+            }
+        }
     }
 }
 

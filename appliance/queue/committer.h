@@ -6,11 +6,6 @@
 // commits instead of many small ones (this is where Moat beats fsync-per-message).
 #pragma once
 
-#include "mail/envelope.h"
-#include "queue/spool.h"
-#include "store/queue_records.h"
-#include "store/store.h"
-
 #include <condition_variable>
 #include <functional>
 #include <future>
@@ -22,6 +17,11 @@
 #include <variant>
 #include <vector>
 
+#include "mail/envelope.h"
+#include "queue/spool.h"
+#include "store/queue_records.h"
+#include "store/store.h"
+
 namespace moat::queue {
 
 using ArchivedMessage = store::ArchivedMessage;
@@ -30,7 +30,7 @@ using ConnectionRecord = store::ConnectionRecord;
 using RecipientUpdate = store::RecipientUpdate;
 
 class Committer {
-public:
+  public:
     Committer(const store::Store& store, Spool& spool);
     ~Committer();
     Committer(const Committer&) = delete;
@@ -43,13 +43,24 @@ public:
     void connection(ConnectionRecord record);
     // The message is finished: its rows go, then its spool file.
     void complete(std::string id);
-    void defer(std::string id, long long next_attempt, int attempts, std::vector<RecipientUpdate> updates);
-    // Blocks until everything handed in so far is committed.
-    void sync();
+    void defer(std::string id, long long next_attempt, int attempts,
+               std::vector<RecipientUpdate> updates);
+    // Blocks until everything handed in so far was tried; false when the
+    // store failed (a full disk): then completions and deferrals are kept and
+    // written again every second until they commit (never dropped: a lost
+    // completion would deliver the message again), and the caller must hold
+    // the message meanwhile. Log and statistics records are given up after
+    // kMaxLogRetries tries.
+    bool sync();
+    // Called (on the committer's thread) with the id of every completion or
+    // deferral once it is durable.
+    void onWritten(std::function<void(const std::string& id)> callback);
+
+    static constexpr int kMaxLogRetries = 300;
 
     void stop();
 
-private:
+  private:
     struct Enqueue {
         const mail::Envelope* envelope;
         std::promise<bool> done;
@@ -67,6 +78,10 @@ private:
         std::promise<bool> done;
     };
     using Op = std::variant<Enqueue, TransactionLog, ConnectionRecord, Complete, Defer, Sync>;
+    struct Retry {
+        Op op;
+        int failures = 0;
+    };
 
     void submit(Op op);
     void run();
@@ -77,6 +92,8 @@ private:
     std::mutex mutex_;
     std::condition_variable cv_;
     std::vector<Op> pending_;
+    std::vector<Retry> retry_;  // committer thread only: what failed, tried again first
+    std::function<void(const std::string&)> on_written_;
     bool stopping_ = false;
     std::thread thread_;
 };

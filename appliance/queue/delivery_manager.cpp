@@ -12,6 +12,7 @@
 #include <Poco/Net/IPAddress.h>
 
 #include <algorithm>
+#include <limits>
 #include <filesystem>
 
 using namespace Poco::Data::Keywords;
@@ -44,6 +45,10 @@ DeliveryManager::DeliveryManager(const config::Config& config, const store::Stor
     client_options_.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.queue.connect_timeout);
     client_options_.command_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.queue.command_timeout);
     if (config.queue.tls) client_options_.tls = client_tls;
+    committer_.onWritten([this](const std::string& id) {
+        std::lock_guard lock(mutex_);
+        held_.erase(id);
+    });
 }
 
 DeliveryManager::~DeliveryManager() { stop(); }
@@ -62,6 +67,7 @@ void DeliveryManager::stop() {
     cv_.notify_all();
     for (auto& t : threads_)
         if (t.joinable()) t.join();
+    committer_.onWritten(nullptr);
     std::lock_guard lock(cache_mutex_);
     for (auto& [key, entry] : cache_) entry.first->quit();
     cache_.clear();
@@ -239,6 +245,23 @@ std::unique_ptr<SmtpClient> DeliveryManager::takeCached(const std::string& key) 
     return nullptr;
 }
 
+void DeliveryManager::expireCached() {
+    std::vector<std::unique_ptr<SmtpClient>> stale;
+    {
+        std::lock_guard lock(cache_mutex_);
+        auto now = std::chrono::steady_clock::now();
+        for (auto it = cache_.begin(); it != cache_.end();) {
+            if (now - it->second.second >= kIdleConnection) {
+                stale.push_back(std::move(it->second.first));
+                it = cache_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+    for (auto& client : stale) client->quit();  // outside the lock: QUIT waits for the server
+}
+
 void DeliveryManager::putCached(const std::string& key, std::unique_ptr<SmtpClient> client) {
     if (client->transactions() >= kMaxTransactionsPerConnection) {
         client->quit();
@@ -394,18 +417,28 @@ void DeliveryManager::finishMessage(Message& message) {
         }
     }
 
+    long long hold_until = std::numeric_limits<long long>::max();
     if (pending) {
         int attempts = env.attempts + 1;
         auto delay = config_.queue.retry_initial.count();
         for (int i = 1; i < attempts && delay < config_.queue.retry_max.count(); ++i) delay *= 2;
         delay = std::min<long long>(delay, config_.queue.retry_max.count());
         committer_.defer(env.id, now + delay, attempts, std::move(updates));
+        hold_until = now + delay;
         log::info("queue: " + env.id + ": deferred, next attempt in " + std::to_string(delay) + " s");
     } else {
         committer_.complete(env.id);
     }
-    // Only after the decision is handed to the committer may the poller see it again.
-    committer_.sync();
+    // Only after the decision is handed to the committer may the poller see it
+    // again; if the store could not take it, the message is held here so that
+    // its old queue row neither delivers it twice nor retries it every second.
+    if (!committer_.sync()) {
+        std::lock_guard lock(mutex_);
+        held_[env.id] = hold_until;
+        log::warning("queue: " + env.id + ": the store cannot record the " +
+                     std::string(pending ? "deferral" : "delivery") +
+                     " (disk full?); held, not sent again, until it can");
+    }
     release(env.id);
 }
 
@@ -416,6 +449,7 @@ void DeliveryManager::poller() {
             std::unique_lock lock(mutex_);
             if (cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) return;
         }
+        expireCached();
         try {
             if (!session) session = std::make_unique<Poco::Data::Session>(store_.connect());
             pollOnce(*session);
@@ -433,6 +467,10 @@ void DeliveryManager::pollOnce(Poco::Data::Session& session) {
         {
             std::lock_guard lock(mutex_);
             if (in_flight_.count(id) || in_flight_.size() >= kMaxInFlight) continue;
+            if (auto held = held_.find(id); held != held_.end()) {
+                if (now < held->second) continue;
+                held_.erase(held);  // a deferral's time has come, written or not
+            }
         }
         auto queued = store::loadQueued(session, id);
         if (!queued) continue;  // delivered and removed since the ids were read

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <functional>
 #include <optional>
@@ -103,6 +104,9 @@ private:
     void finishMessage(Message& message);
     std::unique_ptr<SmtpClient> takeCached(const std::string& key);
     void putCached(const std::string& key, std::unique_ptr<SmtpClient> client);
+    // Closes cached connections idle for kIdleConnection (the poller, every
+    // second): a connection the server has closed is not kept open on our side.
+    void expireCached();
 
     const config::Config& config_;
     const store::Store& store_;
@@ -116,6 +120,10 @@ private:
     std::condition_variable cv_;
     std::deque<Job> jobs_;
     std::unordered_set<std::string> in_flight_;
+    // Messages whose completion or deferral the store has not taken yet (a
+    // full disk): not delivered again before `until` (completed: never)
+    // whatever the queue rows say; dropped once the committer writes them.
+    std::unordered_map<std::string, long long> held_;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 
