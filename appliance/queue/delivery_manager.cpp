@@ -366,17 +366,25 @@ void DeliveryManager::finishMessage(Message& message) {
     mail::Envelope& env = message.envelope;
     long long now = store::nowSeconds();
     bool expired = now - env.created >= config_.queue.max_lifetime.count();
+    // "192.0.2.1:25" or "[2001:db8::1]:25" as the delivery log shows it → the host alone, for Remote-MTA.
+    auto hostOf = [](const std::string& remote) {
+        if (remote.empty()) return remote;
+        if (remote.front() == '[') return remote.substr(1, remote.find(']') - 1);
+        return remote.substr(0, remote.rfind(':'));
+    };
     std::vector<FailedRecipient> failed;
     std::vector<RecipientUpdate> updates;
     bool pending = false;
     for (auto& [rcpt, o] : message.outcomes) {
+        FailedRecipient failure{rcpt, o.reply, hostOf(o.remote), {}, {}};
         if (o.status == 0 && expired) {
+            // Our decision, not the remote's: the last reply is quoted as it was given.
             o.status = 2;
-            o.reply = localFailure(o.reply.code >= 400 ? 550 : 550, "4.4.7",
-                                   "delivery time expired; last error: " + std::to_string(o.reply.code) + " " +
-                                       o.reply.text);
+            failure.status = "4.4.7";
+            failure.note = "delivery time expired after " + std::to_string(config_.queue.max_lifetime.count() / 3600) +
+                           " hours";
         }
-        if (o.status == 2) failed.push_back({rcpt, o.reply, o.remote});
+        if (o.status == 2) failed.push_back(failure);
         if (o.status == 0) pending = true;
         updates.push_back({rcpt, o.status, std::to_string(o.reply.code) + " " + o.reply.enhanced + " " + o.reply.text});
     }
