@@ -21,6 +21,7 @@
 #include "smtp/server.h"
 #include "store/list_entries.h"
 #include "store/service_status.h"
+#include "store/gateway_lock.h"
 #include "store/queue_records.h"
 #include "store/store.h"
 #include "store/traffic_stats.h"
@@ -188,6 +189,8 @@ int run(const std::string& config_path) {
     sigset_t signals = util::blockDaemonSignals();
 
     auto store = store::Store::open(cfg.store_url);
+    // Before anything touches the queue: a second gateway on this store stops here.
+    auto gateway_lock = store::GatewayLock::acquire(cfg.store_url);
     queue::Spool spool(cfg.spool_dir);
     auto orphans = spool.removeOrphans(queuedIds(*store));
     if (orphans) log::info("queue: removed " + std::to_string(orphans) + " unacknowledged spool file(s)");
