@@ -1,5 +1,7 @@
 #include "archive/release_executor.h"
 
+#include "mail/date.h"
+
 #include <Poco/StringTokenizer.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -24,12 +26,7 @@ std::string releasedHeader(const std::string& by, long long when, long long arch
         who += (c >= 0x21 && c < 0x7f) ? static_cast<char>(c) : '?';
     }
     if (who.empty()) who = "unknown";
-    std::time_t t = static_cast<std::time_t>(when);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char date[64];
-    std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    return "X-Moat-Released: by " + who + " on " + date + " (archive id " +
+    return "X-Moat-Released: by " + who + " on " + mail::rfc5322Date(when) + " (archive id " +
            std::to_string(archive_id) + ")\r\n";
 }
 

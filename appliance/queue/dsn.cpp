@@ -1,20 +1,13 @@
 #include "queue/dsn.h"
 
+#include "mail/date.h"
+
 #include <ctime>
 #include <fstream>
 #include <random>
 
 namespace moat::queue {
 namespace {
-
-std::string date(long long t) {
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    ::gmtime_r(&tt, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    return buf;
-}
 
 std::string oneLine(const std::string& s) {
     std::string out;
@@ -62,7 +55,7 @@ std::string buildDsn(const std::string& reporting_mta, const mail::Envelope& ori
     m += "From: Mail Delivery System <MAILER-DAEMON@" + reporting_mta + ">\r\n";
     m += "To: <" + original.sender + ">\r\n";
     m += "Subject: Undelivered Mail Returned to Sender\r\n";
-    m += "Date: " + date(now) + "\r\n";
+    m += "Date: " + mail::rfc5322Date(now) + "\r\n";
     m += "Message-ID: <" + original.id + ".dsn." + std::to_string(now) + "@" + reporting_mta +
          ">\r\n";
     m += "Auto-Submitted: auto-replied\r\n";
@@ -88,7 +81,7 @@ std::string buildDsn(const std::string& reporting_mta, const mail::Envelope& ori
     m += "Content-Description: Delivery report\r\nContent-Type: message/delivery-status\r\n\r\n";
     m += "Reporting-MTA: dns; " + reporting_mta + "\r\n";
     m += "X-Moat-Queue-ID: " + original.id + "\r\n";
-    m += "Arrival-Date: " + date(original.created) + "\r\n";
+    m += "Arrival-Date: " + mail::rfc5322Date(original.created) + "\r\n";
     for (const auto& f : failed) {
         m += "\r\nFinal-Recipient: rfc822; " + f.recipient + "\r\n";
         m += "Action: failed\r\n";

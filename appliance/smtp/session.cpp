@@ -3,6 +3,7 @@
 #include "archive/archive_dir.h"
 #include "content/header_rewrite.h"
 #include "dns/resolver.h"
+#include "mail/date.h"
 #include "mail/header_block.h"
 #include "net/cidr.h"
 #include "policy/client_counters.h"
@@ -36,14 +37,6 @@ constexpr std::size_t kRefusedKept = 100;     // refused recipients named in the
 // prefix the content checks read back from the spool.
 constexpr std::size_t kMaxHeaderSection = 256 * 1024;
 constexpr std::size_t kContentScanBytes = 4u << 20;
-
-std::string rfc5322Date(std::time_t t) {
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    return buf;
-}
 
 // Client-supplied text that goes into a reply or log: printable ASCII only.
 std::string clean(std::string_view s, std::size_t max = 255) {
@@ -979,7 +972,7 @@ std::string Session::receivedHeader(const std::string& queue_id) const {
                     " [" + client_ip_ + "])\r\n\tby " + cfg_.hostname + " (Moat) with " + proto + " id " + queue_id;
     if (conn_->secure()) h += "\r\n\t(using " + tlsSummary() + ")";
     if (tx_ && tx_->recipients.size() == 1) h += "\r\n\tfor <" + clean(tx_->recipients.front().str(), 300) + ">";
-    h += "; " + rfc5322Date(std::time(nullptr)) + "\r\n";
+    h += "; " + mail::rfc5322Date(std::time(nullptr)) + "\r\n";
     return h;
 }
 
