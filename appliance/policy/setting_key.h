@@ -19,7 +19,7 @@ class SettingKey {
   public:
     // NOLINTNEXTLINE(google-explicit-constructor): literals convert, checked at compile time
     consteval SettingKey(const char* literal) : name_(literal) {
-        if (!findSettingSpec(name_)) throw "unknown setting key: add it to policy/setting_specs.h";
+        if (!isSettingKey(name_)) throw "unknown setting key: add it to policy/setting_specs.h";
     }
 
     static SettingKey named(std::string_view name) {

@@ -135,6 +135,14 @@ inline constexpr SettingSpec kSettingSpecs[] = {
 };
 // clang-format on
 
+// By value, no pointers: GCC's -fsanitize=null makes a pointer compared in a
+// constant expression non-constant, which would break the consteval check.
+constexpr bool isSettingKey(std::string_view key) {
+    for (const auto& s : kSettingSpecs)
+        if (s.key == key) return true;
+    return false;
+}
+
 constexpr const SettingSpec* findSettingSpec(std::string_view key) {
     for (const auto& s : kSettingSpecs)
         if (s.key == key) return &s;

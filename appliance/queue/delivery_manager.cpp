@@ -68,6 +68,7 @@ void DeliveryManager::stop() {
     for (auto& t : threads_)
         if (t.joinable()) t.join();
     committer_.onWritten(nullptr);
+    committer_.sync();  // a callback copied before the line above has returned once this does
     std::lock_guard lock(cache_mutex_);
     for (auto& [key, entry] : cache_) entry.first->quit();
     cache_.clear();
