@@ -1,7 +1,7 @@
 #include "smtp/server.h"
 
 #include "net/cidr.h"
-#include "policy/policy_cache.h"
+#include "smtp/session.h"
 #include "util/log.h"
 
 #include <Poco/Net/NetException.h>
@@ -10,8 +10,9 @@
 
 namespace moat::smtp {
 
-Server::Server(SessionServices& services, const config::HostPort& listen) : services_(services) {
-    Poco::Net::SocketAddress address(listen.host, listen.port);
+Server::Server(const config::Smtp& cfg, Poco::Net::Context::Ptr tls, HandlerFactory handlers)
+    : cfg_(cfg), tls_(std::move(tls)), handlers_(std::move(handlers)) {
+    Poco::Net::SocketAddress address(cfg.listen.host, cfg.listen.port);
     socket_.bind(address, true);
     socket_.listen(1024);
 }
@@ -23,7 +24,7 @@ void Server::start() { acceptor_ = std::thread([this] { acceptLoop(); }); }
 void Server::refuse(Poco::Net::StreamSocket& socket, const std::string& why) {
     try {
         socket.setSendTimeout(Poco::Timespan(2, 0));
-        std::string msg = "421 4.3.2 " + services_.config.smtp.hostname + " " + why + ", try again later\r\n";
+        std::string msg = "421 4.3.2 " + cfg_.hostname + " " + why + ", try again later\r\n";
         socket.sendBytes(msg.data(), static_cast<int>(msg.size()));
         socket.shutdownSend();
         socket.close();
@@ -32,7 +33,7 @@ void Server::refuse(Poco::Net::StreamSocket& socket, const std::string& why) {
 }
 
 void Server::acceptLoop() {
-    const auto& cfg = services_.config.smtp;
+    const auto& cfg = cfg_;
     while (!stopping_) {
         pollfd pfd{socket_.impl()->sockfd(), POLLIN, 0};
         int r = ::poll(&pfd, 1, 200);
@@ -73,7 +74,8 @@ void Server::acceptLoop() {
         try {
             std::thread([this, client, ip]() mutable {
                 try {
-                    Session session(services_, std::make_unique<net::Connection>(std::move(client)));
+                    auto handler = handlers_();
+                    Session session(cfg_, tls_, std::make_unique<net::Connection>(std::move(client)), *handler);
                     session.run();
                 } catch (const std::exception& e) {
                     log::error("smtpd: [" + ip + "] session setup failed: " + e.what());

@@ -5,12 +5,17 @@
 // MTA then retries later; nothing is ever dropped without a reply.
 #pragma once
 
-#include "smtp/session.h"
+#include "config/config.h"
+#include "smtp/session_handler.h"
+
+#include <Poco/Net/Context.h>
 
 #include <Poco/Net/ServerSocket.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,7 +25,11 @@ namespace moat::smtp {
 
 class Server {
 public:
-    Server(SessionServices& services, const config::HostPort& listen);
+    // A new handler for each accepted connection (the gateway's decisions).
+    using HandlerFactory = std::function<std::unique_ptr<SessionHandler>()>;
+
+    // tls null: no STARTTLS.
+    Server(const config::Smtp& cfg, Poco::Net::Context::Ptr tls, HandlerFactory handlers);
     ~Server();
 
     void start();
@@ -32,7 +41,9 @@ private:
     void acceptLoop();
     void refuse(Poco::Net::StreamSocket& socket, const std::string& why);
 
-    SessionServices& services_;
+    const config::Smtp& cfg_;
+    Poco::Net::Context::Ptr tls_;
+    HandlerFactory handlers_;
     Poco::Net::ServerSocket socket_;
     std::thread acceptor_;
     std::atomic<bool> stopping_{false};

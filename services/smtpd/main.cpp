@@ -18,6 +18,7 @@
 #include "queue/delivery_manager.h"
 #include "queue/spool.h"
 #include "scan/scan_client.h"
+#include "gateway/gateway_session.h"
 #include "smtp/server.h"
 #include "store/list_entries.h"
 #include "store/service_status.h"
@@ -250,10 +251,11 @@ int run(const std::string& config_path) {
     if (scanner && !cfg.scan.socket_configured && !std::filesystem::exists(cfg.scan.socket))
         log::warning("smtpd: no moat-scand at " + cfg.scan.socket +
                      " (the default [scan] socket): mail is not scanned until one listens there");
-    smtp::SessionServices services{cfg,      policy_cache, spool,      committer,       delivery, &resolver, greylist,
+    gateway::GatewayServices services{cfg,      policy_cache, spool,      committer,       delivery, &resolver, greylist,
                                    list_hits, server_tls,  client_counters, tokens, callout, content,
                                    scanner ? &*scanner : nullptr, archive_dir ? &*archive_dir : nullptr};
-    smtp::Server server(services, cfg.smtp.listen);
+    smtp::Server server(cfg.smtp, server_tls,
+                        [&services] { return std::make_unique<gateway::GatewaySession>(services); });
     server.start();
     maintenance.setStatus([&server, &store = *store] {
         auto session = store.connect();
