@@ -10,13 +10,13 @@
 
 #include "api/json_fields.h"
 #include "api/routes.h"
+#include "mail/outcome.h"
 #include "store/dashboard_stats.h"
 #include "store/store.h"
 
 namespace moat::api {
 namespace {
 
-constexpr const char* kSeries[] = {"accepted", "tagged", "rejected", "tempfailed", "virus"};
 constexpr long long kMtaMinConnections = 50;
 constexpr long long kMtaPercent = 95;
 constexpr int kMtaTop = 50;
@@ -36,7 +36,8 @@ web::Response traffic(const web::Request& request, const web::Principal& princip
     Poco::Int64 last = store::nowSeconds() / 3600, first = last - hours + 1;
     auto session = ctx.store.connect();
     std::map<std::string, std::vector<Poco::Int64>> series;
-    for (const char* s : kSeries) series[s].assign(static_cast<std::size_t>(hours), 0);
+    for (const auto& o : mail::kOutcomes)  // the dashboard's series: the charted outcomes
+        if (o.charted) series[std::string(o.name)].assign(static_cast<std::size_t>(hours), 0);
     for (const auto& count : store::trafficCounts(session, first, last)) {
         auto it = series.find(count.category);
         if (it != series.end()) it->second[static_cast<std::size_t>(count.hour - first)] += count.n;
@@ -46,9 +47,9 @@ web::Response traffic(const web::Request& request, const web::Principal& princip
     o->set("from", first * 3600);
     o->set("to", (last + 1) * 3600);
     Poco::JSON::Object::Ptr s = new Poco::JSON::Object;
-    for (const char* name : kSeries) {
+    for (const auto& [name, counts] : series) {
         Poco::JSON::Array::Ptr values = new Poco::JSON::Array;
-        for (auto v : series[name]) values->add(v);
+        for (auto v : counts) values->add(v);
         s->set(name, values);
     }
     o->set("series", s);

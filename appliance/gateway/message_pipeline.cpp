@@ -26,6 +26,12 @@ namespace {
 constexpr std::size_t kContentScanBytes = 4u << 20;
 
 using policy::CheckResult;
+using mail::Outcome;
+
+constexpr std::optional<Outcome> kNotKept;
+constexpr std::optional<Outcome> keptAs(Outcome o) { return o; }
+// A content refusal is kept (as rejected) when it is permanent; a 4xx will be sent again.
+std::optional<Outcome> refusedKeptAs(const mail::Reply& r) { return r.code >= 500 ? keptAs(Outcome::rejected) : kNotKept; }
 
 std::string replyText(const mail::Reply& r) { return std::to_string(r.code) + " " + r.enhanced + " " + r.text; }
 
@@ -48,17 +54,17 @@ bool MessagePipeline::data(std::string_view chunk) {
     return write_ok_;
 }
 
-void MessagePipeline::archive(const std::string& spool_path, const std::string& outcome) {
+void MessagePipeline::archive(const std::string& spool_path, mail::Outcome outcome) {
     if (!services_.archive) return;
     if (!services_.policy_cache.current()->settings.boolean("archive.enabled")) return;
     std::uint64_t size = 0;
     if (!services_.archive->keep(spool_path, id_, size)) return;
-    record_.archived = store::ArchivedMessage{id_, size, outcome};
+    record_.archived = store::ArchivedMessage{id_, size, std::string(mail::name(outcome))};
 }
 
 MessagePipeline::Result MessagePipeline::refuse(const mail::Reply& reply, const std::string& check,
-                                                const char* archive_as) {
-    if (archive_as && write_ok_ && writer_->flush()) archive(writer_->path(), archive_as);
+                                                std::optional<mail::Outcome> archive_as) {
+    if (archive_as && write_ok_ && writer_->flush()) archive(writer_->path(), *archive_as);
     writer_->abort();
     record_.refused_by = check;
     return {reply, Ending{reply.code >= 500 ? mail::Outcome::rejected : mail::Outcome::tempfailed, replyText(reply),
@@ -83,12 +89,12 @@ MessagePipeline::Result MessagePipeline::received(const smtp::ReceivedMessage& m
         } else if (auto refusal = scan()) {
             bool permanent = refusal->code >= 500;
             std::string check = record_.virus || !permanent ? "virus" : "attachment";
-            return refuse(*refusal, check, permanent ? (record_.virus ? "virus" : "rejected") : nullptr);
+            return refuse(*refusal, check, permanent ? keptAs(record_.virus ? Outcome::virus : Outcome::rejected) : kNotKept);
         }
     }
     if (record_.after_data) {
         auto reply = *record_.after_data;
-        return refuse(reply, lastRefusingCheck(record_.checks, "score"), reply.code >= 500 ? "rejected" : nullptr);
+        return refuse(reply, lastRefusingCheck(record_.checks, "score"), refusedKeptAs(reply));
     }
     if (!write_ok_) {
         bool full = writer_->lastErrno() == ENOSPC || writer_->lastErrno() == EDQUOT;
@@ -99,7 +105,7 @@ MessagePipeline::Result MessagePipeline::received(const smtp::ReceivedMessage& m
     }
     if (record_.training) return learn();
     if (auto refusal = contentCheck(std::string(message.head.text())))
-        return refuse(*refusal, "content", refusal->code >= 500 ? "rejected" : nullptr);
+        return refuse(*refusal, "content", refusedKeptAs(*refusal));
     return queue();
 }
 
@@ -123,7 +129,7 @@ MessagePipeline::Result MessagePipeline::queue() {
         return {reply, Ending{mail::Outcome::tempfailed, "451 4.3.0 queue store failure", "", env.size}};
     }
     // Linked before delivery can remove the spool name: the archive keeps what was delivered.
-    archive(services_.spool.path(id_), record_.tagged ? "tagged" : "accepted");
+    archive(services_.spool.path(id_), record_.tagged ? Outcome::tagged : Outcome::accepted);
     services_.delivery.submit(env);
     for (auto& token : record_.tokens) token.spend();
     return {mail::reply(250, "2.0.0", "Ok: queued as " + id_), Ending{mail::Outcome::accepted, "", id_, env.size}};

@@ -43,7 +43,8 @@ class MessagePipeline {
     // check: the refusing check for the log; archive_as: keep the refused
     // message in the archive as rejected or virus (content refusals only, not
     // protocol violations or temporary failures).
-    Result refuse(const mail::Reply& reply, const std::string& check, const char* archive_as = nullptr);
+    Result refuse(const mail::Reply& reply, const std::string& check,
+                  std::optional<mail::Outcome> archive_as = std::nullopt);
     // The virus and attachment scan: a refusal (and a "virus"/"attachment"
     // check record), or nothing when it may be queued.
     std::optional<mail::Reply> scan();
@@ -52,7 +53,7 @@ class MessagePipeline {
     std::optional<mail::Reply> contentCheck(const std::string& header_section);
     Result learn();
     Result queue();
-    void archive(const std::string& spool_path, const std::string& outcome);
+    void archive(const std::string& spool_path, mail::Outcome outcome);
 
     GatewayServices& services_;
     const smtp::Transaction& tx_;
