@@ -51,6 +51,7 @@ class RcptStages : public ::testing::Test {
                                                          moat::policy::Gateway{"mx.test", {"192.0.2.1"}}, hits_);
     }
     void TearDown() override {
+        record_ = {};  // token reservations go back before the tokens do
         evidence_.reset();
         callout_.reset();
         greylist_.reset();
