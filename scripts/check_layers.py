@@ -4,7 +4,7 @@
 The layers (docs/architecture.md, STYLE §7), lowest first:
   0  mail, util, config          the vocabulary every layer may use
   1  store, dns, net, content    facts and data
-  2  policy, queue, scan, archive  mechanisms built on them
+  2  policy, queue, scan, archive, firewall  mechanisms built on them
   3  smtp, gateway, web, api     the conversations
   4  services/*                  the programs
 A file may include its own folder, any folder of a lower layer, and other
@@ -21,7 +21,7 @@ import sys
 LAYERS = {
     "mail": 0, "util": 0, "config": 0,
     "store": 1, "dns": 1, "net": 1, "content": 1,
-    "policy": 2, "queue": 2, "scan": 2, "archive": 2,
+    "policy": 2, "queue": 2, "scan": 2, "archive": 2, "firewall": 2,
     "smtp": 3, "gateway": 3, "web": 3, "api": 3,
 }
 SERVICES_LAYER = 4

@@ -209,6 +209,15 @@ Config load(const std::string& path) {
     c.web.session_idle = seconds(*ini, "web.session_idle", c.web.session_idle);
     c.web.session_max = seconds(*ini, "web.session_max", c.web.session_max);
 
+    c.firewall.socket = string(*ini, "firewall.socket", c.firewall.socket);
+    if (c.firewall.socket.size() >= 108) bad("firewall.socket", "path too long for a unix socket");
+    c.firewall.ssh_port = static_cast<std::uint16_t>(integer(*ini, "firewall.ssh_port", c.firewall.ssh_port, 1, 65535));
+    c.firewall.tarpit_port =
+        static_cast<std::uint16_t>(integer(*ini, "firewall.tarpit_port", c.firewall.tarpit_port, 0, 65535));
+    c.firewall.submission = boolean(*ini, "firewall.submission", c.firewall.submission);
+    c.firewall.allow_lockout = boolean(*ini, "firewall.allow_lockout", c.firewall.allow_lockout);
+    c.firewall.report_users = words(*ini, "firewall.report_users", c.firewall.report_users);
+
     c.store_url = string(*ini, "store.url", c.store_url);
     c.spool_dir = string(*ini, "spool.dir", c.spool_dir);
     c.archive_dir = string(*ini, "archive.dir", c.archive_dir);

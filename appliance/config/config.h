@@ -93,12 +93,26 @@ struct Web {
     std::chrono::seconds session_max{12 * 3600};    // and after this long in any case
 };
 
+// [firewall]: moat-firewall, the appliance's nftables ruleset (docs/firewall.md).
+// What may reach the box is in the policy settings (firewall.*), editable in
+// the console; these are the box's own facts.
+struct Firewall {
+    std::string socket = "/run/moat/firewall.sock";  // reports from the daemons and moatctl
+    std::uint16_t ssh_port = 22;
+    std::uint16_t tarpit_port = 0;  // a tarpit listening here takes tarpitted SMTP clients (0: dropped)
+    bool submission = false;        // port 587 open as well as 25
+    bool allow_lockout = false;     // apply a ruleset that closes the console and SSH to everyone
+    // Users (besides root) whose reports are believed: moat-smtpd's and moat-webui's.
+    std::vector<std::string> report_users{"moat", "moat-web"};
+};
+
 struct Config {
     std::string path;
     Smtp smtp;
     Queue queue;
     Scan scan;
     Web web;
+    Firewall firewall;
     std::string store_url = "sqlite:/var/lib/moat/moat.db";
     std::string spool_dir = "/var/spool/moat";
     std::string archive_dir = "/var/lib/moat/archive";

@@ -132,6 +132,15 @@ inline constexpr SettingSpec kSettingSpecs[] = {
          "megabytes to leave free on the archive's file system: under it new messages are not archived and the "
          "oldest archived ones are removed (0: no reserve)"},
         {"uribl.max_lookups", SettingSpec::Type::integer, "20", 1, 1000, "URI blocklist queries per message at most"},
+        // The appliance's firewall, moat-firewall (docs/firewall.md); global only.
+        {"firewall.maintenance_networks", SettingSpec::Type::list, "", 0, 0,
+         "networks (CIDR) that may reach the console and SSH through the firewall; never blocked"},
+        {"firewall.smtp_rate", SettingSpec::Type::integer, "30", 1, 100000,
+         "new SMTP connections a minute one source may open; beyond it the source is blocked for firewall.block_time"},
+        {"firewall.admin_rate", SettingSpec::Type::integer, "10", 1, 100000,
+         "new console and SSH connections a minute one source (of the maintenance networks) may open"},
+        {"firewall.block_time", SettingSpec::Type::seconds, "600", 60, 2592000,
+         "seconds a source over its SMTP rate, or reported by moat-smtpd for its behaviour, stays blocked"},
 };
 // clang-format on
 

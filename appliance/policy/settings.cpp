@@ -1,5 +1,7 @@
 #include "policy/settings.h"
 
+#include "net/cidr.h"
+
 #include "policy/countries.h"
 #include "store/domains.h"
 #include "store/settings_table.h"
@@ -72,6 +74,13 @@ std::string validateSetting(std::string_view key, std::string_view value) {
                 if (key == "country.blocked" && !parseCountry(w))
                     throw std::invalid_argument(std::string(key) + ": '" + w +
                                                 "' is not an ISO 3166 country code (e.g. cn or 156)");
+                if (key == "firewall.maintenance_networks") {
+                    auto net = net::Cidr::parse(w);
+                    if (!net)
+                        throw std::invalid_argument(std::string(key) + ": '" + w +
+                                                    "' is not a network (e.g. 192.0.2.0/24 or 2001:db8::/32)");
+                    w = net->str();
+                }
                 if (w.size() > 253) throw std::invalid_argument(std::string(key) + ": item too long");
                 out += (out.empty() ? "" : ",") + w;
             }

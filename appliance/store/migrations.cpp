@@ -403,6 +403,18 @@ const std::vector<Migration>& migrations() {
              " features BLOB NOT NULL)",
              "CREATE INDEX bayes_examples_learnt ON bayes_examples (learnt)",
          }},
+        {8,
+         "firewall: the sources moat-firewall blocks or tarpits, restored after a restart",
+         {
+             "CREATE TABLE firewall_blocks ("
+             " ip TEXT PRIMARY KEY,"
+             " set_name TEXT NOT NULL CHECK (set_name IN ('blocked', 'tarpit')),"
+             " reason TEXT NOT NULL DEFAULT '',"
+             " source TEXT NOT NULL DEFAULT '',"
+             " created INTEGER NOT NULL,"
+             " until INTEGER NOT NULL)",
+             "CREATE INDEX firewall_blocks_until ON firewall_blocks (until)",
+         }},
     };
     return all;
 }

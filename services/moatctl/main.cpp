@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "config/config.h"
+#include "firewall/firewall_client.h"
+#include "firewall/report.h"
 #include "archive_commands.h"
 #include "content_commands.h"
 #include "list_commands.h"
@@ -428,6 +430,48 @@ int tokenList(Context& ctx, const Args& args) {
 
 int tokenRevoke(Context& ctx, const Args& args) { return moatctl::tokenRevoke(ctx.session, args.positional[0]); }
 
+// --- firewall (moat-firewall's socket; docs/firewall.md) ---------------------
+
+int firewallAsk(const Context& ctx, const firewall::Report& r) {
+    std::string answer = firewall::askFirewall(ctx.config.firewall.socket, firewall::formatReport(r));
+    bool ok = answer.rfind("ok", 0) == 0;
+    if (ok && answer.size() > 3 && answer[2] == '\n')
+        std::cout << answer.substr(3);
+    else
+        (ok ? std::cout : std::cerr) << answer << "\n";
+    return ok ? 0 : 1;
+}
+
+int firewallStatus(Context& ctx, const Args&) { return firewallAsk(ctx, {firewall::Report::Verb::status, "", 0, ""}); }
+
+int firewallList(Context& ctx, const Args&) {
+    std::string answer = firewall::askFirewall(ctx.config.firewall.socket, "list");
+    if (answer.rfind("ok\n", 0) != 0) {
+        std::cerr << answer << "\n";
+        return 1;
+    }
+    std::cout << "ADDRESS\tSET\tSECONDS LEFT\tSOURCE\tREASON\n" << answer.substr(3);
+    return 0;
+}
+
+int firewallBlock(Context& ctx, const Args& args) {
+    firewall::Report r;
+    r.verb = args.option("--tarpit") ? firewall::Report::Verb::tarpit : firewall::Report::Verb::block;
+    auto ip = net::parseIp(args.positional[0]);
+    if (!ip) throw std::invalid_argument("'" + args.positional[0] + "' is not an IP address");
+    r.address = net::canonicalIp(*ip);
+    auto duration = args.option("--for");
+    r.seconds = duration ? firewall::parseDuration(*duration) : 3600;
+    r.reason = "moatctl by " + std::string(std::getenv("SUDO_USER") ? std::getenv("SUDO_USER") : "root");
+    return firewallAsk(ctx, r);
+}
+
+int firewallUnblock(Context& ctx, const Args& args) {
+    auto ip = net::parseIp(args.positional[0]);
+    if (!ip) throw std::invalid_argument("'" + args.positional[0] + "' is not an IP address");
+    return firewallAsk(ctx, {firewall::Report::Verb::unblock, net::canonicalIp(*ip), 0, ""});
+}
+
 int eventsList(Context& ctx, const Args& args) { return moatctl::eventsList(ctx.session, args.option("--since")); }
 
 // --- user -----------------------------------------------------------------
@@ -691,6 +735,14 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
              {"list", {validList, "valid list DOMAIN", 1, 1}},
              {"count", {validCount, "valid count DOMAIN", 1, 1}},
              {"remove", {validRemove, "valid remove DOMAIN ADDRESS...", 2, many}},
+         }},
+        {"firewall",
+         {
+             {"status", {firewallStatus, "firewall status"}},
+             {"list", {firewallList, "firewall list"}},
+             {"block",
+              {firewallBlock, "firewall block IP [--for DURATION] [--tarpit]", 1, 1, {"--for"}, {}, {"--tarpit"}}},
+             {"unblock", {firewallUnblock, "firewall unblock IP", 1, 1}},
          }},
         {"callout", {{"flush", {calloutFlush, "callout flush [ADDRESS]", 0, 1}}}},
         {"zone",

@@ -1,0 +1,14 @@
+#include "firewall/firewall_policy.h"
+
+namespace moat::firewall {
+
+std::optional<std::string> lockoutProblem(const FirewallPolicy& policy) {
+    if (policy.allow_lockout || !policy.maintenance.empty() || policy.console_loopback) return std::nullopt;
+    return "no maintenance network is configured (setting firewall.maintenance_networks) while the console "
+           "listens on port " +
+           std::to_string(policy.console_port) +
+           ": the console and SSH would be closed to everyone. Add the networks the administrators use, or set "
+           "[firewall] allow_lockout = yes to apply it anyway";
+}
+
+}  // namespace moat::firewall

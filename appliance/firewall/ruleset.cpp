@@ -1,0 +1,106 @@
+#include "firewall/ruleset.h"
+
+#include <stdexcept>
+
+namespace moat::firewall {
+namespace {
+
+std::string ports(const std::vector<std::uint16_t>& list) {
+    std::string out;
+    for (auto p : list) out += (out.empty() ? "" : ", ") + std::to_string(p);
+    return "{ " + out + " }";
+}
+
+std::string table() { return "inet " + std::string(kTable); }
+
+// The two families' spellings.
+struct Family {
+    const char* suffix;  // set name suffix
+    const char* saddr;   // the source address expression
+    const char* type;    // the set type
+};
+constexpr Family kFamilies[] = {{"4", "ip saddr", "ipv4_addr"}, {"6", "ip6 saddr", "ipv6_addr"}};
+
+}  // namespace
+
+std::string rulesetScript(const FirewallPolicy& p) {
+    const std::string t = table();
+    std::string s;
+    // Declarations: created when missing, unchanged (elements kept) when present.
+    s += "table " + t + " {\n";
+    for (const auto& f : kFamilies) {
+        s += std::string("  set maintenance") + f.suffix + " { type " + f.type + "; flags interval; }\n";
+        s += std::string("  set blocked") + f.suffix + " { type " + f.type + "; flags dynamic,timeout; }\n";
+        s += std::string("  set tarpit") + f.suffix + " { type " + f.type + "; flags dynamic,timeout; }\n";
+        s += std::string("  set smtp_meter") + f.suffix + " { type " + f.type + "; flags dynamic,timeout; timeout 1m; }\n";
+        s += std::string("  set admin_meter") + f.suffix + " { type " + f.type + "; flags dynamic,timeout; timeout 1m; }\n";
+    }
+    s += "  chain input { type filter hook input priority filter; policy drop; }\n";
+    s += "  chain prerouting { type nat hook prerouting priority dstnat; policy accept; }\n";
+    s += "}\n";
+    s += "flush chain " + t + " input\n";
+    s += "flush chain " + t + " prerouting\n";
+    for (const auto& f : kFamilies) s += std::string("flush set ") + t + " maintenance" + f.suffix + "\n";
+    std::string v4, v6;
+    for (const auto& n : p.maintenance) (n.isIPv4() ? v4 : v6) += (((n.isIPv4() ? v4 : v6).empty()) ? "" : ", ") + n.str();
+    if (!v4.empty()) s += "add element " + t + " maintenance4 { " + v4 + " }\n";
+    if (!v6.empty()) s += "add element " + t + " maintenance6 { " + v6 + " }\n";
+
+    const std::string in = "add rule " + t + " input ";
+    const std::string smtp = ports(p.smtp_ports);
+    std::vector<std::uint16_t> admin_list{p.ssh_port};
+    if (!p.console_loopback) admin_list.push_back(p.console_port);
+    const std::string admin = ports(admin_list);
+    const std::string rate_block = std::to_string(p.rate_block.count()) + "s";
+    s += in + "ct state invalid drop\n";
+    s += in + "ct state established,related accept\n";
+    s += in + "iif \"lo\" accept\n";
+    s += in + "fib saddr . iif oif missing drop\n";
+    for (const auto& f : kFamilies) {
+        s += in + f.saddr + " @blocked" + f.suffix + " " + f.saddr + " != @maintenance" + f.suffix + " drop\n";
+    }
+    s += in + "icmp type { echo-request, destination-unreachable, time-exceeded, parameter-problem } accept\n";
+    s += in +
+         "icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, "
+         "nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept\n";
+    for (const auto& f : kFamilies) {
+        // Tarpitted clients reach the tarpit port (redirected below) or nothing.
+        if (p.tarpit_port)
+            s += in + "tcp dport " + std::to_string(p.tarpit_port) + " " + f.saddr + " @tarpit" + f.suffix +
+                 " ct status dnat accept\n";
+        s += in + "tcp dport " + smtp + " " + f.saddr + " @tarpit" + f.suffix + " drop\n";
+        // Over the SMTP rate: blocked for rate_block, logged (rate-limited), dropped.
+        s += in + "tcp dport " + smtp + " ct state new " + f.saddr + " != @maintenance" + f.suffix + " update @smtp_meter" +
+             f.suffix + " { " + f.saddr + " limit rate over " + std::to_string(p.smtp_rate) + "/minute burst " +
+             std::to_string(p.smtp_rate) + " packets } add @blocked" + f.suffix + " { " + f.saddr + " timeout " +
+             rate_block + " } log prefix \"moat-ratelimit: \" level info drop\n";
+    }
+    s += in + "tcp dport " + smtp + " accept\n";
+    for (const auto& f : kFamilies) {
+        s += in + "tcp dport " + admin + " ct state new " + f.saddr + " @maintenance" + f.suffix + " update @admin_meter" +
+             f.suffix + " { " + f.saddr + " limit rate over " + std::to_string(p.admin_rate) + "/minute burst " +
+             std::to_string(p.admin_rate) + " packets } drop\n";
+        s += in + "tcp dport " + admin + " " + f.saddr + " @maintenance" + f.suffix + " accept\n";
+    }
+    s += in + "tcp flags syn limit rate 10/minute log prefix \"moat-refused: \" level info\n";
+    if (p.tarpit_port)
+        for (const auto& f : kFamilies)
+            s += "add rule " + t + " prerouting tcp dport " + smtp + " " + f.saddr + " @tarpit" + f.suffix +
+                 " redirect to :" + std::to_string(p.tarpit_port) + "\n";
+    return s;
+}
+
+std::string addElementScript(std::string_view set, const std::string& ip, long long seconds) {
+    if (set != "blocked" && set != "tarpit") throw std::invalid_argument("unknown firewall set");
+    bool v6 = ip.find(':') != std::string::npos;
+    return "add element " + table() + " " + std::string(set) + (v6 ? "6" : "4") + " { " + ip + " timeout " +
+           std::to_string(seconds) + "s }\n";
+}
+
+std::string deleteElementScript(std::string_view set, const std::string& ip) {
+    if (set != "blocked" && set != "tarpit") throw std::invalid_argument("unknown firewall set");
+    bool v6 = ip.find(':') != std::string::npos;
+    return "delete element " + table() + " " + std::string(set) + (v6 ? "6" : "4") + " { " + ip + " }\n";
+}
+
+}  // namespace moat::firewall

@@ -1,0 +1,158 @@
+// moat-firewall's pure parts: the report wire format (table driven: what is
+// refused and why, canonical addresses, limits), durations, the lockout
+// check, and the ruleset script — one transaction that declares the sets
+// idempotently, never flushes the dynamic sets (blocks survive a re-apply),
+// opens SMTP to all and the console/SSH only to the maintenance networks,
+// rate-limits per source, and covers IPv4 and IPv6. The script is checked by
+// nft itself (--check) when nft is installed.
+#include "firewall/firewall_client.h"
+#include "firewall/firewall_policy.h"
+#include "firewall/report.h"
+#include "firewall/ruleset.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+using moat::firewall::FirewallPolicy;
+using moat::firewall::Report;
+
+namespace {
+
+TEST(FirewallReport, ParsesAndRefuses) {
+    struct Case {
+        const char* in;
+        const char* refusal;  // nullptr: accepted
+    } cases[] = {
+        {"block 192.0.2.1 600 harvesting", nullptr},
+        {"tarpit 2001:DB8::1 60 bot behaviour", nullptr},
+        {"unblock ::ffff:192.0.2.1", nullptr},
+        {"list", nullptr},
+        {"status", nullptr},
+        {"block 127.1 600 x", "not an IP address"},
+        {"block fe80::1%eth0 600 x", "not an IP address"},
+        {"block 192.0.2.1 0 x", "duration must be within"},
+        {"block 192.0.2.1 2592001 x", "duration must be within"},
+        {"block 192.0.2.1 10m x", "duration must be a number"},
+        {"block 192.0.2.1 600", "a reason is required"},
+        {"unblock 192.0.2.1 600", "unblock takes only an address"},
+        {"list all", "list takes no arguments"},
+        {"drop table", "unknown verb"},
+        {"block 192.0.2.1 600 a\tb", "non-printable"},
+        {"", "unknown verb"},
+    };
+    for (const auto& c : cases) {
+        auto parsed = moat::firewall::parseReport(c.in);
+        if (!c.refusal) {
+            EXPECT_TRUE(std::holds_alternative<Report>(parsed)) << c.in << ": " << std::get<std::string>(parsed);
+        } else {
+            ASSERT_TRUE(std::holds_alternative<std::string>(parsed)) << c.in;
+            EXPECT_NE(std::get<std::string>(parsed).find(c.refusal), std::string::npos)
+                << c.in << ": " << std::get<std::string>(parsed);
+        }
+    }
+    auto r = std::get<Report>(moat::firewall::parseReport("tarpit 2001:DB8:0::1 60 bot behaviour"));
+    EXPECT_EQ(r.address, "2001:db8::1");
+    EXPECT_EQ(r.reason, "bot behaviour");
+    EXPECT_EQ(moat::firewall::formatReport(r), "tarpit 2001:db8::1 60 bot behaviour");
+    EXPECT_EQ(std::get<Report>(moat::firewall::parseReport("unblock ::ffff:192.0.2.1")).address, "192.0.2.1");
+    EXPECT_TRUE(std::holds_alternative<std::string>(moat::firewall::parseReport(std::string(600, 'a'))));
+}
+
+TEST(FirewallReport, Durations) {
+    EXPECT_EQ(moat::firewall::parseDuration("600"), 600);
+    EXPECT_EQ(moat::firewall::parseDuration("90s"), 90);
+    EXPECT_EQ(moat::firewall::parseDuration("10m"), 600);
+    EXPECT_EQ(moat::firewall::parseDuration("2h"), 7200);
+    EXPECT_EQ(moat::firewall::parseDuration("7d"), 7 * 86400);
+    for (const char* bad : {"", "0", "-5", "10x", "m", "1.5h"})
+        EXPECT_THROW(moat::firewall::parseDuration(bad), std::invalid_argument) << bad;
+}
+
+TEST(FirewallPolicy, RefusesToLockTheAdministratorOut) {
+    FirewallPolicy p;
+    auto problem = moat::firewall::lockoutProblem(p);
+    ASSERT_TRUE(problem);
+    EXPECT_NE(problem->find("allow_lockout"), std::string::npos);
+    p.console_loopback = true;
+    EXPECT_FALSE(moat::firewall::lockoutProblem(p));
+    p.console_loopback = false;
+    p.maintenance.push_back(*moat::net::Cidr::parse("192.0.2.0/24"));
+    EXPECT_FALSE(moat::firewall::lockoutProblem(p));
+    p.maintenance.clear();
+    p.allow_lockout = true;
+    EXPECT_FALSE(moat::firewall::lockoutProblem(p));
+}
+
+FirewallPolicy examplePolicy() {
+    FirewallPolicy p;
+    p.maintenance = {*moat::net::Cidr::parse("192.0.2.0/24"), *moat::net::Cidr::parse("2001:db8::/32")};
+    p.smtp_ports = {25, 587};
+    p.console_port = 8443;
+    p.smtp_rate = 30;
+    p.admin_rate = 10;
+    return p;
+}
+
+bool has(const std::string& script, const std::string& text) { return script.find(text) != std::string::npos; }
+
+TEST(FirewallRuleset, OneScriptWithEveryRule) {
+    auto s = moat::firewall::rulesetScript(examplePolicy());
+    EXPECT_TRUE(has(s, "chain input { type filter hook input priority filter; policy drop; }"));
+    EXPECT_TRUE(has(s, "flush chain inet moat input"));
+    EXPECT_TRUE(has(s, "flush set inet moat maintenance4"));
+    EXPECT_FALSE(has(s, "flush set inet moat blocked")) << "blocks must survive a re-apply";
+    EXPECT_FALSE(has(s, "flush set inet moat tarpit"));
+    EXPECT_TRUE(has(s, "add element inet moat maintenance4 { 192.0.2.0/24 }"));
+    EXPECT_TRUE(has(s, "add element inet moat maintenance6 { 2001:db8::/32 }"));
+    EXPECT_TRUE(has(s, "ct state invalid drop"));
+    EXPECT_TRUE(has(s, "ct state established,related accept"));
+    EXPECT_TRUE(has(s, "fib saddr . iif oif missing drop"));
+    EXPECT_TRUE(has(s, "ip saddr @blocked4 ip saddr != @maintenance4 drop"));
+    EXPECT_TRUE(has(s, "ip6 saddr @blocked6 ip6 saddr != @maintenance6 drop"));
+    EXPECT_TRUE(has(s, "packet-too-big"));
+    EXPECT_TRUE(has(s, "nd-neighbor-solicit"));
+    EXPECT_TRUE(has(s, "tcp dport { 25, 587 } accept"));
+    EXPECT_TRUE(has(s, "limit rate over 30/minute"));
+    EXPECT_TRUE(has(s, "add @blocked4 { ip saddr timeout 600s }"));
+    EXPECT_TRUE(has(s, "tcp dport { 22, 8443 } ip saddr @maintenance4 accept"));
+    EXPECT_TRUE(has(s, "limit rate over 10/minute"));
+    EXPECT_TRUE(has(s, "log prefix \"moat-refused: \""));
+    EXPECT_FALSE(has(s, "redirect")) << "no tarpit port: tarpitted clients are dropped";
+
+    auto p = examplePolicy();
+    p.console_loopback = true;
+    p.tarpit_port = 2526;
+    s = moat::firewall::rulesetScript(p);
+    EXPECT_TRUE(has(s, "tcp dport { 22 } ip saddr @maintenance4 accept")) << "a loopback console is not opened";
+    EXPECT_TRUE(has(s, "ip saddr @tarpit4 redirect to :2526"));
+}
+
+TEST(FirewallRuleset, ElementScripts) {
+    EXPECT_EQ(moat::firewall::addElementScript("blocked", "192.0.2.1", 60),
+              "add element inet moat blocked4 { 192.0.2.1 timeout 60s }\n");
+    EXPECT_EQ(moat::firewall::deleteElementScript("tarpit", "2001:db8::1"),
+              "delete element inet moat tarpit6 { 2001:db8::1 }\n");
+    EXPECT_THROW(moat::firewall::addElementScript("other", "192.0.2.1", 60), std::invalid_argument);
+}
+
+TEST(FirewallRuleset, NftAcceptsTheScript) {
+    if (!std::filesystem::exists("/usr/sbin/nft")) GTEST_SKIP() << "nft is not installed";
+    auto path = std::filesystem::temp_directory_path() / ("moat-ruleset-" + std::to_string(::getpid()) + ".nft");
+    std::ofstream(path) << moat::firewall::rulesetScript(examplePolicy());
+    std::string cmd = "/usr/sbin/nft --check -f " + path.string() + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    ASSERT_TRUE(p);
+    std::string out;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    int rc = ::pclose(p);
+    std::filesystem::remove(path);
+    if (out.find("Operation not permitted") != std::string::npos) GTEST_SKIP() << "nft --check needs CAP_NET_ADMIN";
+    EXPECT_EQ(rc, 0) << out;
+}
+
+}  // namespace
