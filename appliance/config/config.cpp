@@ -214,6 +214,10 @@ Config load(const std::string& path) {
     c.firewall.ssh_port = static_cast<std::uint16_t>(integer(*ini, "firewall.ssh_port", c.firewall.ssh_port, 1, 65535));
     c.firewall.tarpit_port =
         static_cast<std::uint16_t>(integer(*ini, "firewall.tarpit_port", c.firewall.tarpit_port, 0, 65535));
+    c.firewall.tarpit_interval = seconds(*ini, "firewall.tarpit_interval", c.firewall.tarpit_interval);
+    c.firewall.tarpit_hold = seconds(*ini, "firewall.tarpit_hold", c.firewall.tarpit_hold);
+    c.firewall.tarpit_max =
+        static_cast<std::size_t>(integer(*ini, "firewall.tarpit_max", static_cast<long long>(c.firewall.tarpit_max), 1, 1000000));
     c.firewall.submission = boolean(*ini, "firewall.submission", c.firewall.submission);
     c.firewall.allow_lockout = boolean(*ini, "firewall.allow_lockout", c.firewall.allow_lockout);
     c.firewall.report_users = words(*ini, "firewall.report_users", c.firewall.report_users);
