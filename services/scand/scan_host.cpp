@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "scan/fd_passing.h"
+#include "scan/worker_reply.h"
 #include "signature_engine.h"
 #include "worker_pool.h"
 
@@ -153,11 +153,10 @@ ScanResult ScanHost::scan(int message_fd) const {
     // if it did not. Its first line is its pid, then comes the verdict.
     auto deadline = Clock::now() + cfg_.timeout + std::chrono::seconds(2);
     std::string text;
-    char buf[scan::kMaxReplyBytes];
+    char buf[scan::kMaxWorkerReplyBytes];
     bool timed_out = false;
-    constexpr std::size_t kMaxText = scan::kMaxReplyBytes + 16;
-    auto lines = [&] { return std::count(text.begin(), text.end(), '\n'); };
-    while (text.size() < kMaxText && lines() < 2) {
+    scan::WorkerReply reply;
+    while (!reply.verdict && text.size() < scan::kMaxWorkerReplyBytes) {
         auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) {
@@ -172,27 +171,26 @@ ScanResult ScanHost::scan(int message_fd) const {
             gone_ = true;
             break;
         }
-        ssize_t n = ::read(pipefd[0], buf, std::min(sizeof(buf), kMaxText - text.size()));
+        ssize_t n = ::read(pipefd[0], buf, scan::kMaxWorkerReplyBytes - text.size());
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         text.append(buf, static_cast<std::size_t>(n));
+        reply = scan::parseWorkerReply(text);
     }
     ::close(pipefd[0]);
-    auto nl = text.find('\n');
-    pid_t worker = 0;
-    if (nl != std::string::npos && nl > 0 && nl <= 10 &&
-        text.find_first_not_of("0123456789") == nl)
-        worker = static_cast<pid_t>(std::stol(text.substr(0, nl)));
     if (timed_out) {
-        if (worker > 0) killWorker(worker);
+        if (reply.pid > 0) killWorker(reply.pid);
         return {ScanResult::Kind::error, "scan timed out"};
     }
     if (gone_) return {ScanResult::Kind::error, "the scan host is gone"};
-    if (worker <= 0 || lines() < 2)
-        return {ScanResult::Kind::error, "the scan worker ended without a verdict (crashed or timed out)"};
-    auto parsed = scan::parseScanReply(text.substr(nl + 1));
-    if (!parsed) return {ScanResult::Kind::error, "the scan worker gave no valid verdict"};
-    return *parsed;
+    if (!reply.verdict) {
+        if (reply.pid > 0 && text.size() >= scan::kMaxWorkerReplyBytes) killWorker(reply.pid);
+        return {ScanResult::Kind::error,
+                text.empty() || text.back() != '\n'
+                    ? "the scan worker ended without a verdict (crashed or killed)"
+                    : "the scan worker gave no valid verdict"};
+    }
+    return *reply.verdict;
 }
 
 }  // namespace moat::scand

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,6 +43,7 @@ class ScanHost {
     long long dbTime() const { return db_time_; }             // its build time, epoch (0: unknown)
     long long loaded() const { return loaded_; }              // when the host reported, epoch
     pid_t pid() const { return pid_; }
+    std::chrono::steady_clock::duration age() const { return std::chrono::steady_clock::now() - started_; }
 
     // Scans one message (fd open for reading; stays the caller's); "error"
     // when the worker crashed, hung past the timeout or said nothing valid.
@@ -54,6 +56,7 @@ class ScanHost {
         : pid_(pid), control_(control), queue_(queue), cfg_(cfg) {}
     void killWorker(pid_t worker) const;
     pid_t pid_;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     int control_;
     int queue_;
     const config::Scan& cfg_;

@@ -9,6 +9,7 @@
 #include "message_scan.h"
 #include "scan/fd_passing.h"
 #include "scan/scan_reply.h"
+#include "scan/worker_reply.h"
 #include "worker_sandbox.h"
 
 namespace moat::scand {
@@ -38,7 +39,7 @@ bool writeAll(int fd, const std::string& s) {
     std::string problem;
     if (!confineWorker(problem)) ::_exit(2);
 
-    const std::string pid_line = std::to_string(::getpid()) + "\n";
+    const std::string pid_line = scan::formatWorkerPid(::getpid());
     for (int done = 0; done < max_messages; ++done) {
         auto got = scan::receiveWithFds(queue, 8, 4);
         if (got.bytes <= 0) ::_exit(0);  // the host's queue closed: a reload or shutdown
