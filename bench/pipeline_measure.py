@@ -146,7 +146,7 @@ def cmd_big_engine(args):
     t = time.perf_counter()
     with open(sigs / "synthetic.ndb", "w") as f:
         for i in range(args.signatures):
-            f.write(f"Moat.Bench.Synthetic-{i}:0:*:{secrets.token_hex(24)}\n")
+            f.write(f"Moat.Bench.Synthetic-{i}:0:*:{secrets.token_hex(args.pattern_bytes)}\n")
     gen = time.perf_counter() - t
     ini = work / "moat.ini"
     sock = work / "scand.sock"
@@ -300,6 +300,7 @@ def main():
     big.add_argument("--workdir", required=True)
     big.add_argument("--scand", required=True)
     big.add_argument("--workers", type=int, default=4)
+    big.add_argument("--pattern-bytes", type=int, default=200)
     big.add_argument("--output", required=True)
     rep = sub.add_parser("report")
     for a in ("--results", "--output", "--workdir", "--postfix-version", "--rspamd-version", "--clamav-version",

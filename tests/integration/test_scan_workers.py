@@ -50,10 +50,19 @@ def send_in_thread(moat: Moat, data: bytes) -> tuple[threading.Thread, list]:
     return t, out
 
 
+def written(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/io").read_text().split("wchar: ")[1].split()[0])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
 def catch_busy(pid: int, idle: int, thread: threading.Thread) -> bool:
-    """Polls until the worker holds the request's two descriptors (it is scanning) or the send ended."""
+    """Polls until the worker is scanning: it holds the request's two descriptors and has written
+    its pid line (so moat-scand knows whom to have killed), or the send ended."""
+    before = written(pid)
     while thread.is_alive():
-        if fd_count(pid) >= idle + 2:
+        if fd_count(pid) >= idle + 2 and written(pid) > before:
             return True
         time.sleep(0.0005)
     return False
@@ -129,8 +138,9 @@ def test_workers_are_recycled_and_confined(tmp_path):
         with moat, scand:
             first = set(wait_until(lambda: len(w := workers(scand)) == 2 and w, 20, what="2 workers"))
             for pid in first:
-                status = Path(f"/proc/{pid}/status").read_text()
-                assert "\nSeccomp:\t2\n" in status, status
+                # Right after fork a worker has not confined itself yet; it does before its first message.
+                status = wait_until(lambda: "\nSeccomp:\t2\n" in (t := Path(f"/proc/{pid}/status").read_text())
+                                    and t, 10, what="the worker's seccomp filter")
                 assert "\nNoNewPrivs:\t1\n" in status, status
             seen = set(first)
             for i in range(12):
