@@ -194,7 +194,8 @@ def med(runs, *keys):
 
 ROWS = [("stack", "Postfix + rspamd milter + clamd (+ redis)"),
         ("moat", "moat-smtpd + moat-scand + content scoring"),
-        ("relay", "moat-smtpd + content scoring, no moat-scand")]
+        ("relay", "moat-smtpd + content scoring, no moat-scand"),
+        ("fork", "moat-smtpd + moat-scand forking per message (before issue 14) + content scoring")]
 
 
 def cmd_report(args):
@@ -253,6 +254,12 @@ def cmd_report(args):
         keep = mo["delivered_per_s"] / re_["delivered_per_s"]
         out.append(f"- Moat with scanning keeps **{keep * 100:.0f}%** of its plain relay rate "
                    f"({'meets' if keep >= 0.5 else 'misses'} the target of ≥ 50%).")
+    fo = m.get("fork", {})
+    if fo.get("delivered_per_s") and mo.get("delivered_per_s"):
+        out.append(f"- The alternative measured in the same run, one forked process per message (the design before "
+                   f"issue 14): {fo['delivered_per_s']:.0f} msg/s delivered, p99 {fo['p99_ms']:.0f} ms, "
+                   f"{fo['cpu_ms_per_msg']:.2f} ms CPU per message; the worker pool: {mo['delivered_per_s']:.0f} msg/s, "
+                   f"p99 {mo['p99_ms']:.0f} ms, {mo['cpu_ms_per_msg']:.2f} ms CPU per message.")
     moat_runs = [r for r in results if r.get("label") == "moat" and r.get("scand")]
     if moat_runs:
         out.append(f"- moat-scand with the test signatures and {args.scan_workers} workers, after the runs: "

@@ -18,13 +18,17 @@
 #   BENCH_REPEATS      measured runs per path, interleaved (default 3; medians reported)
 #   BENCH_SESSIONS     smtp-source parallel sessions (default 20)
 #   BENCH_SIZE         message body bytes (default 4096)
-#   BENCH_TARGETS      paths to measure, from "stack moat relay" (default all)
+#   BENCH_TARGETS      paths to measure, from "stack moat relay fork" (default "stack moat relay";
+#                      "fork" is Moat with the moat-scand of MOAT_FORK_SCAND, e.g. a build from
+#                      before issue 14 that forks one process per message: the alternative measured)
 #   BENCH_TMPDIR       where queues and spools live (default /var/tmp; a real disk)
 #   BENCH_OUTPUT       Markdown file to update (default docs/benchmarks.md)
 #   BENCH_KEEP=1       keep the work directory
 #   BENCH_WAIT_IDLE    wait up to this many seconds for an idle machine before each run (default 60)
 #   BENCH_BIG_SIGS     also measure moat-scand's RSS with this many generated .ndb
 #                      body signatures (0: skip; about 1 GiB of engine needs ~1,000,000)
+#   BENCH_BIG_RESULT   instead, report the JSON of an earlier
+#                      `pipeline_measure.py big-engine` run (it takes long: run it apart)
 #   MOAT_BUILD_DIR     build directory (default <repo>/build)
 #   MOAT_WORKERS       [queue] workers for moat-smtpd (default 16)
 #   MOAT_SCAN_WORKERS  [scan] workers for moat-scand (default 4)
@@ -39,6 +43,7 @@ repeats=${BENCH_REPEATS:-3}
 sessions=${BENCH_SESSIONS:-20}
 size=${BENCH_SIZE:-4096}
 targets=${BENCH_TARGETS:-stack moat relay}
+fork_scand=${MOAT_FORK_SCAND:-}
 tmpbase=${BENCH_TMPDIR:-/var/tmp}
 output=${BENCH_OUTPUT:-$repo/docs/benchmarks.md}
 build=${MOAT_BUILD_DIR:-$repo/build}
@@ -65,7 +70,8 @@ if ((${#need[@]})); then
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-for t in $targets; do [[ $t == stack || $t == moat || $t == relay ]] || die "BENCH_TARGETS: unknown path '$t'"; done
+for t in $targets; do [[ $t == stack || $t == moat || $t == relay || $t == fork ]] || die "BENCH_TARGETS: unknown path '$t'"; done
+if wants fork; then [[ -x $fork_scand ]] || die "BENCH_TARGETS has fork: set MOAT_FORK_SCAND to a moat-scand binary"; fi
 if wants moat || wants relay; then
     [[ -x $build/services/moat-smtpd && -x $build/services/moatctl && -x $build/services/moat-scand ]] ||
         die "moat-smtpd, moat-scand and moatctl not found in $build/services: build them or set MOAT_BUILD_DIR"
@@ -136,7 +142,7 @@ wait_listening() {
 }
 
 read -r sink_port postfix_port moat_port relay_port clamd_port redis_port milter_port rspamd_normal \
-    rspamd_ctl <<<"$(free_ports 9)"
+    rspamd_ctl fork_port <<<"$(free_ports 10)"
 
 # ---- the test signatures, one directory for clamd and moat-scand ----
 sigs=$work/signatures
@@ -301,7 +307,7 @@ EOF
 
 # ---- moat-smtpd (+ moat-scand when $2 = scan) ----
 start_moat() {
-    local name=$1 port=$2 scan=$3 dir=$work/$1
+    local name=$1 port=$2 scan=$3 dir=$work/$1 scand_bin=${4:-$build/services/moat-scand}
     mkdir -p "$dir/spool" "$dir/archive"
     {
         cat <<EOF
@@ -354,8 +360,8 @@ EOF
             >>"$dir/moatctl.log" 2>&1 || die "moatctl setting set failed: $(cat "$dir/moatctl.log")"
     done
     if [[ $scan == scan ]]; then
-        start_bg "$dir/moat-scand.log" "$build/services/moat-scand" --config "$dir/moat.ini"
-        scand_pid=$last_pid
+        start_bg "$dir/moat-scand.log" "$scand_bin" --config "$dir/moat.ini"
+        eval "${name}_scand_pid=$last_pid"
         for _ in $(seq 300); do [[ -S $dir/scand.sock ]] && break; sleep 0.1; done
         [[ -S $dir/scand.sock ]] || die "moat-scand did not start: $(tail -5 "$dir/moat-scand.log")"
     fi
@@ -368,12 +374,14 @@ EOF
 wants stack && start_stack
 wants moat && start_moat moat "$moat_port" scan
 wants relay && start_moat relay "$relay_port" noscan
+wants fork && start_moat fork "$fork_port" scan "$fork_scand"
 
 roots_of() {
     case $1 in
         stack) echo "$postfix_master $rspamd_pid $clamd_pid $redis_pid" ;;
-        moat) echo "$moat_pid $scand_pid" ;;
+        moat) echo "$moat_pid $moat_scand_pid" ;;
         relay) echo "$relay_pid" ;;
+        fork) echo "$fork_pid $fork_scand_pid" ;;
     esac
 }
 port_of() {
@@ -381,6 +389,7 @@ port_of() {
         stack) echo "$postfix_port" ;;
         moat) echo "$moat_port" ;;
         relay) echo "$relay_port" ;;
+        fork) echo "$fork_port" ;;
     esac
 }
 
@@ -388,7 +397,7 @@ results=$work/results.jsonl
 measure() {
     local label=$1 run=$2 count=$3 file=$4 idle=$5
     python3 "$here/pipeline_measure.py" run --roots "$(roots_of "$label")" \
-        --scand "$([[ $label == moat ]] && echo "$scand_pid" || echo 0)" \
+        --scand "$(case $label in moat) echo "$moat_scand_pid" ;; fork) echo "$fork_scand_pid" ;; *) echo 0 ;; esac)" \
         --clamd "$([[ $label == stack ]] && echo "$clamd_pid" || echo 0)" --results "$file" -- \
         --wait-idle "$idle" --server "127.0.0.1:$(port_of "$label")" --label "$label" --run "$run" \
         --messages "$count" --sessions "$sessions" --size "$size" --from "$sender" --to "$recipient" \
@@ -404,7 +413,7 @@ for ((r = 1; r <= repeats; r++)); do
     for t in $targets; do measure "$t" "$r" "$messages" "$results" "$wait_idle" || failed=1; done
 done
 
-big=""
+big=${BENCH_BIG_RESULT:-}
 if ((big_sigs > 0)) && wants moat; then
     note "moat-scand with $big_sigs generated .ndb signatures"
     big=$work/big.json
