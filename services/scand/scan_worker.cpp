@@ -37,7 +37,7 @@ bool writeAll(int fd, const std::string& s) {
     std::signal(SIGCHLD, SIG_DFL);
     std::signal(SIGPIPE, SIG_IGN);  // a waiter that gave up: EPIPE, then exit
     std::string problem;
-    if (!confineWorker(problem)) ::_exit(2);
+    if (!confineWorker(problem)) ::_exit(kExitUnconfined);
 
     const std::string pid_line = scan::formatWorkerPid(::getpid());
     for (int done = 0; done < max_messages; ++done) {

@@ -15,6 +15,9 @@
 
 namespace moat::scand {
 
+// Exit status of a worker that could not confine itself (it scans nothing).
+inline constexpr int kExitUnconfined = 2;
+
 // Never returns. `queue` is the only descriptor the worker keeps (besides
 // 0-2); everything else is closed before the first message.
 [[noreturn]] void runWorker(int queue, const SignatureEngine* engine, const config::Scan& cfg,

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <string_view>
 
 #include "scan_worker.h"
 
@@ -13,9 +14,16 @@ using Clock = std::chrono::steady_clock;
 
 std::chrono::milliseconds WorkerPool::refill() {
     for (;;) {
-        pid_t pid = ::waitpid(-1, nullptr, WNOHANG);
+        int status = 0;
+        pid_t pid = ::waitpid(-1, &status, WNOHANG);
         if (pid <= 0) break;
         workers_.erase(pid);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == kExitUnconfined) {
+            // No logger here (a lock of moat-scand's could have been copied held): one raw line.
+            constexpr std::string_view kLine =
+                "error: scand: a scan worker could not install its seccomp filter; no scans\n";
+            [[maybe_unused]] ssize_t n = ::write(2, kLine.data(), kLine.size());
+        }
     }
     const auto size = static_cast<std::size_t>(cfg_.workers);
     auto now = Clock::now();

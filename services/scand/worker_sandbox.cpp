@@ -77,11 +77,13 @@ bool confineWorker(std::string& problem) {
     for (int call : kKill) rule(SCMP_ACT_KILL_PROCESS, call);
     if (!kSanitized)
         for (int call : kKillUnsanitized) rule(SCMP_ACT_KILL_PROCESS, call);
-    // Signals only to itself (abort() raises SIGABRT with tgkill).
+    // Signals only to itself (abort() raises SIGABRT with tgkill). libseccomp
+    // refuses a rule whose action is the default one: allow rules only when
+    // the default is to refuse.
     const auto self = static_cast<scmp_datum_t>(::getpid());
-    if (rc == 0)
+    if (rc == 0 && !kSanitized)
         rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_EQ, self));
-    if (rc == 0)
+    if (rc == 0 && !kSanitized)
         rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
                               SCMP_A0(SCMP_CMP_EQ, self));
     if (rc == 0)
