@@ -113,5 +113,4 @@ scan::ScanResult scanMessage(int fd, const SignatureEngine* engine, const config
     return {ScanResult::Kind::clean, report.encryptedSummary()};
 }
 
-
 }  // namespace moat::scand

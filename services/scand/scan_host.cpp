@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -44,10 +45,10 @@ void keepOnly(int a, int b) {
 
     std::string problem;
     auto engine = SignatureEngine::build(cfg, {cfg.signatures, cfg.local_signatures}, problem);
-    std::string status =
-        engine ? "ready " + std::to_string(engine->signatures()) + " " +
-                     std::to_string(engine->dbVersion()) + " " + std::to_string(engine->dbTime())
-               : "none " + problem;
+    std::string status = engine ? "ready " + std::to_string(engine->signatures()) + " " +
+                                      std::to_string(engine->dbVersion()) + " " +
+                                      std::to_string(engine->dbTime())
+                                : "none " + problem;
     if (::send(control, status.data(), status.size(), MSG_NOSIGNAL) < 0) ::_exit(1);
 
     sigset_t chld;

@@ -39,11 +39,13 @@ class ScanHost {
 
     unsigned signatures() const { return signatures_; }      // 0: none loaded
     const std::string& problem() const { return problem_; }  // why none loaded
-    long long dbVersion() const { return db_version_; }       // ClamAV database version (0: unknown)
-    long long dbTime() const { return db_time_; }             // its build time, epoch (0: unknown)
-    long long loaded() const { return loaded_; }              // when the host reported, epoch
+    long long dbVersion() const { return db_version_; }      // ClamAV database version (0: unknown)
+    long long dbTime() const { return db_time_; }            // its build time, epoch (0: unknown)
+    long long loaded() const { return loaded_; }             // when the host reported, epoch
     pid_t pid() const { return pid_; }
-    std::chrono::steady_clock::duration age() const { return std::chrono::steady_clock::now() - started_; }
+    std::chrono::steady_clock::duration age() const {
+        return std::chrono::steady_clock::now() - started_;
+    }
 
     // Scans one message (fd open for reading; stays the caller's); "error"
     // when the worker crashed, hung past the timeout or said nothing valid.

@@ -43,7 +43,8 @@ bool writeAll(int fd, const std::string& s) {
     for (int done = 0; done < max_messages; ++done) {
         auto got = scan::receiveWithFds(queue, 8, 4);
         if (got.bytes <= 0) ::_exit(0);  // the host's queue closed: a reload or shutdown
-        if (got.fds.size() != 2 || got.truncated || got.data != "S") ::_exit(3);  // broken invariant
+        if (got.fds.size() != 2 || got.truncated || got.data != "S")
+            ::_exit(3);  // broken invariant
         int message = got.fds[0], out = got.fds[1];
         bool told = writeAll(out, pid_line);
         // The wall clock ends a scan that hangs or spins: SIGALRM's default

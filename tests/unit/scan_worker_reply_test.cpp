@@ -1,8 +1,8 @@
 // A scan worker's answer (pid line, then a reply line), table-driven: partial
 // texts give what they hold; anything but the grammar gives no pid or no verdict.
-#include "scan/worker_reply.h"
-
 #include <gtest/gtest.h>
+
+#include "scan/worker_reply.h"
 
 using moat::scan::formatWorkerPid;
 using moat::scan::parseWorkerReply;
@@ -30,9 +30,9 @@ TEST(ScanWorkerReply, Partial) {
 
 TEST(ScanWorkerReply, Refused) {
     const std::string cases[] = {
-        "\nclean\n",          "0\nclean\n",         "042\nclean\n",     "-1\nclean\n",
-        "+5\nclean\n",        "12345678901\nclean\n", "2147483648\nclean\n", "4 2\nclean\n",
-        "clean\n",            "x\nclean\n",
+        "\nclean\n",   "0\nclean\n",           "042\nclean\n",        "-1\nclean\n",
+        "+5\nclean\n", "12345678901\nclean\n", "2147483648\nclean\n", "4 2\nclean\n",
+        "clean\n",     "x\nclean\n",
     };
     for (const auto& c : cases) {
         auto r = parseWorkerReply(c);
