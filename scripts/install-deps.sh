@@ -7,7 +7,7 @@ packages=(
   # build
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   libpoco-dev libc-ares-dev libsqlite3-dev libssl-dev libgtest-dev libgmock-dev
-  libgmime-3.0-dev libarchive-dev libclamav-dev
+  libgmime-3.0-dev libarchive-dev libclamav-dev libseccomp-dev
   # the console: CivetWeb (HTTPS; it dlopens libssl.so/libcrypto.so, which libssl-dev provides), Argon2id
   libcivetweb-dev libsodium-dev
   # run and test: real SMTP clients and servers, DNS, tools

@@ -189,7 +189,11 @@ Config load(const std::string& path) {
     c.scan.blocked_extensions = words(*ini, "scan.blocked_extensions", c.scan.blocked_extensions);
     c.scan.blocked_types = words(*ini, "scan.blocked_types", c.scan.blocked_types);
     c.scan.workers = static_cast<int>(integer(*ini, "scan.workers", c.scan.workers, 1, 256));
+    c.scan.worker_messages =
+        static_cast<int>(integer(*ini, "scan.worker_messages", c.scan.worker_messages, 1, 1000000));
     c.scan.reload_interval = seconds(*ini, "scan.reload_interval", c.scan.reload_interval);
+    c.scan.host_max_age = seconds(*ini, "scan.host_max_age", c.scan.host_max_age);
+    if (c.scan.host_max_age < std::chrono::seconds(60)) bad("scan.host_max_age", "must be at least 60 seconds");
     std::string no_sigs = Poco::toLower(string(*ini, "scan.no_signatures", "tempfail"));
     if (no_sigs != "tempfail" && no_sigs != "accept") bad("scan.no_signatures", "expected tempfail or accept");
     c.scan.no_signatures_accept = no_sigs == "accept";

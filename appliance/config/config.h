@@ -75,9 +75,11 @@ struct Scan {
                                                 "msp", "mst", "pif", "ps1", "reg", "scr", "sct", "shs", "vb",
                                                 "vbe", "vbs", "wsc", "wsf", "wsh"};
     std::vector<std::string> blocked_types{"exe", "elf", "macho", "java-class"};
-    int workers = 4;                           // messages scanned at once (one process each)
+    int workers = 4;                           // messages scanned at once (one worker process each)
+    int worker_messages = 1000;                // a scan worker is replaced after this many messages
     bool no_signatures_accept = false;         // no_signatures = accept: pass mail unscanned while none load
     std::chrono::seconds reload_interval{10};  // how often signature directories are checked for changes
+    std::chrono::seconds host_max_age{3600};   // a scan host (and its workers) is replaced after this long
     // moat-scand writes its signature state here (JSON) for the console's System page.
     std::string status_file = "/run/moat/scand.status";
 };

@@ -1,8 +1,9 @@
 // moat-scand: virus (libclamav) and attachment-policy scanning for moat-smtpd.
 // Runs unprivileged with no network (systemd/moat-scand.service); takes
 // requests on the [scan] socket, each message as a passed file descriptor;
-// a scan host process (scan_host.h) scans every message in a forked process
-// with a time limit, so a crash or hang on hostile input loses only that
+// a scan host process (scan_host.h) holds the compiled signatures and a pool
+// of pre-forked, confined scan workers (worker_pool.h, scan_worker.h) with a
+// time limit per message, so a crash or hang on hostile input loses only that
 // scan. Usage: moat-scand [--config FILE]
 #include <clamav.h>
 #include <sys/socket.h>

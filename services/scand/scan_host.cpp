@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -15,8 +17,9 @@
 #include <vector>
 
 #include "scan/fd_passing.h"
-#include "scan_process.h"
+#include "scan/worker_reply.h"
 #include "signature_engine.h"
+#include "worker_pool.h"
 
 namespace moat::scand {
 namespace {
@@ -24,33 +27,54 @@ namespace {
 using scan::ScanResult;
 using Clock = std::chrono::steady_clock;
 
-// The host process: load, report, then one forked scan per request.
-[[noreturn]] void hostMain(int sock, const config::Scan& cfg, const scan::AttachmentRules& rules) {
-    ::close_range(3, static_cast<unsigned>(sock) - 1, 0);
-    ::close_range(static_cast<unsigned>(sock) + 1, ~0u, 0);
+void keepOnly(int a, int b) {
+    int lo = std::min(a, b), hi = std::max(a, b);
+    if (lo > 3) ::close_range(3, static_cast<unsigned>(lo) - 1, 0);
+    if (hi > lo + 1) ::close_range(static_cast<unsigned>(lo) + 1, static_cast<unsigned>(hi) - 1, 0);
+    ::close_range(static_cast<unsigned>(hi) + 1, ~0u, 0);
+}
+
+// The host process: load, report, then keep the pool full until moat-scand lets go.
+[[noreturn]] void hostMain(int control, int queue, const config::Scan& cfg,
+                           const scan::AttachmentRules& rules) {
+    keepOnly(control, queue);
     sigset_t none;
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, nullptr);
     std::signal(SIGTERM, SIG_DFL);
-    std::signal(SIGCHLD, SIG_IGN);  // scan processes are reaped by the kernel
 
     std::string problem;
     auto engine = SignatureEngine::build(cfg, {cfg.signatures, cfg.local_signatures}, problem);
-    std::string status =
-        engine ? "ready " + std::to_string(engine->signatures()) + " " + std::to_string(engine->dbVersion()) +
-                     " " + std::to_string(engine->dbTime())
-               : "none " + problem;
-    if (::send(sock, status.data(), status.size(), MSG_NOSIGNAL) < 0) ::_exit(1);
+    std::string status = engine ? "ready " + std::to_string(engine->signatures()) + " " +
+                                      std::to_string(engine->dbVersion()) + " " +
+                                      std::to_string(engine->dbTime())
+                                : "none " + problem;
+    if (::send(control, status.data(), status.size(), MSG_NOSIGNAL) < 0) ::_exit(1);
 
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &chld, nullptr);
+    int sfd = ::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0) ::_exit(1);
+
+    WorkerPool pool(queue, engine.get(), cfg, rules);
+    auto wait = pool.refill();
     for (;;) {
-        auto got = scan::receiveWithFds(sock, 8, 4);
-        if (got.bytes <= 0) ::_exit(0);  // moat-scand let go of this host
-        auto& fds = got.fds;
-        if (fds.size() == 2 && ::fork() == 0) {
-            ::close(sock);
-            runScan(fds[0], fds[1], engine.get(), cfg, rules);
+        pollfd p[2] = {{control, POLLIN, 0}, {sfd, POLLIN, 0}};
+        int r = ::poll(p, 2, static_cast<int>(std::min<long long>(wait.count(), 60000)));
+        if (r < 0 && errno != EINTR) ::_exit(1);
+        if (p[0].revents) {
+            char buf[32];
+            ssize_t n = ::recv(control, buf, sizeof(buf) - 1, 0);
+            if (n <= 0) ::_exit(0);  // moat-scand let go of this host; PDEATHSIG ends the workers
+            buf[n] = '\0';
+            if (buf[0] == 'K' && buf[1] == ' ') pool.kill(static_cast<pid_t>(std::atoi(buf + 2)));
         }
-        for (int fd : fds) ::close(fd);
+        signalfd_siginfo info;
+        while (::read(sfd, &info, sizeof(info)) > 0) {
+        }
+        wait = pool.refill();
     }
 }
 
@@ -58,26 +82,32 @@ using Clock = std::chrono::steady_clock;
 
 std::shared_ptr<ScanHost> ScanHost::start(const config::Scan& cfg,
                                           const scan::AttachmentRules& rules) {
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return nullptr;
+    int control[2], queue[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) != 0) return nullptr;
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, queue) != 0) {
+        ::close(control[0]);
+        ::close(control[1]);
+        return nullptr;
+    }
     pid_t pid = ::fork();
     if (pid < 0) {
-        ::close(sv[0]);
-        ::close(sv[1]);
+        for (int fd : {control[0], control[1], queue[0], queue[1]}) ::close(fd);
         return nullptr;
     }
     if (pid == 0) {
-        ::close(sv[0]);
-        hostMain(sv[1], cfg, rules);
+        ::close(control[0]);
+        ::close(queue[0]);
+        hostMain(control[1], queue[1], cfg, rules);
     }
-    ::close(sv[1]);
-    std::shared_ptr<ScanHost> host(new ScanHost(pid, sv[0], cfg));
+    ::close(control[1]);
+    ::close(queue[1]);
+    std::shared_ptr<ScanHost> host(new ScanHost(pid, control[0], queue[0], cfg));
     // Loading the full official database takes a while; a host that says
     // nothing for 10 minutes is stuck.
-    pollfd p{sv[0], POLLIN, 0};
+    pollfd p{control[0], POLLIN, 0};
     char status[512];
     ssize_t n = -1;
-    if (::poll(&p, 1, 600 * 1000) > 0) n = ::recv(sv[0], status, sizeof(status), 0);
+    if (::poll(&p, 1, 600 * 1000) > 0) n = ::recv(control[0], status, sizeof(status), 0);
     std::string text = n > 0 ? std::string(status, static_cast<std::size_t>(n)) : "";
     if (text.rfind("ready ", 0) == 0) {
         char* end = nullptr;
@@ -94,7 +124,8 @@ std::shared_ptr<ScanHost> ScanHost::start(const config::Scan& cfg,
 }
 
 ScanHost::~ScanHost() {
-    ::close(control_);  // the host sees EOF and exits; its running scans go on
+    ::close(queue_);    // idle workers see EOF and exit
+    ::close(control_);  // the host sees EOF and exits; PDEATHSIG ends any worker left
     for (int i = 0; i < 100; ++i) {
         if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -103,48 +134,64 @@ ScanHost::~ScanHost() {
     ::waitpid(pid_, nullptr, 0);
 }
 
+void ScanHost::killWorker(pid_t worker) const {
+    std::string request = "K " + std::to_string(worker);
+    std::lock_guard lock(control_mutex_);
+    [[maybe_unused]] ssize_t n = ::send(control_, request.data(), request.size(), MSG_NOSIGNAL);
+}
+
 ScanResult ScanHost::scan(int message_fd) const {
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) return {ScanResult::Kind::error, "pipe failed"};
-    bool sent;
-    {
-        std::lock_guard lock(send_mutex_);
-        sent = scan::sendWithFds(control_, "S", {message_fd, pipefd[1]}) >= 0;
-    }
+    bool sent = scan::sendWithFds(queue_, "S", {message_fd, pipefd[1]}) >= 0;
     ::close(pipefd[1]);
     if (!sent) {
         gone_ = true;
         ::close(pipefd[0]);
         return {ScanResult::Kind::error, "the scan host is gone"};
     }
-    // The scan process ends itself at the timeout; the margin covers a host slow to fork.
+    // The worker ends itself at the timeout (alarm); the host kills it 2 s later
+    // if it did not. Its first line is its pid, then comes the verdict.
     auto deadline = Clock::now() + cfg_.timeout + std::chrono::seconds(2);
-    std::string line;
-    char buf[scan::kMaxReplyBytes];
+    std::string text;
+    char buf[scan::kMaxWorkerReplyBytes];
     bool timed_out = false;
-    while (line.size() < scan::kMaxReplyBytes && (line.empty() || line.back() != '\n')) {
+    scan::WorkerReply reply;
+    while (!reply.verdict && text.size() < scan::kMaxWorkerReplyBytes) {
         auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) {
             timed_out = true;
             break;
         }
-        pollfd p{pipefd[0], POLLIN, 0};
-        int r = ::poll(&p, 1, static_cast<int>(left));
+        pollfd p[2] = {{pipefd[0], POLLIN, 0}, {control_, POLLIN, 0}};
+        int r = ::poll(p, 2, static_cast<int>(left));
         if (r <= 0) continue;
-        ssize_t n = ::read(pipefd[0], buf, scan::kMaxReplyBytes - line.size());
+        if (p[1].revents && !p[0].revents) {
+            // The host says nothing after its status: this is its end (EOF).
+            gone_ = true;
+            break;
+        }
+        ssize_t n = ::read(pipefd[0], buf, scan::kMaxWorkerReplyBytes - text.size());
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
-        line.append(buf, static_cast<std::size_t>(n));
+        text.append(buf, static_cast<std::size_t>(n));
+        reply = scan::parseWorkerReply(text);
     }
     ::close(pipefd[0]);
-    if (timed_out) return {ScanResult::Kind::error, "scan timed out"};
-    if (line.empty())
+    if (timed_out) {
+        if (reply.pid > 0) killWorker(reply.pid);
+        return {ScanResult::Kind::error, "scan timed out"};
+    }
+    if (gone_) return {ScanResult::Kind::error, "the scan host is gone"};
+    if (!reply.verdict) {
+        if (reply.pid > 0 && text.size() >= scan::kMaxWorkerReplyBytes) killWorker(reply.pid);
         return {ScanResult::Kind::error,
-                "the scan process ended without a verdict (crashed or timed out)"};
-    auto parsed = scan::parseScanReply(line);
-    if (!parsed) return {ScanResult::Kind::error, "the scan process gave no valid verdict"};
-    return *parsed;
+                text.empty() || text.back() != '\n'
+                    ? "the scan worker ended without a verdict (crashed or killed)"
+                    : "the scan worker gave no valid verdict"};
+    }
+    return *reply.verdict;
 }
 
 }  // namespace moat::scand

@@ -1,14 +1,22 @@
 // A scan host: a single-threaded process forked from moat-scand that loads
-// and compiles one generation of signatures, then forks one scan process per
-// message (runScan). Forking only from a single-threaded process is what
-// makes the scans safe: moat-scand's own threads may hold any lock when it
-// forks, but no libclamav or OpenSSL state is ever used in moat-scand itself.
-// A reload starts a new host; the old one exits when its last user drops it.
+// and compiles one generation of signatures, then keeps a pool of pre-forked
+// scan workers (worker_pool.h) that share the compiled engine copy-on-write.
+// Forking only from a single-threaded process is what makes this safe:
+// moat-scand's own threads may hold any lock when it forks, but no libclamav
+// or OpenSSL state is ever used in moat-scand itself. A reload starts a new
+// host (a complete engine, new workers); the old one and its workers exit
+// when its last user drops it, so no scan ever sees a half-loaded engine.
+//
+// Two SOCK_SEQPACKET pairs join moat-scand and a host: `control` (the host's
+// status line once; then moat-scand's "K <pid>" requests to kill a worker
+// past the timeout; EOF ends the host) and `queue` (one datagram per message,
+// read by whichever worker is idle).
 #pragma once
 
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,26 +39,33 @@ class ScanHost {
 
     unsigned signatures() const { return signatures_; }      // 0: none loaded
     const std::string& problem() const { return problem_; }  // why none loaded
-    long long dbVersion() const { return db_version_; }       // ClamAV database version (0: unknown)
-    long long dbTime() const { return db_time_; }             // its build time, epoch (0: unknown)
-    long long loaded() const { return loaded_; }              // when the host reported, epoch
+    long long dbVersion() const { return db_version_; }      // ClamAV database version (0: unknown)
+    long long dbTime() const { return db_time_; }            // its build time, epoch (0: unknown)
+    long long loaded() const { return loaded_; }             // when the host reported, epoch
+    pid_t pid() const { return pid_; }
+    std::chrono::steady_clock::duration age() const {
+        return std::chrono::steady_clock::now() - started_;
+    }
 
     // Scans one message (fd open for reading; stays the caller's); "error"
-    // when the scan process crashed, hung past the timeout or said nothing valid.
+    // when the worker crashed, hung past the timeout or said nothing valid.
     scan::ScanResult scan(int message_fd) const;
     // The host process is gone (it crashed or was killed): a new one is needed.
     bool gone() const { return gone_; }
 
   private:
-    ScanHost(pid_t pid, int control, const config::Scan& cfg)
-        : pid_(pid), control_(control), cfg_(cfg) {}
+    ScanHost(pid_t pid, int control, int queue, const config::Scan& cfg)
+        : pid_(pid), control_(control), queue_(queue), cfg_(cfg) {}
+    void killWorker(pid_t worker) const;
     pid_t pid_;
-    int control_;  // SOCK_SEQPACKET: one request (two descriptors) per message
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    int control_;
+    int queue_;
     const config::Scan& cfg_;
     unsigned signatures_ = 0;
     long long db_version_ = 0, db_time_ = 0, loaded_ = 0;
     std::string problem_;
-    mutable std::mutex send_mutex_;
+    mutable std::mutex control_mutex_;
     mutable std::atomic<bool> gone_{false};
 };
 

@@ -24,7 +24,8 @@ std::shared_ptr<const SignatureEngine> SignatureEngine::build(const config::Scan
     cl_engine_set_num(owner.e, CL_ENGINE_MAX_FILES, cfg.max_files);
     cl_engine_set_num(owner.e, CL_ENGINE_MAX_SCANTIME,
                       static_cast<long long>(cfg.timeout.count()) * 1000);
-    // Every scan runs in a process of its own, so ClamAV's result cache would never be reused.
+    // Each scan worker would fill its own copy of ClamAV's result cache, hit
+    // only by repeats that reach the same worker: a verdict must not depend on that.
     cl_engine_set_num(owner.e, CL_ENGINE_DISABLE_CACHE, 1);
 
     unsigned signatures = 0;

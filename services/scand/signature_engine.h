@@ -1,5 +1,5 @@
 // One compiled ClamAV engine: the signatures of the configured directories
-// loaded and compiled once, then only read (by forked scan processes). Built
+// loaded and compiled once, then only read (by the scan workers forked after it). Built
 // off the hot path by SignatureWatcher and shared through std::shared_ptr, so
 // a scan that started with an engine keeps it until it ends.
 #pragma once

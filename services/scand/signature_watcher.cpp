@@ -118,7 +118,9 @@ void SignatureWatcher::run() {
         std::string loaded = loaded_fingerprint_;
         lock.unlock();
         std::string print = fingerprint();
-        if (forced || print != loaded) {
+        auto host = current();
+        bool old = host && host->age() >= cfg_.host_max_age;
+        if (forced || old || print != loaded) {
             // A file still being written would load half: wait until the directories are still.
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
             std::string settled = fingerprint();

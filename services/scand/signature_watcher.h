@@ -7,6 +7,8 @@
 // is written after each load and every 30 s. Change detection is our own fingerprint
 // (names, sizes, nanosecond mtimes, inodes), not cl_statchkdir: that sees only
 // whole-second mtimes, and moat-scand itself never calls into libclamav.
+// A host older than [scan] host_max_age is replaced the same way even when
+// nothing changed: that bounds how long a compromised scan worker can last.
 #pragma once
 
 #include <chrono>

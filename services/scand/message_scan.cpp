@@ -1,8 +1,7 @@
-#include "scan_process.h"
+#include "message_scan.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,9 +58,11 @@ std::optional<std::string> scanDecrypted(const SignatureEngine& engine, std::str
     return std::nullopt;
 }
 
-// Runs in the child only: no locks, no logging, no return.
-ScanResult scanMessage(int fd, const SignatureEngine* engine, const config::Scan& cfg,
-                       const scan::AttachmentRules& rules) {
+}  // namespace
+
+scan::ScanResult scanMessage(int fd, const SignatureEngine* engine, const config::Scan& cfg,
+                             const scan::AttachmentRules& rules) {
+    using scan::ScanResult;
     // ClamAV's encrypted-archive heuristic does not say which attachment; the
     // attachment policy below usually can, so its answer is preferred.
     std::optional<std::string> encrypted;
@@ -87,6 +88,12 @@ ScanResult scanMessage(int fd, const SignatureEngine* engine, const config::Scan
         void* map =
             ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
         if (map == MAP_FAILED) return {ScanResult::Kind::error, "cannot map the message"};
+        // A worker scans many messages: each mapping goes when its scan does.
+        struct Unmap {
+            void* p;
+            std::size_t n;
+            ~Unmap() { ::munmap(p, n); }
+        } unmap{map, static_cast<std::size_t>(st.st_size)};
         std::string_view raw(static_cast<const char*>(map), static_cast<std::size_t>(st.st_size));
         scan::VirusScan scan;
         if (engine)
@@ -104,41 +111,6 @@ ScanResult scanMessage(int fd, const SignatureEngine* engine, const config::Scan
     if (encrypted && !all_opened)
         return {ScanResult::Kind::blocked, "encrypted archive (" + *encrypted + ")"};
     return {ScanResult::Kind::clean, report.encryptedSummary()};
-}
-
-// Other scans' pipes and the host's socket must not stay open in this
-// process: whoever waits for EOF on one of them would wait for this one too.
-void closeAllExcept(int a, int b) {
-    int lo = std::min(a, b), hi = std::max(a, b);
-    if (lo > 3) ::close_range(3, static_cast<unsigned>(lo) - 1, 0);
-    if (hi > lo + 1) ::close_range(static_cast<unsigned>(lo) + 1, static_cast<unsigned>(hi) - 1, 0);
-    ::close_range(static_cast<unsigned>(hi) + 1, ~0u, 0);
-}
-
-}  // namespace
-
-[[noreturn]] void runScan(int fd, int out, const SignatureEngine* engine, const config::Scan& cfg,
-                          const scan::AttachmentRules& rules) {
-    closeAllExcept(fd, out);
-    sigset_t none;
-    sigemptyset(&none);
-    pthread_sigmask(SIG_SETMASK, &none, nullptr);
-    std::signal(SIGALRM, SIG_DFL);
-    // The wall clock ends a scan that hangs (SIGALRM's default action kills
-    // even a process stuck on a lock); CPU time one that spins.
-    ::alarm(static_cast<unsigned>(cfg.timeout.count()));
-    rlimit cpu{static_cast<rlim_t>(cfg.timeout.count()) + 1,
-               static_cast<rlim_t>(cfg.timeout.count()) + 2};
-    ::setrlimit(RLIMIT_CPU, &cpu);
-    ScanResult result;
-    try {
-        result = scanMessage(fd, engine, cfg, rules);
-    } catch (const std::exception& e) {
-        result = {ScanResult::Kind::error, std::string("scan failed: ") + e.what()};
-    }
-    std::string line = scan::formatScanReply(result);
-    ssize_t n = ::write(out, line.data(), line.size());
-    ::_exit(n == static_cast<ssize_t>(line.size()) ? 0 : 1);
 }
 
 }  // namespace moat::scand

@@ -1,0 +1,434 @@
+#!/usr/bin/env bash
+# Full filtering pipeline benchmark (issue 14): Moat (moat-smtpd + moat-scand
+# + content scoring) vs Postfix + rspamd milter + clamd (+ redis), and Moat
+# without moat-scand (its plain relay rate, same run), same load, same test
+# signatures, same DNS server (a local nsd answering at once), one smtp-sink
+# backend, all on loopback. Writes its section of docs/benchmarks.md. A
+# benchmark, not a test: never run by ctest or CI. See bench/README.md.
+#
+# Needs root (Postfix, rspamd, clamd and smtp-sink start as root and drop
+# privileges). Installs the Debian packages it needs with apt-get when they are
+# missing (postfix rspamd clamav-daemon clamav redis-server nsd). Starts private
+# instances of everything (own configs, ports, directories); never touches the
+# system's /etc/postfix, rspamd, clamd or redis setup. Everything it starts is
+# stopped on exit, whatever the exit.
+#
+# Environment:
+#   BENCH_MESSAGES     messages per smtp-source run (default 2000)
+#   BENCH_REPEATS      measured runs per path, interleaved (default 3; medians reported)
+#   BENCH_SESSIONS     smtp-source parallel sessions (default 20)
+#   BENCH_SIZE         message body bytes (default 4096)
+#   BENCH_TARGETS      paths to measure, from "stack moat relay fork" (default "stack moat relay";
+#                      "fork" is Moat with the moat-scand of MOAT_FORK_SCAND, e.g. a build from
+#                      before issue 14 that forks one process per message: the alternative measured)
+#   BENCH_TMPDIR       where queues and spools live (default /var/tmp; a real disk)
+#   BENCH_OUTPUT       Markdown file to update (default docs/benchmarks.md)
+#   BENCH_KEEP=1       keep the work directory
+#   BENCH_WAIT_IDLE    wait up to this many seconds for an idle machine before each run (default 60)
+#   BENCH_BIG_SIGS     also measure moat-scand's RSS with this many generated .ndb
+#                      body signatures (0: skip; about 1 GiB of engine needs ~1,000,000)
+#   BENCH_BIG_RESULT   instead, report the JSON of an earlier
+#                      `pipeline_measure.py big-engine` run (it takes long: run it apart)
+#   MOAT_BUILD_DIR     build directory (default <repo>/build)
+#   MOAT_WORKERS       [queue] workers for moat-smtpd (default 16)
+#   MOAT_SCAN_WORKERS  [scan] workers for moat-scand (default 4)
+#   RSPAMD_WORKERS     rspamd proxy (self-scanning milter) processes (default: nproc)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+
+messages=${BENCH_MESSAGES:-2000}
+repeats=${BENCH_REPEATS:-3}
+sessions=${BENCH_SESSIONS:-20}
+size=${BENCH_SIZE:-4096}
+targets=${BENCH_TARGETS:-stack moat relay}
+fork_scand=${MOAT_FORK_SCAND:-}
+tmpbase=${BENCH_TMPDIR:-/var/tmp}
+output=${BENCH_OUTPUT:-$repo/docs/benchmarks.md}
+build=${MOAT_BUILD_DIR:-$repo/build}
+moat_workers=${MOAT_WORKERS:-16}
+scan_workers=${MOAT_SCAN_WORKERS:-4}
+rspamd_workers=${RSPAMD_WORKERS:-$(nproc)}
+wait_idle=${BENCH_WAIT_IDLE:-60}
+big_sigs=${BENCH_BIG_SIGS:-0}
+sender=sender@bench.test
+recipient=user@bench.test
+
+die() { echo "pipeline_throughput: $*" >&2; exit 1; }
+note() { echo "== $*"; }
+wants() { [[ " $targets " == *" $1 "* ]]; }
+
+[[ $(id -u) -eq 0 ]] || die "run as root"
+need=()
+for p in postfix rspamd clamav-daemon clamav redis-server nsd python3; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if ((${#need[@]})); then
+    note "installing ${need[*]} (Debian packages)"
+    export DEBIAN_FRONTEND=noninteractive
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+for t in $targets; do [[ $t == stack || $t == moat || $t == relay || $t == fork ]] || die "BENCH_TARGETS: unknown path '$t'"; done
+if wants fork; then [[ -x $fork_scand ]] || die "BENCH_TARGETS has fork: set MOAT_FORK_SCAND to a moat-scand binary"; fi
+if wants moat || wants relay; then
+    [[ -x $build/services/moat-smtpd && -x $build/services/moatctl && -x $build/services/moat-scand ]] ||
+        die "moat-smtpd, moat-scand and moatctl not found in $build/services: build them or set MOAT_BUILD_DIR"
+fi
+fstype=$(stat -f -c %T "$tmpbase")
+[[ $fstype != tmpfs && $fstype != ramfs ]] || die "BENCH_TMPDIR=$tmpbase is $fstype: pick a disk"
+load_before=$(cut -d' ' -f1 /proc/loadavg)
+
+work=$(mktemp -d "$tmpbase/moat-pipeline.XXXXXX")
+chmod 755 "$work"
+pids=()
+postfix_dir=""
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    set +e
+    for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
+    [[ -n $postfix_dir ]] && postfix -c "$postfix_dir/etc" stop >/dev/null 2>&1
+    local deadline=$((SECONDS + 10))
+    for pid in "${pids[@]}"; do
+        while kill -0 -- "-$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+        kill -KILL -- "-$pid" 2>/dev/null
+    done
+    if [[ -n $postfix_dir ]]; then
+        local master_pid
+        master_pid=$(tr -dc 0-9 2>/dev/null <"$postfix_dir/queue/pid/master.pid")
+        while [[ -n $master_pid ]] && kill -0 "$master_pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+        [[ -n $master_pid ]] && kill -KILL "$master_pid" 2>/dev/null
+    fi
+    if [[ ${BENCH_KEEP:-0} == 1 || $rc -ne 0 ]]; then
+        echo "pipeline_throughput: work directory kept: $work" >&2
+    else
+        rm -rf "$work"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_bg() {
+    local log=$1
+    shift
+    setsid "$@" >"$log" 2>&1 </dev/null &
+    pids+=("$!")
+    last_pid=$!
+}
+
+free_ports() {
+    python3 - "$1" <<'EOF'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+wait_listening() {
+    local port=$1 pid=${2:-} what=$3 limit=${4:-30} deadline
+    deadline=$((SECONDS + limit))
+    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then die "$what exited before listening on port $port"; fi
+        ((SECONDS < deadline)) || die "$what is not listening on port $port after ${limit}s"
+        sleep 0.1
+    done
+}
+
+read -r sink_port postfix_port moat_port relay_port clamd_port redis_port milter_port rspamd_normal \
+    rspamd_ctl fork_port <<<"$(free_ports 10)"
+
+# ---- the test signatures, one directory for clamd and moat-scand ----
+sigs=$work/signatures
+mkdir -p "$sigs" "$work/empty-local"
+python3 - "$sigs/eicar.hdb" <<'EOF'
+import hashlib, sys
+# Assembled here so that this script is not itself the EICAR test file.
+eicar = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+open(sys.argv[1], "w").write(f"{hashlib.md5(eicar).hexdigest()}:{len(eicar)}:Win.Test.EICAR_HDB-1\n")
+EOF
+chmod -R a+rX "$sigs" "$work/empty-local"
+
+# ---- one DNS server for everyone: nsd, answering from memory ----
+start_bg "$work/nsd.out" python3 "$repo/tests/fixtures/nsd_server.py" --zone "bench.test=$here/pipeline_dns.zone"
+for _ in $(seq 100); do grep -q "^nsd on " "$work/nsd.out" && break; sleep 0.1; done
+dns_port=$(sed -n 's/^nsd on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/nsd.out")
+[[ -n $dns_port ]] || die "nsd did not start: $(cat "$work/nsd.out")"
+note "nsd on 127.0.0.1:$dns_port"
+
+# ---- the backend ----
+sink_log=$work/sink.out
+start_bg "$sink_log" smtp-sink -c -u nobody "127.0.0.1:$sink_port" 256
+wait_listening "$sink_port" "$last_pid" smtp-sink
+
+# ---- Postfix + rspamd (milter, self-scanning proxy) + clamd + redis ----
+start_stack() {
+    # redis: rspamd's statistics, fuzzy, rate limits and replies cache
+    start_bg "$work/redis.log" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+        --dir "$work"
+    redis_pid=$last_pid
+    wait_listening "$redis_port" "$redis_pid" redis-server
+
+    cat >"$work/clamd.conf" <<EOF
+TCPSocket $clamd_port
+TCPAddr 127.0.0.1
+Foreground yes
+User clamav
+DatabaseDirectory $sigs
+LogFile $work/clamd.log
+LogFileUnlock yes
+MaxThreads 20
+MaxFileSize 25M
+MaxScanSize 100M
+MaxRecursion 16
+MaxFiles 10000
+EOF
+    touch "$work/clamd.log" && chown clamav "$work/clamd.log"
+    start_bg "$work/clamd.out" clamd -c "$work/clamd.conf"
+    clamd_pid=$last_pid
+    wait_listening "$clamd_port" "$clamd_pid" clamd 120
+
+    local r=$work/rspamd
+    mkdir -p "$r/local.d" "$r/override.d" "$r/db" "$r/run" "$r/log"
+    chown -R _rspamd: "$r/db" "$r/run" "$r/log"
+    cat >"$r/override.d/worker-normal.inc" <<EOF
+bind_socket = "127.0.0.1:$rspamd_normal";
+count = 1;
+EOF
+    cat >"$r/override.d/worker-controller.inc" <<EOF
+bind_socket = "127.0.0.1:$rspamd_ctl";
+EOF
+    cat >"$r/override.d/worker-proxy.inc" <<EOF
+bind_socket = "127.0.0.1:$milter_port";
+milter = yes;
+timeout = 120s;
+count = $rspamd_workers;
+upstream "local" {
+  default = yes;
+  self_scan = yes;
+}
+EOF
+    cat >"$r/local.d/options.inc" <<EOF
+dns {
+  nameserver = ["127.0.0.1:$dns_port"];
+}
+EOF
+    cat >"$r/local.d/redis.conf" <<EOF
+servers = "127.0.0.1:$redis_port";
+EOF
+    cat >"$r/local.d/logging.inc" <<EOF
+level = "warning";
+EOF
+    cat >"$r/local.d/antivirus.conf" <<EOF
+clamav {
+  type = "clamav";
+  servers = "127.0.0.1:$clamd_port";
+  action = "reject";
+  scan_mime_parts = false;
+  symbol = "CLAM_VIRUS";
+  log_clean = false;
+  max_size = 20000000;
+}
+EOF
+    start_bg "$work/rspamd.out" rspamd -f -u _rspamd -g _rspamd -c /etc/rspamd/rspamd.conf \
+        --var="LOCAL_CONFDIR=$r" --var="DBDIR=$r/db" --var="RUNDIR=$r/run" --var="LOGDIR=$r/log"
+    rspamd_pid=$last_pid
+    wait_listening "$milter_port" "$rspamd_pid" "rspamd milter" 60
+
+    postfix_dir=$work/postfix
+    local etc=$postfix_dir/etc
+    mkdir -p "$etc" "$postfix_dir/queue" "$postfix_dir/data"
+    chown postfix "$postfix_dir/data"
+    cat >"$etc/main.cf" <<EOF
+# Private benchmark instance written by bench/pipeline_throughput.sh.
+compatibility_level = 3.6
+queue_directory = $postfix_dir/queue
+data_directory = $postfix_dir/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = postfix.bench.localhost
+mydomain = bench.localhost
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relay_domains = bench.test
+relayhost = [127.0.0.1]:$sink_port
+local_transport = error:5.1.1 local delivery is disabled
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+maillog_file = $postfix_dir/maillog
+smtpd_milters = inet:127.0.0.1:$milter_port
+non_smtpd_milters =
+milter_protocol = 6
+milter_default_action = tempfail
+milter_mail_macros = i {mail_addr} {client_addr} {client_name} {auth_authen}
+EOF
+    python3 - "$etc/master.cf" "$postfix_port" <<'EOF'
+import sys
+open(sys.argv[1], "w").write(f"""# service type private unpriv chroot wakeup maxproc command
+127.0.0.1:{sys.argv[2]} inet n - n - - smtpd
+cleanup   unix n - n - 0 cleanup
+qmgr      unix n - n 300 1 qmgr
+rewrite   unix - - n - - trivial-rewrite
+bounce    unix - - n - 0 bounce
+defer     unix - - n - 0 bounce
+trace     unix - - n - 0 bounce
+verify    unix - - n - 1 verify
+flush     unix n - n 1000? 0 flush
+proxymap  unix - - n - - proxymap
+smtp      unix - - n - - smtp
+relay     unix - - n - - smtp
+error     unix - - n - - error
+retry     unix - - n - - error
+discard   unix - - n - - discard
+anvil     unix - - n - 1 anvil
+scache    unix - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+""")
+EOF
+    postfix -c "$etc" check >"$postfix_dir/check.log" 2>&1 || die "postfix check failed: $(cat "$postfix_dir/check.log")"
+    postfix -c "$etc" start >"$postfix_dir/start.log" 2>&1 || die "postfix start failed: $(cat "$postfix_dir/start.log")"
+    wait_listening "$postfix_port" "" "Postfix smtpd"
+    postfix_master=$(tr -dc 0-9 <"$postfix_dir/queue/pid/master.pid")
+    note "Postfix $(postconf -d -h mail_version) + rspamd $(rspamd -v | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -1) + clamd on 127.0.0.1:$postfix_port"
+}
+
+# ---- moat-smtpd (+ moat-scand when $2 = scan) ----
+start_moat() {
+    local name=$1 port=$2 scan=$3 dir=$work/$1 scand_bin=${4:-$build/services/moat-scand}
+    mkdir -p "$dir/spool" "$dir/archive"
+    {
+        cat <<EOF
+; Benchmark instance written by bench/pipeline_throughput.sh.
+[smtp]
+listen = 127.0.0.1:$port
+hostname = moat.bench.localhost
+max_sessions = 500
+max_sessions_per_ip = 500
+max_message_size = 10M
+
+[store]
+url = sqlite:$dir/moat.db
+
+[spool]
+dir = $dir/spool
+
+; Its own archive: the default /var/lib/moat/archive is the machine's.
+[archive]
+dir = $dir/archive
+
+[queue]
+workers = $moat_workers
+
+[dns]
+servers = 127.0.0.1:$dns_port
+
+[log]
+level = warning
+
+EOF
+        if [[ $scan == scan ]]; then
+            cat <<EOF
+[scan]
+socket = $dir/scand.sock
+signatures = $sigs
+local_signatures = $work/empty-local
+status_file = $dir/scand.status
+workers = $scan_workers
+EOF
+        else
+            printf '[scan]\nsocket =\n'
+        fi
+    } >"$dir/moat.ini"
+    "$build/services/moatctl" --config "$dir/moat.ini" domain add bench.test --backend "127.0.0.1:$sink_port" \
+        >"$dir/moatctl.log" 2>&1 || die "moatctl domain add failed: $(cat "$dir/moatctl.log")"
+    # As in relay_throughput.sh: smtp-source's HELO is this machine's short name.
+    for setting in sender_domain.action helo.action; do
+        "$build/services/moatctl" --config "$dir/moat.ini" setting set "$setting" off \
+            >>"$dir/moatctl.log" 2>&1 || die "moatctl setting set failed: $(cat "$dir/moatctl.log")"
+    done
+    if [[ $scan == scan ]]; then
+        start_bg "$dir/moat-scand.log" "$scand_bin" --config "$dir/moat.ini"
+        eval "${name}_scand_pid=$last_pid"
+        for _ in $(seq 300); do [[ -S $dir/scand.sock ]] && break; sleep 0.1; done
+        [[ -S $dir/scand.sock ]] || die "moat-scand did not start: $(tail -5 "$dir/moat-scand.log")"
+    fi
+    start_bg "$dir/moat-smtpd.log" "$build/services/moat-smtpd" --config "$dir/moat.ini"
+    eval "${name}_pid=$last_pid"
+    wait_listening "$port" "$last_pid" "moat-smtpd ($name)"
+    note "moat-smtpd ($name) on 127.0.0.1:$port"
+}
+
+wants stack && start_stack
+wants moat && start_moat moat "$moat_port" scan
+wants relay && start_moat relay "$relay_port" noscan
+wants fork && start_moat fork "$fork_port" scan "$fork_scand"
+
+roots_of() {
+    case $1 in
+        stack) echo "$postfix_master $rspamd_pid $clamd_pid $redis_pid" ;;
+        moat) echo "$moat_pid $moat_scand_pid" ;;
+        relay) echo "$relay_pid" ;;
+        fork) echo "$fork_pid $fork_scand_pid" ;;
+    esac
+}
+port_of() {
+    case $1 in
+        stack) echo "$postfix_port" ;;
+        moat) echo "$moat_port" ;;
+        relay) echo "$relay_port" ;;
+        fork) echo "$fork_port" ;;
+    esac
+}
+
+results=$work/results.jsonl
+measure() {
+    local label=$1 run=$2 count=$3 file=$4 idle=$5
+    python3 "$here/pipeline_measure.py" run --roots "$(roots_of "$label")" \
+        --scand "$(case $label in moat) echo "$moat_scand_pid" ;; fork) echo "$fork_scand_pid" ;; *) echo 0 ;; esac)" \
+        --clamd "$([[ $label == stack ]] && echo "$clamd_pid" || echo 0)" --results "$file" -- \
+        --wait-idle "$idle" --server "127.0.0.1:$(port_of "$label")" --label "$label" --run "$run" \
+        --messages "$count" --sessions "$sessions" --size "$size" --from "$sender" --to "$recipient" \
+        --sink-log "$sink_log"
+}
+
+warmup=200
+note "warm-up: $warmup messages per path (not reported)"
+for t in $targets; do measure "$t" 0 "$warmup" "$work/warmup.jsonl" 0 || echo "warm-up of $t failed" >&2; done
+failed=0
+for ((r = 1; r <= repeats; r++)); do
+    note "round $r of $repeats: $messages messages, $sessions sessions, $size bytes"
+    for t in $targets; do measure "$t" "$r" "$messages" "$results" "$wait_idle" || failed=1; done
+done
+
+big=${BENCH_BIG_RESULT:-}
+if ((big_sigs > 0)) && wants moat; then
+    note "moat-scand with $big_sigs generated .ndb signatures"
+    big=$work/big.json
+    python3 "$here/pipeline_measure.py" big-engine --signatures "$big_sigs" --workdir "$work/big" \
+        --scand "$build/services/moat-scand" --workers "$scan_workers" --output "$big" || big=""
+fi
+
+moat_source=$(sed -n 's/^moat_SOURCE_DIR:STATIC=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
+moat_version=${MOAT_VERSION:-$(git -C "${moat_source:-$repo}" describe --always --dirty 2>/dev/null || echo unknown)}
+python3 "$here/pipeline_measure.py" report --results "$results" --output "$output" --workdir "$work" \
+    --messages "$messages" --sessions "$sessions" --size "$size" --repeats "$repeats" \
+    --moat-workers "$moat_workers" --scan-workers "$scan_workers" --rspamd-workers "$rspamd_workers" \
+    --postfix-version "$(postconf -d -h mail_version)" \
+    --rspamd-version "$(rspamd -v | grep -o '[0-9][0-9.]*' | head -1)" \
+    --clamav-version "$(clamd --version | cut -d/ -f1)" --moat-version "$moat_version" \
+    --big "${big:-}" --load "$load_before $(cut -d' ' -f1 /proc/loadavg)"
+note "wrote $output"
+exit "$failed"

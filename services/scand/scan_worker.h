@@ -1,0 +1,26 @@
+// A scan worker: a process forked by a scan host after the host compiled its
+// engine, so it shares the engine's pages copy-on-write. It confines itself
+// (worker_sandbox.h), then takes requests from the host's queue socket, one
+// datagram at a time ("S" with the message's descriptor and the write end of
+// its verdict pipe; the kernel hands each datagram to exactly one worker).
+// Per message it writes its pid (so a waiter can have the host kill it past
+// the timeout) and then one verdict line. It exits after `max_messages`, after
+// any verdict of kind "error" (an anomaly: a fresh process takes over), when
+// the queue closes, or when its host dies; an alarm kills it at the timeout.
+#pragma once
+
+#include "config/config.h"
+#include "scan/attachment_policy.h"
+#include "signature_engine.h"
+
+namespace moat::scand {
+
+// Exit status of a worker that could not confine itself (it scans nothing).
+inline constexpr int kExitUnconfined = 2;
+
+// Never returns. `queue` is the only descriptor the worker keeps (besides
+// 0-2); everything else is closed before the first message.
+[[noreturn]] void runWorker(int queue, const SignatureEngine* engine, const config::Scan& cfg,
+                            const scan::AttachmentRules& rules, int max_messages);
+
+}  // namespace moat::scand
