@@ -91,6 +91,11 @@ struct Web {
     int threads = 8;
     std::chrono::seconds session_idle{30 * 60};     // a session ends after this long unused
     std::chrono::seconds session_max{12 * 3600};    // and after this long in any case
+    // Maintenance networks (CIDRs, checked by moat-webui at start): a login from
+    // them is exempt from the per-name limit (docs/console-login.md).
+    std::vector<std::string> trusted_networks;
+    int max_connections_per_address = 16;  // open console connections one address may hold
+    int request_timeout_ms = 5000;         // TLS handshake and request head must arrive within
 };
 
 struct Config {

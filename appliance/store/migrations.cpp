@@ -404,8 +404,8 @@ const std::vector<Migration>& migrations() {
              "CREATE INDEX bayes_examples_learnt ON bayes_examples (learnt)",
          }},
         {7,
-         "console tenant isolation: one row per recipient of each log row and archive entry, "
-         "release requests carry the recipients they deliver to",
+         "console hardening: one row per recipient of each log row and archive entry, "
+         "release requests carry the recipients they deliver to, login attempts by name",
          {
              // Each recipient of a log row (refused = 1: one of its
              // refused_recipients) and of an archive entry, with its domain, so
@@ -451,6 +451,11 @@ const std::vector<Migration>& migrations() {
              // administrator asked; a domain administrator's fails (no
              // recipients) rather than reach another domain.
              "ALTER TABLE release_requests ADD COLUMN recipients TEXT NOT NULL DEFAULT ''",
+             // Login throttling counts attempts by name too (known and unknown
+             // names alike, so the answers cannot tell them apart); a row is
+             // written before a password is checked (web::LoginLimiter).
+             "ALTER TABLE login_failures ADD COLUMN name TEXT NOT NULL DEFAULT '' COLLATE NOCASE",
+             "CREATE INDEX login_failures_name ON login_failures (name, ip, ts)",
              "UPDATE release_requests SET recipients = COALESCE((SELECT a.recipients FROM archive a"
              " WHERE a.id = release_requests.archive_id), '') WHERE status = 'pending' AND"
              " requested_by IN (SELECT name FROM users WHERE role = 'admin')",

@@ -1,6 +1,7 @@
 #include "web/auth_api.h"
 
 #include "config/config.h"
+#include "net/cidr.h"
 #include "store/api_tokens.h"
 #include "store/audit_log.h"
 #include "store/store.h"
@@ -24,9 +25,11 @@ SessionStore sessionsFor(const ApiContext& ctx) {
     return SessionStore(ctx.config.web.session_idle, ctx.config.web.session_max);
 }
 
-const LoginLimiter& limiter() {
-    static const LoginLimiter instance;
-    return instance;
+LoginLimiter limiterFor(const ApiContext& ctx) {
+    std::vector<net::Cidr> trusted;
+    for (const auto& text : ctx.config.web.trusted_networks)
+        if (auto network = net::Cidr::parse(text)) trusted.push_back(*network);
+    return LoginLimiter({}, std::move(trusted));
 }
 
 std::string stringField(const Poco::JSON::Object::Ptr& body, const std::string& name,
@@ -81,7 +84,7 @@ Response login(const Request& request, const Principal&, ApiContext& ctx) {
     auto password = stringField(body, "password");
     auto db = ctx.store.connect();
     long long now_ts = store::nowSeconds();
-    auto result = checkLogin(db, limiter(), name, password, request.client_ip, now_ts);
+    auto result = checkLogin(db, limiterFor(ctx), name, password, request.client_ip, now_ts);
     auto shown = log::printable(name, 64);
     switch (result.outcome) {
         case LoginOutcome::address_blocked:
@@ -90,14 +93,17 @@ Response login(const Request& request, const Principal&, ApiContext& ctx) {
             log::warning("webui: login refused for " + request.client_ip +
                          ": too many failures from this address");
             return Response::error(
-                429, "too many failed logins from your address; try again in 15 minutes");
+                429, "too many failed logins from your address; try again in a few minutes");
         case LoginOutcome::account_locked:
-            store::audit(db, shown, request.client_ip, "login.refused", shown, "account locked");
-            log::warning("webui: login refused for " + shown + ": account locked");
+            store::audit(db, shown, request.client_ip, "login.refused", shown,
+                         "too many failures for this name");
+            log::warning("webui: login refused for " + shown + " from " + request.client_ip +
+                         ": too many failures for this name");
+            // The same answer whether the name exists or not.
             return Response::error(
                 429,
-                "this account is locked after repeated failed logins; try again in 15 minutes "
-                "or ask an administrator to unlock it (moatctl user unlock NAME)");
+                "too many failed logins for this name; try again in a few minutes, log in from a "
+                "maintenance network, or ask an administrator (moatctl user unlock NAME)");
         case LoginOutcome::bad_credentials:
             store::audit(db, shown, request.client_ip, "login.failure", shown);
             log::info("webui: failed login as " + shown + " from " + request.client_ip);

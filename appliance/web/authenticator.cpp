@@ -50,32 +50,29 @@ LoginResult checkLogin(Poco::Data::Session& db, const LoginLimiter& limiter,
                        const std::string& name, const std::string& password,
                        const std::string& client_ip, long long now) {
     LoginResult result;
-    if (limiter.ipBlocked(db, client_ip, now)) {
-        result.outcome = LoginOutcome::address_blocked;
+    // The attempt is counted before the password is checked (and given back on
+    // success): a burst of parallel guesses cannot get past the limits.
+    auto reservation = limiter.reserve(db, client_ip, name, now);
+    if (!reservation.id) {
+        result.outcome = reservation.refused_by == store::LoginRefusal::address
+                             ? LoginOutcome::address_blocked
+                             : LoginOutcome::account_locked;
         return result;
     }
     std::optional<store::User> user;
     bool plausible = !name.empty() && name.size() <= 64 && password.size() <= kMaxPasswordLength;
     if (plausible) user = store::findUser(db, name);
     if (user) {
-        AccountFailures state{user->failed_logins, user->failed_since, user->locked_until};
-        if (isLocked(state, now)) {
-            result.outcome = LoginOutcome::account_locked;
-            result.locked_until = state.locked_until;
-            return result;
-        }
         if (verifyPassword(user->password, password)) {
+            limiter.succeeded(db, *reservation.id, name);
             store::recordLogin(db, user->id, now);
             result.outcome = LoginOutcome::ok;
             result.user = std::move(user);
             return result;
         }
-        auto next = afterFailure(state, now, limiter.policy());
-        store::saveLoginFailures(db, user->id, next.count, next.since, next.locked_until);
     } else {
         verifyDummy(password.substr(0, kMaxPasswordLength));
     }
-    limiter.recordIpFailure(db, client_ip, now);
     result.outcome = LoginOutcome::bad_credentials;
     return result;
 }

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "store/audit_log.h"
+#include "store/login_failures.h"
 #include "store/users.h"
 #include "store/web_sessions.h"
 #include "util/log.h"
@@ -150,6 +151,7 @@ int userPasswd(Poco::Data::Session& session, const std::string& name, bool passw
 int userUnlock(Poco::Data::Session& session, const std::string& name) {
     auto user = requireUser(session, name);
     store::saveLoginFailures(session, user.id, 0, 0, 0);
+    store::clearLoginFailures(session, user.name);
     store::audit(session, kActor, "", "user.unlock", user.name);
     std::cout << "unlocked " << user.name << "\n";
     return 0;
