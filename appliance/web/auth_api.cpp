@@ -227,8 +227,15 @@ Response changeUser(const Request& request, const Principal& principal, ApiConte
         auto password = stringField(body, "password");
         checkPasswordRules(password);
         store::setUserPassword(db, id, hashPassword(password));
-        if (id != principal.user_id) sessionsFor(ctx).removeUserSessions(db, id);
-        changes += " password";
+        // Every other session of the account ends (the caller's own stays when
+        // it changes its own password), and its API tokens are revoked.
+        if (id == principal.user_id)
+            store::deleteUserWebSessionsExcept(db, id, principal.session_id);
+        else
+            sessionsFor(ctx).removeUserSessions(db, id);
+        int revoked = store::revokeUserApiTokens(db, id);
+        changes += " password (other sessions ended, " + std::to_string(revoked) +
+                   " API tokens revoked)";
     }
     store::audit(db, principal.name, request.client_ip, "user.change", user.name,
                  changes.empty() ? "nothing" : changes.substr(1));
@@ -250,19 +257,87 @@ Response removeUser(const Request& request, const Principal& principal, ApiConte
     return Response::noContent();
 }
 
+// --- one's own password (every account) -----------------------------------
+
+// PUT /api/v1/password {"current","password"}: the current password is checked
+// like a login (the same throttling), then every other session of the account
+// ends and its API tokens are revoked; the caller's session stays.
+Response changeOwnPassword(const Request& request, const Principal& principal, ApiContext& ctx) {
+    auto body = request.jsonBody();
+    auto current = stringField(body, "current");
+    auto password = stringField(body, "password");
+    try {
+        checkPasswordRules(password);
+    } catch (const std::invalid_argument& e) {
+        throw HttpError(422, e.what());
+    }
+    auto db = ctx.store.connect();
+    auto limiter = limiterFor(ctx);
+    auto reservation = limiter.reserve(db, request.client_ip, principal.name, store::nowSeconds());
+    if (!reservation.id)
+        throw HttpError(429, "too many failed password checks; try again in a few minutes");
+    auto user = loadUser(db, principal.user_id);
+    if (current.size() > kMaxPasswordLength || !verifyPassword(user.password, current)) {
+        store::audit(db, principal.name, request.client_ip, "user.password.failure", user.name);
+        throw HttpError(403, "the current password is wrong");
+    }
+    limiter.succeeded(db, *reservation.id, principal.name);
+    auto hash = hashPassword(password);
+    store::WriteTransaction tx(db);
+    store::setUserPassword(db, user.id, hash);
+    store::deleteUserWebSessionsExcept(db, user.id, principal.session_id);
+    int revoked = store::revokeUserApiTokens(db, user.id);
+    store::audit(db, principal.name, request.client_ip, "user.password", user.name,
+                 "own password; other sessions ended, " + std::to_string(revoked) +
+                     " API tokens revoked");
+    tx.commit();
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("tokens_revoked", revoked);
+    return Response::json(200, o);
+}
+
+// --- every account's API tokens (admin) -------------------------------------
+
+Poco::JSON::Object::Ptr tokenJson(const store::ApiToken& t) {
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("id", static_cast<Poco::Int64>(t.id));
+    o->set("name", t.name);
+    o->set("created", static_cast<Poco::Int64>(t.created));
+    o->set("last_used", static_cast<Poco::Int64>(t.last_used));
+    if (!t.owner.empty()) {
+        o->set("user_id", static_cast<Poco::Int64>(t.user_id));
+        o->set("owner", t.owner);
+    }
+    return o;
+}
+
+Response listAllTokens(const Request&, const Principal& principal, ApiContext& ctx) {
+    principal.requireAdmin();
+    auto db = ctx.store.connect();
+    Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+    for (const auto& t : store::listAllApiTokens(db)) out->add(tokenJson(t));
+    return Response::json(200, out);
+}
+
+Response revokeToken(const Request& request, const Principal& principal, ApiContext& ctx) {
+    principal.requireAdmin();
+    auto id = idParam(request);
+    auto db = ctx.store.connect();
+    store::WriteTransaction tx(db);
+    auto revoked = store::revokeApiToken(db, id);
+    if (!revoked) throw HttpError(404, "not found");
+    store::audit(db, principal.name, request.client_ip, "token.revoke", revoked->owner,
+                 "token " + std::to_string(revoked->id) + " (" + revoked->name + ")");
+    tx.commit();
+    return Response::noContent();
+}
+
 // --- API tokens (one's own) ------------------------------------------------
 
 Response listTokens(const Request&, const Principal& principal, ApiContext& ctx) {
     auto db = ctx.store.connect();
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
-    for (const auto& t : store::listApiTokens(db, principal.user_id)) {
-        Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-        o->set("id", static_cast<Poco::Int64>(t.id));
-        o->set("name", t.name);
-        o->set("created", static_cast<Poco::Int64>(t.created));
-        o->set("last_used", static_cast<Poco::Int64>(t.last_used));
-        out->add(o);
-    }
+    for (const auto& t : store::listApiTokens(db, principal.user_id)) out->add(tokenJson(t));
     return Response::json(200, out);
 }
 
@@ -298,6 +373,9 @@ void registerAuthApi(Router& router) {
     router.add("POST", "/api/v1/users", addUser);
     router.add("PUT", "/api/v1/users/{id}", changeUser);
     router.add("DELETE", "/api/v1/users/{id}", removeUser);
+    router.add("PUT", "/api/v1/password", changeOwnPassword);
+    router.add("GET", "/api/v1/admin/tokens", listAllTokens);
+    router.add("DELETE", "/api/v1/admin/tokens/{id}", revokeToken);
     router.add("GET", "/api/v1/tokens", listTokens);
     router.add("POST", "/api/v1/tokens", addToken);
     router.add("DELETE", "/api/v1/tokens/{id}", removeToken);

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "store/api_tokens.h"
 #include "store/audit_log.h"
 #include "store/login_failures.h"
 #include "store/users.h"
@@ -143,8 +144,11 @@ int userPasswd(Poco::Data::Session& session, const std::string& name, bool passw
     auto password = readPassword(password_stdin, in);
     store::setUserPassword(session, user.id, web::hashPassword(password));
     store::deleteUserWebSessions(session, user.id);  // logged out everywhere
-    store::audit(session, kActor, "", "user.change", user.name, "password");
-    std::cout << "password of " << user.name << " changed; its sessions ended\n";
+    int revoked = store::revokeUserApiTokens(session, user.id);
+    store::audit(session, kActor, "", "user.change", user.name,
+                 "password; sessions ended, " + std::to_string(revoked) + " API tokens revoked");
+    std::cout << "password of " << user.name << " changed; its sessions ended and " << revoked
+              << " API tokens revoked\n";
     return 0;
 }
 
