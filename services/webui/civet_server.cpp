@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "util/log.h"
+#include "web/request_framing.h"
 #include "web/wire_parse.h"
 
 namespace moat::webui {
@@ -59,6 +60,7 @@ CivetServer::CivetServer(const ServerOptions& options, const web::ConsoleHandler
         options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
     std::string listen = host + ":" + std::to_string(options.port) + "s";
     std::string threads = std::to_string(options.threads);
+    std::string request_timeout = std::to_string(options.request_timeout_ms);
     // clang-format off
     const char* settings[] = {
         "listening_ports", listen.c_str(),
@@ -66,9 +68,10 @@ CivetServer::CivetServer(const ServerOptions& options, const web::ConsoleHandler
         "ssl_protocol_version", "4",  // TLS 1.2 and newer
         "ssl_cipher_list", "ECDHE+AESGCM:ECDHE+CHACHA20",
         "num_threads", threads.c_str(),
-        "request_timeout_ms", "30000",
+        "request_timeout_ms", request_timeout.c_str(),
         "enable_keep_alive", "yes",
-        "keep_alive_timeout_ms", "5000",
+        "keep_alive_timeout_ms", "2000",
+        "linger_timeout_ms", "0",
         "decode_url", "no",  // the path is decoded (strictly) by web::percentDecode
         nullptr,
     };
@@ -76,6 +79,7 @@ CivetServer::CivetServer(const ServerOptions& options, const web::ConsoleHandler
     mg_callbacks callbacks{};
     callbacks.begin_request = &CivetServer::onRequest;
     callbacks.log_message = &CivetServer::onLog;
+    callbacks.http_error = &CivetServer::onHttpError;
     mg_init_data init{};
     init.callbacks = &callbacks;
     init.user_data = this;
@@ -98,6 +102,24 @@ int CivetServer::onLog(const mg_connection*, const char* message) {
     return 1;
 }
 
+int CivetServer::onHttpError(mg_connection* conn, int status, const char*) {
+    // CivetWeb's own refusals (a malformed request line, 411, 505, ...): our
+    // answer with our headers, a fixed text (CivetWeb's message may quote the
+    // request), and the connection closed.
+    const char* text = status == 411   ? "length required"
+                       : status == 413 ? "request too large"
+                       : status == 414 ? "request target too long"
+                       : status == 431 ? "request headers too large"
+                       : status == 505 ? "HTTP version not supported"
+                       : status >= 500 ? "internal error"
+                                       : "malformed request";
+    auto r = web::Response::error(status, text);
+    web::ConsoleHandler::addSecurityHeaders(r, true);
+    r.headers.emplace_back("Connection", "close");
+    send(conn, r, false);
+    return 0;
+}
+
 int CivetServer::onRequest(mg_connection* conn) {
     auto* self = static_cast<CivetServer*>(mg_get_user_data(mg_get_context(conn)));
     return self->handle(conn);
@@ -115,9 +137,18 @@ int CivetServer::handle(mg_connection* conn) {
     auto fail = [&](int status, const std::string& message) {
         auto r = web::Response::error(status, message);
         web::ConsoleHandler::addSecurityHeaders(r, true);
+        r.headers.emplace_back("Connection", "close");
         send(conn, r, head);
         return status;
     };
+    web::HeaderList framing;
+    for (int i = 0; i < info->num_headers; ++i)
+        framing.emplace_back(info->http_headers[i].name ? info->http_headers[i].name : "",
+                             info->http_headers[i].value ? info->http_headers[i].value : "");
+    if (auto problem = web::framingProblem(framing)) {
+        log::info("webui: refused a request from " + request.client_ip + ": " + *problem);
+        return fail(400, "ambiguous request framing");
+    }
     const char* raw = info->local_uri_raw ? info->local_uri_raw : info->local_uri;
     auto path = raw ? web::percentDecode(raw, false) : std::nullopt;
     if (!path || path->empty() || path->front() != '/') return fail(400, "malformed request path");
