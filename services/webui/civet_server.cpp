@@ -37,6 +37,28 @@ bool readBody(mg_connection* conn, long long content_length, std::string& body) 
     return true;
 }
 
+// Makes CivetWeb close the connection after this answer. CivetWeb 1.15 keeps
+// a connection unless the request asked for "Connection: close" (a
+// "Connection: close" in our answer does not stop it reading the next request
+// from the same bytes), so the request's own Connection header is set to
+// "close" — request_info is the connection's own writable copy.
+void forceClose(mg_connection* conn) {
+    auto* info = const_cast<mg_request_info*>(mg_get_request_info(conn));
+    for (int i = 0; i < info->num_headers; ++i)
+        if (info->http_headers[i].name && mg_strcasecmp(info->http_headers[i].name, "Connection") == 0) {
+            info->http_headers[i].value = "close";
+            return;
+        }
+    if (info->num_headers < static_cast<int>(sizeof info->http_headers / sizeof info->http_headers[0])) {
+        info->http_headers[info->num_headers].name = "Connection";
+        info->http_headers[info->num_headers].value = "close";
+        ++info->num_headers;
+        return;
+    }
+    info->http_headers[0].name = "Connection";  // 64 headers: the first one gives way
+    info->http_headers[0].value = "close";
+}
+
 void send(mg_connection* conn, const web::Response& response, bool head) {
     mg_response_header_start(conn, response.status);
     if (!response.content_type.empty())
@@ -115,8 +137,15 @@ int CivetServer::onHttpError(mg_connection* conn, int status, const char*) {
                                        : "malformed request";
     auto r = web::Response::error(status, text);
     web::ConsoleHandler::addSecurityHeaders(r, true);
-    r.headers.emplace_back("Connection", "close");
-    send(conn, r, false);
+    // Written by hand: CivetWeb's header functions repeat the request's HTTP
+    // version, which here may be whatever the client sent.
+    const char* reason = mg_get_response_code_text(conn, status);
+    std::string head = "HTTP/1.1 " + std::to_string(status) + " " + (reason ? reason : "Error") +
+                       "\r\nContent-Type: " + r.content_type + "\r\n";
+    for (const auto& [name, value] : r.headers) head += name + ": " + value + "\r\n";
+    head += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n";
+    head += r.body;
+    mg_write(conn, head.data(), head.size());
     return 0;
 }
 
@@ -139,6 +168,7 @@ int CivetServer::handle(mg_connection* conn) {
         web::ConsoleHandler::addSecurityHeaders(r, true);
         r.headers.emplace_back("Connection", "close");
         send(conn, r, head);
+        forceClose(conn);
         return status;
     };
     web::HeaderList framing;
@@ -149,6 +179,12 @@ int CivetServer::handle(mg_connection* conn) {
         log::info("webui: refused a request from " + request.client_ip + ": " + *problem);
         return fail(400, "ambiguous request framing");
     }
+    // A body-carrying method must say how long its body is: without either
+    // header CivetWeb would read what follows as the next request (an obs-fold
+    // line ends CivetWeb's header block early, leaving Content-Length behind).
+    if ((request.method == "POST" || request.method == "PUT" || request.method == "PATCH") &&
+        !mg_get_header(conn, "Content-Length") && !mg_get_header(conn, "Transfer-Encoding"))
+        return fail(411, "Content-Length required");
     const char* raw = info->local_uri_raw ? info->local_uri_raw : info->local_uri;
     auto path = raw ? web::percentDecode(raw, false) : std::nullopt;
     if (!path || path->empty() || path->front() != '/') return fail(400, "malformed request path");

@@ -80,7 +80,7 @@ def heads(answer: bytes):
 ], ids=["junk-request-line", "http2-line", "no-request-line", "post-without-length"])
 def test_civetweb_errors_carry_security_headers_and_echo_nothing(env, request_bytes):
     _, web = env
-    answer, closed = exchange(web, request_bytes)
+    answer, closed = exchange(web, request_bytes, wait=1.0)
     assert answer, "no answer"
     assert b"SECRET-COOKIE" not in answer and b"trailing-junk" not in answer
     for status, headers, _ in heads(answer):
@@ -103,10 +103,11 @@ def test_ambiguous_framing_refused_and_closed(env, framing):
     _, web = env
     data = (b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + framing +
             b"\r\n" + SMUGGLED)
-    answer, closed = exchange(web, data)
+    answer, closed = exchange(web, data, wait=1.0)  # well before the 2 s keep-alive would close it
     found = heads(answer)
     assert len(found) == 1, f"more than one answer: {answer!r}"
-    assert found[0][0] == 400, answer
+    # An obs-fold line ends CivetWeb's header block early: the POST is left without a length, 411.
+    assert found[0][0] in (400, 411), answer
     assert closed
     for h in SECURITY_HEADERS:
         assert h in found[0][1]
