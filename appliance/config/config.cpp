@@ -211,6 +211,8 @@ Config load(const std::string& path) {
     Poco::StringTokenizer trusted(string(*ini, "web.trusted_networks", ""), ", \t",
                                   Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
     c.web.trusted_networks.assign(trusted.begin(), trusted.end());
+    c.web.require_second_factor_admins =
+        boolean(*ini, "web.require_second_factor_admins", c.web.require_second_factor_admins);
     c.web.request_timeout_ms = static_cast<int>(
         integer(*ini, "web.request_timeout_ms", c.web.request_timeout_ms, 500, 60000));
 

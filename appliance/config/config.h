@@ -95,6 +95,7 @@ struct Web {
     // them is exempt from the per-name limit (docs/console-login.md).
     std::vector<std::string> trusted_networks;
     int request_timeout_ms = 5000;  // TLS handshake and request head must arrive within
+    bool require_second_factor_admins = false;  // every administrator must use two-factor login
 };
 
 struct Config {

@@ -405,7 +405,7 @@ const std::vector<Migration>& migrations() {
          }},
         {7,
          "console hardening: one row per recipient of each log row and archive entry, "
-         "release requests carry the recipients they deliver to, login attempts by name",
+         "release requests carry the recipients they deliver to, login attempts by name, two-factor login",
          {
              // Each recipient of a log row (refused = 1: one of its
              // refused_recipients) and of an archive entry, with its domain, so
@@ -456,6 +456,18 @@ const std::vector<Migration>& migrations() {
              // written before a password is checked (web::LoginLimiter).
              "ALTER TABLE login_failures ADD COLUMN name TEXT NOT NULL DEFAULT '' COLLATE NOCASE",
              "CREATE INDEX login_failures_name ON login_failures (name, ip, ts)",
+             // Two-factor login (TOTP, RFC 6238; web/totp.h): the account's
+             // secret (hex; totp_pending until the first code confirms it),
+             // the last time step used (a code works once), whether the account
+             // must use it, and its one-time recovery codes (SHA-256 hex only).
+             "ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT ''",
+             "ALTER TABLE users ADD COLUMN totp_pending TEXT NOT NULL DEFAULT ''",
+             "ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0",
+             "ALTER TABLE users ADD COLUMN totp_required INTEGER NOT NULL DEFAULT 0",
+             "CREATE TABLE user_recovery_codes ("
+             " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+             " code_hash TEXT NOT NULL,"
+             " PRIMARY KEY (user_id, code_hash)) WITHOUT ROWID",
              "UPDATE release_requests SET recipients = COALESCE((SELECT a.recipients FROM archive a"
              " WHERE a.id = release_requests.archive_id), '') WHERE status = 'pending' AND"
              " requested_by IN (SELECT name FROM users WHERE role = 'admin')",

@@ -4,6 +4,7 @@
 #include "net/cidr.h"
 #include "store/api_tokens.h"
 #include "store/audit_log.h"
+#include "store/second_factor.h"
 #include "store/store.h"
 #include "store/users.h"
 #include "store/web_sessions.h"
@@ -15,6 +16,7 @@
 #include "web/password_hash.h"
 #include "web/secrets.h"
 #include "web/session_store.h"
+#include "web/totp.h"
 #include "web/wire_parse.h"
 
 namespace moat::web {
@@ -67,6 +69,8 @@ Poco::JSON::Object::Ptr userJson(const store::User& user) {
     o->set("created", static_cast<Poco::Int64>(user.created));
     o->set("last_login", static_cast<Poco::Int64>(user.last_login));
     o->set("locked_until", static_cast<Poco::Int64>(user.locked_until));
+    o->set("second_factor", user.totp_enabled);
+    o->set("second_factor_required", user.totp_required);
     return o;
 }
 
@@ -82,9 +86,11 @@ Response login(const Request& request, const Principal&, ApiContext& ctx) {
     auto body = request.jsonBody();
     auto name = stringField(body, "name");
     auto password = stringField(body, "password");
+    auto second_factor = stringField(body, "totp", false);
     auto db = ctx.store.connect();
     long long now_ts = store::nowSeconds();
-    auto result = checkLogin(db, limiterFor(ctx), name, password, request.client_ip, now_ts);
+    auto result = checkLogin(db, limiterFor(ctx), name, password, request.client_ip, now_ts,
+                             second_factor);
     auto shown = log::printable(name, 64);
     switch (result.outcome) {
         case LoginOutcome::address_blocked:
@@ -108,6 +114,13 @@ Response login(const Request& request, const Principal&, ApiContext& ctx) {
             store::audit(db, shown, request.client_ip, "login.failure", shown);
             log::info("webui: failed login as " + shown + " from " + request.client_ip);
             return Response::error(401, "wrong name or password");
+        case LoginOutcome::second_factor_needed: {
+            store::audit(db, shown, request.client_ip, "login.second_factor", shown);
+            Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+            o->set("error", "enter the code from your authenticator app, or a recovery code");
+            o->set("second_factor", true);
+            return Response::json(401, o);
+        }
         case LoginOutcome::ok:
             break;
     }
@@ -223,6 +236,12 @@ Response changeUser(const Request& request, const Principal& principal, ApiConte
         store::setUserDomains(db, id, domainsField(body));
         changes += " domains";
     }
+    if (body->has("second_factor_required")) {
+        auto v = body->get("second_factor_required");
+        if (!v.isBoolean()) throw HttpError(422, "\"second_factor_required\" must be true or false");
+        store::setSecondFactorRequired(db, id, v.extract<bool>());
+        changes += v.extract<bool>() ? " second factor required" : " second factor optional";
+    }
     if (body->has("password")) {
         auto password = stringField(body, "password");
         checkPasswordRules(password);
@@ -293,6 +312,59 @@ Response changeOwnPassword(const Request& request, const Principal& principal, A
     tx.commit();
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("tokens_revoked", revoked);
+    return Response::json(200, o);
+}
+
+// --- two-factor login (one's own) -------------------------------------------
+
+Response secondFactorStatus(const Request&, const Principal& principal, ApiContext& ctx) {
+    auto db = ctx.store.connect();
+    auto user = loadUser(db, principal.user_id);
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("enabled", user.totp_enabled);
+    o->set("required", user.totp_required ||
+                           (user.role == "admin" && ctx.config.web.require_second_factor_admins));
+    o->set("recovery_codes_left", store::recoveryCodesLeft(db, user.id));
+    return Response::json(200, o);
+}
+
+// A new secret, pending until a code from it confirms it: its QR code (SVG),
+// URI and base32 text for apps that take it typed.
+Response secondFactorEnrol(const Request& request, const Principal& principal, ApiContext& ctx) {
+    auto db = ctx.store.connect();
+    auto user = loadUser(db, principal.user_id);
+    if (user.totp_enabled)
+        throw HttpError(409, "two-factor login is on already; an administrator can reset it "
+                             "(moatctl user 2fa reset NAME)");
+    auto secret = newTotpSecret();
+    store::setPendingSecondFactor(db, user.id, secret);
+    auto uri = totpUri(user.name, secret);
+    store::audit(db, principal.name, request.client_ip, "2fa.enrol.start", user.name);
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("secret", totpBase32(secret));
+    o->set("uri", uri);
+    o->set("qr_svg", qrSvg(uri));
+    return Response::json(200, o);
+}
+
+Response secondFactorConfirm(const Request& request, const Principal& principal, ApiContext& ctx) {
+    auto code = stringField(request.jsonBody(), "code");
+    auto db = ctx.store.connect();
+    auto user = loadUser(db, principal.user_id);
+    auto state = store::secondFactor(db, user.id);
+    if (state.pending.empty()) throw HttpError(409, "start the enrolment first");
+    auto step = matchTotp(state.pending, code, store::nowSeconds());
+    if (!step) throw HttpError(422, "that code does not match; check the phone's clock and try again");
+    auto codes = newRecoveryCodes(10);
+    std::vector<std::string> hashes;
+    for (const auto& c : codes) hashes.push_back(recoveryCodeHash(c));
+    store::confirmSecondFactor(db, user.id, *step, hashes);
+    store::audit(db, principal.name, request.client_ip, "2fa.enrol", user.name,
+                 "two-factor login on; 10 recovery codes");
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& c : codes) list->add(c);
+    o->set("recovery_codes", list);
     return Response::json(200, o);
 }
 
@@ -374,6 +446,9 @@ void registerAuthApi(Router& router) {
     router.add("PUT", "/api/v1/users/{id}", changeUser);
     router.add("DELETE", "/api/v1/users/{id}", removeUser);
     router.add("PUT", "/api/v1/password", changeOwnPassword);
+    router.add("GET", "/api/v1/2fa", secondFactorStatus);
+    router.add("POST", "/api/v1/2fa/enrol", secondFactorEnrol);
+    router.add("POST", "/api/v1/2fa/confirm", secondFactorConfirm);
     router.add("GET", "/api/v1/admin/tokens", listAllTokens);
     router.add("DELETE", "/api/v1/admin/tokens/{id}", revokeToken);
     router.add("GET", "/api/v1/tokens", listTokens);

@@ -3,6 +3,7 @@
 #include "store/api_tokens.h"
 #include "web/password_hash.h"
 #include "web/secrets.h"
+#include "web/totp.h"
 #include "web/wire_parse.h"
 
 namespace moat::web {
@@ -14,6 +15,8 @@ Principal principalFor(const store::User& user) {
     p.role = user.role == "admin" ? Role::admin : Role::domain_admin;
     p.domain_ids = user.domain_ids;
     p.domains = user.domains;
+    p.second_factor_on = user.totp_enabled;
+    p.second_factor_required = user.totp_required;
     return p;
 }
 
@@ -48,11 +51,18 @@ std::optional<Authenticated> authenticate(Poco::Data::Session& db, const Request
 
 LoginResult checkLogin(Poco::Data::Session& db, const LoginLimiter& limiter,
                        const std::string& name, const std::string& password,
-                       const std::string& client_ip, long long now) {
+                       const std::string& client_ip, long long now,
+                       const std::string& second_factor) {
     LoginResult result;
     // The attempt is counted before the password is checked (and given back on
     // success): a burst of parallel guesses cannot get past the limits.
     auto reservation = limiter.reserve(db, client_ip, name, now);
+    bool exempted = false;
+    if (!reservation.id && reservation.refused_by == store::LoginRefusal::name &&
+        !second_factor.empty()) {
+        reservation = limiter.reserve(db, client_ip, name, now, true);
+        exempted = reservation.id.has_value();
+    }
     if (!reservation.id) {
         result.outcome = reservation.refused_by == store::LoginRefusal::address
                              ? LoginOutcome::address_blocked
@@ -62,8 +72,20 @@ LoginResult checkLogin(Poco::Data::Session& db, const LoginLimiter& limiter,
     std::optional<store::User> user;
     bool plausible = !name.empty() && name.size() <= 64 && password.size() <= kMaxPasswordLength;
     if (plausible) user = store::findUser(db, name);
+    // Past the per-name limit only an account with a second factor may succeed.
+    if (user && exempted && !user->totp_enabled) user.reset();
     if (user) {
         if (verifyPassword(user->password, password)) {
+            if (user->totp_enabled) {
+                if (second_factor.empty()) {
+                    result.outcome = LoginOutcome::second_factor_needed;
+                    return result;
+                }
+                if (!secondFactorMatches(db, *user, second_factor, now)) {
+                    result.outcome = LoginOutcome::bad_credentials;
+                    return result;
+                }
+            }
             limiter.succeeded(db, *reservation.id, name);
             store::recordLogin(db, user->id, now);
             result.outcome = LoginOutcome::ok;

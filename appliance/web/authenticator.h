@@ -31,15 +31,21 @@ std::optional<Authenticated> authenticate(Poco::Data::Session& db, const Request
                                           const SessionStore& sessions, long long now);
 
 // account_locked: the name's limit (not only a real account's).
-enum class LoginOutcome { ok, bad_credentials, account_locked, address_blocked };
+// second_factor_needed: the password was right, the account has two-factor
+// login on and no code came with it.
+enum class LoginOutcome { ok, bad_credentials, account_locked, address_blocked, second_factor_needed };
 
 struct LoginResult {
     LoginOutcome outcome = LoginOutcome::bad_credentials;
     std::optional<store::User> user;  // the account, when ok
 };
 
+// `second_factor`: a TOTP or recovery code typed with the password ("" for none).
+// With one, an attempt the per-name limit would refuse is still checked, and
+// succeeds only for an account with two-factor login on and the right code.
 LoginResult checkLogin(Poco::Data::Session& db, const LoginLimiter& limiter,
                        const std::string& name, const std::string& password,
-                       const std::string& client_ip, long long now);
+                       const std::string& client_ip, long long now,
+                       const std::string& second_factor = "");
 
 }  // namespace moat::web

@@ -15,9 +15,10 @@ std::string LoginLimiter::nameKey(std::string_view name) {
 }
 
 store::LoginReservation LoginLimiter::reserve(Poco::Data::Session& db, std::string_view ip,
-                                              std::string_view name, long long now) const {
+                                              std::string_view name, long long now,
+                                              bool second_factor) const {
     return store::reserveLoginAttempt(db, std::string(ip.substr(0, 64)), nameKey(name), now,
-                                      policy_, trusted(ip));
+                                      policy_, second_factor || trusted(ip));
 }
 
 void LoginLimiter::succeeded(Poco::Data::Session& db, long long reservation,

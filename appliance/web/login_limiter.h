@@ -34,8 +34,11 @@ class LoginLimiter {
     bool trusted(std::string_view ip) const;
     // The name as counted: at most 64 bytes of what was typed.
     static std::string nameKey(std::string_view name);
+    // `second_factor`: the attempt carries a second factor, which passes the
+    // per-name limit (it succeeds only for an account with two-factor login on).
     store::LoginReservation reserve(Poco::Data::Session& db, std::string_view ip,
-                                    std::string_view name, long long now) const;
+                                    std::string_view name, long long now,
+                                    bool second_factor = false) const;
     void succeeded(Poco::Data::Session& db, long long reservation, std::string_view name) const;
 
   private:

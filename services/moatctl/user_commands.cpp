@@ -11,6 +11,7 @@
 #include "store/api_tokens.h"
 #include "store/audit_log.h"
 #include "store/login_failures.h"
+#include "store/second_factor.h"
 #include "store/users.h"
 #include "store/web_sessions.h"
 #include "util/log.h"
@@ -149,6 +150,15 @@ int userPasswd(Poco::Data::Session& session, const std::string& name, bool passw
                  "password; sessions ended, " + std::to_string(revoked) + " API tokens revoked");
     std::cout << "password of " << user.name << " changed; its sessions ended and " << revoked
               << " API tokens revoked\n";
+    return 0;
+}
+
+int userSecondFactorReset(Poco::Data::Session& session, const std::string& name) {
+    auto user = requireUser(session, name);
+    store::resetSecondFactor(session, user.id);
+    store::audit(session, kActor, "", "2fa.reset", user.name);
+    std::cout << "two-factor login of " << user.name
+              << " reset: it logs in with its password and enrols again\n";
     return 0;
 }
 

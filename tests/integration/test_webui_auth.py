@@ -298,8 +298,10 @@ def test_forty_parallel_wrong_passwords_check_at_most_the_limit(env, spread):
     with concurrent.futures.ThreadPoolExecutor(40) as pool:
         statuses = list(pool.map(lambda src: raw_login(web, "alice", "wrong-password!", src)[0], sources))
     checked = statuses.count(401)
+    limit = 10 if spread else 5
     assert set(statuses) <= {401, 429, 503}, statuses
-    assert checked == (10 if spread else 5), statuses
+    # A 503 (no turn at hashing within 4 s on a busy machine) used its reservation unchecked.
+    assert checked <= limit and checked + statuses.count(503) == limit, statuses
     failures = subprocess.run(["sqlite3", moat.config["store"]["url"].removeprefix("sqlite:"),
                                "SELECT COUNT(*) FROM audit_log WHERE action = 'login.failure'"],
                               capture_output=True, text=True).stdout.strip()
