@@ -114,7 +114,7 @@ function renderLogin(message) {
   document.title = "Log in — Moat";
   const name = h("input", { type: "text", name: "name", autocomplete: "username", required: true });
   const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
-  const code = h("input", { type: "text", name: "totp", autocomplete: "one-time-code", inputmode: "numeric" });
+  const code = h("input", { type: "text", name: "totp", autocomplete: "one-time-code" });
   const codeField = field("Code from your authenticator app (or a recovery code)", code);
   codeField.hidden = true;
   const submit = h("button", { type: "submit", class: "primary" }, "Log in");
