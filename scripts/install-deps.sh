@@ -8,8 +8,9 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   libpoco-dev libc-ares-dev libsqlite3-dev libssl-dev libgtest-dev libgmock-dev
   libgmime-3.0-dev libarchive-dev libclamav-dev libseccomp-dev
-  # the console: CivetWeb (HTTPS; it dlopens libssl.so/libcrypto.so, which libssl-dev provides), Argon2id
-  libcivetweb-dev libsodium-dev
+  # the console: CivetWeb (HTTPS; it dlopens libssl.so/libcrypto.so, which libssl-dev provides), Argon2id,
+  # TOTP two-factor login (liboath) and its enrolment QR code drawn as SVG (libqrencode)
+  libcivetweb-dev libsodium-dev liboath-dev libqrencode-dev
   # run and test: real SMTP clients and servers, DNS, tools
   postfix swaks libnet-ssleay-perl python3 python3-pytest python3-dnslib nsd openssl sqlite3 iproute2 procps
   # the firewall agent: libnftables to build moat-firewall, nft to look at its table in the tests

@@ -5,7 +5,12 @@
 // hidden from it (404) on every endpoint. Administrators may view and
 // download a virus entry; nobody may release one ("a virus is never released").
 // A release only records a request (release_requests, status pending) and an
-// audit row; moat-smtpd carries it out through the normal queue.
+// audit row; moat-smtpd carries it out through the normal queue, to the
+// recipients fixed in the request: a domain administrator's release reaches
+// only its own recipients. A domain administrator sees only its own
+// recipients (the store builds the list), sees other domains' addresses in
+// the headers as "[hidden]", and may not download (403) an entry that also
+// went to other domains (docs/tenant-isolation.md).
 #include <Poco/JSON/Array.h>
 
 #include <filesystem>
@@ -83,7 +88,9 @@ web::Response view(const web::Request& request, const web::Principal& principal,
                    web::ApiContext& ctx) {
     auto session = ctx.store.connect();
     auto e = entryOr404(session, principal, web::idParam(request));
-    auto shown = viewMessage(readArchived(ctx.config, e.file));
+    PrincipalAddresses visible(principal);
+    auto shown = viewMessage(readArchived(ctx.config, e.file),
+                             principal.isAdmin() ? nullptr : &visible);
     auto o = entryJson(e, principal);
     o->set("headers", shown.headers);
     o->set("parts", shown.parts);
@@ -95,6 +102,11 @@ web::Response eml(const web::Request& request, const web::Principal& principal,
     long long id = web::idParam(request);
     auto session = ctx.store.connect();
     auto e = entryOr404(session, principal, id);
+    // The original message names its other recipients (To, Cc, Received "for"):
+    // a domain administrator downloads only messages that went to its domains alone.
+    if (e.other_recipients > 0)
+        throw web::HttpError(403, "this message also went to other domains; an administrator can "
+                                  "download it");
     web::Response r;
     r.status = 200;
     r.content_type = "message/rfc822";
@@ -114,6 +126,7 @@ Poco::JSON::Object::Ptr releaseJson(const store::ReleaseRequest& r) {
     o->set("queue_id", jsonText(r.queue_id));
     o->set("detail", jsonText(r.detail));
     o->set("finished", static_cast<Poco::Int64>(r.finished));
+    o->set("recipients", addressArray(r.recipients));
     return o;
 }
 
@@ -124,9 +137,11 @@ web::Response release(const web::Request& request, const web::Principal& princip
     auto e = entryOr404(session, principal, id);
     if (e.outcome == "virus") throw web::HttpError(403, "a virus is never released");
     // A second click while the first waits: the same request.
-    auto request_id = store::pendingReleaseRequest(session, id);
+    auto request_id = store::pendingReleaseRequest(session, id, principal.name);
     if (!request_id) {
-        request_id = store::addReleaseRequest(session, id, principal.name, store::nowSeconds());
+        request_id = store::addReleaseRequest(session, id, principal.name, store::nowSeconds(),
+                                              rowScope(principal));
+        if (!request_id) throw web::HttpError(404, "not found");
         auditChange(session, principal, request, "archive.release", "archive " + std::to_string(id),
                     "release request " + std::to_string(*request_id) + "; from " + jsonText(e.sender) +
                         ", subject " + jsonText(e.subject));
@@ -141,7 +156,11 @@ web::Response releaseStatus(const web::Request& request, const web::Principal& p
     auto session = ctx.store.connect();
     auto r = store::findReleaseRequest(session, web::idParam(request));
     if (!r) throw web::HttpError(404, "not found");
-    if (!principal.isAdmin()) entryOr404(session, principal, r->archive_id);
+    // A domain administrator follows its own requests only.
+    if (!principal.isAdmin()) {
+        if (r->requested_by != principal.name) throw web::HttpError(404, "not found");
+        entryOr404(session, principal, r->archive_id);
+    }
     return web::Response::json(200, releaseJson(*r));
 }
 

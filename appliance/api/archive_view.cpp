@@ -9,15 +9,62 @@ namespace moat::api {
 
 namespace {
 constexpr std::size_t kMaxPartText = 1u << 20;  // bytes of one part's text shown
+
+// Bytes that may stand in an address's local part or domain as headers carry
+// them (generous: anything but space, brackets, separators and quotes).
+bool addressByte(unsigned char c) {
+    if (c <= 0x20 || c == 0x7f) return false;
+    for (char s : std::string_view("<>()[],;:\\\"@'`"))
+        if (c == static_cast<unsigned char>(s)) return false;
+    return true;
 }
 
-ArchiveView viewMessage(std::string_view raw) {
+bool senderSide(std::string_view name) {
+    for (std::string_view k : {"from", "sender", "reply-to", "return-path", "message-id",
+                               "in-reply-to", "references", "resent-from", "resent-sender"}) {
+        if (name.size() != k.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < k.size() && same; ++i) {
+            unsigned char c = static_cast<unsigned char>(name[i]);
+            same = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c) == k[i];
+        }
+        if (same) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string hideAddresses(std::string_view value, const AddressFilter& visible) {
+    std::string out;
+    std::size_t done = 0;  // bytes of value copied (or replaced) so far
+    for (std::size_t at = value.find('@'); at != std::string_view::npos;
+         at = value.find('@', at + 1)) {
+        std::size_t begin = at;
+        while (begin > done && addressByte(static_cast<unsigned char>(value[begin - 1]))) --begin;
+        std::size_t end = at + 1;
+        while (end < value.size() && addressByte(static_cast<unsigned char>(value[end]))) ++end;
+        if (begin == at || end == at + 1) continue;
+        auto domain = value.substr(at + 1, end - at - 1);
+        while (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
+        if (visible.allows(domain)) continue;
+        out.append(value.substr(done, begin - done));
+        out += "[hidden]";
+        done = end;
+        at = end - 1;
+    }
+    out.append(value.substr(done));
+    return out;
+}
+
+ArchiveView viewMessage(std::string_view raw, const AddressFilter* visible) {
     auto decoded = content::decodeMessage(raw);
     ArchiveView view{new Poco::JSON::Array, new Poco::JSON::Array};
     for (const auto& h : decoded.headers) {
         Poco::JSON::Array::Ptr pair = new Poco::JSON::Array;
         pair->add(jsonText(h.name));
-        pair->add(jsonText(h.value));
+        pair->add(jsonText(visible && !senderSide(h.name) ? hideAddresses(h.value, *visible)
+                                                          : h.value));
         view.headers->add(pair);
     }
     for (const auto& t : decoded.texts) {

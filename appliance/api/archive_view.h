@@ -8,7 +8,10 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <string>
 #include <string_view>
+
+#include "api/json_fields.h"
 
 namespace moat::api {
 
@@ -17,7 +20,15 @@ struct ArchiveView {
     Poco::JSON::Array::Ptr parts;    // [{"content_type","filename","size","text"}]
 };
 
-ArchiveView viewMessage(std::string_view raw);
+// With `visible` non-null (a domain administrator), every address in a
+// header other than the sender's (From, Sender, Reply-To, Return-Path) and
+// the message ids (Message-ID, In-Reply-To, References) whose domain it does
+// not allow is shown as "[hidden]": To, Cc, Received "for" clauses and the
+// like never name another domain's recipients (docs/tenant-isolation.md).
+ArchiveView viewMessage(std::string_view raw, const AddressFilter* visible = nullptr);
+
+// `value` with each address whose domain `visible` does not allow replaced by "[hidden]".
+std::string hideAddresses(std::string_view value, const AddressFilter& visible);
 
 // True if `file` (archive.file) names a plain file inside the archive
 // directory: not empty, no '/', no "..", no control bytes.

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "content/utf8.h"
+#include "store/recipient_list.h"
 #include "web/http.h"
 
 namespace moat::api {
@@ -84,19 +85,8 @@ std::string jsonText(std::string_view stored) {
 
 Poco::JSON::Array::Ptr addressArray(std::string_view stored, const AddressFilter* only) {
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
-    while (!stored.empty()) {
-        auto comma = stored.find(',');
-        auto item = stored.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '<')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '>')) item.remove_suffix(1);
-        if (!item.empty()) {
-            auto at = item.rfind('@');
-            auto domain = at == std::string_view::npos ? std::string_view() : item.substr(at + 1);
-            if (!only || only->allows(domain)) out->add(jsonText(item));
-        }
-        if (comma == std::string_view::npos) break;
-        stored.remove_prefix(comma + 1);
-    }
+    for (const auto& r : store::splitRecipientList(stored))
+        if (!only || only->allows(r.domain)) out->add(jsonText(r.address));
     return out;
 }
 

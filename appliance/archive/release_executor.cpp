@@ -75,7 +75,7 @@ std::size_t ReleaseExecutor::runOnce() {
     auto pending = store::pendingReleaseRequests(session, 100);
     for (const auto& request : pending) {
         const std::string& by = request.requested_by;
-        Outcome out = release(session, request.archive_id, by);
+        Outcome out = release(session, request);
         long long finished = store::nowSeconds();
         std::string status = out.ok ? "done" : "failed";
         store::WriteTransaction tx(session);
@@ -92,7 +92,9 @@ std::size_t ReleaseExecutor::runOnce() {
 }
 
 ReleaseExecutor::Outcome ReleaseExecutor::release(Poco::Data::Session& session,
-                                                  long long archive_id, const std::string& by) {
+                                                  const store::ReleaseRequest& request) {
+    const long long archive_id = request.archive_id;
+    const std::string& by = request.requested_by;
     Outcome out;
     auto entry = store::findArchiveEntry(session, archive_id);
     if (!entry) {
@@ -103,8 +105,10 @@ ReleaseExecutor::Outcome ReleaseExecutor::release(Poco::Data::Session& session,
     const std::string& file = entry->file;
     mail::Envelope env;
     env.sender = entry->sender;
+    // The recipients fixed when the release was asked for (the requester's
+    // scope), never the entry's full list.
     Poco::StringTokenizer rcpts(
-        entry->recipients, ",",
+        request.recipients, ",",
         Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
     env.recipients.assign(rcpts.begin(), rcpts.end());
     if (env.recipients.empty()) {

@@ -1,6 +1,6 @@
 // Carries out the console's release requests (table release_requests, status
 // pending): re-queues the archived message to its original envelope sender
-// and recipients through the normal queue, with "X-Moat-Released: by USER on
+// and the recipients the request fixed (the requester's own) through the normal queue, with "X-Moat-Released: by USER on
 // DATE (archive id N)" as its first header line. The released copy is not
 // scanned again. Each request ends done (with the new queue id) or failed
 // (with the reason), the archive entry's release count goes up and the audit
@@ -18,6 +18,7 @@
 #include "archive/archive_dir.h"
 #include "mail/envelope.h"
 #include "queue/spool.h"
+#include "store/release_requests.h"
 #include "store/store.h"
 
 namespace moat::archive {
@@ -44,7 +45,7 @@ class ReleaseExecutor {
         bool ok = false;
         std::string queue_id, detail;
     };
-    Outcome release(Poco::Data::Session& session, long long archive_id, const std::string& by);
+    Outcome release(Poco::Data::Session& session, const store::ReleaseRequest& request);
     void run();
 
     const store::Store& store_;

@@ -209,9 +209,16 @@ Config load(const std::string& path) {
     c.web.tls_key = string(*ini, "web.tls_key", "");
     if (c.web.tls_cert.empty() != c.web.tls_key.empty()) bad("web.tls_cert", "tls_cert and tls_key go together");
     c.web.assets = string(*ini, "web.assets", c.web.assets);
-    c.web.threads = static_cast<int>(integer(*ini, "web.threads", c.web.threads, 1, 256));
+    c.web.threads = static_cast<int>(integer(*ini, "web.threads", c.web.threads, 1, 1024));
     c.web.session_idle = seconds(*ini, "web.session_idle", c.web.session_idle);
     c.web.session_max = seconds(*ini, "web.session_max", c.web.session_max);
+    Poco::StringTokenizer trusted(string(*ini, "web.trusted_networks", ""), ", \t",
+                                  Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
+    c.web.trusted_networks.assign(trusted.begin(), trusted.end());
+    c.web.require_second_factor_admins =
+        boolean(*ini, "web.require_second_factor_admins", c.web.require_second_factor_admins);
+    c.web.request_timeout_ms = static_cast<int>(
+        integer(*ini, "web.request_timeout_ms", c.web.request_timeout_ms, 500, 60000));
 
     c.firewall.socket = string(*ini, "firewall.socket", c.firewall.socket);
     if (c.firewall.socket.size() >= 108) bad("firewall.socket", "path too long for a unix socket");

@@ -90,9 +90,14 @@ struct Web {
     std::string tls_cert;  // empty: a self-signed certificate is created on first start
     std::string tls_key;
     std::string assets = "/usr/share/moat/webui";  // the browser UI's static files
-    int threads = 8;
+    int threads = 256;  // one per open connection (docs/console.md "Availability")
     std::chrono::seconds session_idle{30 * 60};     // a session ends after this long unused
     std::chrono::seconds session_max{12 * 3600};    // and after this long in any case
+    // Maintenance networks (CIDRs, checked by moat-webui at start): a login from
+    // them is exempt from the per-name limit (docs/console-login.md).
+    std::vector<std::string> trusted_networks;
+    int request_timeout_ms = 5000;  // TLS handshake and request head must arrive within
+    bool require_second_factor_admins = false;  // every administrator must use two-factor login
 };
 
 // [firewall]: moat-firewall, the appliance's nftables ruleset (docs/firewall.md).

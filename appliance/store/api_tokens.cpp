@@ -23,6 +23,7 @@ std::vector<ApiToken> read(Poco::Data::Statement& st) {
         t.name = rs[2].convert<std::string>();
         t.created = rs[3].convert<Poco::Int64>();
         t.last_used = rs[4].convert<Poco::Int64>();
+        if (rs.columnCount() > 5) t.owner = rs[5].convert<std::string>();
         out.push_back(std::move(t));
     }
     return out;
@@ -52,6 +53,32 @@ std::vector<ApiToken> listApiTokens(Poco::Data::Session& session, long long user
           "id",
         use(user);
     return read(st);
+}
+
+std::vector<ApiToken> listAllApiTokens(Poco::Data::Session& session) {
+    Poco::Data::Statement st(session);
+    st << "SELECT t.id, t.user_id, t.name, t.created, t.last_used, u.name FROM api_tokens t"
+          " JOIN users u ON u.id = t.user_id ORDER BY t.id";
+    return read(st);
+}
+
+std::optional<ApiToken> revokeApiToken(Poco::Data::Session& session, long long id) {
+    Poco::Int64 key = id;
+    Poco::Data::Statement st(session);
+    st << "SELECT t.id, t.user_id, t.name, t.created, t.last_used, u.name FROM api_tokens t"
+          " JOIN users u ON u.id = t.user_id WHERE t.id = ?",
+        use(key);
+    auto found = read(st);
+    if (found.empty()) return std::nullopt;
+    session << "DELETE FROM api_tokens WHERE id = ?", use(key), now;
+    return found.front();
+}
+
+int revokeUserApiTokens(Poco::Data::Session& session, long long user_id) {
+    Poco::Int64 user = user_id;
+    Poco::Data::Statement del(session);
+    del << "DELETE FROM api_tokens WHERE user_id = ?", use(user);
+    return static_cast<int>(del.execute());
 }
 
 bool removeApiToken(Poco::Data::Session& session, long long user_id, long long id) {

@@ -18,6 +18,7 @@ struct ApiToken {
     std::string name;
     long long created = 0;
     long long last_used = 0;
+    std::string owner;  // the account's name (listAllApiTokens, revokeApiToken)
 };
 
 // Throws std::invalid_argument unless name has 1..100 printable characters.
@@ -25,6 +26,12 @@ long long addApiToken(Poco::Data::Session& session, long long user_id, std::stri
                       std::string_view token_hash);
 std::vector<ApiToken> listApiTokens(Poco::Data::Session& session,
                                     long long user_id);  // oldest first
+// Every account's tokens with their owners, oldest first (administrators).
+std::vector<ApiToken> listAllApiTokens(Poco::Data::Session& session);
+// Removes any account's token; what it was, or nothing if there is none.
+std::optional<ApiToken> revokeApiToken(Poco::Data::Session& session, long long id);
+// Removes all of an account's tokens (its password was reset); how many.
+int revokeUserApiTokens(Poco::Data::Session& session, long long user_id);
 // False if the user has no such token.
 bool removeApiToken(Poco::Data::Session& session, long long user_id, long long id);
 // The token with this hash, if any.

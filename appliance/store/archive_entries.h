@@ -21,6 +21,9 @@ struct ArchiveEntry {
     long long size = 0;
     std::string client_ip, sender, recipients, subject, from_header, message_id, outcome, reason;
     long long released = 0, last_release = 0;
+    // Within a domain administrator's scope: recipients holds only its own, and
+    // this counts the entry's recipients in other domains (0 for an administrator).
+    long long other_recipients = 0;
 };
 
 std::vector<ArchiveEntry> searchArchive(Poco::Data::Session& session,

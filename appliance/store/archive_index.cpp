@@ -56,6 +56,7 @@ void deleteArchiveEntry(Poco::Data::Session& session, std::int64_t id) {
                " AND archive_id = ?",
         use(key), use(key), now;
     session << "DELETE FROM archive_domains WHERE archive_id = ?", use(key), now;
+    session << "DELETE FROM archive_recipients WHERE archive_id = ?", use(key), now;
     session << "DELETE FROM archive WHERE id = ?", use(key), now;
     tx.commit();
 }

@@ -29,7 +29,7 @@ std::vector<ArchiveEntryFile> archiveEntriesOldestFirst(Poco::Data::Session& ses
 ArchiveTotals archiveTotals(Poco::Data::Session& session);
 // Every entry's file name.
 std::vector<std::string> archiveFileNames(Poco::Data::Session& session);
-// Deletes the entry's rows: archive, archive_domains, and message_log's archive_id link.
+// Deletes the entry's rows: archive, archive_domains, archive_recipients, and message_log's archive_id link.
 void deleteArchiveEntry(Poco::Data::Session& session, std::int64_t id);
 
 }  // namespace moat::store

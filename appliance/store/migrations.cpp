@@ -403,6 +403,74 @@ const std::vector<Migration>& migrations() {
              " features BLOB NOT NULL)",
              "CREATE INDEX bayes_examples_learnt ON bayes_examples (learnt)",
          }},
+        {7,
+         "console hardening: one row per recipient of each log row and archive entry, "
+         "release requests carry the recipients they deliver to, login attempts by name, two-factor login",
+         {
+             // Each recipient of a log row (refused = 1: one of its
+             // refused_recipients) and of an archive entry, with its domain, so
+             // a domain administrator's search and view are scoped to its own
+             // recipients in SQL (docs/tenant-isolation.md). Written with the
+             // row by store::insertTransactionLog; the statements below fill
+             // them for rows written before this version (the comma-separated
+             // lists split the way api::addressArray reads them).
+             "CREATE TABLE message_log_recipients ("
+             " log_id INTEGER NOT NULL,"
+             " domain TEXT NOT NULL COLLATE NOCASE,"
+             " address TEXT NOT NULL,"
+             " refused INTEGER NOT NULL DEFAULT 0)",
+             "CREATE INDEX message_log_recipients_log ON message_log_recipients (log_id)",
+             "CREATE INDEX message_log_recipients_domain ON message_log_recipients (domain, log_id)",
+             "CREATE TABLE archive_recipients ("
+             " archive_id INTEGER NOT NULL,"
+             " domain TEXT NOT NULL COLLATE NOCASE,"
+             " address TEXT NOT NULL)",
+             "CREATE INDEX archive_recipients_archive ON archive_recipients (archive_id)",
+             "CREATE INDEX archive_recipients_domain ON archive_recipients (domain, archive_id)",
+             "INSERT INTO message_log_recipients (log_id, domain, address, refused)"
+             " WITH RECURSIVE split(id, refused, rest, addr) AS ("
+             "  SELECT id, 0, recipients || ',', NULL FROM message_log"
+             "  UNION ALL SELECT id, 1, refused_recipients || ',', NULL FROM message_log"
+             "  UNION ALL SELECT id, refused, substr(rest, instr(rest, ',') + 1),"
+             "   trim(substr(rest, 1, instr(rest, ',') - 1), ' <>') FROM split WHERE rest <> '')"
+             " SELECT id, CASE WHEN instr(addr, '@') = 0 THEN '' ELSE"
+             "  lower(substr(addr, length(rtrim(addr, replace(addr, '@', ''))) + 1)) END, addr, refused"
+             " FROM split WHERE addr IS NOT NULL AND addr <> ''",
+             "INSERT INTO archive_recipients (archive_id, domain, address)"
+             " WITH RECURSIVE split(id, rest, addr) AS ("
+             "  SELECT id, recipients || ',', NULL FROM archive"
+             "  UNION ALL SELECT id, substr(rest, instr(rest, ',') + 1),"
+             "   trim(substr(rest, 1, instr(rest, ',') - 1), ' <>') FROM split WHERE rest <> '')"
+             " SELECT id, CASE WHEN instr(addr, '@') = 0 THEN '' ELSE"
+             "  lower(substr(addr, length(rtrim(addr, replace(addr, '@', ''))) + 1)) END, addr"
+             " FROM split WHERE addr IS NOT NULL AND addr <> ''",
+             // The envelope recipients a release delivers to, fixed when it is
+             // requested: all of the entry's for an administrator, only those in
+             // its domains for a domain administrator. A request still pending
+             // from before this version gets its entry's recipients only if an
+             // administrator asked; a domain administrator's fails (no
+             // recipients) rather than reach another domain.
+             "ALTER TABLE release_requests ADD COLUMN recipients TEXT NOT NULL DEFAULT ''",
+             // Login throttling counts attempts by name too (known and unknown
+             // names alike, so the answers cannot tell them apart); a row is
+             // written before a password is checked (web::LoginLimiter).
+             "ALTER TABLE login_failures ADD COLUMN name TEXT NOT NULL DEFAULT '' COLLATE NOCASE",
+             "CREATE INDEX login_failures_name ON login_failures (name, ip, ts)",
+             // Two-factor login (TOTP, RFC 6238; web/totp.h): the account's
+             // secret (hex; totp_pending until the first code confirms it),
+             // the last time step used (a code works once), whether the account
+             // must use it, and its one-time recovery codes (SHA-256 hex only).
+             "ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT ''",
+             "ALTER TABLE users ADD COLUMN totp_pending TEXT NOT NULL DEFAULT ''",
+             "ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0",
+             "ALTER TABLE users ADD COLUMN totp_required INTEGER NOT NULL DEFAULT 0",
+             "CREATE TABLE user_recovery_codes ("
+             " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+             " code_hash TEXT NOT NULL,"
+             " PRIMARY KEY (user_id, code_hash)) WITHOUT ROWID",
+             "UPDATE release_requests SET recipients = COALESCE((SELECT a.recipients FROM archive a"
+             " WHERE a.id = release_requests.archive_id), '') WHERE status = 'pending' AND"
+             " requested_by IN (SELECT name FROM users WHERE role = 'admin')",
         {8,
          "firewall: the sources moat-firewall blocks or tarpits, restored after a restart",
          {

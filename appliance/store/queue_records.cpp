@@ -5,6 +5,7 @@
 #include <map>
 
 #include "store/read_transaction.h"
+#include "store/recipient_list.h"
 #include "store/write_transaction.h"
 
 using namespace Poco::Data::Keywords;
@@ -16,6 +17,15 @@ Poco::Int64 lastRowId(Poco::Data::Session& session) {
     Poco::Int64 id = 0;
     session << "SELECT last_insert_rowid()", into(id), now;
     return id;
+}
+
+// One message_log_recipients row per recipient in `list`.
+void insertLogRecipients(Poco::Data::Session& session, Poco::Int64 log_id, const std::string& list,
+                         int refused) {
+    for (auto& r : splitRecipientList(list))
+        session << "INSERT INTO message_log_recipients (log_id, domain, address, refused)"
+                   " VALUES (?, ?, ?, ?)",
+            use(log_id), use(r.domain), use(r.address), use(refused), now;
 }
 
 }  // namespace
@@ -38,6 +48,9 @@ void insertTransactionLog(Poco::Data::Session& session, const TransactionLog& lo
         for (const auto& domain : l.domains)
             session << "INSERT OR IGNORE INTO archive_domains (domain, archive_id) VALUES (?, ?)",
                 useRef(domain), use(archive_id), now;
+        for (auto& r : splitRecipientList(l.recipients))
+            session << "INSERT INTO archive_recipients (archive_id, domain, address) VALUES (?, ?, ?)",
+                use(archive_id), use(r.domain), use(r.address), now;
     }
     session << "INSERT INTO message_log (ts, client_ip, client_name, helo, tls, sender, "
                "recipients, size,"
@@ -56,6 +69,8 @@ void insertTransactionLog(Poco::Data::Session& session, const TransactionLog& lo
     for (const auto& domain : l.domains)
         session << "INSERT OR IGNORE INTO message_log_domains (domain, log_id) VALUES (?, ?)",
             useRef(domain), use(log_id), now;
+    insertLogRecipients(session, log_id, l.recipients, 0);
+    insertLogRecipients(session, log_id, l.refused_recipients, 1);
     Poco::Int64 hour = ts / 3600;
     if (!l.category.empty())
         session << "INSERT INTO traffic_hourly (hour, category, n) VALUES (?, ?, 1)"

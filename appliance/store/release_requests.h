@@ -1,5 +1,6 @@
 // Requests to release an archived message (table release_requests): the
-// console adds one (or finds the one still pending for the entry), moat-smtpd's
+// console adds one (or finds the one its user still has pending for the entry),
+// fixing the recipients it delivers to by the requester's scope; moat-smtpd's
 // archive::ReleaseExecutor takes the pending ones oldest first and records how
 // each ended. Only "pending" requests change.
 #pragma once
@@ -10,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "store/message_search.h"
+
 namespace moat::store {
 
 struct ReleaseRequest {
@@ -19,12 +22,18 @@ struct ReleaseRequest {
     std::string status;  // pending | done | failed
     std::string queue_id, detail;
     long long finished = 0;
+    std::string recipients;  // comma-separated: who this release delivers to
 };
 
-std::optional<long long> pendingReleaseRequest(Poco::Data::Session& session, long long archive_id);
-// The new request's id.
-long long addReleaseRequest(Poco::Data::Session& session, long long archive_id,
-                            const std::string& by, long long when);
+// The request `by` this user still pending for the entry.
+std::optional<long long> pendingReleaseRequest(Poco::Data::Session& session, long long archive_id,
+                                              const std::string& by);
+// The new request's id. It delivers to the entry's recipients within `scope`
+// (all of them for an administrator, a domain administrator's own otherwise);
+// nothing when there are none.
+std::optional<long long> addReleaseRequest(Poco::Data::Session& session, long long archive_id,
+                                           const std::string& by, long long when,
+                                           const RowScope& scope);
 std::optional<ReleaseRequest> findReleaseRequest(Poco::Data::Session& session, long long id);
 // Pending requests, oldest first, at most `limit`.
 std::vector<ReleaseRequest> pendingReleaseRequests(Poco::Data::Session& session, int limit);

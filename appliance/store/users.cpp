@@ -44,7 +44,7 @@ void loadDomains(Poco::Data::Session& session, User& user) {
 
 constexpr const char* kColumns =
     "SELECT id, name, password, role, created, failed_logins, failed_since, locked_until, "
-    "last_login FROM users ";
+    "last_login, totp_secret <> '', totp_required FROM users ";
 
 std::vector<User> readUsers(Poco::Data::Session& session, Poco::Data::Statement& st) {
     st.execute();
@@ -61,6 +61,8 @@ std::vector<User> readUsers(Poco::Data::Session& session, Poco::Data::Statement&
         u.failed_since = rs[6].convert<Poco::Int64>();
         u.locked_until = rs[7].convert<Poco::Int64>();
         u.last_login = rs[8].convert<Poco::Int64>();
+        u.totp_enabled = rs[9].convert<int>() != 0;
+        u.totp_required = rs[10].convert<int>() != 0;
         out.push_back(std::move(u));
     }
     for (auto& u : out) loadDomains(session, u);

@@ -27,6 +27,8 @@ struct User {
     long long failed_since = 0;
     long long locked_until = 0;
     long long last_login = 0;
+    bool totp_enabled = false;   // a confirmed TOTP secret (store/second_factor.h)
+    bool totp_required = false;  // the account must use two-factor login
     std::vector<long long> domain_ids;  // ordered by domain name
     std::vector<std::string> domains;
 };

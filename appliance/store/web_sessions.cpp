@@ -53,6 +53,13 @@ void deleteUserWebSessions(Poco::Data::Session& session, long long user_id) {
     session << "DELETE FROM web_sessions WHERE user_id = ?", use(user), now;
 }
 
+void deleteUserWebSessionsExcept(Poco::Data::Session& session, long long user_id,
+                                 const std::string& keep_id) {
+    Poco::Int64 user = user_id;
+    std::string keep = keep_id;
+    session << "DELETE FROM web_sessions WHERE user_id = ? AND id <> ?", use(user), use(keep), now;
+}
+
 int purgeWebSessions(Poco::Data::Session& session, long long now_ts, long long idle_edge) {
     Poco::Int64 t = now_ts, edge = idle_edge;
     Poco::Data::Statement del(session);

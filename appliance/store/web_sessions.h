@@ -25,6 +25,9 @@ std::optional<std::string> webSessionCsrf(Poco::Data::Session& session, const st
 void touchWebSession(Poco::Data::Session& session, const std::string& id, long long last_seen);
 void deleteWebSession(Poco::Data::Session& session, const std::string& id);
 void deleteUserWebSessions(Poco::Data::Session& session, long long user_id);
+// All the user's sessions but `keep_id` (the one that changed its own password).
+void deleteUserWebSessionsExcept(Poco::Data::Session& session, long long user_id,
+                                 const std::string& keep_id);
 // Deletes sessions expired at `now` or last seen at or before `idle_edge`; returns how many.
 int purgeWebSessions(Poco::Data::Session& session, long long now, long long idle_edge);
 

@@ -1,8 +1,10 @@
 #include "web/auth_api.h"
 
 #include "config/config.h"
+#include "net/cidr.h"
 #include "store/api_tokens.h"
 #include "store/audit_log.h"
+#include "store/second_factor.h"
 #include "store/store.h"
 #include "store/users.h"
 #include "store/web_sessions.h"
@@ -14,6 +16,7 @@
 #include "web/password_hash.h"
 #include "web/secrets.h"
 #include "web/session_store.h"
+#include "web/totp.h"
 #include "web/wire_parse.h"
 
 namespace moat::web {
@@ -24,9 +27,11 @@ SessionStore sessionsFor(const ApiContext& ctx) {
     return SessionStore(ctx.config.web.session_idle, ctx.config.web.session_max);
 }
 
-const LoginLimiter& limiter() {
-    static const LoginLimiter instance;
-    return instance;
+LoginLimiter limiterFor(const ApiContext& ctx) {
+    std::vector<net::Cidr> trusted;
+    for (const auto& text : ctx.config.web.trusted_networks)
+        if (auto network = net::Cidr::parse(text)) trusted.push_back(*network);
+    return LoginLimiter({}, std::move(trusted));
 }
 
 std::string stringField(const Poco::JSON::Object::Ptr& body, const std::string& name,
@@ -64,6 +69,8 @@ Poco::JSON::Object::Ptr userJson(const store::User& user) {
     o->set("created", static_cast<Poco::Int64>(user.created));
     o->set("last_login", static_cast<Poco::Int64>(user.last_login));
     o->set("locked_until", static_cast<Poco::Int64>(user.locked_until));
+    o->set("second_factor", user.totp_enabled);
+    o->set("second_factor_required", user.totp_required);
     return o;
 }
 
@@ -79,9 +86,11 @@ Response login(const Request& request, const Principal&, ApiContext& ctx) {
     auto body = request.jsonBody();
     auto name = stringField(body, "name");
     auto password = stringField(body, "password");
+    auto second_factor = stringField(body, "totp", false);
     auto db = ctx.store.connect();
     long long now_ts = store::nowSeconds();
-    auto result = checkLogin(db, limiter(), name, password, request.client_ip, now_ts);
+    auto result = checkLogin(db, limiterFor(ctx), name, password, request.client_ip, now_ts,
+                             second_factor);
     auto shown = log::printable(name, 64);
     switch (result.outcome) {
         case LoginOutcome::address_blocked:
@@ -90,18 +99,28 @@ Response login(const Request& request, const Principal&, ApiContext& ctx) {
             log::warning("webui: login refused for " + request.client_ip +
                          ": too many failures from this address");
             return Response::error(
-                429, "too many failed logins from your address; try again in 15 minutes");
+                429, "too many failed logins from your address; try again in a few minutes");
         case LoginOutcome::account_locked:
-            store::audit(db, shown, request.client_ip, "login.refused", shown, "account locked");
-            log::warning("webui: login refused for " + shown + ": account locked");
+            store::audit(db, shown, request.client_ip, "login.refused", shown,
+                         "too many failures for this name");
+            log::warning("webui: login refused for " + shown + " from " + request.client_ip +
+                         ": too many failures for this name");
+            // The same answer whether the name exists or not.
             return Response::error(
                 429,
-                "this account is locked after repeated failed logins; try again in 15 minutes "
-                "or ask an administrator to unlock it (moatctl user unlock NAME)");
+                "too many failed logins for this name; try again in a few minutes, log in from a "
+                "maintenance network, or ask an administrator (moatctl user unlock NAME)");
         case LoginOutcome::bad_credentials:
             store::audit(db, shown, request.client_ip, "login.failure", shown);
             log::info("webui: failed login as " + shown + " from " + request.client_ip);
             return Response::error(401, "wrong name or password");
+        case LoginOutcome::second_factor_needed: {
+            store::audit(db, shown, request.client_ip, "login.second_factor", shown);
+            Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+            o->set("error", "enter the code from your authenticator app, or a recovery code");
+            o->set("second_factor", true);
+            return Response::json(401, o);
+        }
         case LoginOutcome::ok:
             break;
     }
@@ -217,12 +236,25 @@ Response changeUser(const Request& request, const Principal& principal, ApiConte
         store::setUserDomains(db, id, domainsField(body));
         changes += " domains";
     }
+    if (body->has("second_factor_required")) {
+        auto v = body->get("second_factor_required");
+        if (!v.isBoolean()) throw HttpError(422, "\"second_factor_required\" must be true or false");
+        store::setSecondFactorRequired(db, id, v.extract<bool>());
+        changes += v.extract<bool>() ? " second factor required" : " second factor optional";
+    }
     if (body->has("password")) {
         auto password = stringField(body, "password");
         checkPasswordRules(password);
         store::setUserPassword(db, id, hashPassword(password));
-        if (id != principal.user_id) sessionsFor(ctx).removeUserSessions(db, id);
-        changes += " password";
+        // Every other session of the account ends (the caller's own stays when
+        // it changes its own password), and its API tokens are revoked.
+        if (id == principal.user_id)
+            store::deleteUserWebSessionsExcept(db, id, principal.session_id);
+        else
+            sessionsFor(ctx).removeUserSessions(db, id);
+        int revoked = store::revokeUserApiTokens(db, id);
+        changes += " password (other sessions ended, " + std::to_string(revoked) +
+                   " API tokens revoked)";
     }
     store::audit(db, principal.name, request.client_ip, "user.change", user.name,
                  changes.empty() ? "nothing" : changes.substr(1));
@@ -244,19 +276,140 @@ Response removeUser(const Request& request, const Principal& principal, ApiConte
     return Response::noContent();
 }
 
+// --- one's own password (every account) -----------------------------------
+
+// PUT /api/v1/password {"current","password"}: the current password is checked
+// like a login (the same throttling), then every other session of the account
+// ends and its API tokens are revoked; the caller's session stays.
+Response changeOwnPassword(const Request& request, const Principal& principal, ApiContext& ctx) {
+    auto body = request.jsonBody();
+    auto current = stringField(body, "current");
+    auto password = stringField(body, "password");
+    try {
+        checkPasswordRules(password);
+    } catch (const std::invalid_argument& e) {
+        throw HttpError(422, e.what());
+    }
+    auto db = ctx.store.connect();
+    auto limiter = limiterFor(ctx);
+    auto reservation = limiter.reserve(db, request.client_ip, principal.name, store::nowSeconds());
+    if (!reservation.id)
+        throw HttpError(429, "too many failed password checks; try again in a few minutes");
+    auto user = loadUser(db, principal.user_id);
+    if (current.size() > kMaxPasswordLength || !verifyPassword(user.password, current)) {
+        store::audit(db, principal.name, request.client_ip, "user.password.failure", user.name);
+        throw HttpError(403, "the current password is wrong");
+    }
+    limiter.succeeded(db, *reservation.id, principal.name);
+    auto hash = hashPassword(password);
+    store::WriteTransaction tx(db);
+    store::setUserPassword(db, user.id, hash);
+    store::deleteUserWebSessionsExcept(db, user.id, principal.session_id);
+    int revoked = store::revokeUserApiTokens(db, user.id);
+    store::audit(db, principal.name, request.client_ip, "user.password", user.name,
+                 "own password; other sessions ended, " + std::to_string(revoked) +
+                     " API tokens revoked");
+    tx.commit();
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("tokens_revoked", revoked);
+    return Response::json(200, o);
+}
+
+// --- two-factor login (one's own) -------------------------------------------
+
+Response secondFactorStatus(const Request&, const Principal& principal, ApiContext& ctx) {
+    auto db = ctx.store.connect();
+    auto user = loadUser(db, principal.user_id);
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("enabled", user.totp_enabled);
+    o->set("required", user.totp_required ||
+                           (user.role == "admin" && ctx.config.web.require_second_factor_admins));
+    o->set("recovery_codes_left", store::recoveryCodesLeft(db, user.id));
+    return Response::json(200, o);
+}
+
+// A new secret, pending until a code from it confirms it: its QR code (SVG),
+// URI and base32 text for apps that take it typed.
+Response secondFactorEnrol(const Request& request, const Principal& principal, ApiContext& ctx) {
+    auto db = ctx.store.connect();
+    auto user = loadUser(db, principal.user_id);
+    if (user.totp_enabled)
+        throw HttpError(409, "two-factor login is on already; an administrator can reset it "
+                             "(moatctl user 2fa reset NAME)");
+    auto secret = newTotpSecret();
+    store::setPendingSecondFactor(db, user.id, secret);
+    auto uri = totpUri(user.name, secret);
+    store::audit(db, principal.name, request.client_ip, "2fa.enrol.start", user.name);
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("secret", totpBase32(secret));
+    o->set("uri", uri);
+    o->set("qr_svg", qrSvg(uri));
+    return Response::json(200, o);
+}
+
+Response secondFactorConfirm(const Request& request, const Principal& principal, ApiContext& ctx) {
+    auto code = stringField(request.jsonBody(), "code");
+    auto db = ctx.store.connect();
+    auto user = loadUser(db, principal.user_id);
+    auto state = store::secondFactor(db, user.id);
+    if (state.pending.empty()) throw HttpError(409, "start the enrolment first");
+    auto step = matchTotp(state.pending, code, store::nowSeconds());
+    if (!step) throw HttpError(422, "that code does not match; check the phone's clock and try again");
+    auto codes = newRecoveryCodes(10);
+    std::vector<std::string> hashes;
+    for (const auto& c : codes) hashes.push_back(recoveryCodeHash(c));
+    store::confirmSecondFactor(db, user.id, *step, hashes);
+    store::audit(db, principal.name, request.client_ip, "2fa.enrol", user.name,
+                 "two-factor login on; 10 recovery codes");
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& c : codes) list->add(c);
+    o->set("recovery_codes", list);
+    return Response::json(200, o);
+}
+
+// --- every account's API tokens (admin) -------------------------------------
+
+Poco::JSON::Object::Ptr tokenJson(const store::ApiToken& t) {
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("id", static_cast<Poco::Int64>(t.id));
+    o->set("name", t.name);
+    o->set("created", static_cast<Poco::Int64>(t.created));
+    o->set("last_used", static_cast<Poco::Int64>(t.last_used));
+    if (!t.owner.empty()) {
+        o->set("user_id", static_cast<Poco::Int64>(t.user_id));
+        o->set("owner", t.owner);
+    }
+    return o;
+}
+
+Response listAllTokens(const Request&, const Principal& principal, ApiContext& ctx) {
+    principal.requireAdmin();
+    auto db = ctx.store.connect();
+    Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+    for (const auto& t : store::listAllApiTokens(db)) out->add(tokenJson(t));
+    return Response::json(200, out);
+}
+
+Response revokeToken(const Request& request, const Principal& principal, ApiContext& ctx) {
+    principal.requireAdmin();
+    auto id = idParam(request);
+    auto db = ctx.store.connect();
+    store::WriteTransaction tx(db);
+    auto revoked = store::revokeApiToken(db, id);
+    if (!revoked) throw HttpError(404, "not found");
+    store::audit(db, principal.name, request.client_ip, "token.revoke", revoked->owner,
+                 "token " + std::to_string(revoked->id) + " (" + revoked->name + ")");
+    tx.commit();
+    return Response::noContent();
+}
+
 // --- API tokens (one's own) ------------------------------------------------
 
 Response listTokens(const Request&, const Principal& principal, ApiContext& ctx) {
     auto db = ctx.store.connect();
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
-    for (const auto& t : store::listApiTokens(db, principal.user_id)) {
-        Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-        o->set("id", static_cast<Poco::Int64>(t.id));
-        o->set("name", t.name);
-        o->set("created", static_cast<Poco::Int64>(t.created));
-        o->set("last_used", static_cast<Poco::Int64>(t.last_used));
-        out->add(o);
-    }
+    for (const auto& t : store::listApiTokens(db, principal.user_id)) out->add(tokenJson(t));
     return Response::json(200, out);
 }
 
@@ -292,6 +445,12 @@ void registerAuthApi(Router& router) {
     router.add("POST", "/api/v1/users", addUser);
     router.add("PUT", "/api/v1/users/{id}", changeUser);
     router.add("DELETE", "/api/v1/users/{id}", removeUser);
+    router.add("PUT", "/api/v1/password", changeOwnPassword);
+    router.add("GET", "/api/v1/2fa", secondFactorStatus);
+    router.add("POST", "/api/v1/2fa/enrol", secondFactorEnrol);
+    router.add("POST", "/api/v1/2fa/confirm", secondFactorConfirm);
+    router.add("GET", "/api/v1/admin/tokens", listAllTokens);
+    router.add("DELETE", "/api/v1/admin/tokens/{id}", revokeToken);
     router.add("GET", "/api/v1/tokens", listTokens);
     router.add("POST", "/api/v1/tokens", addToken);
     router.add("DELETE", "/api/v1/tokens/{id}", removeToken);

@@ -3,6 +3,7 @@
 #include "store/api_tokens.h"
 #include "web/password_hash.h"
 #include "web/secrets.h"
+#include "web/totp.h"
 #include "web/wire_parse.h"
 
 namespace moat::web {
@@ -14,6 +15,8 @@ Principal principalFor(const store::User& user) {
     p.role = user.role == "admin" ? Role::admin : Role::domain_admin;
     p.domain_ids = user.domain_ids;
     p.domains = user.domains;
+    p.second_factor_on = user.totp_enabled;
+    p.second_factor_required = user.totp_required;
     return p;
 }
 
@@ -48,34 +51,50 @@ std::optional<Authenticated> authenticate(Poco::Data::Session& db, const Request
 
 LoginResult checkLogin(Poco::Data::Session& db, const LoginLimiter& limiter,
                        const std::string& name, const std::string& password,
-                       const std::string& client_ip, long long now) {
+                       const std::string& client_ip, long long now,
+                       const std::string& second_factor) {
     LoginResult result;
-    if (limiter.ipBlocked(db, client_ip, now)) {
-        result.outcome = LoginOutcome::address_blocked;
+    // The attempt is counted before the password is checked (and given back on
+    // success): a burst of parallel guesses cannot get past the limits.
+    auto reservation = limiter.reserve(db, client_ip, name, now);
+    bool exempted = false;
+    if (!reservation.id && reservation.refused_by == store::LoginRefusal::name &&
+        !second_factor.empty()) {
+        reservation = limiter.reserve(db, client_ip, name, now, true);
+        exempted = reservation.id.has_value();
+    }
+    if (!reservation.id) {
+        result.outcome = reservation.refused_by == store::LoginRefusal::address
+                             ? LoginOutcome::address_blocked
+                             : LoginOutcome::account_locked;
         return result;
     }
     std::optional<store::User> user;
     bool plausible = !name.empty() && name.size() <= 64 && password.size() <= kMaxPasswordLength;
     if (plausible) user = store::findUser(db, name);
+    // Past the per-name limit only an account with a second factor may succeed.
+    if (user && exempted && !user->totp_enabled) user.reset();
     if (user) {
-        AccountFailures state{user->failed_logins, user->failed_since, user->locked_until};
-        if (isLocked(state, now)) {
-            result.outcome = LoginOutcome::account_locked;
-            result.locked_until = state.locked_until;
-            return result;
-        }
         if (verifyPassword(user->password, password)) {
+            if (user->totp_enabled) {
+                if (second_factor.empty()) {
+                    result.outcome = LoginOutcome::second_factor_needed;
+                    return result;
+                }
+                if (!secondFactorMatches(db, *user, second_factor, now)) {
+                    result.outcome = LoginOutcome::bad_credentials;
+                    return result;
+                }
+            }
+            limiter.succeeded(db, *reservation.id, name);
             store::recordLogin(db, user->id, now);
             result.outcome = LoginOutcome::ok;
             result.user = std::move(user);
             return result;
         }
-        auto next = afterFailure(state, now, limiter.policy());
-        store::saveLoginFailures(db, user->id, next.count, next.since, next.locked_until);
     } else {
         verifyDummy(password.substr(0, kMaxPasswordLength));
     }
-    limiter.recordIpFailure(db, client_ip, now);
     result.outcome = LoginOutcome::bad_credentials;
     return result;
 }

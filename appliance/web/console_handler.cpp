@@ -68,6 +68,15 @@ Response ConsoleHandler::handleApi(Request& request) const {
         if (auto problem = originProblem(request)) return Response::error(403, *problem);
         if (auto problem = csrfProblem(request, who->csrf)) return Response::error(403, *problem);
     }
+    // An account that must use two-factor login and has not enrolled may only
+    // enrol (and see its session, change its password, log out).
+    const auto& p = who->principal;
+    bool must_enrol = !p.second_factor_on &&
+                      (p.second_factor_required ||
+                       (p.isAdmin() && config_.web.require_second_factor_admins));
+    if (must_enrol && request.path != "/api/v1/session" && request.path != "/api/v1/logout" &&
+        request.path != "/api/v1/password" && request.path.rfind("/api/v1/2fa", 0) != 0)
+        return Response::error(403, "set up two-factor login first (Account page)");
     return router_.dispatch(request, who->principal, context);
 }
 

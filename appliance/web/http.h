@@ -11,10 +11,15 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace moat::web {
+
+// False when the JSON text holds an integer literal (no fraction, no
+// exponent) outside the signed 64-bit range; strings are skipped.
+bool jsonIntegersInRange(std::string_view json);
 
 struct Request {
     std::string method;                         // GET, POST, PUT, PATCH, DELETE

@@ -1,38 +1,29 @@
 #include "web/login_limiter.h"
 
-#include <string>
-
-#include "store/login_failures.h"
-
 namespace moat::web {
 
-bool isLocked(const AccountFailures& state, long long now) {
-    return state.locked_until > now;
+bool LoginLimiter::trusted(std::string_view ip) const {
+    auto address = net::parseIp(ip);
+    if (!address) return false;
+    for (const auto& network : trusted_)
+        if (network.contains(*address)) return true;
+    return false;
 }
 
-AccountFailures afterFailure(const AccountFailures& state, long long now,
-                             const LoginPolicy& policy) {
-    AccountFailures next = state;
-    if (next.count == 0 || now - next.since >= policy.window) {
-        next.count = 0;
-        next.since = now;
-    }
-    ++next.count;
-    if (next.count >= policy.account_failures) {
-        next.locked_until = now + policy.lock;
-        next.count = 0;
-        next.since = 0;
-    }
-    return next;
+std::string LoginLimiter::nameKey(std::string_view name) {
+    return std::string(name.substr(0, 64));
 }
 
-bool LoginLimiter::ipBlocked(Poco::Data::Session& db, std::string_view ip, long long now_ts) const {
-    return store::loginFailuresSince(db, std::string(ip), now_ts - policy_.window) >= policy_.ip_failures;
+store::LoginReservation LoginLimiter::reserve(Poco::Data::Session& db, std::string_view ip,
+                                              std::string_view name, long long now,
+                                              bool second_factor) const {
+    return store::reserveLoginAttempt(db, std::string(ip.substr(0, 64)), nameKey(name), now,
+                                      policy_, second_factor || trusted(ip));
 }
 
-void LoginLimiter::recordIpFailure(Poco::Data::Session& db, std::string_view ip,
-                                   long long now_ts) const {
-    store::recordLoginFailure(db, std::string(ip.substr(0, 64)), now_ts, now_ts - policy_.window);
+void LoginLimiter::succeeded(Poco::Data::Session& db, long long reservation,
+                             std::string_view name) const {
+    store::loginSucceeded(db, reservation, nameKey(name));
 }
 
 }  // namespace moat::web

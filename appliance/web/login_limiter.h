@@ -1,48 +1,49 @@
-// The login rate limit and lockout. An account is locked for `lock` after
-// `account_failures` failed logins within `window` (counted from the first of
-// them); while locked even the right password is refused (429), so guessing
-// gets five tries per quarter hour. A client address that failed
-// `ip_failures` times within `window` is refused (429) whatever the name, which
-// limits spraying one password over many names. A success resets the account.
-// The arithmetic is pure (testable); the counts live in users and
-// login_failures.
+// Login throttling that slows a guesser without locking the real user out
+// (docs/console-login.md). Each password check first reserves an attempt
+// (store::reserveLoginAttempt, one write transaction), so parallel requests
+// never check more passwords than the limits allow:
+// - one address: `per_address` attempts per window, whatever the names;
+// - one name from one address: `per_name_and_address` per window, so an
+//   attacker's failures at "admin" stop the attacker, not the admin elsewhere;
+// - one name from everywhere: `per_name` per window, against guessing spread
+//   over many addresses; addresses on a trusted (maintenance) network are
+//   exempt, so the right password from there always gets checked.
+// Known and unknown names are counted alike, so no answer tells them apart.
 #pragma once
 
 #include <Poco/Data/Session.h>
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
+
+#include "net/cidr.h"
+#include "store/login_failures.h"
 
 namespace moat::web {
 
-struct LoginPolicy {
-    int account_failures = 5;
-    int ip_failures = 20;
-    long long window = 15 * 60;
-    long long lock = 15 * 60;
-};
-
-struct AccountFailures {
-    int count = 0;
-    long long since = 0;  // first failure of the current window
-    long long locked_until = 0;
-};
-
-bool isLocked(const AccountFailures& state, long long now);
-// The state after one more failure at `now` (may lock the account).
-AccountFailures afterFailure(const AccountFailures& state, long long now,
-                             const LoginPolicy& policy);
+using LoginPolicy = store::LoginLimits;
 
 class LoginLimiter {
   public:
-    explicit LoginLimiter(LoginPolicy policy = {}) : policy_(policy) {}
+    explicit LoginLimiter(LoginPolicy policy = {}, std::vector<net::Cidr> trusted = {})
+        : policy_(policy), trusted_(std::move(trusted)) {}
     const LoginPolicy& policy() const { return policy_; }
 
-    bool ipBlocked(Poco::Data::Session& db, std::string_view ip, long long now) const;
-    // Records a failure from ip (and forgets failures older than the window).
-    void recordIpFailure(Poco::Data::Session& db, std::string_view ip, long long now) const;
+    bool trusted(std::string_view ip) const;
+    // The name as counted: at most 64 bytes of what was typed.
+    static std::string nameKey(std::string_view name);
+    // `second_factor`: the attempt carries a second factor, which passes the
+    // per-name limit (it succeeds only for an account with two-factor login on).
+    store::LoginReservation reserve(Poco::Data::Session& db, std::string_view ip,
+                                    std::string_view name, long long now,
+                                    bool second_factor = false) const;
+    void succeeded(Poco::Data::Session& db, long long reservation, std::string_view name) const;
 
   private:
     LoginPolicy policy_;
+    std::vector<net::Cidr> trusted_;
 };
 
 }  // namespace moat::web

@@ -2,11 +2,35 @@
 
 #include <sodium.h>
 
+#include <chrono>
+#include <semaphore>
 #include <stdexcept>
 
+#include "web/http.h"
 #include "web/secrets.h"
 
 namespace moat::web {
+namespace {
+
+// One of kMaxConcurrentHashes turns at Argon2id, held for one hash.
+class HashTurn {
+  public:
+    HashTurn() {
+        if (!gate().try_acquire_for(std::chrono::milliseconds(kHashQueueWaitMs)))
+            throw HttpError(503, "the console is busy checking other logins; try again in a moment");
+    }
+    ~HashTurn() { gate().release(); }
+    HashTurn(const HashTurn&) = delete;
+    HashTurn& operator=(const HashTurn&) = delete;
+
+  private:
+    static std::counting_semaphore<kMaxConcurrentHashes>& gate() {
+        static std::counting_semaphore<kMaxConcurrentHashes> instance(kMaxConcurrentHashes);
+        return instance;
+    }
+};
+
+}  // namespace
 
 void checkPasswordRules(std::string_view password) {
     if (password.size() < kMinPasswordLength)
@@ -19,6 +43,7 @@ void checkPasswordRules(std::string_view password) {
 
 std::string hashPassword(std::string_view password) {
     initSodium();
+    HashTurn turn;
     char out[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
@@ -30,6 +55,7 @@ bool verifyPassword(std::string_view encoded, std::string_view password) {
     initSodium();
     if (encoded.empty() || encoded.size() >= crypto_pwhash_STRBYTES) return false;
     std::string terminated(encoded);  // crypto_pwhash_str_verify wants a C string
+    HashTurn turn;
     return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
 }
 

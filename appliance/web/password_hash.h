@@ -18,6 +18,13 @@ constexpr std::size_t kMaxPasswordLength = 1024;  // bounds the work one request
 // password is shorter than kMinPasswordLength or longer than the maximum.
 void checkPasswordRules(std::string_view password);
 
+// At most kMaxConcurrentHashes hashes or verifications run at once (each
+// holds 64 MiB), so a login flood cannot grow the process without bound; a
+// caller that waits longer than kHashQueueWait for its turn gets
+// HttpError(503) and the client tries again.
+constexpr int kMaxConcurrentHashes = 2;
+constexpr int kHashQueueWaitMs = 4000;
+
 // The encoded Argon2id hash ("$argon2id$v=19$m=...").
 std::string hashPassword(std::string_view password);
 

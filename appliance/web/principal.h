@@ -18,6 +18,8 @@ struct Principal {
     std::vector<std::string> domains;    // their names, lower case, same order
     bool via_token = false;              // authenticated by an API token (no CSRF needed)
     std::string session_id;              // the session's stored id ("" for tokens)
+    bool second_factor_on = false;       // two-factor login enrolled
+    bool second_factor_required = false; // the account must use it (per account)
 
     bool isAdmin() const { return role == Role::admin; }
     // Admins may touch every domain; a domain administrator only its own.

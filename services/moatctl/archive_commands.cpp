@@ -62,7 +62,9 @@ int archiveRelease(Poco::Data::Session& session, const std::string& id,
         const char* login = ::getlogin();
         who = std::string("moatctl:") + (login ? login : std::to_string(::getuid()));
     }
-    long long request = store::addReleaseRequest(session, archive_id, who, store::nowSeconds());
+    auto added = store::addReleaseRequest(session, archive_id, who, store::nowSeconds(), {});
+    if (!added) throw std::invalid_argument("archive entry " + id + " has no recipients");
+    long long request = *added;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (;;) {
         auto r = store::findReleaseRequest(session, request);

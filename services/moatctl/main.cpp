@@ -116,6 +116,7 @@ constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
   user remove NAME                        remove a console account
   user passwd NAME [--password-stdin]     set a new password (ends the account's sessions)
   user unlock NAME                        lift a login lockout
+  user 2fa reset NAME                     turn two-factor login off (a lost phone)
 
   help                                    show this text
 
@@ -491,6 +492,10 @@ int userPasswd(Context& ctx, const Args& args) {
 }
 
 int userUnlock(Context& ctx, const Args& args) { return moatctl::userUnlock(ctx.session, args.positional[0]); }
+int userSecondFactor(Context& ctx, const Args& args) {
+    if (args.positional[0] != "reset") throw std::invalid_argument("usage: moatctl user 2fa reset NAME");
+    return moatctl::userSecondFactorReset(ctx.session, args.positional[1]);
+}
 
 // --- valid, callout --------------------------------------------------------
 
@@ -722,6 +727,7 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
              {"remove", {userRemove, "user remove NAME", 1, 1}},
              {"passwd", {userPasswd, "user passwd NAME [--password-stdin]", 1, 1, {}, {}, {"--password-stdin"}}},
              {"unlock", {userUnlock, "user unlock NAME", 1, 1}},
+             {"2fa", {userSecondFactor, "user 2fa reset NAME", 2, 2}},
          }},
         {"events",
          {

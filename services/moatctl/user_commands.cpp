@@ -8,7 +8,10 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "store/api_tokens.h"
 #include "store/audit_log.h"
+#include "store/login_failures.h"
+#include "store/second_factor.h"
 #include "store/users.h"
 #include "store/web_sessions.h"
 #include "util/log.h"
@@ -142,14 +145,27 @@ int userPasswd(Poco::Data::Session& session, const std::string& name, bool passw
     auto password = readPassword(password_stdin, in);
     store::setUserPassword(session, user.id, web::hashPassword(password));
     store::deleteUserWebSessions(session, user.id);  // logged out everywhere
-    store::audit(session, kActor, "", "user.change", user.name, "password");
-    std::cout << "password of " << user.name << " changed; its sessions ended\n";
+    int revoked = store::revokeUserApiTokens(session, user.id);
+    store::audit(session, kActor, "", "user.change", user.name,
+                 "password; sessions ended, " + std::to_string(revoked) + " API tokens revoked");
+    std::cout << "password of " << user.name << " changed; its sessions ended and " << revoked
+              << " API tokens revoked\n";
+    return 0;
+}
+
+int userSecondFactorReset(Poco::Data::Session& session, const std::string& name) {
+    auto user = requireUser(session, name);
+    store::resetSecondFactor(session, user.id);
+    store::audit(session, kActor, "", "2fa.reset", user.name);
+    std::cout << "two-factor login of " << user.name
+              << " reset: it logs in with its password and enrols again\n";
     return 0;
 }
 
 int userUnlock(Poco::Data::Session& session, const std::string& name) {
     auto user = requireUser(session, name);
     store::saveLoginFailures(session, user.id, 0, 0, 0);
+    store::clearLoginFailures(session, user.name);
     store::audit(session, kActor, "", "user.unlock", user.name);
     std::cout << "unlocked " << user.name << "\n";
     return 0;

@@ -28,5 +28,7 @@ int userPasswd(Poco::Data::Session& session, const std::string& name, bool passw
                std::istream& in);
 // moatctl user unlock NAME
 int userUnlock(Poco::Data::Session& session, const std::string& name);
+// Removes the account's TOTP secret and recovery codes (a lost phone).
+int userSecondFactorReset(Poco::Data::Session& session, const std::string& name);
 
 }  // namespace moat::moatctl

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "util/log.h"
+#include "web/request_framing.h"
 #include "web/wire_parse.h"
 
 namespace moat::webui {
@@ -36,6 +37,28 @@ bool readBody(mg_connection* conn, long long content_length, std::string& body) 
     return true;
 }
 
+// Makes CivetWeb close the connection after this answer. CivetWeb 1.15 keeps
+// a connection unless the request asked for "Connection: close" (a
+// "Connection: close" in our answer does not stop it reading the next request
+// from the same bytes), so the request's own Connection header is set to
+// "close" — request_info is the connection's own writable copy.
+void forceClose(mg_connection* conn) {
+    auto* info = const_cast<mg_request_info*>(mg_get_request_info(conn));
+    for (int i = 0; i < info->num_headers; ++i)
+        if (info->http_headers[i].name && mg_strcasecmp(info->http_headers[i].name, "Connection") == 0) {
+            info->http_headers[i].value = "close";
+            return;
+        }
+    if (info->num_headers < static_cast<int>(sizeof info->http_headers / sizeof info->http_headers[0])) {
+        info->http_headers[info->num_headers].name = "Connection";
+        info->http_headers[info->num_headers].value = "close";
+        ++info->num_headers;
+        return;
+    }
+    info->http_headers[0].name = "Connection";  // 64 headers: the first one gives way
+    info->http_headers[0].value = "close";
+}
+
 void send(mg_connection* conn, const web::Response& response, bool head) {
     mg_response_header_start(conn, response.status);
     if (!response.content_type.empty())
@@ -59,6 +82,7 @@ CivetServer::CivetServer(const ServerOptions& options, const web::ConsoleHandler
         options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
     std::string listen = host + ":" + std::to_string(options.port) + "s";
     std::string threads = std::to_string(options.threads);
+    std::string request_timeout = std::to_string(options.request_timeout_ms);
     // clang-format off
     const char* settings[] = {
         "listening_ports", listen.c_str(),
@@ -66,9 +90,10 @@ CivetServer::CivetServer(const ServerOptions& options, const web::ConsoleHandler
         "ssl_protocol_version", "4",  // TLS 1.2 and newer
         "ssl_cipher_list", "ECDHE+AESGCM:ECDHE+CHACHA20",
         "num_threads", threads.c_str(),
-        "request_timeout_ms", "30000",
+        "request_timeout_ms", request_timeout.c_str(),
         "enable_keep_alive", "yes",
-        "keep_alive_timeout_ms", "5000",
+        "keep_alive_timeout_ms", "2000",
+        "linger_timeout_ms", "0",
         "decode_url", "no",  // the path is decoded (strictly) by web::percentDecode
         nullptr,
     };
@@ -76,6 +101,7 @@ CivetServer::CivetServer(const ServerOptions& options, const web::ConsoleHandler
     mg_callbacks callbacks{};
     callbacks.begin_request = &CivetServer::onRequest;
     callbacks.log_message = &CivetServer::onLog;
+    callbacks.http_error = &CivetServer::onHttpError;
     mg_init_data init{};
     init.callbacks = &callbacks;
     init.user_data = this;
@@ -98,6 +124,31 @@ int CivetServer::onLog(const mg_connection*, const char* message) {
     return 1;
 }
 
+int CivetServer::onHttpError(mg_connection* conn, int status, const char*) {
+    // CivetWeb's own refusals (a malformed request line, 411, 505, ...): our
+    // answer with our headers, a fixed text (CivetWeb's message may quote the
+    // request), and the connection closed.
+    const char* text = status == 411   ? "length required"
+                       : status == 413 ? "request too large"
+                       : status == 414 ? "request target too long"
+                       : status == 431 ? "request headers too large"
+                       : status == 505 ? "HTTP version not supported"
+                       : status >= 500 ? "internal error"
+                                       : "malformed request";
+    auto r = web::Response::error(status, text);
+    web::ConsoleHandler::addSecurityHeaders(r, true);
+    // Written by hand: CivetWeb's header functions repeat the request's HTTP
+    // version, which here may be whatever the client sent.
+    const char* reason = mg_get_response_code_text(conn, status);
+    std::string head = "HTTP/1.1 " + std::to_string(status) + " " + (reason ? reason : "Error") +
+                       "\r\nContent-Type: " + r.content_type + "\r\n";
+    for (const auto& [name, value] : r.headers) head += name + ": " + value + "\r\n";
+    head += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n";
+    head += r.body;
+    mg_write(conn, head.data(), head.size());
+    return 0;
+}
+
 int CivetServer::onRequest(mg_connection* conn) {
     auto* self = static_cast<CivetServer*>(mg_get_user_data(mg_get_context(conn)));
     return self->handle(conn);
@@ -115,9 +166,25 @@ int CivetServer::handle(mg_connection* conn) {
     auto fail = [&](int status, const std::string& message) {
         auto r = web::Response::error(status, message);
         web::ConsoleHandler::addSecurityHeaders(r, true);
+        r.headers.emplace_back("Connection", "close");
         send(conn, r, head);
+        forceClose(conn);
         return status;
     };
+    web::HeaderList framing;
+    for (int i = 0; i < info->num_headers; ++i)
+        framing.emplace_back(info->http_headers[i].name ? info->http_headers[i].name : "",
+                             info->http_headers[i].value ? info->http_headers[i].value : "");
+    if (auto problem = web::framingProblem(framing)) {
+        log::info("webui: refused a request from " + request.client_ip + ": " + *problem);
+        return fail(400, "ambiguous request framing");
+    }
+    // A body-carrying method must say how long its body is: without either
+    // header CivetWeb would read what follows as the next request (an obs-fold
+    // line ends CivetWeb's header block early, leaving Content-Length behind).
+    if ((request.method == "POST" || request.method == "PUT" || request.method == "PATCH") &&
+        !mg_get_header(conn, "Content-Length") && !mg_get_header(conn, "Transfer-Encoding"))
+        return fail(411, "Content-Length required");
     const char* raw = info->local_uri_raw ? info->local_uri_raw : info->local_uri;
     auto path = raw ? web::percentDecode(raw, false) : std::nullopt;
     if (!path || path->empty() || path->front() != '/') return fail(400, "malformed request path");

@@ -2,6 +2,10 @@
 // translation of each request into web::Request (path percent-decoded — a
 // malformed escape is 400 —, query parsed, header names lower-cased, body read
 // up to kMaxBody — more is 413) and of web::Response back onto the wire.
+// Ambiguous body framing (web/request_framing) is 400 and CivetWeb's own
+// errors (400, 411, 505...) are answered here too: every answer carries the
+// security headers, none echoes the request, and every error closes the
+// connection.
 // Everything else is web::ConsoleHandler's, which does not know CivetWeb.
 #pragma once
 
@@ -21,7 +25,8 @@ struct ServerOptions {
     std::string host;  // IP literal to listen on ("0.0.0.0", "::", "127.0.0.1")
     int port = 443;
     std::string pem;  // certificate chain and private key, one PEM file
-    int threads = 8;
+    int threads = 256;
+    int request_timeout_ms = 5000;  // TLS handshake and request head within this
 };
 
 class CivetServer {
@@ -35,6 +40,7 @@ class CivetServer {
   private:
     static int onRequest(mg_connection* conn);
     static int onLog(const mg_connection* conn, const char* message);
+    static int onHttpError(mg_connection* conn, int status, const char* message);
     int handle(mg_connection* conn);
 
     const web::ConsoleHandler& handler_;

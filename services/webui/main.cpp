@@ -18,6 +18,7 @@
 #include "api/api.h"
 #include "civet_server.h"
 #include "config/config.h"
+#include "net/cidr.h"
 #include "net/tls.h"
 #include "store/store.h"
 #include "util/daemon_main.h"
@@ -87,8 +88,12 @@ int run(const std::string& config_path) {
 
     auto router = buildRouter();
     web::ConsoleHandler handler(*store, cfg, router);
-    webui::CivetServer server({cfg.web.listen.host, cfg.web.listen.port, pem, cfg.web.threads},
-                              handler);
+    for (const auto& network : cfg.web.trusted_networks)
+        if (!net::Cidr::parse(network))
+            throw std::runtime_error("[web] trusted_networks: " + network + " is not a CIDR network");
+    webui::CivetServer server(
+        {cfg.web.listen.host, cfg.web.listen.port, pem, cfg.web.threads, cfg.web.request_timeout_ms},
+        handler);
     std::string base = "https://" + linkHost(cfg) + ":" + std::to_string(cfg.web.listen.port);
     {
         auto db = store->connect();

@@ -1,8 +1,8 @@
 """The archive, the enriched message log and the dashboard aggregates through real SMTP
 sessions: accepted mail is archived as a hard link of its spool file (the archive copy stays
 after delivery), a GTUBE message refused after DATA is archived as rejected with its log row
-(category, refused_by, subject, archive_id), a release request inserted into the store (as the
-console does) delivers the message to the backend with X-Moat-Released, `moatctl archive`
+(category, refused_by, subject, archive_id), a release request inserted into the store with its recipients (as
+the console does) delivers the message to the backend with X-Moat-Released, `moatctl archive`
 lists and releases, traffic_hourly and mta_stats count, and filtering.enabled = no for a domain
 lets GTUBE through; on a disk under archive.min_free nothing new is archived and mail still flows.
 """
@@ -131,8 +131,8 @@ def test_gtube_refused_after_data_is_archived_and_released(env):
 
     # The console's way: a release_requests row; moat-smtpd carries it out within a second.
     with db(moat) as conn:
-        cur = conn.execute("INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, ?, ?)",
-                           (entry["id"], "admin", int(time.time())))
+        cur = conn.execute("INSERT INTO release_requests (archive_id, requested_by, requested, recipients)"
+                           " VALUES (?, ?, ?, ?)", (entry["id"], "admin", int(time.time()), entry["recipients"]))
         request = cur.lastrowid
     released = ours.wait_for(predicate=lambda m: m.message_id == "<spam1@good.test>", timeout=10)[0]
     assert released.rcpts == ["bob@ours.test"]
@@ -162,8 +162,9 @@ def test_missing_archive_file_fails_the_release(env):
     entry = query(moat, "SELECT * FROM archive WHERE id = ?", log_row(moat, "gone1")["archive_id"])[0]
     os.unlink(archive_dir(moat) / entry["file"])
     with db(moat) as conn:
-        request = conn.execute("INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, ?, ?)",
-                               (entry["id"], "admin", int(time.time()))).lastrowid
+        request = conn.execute("INSERT INTO release_requests (archive_id, requested_by, requested, recipients)"
+                               " VALUES (?, ?, ?, ?)",
+                               (entry["id"], "admin", int(time.time()), entry["recipients"])).lastrowid
 
     def finished():
         rows = query(moat, "SELECT status, detail FROM release_requests WHERE id = ?", request)

@@ -238,3 +238,26 @@ def test_login_lockout_is_shown(env, admin):
     # the lock is the server's, not the page's
     r = env["web"].client().login(LOCK_USER, LOCK_PASSWORD)
     assert r.status == 429, (r.status, r.text)
+
+
+def test_two_factor_login_in_the_browser(env, admin):
+    """An account with two-factor login on (enrolled through the API here) logs in with its TOTP code."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+
+    def totp(secret_b32: str) -> str:
+        key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+        digest = hmac.new(key, struct.pack(">Q", int(time.time() // 30)), hashlib.sha1).digest()
+        offset = digest[-1] & 15
+        return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7fffffff) % 1000000:06d}"
+
+    web = env["web"]
+    web.add_user("two-factor", "two factor password 4", role="admin")
+    client = web.login("two-factor", "two factor password 4")
+    secret = client.post("/api/v1/2fa/enrol").json()["secret"]
+    assert client.post("/api/v1/2fa/confirm", json={"code": totp(secret)}).status == 200
+    time.sleep(max(0.0, 30 - time.time() % 30) + 0.5)  # the browser's code must be a fresh step
+    run_scenario(web, "two-factor", MOAT_2FA_USER="two-factor", MOAT_2FA_PASSWORD="two factor password 4",
+                 MOAT_2FA_SECRET=secret)

@@ -114,7 +114,8 @@ class ApiTest : public ::testing::Test {
 
     long long auditRows() { return scalar("SELECT COUNT(*) FROM audit_log"); }
 
-    // A message_log row with the recipients' domains in message_log_domains.
+    // A message_log row with the recipients' domains in message_log_domains and
+// each recipient in message_log_recipients.
     long long insertLog(const std::string& sender, const std::vector<std::string>& recipients,
                         const std::string& subject = "hello",
                         const std::string& category = "accepted",
@@ -141,6 +142,10 @@ class ApiTest : public ::testing::Test {
             std::string domain = r.substr(r.rfind('@') + 1);
             session() << "INSERT OR IGNORE INTO message_log_domains (domain, log_id) VALUES (?, ?)",
                 use(domain), use(id), now;
+            std::string address = r;
+            session() << "INSERT INTO message_log_recipients (log_id, domain, address) VALUES (?, "
+                         "lower(?), ?)",
+                use(id), use(domain), use(address), now;
         }
         return id;
     }
@@ -169,6 +174,10 @@ class ApiTest : public ::testing::Test {
             std::string domain = r.substr(r.rfind('@') + 1);
             session() << "INSERT OR IGNORE INTO archive_domains (domain, archive_id) VALUES (?, ?)",
                 use(domain), use(id), now;
+            std::string address = r;
+            session() << "INSERT INTO archive_recipients (archive_id, domain, address) VALUES (?, "
+                         "lower(?), ?)",
+                use(id), use(domain), use(address), now;
         }
         return id;
     }

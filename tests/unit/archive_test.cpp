@@ -233,13 +233,15 @@ TEST(ReleaseExecutor, RequeuesTheArchivedMessageWithAHeaderAndAudits) {
     s << "UPDATE archive SET recipients = 'b@ours.test,c@ours.test' WHERE id = ?", use(id), now;
     auto missing = addEntry(s, dir, "GONE", store::nowSeconds(), 0);
     fs::remove(dir.path("GONE"));
-    s << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, "
-         "'ann\r\nX-Evil: 1', 1)",
+    // The request's recipients (fixed by the requester's scope), not the entry's, are delivered to.
+    s << "INSERT INTO release_requests (archive_id, requested_by, requested, recipients) VALUES (?, "
+         "'ann\r\nX-Evil: 1', 1, 'c@ours.test')",
         use(id), now;
-    s << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (?, 'bob', 1)",
+    s << "INSERT INTO release_requests (archive_id, requested_by, requested, recipients) VALUES (?, "
+         "'bob', 1, 'x@ours.test')",
         use(missing), now;
-    s << "INSERT INTO release_requests (archive_id, requested_by, requested) VALUES (999, 'bob', "
-         "1)",
+    s << "INSERT INTO release_requests (archive_id, requested_by, requested, recipients) VALUES "
+         "(999, 'bob', 1, 'x@ours.test')",
         now;
 
     std::vector<mail::Envelope> queued;
@@ -253,7 +255,7 @@ TEST(ReleaseExecutor, RequeuesTheArchivedMessageWithAHeaderAndAudits) {
 
     ASSERT_EQ(queued.size(), 1u);
     EXPECT_EQ(queued[0].sender, "a@example.org");
-    EXPECT_EQ(queued[0].recipients, (std::vector<std::string>{"b@ours.test", "c@ours.test"}));
+    EXPECT_EQ(queued[0].recipients, (std::vector<std::string>{"c@ours.test"}));
     std::string copy = readFile(spool.path(queued[0].id));
     EXPECT_EQ(copy.rfind("X-Moat-Released: by ann??X-Evil:?1 on ", 0), 0u) << copy;
     EXPECT_NE(copy.find("(archive id " + std::to_string(id) + ")\r\nReceived: by us\r\n"),

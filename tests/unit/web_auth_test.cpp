@@ -1,16 +1,22 @@
 // Console authentication pieces against a fresh store: Argon2id hashing,
 // secrets, sessions (create, find, idle and maximum expiry, new id per login,
-// removal), CSRF and Origin checks, the lockout arithmetic, the per-address
-// limit, checkLogin's outcomes, API tokens, the first-run token and the
+// removal), CSRF and Origin checks, login throttling (per address, per name
+// and address, per name; parallel attempts; known and unknown names alike),
+// checkLogin's outcomes, API tokens, the first-run token and the
 // request flow's 401/403 decisions (ConsoleHandler without a network).
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <thread>
+#include <vector>
 #include <filesystem>
 #include <memory>
 
 #include "config/config.h"
+#include "net/cidr.h"
+#include "store/login_failures.h"
 #include "store/api_tokens.h"
 #include "store/domains.h"
 #include "store/store.h"
@@ -94,27 +100,6 @@ TEST(WebSecrets, TokensHashesAndComparison) {
     EXPECT_TRUE(web::equalConstantTime("", ""));
 }
 
-TEST(WebLoginLimiter, LockoutArithmetic) {
-    web::LoginPolicy policy;  // 5 in 15 min -> locked 15 min
-    web::AccountFailures s;
-    long long t = 1000000;
-    for (int i = 0; i < 4; ++i) {
-        s = web::afterFailure(s, t + i * 60, policy);
-        EXPECT_FALSE(web::isLocked(s, t + i * 60));
-    }
-    EXPECT_EQ(s.count, 4);
-    s = web::afterFailure(s, t + 240, policy);
-    EXPECT_TRUE(web::isLocked(s, t + 241));
-    EXPECT_TRUE(web::isLocked(s, t + 240 + 899));
-    EXPECT_FALSE(web::isLocked(s, t + 240 + 900));
-    EXPECT_EQ(s.count, 0);
-
-    // Failures spread wider than the window do not add up.
-    web::AccountFailures slow;
-    for (int i = 0; i < 10; ++i) slow = web::afterFailure(slow, t + i * 240, policy);
-    EXPECT_FALSE(web::isLocked(slow, t + 10 * 240));
-}
-
 TEST_F(WebAuth, SessionsCreateFindExpireRemove) {
     auto user = addUser("alice", "a-long-password");
     web::SessionStore sessions(30min, 12h);
@@ -184,21 +169,88 @@ TEST_F(WebAuth, CheckLoginOutcomes) {
         EXPECT_EQ(
             web::checkLogin(*db_, limiter, "alice", "wrong-password", "192.0.2.2", t + i).outcome,
             web::LoginOutcome::bad_credentials);
-    auto locked = web::checkLogin(*db_, limiter, "alice", "a-long-password", "192.0.2.3", t + 10);
-    EXPECT_EQ(locked.outcome, web::LoginOutcome::account_locked);
-    EXPECT_EQ(locked.locked_until, t + 4 + 900);
-    EXPECT_EQ(web::checkLogin(*db_, limiter, "alice", "a-long-password", "192.0.2.3", t + 4 + 900)
+    // The attacker's address is done with this name; the real user elsewhere is not.
+    EXPECT_EQ(web::checkLogin(*db_, limiter, "alice", "a-long-password", "192.0.2.2", t + 5).outcome,
+              web::LoginOutcome::account_locked);
+    EXPECT_EQ(web::checkLogin(*db_, limiter, "alice", "a-long-password", "192.0.2.3", t + 10).outcome,
+              web::LoginOutcome::ok);
+    // After the window the attacker's address may try again.
+    EXPECT_EQ(web::checkLogin(*db_, limiter, "alice", "wrong-password", "192.0.2.2", t + 4 + 900)
                   .outcome,
+              web::LoginOutcome::bad_credentials);
+}
+
+// Issue 11 finding 5: the 6th failure answers alike for a real and an unknown name.
+TEST_F(WebAuth, UnknownAndKnownNamesAnswerAlikeInEveryState) {
+    addUser("alice", "a-long-password");
+    web::LoginLimiter limiter;
+    long long t = 2000000000;
+    for (int i = 0; i < 8; ++i) {
+        auto known = web::checkLogin(*db_, limiter, "alice", "wrong-password", "192.0.2.2", t + i);
+        auto unknown = web::checkLogin(*db_, limiter, "nobody", "wrong-password", "192.0.2.4", t + i);
+        EXPECT_EQ(known.outcome, unknown.outcome) << "attempt " << i + 1;
+        EXPECT_EQ(known.outcome, i < 5 ? web::LoginOutcome::bad_credentials
+                                       : web::LoginOutcome::account_locked)
+            << "attempt " << i + 1;
+    }
+}
+
+// Spread over many addresses, a name gets per_name checks; a maintenance network still gets in.
+TEST_F(WebAuth, PerNameLimitAndTrustedNetwork) {
+    addUser("admin", "a-long-password");
+    web::LoginLimiter limiter({}, {*net::Cidr::parse("10.9.0.0/16")});
+    long long t = 2000000000;
+    int checked = 0;
+    for (int i = 0; i < 30; ++i)
+        checked += web::checkLogin(*db_, limiter, "admin", "wrong-password",
+                                   "198.51.100." + std::to_string(i + 1), t)
+                       .outcome == web::LoginOutcome::bad_credentials;
+    EXPECT_EQ(checked, limiter.policy().per_name);
+    EXPECT_EQ(web::checkLogin(*db_, limiter, "admin", "a-long-password", "203.0.113.5", t).outcome,
+              web::LoginOutcome::account_locked);
+    EXPECT_EQ(web::checkLogin(*db_, limiter, "admin", "a-long-password", "10.9.1.2", t).outcome,
               web::LoginOutcome::ok);
 }
 
 TEST_F(WebAuth, AddressLimit) {
-    web::LoginLimiter limiter(web::LoginPolicy{5, 3, 900, 900});
+    web::LoginLimiter limiter(web::LoginPolicy{3, 5, 10, 900});
     long long t = 2000000000;
-    for (int i = 0; i < 3; ++i) limiter.recordIpFailure(*db_, "192.0.2.9", t + i);
-    EXPECT_TRUE(limiter.ipBlocked(*db_, "192.0.2.9", t + 3));
-    EXPECT_FALSE(limiter.ipBlocked(*db_, "192.0.2.10", t + 3));
-    EXPECT_FALSE(limiter.ipBlocked(*db_, "192.0.2.9", t + 901));
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(web::checkLogin(*db_, limiter, "n" + std::to_string(i), "wrong-password",
+                                  "192.0.2.9", t + i)
+                      .outcome,
+                  web::LoginOutcome::bad_credentials);
+    EXPECT_EQ(web::checkLogin(*db_, limiter, "other", "wrong-password", "192.0.2.9", t + 3).outcome,
+              web::LoginOutcome::address_blocked);
+    EXPECT_EQ(web::checkLogin(*db_, limiter, "other", "wrong-password", "192.0.2.10", t + 3).outcome,
+              web::LoginOutcome::bad_credentials);
+    EXPECT_EQ(web::checkLogin(*db_, limiter, "other", "wrong-password", "192.0.2.9", t + 901).outcome,
+              web::LoginOutcome::bad_credentials);
+}
+
+// Issue 11 finding 4: 40 parallel wrong passwords for one name check at most the allowed number,
+// from 40 addresses (per_name) and from one address (per_name_and_address).
+TEST_F(WebAuth, ParallelFailuresCannotRaceTheLimits) {
+    addUser("admin", "a-long-password");
+    web::LoginLimiter limiter;
+    long long t = 2000000000;
+    for (bool one_address : {false, true}) {
+        store::clearLoginFailures(*db_, "admin");
+        std::atomic<int> checked{0};
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 40; ++i)
+            threads.emplace_back([&, i] {
+                auto db = store_->connect();
+                std::string ip = one_address ? "192.0.2.77" : "198.51.100." + std::to_string(i + 1);
+                if (web::checkLogin(db, limiter, "admin", "wrong-password", ip, t).outcome ==
+                    web::LoginOutcome::bad_credentials)
+                    ++checked;
+            });
+        for (auto& th : threads) th.join();
+        EXPECT_EQ(checked.load(), one_address ? limiter.policy().per_name_and_address
+                                              : limiter.policy().per_name)
+            << (one_address ? "one address" : "40 addresses");
+    }
 }
 
 TEST_F(WebAuth, ApiTokensAndFirstRun) {

@@ -10,9 +10,10 @@ const BASE = "/api/v1";
 let csrfToken = "";
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, secondFactor = false) {
     super(message);
     this.status = status;
+    this.secondFactor = secondFactor;  // a 401 of a right password that needs its code
   }
 }
 
@@ -60,7 +61,7 @@ export async function request(method, path, { body, params, quiet401 = false } =
     if (response.status === 401 && !quiet401) {
       window.dispatchEvent(new CustomEvent("moat:unauthorized", { detail: message }));
     }
-    throw new ApiError(response.status, message);
+    throw new ApiError(response.status, message, Boolean(data && data.second_factor === true));
   }
   return data;
 }

@@ -114,31 +114,42 @@ function renderLogin(message) {
   document.title = "Log in — Moat";
   const name = h("input", { type: "text", name: "name", autocomplete: "username", required: true });
   const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
+  const code = h("input", { type: "text", name: "totp", autocomplete: "one-time-code" });
+  const codeField = field("Code from your authenticator app (or a recovery code)", code);
+  codeField.hidden = true;
   const submit = h("button", { type: "submit", class: "primary" }, "Log in");
   const form = h("form", { class: "login card", "aria-label": "Log in" },
     h("h1", null, "Moat console"),
     field("Name", name),
     field("Password", password),
+    codeField,
     h("div", { class: "actions" }, submit));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearMessages();
     submit.disabled = true;
     try {
-      const res = await request("POST", "/login", {
-        body: { name: name.value, password: password.value }, quiet401: true,
-      });
+      const body = { name: name.value, password: password.value };
+      if (!codeField.hidden && code.value.trim()) body.totp = code.value.trim();
+      const res = await request("POST", "/login", { body, quiet401: true });
       startSession(res);
       const { path } = parseHash();
       if (!path || path === "login" || path === "first-run") location.replace(`#/${defaultPath()}`);
       else route();
     } catch (err) {
+      if (err.secondFactor) {
+        codeField.hidden = false;
+        showNotice(err.message);
+        code.focus();
+        return;
+      }
       if (err.status === 429) {
         showError(`Login locked: ${err.message}`);
       } else {
         showError(err.message);
       }
       password.value = "";
+      code.value = "";
       password.focus();
     } finally {
       submit.disabled = false;
