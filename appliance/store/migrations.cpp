@@ -471,6 +471,7 @@ const std::vector<Migration>& migrations() {
              "UPDATE release_requests SET recipients = COALESCE((SELECT a.recipients FROM archive a"
              " WHERE a.id = release_requests.archive_id), '') WHERE status = 'pending' AND"
              " requested_by IN (SELECT name FROM users WHERE role = 'admin')",
+         }},
         {8,
          "firewall: the sources moat-firewall blocks or tarpits, restored after a restart",
          {
