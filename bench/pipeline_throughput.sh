@@ -240,6 +240,19 @@ EOF
         --var="LOCAL_CONFDIR=$r" --var="DBDIR=$r/db" --var="RUNDIR=$r/run" --var="LOGDIR=$r/log"
     rspamd_pid=$last_pid
     wait_listening "$milter_port" "$rspamd_pid" "rspamd milter" 60
+    # rspamd answers at once but compiles its Hyperscan databases in the background
+    # (hs_helper) for minutes, scanning slower meanwhile: measure it only once its
+    # processes have been idle (< 5% of one CPU) for a 5 s interval (at most 600 s).
+    local t0 t1 waited=0
+    t0=$(python3 "$here/pipeline_measure.py" cpu --roots "$rspamd_pid")
+    while ((waited < 600)); do
+        sleep 5
+        waited=$((waited + 5))
+        t1=$(python3 "$here/pipeline_measure.py" cpu --roots "$rspamd_pid")
+        awk -v a="$t0" -v b="$t1" 'BEGIN { exit !((b - a) / 5 < 0.05) }' && break
+        t0=$t1
+    done
+    note "rspamd idle after ${waited}s (Hyperscan databases compiled)"
 
     postfix_dir=$work/postfix
     local etc=$postfix_dir/etc
