@@ -302,6 +302,8 @@ def main():
     run.add_argument("--clamd", type=int, default=0)
     run.add_argument("--results", required=True)
     run.add_argument("rest", nargs=argparse.REMAINDER)
+    cpu = sub.add_parser("cpu")
+    cpu.add_argument("--roots", required=True)
     big = sub.add_parser("big-engine")
     big.add_argument("--signatures", type=int, required=True)
     big.add_argument("--workdir", required=True)
@@ -319,6 +321,9 @@ def main():
     args = p.parse_args()
     if getattr(args, "rest", None) and args.rest[0] == "--":
         args.rest = args.rest[1:]
+    if args.cmd == "cpu":
+        print(f"{cpu_seconds([int(p) for p in args.roots.split()]):.2f}")
+        return 0
     return {"run": cmd_run, "big-engine": cmd_big_engine, "report": cmd_report}[args.cmd](args)
 
 
