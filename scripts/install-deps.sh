@@ -17,6 +17,8 @@ packages=(
   # virus scanning tests: sigtool builds the test signatures; ClamAV's own test files; zip and 7z
   # (p7zip-full) make password-protected zips (traditional and AES) and 7z archives
   clamav clamav-testfiles zip p7zip-full
+  # packages and units: systemd-analyze (verify, security), lintian, mmdebstrap (tests/integration/test_packages.py)
+  systemd lintian mmdebstrap
   # console browser tests: Debian's chromium, driven by playwright-core (npm, tests/browser)
   chromium
 )
