@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Builds the appliance image: a minimal Debian bookworm (mmdebstrap) with Moat's
+# packages, unbound, clamav-freshclam, openssh-server (keys only) and chrony, as
+# a raw GPT disk and a qcow2 that boot with BIOS and UEFI through GRUB.
+# Layout (docs/image.md): 1 BIOS boot (GRUB core), 2 EFI system partition,
+# 3 root slot A, 4 root slot B (same size, empty until the first update),
+# 5 data (label moat-data: the store, spool, archive, signatures, SSH host keys).
+# The root file system is mounted read-only; what must change at run time is on
+# the data partition or in RAM (tmpfs).
+# Usage: firmware-build/build-image.sh [OUT_DIR]   (root; needs mmdebstrap,
+#   grub-pc-bin, grub-efi-amd64-bin, dosfstools, qemu-utils, and the mirror)
+# Environment: MOAT_BUILD_DIR (build/), MOAT_DEBIAN_MIRROR, MOAT_IMAGE_SIZE_MB.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="${1:-$root/build/image}"
+build="${MOAT_BUILD_DIR:-$root/build}"
+mirror="${MOAT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+slot_mb=1536
+data_mb=512
+esp_mb=64
+[ "$(id -u)" -eq 0 ] || { echo "build-image: needs root (loop devices, mounts)" >&2; exit 1; }
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+start=$(date +%s)
+
+echo "== packages"
+MOAT_LINTIAN=0 "$root/firmware-build/build-packages.sh" "$build" "$out/debs" >/dev/null
+debs=("$out"/debs/moat_*.deb "$out"/debs/moat-scand_*.deb "$out"/debs/moat-webui_*.deb)
+
+echo "== root file system (mmdebstrap)"
+tar -C "$root/firmware-build/image/overlay" --owner=0 --group=0 -cf "$out/overlay.tar" .
+tree="$out/rootfs"
+rm -rf "$tree"
+cache="$build/package-test-apt-cache"
+mkdir -p "$cache"
+mmdebstrap --variant=apt --skip=download/empty --dpkgopt=force-unsafe-io \
+  --include=systemd-sysv,udev,linux-image-amd64,initramfs-tools,grub-pc-bin,grub-efi-amd64-bin,grub2-common,e2fsprogs,cloud-guest-utils,unbound,clamav-freshclam,openssh-server,chrony,iproute2,ca-certificates,openssl \
+  --setup-hook='mkdir -p "$1"/var/cache/apt/archives' \
+  --setup-hook="sync-in $cache /var/cache/apt/archives" \
+  --customize-hook='mkdir -p "$1"/tmp/moat-debs' \
+  --customize-hook="copy-in ${debs[*]} /tmp/moat-debs" \
+  --customize-hook='chroot "$1" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /tmp/moat-debs/*.deb && rm -rf /tmp/moat-debs"' \
+  --customize-hook="sync-out /var/cache/apt/archives $cache" \
+  --customize-hook="copy-in $out/overlay.tar /tmp" \
+  --customize-hook='tar -C "$1" -xf "$1"/tmp/overlay.tar && rm "$1"/tmp/overlay.tar' \
+  --customize-hook="chroot \"\$1\" sh /usr/lib/moat/image/configure-image.sh" \
+  bookworm "$tree" "$mirror"
+
+echo "== disk"
+img="$out/moat.raw"
+total_mb=$((1 + esp_mb + 2 * slot_mb + data_mb + 1))
+rm -f "$img"
+truncate -s "${total_mb}M" "$img"
+sfdisk -q "$img" <<EOF
+label: gpt
+size=1MiB, type=21686148-6449-6E6F-744E-656564454649, name=bios
+size=${esp_mb}MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=esp
+size=${slot_mb}MiB, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, name=root-a
+size=${slot_mb}MiB, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, name=root-b
+type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=moat-data
+EOF
+loop=$(losetup -f --show -P "$img")
+mnt="$out/mnt"
+cleanup() {
+  umount -R "$mnt" 2>/dev/null || true
+  losetup -d "$loop" 2>/dev/null || true
+}
+trap cleanup EXIT
+for p in 2 3 4 5; do
+  for _ in 1 2 3 4 5; do [ -b "${loop}p$p" ] && break; sleep 0.5; done
+done
+mkfs.vfat -n ESP "${loop}p2" >/dev/null
+mkfs.ext4 -q -L moat-data -d "$tree/data-template" "${loop}p5"
+rm -rf "$tree/data-template"
+mkfs.ext4 -q -L root-a -d "$tree" "${loop}p3"
+mkfs.ext4 -q -L root-b "${loop}p4"   # empty until the first update writes it
+mkdir -p "$mnt"
+mount "${loop}p3" "$mnt"
+mkdir -p "$mnt/boot/efi"
+mount "${loop}p2" "$mnt/boot/efi"
+for fs in dev proc sys; do mount --bind "/$fs" "$mnt/$fs"; done
+
+echo "== GRUB (BIOS and UEFI)"
+# GRUB's files and configuration on the ESP, shared by both slots.
+chroot "$mnt" grub-install --target=i386-pc --boot-directory=/boot/efi "$loop"
+chroot "$mnt" grub-install --target=x86_64-efi --efi-directory=/boot/efi --boot-directory=/boot/efi \
+  --removable --no-nvram
+chroot "$mnt" sh /usr/lib/moat/image/write-grub-cfg.sh
+umount -R "$mnt"
+losetup -d "$loop"
+trap - EXIT
+
+echo "== qcow2"
+qemu-img convert -f raw -O qcow2 "$img" "$out/moat.qcow2"
+rm -rf "$tree" "$mnt" "$out/overlay.tar"
+echo "build-image: $img and $out/moat.qcow2 in $(( $(date +%s) - start )) s"
