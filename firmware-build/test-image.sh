@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Boots the appliance image under qemu (TCG: no KVM needed) with user-mode
 # networking and checks that it comes up: the SMTP banner on port 25 (forwarded
-# to a free host port), the console's HTTPS login page on 443, the boot on the
-# serial console. Prints the time from power-on to the banner.
+# to a free host port), the console's HTTPS login page on 443, and the
+# console's first-run link on the serial console (moat-issue.service). Prints the time from power-on to the banner.
 # Usage: firmware-build/test-image.sh [IMAGE] [bios|uefi]
 #   IMAGE  default build/image/moat.qcow2 (booted with -snapshot: left unchanged)
 # Environment: MOAT_BOOT_BUDGET seconds to wait for the banner (default 300;
@@ -51,6 +51,12 @@ echo "test-image: $firmware: SMTP banner after ${elapsed}s: $banner"
 code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 30 "https://127.0.0.1:$https/" || true)
 echo "test-image: console https: $code"
 [ "$code" = 200 ] || { echo "test-image: console did not answer" >&2; exit 1; }
-echo "test-image: serial console, last lines:"
-tail -5 "$work/serial.log"
+for _ in $(seq 60); do grep -q "#/first-run/" "$work/serial.log" && break; sleep 1; done
+if grep -a "First run" "$work/serial.log"; then
+  echo "test-image: first-run link on the serial console"
+else
+  echo "test-image: no first-run link on the serial console" >&2
+  tail -20 "$work/serial.log" >&2
+  exit 1
+fi
 rm -rf "$work"
