@@ -55,6 +55,6 @@ printf '[Journal]\nStorage=volatile\n' > /etc/systemd/journald.conf.d/moat.conf
 # SSH: keys only; host keys made at first boot on the data partition.
 rm -f /etc/ssh/ssh_host_*
 
-systemctl enable systemd-networkd.service systemd-networkd-wait-online.service moat-firstboot.service moat-issue.service >/dev/null
+systemctl enable systemd-networkd.service systemd-networkd-wait-online.service moat-firstboot.service moat-growdata.service moat-issue.service >/dev/null
 systemctl disable systemd-timesyncd.service 2>/dev/null || true
 update-initramfs -u >/dev/null
