@@ -57,4 +57,3 @@ rm -f /etc/ssh/ssh_host_*
 
 systemctl enable systemd-networkd.service systemd-networkd-wait-online.service moat-firstboot.service moat-growdata.service moat-issue.service >/dev/null
 systemctl disable systemd-timesyncd.service 2>/dev/null || true
-update-initramfs -u >/dev/null
