@@ -9,7 +9,8 @@
 # the data partition or in RAM (tmpfs).
 # Usage: firmware-build/build-image.sh [OUT_DIR]   (root; needs mmdebstrap,
 #   grub-pc-bin, grub-efi-amd64-bin, dosfstools, qemu-utils, and the mirror)
-# Environment: MOAT_BUILD_DIR (build/), MOAT_DEBIAN_MIRROR, MOAT_IMAGE_SIZE_MB.
+# Environment: MOAT_BUILD_DIR (build/), MOAT_DEBIAN_MIRROR, MOAT_IMAGE_REUSE_ROOTFS=1
+#   (keep OUT_DIR/rootfs from an earlier run that failed after mmdebstrap).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/build/image}"
@@ -30,11 +31,17 @@ debs=("$out"/debs/moat_*.deb "$out"/debs/moat-scand_*.deb "$out"/debs/moat-webui
 echo "== root file system (mmdebstrap)"
 tar -C "$root/firmware-build/image/overlay" --owner=0 --group=0 -cf "$out/overlay.tar" .
 tree="$out/rootfs"
+if [ "${MOAT_IMAGE_REUSE_ROOTFS:-0}" = 1 ] && [ -f "$tree/etc/moat/moat.ini" ]; then
+  # A root left by an earlier run that stopped later on: refresh the overlay only.
+  echo "(reusing $tree)"
+  tar -C "$tree" -xf "$out/overlay.tar"
+  chroot "$tree" sh /usr/lib/moat/image/configure-image.sh
+else
 rm -rf "$tree"
 cache="$build/package-test-apt-cache"
 mkdir -p "$cache"
 mmdebstrap --variant=apt --skip=download/empty --dpkgopt=force-unsafe-io \
-  --include=systemd-sysv,udev,linux-image-amd64,initramfs-tools,grub-pc-bin,grub-efi-amd64-bin,grub2-common,e2fsprogs,cloud-guest-utils,unbound,clamav-freshclam,openssh-server,chrony,iproute2,ca-certificates,openssl \
+  --include=systemd-sysv,udev,linux-image-amd64,initramfs-tools,zstd,fdisk,grub-pc-bin,grub-efi-amd64-bin,grub2-common,e2fsprogs,cloud-guest-utils,unbound,clamav-freshclam,openssh-server,chrony,iproute2,ca-certificates,openssl \
   --setup-hook='mkdir -p "$1"/var/cache/apt/archives' \
   --setup-hook="sync-in $cache /var/cache/apt/archives" \
   --customize-hook='mkdir -p "$1"/tmp/moat-debs' \
@@ -45,6 +52,7 @@ mmdebstrap --variant=apt --skip=download/empty --dpkgopt=force-unsafe-io \
   --customize-hook='tar -C "$1" -xf "$1"/tmp/overlay.tar && rm "$1"/tmp/overlay.tar' \
   --customize-hook="chroot \"\$1\" sh /usr/lib/moat/image/configure-image.sh" \
   bookworm "$tree" "$mirror"
+fi
 
 echo "== disk"
 img="$out/moat.raw"
