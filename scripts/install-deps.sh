@@ -20,6 +20,9 @@ packages=(
   # virus scanning tests: sigtool builds the test signatures; ClamAV's own test files; zip and 7z
   # (p7zip-full) make password-protected zips (traditional and AES) and 7z archives
   clamav clamav-testfiles zip p7zip-full
+  # packages and units: systemd-analyze (verify, security), lintian, mmdebstrap and systemd-nspawn
+  # (tests/integration/test_units.py, test_packages.py)
+  systemd systemd-container lintian mmdebstrap
   # console browser tests: Debian's chromium, driven by playwright-core (npm, tests/browser)
   chromium
 )

@@ -1,0 +1,59 @@
+#!/bin/sh
+# Runs once in the image's root at build time (firmware-build/build-image.sh):
+# the read-only root's mounts, the data partition's template, production
+# settings, network, SSH (keys only) and the first-boot unit.
+set -eu
+echo moat > /etc/hostname
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tmoat\n::1\tlocalhost ip6-localhost ip6-loopback\n' > /etc/hosts
+: > /etc/machine-id   # systemd makes one per boot on a read-only root
+rm -f /var/lib/dbus/machine-id
+printf 'nameserver 127.0.0.1\n' > /etc/resolv.conf   # unbound, the local recursive resolver
+
+unbound_uid=$(id -u unbound)
+cat > /etc/fstab <<FSTAB
+# Read-only root (its slot is on the kernel command line); what changes at
+# run time is on the data partition (/data) or in RAM.
+LABEL=moat-data  /data            ext4   noatime,x-systemd.growfs                  0 2
+/data/moat       /var/lib/moat    none   bind,x-systemd.requires-mounts-for=/data  0 0
+/data/clamav     /var/lib/clamav  none   bind,x-systemd.requires-mounts-for=/data  0 0
+/data/chrony     /var/lib/chrony  none   bind,x-systemd.requires-mounts-for=/data  0 0
+tmpfs            /tmp             tmpfs  mode=1777,nosuid,nodev                    0 0
+tmpfs            /var/tmp         tmpfs  mode=1777,nosuid,nodev                    0 0
+tmpfs            /var/log         tmpfs  mode=0755,nosuid,nodev                    0 0
+tmpfs            /var/cache       tmpfs  mode=0755,nosuid,nodev                    0 0
+tmpfs            /var/lib/systemd tmpfs  mode=0755                                 0 0
+tmpfs            /var/lib/unbound tmpfs  mode=0755,uid=$unbound_uid                0 0
+tmpfs            /var/lib/private tmpfs  mode=0700                                 0 0
+FSTAB
+mkdir -p /data
+
+# The data partition's first contents (build-image.sh makes its file system
+# from /data-template): owners and modes as the packages' tmpfiles.d file says.
+t=/data-template
+rm -rf $t
+mkdir -p $t/moat/archive $t/moat/spool/tls $t/clamav $t/chrony $t/ssh
+: > $t/moat/moat.db
+chown -R moat:moat $t/moat
+chmod 0770 $t/moat $t/moat/spool/tls
+chmod 0750 $t/moat/archive $t/moat/spool
+chmod 0660 $t/moat/moat.db
+chown clamav:clamav $t/clamav
+chown _chrony:_chrony $t/chrony
+chmod 0755 $t/ssh
+
+# Production configuration: the spool beside the archive on the data
+# partition (the archive hard-links spool files), scanning explicit, the
+# local resolver.
+ini=/etc/moat/moat.ini
+sed -i 's|^dir = /var/spool/moat$|dir = /var/lib/moat/spool|' $ini
+sed -i 's|^; \[dns\]$|[dns]|; s|^; servers = 127.0.0.1:53$|servers = 127.0.0.1:53|' $ini
+
+# Journal in RAM (the root is read-only; /var/log is a tmpfs).
+mkdir -p /etc/systemd/journald.conf.d
+printf '[Journal]\nStorage=volatile\n' > /etc/systemd/journald.conf.d/moat.conf
+
+# SSH: keys only; host keys made at first boot on the data partition.
+rm -f /etc/ssh/ssh_host_*
+
+systemctl enable systemd-networkd.service systemd-networkd-wait-online.service moat-firstboot.service moat-growdata.service moat-issue.service >/dev/null
+systemctl disable systemd-timesyncd.service 2>/dev/null || true
