@@ -38,7 +38,7 @@ if [ "${MOAT_SKIP_FUZZ:-0}" != 1 ]; then
     work="$(mktemp -d)"
     [ -d "$corpus" ] && cp -r "$corpus/." "$work/"
     echo "-- $name"
-    "$target" -max_total_time="${MOAT_FUZZ_SECONDS:-20}" -rss_limit_mb=2048 "$work" 2>&1 | tail -3
+    "$target" -max_total_time="${MOAT_FUZZ_SECONDS:-10}" -rss_limit_mb=2048 "$work" 2>&1 | tail -3
     rm -rf "$work"
   done
 fi
