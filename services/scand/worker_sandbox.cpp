@@ -12,6 +12,18 @@
 namespace moat::scand {
 namespace {
 
+// SCMP_A0 without its compound literal, which leaves datum_b to clang's
+// -Wmissing-field-initializers: the first argument compared with value.
+scmp_arg_cmp firstArg(scmp_compare op, scmp_datum_t value) {
+    scmp_arg_cmp c{};
+    c.arg = 0;
+    c.op = op;
+    c.datum_a = value;
+    c.datum_b = 0;
+    return c;
+}
+
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
 constexpr bool kSanitized = true;
 #elif defined(__has_feature)
@@ -149,21 +161,21 @@ bool confineWorker(std::string& problem) {
     const auto self = static_cast<scmp_datum_t>(::getpid());
     if (rc == 0 && !kSanitized)
         rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-                              SCMP_A0(SCMP_CMP_EQ, self));
+                              firstArg(SCMP_CMP_EQ, self));
     if (rc == 0 && !kSanitized)
         rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-                              SCMP_A0(SCMP_CMP_EQ, self));
+                              firstArg(SCMP_CMP_EQ, self));
     if (rc == 0)
         rc = seccomp_rule_add(ctx.get(), SCMP_ACT_KILL_PROCESS, SCMP_SYS(kill), 1,
-                              SCMP_A0(SCMP_CMP_NE, self));
+                              firstArg(SCMP_CMP_NE, self));
     if (rc == 0)
         rc = seccomp_rule_add(ctx.get(), SCMP_ACT_KILL_PROCESS, SCMP_SYS(tgkill), 1,
-                              SCMP_A0(SCMP_CMP_NE, self));
+                              firstArg(SCMP_CMP_NE, self));
     if (rc == 0) rc = seccomp_rule_add(ctx.get(), SCMP_ACT_KILL_PROCESS, SCMP_SYS(tkill), 0);
     // SIGALRM ends a scan past the timeout: the worker may not change its action.
     if (rc == 0 && !kSanitized)
         rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 1,
-                              SCMP_A0(SCMP_CMP_NE, static_cast<scmp_datum_t>(SIGALRM)));
+                              firstArg(SCMP_CMP_NE, static_cast<scmp_datum_t>(SIGALRM)));
     if (rc == 0) rc = seccomp_load(ctx.get());
     if (rc != 0) {
         problem = std::string("seccomp: ") + std::strerror(-rc);
