@@ -1,6 +1,7 @@
 #include "gateway/rcpt_stages.h"
 
 #include "mail/client_text.h"
+#include "mail/date.h"
 #include "policy/callout.h"
 #include "policy/greylist.h"
 #include "policy/lists.h"
@@ -12,21 +13,11 @@
 #include <Poco/Exception.h>
 #include <Poco/String.h>
 
-#include <ctime>
 
 namespace moat::gateway {
 namespace {
 
 using policy::CheckResult;
-
-std::string isoDate(long long t) {
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    ::gmtime_r(&tt, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
-}
 
 // spam@HOSTNAME learns as spam (true), ham@HOSTNAME as ham (false).
 std::optional<bool> trainingClass(const mail::Address& rcpt, const std::string& hostname) {
@@ -183,7 +174,7 @@ StageAnswer whitelistOnly(RcptContext& c) {
     return StageAnswer::refuse(mail::reply(
         550, "5.7.1",
         c.shown + " accepts mail only from approved senders; to reach " + mail::clientText(c.rcpt.local, 64) +
-            " once, send to " + mail::clientText(token_address, 300) + " (valid until " + isoDate(issued.expires) + ")"));
+            " once, send to " + mail::clientText(token_address, 300) + " (valid until " + mail::isoDate(issued.expires) + ")"));
 }
 
 StageAnswer greylist(RcptContext& c) {

@@ -20,4 +20,20 @@ std::string rfc5322Date(long long epoch_seconds) {
     return buf;
 }
 
+namespace {
+
+std::string utc(long long epoch_seconds, const char* format) {
+    std::time_t t = static_cast<std::time_t>(epoch_seconds);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, format, &tm);
+    return buf;
+}
+
+}  // namespace
+
+std::string isoDate(long long epoch_seconds) { return utc(epoch_seconds, "%Y-%m-%d"); }
+std::string isoDateTime(long long epoch_seconds) { return utc(epoch_seconds, "%Y-%m-%d %H:%M:%S"); }
+
 }  // namespace moat::mail

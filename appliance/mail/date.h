@@ -9,4 +9,9 @@ namespace moat::mail {
 
 std::string rfc5322Date(long long epoch_seconds);
 
+// The ISO 8601 forms people read in replies and listings, UTC:
+// "2026-12-02" and "2026-12-02 17:41:57".
+std::string isoDate(long long epoch_seconds);
+std::string isoDateTime(long long epoch_seconds);
+
 }  // namespace moat::mail

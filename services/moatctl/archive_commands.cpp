@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "mail/date.h"
 #include "store/archive_entries.h"
 #include "store/release_requests.h"
 #include "store/store.h"
@@ -27,15 +28,6 @@ long long number(const std::string& text, const char* what) {
     return n;
 }
 
-std::string when(long long ts) {
-    std::time_t t = static_cast<std::time_t>(ts);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-    return buf;
-}
-
 }  // namespace
 
 int archiveList(Poco::Data::Session& session, const std::optional<std::string>& limit) {
@@ -43,7 +35,7 @@ int archiveList(Poco::Data::Session& session, const std::optional<std::string>& 
     newest.limit = limit ? number(*limit, "--limit") : 50;
     auto rows = store::searchArchive(session, newest, store::RowScope{});
     for (const auto& r : rows) {
-        std::cout << r.id << "  " << when(r.ts) << "  " << r.outcome << "  <" << log::printable(r.sender)
+        std::cout << r.id << "  " << mail::isoDateTime(r.ts) << "  " << r.outcome << "  <" << log::printable(r.sender)
                   << "> -> " << log::printable(r.recipients, 200) << "  " << r.size << " bytes  \""
                   << log::printable(r.subject, 80) << "\"";
         if (r.released) std::cout << "  released " << r.released << "x";

@@ -18,3 +18,8 @@ TEST(LocalTimeText, NeverIsADash) {
     EXPECT_EQ(moat::util::localTimeText(0), "-");
     EXPECT_EQ(moat::util::localTimeText(1796233317).size(), 19u);
 }
+
+TEST(IsoDate, UtcDayAndTime) {
+    EXPECT_EQ(moat::mail::isoDate(0), "1970-01-01");
+    EXPECT_EQ(moat::mail::isoDateTime(1796233317), "2026-12-02 17:41:57");
+}
