@@ -1,0 +1,251 @@
+// classifier_lab: the content classifier trained and tested in memory on
+// the SpamAssassin public corpus, for choosing its features, its model and
+// its defaults in seconds rather than the hour bench/content_accuracy.py
+// takes through moatctl. It runs the library's own training
+// (content::trainClassifier) and scoring (classifyTokens, classifierScore,
+// heuristicParts), so its figures are the gateway's; content_accuracy.py
+// remains the benchmark of record. A measurement tool: it checks nothing.
+//
+// usage: classifier_lab CORPUS_DIR [split|cv|both] [--train-only]
+//   CORPUS_DIR holds easy_ham/, easy_ham_2/, hard_ham/, spam/, spam_2/.
+//   --train-only: cross-validation over the split's training set only (for
+//   choosing defaults without looking at its test set).
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "content/bayes_classifier.h"
+#include "content/bayes_tokenizer.h"
+#include "content/classifier_training.h"
+#include "content/content_score.h"
+#include "content/heuristics.h"
+#include "content/mbox_reader.h"
+#include "content/mime_decoder.h"
+
+namespace {
+
+using namespace moat;
+using namespace moat::content;
+namespace fs = std::filesystem;
+
+struct Item {
+    std::string name;  // "spam_2/00001.…"
+    std::string dir;
+    bool spam = false;
+    Example example;
+    double heuristics = 0;
+};
+
+std::string readFile(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return std::move(s).str();
+}
+
+std::string firstMessage(std::string data) {
+    if (data.rfind("From ", 0) != 0) return data;
+    std::vector<std::string> out;
+    MboxReader reader([&](std::string m, bool) { out.push_back(std::move(m)); });
+    reader.feed(data);
+    reader.finish();
+    return out.empty() ? data : out.front();
+}
+
+int foldOf(const std::string& name, int folds) {
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(name.data()), name.size(), d);
+    // Python's int.from_bytes(digest, "big") % folds, computed incrementally.
+    unsigned r = 0;
+    for (unsigned char c : d) r = (r * 256 + c) % static_cast<unsigned>(folds);
+    return static_cast<int>(r);
+}
+
+struct Scored {
+    double score;    // total content score
+    double p;        // classifier probability
+    bool spam;
+};
+
+struct Metrics {
+    double one_minus_auc = 0, at01 = 0, at1 = 0;
+    double ham_rejected = 0, ham_tagged = 0, spam_tagged = 0;
+    std::size_t ham = 0, spam = 0;
+};
+
+double caughtAt(const std::vector<Scored>& s, double fp_share) {
+    std::vector<double> ham, spam;
+    for (const auto& x : s) (x.spam ? spam : ham).push_back(x.score);
+    std::sort(ham.rbegin(), ham.rend());
+    auto allowed = static_cast<std::size_t>(fp_share * static_cast<double>(ham.size()));
+    // Threshold just above the (allowed+1)-th highest ham.
+    double threshold = allowed < ham.size() ? ham[allowed] : -1e300;
+    std::size_t caught = 0;
+    for (double v : spam)
+        if (v > threshold) ++caught;
+    return 100.0 * static_cast<double>(caught) / static_cast<double>(std::max<std::size_t>(spam.size(), 1));
+}
+
+Metrics metrics(const std::vector<Scored>& s) {
+    Metrics m;
+    std::vector<std::pair<double, bool>> v;
+    for (const auto& x : s) v.emplace_back(x.score, x.spam);
+    std::sort(v.begin(), v.end());
+    // Rank-sum AUC with ties counted half.
+    double rank_sum = 0;
+    std::size_t i = 0;
+    while (i < v.size()) {
+        std::size_t j = i;
+        while (j < v.size() && v[j].first == v[i].first) ++j;
+        double avg = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
+        for (std::size_t k = i; k < j; ++k)
+            if (v[k].second) rank_sum += avg;
+        i = j;
+    }
+    for (const auto& x : s) (x.spam ? m.spam : m.ham)++;
+    double ns = static_cast<double>(m.spam), nh = static_cast<double>(m.ham);
+    double auc = (rank_sum - ns * (ns + 1) / 2) / (ns * nh);
+    m.one_minus_auc = 100.0 * (1 - auc);
+    m.at01 = caughtAt(s, 0.001);
+    m.at1 = caughtAt(s, 0.01);
+    for (const auto& x : s) {
+        auto verdict = contentVerdict(x.score);
+        if (x.spam) {
+            if (verdict != ContentVerdict::accept) m.spam_tagged += 1;
+        } else {
+            if (verdict == ContentVerdict::reject) m.ham_rejected += 1;
+            if (verdict != ContentVerdict::accept) m.ham_tagged += 1;
+        }
+    }
+    m.ham_rejected *= 100.0 / nh;
+    m.ham_tagged *= 100.0 / nh;
+    m.spam_tagged *= 100.0 / ns;
+    return m;
+}
+
+void print(const char* label, const Metrics& m) {
+    std::printf("%-10s 1-AUC %.4f%%  @0.1%%FP %.2f%%  @1%%FP %.2f%%  ham rej %.3f%% tag %.3f%%  spam tag %.2f%%  (%zu ham, %zu spam)\n",
+                label, m.one_minus_auc, m.at01, m.at1, m.ham_rejected, m.ham_tagged, m.spam_tagged, m.ham, m.spam);
+}
+
+// Trains on train, scores test: the gateway's path minus the store.
+std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
+                                  const std::vector<const Item*>& test, const BayesOptions& options) {
+    std::vector<Example> examples;
+    examples.reserve(train.size());
+    for (const Item* it : train) examples.push_back(it->example);
+    auto trained = trainClassifier(examples, options);
+    std::unordered_map<TokenHash, TokenCounts> tokens;
+    BayesTotals totals;
+    for (const auto& e : examples) {
+        ++(e.spam ? totals.spam_messages : totals.ham_messages);
+        for (TokenHash f : e.features) ++(e.spam ? tokens[f].spam : tokens[f].ham);
+    }
+    for (auto& [h, c] : tokens)
+        if (auto w = trained.logistic.weights.find(h); w != trained.logistic.weights.end()) c.weight = w->second;
+    totals.bias = trained.logistic.bias;
+    totals.calibration = trained.calibration;
+    std::vector<Scored> out;
+    for (const Item* it : test) {
+        auto r = classifyTokens(
+            it->example.features,
+            [&](TokenHash h, TokenCounts& c) {
+                auto f = tokens.find(h);
+                if (f == tokens.end()) return false;
+                c = f->second;
+                return true;
+            },
+            totals, options);
+        out.push_back({classifierScore(r.probability) + it->heuristics, r.probability, it->spam});
+    }
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: classifier_lab CORPUS_DIR [split|cv|both] [--train-only]\n");
+        return 2;
+    }
+    fs::path corpus = argv[1];
+    std::string mode = argc > 2 ? argv[2] : "both";
+    bool train_only = argc > 3 && std::strcmp(argv[3], "--train-only") == 0;
+    const char* dirs[] = {"easy_ham", "easy_ham_2", "hard_ham", "spam", "spam_2"};
+    std::vector<Item> items;
+    auto t0 = std::chrono::steady_clock::now();
+    // The corpus' messages are from 2002: heuristics judge dates against then.
+    const std::int64_t now = 1'040'000'000;
+    for (const char* d : dirs) {
+        std::vector<std::string> names;
+        for (const auto& e : fs::directory_iterator(corpus / d)) {
+            auto n = e.path().filename().string();
+            if (n.size() > 6 && n[5] == '.') names.push_back(n);
+        }
+        std::sort(names.begin(), names.end());
+        for (const auto& n : names) {
+            Item it;
+            it.dir = d;
+            it.name = std::string(d) + "/" + n;
+            it.spam = std::strncmp(d, "spam", 4) == 0;
+            std::string raw = firstMessage(readFile(corpus / d / n));
+            auto message = decodeMessage(raw);
+            it.example.digest = messageDigest(message);
+            it.example.spam = it.spam;
+            it.example.features = tokenHashes(message);
+            for (const auto& part : heuristicParts(message, now)) it.heuristics += part.points;
+            items.push_back(std::move(it));
+        }
+    }
+    double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("loaded %zu messages in %.1f s\n", items.size(), load_s);
+    BayesOptions options;
+    if (const char* v = std::getenv("LAB_RATE")) options.logistic.rate = std::atof(v);
+    if (const char* v = std::getenv("LAB_EPOCHS")) options.logistic.epochs = std::atoi(v);
+    if (const char* v = std::getenv("LAB_BAYES_WEIGHT")) options.bayes_weight = std::atof(v);
+
+    if (mode == "split" || mode == "both") {
+        std::vector<const Item*> train, test;
+        int hard = 0;
+        for (const auto& it : items) {
+            bool in_train = it.dir == "easy_ham" || it.dir == "spam" || (it.dir == "hard_ham" && hard++ < 125);
+            (in_train ? train : test).push_back(&it);
+        }
+        if (train_only) {
+            std::vector<Scored> all;
+            for (int k = 0; k < 5; ++k) {
+                std::vector<const Item*> tr, te;
+                for (const Item* it : train) (foldOf(it->name, 5) == k ? te : tr).push_back(it);
+                auto s = trainAndScore(tr, te, options);
+                all.insert(all.end(), s.begin(), s.end());
+            }
+            print("split-cv5", metrics(all));
+        } else {
+            auto t = std::chrono::steady_clock::now();
+            print("split", metrics(trainAndScore(train, test, options)));
+            std::printf("  (%.1f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+        }
+    }
+    if (mode == "cv" || mode == "both") {
+        std::vector<Scored> all;
+        auto t = std::chrono::steady_clock::now();
+        for (int k = 0; k < 10; ++k) {
+            std::vector<const Item*> tr, te;
+            for (const auto& it : items) (foldOf(it.name, 10) == k ? te : tr).push_back(&it);
+            auto s = trainAndScore(tr, te, options);
+            all.insert(all.end(), s.begin(), s.end());
+        }
+        print("cv10", metrics(all));
+        std::printf("  (%.1f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+    }
+    return 0;
+}
