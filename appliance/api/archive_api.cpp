@@ -23,6 +23,7 @@
 #include "api/query_params.h"
 #include "api/routes.h"
 #include "config/config.h"
+#include "mail/outcome.h"
 #include "store/archive_entries.h"
 #include "store/release_requests.h"
 #include "store/store.h"
@@ -76,9 +77,12 @@ web::Response search(const web::Request& request, const web::Principal& principa
                      web::ApiContext& ctx) {
     auto q = messageSearch(request);
     const auto& outcome = q.filter.outcome;
-    if (!outcome.empty() && outcome != "accepted" && outcome != "tagged" && outcome != "rejected" &&
-        outcome != "virus")
-        throw web::HttpError(400, "'outcome' must be accepted, tagged, rejected or virus");
+    const auto archived = [](const mail::OutcomeInfo& i) { return i.archived; };
+    if (!outcome.empty()) {
+        auto parsed = mail::parseOutcome(outcome);
+        if (!parsed || !mail::info(*parsed).archived)
+            throw web::HttpError(400, "'outcome' must be " + mail::outcomeNames(archived));
+    }
     auto session = ctx.store.connect();
     auto rows = store::searchArchive(session, q.filter, rowScope(principal));
     return pagedAnswer(rows.size(), q.page, [&](std::size_t i) { return entryJson(rows[i], principal); });

@@ -10,18 +10,12 @@
 #include "api/json_fields.h"
 #include "api/query_params.h"
 #include "api/routes.h"
+#include "mail/outcome.h"
 #include "store/message_log_entries.h"
 #include "store/store.h"
 
 namespace moat::api {
 namespace {
-
-bool validCategory(const std::string& c) {
-    for (const char* k :
-         {"accepted", "tagged", "rejected", "tempfailed", "virus", "learnt", "aborted"})
-        if (c == k) return true;
-    return false;
-}
 
 Poco::JSON::Object::Ptr entryJson(const store::LogEntry& e, const web::Principal& principal) {
     PrincipalAddresses visible(principal);
@@ -83,10 +77,9 @@ Poco::JSON::Array::Ptr checksJson(const std::string& stored) {
 web::Response search(const web::Request& request, const web::Principal& principal,
                      web::ApiContext& ctx) {
     auto q = messageSearch(request);
-    if (!q.filter.outcome.empty() && !validCategory(q.filter.outcome))
-        throw web::HttpError(
-            400,
-            "'outcome' must be accepted, tagged, rejected, tempfailed, virus, learnt or aborted");
+    if (!q.filter.outcome.empty() && !mail::parseOutcome(q.filter.outcome))
+        throw web::HttpError(400, "'outcome' must be " +
+                                      mail::outcomeNames([](const mail::OutcomeInfo&) { return true; }));
     auto session = ctx.store.connect();
     auto rows = store::searchMessageLog(session, q.filter, rowScope(principal));
     return pagedAnswer(rows.size(), q.page, [&](std::size_t i) { return entryJson(rows[i], principal); });
