@@ -217,6 +217,34 @@ bool named(const Header& h, std::string_view name) {
     return lowerAscii(h.name) == name;
 }
 
+// Fields that relays, mailbox stores and filters add on the way to a
+// mailbox: a copy learnt from a mailbox has them and the same message at
+// SMTP time does not, so their presence says where a copy was, not what the
+// message is.
+bool addedInTransit(std::string_view name) {
+    for (std::string_view prefix : {"x-spam", "x-moat", "x-virus", "x-original-", "x-uid", "x-keywords",
+                                    "x-status", "x-imap", "x-evolution", "x-gmail", "x-gm-"})
+        if (name.substr(0, prefix.size()) == prefix) return true;
+    for (std::string_view exact : {"received", "return-path", "delivered-to", "status", "lines",
+                                   "content-length", "authentication-results", "received-spf",
+                                   "arc-seal", "arc-message-signature", "arc-authentication-results"})
+        if (name == exact) return true;
+    return false;
+}
+
+// "hdr:<name>" once per field name the author's software wrote (lower-cased,
+// at most 40 bytes): which fields a mailer writes, and which it leaves out, is
+// its fingerprint — bulk senders' tools differ from people's mail programs.
+void headerNames(const DecodedMessage& message, const TokenizerLimits& limits,
+                 std::vector<std::string>& out) {
+    std::size_t used = 0;
+    for (const auto& h : message.headers) {
+        if (++used > limits.max_header_names) break;
+        std::string name = lowerAscii(h.name.substr(0, 40));
+        if (!addedInTransit(name)) out.push_back("hdr:" + name);
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> textTokens(std::string_view utf8_text, const TokenizerLimits& limits) {
@@ -266,6 +294,7 @@ TokenParts tokenParts(const DecodedMessage& message, const TokenizerLimits& limi
             }
         }
     }
+    headerNames(message, limits, out);
     std::size_t urls = 0;
     for (const auto& t : message.texts) {
         out.push_back("part:" + t.content_type);

@@ -1,7 +1,9 @@
 // The features the Bayesian classifier counts: body words plus orthogonal
 // sparse bigrams over a window of 5 (as CRM114: "a b", "a _ b", "a _ _ b",
 // "a _ _ _ b" — phrase evidence at 4 features a word), header words prefixed
-// with the header's name, URL hosts, attachment types, decoding anomalies.
+// with the header's name, the names of the header fields present (the
+// sending software's fingerprint), URL hosts, attachment types, decoding
+// anomalies.
 // Hashed to 64 bits for the store (docs/content-analysis.md: rules and why).
 #pragma once
 
@@ -24,6 +26,7 @@ struct TokenizerLimits {
     std::size_t max_word_bytes = 40;    // longer words become "skip:<first char> <length/10>"
     std::size_t max_header_words = 50;  // words used from one header field
     std::size_t max_urls = 100;         // URLs used from the text and HTML links
+    std::size_t max_header_names = 100; // header fields whose names are counted
 };
 
 inline constexpr std::size_t kOsbWindow = 5;

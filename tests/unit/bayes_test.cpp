@@ -95,6 +95,19 @@ TEST(BayesTokenizer, HeadersAttachmentsAnomalies) {
     EXPECT_TRUE(std::is_sorted(t.begin(), t.end()));
     EXPECT_EQ(std::adjacent_find(t.begin(), t.end()), t.end());
 
+    // Which fields the sender's software wrote is its fingerprint; fields
+    // added on the way to a mailbox are not (a learnt copy has them, the
+    // same message at SMTP time does not).
+    for (const char* expected : {"hdr:x-mailer", "hdr:mime-version", "hdr:subject"})
+        EXPECT_TRUE(has(t, expected)) << expected;
+    auto stored = tokenize(decodeMessage(
+        "Return-Path: <a@b.example>\nDelivered-To: bob@corp.example\nX-Spam-Status: No\n"
+        "X-Moat-Score: 1.0\nX-Original-To: bob\nX-Custom-Tool: 1\nSubject: s\n\nbody\n"));
+    for (const char* absent : {"hdr:return-path", "hdr:delivered-to", "hdr:x-spam-status",
+                               "hdr:x-moat-score", "hdr:x-original-to", "hdr:received"})
+        EXPECT_FALSE(has(stored, absent)) << absent;
+    EXPECT_TRUE(has(stored, "hdr:x-custom-tool"));
+
     auto odd = tokenize(decodeMessage("Content-Type: multipart/mixed\n\nx\n"));
     EXPECT_TRUE(has(odd, "anomaly:multipart-without-boundary"));
 }
