@@ -32,6 +32,8 @@ FirewallPolicy FirewallDaemon::currentPolicy(Poco::Data::Session& session) const
     FirewallPolicy p;
     for (const auto& text : settings.list("firewall.maintenance_networks"))
         if (auto net = net::Cidr::parse(text)) p.maintenance.push_back(*net);
+    for (const auto& text : settings.list("firewall.admin_networks"))
+        if (auto net = net::Cidr::parse(text)) p.admin.push_back(*net);
     p.smtp_ports = {cfg_.smtp.listen.port};
     if (cfg_.firewall.submission) p.smtp_ports.push_back(587);
     p.console_port = cfg_.web.listen.port;
@@ -162,12 +164,15 @@ std::string FirewallDaemon::list(Poco::Data::Session& session) const {
 }
 
 std::string FirewallDaemon::status(Poco::Data::Session& session) const {
-    std::string maint;
-    for (const auto& n : policy_.maintenance) maint += (maint.empty() ? "" : ",") + n.str();
+    auto joined = [](const std::vector<net::Cidr>& networks) {
+        std::string out;
+        for (const auto& n : networks) out += (out.empty() ? "" : ",") + n.str();
+        return out.empty() ? std::string("-") : out;
+    };
     std::size_t blocked = 0, tarpit = 0;
     for (const auto& b : store::activeFirewallBlocks(session, store::nowSeconds())) (b.set == "tarpit" ? tarpit : blocked)++;
-    return "table inet " + std::string(kTable) + "\nmaintenance_networks " + (maint.empty() ? "-" : maint) +
-           "\nsmtp_rate " + std::to_string(policy_.smtp_rate) + "/min\nadmin_rate " +
+    return "table inet " + std::string(kTable) + "\nmaintenance_networks " + joined(policy_.maintenance) +
+           "\nadmin_networks " + joined(policy_.admin) + "\nsmtp_rate " + std::to_string(policy_.smtp_rate) + "/min\nadmin_rate " +
            std::to_string(policy_.admin_rate) + "/min\nblocked " + std::to_string(blocked) + "\ntarpit " +
            std::to_string(tarpit) + "\n";
 }

@@ -2,9 +2,9 @@
 // refused and why, canonical addresses, limits), durations, the lockout
 // check, and the ruleset script — one transaction that declares the sets
 // idempotently, never flushes the dynamic sets (blocks survive a re-apply),
-// opens SMTP to all and the console/SSH only to the maintenance networks,
-// rate-limits per source, and covers IPv4 and IPv6. The script is checked by
-// nft itself (--check) when nft is installed.
+// opens SMTP to all and the console/SSH only to the maintenance and admin
+// networks, rate-limits per source, and covers IPv4 and IPv6. The script is
+// checked by nft itself (--check) when nft is installed.
 #include "firewall/firewall_client.h"
 #include "firewall/firewall_policy.h"
 #include "firewall/report.h"
@@ -83,6 +83,9 @@ TEST(FirewallPolicy, RefusesToLockTheAdministratorOut) {
     p.maintenance.push_back(*moat::net::Cidr::parse("192.0.2.0/24"));
     EXPECT_FALSE(moat::firewall::lockoutProblem(p));
     p.maintenance.clear();
+    p.admin.push_back(*moat::net::Cidr::parse("0.0.0.0/0"));
+    EXPECT_FALSE(moat::firewall::lockoutProblem(p)) << "an admin network reaches the console too";
+    p.admin.clear();
     p.allow_lockout = true;
     EXPECT_FALSE(moat::firewall::lockoutProblem(p));
 }
@@ -90,6 +93,7 @@ TEST(FirewallPolicy, RefusesToLockTheAdministratorOut) {
 FirewallPolicy examplePolicy() {
     FirewallPolicy p;
     p.maintenance = {*moat::net::Cidr::parse("192.0.2.0/24"), *moat::net::Cidr::parse("2001:db8::/32")};
+    p.admin = {*moat::net::Cidr::parse("0.0.0.0/0"), *moat::net::Cidr::parse("::/0")};
     p.smtp_ports = {25, 587};
     p.console_port = 8443;
     p.smtp_rate = 30;
@@ -119,6 +123,12 @@ TEST(FirewallRuleset, OneScriptWithEveryRule) {
     EXPECT_TRUE(has(s, "limit rate over 30/minute"));
     EXPECT_TRUE(has(s, "add @blocked4 { ip saddr timeout 600s }"));
     EXPECT_TRUE(has(s, "tcp dport { 22, 8443 } ip saddr @maintenance4 accept"));
+    EXPECT_TRUE(has(s, "flush set inet moat admin6"));
+    EXPECT_TRUE(has(s, "add element inet moat admin4 { 0.0.0.0/0 }"));
+    EXPECT_TRUE(has(s, "add element inet moat admin6 { ::/0 }"));
+    EXPECT_TRUE(has(s, "tcp dport { 22, 8443 } ip6 saddr @admin6 accept"));
+    EXPECT_LT(s.find("ip saddr @blocked4"), s.find("ip saddr @admin4 accept"))
+        << "a blocked source of an admin network is dropped first";
     EXPECT_TRUE(has(s, "limit rate over 10/minute"));
     EXPECT_TRUE(has(s, "log prefix \"moat-refused: \""));
     EXPECT_FALSE(has(s, "redirect")) << "no tarpit port: tarpitted clients are dropped";
