@@ -231,6 +231,12 @@ Config load(const std::string& path) {
         static_cast<std::size_t>(integer(*ini, "firewall.tarpit_max", static_cast<long long>(c.firewall.tarpit_max), 1, 1000000));
     c.firewall.submission = boolean(*ini, "firewall.submission", c.firewall.submission);
     c.firewall.allow_lockout = boolean(*ini, "firewall.allow_lockout", c.firewall.allow_lockout);
+    c.firewall.ssh_failures =
+        static_cast<int>(integer(*ini, "firewall.ssh_failures", c.firewall.ssh_failures, 1, 1000));
+    c.firewall.ssh_window = seconds(*ini, "firewall.ssh_window", c.firewall.ssh_window);
+    c.firewall.ssh_block_time = seconds(*ini, "firewall.ssh_block_time", c.firewall.ssh_block_time);
+    // A report's duration is within 1 second and 30 days (firewall/report.h).
+    if (c.firewall.ssh_block_time > std::chrono::hours(24 * 30)) bad("firewall.ssh_block_time", "at most 30 days");
     c.firewall.report_users = words(*ini, "firewall.report_users", c.firewall.report_users);
 
     c.store_url = string(*ini, "store.url", c.store_url);

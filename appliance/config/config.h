@@ -112,8 +112,14 @@ struct Firewall {
     std::size_t tarpit_max = 20000;            // moat-tarpit: clients held at once (the oldest goes)
     bool submission = false;        // port 587 open as well as 25
     bool allow_lockout = false;     // apply a ruleset that closes the console and SSH to everyone
-    // Users (besides root) whose reports are believed: moat-smtpd's and moat-webui's.
-    std::vector<std::string> report_users{"moat", "moat-web"};
+    // moat-sshwatch: this many failed SSH logins from one address within
+    // ssh_window put it in the blocked set for ssh_block_time.
+    int ssh_failures = 6;
+    std::chrono::seconds ssh_window{600};
+    std::chrono::seconds ssh_block_time{3600};
+    // Users (besides root) whose reports are believed: moat-smtpd's, moat-webui's
+    // and moat-sshwatch's.
+    std::vector<std::string> report_users{"moat", "moat-web", "moat-sshwatch"};
 };
 
 struct Config {
