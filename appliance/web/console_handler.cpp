@@ -9,10 +9,11 @@
 namespace moat::web {
 
 ConsoleHandler::ConsoleHandler(const store::Store& store, const config::Config& config,
-                               const Router& router)
+                               const Router& router, FirewallLink* firewall)
     : store_(store),
       config_(config),
       router_(router),
+      firewall_(firewall),
       sessions_(config.web.session_idle, config.web.session_max),
       assets_(config.web.assets) {}
 
@@ -53,7 +54,7 @@ Response ConsoleHandler::handle(Request& request) const {
 }
 
 Response ConsoleHandler::handleApi(Request& request) const {
-    ApiContext context{store_, config_};
+    ApiContext context{store_, config_, firewall_};
     if (publicRoutes().count({request.method, request.path})) {
         if (auto problem = originProblem(request)) return Response::error(403, *problem);
         return router_.dispatch(request, Principal{}, context);

@@ -27,7 +27,8 @@ namespace moat::web {
 
 class ConsoleHandler {
   public:
-    ConsoleHandler(const store::Store& store, const config::Config& config, const Router& router);
+    ConsoleHandler(const store::Store& store, const config::Config& config, const Router& router,
+                   FirewallLink* firewall = nullptr);
 
     Response handle(Request& request) const;
 
@@ -44,6 +45,7 @@ class ConsoleHandler {
     const store::Store& store_;
     const config::Config& config_;
     const Router& router_;
+    FirewallLink* firewall_;
     SessionStore sessions_;
     std::filesystem::path assets_;
 };
