@@ -209,6 +209,7 @@ Config load(const std::string& path) {
     c.web.tls_key = string(*ini, "web.tls_key", "");
     if (c.web.tls_cert.empty() != c.web.tls_key.empty()) bad("web.tls_cert", "tls_cert and tls_key go together");
     c.web.assets = string(*ini, "web.assets", c.web.assets);
+    c.web.docs = string(*ini, "web.docs", c.web.docs);
     c.web.threads = static_cast<int>(integer(*ini, "web.threads", c.web.threads, 1, 1024));
     c.web.session_idle = seconds(*ini, "web.session_idle", c.web.session_idle);
     c.web.session_max = seconds(*ini, "web.session_max", c.web.session_max);

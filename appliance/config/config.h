@@ -90,6 +90,7 @@ struct Web {
     std::string tls_cert;  // empty: a self-signed certificate is created on first start
     std::string tls_key;
     std::string assets = "/usr/share/moat/webui";  // the browser UI's static files
+    std::string docs = "/usr/share/doc/moat";      // the documentation, served under /docs/ (the pages link to it)
     int threads = 256;  // one per open connection (docs/console.md "Availability")
     std::chrono::seconds session_idle{30 * 60};     // a session ends after this long unused
     std::chrono::seconds session_max{12 * 3600};    // and after this long in any case

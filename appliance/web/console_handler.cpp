@@ -15,7 +15,8 @@ ConsoleHandler::ConsoleHandler(const store::Store& store, const config::Config& 
       router_(router),
       firewall_(firewall),
       sessions_(config.web.session_idle, config.web.session_max),
-      assets_(config.web.assets) {}
+      assets_(config.web.assets),
+      docs_(config.web.docs) {}
 
 const std::set<std::pair<std::string, std::string>>& ConsoleHandler::publicRoutes() {
     static const std::set<std::pair<std::string, std::string>> routes = {
@@ -44,6 +45,8 @@ Response ConsoleHandler::handle(Request& request) const {
     Response response;
     if (api) {
         response = handleApi(request);
+    } else if ((request.method == "GET" || request.method == "HEAD") && request.path.rfind("/docs/", 0) == 0) {
+        response = serveAsset(docs_, request.path.substr(5));
     } else if (request.method == "GET" || request.method == "HEAD") {
         response = serveAsset(assets_, request.path);
     } else {

@@ -5,6 +5,7 @@
 //               cookie or an API token (else 401), and a cookie session's
 //               state-changing request the CSRF token and a same Origin
 //               (else 403); then the router, with the Principal.
+//   /docs/... → GET/HEAD of the documentation ([web] docs), which the pages link to.
 //   else      → GET/HEAD of a static file from [web] assets.
 #pragma once
 
@@ -48,6 +49,7 @@ class ConsoleHandler {
     FirewallLink* firewall_;
     SessionStore sessions_;
     std::filesystem::path assets_;
+    std::filesystem::path docs_;
 };
 
 }  // namespace moat::web
