@@ -1,16 +1,21 @@
 #include "firewall_daemon.h"
 
 #include "firewall/ruleset.h"
+#include "firewall/set_listing.h"
 #include "net/cidr.h"
 #include "policy/settings.h"
 #include "store/client_events.h"
 #include "store/firewall_blocks.h"
 #include "store/generation.h"
 #include "store/list_entries.h"
+#include "store/service_status.h"
 #include "util/log.h"
 
 #include <Poco/Net/IPAddress.h>
 
+#include <unistd.h>
+
+#include <set>
 #include <stdexcept>
 
 namespace moat::firewall {
@@ -22,6 +27,8 @@ bool isLoopback(const std::string& host) {
 }
 
 std::string setOf(const Report& r) { return r.verb == Report::Verb::tarpit ? "tarpit" : "blocked"; }
+
+constexpr unsigned kSlowTicks = 5;  // ticks (seconds) between reading the kernel's sets and heartbeats
 
 }  // namespace
 
@@ -69,6 +76,7 @@ void FirewallDaemon::start() {
             log::warning("firewall: cannot restore " + b.ip + ": " + error);
     }
     events_since_ = now;
+    started_ = now;
     log::info("firewall: ruleset applied (" + std::to_string(policy_.maintenance.size()) +
               " maintenance networks, SMTP " + std::to_string(policy_.smtp_rate) + "/min); " +
               std::to_string(restored) + " blocked or tarpitted sources restored");
@@ -103,8 +111,39 @@ void FirewallDaemon::tick() {
             offenders.push_back(std::move(r));
         }
         store::purgeFirewallBlocks(session, store::nowSeconds());
+        if (ticks_++ % kSlowTicks == 0) {
+            recordKernelBlocks(session);
+            beat(session);
+        }
     }
     for (const auto& r : offenders) block(r, "smtpd");
+}
+
+void FirewallDaemon::recordKernelBlocks(Poco::Data::Session& session) {
+    long long now = store::nowSeconds();
+    std::set<std::string> known;
+    for (const auto& b : store::activeFirewallBlocks(session, now)) known.insert(b.ip);
+    for (const char* set : {"blocked4", "blocked6"}) {
+        std::string json, error;
+        if (!nft_.query("list set inet " + std::string(kTable) + " " + set, json, error, true)) {
+            log::warning("firewall: cannot read the set " + std::string(set) + ": " + error);
+            continue;
+        }
+        for (const auto& m : parseSetListing(json)) {
+            if (known.count(m.address) || m.expires <= 0) continue;
+            std::string reason = "SMTP rate: over " + std::to_string(policy_.smtp_rate) + " new connections a minute";
+            store::putFirewallBlock(session, {m.address, "blocked", reason, "kernel", now, now + m.expires});
+            log::info("firewall: blocked " + m.address + " for " + std::to_string(m.expires) + " s (" + reason + ")");
+        }
+    }
+}
+
+void FirewallDaemon::beat(Poco::Data::Session& session) {
+    std::size_t blocked = 0, tarpit = 0;
+    for (const auto& b : store::activeFirewallBlocks(session, store::nowSeconds()))
+        (b.set == "tarpit" ? tarpit : blocked)++;
+    store::heartbeat(session, "moat-firewall", ::getpid(), started_, store::nowSeconds(),
+                     std::to_string(blocked) + " blocked, " + std::to_string(tarpit) + " tarpitted");
 }
 
 std::string FirewallDaemon::protectedReason(Poco::Data::Session& session, const std::string& ip) const {

@@ -9,6 +9,7 @@
 #include "firewall/firewall_policy.h"
 #include "firewall/report.h"
 #include "firewall/ruleset.h"
+#include "firewall/set_listing.h"
 
 #include <gtest/gtest.h>
 
@@ -163,6 +164,26 @@ TEST(FirewallRuleset, NftAcceptsTheScript) {
     std::filesystem::remove(path);
     if (out.find("Operation not permitted") != std::string::npos) GTEST_SKIP() << "nft --check needs CAP_NET_ADMIN";
     EXPECT_EQ(rc, 0) << out;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(FirewallSetListing, AddressesWithTheirTimeLeft) {
+    auto members = moat::firewall::parseSetListing(
+        R"({"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}}, {"set": {"family": "inet",)"
+        R"( "name": "blocked4", "table": "moat", "type": "ipv4_addr", "flags": ["timeout"], "elem": [)"
+        R"({"elem": {"val": "192.0.2.1", "timeout": 600, "expires": 599}}, "192.0.2.9",)"
+        R"({"elem": {"val": {"prefix": {"addr": "192.0.2.0", "len": 24}}, "expires": 5}},)"
+        R"({"elem": {"val": "2001:DB8::1", "timeout": 30, "expires": 29}}]}}]})");
+    ASSERT_EQ(members.size(), 2u);
+    EXPECT_EQ(members[0].address, "192.0.2.1");
+    EXPECT_EQ(members[0].expires, 599);
+    EXPECT_EQ(members[1].address, "2001:db8::1");
+    EXPECT_TRUE(moat::firewall::parseSetListing("").empty());
+    EXPECT_TRUE(moat::firewall::parseSetListing("{\"nftables\": 5}").empty());
+    EXPECT_TRUE(moat::firewall::parseSetListing("[1,2]").empty());
 }
 
 }  // namespace
