@@ -176,10 +176,12 @@ web::Response change(const web::Request& request, const web::Principal& principa
                                           " and " + std::to_string(spec->max));
         changes.emplace_back(settingKey(field), policy::validateSetting(spec->key, std::to_string(*n)));
     }
-    for (const auto& [key, value] : *body)
-        if (std::none_of(std::begin(kNetworkKeys), std::end(kNetworkKeys), [&](auto f) { return f == key; }) &&
-            std::none_of(std::begin(kNumberKeys), std::end(kNumberKeys), [&](auto f) { return f == key; }))
-            throw web::HttpError(422, "unknown field '" + key + "'");
+    for (const auto& field : *body) {
+        auto known = [&](std::string_view f) { return f == field.first; };
+        if (std::none_of(std::begin(kNetworkKeys), std::end(kNetworkKeys), known) &&
+            std::none_of(std::begin(kNumberKeys), std::end(kNumberKeys), known))
+            throw web::HttpError(422, "unknown field '" + field.first.substr(0, 64) + "'");
+    }
     if (changes.empty()) throw web::HttpError(422, "nothing to change");
 
     auto session = ctx.store.connect();
