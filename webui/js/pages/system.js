@@ -48,15 +48,15 @@ function firewallSection() {
     field("IP address", address), field("Duration (minutes)", minutes, "empty: one hour; at most 30 days"),
     field("How", setChoice), field("Reason", note), h("div", { class: "actions" }, blockButton));
 
-  const maintenance = h("textarea", { name: "maintenance_networks", rows: 3, spellcheck: "false", placeholder: "192.0.2.0/24\n2001:db8::/48" });
-  const admin = h("textarea", { name: "admin_networks", rows: 3, spellcheck: "false", placeholder: "0.0.0.0/0\n::/0" });
+  const maintenance = h("textarea", { name: "maintenance_networks", rows: 3, spellcheck: "false", placeholder: "none; one per line, e.g. 192.0.2.0/24" });
+  const admin = h("textarea", { name: "admin_networks", rows: 3, spellcheck: "false", placeholder: "none; one per line, e.g. 198.51.100.0/24" });
   const smtpRate = h("input", { type: "number", name: "smtp_rate", step: 1 });
   const adminRate = h("input", { type: "number", name: "admin_rate", step: 1 });
   const blockTime = h("input", { type: "number", name: "block_time", step: 1 });
   const saveButton = h("button", { type: "submit", class: "primary" }, "Save firewall settings");
   const settingsForm = h("form", { class: "grid-form", "aria-label": "Firewall settings" },
     field("Maintenance networks", maintenance, "reach the console and SSH; never blocked"),
-    field("Admin networks", admin, "reach the console and SSH too, but are blocked after repeated failed logins"),
+    field("Admin networks", admin, "reach the console and SSH too, but are blocked after repeated failed logins (0.0.0.0/0 and ::/0: everyone)"),
     field("SMTP connections a minute per source", smtpRate, "beyond it the source is blocked"),
     field("Console and SSH connections a minute per source", adminRate),
     field("Block time (seconds)", blockTime, "how long a flooder or a failing login stays blocked"),
