@@ -30,6 +30,17 @@ std::string setOf(const Report& r) { return r.verb == Report::Verb::tarpit ? "ta
 
 constexpr unsigned kSlowTicks = 5;  // ticks (seconds) between reading the kernel's sets and heartbeats
 
+struct SetCounts {
+    std::size_t blocked = 0, tarpit = 0;
+};
+
+SetCounts countSets(Poco::Data::Session& session) {
+    SetCounts n;
+    for (const auto& b : store::activeFirewallBlocks(session, store::nowSeconds()))
+        ++(b.set == "tarpit" ? n.tarpit : n.blocked);
+    return n;
+}
+
 }  // namespace
 
 FirewallDaemon::FirewallDaemon(const config::Config& cfg, const store::Store& store) : cfg_(cfg), store_(store) {}
@@ -139,11 +150,9 @@ void FirewallDaemon::recordKernelBlocks(Poco::Data::Session& session) {
 }
 
 void FirewallDaemon::beat(Poco::Data::Session& session) {
-    std::size_t blocked = 0, tarpit = 0;
-    for (const auto& b : store::activeFirewallBlocks(session, store::nowSeconds()))
-        (b.set == "tarpit" ? tarpit : blocked)++;
+    auto n = countSets(session);
     store::heartbeat(session, "moat-firewall", ::getpid(), started_, store::nowSeconds(),
-                     std::to_string(blocked) + " blocked, " + std::to_string(tarpit) + " tarpitted");
+                     std::to_string(n.blocked) + " blocked, " + std::to_string(n.tarpit) + " tarpitted");
 }
 
 std::string FirewallDaemon::protectedReason(Poco::Data::Session& session, const std::string& ip) const {
@@ -208,12 +217,11 @@ std::string FirewallDaemon::status(Poco::Data::Session& session) const {
         for (const auto& n : networks) out += (out.empty() ? "" : ",") + n.str();
         return out.empty() ? std::string("-") : out;
     };
-    std::size_t blocked = 0, tarpit = 0;
-    for (const auto& b : store::activeFirewallBlocks(session, store::nowSeconds())) (b.set == "tarpit" ? tarpit : blocked)++;
+    auto n = countSets(session);
     return "table inet " + std::string(kTable) + "\nmaintenance_networks " + joined(policy_.maintenance) +
-           "\nadmin_networks " + joined(policy_.admin) + "\nsmtp_rate " + std::to_string(policy_.smtp_rate) + "/min\nadmin_rate " +
-           std::to_string(policy_.admin_rate) + "/min\nblocked " + std::to_string(blocked) + "\ntarpit " +
-           std::to_string(tarpit) + "\n";
+           "\nadmin_networks " + joined(policy_.admin) + "\nsmtp_rate " + std::to_string(policy_.smtp_rate) +
+           "/min\nadmin_rate " + std::to_string(policy_.admin_rate) + "/min\nblocked " + std::to_string(n.blocked) +
+           "\ntarpit " + std::to_string(n.tarpit) + "\n";
 }
 
 std::string FirewallDaemon::handle(const Report& r, const std::string& source) {
