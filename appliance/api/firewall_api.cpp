@@ -39,7 +39,9 @@ constexpr std::string_view kNumberKeys[] = {"smtp_rate", "admin_rate", "block_ti
 constexpr long long kDefaultBlock = 3600;
 constexpr std::size_t kMaxNote = 100;
 
-std::string settingKey(std::string_view field) { return "firewall." + std::string(field); }
+std::string settingKey(std::string_view field) {
+    return "firewall." + std::string(field);
+}
 
 // A list setting's canonical text ("a,b,c") as its items.
 std::vector<std::string> splitCanonical(const std::string& text) {
@@ -63,13 +65,15 @@ Poco::JSON::Object::Ptr firewallJson(Poco::Data::Session& session, const config:
     Poco::JSON::Object::Ptr s = new Poco::JSON::Object;
     for (auto field : kNetworkKeys) {
         Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-        for (const auto& n : settings.list(policy::SettingKey::named(settingKey(field)))) list->add(n);
+        for (const auto& n : settings.list(policy::SettingKey::named(settingKey(field))))
+            list->add(n);
         s->set(std::string(field), list);
     }
     Poco::JSON::Object::Ptr limits = new Poco::JSON::Object;
     for (auto field : kNumberKeys) {
         const auto* spec = policy::findSetting(settingKey(field));
-        s->set(std::string(field), static_cast<Poco::Int64>(settings.integer(policy::SettingKey::named(spec->key))));
+        s->set(std::string(field),
+               static_cast<Poco::Int64>(settings.integer(policy::SettingKey::named(spec->key))));
         Poco::JSON::Object::Ptr range = new Poco::JSON::Object;
         range->set("min", static_cast<Poco::Int64>(spec->min));
         range->set("max", static_cast<Poco::Int64>(spec->max));
@@ -123,7 +127,8 @@ std::string networksField(const Poco::JSON::Object::Ptr& body, std::string_view 
     } else if (auto array = body->getArray(key)) {
         for (std::size_t i = 0; i < array->size(); ++i) {
             auto item = array->get(static_cast<unsigned>(i));
-            if (!item.isString()) throw web::HttpError(422, "'" + key + "' must be a list of networks (strings)");
+            if (!item.isString())
+                throw web::HttpError(422, "'" + key + "' must be a list of networks (strings)");
             text += (text.empty() ? "" : ",") + item.extract<std::string>();
         }
     } else {
@@ -138,8 +143,8 @@ std::string networksField(const Poco::JSON::Object::Ptr& body, std::string_view 
 
 // Why the new networks would shut the console out — everyone, or the
 // administrator making the change — or "".
-std::string lockoutProblem(const config::Config& cfg, const std::string& maintenance, const std::string& admin,
-                           const std::string& client_ip) {
+std::string lockoutProblem(const config::Config& cfg, const std::string& maintenance,
+                           const std::string& admin, const std::string& client_ip) {
     if (cfg.firewall.allow_lockout || isLoopback(cfg.web.listen.host)) return "";
     firewall::FirewallPolicy policy;
     policy.console_port = cfg.web.listen.port;
@@ -156,25 +161,30 @@ std::string lockoutProblem(const config::Config& cfg, const std::string& mainten
     if (auto problem = firewall::lockoutProblem(policy)) return *problem;
     if (!client_allowed)
         return "your own address " + client_ip +
-               " is in neither the maintenance nor the admin networks: the firewall would shut you out of the "
+               " is in neither the maintenance nor the admin networks: the firewall would shut you "
+               "out of the "
                "console; add it (or its network) first";
     return "";
 }
 
-web::Response change(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response change(const web::Request& request, const web::Principal& principal,
+                     web::ApiContext& ctx) {
     principal.requireAdmin();
     auto body = request.jsonBody();
     std::vector<std::pair<std::string, std::string>> changes;  // (setting key, canonical value)
     for (auto field : kNetworkKeys)
-        if (hasField(body, std::string(field))) changes.emplace_back(settingKey(field), networksField(body, field));
+        if (hasField(body, std::string(field)))
+            changes.emplace_back(settingKey(field), networksField(body, field));
     for (auto field : kNumberKeys) {
         auto n = optInteger(body, std::string(field));
         if (!n) continue;
         const auto* spec = policy::findSetting(settingKey(field));
         if (*n < spec->min || *n > spec->max)
-            throw web::HttpError(422, "'" + std::string(field) + "' must be between " + std::to_string(spec->min) +
-                                          " and " + std::to_string(spec->max));
-        changes.emplace_back(settingKey(field), policy::validateSetting(spec->key, std::to_string(*n)));
+            throw web::HttpError(422, "'" + std::string(field) + "' must be between " +
+                                          std::to_string(spec->min) + " and " +
+                                          std::to_string(spec->max));
+        changes.emplace_back(settingKey(field),
+                             policy::validateSetting(spec->key, std::to_string(*n)));
     }
     for (const auto& field : *body) {
         auto known = [&](std::string_view f) { return f == field.first; };
@@ -192,8 +202,8 @@ web::Response change(const web::Request& request, const web::Principal& principa
             if (key == settingKey(field)) return v;
         return std::string(settings.get(policy::SettingKey::named(settingKey(field))));
     };
-    if (auto problem = lockoutProblem(ctx.config, value("maintenance_networks"), value("admin_networks"),
-                                      request.client_ip);
+    if (auto problem = lockoutProblem(ctx.config, value("maintenance_networks"),
+                                      value("admin_networks"), request.client_ip);
         !problem.empty())
         throw web::HttpError(422, problem);
     for (const auto& [key, canonical] : changes) {
@@ -232,29 +242,31 @@ std::string addressField(const std::string& text) {
     return net::canonicalIp(*ip);
 }
 
-web::Response block(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response block(const web::Request& request, const web::Principal& principal,
+                    web::ApiContext& ctx) {
     principal.requireAdmin();
     auto body = request.jsonBody();
     firewall::Report r;
     r.address = addressField(requireString(body, "address"));
     auto set = optString(body, "set").value_or("blocked");
-    if (set != "blocked" && set != "tarpit") throw web::HttpError(422, "'set' must be blocked or tarpit");
+    if (set != "blocked" && set != "tarpit")
+        throw web::HttpError(422, "'set' must be blocked or tarpit");
     r.verb = set == "tarpit" ? firewall::Report::Verb::tarpit : firewall::Report::Verb::block;
     r.seconds = optInteger(body, "seconds").value_or(kDefaultBlock);
     if (r.seconds < firewall::kMinSeconds || r.seconds > firewall::kMaxSeconds)
-        throw web::HttpError(422, "'seconds' must be between " + std::to_string(firewall::kMinSeconds) + " and " +
+        throw web::HttpError(422, "'seconds' must be between " +
+                                      std::to_string(firewall::kMinSeconds) + " and " +
                                       std::to_string(firewall::kMaxSeconds));
     auto note = optString(body, "reason").value_or("");
-    if (note.size() > kMaxNote || std::any_of(note.begin(), note.end(), [](unsigned char c) {
-            return c < 0x20 || c > 0x7e;
-        }))
-        throw web::HttpError(422, "'reason' must be printable ASCII, at most " + std::to_string(kMaxNote) +
-                                      " characters");
+    if (note.size() > kMaxNote ||
+        std::any_of(note.begin(), note.end(), [](unsigned char c) { return c < 0x20 || c > 0x7e; }))
+        throw web::HttpError(422, "'reason' must be printable ASCII, at most " +
+                                      std::to_string(kMaxNote) + " characters");
     r.reason = "console by " + principal.name.substr(0, 64) + (note.empty() ? "" : ": " + note);
     auto answer = askFirewall(ctx, r);
     auto session = ctx.store.connect();
-    auditChange(session, principal, request, set == "tarpit" ? "firewall.tarpit" : "firewall.block", r.address,
-                std::to_string(r.seconds) + " s" + (note.empty() ? "" : ": " + note));
+    auditChange(session, principal, request, set == "tarpit" ? "firewall.tarpit" : "firewall.block",
+                r.address, std::to_string(r.seconds) + " s" + (note.empty() ? "" : ": " + note));
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("address", r.address);
     o->set("set", set);
@@ -263,7 +275,8 @@ web::Response block(const web::Request& request, const web::Principal& principal
     return web::Response::json(201, o);
 }
 
-web::Response unblock(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response unblock(const web::Request& request, const web::Principal& principal,
+                      web::ApiContext& ctx) {
     principal.requireAdmin();
     firewall::Report r;
     r.verb = firewall::Report::Verb::unblock;

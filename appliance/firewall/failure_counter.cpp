@@ -7,7 +7,8 @@ namespace moat::firewall {
 FailureCounter::FailureCounter(int threshold, long long window_seconds, std::size_t capacity)
     : threshold_(threshold), window_(window_seconds), capacity_(capacity) {
     if (threshold < 1 || window_seconds < 1 || capacity < 1)
-        throw std::invalid_argument("a failure counter needs a threshold, a window and room for one address");
+        throw std::invalid_argument(
+            "a failure counter needs a threshold, a window and room for one address");
 }
 
 bool FailureCounter::add(const std::string& address, long long now) {

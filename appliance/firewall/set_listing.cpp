@@ -1,10 +1,10 @@
 #include "firewall/set_listing.h"
 
-#include "net/cidr.h"
-
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+
+#include "net/cidr.h"
 
 namespace moat::firewall {
 
@@ -21,7 +21,9 @@ std::vector<SetMember> parseSetListing(std::string_view json) {
             for (std::size_t j = 0; elems && j < elems->size(); ++j) {
                 auto wrapper = elems->getObject(static_cast<unsigned>(j));
                 auto elem = wrapper ? wrapper->getObject("elem") : nullptr;
-                if (!elem || !elem->has("val") || !elem->get("val").isString() || !elem->has("expires")) continue;
+                if (!elem || !elem->has("val") || !elem->get("val").isString() ||
+                    !elem->has("expires"))
+                    continue;
                 auto ip = net::parseIp(elem->getValue<std::string>("val"));
                 auto expires = elem->get("expires");
                 if (!ip || !expires.isInteger() || expires.isBoolean()) continue;

@@ -1,14 +1,15 @@
 #include "firewall/ssh_auth_line.h"
 
-#include "net/cidr.h"
-
 #include <array>
+
+#include "net/cidr.h"
 
 namespace moat::firewall {
 namespace {
 
 constexpr std::array<std::string_view, 6> kMethods = {
-    "password", "publickey", "keyboard-interactive", "keyboard-interactive/pam", "hostbased", "gssapi-with-mic",
+    "password",  "publickey",       "keyboard-interactive", "keyboard-interactive/pam",
+    "hostbased", "gssapi-with-mic",
 };
 
 bool takePrefix(std::string_view& s, std::string_view prefix) {

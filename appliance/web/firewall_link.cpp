@@ -69,9 +69,11 @@ void FirewallReporter::send(const std::string& ip, const std::string& reason) {
         if (answer.rfind("ok", 0) == 0)
             log::info("webui: reported " + ip + " to moat-firewall (" + reason + "): " + answer);
         else
-            log::warning("webui: moat-firewall did not block " + ip + " (" + reason + "): " + answer);
+            log::warning("webui: moat-firewall did not block " + ip + " (" + reason +
+                         "): " + answer);
     } catch (const std::exception& e) {
-        log::warning("webui: cannot report " + ip + " to moat-firewall (" + reason + "): " + e.what());
+        log::warning("webui: cannot report " + ip + " to moat-firewall (" + reason +
+                     "): " + e.what());
     }
 }
 

@@ -8,8 +8,6 @@
 // moat-firewall itself.
 #pragma once
 
-#include "firewall/report.h"
-
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -18,6 +16,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include "firewall/report.h"
 
 namespace moat::store {
 class Store;

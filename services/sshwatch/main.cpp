@@ -31,10 +31,11 @@ void report(const config::Config& cfg, const std::string& address) {
     r.verb = firewall::Report::Verb::block;
     r.address = address;
     r.seconds = cfg.firewall.ssh_block_time.count();
-    r.reason = "ssh-login: " + std::to_string(cfg.firewall.ssh_failures) + " failed SSH logins in " +
-               std::to_string(cfg.firewall.ssh_window.count()) + " s";
+    r.reason = "ssh-login: " + std::to_string(cfg.firewall.ssh_failures) +
+               " failed SSH logins in " + std::to_string(cfg.firewall.ssh_window.count()) + " s";
     try {
-        auto answer = firewall::askFirewall(cfg.firewall.socket, firewall::formatReport(r), std::chrono::seconds(2));
+        auto answer = firewall::askFirewall(cfg.firewall.socket, firewall::formatReport(r),
+                                            std::chrono::seconds(2));
         if (answer.rfind("ok", 0) == 0)
             log::info("sshwatch: " + address + ": " + r.reason + "; moat-firewall: " + answer);
         else
@@ -55,8 +56,9 @@ int run(const std::string& config_path) {
     sigset_t signals = util::blockDaemonSignals();
     sshwatch::SshJournal journal;
     firewall::FailureCounter counter(cfg.firewall.ssh_failures, cfg.firewall.ssh_window.count());
-    log::info("sshwatch: reading sshd's failed logins from the journal; " + std::to_string(cfg.firewall.ssh_failures) +
-              " in " + std::to_string(cfg.firewall.ssh_window.count()) + " s block an address for " +
+    log::info("sshwatch: reading sshd's failed logins from the journal; " +
+              std::to_string(cfg.firewall.ssh_failures) + " in " +
+              std::to_string(cfg.firewall.ssh_window.count()) + " s block an address for " +
               std::to_string(cfg.firewall.ssh_block_time.count()) + " s");
     const timespec poll{0, 0};
     for (;;) {
@@ -70,11 +72,14 @@ int run(const std::string& config_path) {
             auto failure = firewall::parseSshAuthLine(*message);
             if (!failure || isLoopback(failure->address)) continue;
             log::debug("sshwatch: failed SSH login from " + failure->address);
-            if (counter.add(failure->address, static_cast<long long>(std::time(nullptr)))) report(cfg, failure->address);
+            if (counter.add(failure->address, static_cast<long long>(std::time(nullptr))))
+                report(cfg, failure->address);
         }
     }
 }
 
 }  // namespace
 
-int main(int argc, char** argv) { return util::daemonMain(argc, argv, "moat-sshwatch", run); }
+int main(int argc, char** argv) {
+    return util::daemonMain(argc, argv, "moat-sshwatch", run);
+}

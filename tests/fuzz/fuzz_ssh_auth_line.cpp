@@ -26,11 +26,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(input.size() <= moat::firewall::kMaxSshLine);
     auto ip = moat::net::parseIp(got->address);
     check(ip && moat::net::canonicalIp(*ip) == got->address);
-    std::string_view prefix = got->kind == SshAuthFailure::Kind::failed_login ? "Failed " : "Invalid user ";
+    std::string_view prefix =
+        got->kind == SshAuthFailure::Kind::failed_login ? "Failed " : "Invalid user ";
     check(input.substr(0, prefix.size()) == prefix);
     check(input.find(" port ") != std::string_view::npos);
     if (got->kind == SshAuthFailure::Kind::invalid_user) {
-        std::string crafted = "Invalid user x from 192.0.2.1 port 22" + std::string(input.substr(12));
+        std::string crafted =
+            "Invalid user x from 192.0.2.1 port 22" + std::string(input.substr(12));
         if (crafted.size() <= moat::firewall::kMaxSshLine) {
             auto again = moat::firewall::parseSshAuthLine(crafted);
             check(again && again->address == got->address);

@@ -6,7 +6,6 @@
 // blocks and unblocks go to moat-firewall, whose refusal is 422 and whose
 // absence is 503; everything 403 to a domain administrator.
 #include "api_test_support.h"
-
 #include "firewall/report.h"
 #include "store/firewall_blocks.h"
 #include "store/generation.h"
@@ -21,7 +20,8 @@ struct FakeFirewall : web::FirewallLink {
     bool down = false;
     void reportOffender(const std::string&, const std::string&) override {}
     std::string ask(const firewall::Report& r) override {
-        if (down) throw std::runtime_error("moat-firewall is not running (/run/moat/firewall.sock)");
+        if (down)
+            throw std::runtime_error("moat-firewall is not running (/run/moat/firewall.sock)");
         asked.push_back(r);
         return answer;
     }
@@ -43,9 +43,11 @@ class ApiFirewall : public ApiTest {
 
 TEST_F(ApiFirewall, ShowsTheSettingsAndTheSetsWithTimeLeft) {
     long long t = store::nowSeconds();
-    store::putFirewallBlock(session(), {"198.51.100.7", "blocked", "console-login: 20 failed logins", "moat-web",
-                                        t - 10, t + 590});
-    store::putFirewallBlock(session(), {"2001:db8::9", "tarpit", "moatctl by root", "root", t, t + 3600});
+    store::putFirewallBlock(
+        session(), {"198.51.100.7", "blocked", "console-login: 20 failed logins", "moat-web",
+                    t - 10, t + 590});
+    store::putFirewallBlock(session(),
+                            {"2001:db8::9", "tarpit", "moatctl by root", "root", t, t + 3600});
     store::putFirewallBlock(session(), {"198.51.100.8", "blocked", "old", "root", t - 900, t - 1});
     auto r = call("GET", "/api/v1/firewall");
     ASSERT_EQ(r.status, 200) << r.body;
@@ -101,9 +103,10 @@ TEST_F(ApiFirewall, ChangesAreValidatedStoredAndAudited) {
     EXPECT_EQ(auditRows(), 0);
     EXPECT_EQ(store::policyGeneration(session()), generation) << "nothing was stored";
 
-    auto r = call("PUT", "/api/v1/firewall",
-                  R"({"maintenance_networks":["192.0.2.77/24", "2001:DB8::/32"],"admin_networks":"0.0.0.0/0, ::/0",)"
-                  R"("smtp_rate":100000,"admin_rate":1,"block_time":3600})");
+    auto r = call(
+        "PUT", "/api/v1/firewall",
+        R"({"maintenance_networks":["192.0.2.77/24", "2001:DB8::/32"],"admin_networks":"0.0.0.0/0, ::/0",)"
+        R"("smtp_rate":100000,"admin_rate":1,"block_time":3600})");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(setting("firewall.maintenance_networks"), "192.0.2.0/24,2001:db8::/32");
     EXPECT_EQ(setting("firewall.admin_networks"), "0.0.0.0/0,::/0");
@@ -116,7 +119,8 @@ TEST_F(ApiFirewall, ChangesAreValidatedStoredAndAudited) {
                      "'firewall.smtp_rate' AND detail = '100000' AND user = 'root'"),
               1);
     // An unchanged value is not audited again; a partial change leaves the rest.
-    ASSERT_EQ(call("PUT", "/api/v1/firewall", R"({"smtp_rate":100000,"admin_rate":20})").status, 200);
+    ASSERT_EQ(call("PUT", "/api/v1/firewall", R"({"smtp_rate":100000,"admin_rate":20})").status,
+              200);
     EXPECT_EQ(auditRows(), 6);
     EXPECT_EQ(setting("firewall.maintenance_networks"), "192.0.2.0/24,2001:db8::/32");
     // Only an admin network keeps the console reachable, the administrator included.
@@ -139,22 +143,26 @@ TEST_F(ApiFirewall, BlocksAndUnblocksGoToMoatFirewall) {
     EXPECT_EQ(fake_.asked[1].reason, "console by root");
     EXPECT_EQ(call("DELETE", "/api/v1/firewall/blocks/2001:db8::7").status, 204);
     EXPECT_EQ(fake_.asked[2].verb, firewall::Report::Verb::unblock);
-    EXPECT_EQ(scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('firewall.tarpit', 'firewall.block', "
-                     "'firewall.unblock')"),
-              3);
+    EXPECT_EQ(
+        scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('firewall.tarpit', 'firewall.block', "
+            "'firewall.unblock')"),
+        3);
 
-    for (const char* body : {R"({"address":"127.1"})", R"({"address":"198.51.100.7","seconds":0})",
-                             R"({"address":"198.51.100.7","seconds":2592001})",
-                             R"({"address":"198.51.100.7","seconds":"600"})",
-                             R"({"address":"198.51.100.7","set":"drop"})",
-                             R"({"address":"198.51.100.7","reason":"a\u0001b"})", R"({"seconds":600})"}) {
+    for (const char* body :
+         {R"({"address":"127.1"})", R"({"address":"198.51.100.7","seconds":0})",
+          R"({"address":"198.51.100.7","seconds":2592001})",
+          R"({"address":"198.51.100.7","seconds":"600"})",
+          R"({"address":"198.51.100.7","set":"drop"})",
+          R"({"address":"198.51.100.7","reason":"a\u0001b"})", R"({"seconds":600})"}) {
         auto bad = call("POST", "/api/v1/firewall/blocks", body);
         EXPECT_EQ(bad.status, 422) << body << " → " << bad.body;
     }
     EXPECT_EQ(call("DELETE", "/api/v1/firewall/blocks/not-an-ip").status, 422);
     EXPECT_EQ(fake_.asked.size(), 3u) << "nothing invalid reaches moat-firewall";
 
-    fake_.answer = "refused: 192.0.2.1 is never blocked: it is in the maintenance network 192.0.2.0/24";
+    fake_.answer =
+        "refused: 192.0.2.1 is never blocked: it is in the maintenance network 192.0.2.0/24";
     r = call("POST", "/api/v1/firewall/blocks", R"({"address":"192.0.2.1"})");
     EXPECT_EQ(r.status, 422);
     EXPECT_NE(r.body.find("maintenance network"), std::string::npos) << r.body;
@@ -162,9 +170,12 @@ TEST_F(ApiFirewall, BlocksAndUnblocksGoToMoatFirewall) {
     EXPECT_EQ(call("POST", "/api/v1/firewall/blocks", R"({"address":"198.51.100.7"})").status, 503);
     firewall_ = nullptr;
     EXPECT_EQ(call("DELETE", "/api/v1/firewall/blocks/198.51.100.7").status, 503);
-    EXPECT_EQ(call("POST", "/api/v1/firewall/blocks", domainAdmin({}), R"({"address":"198.51.100.7"})").status,
-              403);
-    EXPECT_EQ(scalar("SELECT COUNT(*) FROM audit_log"), 3) << "refused and failed requests are not audited";
+    EXPECT_EQ(
+        call("POST", "/api/v1/firewall/blocks", domainAdmin({}), R"({"address":"198.51.100.7"})")
+            .status,
+        403);
+    EXPECT_EQ(scalar("SELECT COUNT(*) FROM audit_log"), 3)
+        << "refused and failed requests are not audited";
 }
 
 }  // namespace

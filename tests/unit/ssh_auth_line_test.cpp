@@ -2,12 +2,13 @@
 // lines OpenSSH 9 writes, the ones it must not take, and names crafted to put
 // another address in the line) and the per-address failure counter (window,
 // threshold, one report per threshold, bounded memory).
-#include "firewall/failure_counter.h"
 #include "firewall/ssh_auth_line.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "firewall/failure_counter.h"
 
 using moat::firewall::FailureCounter;
 using moat::firewall::parseSshAuthLine;
@@ -23,29 +24,33 @@ TEST(SshAuthLine, MatchesFailuresAndTakesTheAddressFromTheEnd) {
         K kind = K::failed_login;
     } cases[] = {
         {"Failed password for root from 198.51.100.7 port 52144 ssh2", "198.51.100.7"},
-        {"Failed password for invalid user admin from 198.51.100.7 port 52144 ssh2", "198.51.100.7"},
+        {"Failed password for invalid user admin from 198.51.100.7 port 52144 ssh2",
+         "198.51.100.7"},
         {"Failed publickey for alice from 2001:DB8::7 port 40022 ssh2", "2001:db8::7"},
         {"Failed keyboard-interactive/pam for root from 198.51.100.7 port 1 ssh2", "198.51.100.7"},
         {"Failed hostbased for x from 198.51.100.7 port 65535 ssh2", "198.51.100.7"},
         {"Failed password for  from 198.51.100.7 port 22 ssh2", "198.51.100.7"},  // empty name
         {"Invalid user oracle from 203.0.113.9 port 33012", "203.0.113.9", K::invalid_user},
         {"Invalid user  from 203.0.113.9 port 33012", "203.0.113.9", K::invalid_user},
-        {"Invalid user ::ffff:192.0.2.1 from ::ffff:203.0.113.9 port 1", "203.0.113.9", K::invalid_user},
+        {"Invalid user ::ffff:192.0.2.1 from ::ffff:203.0.113.9 port 1", "203.0.113.9",
+         K::invalid_user},
         // A name that reads like an address is only a name.
-        {"Invalid user x from 192.0.2.1 port 22 from 203.0.113.9 port 4242", "203.0.113.9", K::invalid_user},
-        {"Failed password for invalid user a from 192.0.2.1 port 22 ssh2 from 203.0.113.9 port 7 ssh2",
+        {"Invalid user x from 192.0.2.1 port 22 from 203.0.113.9 port 4242", "203.0.113.9",
+         K::invalid_user},
+        {"Failed password for invalid user a from 192.0.2.1 port 22 ssh2 from 203.0.113.9 port 7 "
+         "ssh2",
          "203.0.113.9"},
         // Not failures, or not well formed.
         {"Failed none for invalid user admin from 198.51.100.7 port 52144 ssh2", nullptr},
         {"Accepted password for root from 198.51.100.7 port 52144 ssh2", nullptr},
         {"Connection closed by invalid user admin 198.51.100.7 port 52144 [preauth]", nullptr},
         {"Disconnected from authenticating user root 198.51.100.7 port 52144 [preauth]", nullptr},
-        {"Failed password for root from 198.51.100.7 port 52144", nullptr},            // no ssh2
-        {"Failed password for root from 198.51.100.7 port 0 ssh2", nullptr},           // port 0
-        {"Failed password for root from 198.51.100.7 port 65536 ssh2", nullptr},       // port too big
+        {"Failed password for root from 198.51.100.7 port 52144", nullptr},       // no ssh2
+        {"Failed password for root from 198.51.100.7 port 0 ssh2", nullptr},      // port 0
+        {"Failed password for root from 198.51.100.7 port 65536 ssh2", nullptr},  // port too big
         {"Failed password for root from 198.51.100.7 port 22x ssh2", nullptr},
-        {"Failed password for root from 127.1 port 22 ssh2", nullptr},                  // shorthand
-        {"Failed password for root from fe80::1%eth0 port 22 ssh2", nullptr},           // scope id
+        {"Failed password for root from 127.1 port 22 ssh2", nullptr},         // shorthand
+        {"Failed password for root from fe80::1%eth0 port 22 ssh2", nullptr},  // scope id
         {"Failed password for root from host.example port 22 ssh2", nullptr},
         {"Failed password for root at 198.51.100.7 port 22 ssh2", nullptr},
         {"Failed password root from 198.51.100.7 port 22 ssh2", nullptr},

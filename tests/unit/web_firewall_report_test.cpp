@@ -42,7 +42,8 @@ struct FakeFirewall : web::FirewallLink {
 // A stand-in for moat-firewall's socket: records each request, answers after `delay`.
 class SlowFirewall {
   public:
-    SlowFirewall(const std::string& path, std::chrono::milliseconds delay) : path_(path), delay_(delay) {
+    SlowFirewall(const std::string& path, std::chrono::milliseconds delay)
+        : path_(path), delay_(delay) {
         fd_ = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         sockaddr_un a{};
         a.sun_family = AF_UNIX;
@@ -104,7 +105,8 @@ class WebFirewallReport : public ::testing::Test {
         web::Request r;
         r.method = "POST";
         r.path = "/api/v1/login";
-        r.body = R"({"name":"guess)" + std::to_string(++serial) + R"(","password":"wrong-password"})";
+        r.body =
+            R"({"name":"guess)" + std::to_string(++serial) + R"(","password":"wrong-password"})";
         r.headers["content-type"] = "application/json";
         r.client_ip = ip;
         web::ApiContext ctx{*store_, config_, firewall};
@@ -114,8 +116,8 @@ class WebFirewallReport : public ::testing::Test {
     void failedBefore(const std::string& ip, int n) {
         auto session = store_->connect();
         for (int i = 0; i < n; ++i)
-            store::reserveLoginAttempt(session, ip, "earlier" + std::to_string(i), store::nowSeconds(),
-                                       store::LoginLimits{}, false);
+            store::reserveLoginAttempt(session, ip, "earlier" + std::to_string(i),
+                                       store::nowSeconds(), store::LoginLimits{}, false);
     }
     static bool waitFor(const std::function<bool()>& done) {
         for (int i = 0; i < 100 && !done(); ++i) std::this_thread::sleep_for(50ms);
@@ -139,7 +141,8 @@ TEST_F(WebFirewallReport, AnAddressThatKeepsFailingIsReportedOnceNotATrustedOne)
     EXPECT_EQ(login("198.51.100.7", &firewall), 429);
     ASSERT_EQ(firewall.offenders.size(), 1u);
     EXPECT_EQ(firewall.offenders[0].first, "198.51.100.7");
-    EXPECT_EQ(firewall.offenders[0].second.rfind("console-login", 0), 0u) << firewall.offenders[0].second;
+    EXPECT_EQ(firewall.offenders[0].second.rfind("console-login", 0), 0u)
+        << firewall.offenders[0].second;
     // A maintenance address is throttled by the limiter alike, never reported.
     failedBefore("203.0.113.5", limits.per_address);
     EXPECT_EQ(login("203.0.113.5", &firewall), 429);
