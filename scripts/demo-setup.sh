@@ -45,6 +45,7 @@ socket =
 [web]
 listen = $web
 assets = $root/webui
+docs = $root/docs
 
 [log]
 level = info

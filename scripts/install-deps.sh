@@ -13,8 +13,9 @@ packages=(
   libcivetweb-dev libsodium-dev liboath-dev libqrencode-dev
   # run and test: real SMTP clients and servers, DNS, tools
   postfix swaks libnet-ssleay-perl python3 python3-pytest python3-dnslib nsd openssl sqlite3 iproute2 procps
-  # the firewall agent: libnftables to build moat-firewall, nft to look at its table in the tests
-  libnftables-dev nftables
+  # the firewall agent: libnftables to build moat-firewall, nft to look at its table in the tests;
+  # sd-journal (libsystemd) for moat-sshwatch, and a real sshd to fail logins against in its test
+  libnftables-dev nftables libsystemd-dev openssh-server openssh-client
   # content: the Public Suffix List for URIBL registered domains
   publicsuffix
   # virus scanning tests: sigtool builds the test signatures; ClamAV's own test files; zip and 7z

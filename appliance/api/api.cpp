@@ -15,6 +15,7 @@ void registerApi(web::Router& router) {
     registerZonesApi(router);
     registerStatsApi(router);
     registerSystemApi(router);
+    registerFirewallApi(router);
     registerAuditApi(router);
     registerVocabularyApi(router);
 }

@@ -17,6 +17,7 @@ void registerSettingsApi(web::Router& router);        // /settings
 void registerZonesApi(web::Router& router);           // /zones
 void registerStatsApi(web::Router& router);           // /stats
 void registerSystemApi(web::Router& router);          // /system
+void registerFirewallApi(web::Router& router);        // /firewall
 void registerAuditApi(web::Router& router);           // /audit
 void registerVocabularyApi(web::Router& router);      // /vocabulary
 

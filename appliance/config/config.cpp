@@ -209,6 +209,7 @@ Config load(const std::string& path) {
     c.web.tls_key = string(*ini, "web.tls_key", "");
     if (c.web.tls_cert.empty() != c.web.tls_key.empty()) bad("web.tls_cert", "tls_cert and tls_key go together");
     c.web.assets = string(*ini, "web.assets", c.web.assets);
+    c.web.docs = string(*ini, "web.docs", c.web.docs);
     c.web.threads = static_cast<int>(integer(*ini, "web.threads", c.web.threads, 1, 1024));
     c.web.session_idle = seconds(*ini, "web.session_idle", c.web.session_idle);
     c.web.session_max = seconds(*ini, "web.session_max", c.web.session_max);
@@ -231,6 +232,12 @@ Config load(const std::string& path) {
         static_cast<std::size_t>(integer(*ini, "firewall.tarpit_max", static_cast<long long>(c.firewall.tarpit_max), 1, 1000000));
     c.firewall.submission = boolean(*ini, "firewall.submission", c.firewall.submission);
     c.firewall.allow_lockout = boolean(*ini, "firewall.allow_lockout", c.firewall.allow_lockout);
+    c.firewall.ssh_failures =
+        static_cast<int>(integer(*ini, "firewall.ssh_failures", c.firewall.ssh_failures, 1, 1000));
+    c.firewall.ssh_window = seconds(*ini, "firewall.ssh_window", c.firewall.ssh_window);
+    c.firewall.ssh_block_time = seconds(*ini, "firewall.ssh_block_time", c.firewall.ssh_block_time);
+    // A report's duration is within 1 second and 30 days (firewall/report.h).
+    if (c.firewall.ssh_block_time > std::chrono::hours(24 * 30)) bad("firewall.ssh_block_time", "at most 30 days");
     c.firewall.report_users = words(*ini, "firewall.report_users", c.firewall.report_users);
 
     c.store_url = string(*ini, "store.url", c.store_url);

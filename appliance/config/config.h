@@ -90,6 +90,7 @@ struct Web {
     std::string tls_cert;  // empty: a self-signed certificate is created on first start
     std::string tls_key;
     std::string assets = "/usr/share/moat/webui";  // the browser UI's static files
+    std::string docs = "/usr/share/doc/moat";      // the documentation, served under /docs/ (the pages link to it)
     int threads = 256;  // one per open connection (docs/console.md "Availability")
     std::chrono::seconds session_idle{30 * 60};     // a session ends after this long unused
     std::chrono::seconds session_max{12 * 3600};    // and after this long in any case
@@ -112,8 +113,14 @@ struct Firewall {
     std::size_t tarpit_max = 20000;            // moat-tarpit: clients held at once (the oldest goes)
     bool submission = false;        // port 587 open as well as 25
     bool allow_lockout = false;     // apply a ruleset that closes the console and SSH to everyone
-    // Users (besides root) whose reports are believed: moat-smtpd's and moat-webui's.
-    std::vector<std::string> report_users{"moat", "moat-web"};
+    // moat-sshwatch: this many failed SSH logins from one address within
+    // ssh_window put it in the blocked set for ssh_block_time.
+    int ssh_failures = 6;
+    std::chrono::seconds ssh_window{600};
+    std::chrono::seconds ssh_block_time{3600};
+    // Users (besides root) whose reports are believed: moat-smtpd's, moat-webui's
+    // and moat-sshwatch's.
+    std::vector<std::string> report_users{"moat", "moat-web", "moat-sshwatch"};
 };
 
 struct Config {

@@ -11,32 +11,40 @@
 
 namespace moat::firewall {
 
-std::string askFirewall(const std::string& path, const std::string& request) {
-    int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
-    timeval tv{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+namespace {
+
+struct Fd {
+    int fd;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+}  // namespace
+
+std::string askFirewall(const std::string& path, const std::string& request,
+                        std::chrono::milliseconds timeout) {
     sockaddr_un a{};
     a.sun_family = AF_UNIX;
     if (path.size() >= sizeof a.sun_path) throw std::runtime_error("socket path too long: " + path);
     std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        int e = errno;
-        ::close(fd);
-        throw std::runtime_error("moat-firewall is not running (" + path + ": " + std::strerror(e) + ")");
-    }
+    Fd s{::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)};
+    if (s.fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    // The send timeout bounds connect() too (a full backlog) on unix sockets.
+    timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+    ::setsockopt(s.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(s.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (::connect(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+        throw std::runtime_error("moat-firewall is not running (" + path + ": " + std::strerror(errno) + ")");
     std::string reply;
-    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+    if (::send(s.fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
         std::string buf(65536, '\0');
-        ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+        ssize_t n = ::recv(s.fd, buf.data(), buf.size(), 0);
         if (n > 0) reply.assign(buf.data(), static_cast<std::size_t>(n));
     }
-    ::close(fd);
     if (reply.empty()) throw std::runtime_error("no answer from moat-firewall");
     return reply;
 }
-
 
 long long parseDuration(std::string_view text) {
     long long n = 0;

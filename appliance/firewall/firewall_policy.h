@@ -1,6 +1,7 @@
 // What the appliance's firewall lets in, as moat-firewall computes it from
-// the configuration (ports) and the policy settings (maintenance networks,
-// rate limits), and the check that it would not lock the administrator out.
+// the configuration (ports) and the policy settings (maintenance and admin
+// networks, rate limits), and the check that it would not lock the
+// administrator out.
 #pragma once
 
 #include "net/cidr.h"
@@ -14,7 +15,8 @@
 namespace moat::firewall {
 
 struct FirewallPolicy {
-    std::vector<net::Cidr> maintenance;  // may reach the console and SSH
+    std::vector<net::Cidr> maintenance;  // may reach the console and SSH; never blocked
+    std::vector<net::Cidr> admin;        // may reach them too, untrusted: may be blocked
     std::vector<std::uint16_t> smtp_ports{25};
     std::uint16_t console_port = 443;
     bool console_loopback = false;  // the console listens on loopback only
@@ -26,9 +28,9 @@ struct FirewallPolicy {
     std::uint16_t tarpit_port = 0;         // tarpitted SMTP clients are redirected here (0: dropped instead)
 };
 
-// Why applying policy would lock the administrator out (no maintenance
-// network while the console is reachable only through the firewall), or
-// nothing when it is safe or allow_lockout says to go on.
+// Why applying policy would lock the administrator out (no maintenance or
+// admin network while the console is reachable only through the firewall),
+// or nothing when it is safe or allow_lockout says to go on.
 std::optional<std::string> lockoutProblem(const FirewallPolicy& policy);
 
 }  // namespace moat::firewall

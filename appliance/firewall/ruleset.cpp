@@ -30,6 +30,7 @@ std::string rulesetScript(const FirewallPolicy& p) {
     s += "table " + t + " {\n";
     for (const auto& f : kFamilies) {
         s += std::string("  set maintenance") + f.suffix + " { type " + f.type + "; flags interval; }\n";
+        s += std::string("  set admin") + f.suffix + " { type " + f.type + "; flags interval; }\n";
         s += std::string("  set blocked") + f.suffix + " { type " + f.type + "; flags dynamic,timeout; }\n";
         s += std::string("  set tarpit") + f.suffix + " { type " + f.type + "; flags dynamic,timeout; }\n";
         s += std::string("  set smtp_meter") + f.suffix + " { type " + f.type + "; flags dynamic,timeout; timeout 1m; }\n";
@@ -40,11 +41,13 @@ std::string rulesetScript(const FirewallPolicy& p) {
     s += "}\n";
     s += "flush chain " + t + " input\n";
     s += "flush chain " + t + " prerouting\n";
-    for (const auto& f : kFamilies) s += std::string("flush set ") + t + " maintenance" + f.suffix + "\n";
-    std::string v4, v6;
-    for (const auto& n : p.maintenance) (n.isIPv4() ? v4 : v6) += (((n.isIPv4() ? v4 : v6).empty()) ? "" : ", ") + n.str();
-    if (!v4.empty()) s += "add element " + t + " maintenance4 { " + v4 + " }\n";
-    if (!v6.empty()) s += "add element " + t + " maintenance6 { " + v6 + " }\n";
+    for (const auto& [name, networks] : {std::pair{"maintenance", &p.maintenance}, std::pair{"admin", &p.admin}}) {
+        std::string v4, v6;
+        for (const auto& n : *networks) (n.isIPv4() ? v4 : v6) += (((n.isIPv4() ? v4 : v6).empty()) ? "" : ", ") + n.str();
+        for (const auto& f : kFamilies) s += "flush set " + t + " " + name + f.suffix + "\n";
+        if (!v4.empty()) s += "add element " + t + " " + name + "4 { " + v4 + " }\n";
+        if (!v6.empty()) s += "add element " + t + " " + name + "6 { " + v6 + " }\n";
+    }
 
     const std::string in = "add rule " + t + " input ";
     const std::string smtp = ports(p.smtp_ports);
@@ -77,10 +80,12 @@ std::string rulesetScript(const FirewallPolicy& p) {
     }
     s += in + "tcp dport " + smtp + " accept\n";
     for (const auto& f : kFamilies) {
-        s += in + "tcp dport " + admin + " ct state new " + f.saddr + " @maintenance" + f.suffix + " update @admin_meter" +
-             f.suffix + " { " + f.saddr + " limit rate over " + std::to_string(p.admin_rate) + "/minute burst " +
-             std::to_string(p.admin_rate) + " packets } drop\n";
-        s += in + "tcp dport " + admin + " " + f.saddr + " @maintenance" + f.suffix + " accept\n";
+        for (const char* set : {"maintenance", "admin"}) {
+            s += in + "tcp dport " + admin + " ct state new " + f.saddr + " @" + set + f.suffix + " update @admin_meter" +
+                 f.suffix + " { " + f.saddr + " limit rate over " + std::to_string(p.admin_rate) + "/minute burst " +
+                 std::to_string(p.admin_rate) + " packets } drop\n";
+            s += in + "tcp dport " + admin + " " + f.saddr + " @" + set + f.suffix + " accept\n";
+        }
     }
     s += in + "tcp flags syn limit rate 10/minute log prefix \"moat-refused: \" level info\n";
     if (p.tarpit_port)

@@ -4,7 +4,7 @@
 //
 // The table (inet, so IPv4 and IPv6 at once) declares its sets and base
 // chain idempotently, then flushes and refills the chain and the
-// maintenance sets. The dynamic sets (blocked, tarpit, the rate meters)
+// maintenance and admin sets. The dynamic sets (blocked, tarpit, the rate meters)
 // are declared the same way every time and never flushed, so re-applying
 // after a settings change keeps every block with its remaining time.
 //
@@ -13,8 +13,9 @@
 // sources dropped (never the maintenance networks); ICMP/ICMPv6 needed for
 // IPv6 and PMTU accepted; tarpitted sources to SMTP sent to the tarpit port;
 // SMTP over its per-source rate → the source joins the blocked set; SMTP
-// accepted; console and SSH from the maintenance networks within their rate
-// accepted; everything else logged at a limited rate and dropped (policy).
+// accepted; console and SSH from the maintenance and admin networks within
+// their rate accepted (a blocked source of an admin network was dropped
+// above); everything else logged at a limited rate and dropped (policy).
 #pragma once
 
 #include "firewall/firewall_policy.h"

@@ -135,6 +135,9 @@ inline constexpr SettingSpec kSettingSpecs[] = {
         // The appliance's firewall, moat-firewall (docs/firewall.md); global only.
         {"firewall.maintenance_networks", SettingSpec::Type::list, "", 0, 0,
          "networks (CIDR) that may reach the console and SSH through the firewall; never blocked"},
+        {"firewall.admin_networks", SettingSpec::Type::list, "", 0, 0,
+         "networks (CIDR) that may also reach the console and SSH but are not trusted: their sources are held to "
+         "firewall.admin_rate and blocked after repeated failed logins (0.0.0.0/0 and ::/0: everyone)"},
         {"firewall.smtp_rate", SettingSpec::Type::integer, "30", 1, 100000,
          "new SMTP connections a minute one source may open; beyond it the source is blocked for firewall.block_time"},
         {"firewall.admin_rate", SettingSpec::Type::integer, "10", 1, 100000,

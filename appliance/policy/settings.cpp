@@ -74,7 +74,7 @@ std::string validateSetting(std::string_view key, std::string_view value) {
                 if (key == "country.blocked" && !parseCountry(w))
                     throw std::invalid_argument(std::string(key) + ": '" + w +
                                                 "' is not an ISO 3166 country code (e.g. cn or 156)");
-                if (key == "firewall.maintenance_networks") {
+                if (key == "firewall.maintenance_networks" || key == "firewall.admin_networks") {
                     auto net = net::Cidr::parse(w);
                     if (!net)
                         throw std::invalid_argument(std::string(key) + ": '" + w +

@@ -11,6 +11,7 @@
 #include "store/write_transaction.h"
 #include "util/log.h"
 #include "web/authenticator.h"
+#include "web/firewall_link.h"
 #include "web/first_run.h"
 #include "web/login_limiter.h"
 #include "web/password_hash.h"
@@ -32,6 +33,18 @@ LoginLimiter limiterFor(const ApiContext& ctx) {
     for (const auto& text : ctx.config.web.trusted_networks)
         if (auto network = net::Cidr::parse(text)) trusted.push_back(*network);
     return LoginLimiter({}, std::move(trusted));
+}
+
+// An address that has used up its login attempts and still tries goes to
+// moat-firewall, to be blocked for firewall.block_time — queued, never
+// waited for. Maintenance networks are left alone (moat-firewall refuses
+// them too, and loopback).
+void reportOffender(const ApiContext& ctx, const LoginLimiter& limiter, const std::string& ip) {
+    if (!ctx.firewall || limiter.trusted(ip)) return;
+    const auto& policy = limiter.policy();
+    ctx.firewall->reportOffender(ip, "console-login: " + std::to_string(policy.per_address) +
+                                         " failed logins in " + std::to_string(policy.window) +
+                                         " s");
 }
 
 std::string stringField(const Poco::JSON::Object::Ptr& body, const std::string& name,
@@ -89,7 +102,8 @@ Response login(const Request& request, const Principal&, ApiContext& ctx) {
     auto second_factor = stringField(body, "totp", false);
     auto db = ctx.store.connect();
     long long now_ts = store::nowSeconds();
-    auto result = checkLogin(db, limiterFor(ctx), name, password, request.client_ip, now_ts,
+    auto limiter = limiterFor(ctx);
+    auto result = checkLogin(db, limiter, name, password, request.client_ip, now_ts,
                              second_factor);
     auto shown = log::printable(name, 64);
     switch (result.outcome) {
@@ -98,6 +112,7 @@ Response login(const Request& request, const Principal&, ApiContext& ctx) {
                          "too many failures from this address");
             log::warning("webui: login refused for " + request.client_ip +
                          ": too many failures from this address");
+            reportOffender(ctx, limiter, request.client_ip);
             return Response::error(
                 429, "too many failed logins from your address; try again in a few minutes");
         case LoginOutcome::account_locked:

@@ -9,12 +9,14 @@
 namespace moat::web {
 
 ConsoleHandler::ConsoleHandler(const store::Store& store, const config::Config& config,
-                               const Router& router)
+                               const Router& router, FirewallLink* firewall)
     : store_(store),
       config_(config),
       router_(router),
+      firewall_(firewall),
       sessions_(config.web.session_idle, config.web.session_max),
-      assets_(config.web.assets) {}
+      assets_(config.web.assets),
+      docs_(config.web.docs) {}
 
 const std::set<std::pair<std::string, std::string>>& ConsoleHandler::publicRoutes() {
     static const std::set<std::pair<std::string, std::string>> routes = {
@@ -43,6 +45,8 @@ Response ConsoleHandler::handle(Request& request) const {
     Response response;
     if (api) {
         response = handleApi(request);
+    } else if ((request.method == "GET" || request.method == "HEAD") && request.path.rfind("/docs/", 0) == 0) {
+        response = serveAsset(docs_, request.path.substr(5));
     } else if (request.method == "GET" || request.method == "HEAD") {
         response = serveAsset(assets_, request.path);
     } else {
@@ -53,7 +57,7 @@ Response ConsoleHandler::handle(Request& request) const {
 }
 
 Response ConsoleHandler::handleApi(Request& request) const {
-    ApiContext context{store_, config_};
+    ApiContext context{store_, config_, firewall_};
     if (publicRoutes().count({request.method, request.path})) {
         if (auto problem = originProblem(request)) return Response::error(403, *problem);
         return router_.dispatch(request, Principal{}, context);

@@ -5,6 +5,7 @@
 //               cookie or an API token (else 401), and a cookie session's
 //               state-changing request the CSRF token and a same Origin
 //               (else 403); then the router, with the Principal.
+//   /docs/... → GET/HEAD of the documentation ([web] docs), which the pages link to.
 //   else      → GET/HEAD of a static file from [web] assets.
 #pragma once
 
@@ -27,7 +28,8 @@ namespace moat::web {
 
 class ConsoleHandler {
   public:
-    ConsoleHandler(const store::Store& store, const config::Config& config, const Router& router);
+    ConsoleHandler(const store::Store& store, const config::Config& config, const Router& router,
+                   FirewallLink* firewall = nullptr);
 
     Response handle(Request& request) const;
 
@@ -44,8 +46,10 @@ class ConsoleHandler {
     const store::Store& store_;
     const config::Config& config_;
     const Router& router_;
+    FirewallLink* firewall_;
     SessionStore sessions_;
     std::filesystem::path assets_;
+    std::filesystem::path docs_;
 };
 
 }  // namespace moat::web

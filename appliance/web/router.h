@@ -24,10 +24,13 @@ class Store;
 
 namespace moat::web {
 
+class FirewallLink;
+
 // What a handler may use besides the request.
 struct ApiContext {
     const store::Store& store;
     const config::Config& config;
+    FirewallLink* firewall = nullptr;  // moat-firewall (web/firewall_link.h); none in some tests
 };
 
 using Handler = std::function<Response(const Request&, const Principal&, ApiContext&)>;

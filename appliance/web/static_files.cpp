@@ -36,6 +36,7 @@ const char* contentTypeFor(const std::string& path) {
         {".woff", "font/woff"},
         {".woff2", "font/woff2"},
         {".txt", "text/plain; charset=utf-8"},
+        {".md", "text/plain; charset=utf-8"},  // the documentation, read as it is written
         {".map", "application/json"},
         {".yaml", "text/plain; charset=utf-8"},
     };

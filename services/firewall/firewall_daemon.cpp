@@ -1,16 +1,21 @@
 #include "firewall_daemon.h"
 
 #include "firewall/ruleset.h"
+#include "firewall/set_listing.h"
 #include "net/cidr.h"
 #include "policy/settings.h"
 #include "store/client_events.h"
 #include "store/firewall_blocks.h"
 #include "store/generation.h"
 #include "store/list_entries.h"
+#include "store/service_status.h"
 #include "util/log.h"
 
 #include <Poco/Net/IPAddress.h>
 
+#include <unistd.h>
+
+#include <set>
 #include <stdexcept>
 
 namespace moat::firewall {
@@ -23,6 +28,19 @@ bool isLoopback(const std::string& host) {
 
 std::string setOf(const Report& r) { return r.verb == Report::Verb::tarpit ? "tarpit" : "blocked"; }
 
+constexpr unsigned kSlowTicks = 5;  // ticks (seconds) between reading the kernel's sets and heartbeats
+
+struct SetCounts {
+    std::size_t blocked = 0, tarpit = 0;
+};
+
+SetCounts countSets(Poco::Data::Session& session) {
+    SetCounts n;
+    for (const auto& b : store::activeFirewallBlocks(session, store::nowSeconds()))
+        ++(b.set == "tarpit" ? n.tarpit : n.blocked);
+    return n;
+}
+
 }  // namespace
 
 FirewallDaemon::FirewallDaemon(const config::Config& cfg, const store::Store& store) : cfg_(cfg), store_(store) {}
@@ -32,6 +50,8 @@ FirewallPolicy FirewallDaemon::currentPolicy(Poco::Data::Session& session) const
     FirewallPolicy p;
     for (const auto& text : settings.list("firewall.maintenance_networks"))
         if (auto net = net::Cidr::parse(text)) p.maintenance.push_back(*net);
+    for (const auto& text : settings.list("firewall.admin_networks"))
+        if (auto net = net::Cidr::parse(text)) p.admin.push_back(*net);
     p.smtp_ports = {cfg_.smtp.listen.port};
     if (cfg_.firewall.submission) p.smtp_ports.push_back(587);
     p.console_port = cfg_.web.listen.port;
@@ -67,6 +87,7 @@ void FirewallDaemon::start() {
             log::warning("firewall: cannot restore " + b.ip + ": " + error);
     }
     events_since_ = now;
+    started_ = now;
     log::info("firewall: ruleset applied (" + std::to_string(policy_.maintenance.size()) +
               " maintenance networks, SMTP " + std::to_string(policy_.smtp_rate) + "/min); " +
               std::to_string(restored) + " blocked or tarpitted sources restored");
@@ -101,8 +122,37 @@ void FirewallDaemon::tick() {
             offenders.push_back(std::move(r));
         }
         store::purgeFirewallBlocks(session, store::nowSeconds());
+        if (ticks_++ % kSlowTicks == 0) {
+            recordKernelBlocks(session);
+            beat(session);
+        }
     }
     for (const auto& r : offenders) block(r, "smtpd");
+}
+
+void FirewallDaemon::recordKernelBlocks(Poco::Data::Session& session) {
+    long long now = store::nowSeconds();
+    std::set<std::string> known;
+    for (const auto& b : store::activeFirewallBlocks(session, now)) known.insert(b.ip);
+    for (const char* set : {"blocked4", "blocked6"}) {
+        std::string json, error;
+        if (!nft_.query("list set inet " + std::string(kTable) + " " + set, json, error, true)) {
+            log::warning("firewall: cannot read the set " + std::string(set) + ": " + error);
+            continue;
+        }
+        for (const auto& m : parseSetListing(json)) {
+            if (known.count(m.address) || m.expires <= 0) continue;
+            std::string reason = "SMTP rate: over " + std::to_string(policy_.smtp_rate) + " new connections a minute";
+            store::putFirewallBlock(session, {m.address, "blocked", reason, "kernel", now, now + m.expires});
+            log::info("firewall: blocked " + m.address + " for " + std::to_string(m.expires) + " s (" + reason + ")");
+        }
+    }
+}
+
+void FirewallDaemon::beat(Poco::Data::Session& session) {
+    auto n = countSets(session);
+    store::heartbeat(session, "moat-firewall", ::getpid(), started_, store::nowSeconds(),
+                     std::to_string(n.blocked) + " blocked, " + std::to_string(n.tarpit) + " tarpitted");
 }
 
 std::string FirewallDaemon::protectedReason(Poco::Data::Session& session, const std::string& ip) const {
@@ -162,14 +212,16 @@ std::string FirewallDaemon::list(Poco::Data::Session& session) const {
 }
 
 std::string FirewallDaemon::status(Poco::Data::Session& session) const {
-    std::string maint;
-    for (const auto& n : policy_.maintenance) maint += (maint.empty() ? "" : ",") + n.str();
-    std::size_t blocked = 0, tarpit = 0;
-    for (const auto& b : store::activeFirewallBlocks(session, store::nowSeconds())) (b.set == "tarpit" ? tarpit : blocked)++;
-    return "table inet " + std::string(kTable) + "\nmaintenance_networks " + (maint.empty() ? "-" : maint) +
-           "\nsmtp_rate " + std::to_string(policy_.smtp_rate) + "/min\nadmin_rate " +
-           std::to_string(policy_.admin_rate) + "/min\nblocked " + std::to_string(blocked) + "\ntarpit " +
-           std::to_string(tarpit) + "\n";
+    auto joined = [](const std::vector<net::Cidr>& networks) {
+        std::string out;
+        for (const auto& n : networks) out += (out.empty() ? "" : ",") + n.str();
+        return out.empty() ? std::string("-") : out;
+    };
+    auto n = countSets(session);
+    return "table inet " + std::string(kTable) + "\nmaintenance_networks " + joined(policy_.maintenance) +
+           "\nadmin_networks " + joined(policy_.admin) + "\nsmtp_rate " + std::to_string(policy_.smtp_rate) +
+           "/min\nadmin_rate " + std::to_string(policy_.admin_rate) + "/min\nblocked " + std::to_string(n.blocked) +
+           "\ntarpit " + std::to_string(n.tarpit) + "\n";
 }
 
 std::string FirewallDaemon::handle(const Report& r, const std::string& source) {

@@ -5,7 +5,9 @@
 // their remaining time, blocks what moat-smtpd's rate limits shut out
 // (client_events), and answers reports. Trusts no report: each is parsed
 // and validated (firewall/report.h), and maintenance networks and allow-
-// listed clients are never blocked. Thread-safe: one mutex around it all.
+// listed clients are never blocked. Records what the kernel's rate meter
+// blocks on its own, and writes a heartbeat for the System page.
+// Thread-safe: one mutex around it all.
 #pragma once
 
 #include "config/config.h"
@@ -28,6 +30,9 @@ class FirewallDaemon {
     void start();
     // Every second: a settings change re-applies the ruleset (a refused one
     // is logged and the previous stays); new client_events block; old rows go.
+    // Every few seconds: the sources the kernel's SMTP rate meter blocked are
+    // recorded (firewall_blocks, so the console and moatctl list them and a
+    // restart restores them) and the heartbeat is written (service_status).
     void tick();
     // The answer to one report from source ("moatctl", "smtpd", ...).
     std::string handle(const Report& report, const std::string& source);
@@ -39,6 +44,8 @@ class FirewallDaemon {
     std::string unblock(const std::string& ip);
     std::string list(Poco::Data::Session& session) const;
     std::string status(Poco::Data::Session& session) const;
+    void recordKernelBlocks(Poco::Data::Session& session);
+    void beat(Poco::Data::Session& session);
     // Why ip must never be blocked, or "".
     std::string protectedReason(Poco::Data::Session& session, const std::string& ip) const;
 
@@ -50,6 +57,8 @@ class FirewallDaemon {
     long long generation_ = -1;
     long long events_since_ = 0;  // client_events at or after this ts are looked at
     long long last_event_id_ = 0;
+    long long started_ = 0;
+    unsigned ticks_ = 0;
 };
 
 }  // namespace moat::firewall

@@ -9,7 +9,7 @@
 
 #include <atomic>
 #include <csignal>
-#include <set>
+#include <map>
 #include <thread>
 
 #include "config/config.h"
@@ -33,9 +33,9 @@ int run(const std::string& config_path) {
     firewall::FirewallDaemon daemon(cfg, *store);
     daemon.start();  // throws with the reason: systemd shows it and the old ruleset (if any) stays
 
-    std::set<uid_t> allowed;
+    std::map<uid_t, std::string> allowed;
     for (const auto& name : cfg.firewall.report_users)
-        if (const passwd* pw = ::getpwnam(name.c_str())) allowed.insert(pw->pw_uid);
+        if (const passwd* pw = ::getpwnam(name.c_str())) allowed.emplace(pw->pw_uid, name);
     firewall::ReportSocket socket(cfg.firewall.socket, allowed, [&](const std::string& message, const std::string& source) {
         auto parsed = firewall::parseReport(message);
         if (auto* why = std::get_if<std::string>(&parsed)) {

@@ -18,8 +18,9 @@ class Nft {
 
     // True when the script applied; error holds nft's message otherwise.
     bool run(const std::string& script, std::string& error);
-    // The output of a read-only command ("list set inet moat blocked4").
-    bool query(const std::string& command, std::string& output, std::string& error);
+    // The output of a read-only command ("list set inet moat blocked4"); json:
+    // in nft's JSON form (nft -j).
+    bool query(const std::string& command, std::string& output, std::string& error, bool json = false);
 
   private:
     nft_ctx* ctx_;

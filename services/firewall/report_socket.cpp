@@ -33,7 +33,7 @@ void setTimeouts(int fd, int seconds) {
 
 }  // namespace
 
-ReportSocket::ReportSocket(const std::string& path, std::set<uid_t> allowed, Answer answer)
+ReportSocket::ReportSocket(const std::string& path, std::map<uid_t, std::string> allowed, Answer answer)
     : path_(path), allowed_(std::move(allowed)), answer_(std::move(answer)) {
     fd_ = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
@@ -70,7 +70,7 @@ bool ReportSocket::serveOne(int timeout_ms) {
     } else if (n <= 0) {
         reply = "error: no request";
     } else {
-        reply = answer_(std::string(buf, static_cast<std::size_t>(n)), "uid " + std::to_string(cred.uid));
+        reply = answer_(std::string(buf, static_cast<std::size_t>(n)), cred.uid == 0 ? "root" : allowed_.at(cred.uid));
     }
     [[maybe_unused]] ssize_t sent = ::send(conn, reply.data(), reply.size(), MSG_NOSIGNAL);
     ::close(conn);

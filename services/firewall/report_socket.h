@@ -6,7 +6,7 @@
 #pragma once
 
 #include <functional>
-#include <set>
+#include <map>
 #include <string>
 
 #include <sys/types.h>
@@ -15,10 +15,12 @@ namespace moat::firewall {
 
 class ReportSocket {
   public:
-    // answer(message, source) → the reply; source names the peer ("uid 0").
+    // answer(message, source) → the reply; source names the peer by its user
+    // ("root", "moat-web").
     using Answer = std::function<std::string(const std::string& message, const std::string& source)>;
 
-    ReportSocket(const std::string& path, std::set<uid_t> allowed, Answer answer);
+    // allowed: the users (besides root) who are heard, by uid, with their names.
+    ReportSocket(const std::string& path, std::map<uid_t, std::string> allowed, Answer answer);
     ~ReportSocket();
     ReportSocket(const ReportSocket&) = delete;
     ReportSocket& operator=(const ReportSocket&) = delete;
@@ -28,7 +30,7 @@ class ReportSocket {
 
   private:
     std::string path_;
-    std::set<uid_t> allowed_;
+    std::map<uid_t, std::string> allowed_;
     Answer answer_;
     int fd_ = -1;
 };

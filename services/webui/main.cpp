@@ -25,6 +25,7 @@
 #include "util/log.h"
 #include "web/auth_api.h"
 #include "web/console_handler.h"
+#include "web/firewall_link.h"
 #include "web/first_run.h"
 #include "web/session_store.h"
 
@@ -87,7 +88,8 @@ int run(const std::string& config_path) {
     auto pem = combinedPem(cert, key, tls_dir);
 
     auto router = buildRouter();
-    web::ConsoleHandler handler(*store, cfg, router);
+    web::FirewallReporter firewall(cfg.firewall.socket, *store);
+    web::ConsoleHandler handler(*store, cfg, router, &firewall);
     for (const auto& network : cfg.web.trusted_networks)
         if (!net::Cidr::parse(network))
             throw std::runtime_error("[web] trusted_networks: " + network + " is not a CIDR network");

@@ -1,7 +1,8 @@
 // Scenario: an administrator's day — log in, add a domain, add a white-list
 // entry (and paste more), paste valid addresses and see the count, find the
 // refused (GTUBE) message in the archive and release it, create a domain
-// administrator and check what that role sees; a screenshot of every main page.
+// administrator and check what that role sees; change the firewall's settings
+// on the System page; a screenshot of every main page.
 // Env (besides lib.mjs's): MOAT_NEW_DOMAIN, MOAT_NEW_BACKEND, MOAT_GTUBE_SUBJECT,
 // MOAT_DOMAIN_ADMIN, MOAT_DOMAIN_ADMIN_PASSWORD. Prints "RELEASED <queue id>".
 import { run, step, env, login, goto, screenshot, noError, noScriptRan, everyControlLabelled, waitUntil, assert } from "./lib.mjs";
@@ -171,6 +172,30 @@ run(async (t) => {
       await screenshot(page, shot);
     });
   }
+
+  await step(t, "firewall settings on the System page", async () => {
+    await goto(page, "system");
+    const form = page.getByRole("form", { name: "Firewall settings" });
+    await form.getByLabel("SMTP connections a minute per source").waitFor();
+    assert.equal(await main.getByRole("link", { name: "docs/firewall.md" }).getAttribute("href"), "/docs/firewall.md");
+    // The browser holds a number out of range back (the server's range as min/max) ...
+    await form.getByLabel("SMTP connections a minute per source").fill("0");
+    assert.equal(await form.getByLabel("SMTP connections a minute per source").evaluate((el) => el.checkValidity()), false);
+    // ... and the server names what it refuses.
+    await form.getByLabel("SMTP connections a minute per source").fill("45");
+    await form.getByLabel("Maintenance networks").fill("192.0.2.0/24\nnot-a-network");
+    await form.getByRole("button", { name: "Save firewall settings" }).click();
+    await page.getByRole("alert").filter({ hasText: "not-a-network" }).waitFor();
+    await page.getByRole("alert").getByRole("button", { name: "Dismiss" }).click();
+    await form.getByLabel("Maintenance networks").fill("192.0.2.0/24\n2001:db8::/48");
+    await form.getByRole("button", { name: "Save firewall settings" }).click();
+    await page.getByRole("status").filter({ hasText: "Firewall settings saved" }).waitFor();
+    await page.reload();
+    await form.getByLabel("SMTP connections a minute per source").waitFor();
+    assert.equal(await form.getByLabel("SMTP connections a minute per source").inputValue(), "45");
+    assert.equal(await form.getByLabel("Maintenance networks").inputValue(), "192.0.2.0/24\n2001:db8::/48");
+    await noError(page);
+  });
 
   await step(t, "change a setting", async () => {
     await goto(page, "settings");

@@ -2,10 +2,13 @@
 daemon and listeners on the SMTP, SSH and console ports; a client namespace, joined by a veth pair with
 IPv4 and IPv6 addresses, connects from several source addresses. Checked: default-deny with SMTP open
 to all and SSH/console only from the maintenance networks, a settings change applied within seconds,
-the per-source SMTP rate putting a flooder into the blocked set, moatctl block/unblock/list, the
-maintenance networks never blocked, blocks restored after a restart (table gone, as after a reboot)
-with their remaining time, reports validated and their senders' credentials checked, and a
-configuration that would lock the administrator out refused. Needs root (namespaces, nftables)."""
+the per-source SMTP rate putting a flooder into the blocked set (and the list), moatctl
+block/unblock/list, the maintenance networks never blocked, blocks restored after a restart (table gone,
+as after a reboot) with their remaining time, reports validated and their senders' credentials checked,
+and a configuration that would lock the administrator out refused. Offenders: an address of an admin
+network that keeps failing console logins (the real moat-webui) or SSH logins (a real sshd logging to a
+real journald in a private mount namespace, read by moat-sshwatch) ends up blocked.
+Needs root (namespaces, nftables)."""
 import json
 import os
 import socket
@@ -17,9 +20,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
-from moat import BUILD_DIR, MOATCTL, make_workdir, remove_workdir, wait_until  # noqa: E402
+from moat import BUILD_DIR, MOATCTL, SOURCE_DIR, make_workdir, remove_workdir, wait_until  # noqa: E402
 
 FIREWALL = BUILD_DIR / "services" / "moat-firewall"
+WEBUI = BUILD_DIR / "services" / "moat-webui"
+SSHWATCH = BUILD_DIR / "services" / "moat-sshwatch"
+SSHD = Path("/usr/sbin/sshd")
+JOURNALD = Path("/lib/systemd/systemd-journald")
 SRV4, SRV6 = "10.77.0.1", "fd77::1"
 CLIENTS4 = ["10.77.0.2", "10.77.0.3", "10.77.0.4", "10.77.0.5", "10.77.0.6"]
 CLIENT6 = "fd77::2"
@@ -55,7 +62,9 @@ fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(float(sys.argv[4]))
 s.bind((src, 0))
 try:
-    s.connect((dst, port)); print("open" if s.recv(16) else "closed")
+    s.connect((dst, port))
+    # A server that speaks first (the listener, sshd) is read; a TLS server waits for the client.
+    print("open" if len(sys.argv) > 5 or s.recv(16) else "closed")
 except OSError as e:
     print("blocked", e)
 """
@@ -104,13 +113,13 @@ class Lab:
         subprocess.run(["ip", "netns", "del", self.cli], capture_output=True)
         remove_workdir(self.work)
 
-    def write_config(self, allow_lockout: bool):
+    def write_config(self, allow_lockout: bool, console: int = PORTS["console"], firewall: str = ""):
         self.config.write_text(
             "[smtp]\nlisten = 0.0.0.0:25\nhostname = mx.fw.test\n"
-            "[web]\nlisten = 0.0.0.0:443\n"
+            f"[web]\nlisten = 0.0.0.0:{console}\nassets = {SOURCE_DIR / 'webui'}\nthreads = 8\n"
             f"[store]\nurl = sqlite:{self.work / 'moat.db'}\n"
             f"[spool]\ndir = {self.work / 'spool'}\n"
-            f"[firewall]\nsocket = {self.socket}\nallow_lockout = {'yes' if allow_lockout else 'no'}\n"
+            f"[firewall]\nsocket = {self.socket}\nallow_lockout = {'yes' if allow_lockout else 'no'}\n{firewall}"
             "[log]\nlevel = debug\n")
 
     def ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -137,9 +146,12 @@ class Lab:
         p = self.work / "firewall.log"
         return p.read_text(errors="replace") if p.exists() else ""
 
-    def connect(self, src: str, port: int, dst: str | None = None, timeout: float = 1.0) -> str:
+    def connect(self, src: str, port: int, dst: str | None = None, timeout: float = 1.0, banner: bool = True) -> str:
+        """open, closed or blocked; banner=False: open once connected (for a server that waits)."""
         dst = dst or (SRV6 if ":" in src else SRV4)
-        return ns(self.cli, sys.executable, "-c", CONNECT, src, dst, str(port), str(timeout)).stdout.split()[0]
+        extra = [] if banner else ["connect-only"]
+        return ns(self.cli, sys.executable, "-c", CONNECT, src, dst, str(port), str(timeout),
+                  *extra).stdout.split()[0]
 
     def set_members(self, name: str) -> dict[str, int]:
         """{address: seconds left} of a set of inet moat in the server namespace."""
@@ -203,6 +215,9 @@ def test_an_smtp_flood_lands_in_the_blocked_set(lab):
     assert "blocked" in results[5:], results
     assert flooder in lab.set_members("blocked4")
     assert lab.connect(CLIENTS4[0], PORTS["smtp"]) == "open", "other sources are unaffected"
+    # The kernel blocked it on its own; moat-firewall records it for the console and moatctl.
+    wait_until(lambda: flooder in lab.ctl("firewall", "list").stdout, 10, what="the flooder in the list")
+    assert "SMTP rate" in lab.ctl("firewall", "list").stdout
     # The maintenance network is never rate-blocked.
     assert all(lab.connect(CLIENTS4[1], PORTS["smtp"], timeout=0.5) == "open" for _ in range(8))
     assert CLIENTS4[1] not in lab.set_members("blocked4")
@@ -270,3 +285,131 @@ def test_reports_are_validated_and_their_senders_checked(lab):
     os.chmod(lab.socket, 0o666)
     assert "refused: not allowed" in ask(b"unblock 192.0.2.9", user=65534)
     assert "192.0.2.9" in lab.set_members("blocked4")
+
+
+# --- offenders: failed console and SSH logins ---------------------------------------------------
+
+CONSOLE = 8443  # moat-webui's port here (the listener holds 443)
+SSH = 2222      # the test's sshd (the listener holds 22)
+
+LOGINS = r"""
+import concurrent.futures, http.client, json, ssl, sys
+src, dst, port, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+context = ssl.create_default_context(); context.check_hostname = False; context.verify_mode = ssl.CERT_NONE
+def login(i):
+    try:
+        c = http.client.HTTPSConnection(dst, port, source_address=(src, 0), context=context, timeout=5)
+        c.request("POST", "/api/v1/login", json.dumps({"name": f"guess{i}", "password": "wrong password"}),
+                  {"Content-Type": "application/json"})
+        status = c.getresponse().status; c.close(); return status
+    except OSError:
+        return 0
+with concurrent.futures.ThreadPoolExecutor(4) as pool:
+    print(" ".join(map(str, pool.map(login, range(count)))))
+"""
+
+
+def test_failed_console_logins_get_the_source_blocked(lab):
+    """An address of an admin network that keeps failing console logins is blocked by moat-firewall on
+    moat-webui's report; the maintenance network and the other admin addresses keep the console."""
+    lab.write_config(allow_lockout=False, console=CONSOLE)
+    lab.ctl("setting", "set", "firewall.maintenance_networks", f"{CLIENTS4[1]}/32")
+    lab.ctl("setting", "set", "firewall.admin_networks", "10.77.0.0/24")
+    lab.ctl("setting", "set", "firewall.admin_rate", "100")  # every failed login closes its connection
+    lab.start()
+    log = open(lab.work / "webui.log", "ab")
+    webui = subprocess.Popen(["ip", "netns", "exec", lab.srv, str(WEBUI), "--config", str(lab.config)],
+                             stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: "webui: listening" in (lab.work / "webui.log").read_text(errors="replace"), 20,
+                   what="moat-webui")
+        attacker = CLIENTS4[0]
+        assert lab.connect(attacker, CONSOLE, banner=False) == "open", "an admin network reaches the console"
+        limit = 20  # the login limiter's attempts per address (store::LoginLimits)
+        statuses = ns(lab.cli, sys.executable, "-c", LOGINS, attacker, SRV4, str(CONSOLE), str(limit + 1),
+                      timeout=120).stdout.split()
+        # Four at a time: the limiter reserves each attempt, so exactly `limit` are checked.
+        assert statuses.count("401") == limit and statuses.count("429") == 1, statuses
+        wait_until(lambda: attacker in lab.set_members("blocked4"), 10, what="the console guesser blocked")
+        listed = lab.ctl("firewall", "list").stdout
+        assert attacker in listed and "console-login" in listed, listed
+        assert lab.connect(attacker, CONSOLE, timeout=0.5, banner=False) == "blocked"
+        assert lab.connect(attacker, PORTS["smtp"], timeout=0.5) == "blocked", "a block is a block on every port"
+        assert lab.connect(CLIENTS4[2], CONSOLE, banner=False) == "open", "the rest of the admin network keeps it"
+        assert lab.connect(CLIENTS4[1], CONSOLE, banner=False) == "open"
+    finally:
+        webui.terminate()
+        webui.wait(10)
+        log.close()
+
+
+JOURNAL_LAB = r"""
+set -eu
+work=$1 srv=$2 sshd_config=$3 sshwatch=$4 config=$5
+# A journald of our own: private /run/systemd, /run/log, /var/log/journal and /dev (for /dev/log).
+mount -t tmpfs tmpfs /run/systemd
+mkdir -p /run/systemd/journal
+mount -t tmpfs tmpfs /run/log
+[ -d /var/log/journal ] && mount -t tmpfs tmpfs /var/log/journal
+mkdir -p "$work/dev"
+mount -t tmpfs -o mode=0755 tmpfs "$work/dev"
+for n in null zero full random urandom tty; do cp -a "/dev/$n" "$work/dev/$n"; done
+ln -s /run/systemd/journal/dev-log "$work/dev/log"
+ln -s /proc/self/fd "$work/dev/fd"
+mount --move "$work/dev" /dev
+/lib/systemd/systemd-journald &
+for i in $(seq 50); do [ -S /run/systemd/journal/dev-log ] && break; sleep 0.1; done
+"$sshwatch" --config "$config" &
+ip netns exec "$srv" /usr/sbin/sshd -D -f "$sshd_config" &
+wait
+"""
+
+
+def test_failed_ssh_logins_get_the_source_blocked(lab):
+    """sshd (in the server namespace) logs failed logins to journald; moat-sshwatch reads them from the
+    journal, counts them per address and reports the address that reaches [firewall] ssh_failures."""
+    if not SSHD.exists() or not JOURNALD.exists() or not Path("/usr/bin/ssh").exists():
+        pytest.skip("needs openssh-server, openssh-client and systemd-journald (scripts/install-deps.sh)")
+    lab.write_config(allow_lockout=False, firewall=f"ssh_port = {SSH}\nssh_failures = 3\nssh_window = 600\n"
+                                                   "ssh_block_time = 900\n")
+    lab.ctl("setting", "set", "firewall.maintenance_networks", f"{CLIENTS4[1]}/32")
+    lab.ctl("setting", "set", "firewall.admin_networks", "10.77.0.0/24")
+    lab.start()
+    for key in ("host_key", "client_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(lab.work / key)], check=True)
+    sshd_config = lab.work / "sshd_config"
+    sshd_config.write_text(f"Port {SSH}\nListenAddress 0.0.0.0\nHostKey {lab.work / 'host_key'}\n"
+                           f"PidFile {lab.work / 'sshd.pid'}\nUsePAM no\nPasswordAuthentication no\n"
+                           "KbdInteractiveAuthentication no\nLogLevel INFO\nSyslogFacility AUTH\n")
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
+    log = open(lab.work / "journal-lab.log", "ab")
+    # Its own mount namespace (the journal and /dev/log) and pid namespace (with its /proc, which
+    # journald reads a sender's _COMM from): ending its first process ends every one of them.
+    journal = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--mount-proc",
+                                "sh", "-c", JOURNAL_LAB, "sh",
+                                str(lab.work), lab.srv, str(sshd_config), str(SSHWATCH), str(lab.config)],
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        text = lambda: (lab.work / "journal-lab.log").read_text(errors="replace")  # noqa: E731
+        wait_until(lambda: "reading sshd's failed logins" in text() or journal.poll() is not None, 20,
+                   what="moat-sshwatch")
+        assert journal.poll() is None, text()
+        wait_until(lambda: lab.connect(CLIENTS4[1], SSH) == "open", 20, what="sshd")
+        attacker = CLIENTS4[0]
+        assert lab.connect(attacker, SSH) == "open", "an admin network reaches SSH"
+        # Each attempt is one failure: sshd logs "Invalid user nosuchuser from ADDRESS port N".
+        for _ in range(3):
+            ns(lab.cli, "ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+               "-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=5",
+               "-o", "PreferredAuthentications=publickey", "-i", str(lab.work / "client_key"),
+               "-b", attacker, "-p", str(SSH), f"nosuchuser@{SRV4}", "true", check=False, timeout=30)
+        wait_until(lambda: attacker in lab.set_members("blocked4"), 10,
+                   what="the SSH guesser blocked\n" + text() + lab.log_text())
+        listed = lab.ctl("firewall", "list").stdout
+        assert attacker in listed and "ssh-login" in listed, listed
+        assert lab.connect(attacker, SSH, timeout=0.5) == "blocked"
+        assert lab.connect(CLIENTS4[2], SSH) == "open", "the rest of the admin network is unaffected"
+    finally:
+        os.killpg(journal.pid, 15)
+        journal.wait(10)
+        log.close()

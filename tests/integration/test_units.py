@@ -20,7 +20,7 @@ UNITS = SOURCE_DIR / "systemd"
 # unit -> highest exposure allowed
 CEILING = {"moat-smtpd.service": 2.0, "moat-webui.service": 2.0, "moat-tarpit.service": 2.0,
            "moat-firewall.service": 2.0,  # CAP_NET_ADMIN is its job; no network listener
-           "moat-scand.service": 1.0, "moat-retrain.service": 1.0}
+           "moat-scand.service": 1.0, "moat-retrain.service": 1.0, "moat-sshwatch.service": 1.0}
 ANALYZE = shutil.which("systemd-analyze")
 pytestmark = pytest.mark.skipif(not ANALYZE or not Path("/lib/systemd/system/sysinit.target").exists(),
                                 reason="systemd-analyze or systemd's own units missing (apt-get install systemd)")
@@ -54,7 +54,7 @@ def test_units_verify_without_warnings():
         for unit in UNITS.glob("moat-*"):
             shutil.copy(unit, unit_dir / unit.name)
         for prog in ("usr/sbin/moat-smtpd", "usr/sbin/moat-scand", "usr/sbin/moat-webui", "usr/sbin/moatctl",
-                     "usr/sbin/moat-firewall", "usr/sbin/moat-tarpit", "bin/kill"):
+                     "usr/sbin/moat-firewall", "usr/sbin/moat-tarpit", "usr/sbin/moat-sshwatch", "bin/kill"):
             (root / prog).parent.mkdir(parents=True, exist_ok=True)
             (root / prog).write_text("#!/bin/sh\n")
             os.chmod(root / prog, 0o755)

@@ -71,6 +71,9 @@ TEST(OpenApi, EveryDocumentedPathIsRouted) {
                           "/stats/refusals",
                           "/stats/mtas",
                           "/system",
+                          "/firewall",
+                          "/firewall/blocks",
+                          "/firewall/blocks/{address}",
                           "/audit"})
         EXPECT_TRUE(paths.count(p)) << p << " is routed but not documented";
 }

@@ -93,7 +93,7 @@ class ApiTest : public ::testing::Test {
         request.query = query;
         request.body = body;
         request.client_ip = "192.0.2.9";
-        web::ApiContext ctx{*store_, config_};
+        web::ApiContext ctx{*store_, config_, firewall_};
         auto r = router_.dispatch(request, who, ctx);
         return Result{r.status, r.body, r};
     }
@@ -213,6 +213,7 @@ class ApiTest : public ::testing::Test {
     config::Config config_;
     web::Router router_;
     web::Principal admin_;
+    web::FirewallLink* firewall_ = nullptr;  // moat-firewall as the handlers see it
 };
 
 }  // namespace moat::testing_api

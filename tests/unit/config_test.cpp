@@ -62,7 +62,8 @@ TEST(Config, DefaultsFollowRfc5321) {
 TEST(Config, BadValuesNameTheKey) {
     for (const char* bad : {"[smtp]\nmax_sessions = lots\n", "[smtp]\nlisten = 1.2.3.4:99999\n",
                             "[smtp]\nmax_message_size = 12Q\n", "[smtp]\ntls_cert = /only-cert.pem\n",
-                            "[queue]\nretry_initial = 600\nretry_max = 60\n"}) {
+                            "[queue]\nretry_initial = 600\nretry_max = 60\n", "[firewall]\nssh_failures = 0\n",
+                            "[firewall]\nssh_block_time = 2592001\n"}) {
         auto path = writeIni(bad);
         try {
             load(path);
@@ -72,6 +73,21 @@ TEST(Config, BadValuesNameTheKey) {
         }
     }
     EXPECT_THROW(load("/nonexistent/moat.ini"), std::runtime_error);
+}
+
+TEST(Config, FirewallSshWatchAndDocs) {
+    auto d = load(writeIni("[smtp]\nhostname = mx.example.test\n"));
+    EXPECT_EQ(d.firewall.ssh_failures, 6);
+    EXPECT_EQ(d.firewall.ssh_window.count(), 600);
+    EXPECT_EQ(d.firewall.ssh_block_time.count(), 3600);
+    EXPECT_EQ(d.firewall.report_users, (std::vector<std::string>{"moat", "moat-web", "moat-sshwatch"}));
+    EXPECT_EQ(d.web.docs, "/usr/share/doc/moat");
+    auto c = load(writeIni("[firewall]\nssh_failures = 3\nssh_window = 300\nssh_block_time = 7200\n"
+                           "[web]\ndocs = /srv/docs\n"));
+    EXPECT_EQ(c.firewall.ssh_failures, 3);
+    EXPECT_EQ(c.firewall.ssh_window.count(), 300);
+    EXPECT_EQ(c.firewall.ssh_block_time.count(), 7200);
+    EXPECT_EQ(c.web.docs, "/srv/docs");
 }
 
 TEST(Config, HostPortForms) {

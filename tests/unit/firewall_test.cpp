@@ -2,13 +2,14 @@
 // refused and why, canonical addresses, limits), durations, the lockout
 // check, and the ruleset script — one transaction that declares the sets
 // idempotently, never flushes the dynamic sets (blocks survive a re-apply),
-// opens SMTP to all and the console/SSH only to the maintenance networks,
-// rate-limits per source, and covers IPv4 and IPv6. The script is checked by
-// nft itself (--check) when nft is installed.
+// opens SMTP to all and the console/SSH only to the maintenance and admin
+// networks, rate-limits per source, and covers IPv4 and IPv6. The script is
+// checked by nft itself (--check) when nft is installed.
 #include "firewall/firewall_client.h"
 #include "firewall/firewall_policy.h"
 #include "firewall/report.h"
 #include "firewall/ruleset.h"
+#include "firewall/set_listing.h"
 
 #include <gtest/gtest.h>
 
@@ -83,6 +84,9 @@ TEST(FirewallPolicy, RefusesToLockTheAdministratorOut) {
     p.maintenance.push_back(*moat::net::Cidr::parse("192.0.2.0/24"));
     EXPECT_FALSE(moat::firewall::lockoutProblem(p));
     p.maintenance.clear();
+    p.admin.push_back(*moat::net::Cidr::parse("0.0.0.0/0"));
+    EXPECT_FALSE(moat::firewall::lockoutProblem(p)) << "an admin network reaches the console too";
+    p.admin.clear();
     p.allow_lockout = true;
     EXPECT_FALSE(moat::firewall::lockoutProblem(p));
 }
@@ -90,6 +94,7 @@ TEST(FirewallPolicy, RefusesToLockTheAdministratorOut) {
 FirewallPolicy examplePolicy() {
     FirewallPolicy p;
     p.maintenance = {*moat::net::Cidr::parse("192.0.2.0/24"), *moat::net::Cidr::parse("2001:db8::/32")};
+    p.admin = {*moat::net::Cidr::parse("0.0.0.0/0"), *moat::net::Cidr::parse("::/0")};
     p.smtp_ports = {25, 587};
     p.console_port = 8443;
     p.smtp_rate = 30;
@@ -119,6 +124,12 @@ TEST(FirewallRuleset, OneScriptWithEveryRule) {
     EXPECT_TRUE(has(s, "limit rate over 30/minute"));
     EXPECT_TRUE(has(s, "add @blocked4 { ip saddr timeout 600s }"));
     EXPECT_TRUE(has(s, "tcp dport { 22, 8443 } ip saddr @maintenance4 accept"));
+    EXPECT_TRUE(has(s, "flush set inet moat admin6"));
+    EXPECT_TRUE(has(s, "add element inet moat admin4 { 0.0.0.0/0 }"));
+    EXPECT_TRUE(has(s, "add element inet moat admin6 { ::/0 }"));
+    EXPECT_TRUE(has(s, "tcp dport { 22, 8443 } ip6 saddr @admin6 accept"));
+    EXPECT_LT(s.find("ip saddr @blocked4"), s.find("ip saddr @admin4 accept"))
+        << "a blocked source of an admin network is dropped first";
     EXPECT_TRUE(has(s, "limit rate over 10/minute"));
     EXPECT_TRUE(has(s, "log prefix \"moat-refused: \""));
     EXPECT_FALSE(has(s, "redirect")) << "no tarpit port: tarpitted clients are dropped";
@@ -153,6 +164,26 @@ TEST(FirewallRuleset, NftAcceptsTheScript) {
     std::filesystem::remove(path);
     if (out.find("Operation not permitted") != std::string::npos) GTEST_SKIP() << "nft --check needs CAP_NET_ADMIN";
     EXPECT_EQ(rc, 0) << out;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(FirewallSetListing, AddressesWithTheirTimeLeft) {
+    auto members = moat::firewall::parseSetListing(
+        R"({"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}}, {"set": {"family": "inet",)"
+        R"( "name": "blocked4", "table": "moat", "type": "ipv4_addr", "flags": ["timeout"], "elem": [)"
+        R"({"elem": {"val": "192.0.2.1", "timeout": 600, "expires": 599}}, "192.0.2.9",)"
+        R"({"elem": {"val": {"prefix": {"addr": "192.0.2.0", "len": 24}}, "expires": 5}},)"
+        R"({"elem": {"val": "2001:DB8::1", "timeout": 30, "expires": 29}}]}}]})");
+    ASSERT_EQ(members.size(), 2u);
+    EXPECT_EQ(members[0].address, "192.0.2.1");
+    EXPECT_EQ(members[0].expires, 599);
+    EXPECT_EQ(members[1].address, "2001:db8::1");
+    EXPECT_TRUE(moat::firewall::parseSetListing("").empty());
+    EXPECT_TRUE(moat::firewall::parseSetListing("{\"nftables\": 5}").empty());
+    EXPECT_TRUE(moat::firewall::parseSetListing("[1,2]").empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The router: literal and {capture} segments, 404 for unknown paths, 405 for
 // a known path with another method, id parameters, HttpError and exceptions
-// turned into JSON errors, and the route listing.
+// turned into JSON errors, and the route listing; static files, and the
+// documentation under /docs/ that the pages link to.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,6 +9,7 @@
 
 #include "config/config.h"
 #include "store/store.h"
+#include "web/console_handler.h"
 #include "web/router.h"
 #include "web/static_files.h"
 
@@ -87,4 +89,33 @@ TEST(WebStaticFiles, ResolveRefusesTraversal) {
     EXPECT_EQ(web::serveAsset(root, "/index.html").body, "<html>");
     std::filesystem::remove_all(root);
     std::filesystem::remove(root.string() + "-secret");
+}
+
+TEST(WebStaticFiles, TheDocumentationUnderDocs) {
+    auto dir = std::filesystem::temp_directory_path() / ("moat-docs-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir / "assets");
+    std::filesystem::create_directories(dir / "docs");
+    std::ofstream(dir / "assets" / "index.html") << "<html>";
+    std::ofstream(dir / "docs" / "firewall.md") << "# The firewall";
+    config::Config cfg;
+    cfg.web.assets = (dir / "assets").string();
+    cfg.web.docs = (dir / "docs").string();
+    cfg.store_url = "sqlite:" + (dir / "moat.db").string();
+    auto store = store::Store::open(cfg.store_url);
+    web::Router router;
+    web::ConsoleHandler handler(*store, cfg, router);
+    auto get = [&](const std::string& path) {
+        web::Request r;
+        r.method = "GET";
+        r.path = path;
+        return handler.handle(r);
+    };
+    auto doc = get("/docs/firewall.md");
+    EXPECT_EQ(doc.status, 200);
+    EXPECT_EQ(doc.body, "# The firewall");
+    EXPECT_EQ(doc.content_type, "text/plain; charset=utf-8");
+    EXPECT_EQ(get("/docs/../assets/index.html").status, 404);
+    EXPECT_EQ(get("/docs/index.html").status, 404) << "the docs folder, not the assets";
+    EXPECT_EQ(get("/index.html").body, "<html>");
+    std::filesystem::remove_all(dir);
 }

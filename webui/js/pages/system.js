@@ -1,10 +1,13 @@
-// System page (administrators): service health, ClamAV engine and signature age,
-// the delivery queue, disk use and the archive's size against its quota, and a
-// banner while archiving is paused for want of free space (GET /system).
+// System page (administrators): service health, the firewall (its blocked and
+// tarpitted sources, blocking and unblocking one, the maintenance and admin
+// networks and the per-source limits), ClamAV engine and signature age, the
+// delivery queue, disk use and the archive's size against its quota, and a
+// banner while archiving is paused for want of free space
+// (GET /system, GET/PUT /firewall, POST/DELETE /firewall/blocks).
 
 import { api } from "../api.js";
-import { h, table } from "../dom.js";
-import { pageHeader, section } from "../ui.js";
+import { h, replace, field, select, table } from "../dom.js";
+import { pageHeader, section, showNotice, confirmDialog, busy } from "../ui.js";
 import { fmtTime, fmtBytes, fmtAge } from "../format.js";
 
 function dl(pairs) {
@@ -19,8 +22,143 @@ function meter(used, total, label) {
     h("span", { class: "track" }, fill), h("span", { class: "value" }, `${pct.toFixed(0)} %`));
 }
 
+// "192.0.2.0/24, 2001:db8::/32" or one per line → ["192.0.2.0/24", "2001:db8::/32"].
+function networkList(text) {
+  return String(text).split(/[\s,]+/).filter((x) => x !== "");
+}
+
+// A number input's value for the API: an integer as a number, anything else as
+// typed (the server answers 422 naming the field), nothing when left empty.
+function numberValue(input) {
+  const text = input.value.trim();
+  if (text === "") return undefined;
+  return /^-?\d+$/.test(text) ? Number(text) : text;
+}
+
+function firewallSection() {
+  const box = h("div");
+  const setsBox = h("div");
+
+  const address = h("input", { type: "text", name: "address", required: true, placeholder: "198.51.100.7 or 2001:db8::7" });
+  const minutes = h("input", { type: "number", name: "minutes", min: 1, max: 43200, step: 1, placeholder: "60" });
+  const setChoice = select("set", [["blocked", "Block (drop everything)"], ["tarpit", "Tarpit (SMTP held, rest dropped)"]], "blocked");
+  const note = h("input", { type: "text", name: "reason", maxlength: 100, placeholder: "optional" });
+  const blockButton = h("button", { type: "submit", class: "primary" }, "Block");
+  const blockForm = h("form", { class: "grid-form", "aria-label": "Block an address" },
+    field("IP address", address), field("Duration (minutes)", minutes, "empty: one hour; at most 30 days"),
+    field("How", setChoice), field("Reason", note), h("div", { class: "actions" }, blockButton));
+
+  const maintenance = h("textarea", { name: "maintenance_networks", rows: 3, spellcheck: "false", placeholder: "none; one per line, e.g. 192.0.2.0/24" });
+  const admin = h("textarea", { name: "admin_networks", rows: 3, spellcheck: "false", placeholder: "none; one per line, e.g. 198.51.100.0/24" });
+  const smtpRate = h("input", { type: "number", name: "smtp_rate", step: 1 });
+  const adminRate = h("input", { type: "number", name: "admin_rate", step: 1 });
+  const blockTime = h("input", { type: "number", name: "block_time", step: 1 });
+  const saveButton = h("button", { type: "submit", class: "primary" }, "Save firewall settings");
+  const settingsForm = h("form", { class: "grid-form", "aria-label": "Firewall settings" },
+    field("Maintenance networks", maintenance, "reach the console and SSH; never blocked"),
+    field("Admin networks", admin, "reach the console and SSH too, but are blocked after repeated failed logins (0.0.0.0/0 and ::/0: everyone)"),
+    field("SMTP connections a minute per source", smtpRate, "beyond it the source is blocked"),
+    field("Console and SSH connections a minute per source", adminRate),
+    field("Block time (seconds)", blockTime, "how long a flooder or a failing login stays blocked"),
+    h("div", { class: "actions" }, saveButton));
+
+  function showSettings(fw) {
+    const st = fw.settings || {};
+    const limits = fw.limits || {};
+    maintenance.value = (st.maintenance_networks || []).join("\n");
+    admin.value = (st.admin_networks || []).join("\n");
+    for (const [input, key] of [[smtpRate, "smtp_rate"], [adminRate, "admin_rate"], [blockTime, "block_time"]]) {
+      input.value = String(st[key] ?? "");
+      const range = limits[key] || {};
+      if (range.min !== undefined) input.setAttribute("min", String(range.min));
+      if (range.max !== undefined) input.setAttribute("max", String(range.max));
+    }
+  }
+
+  function showSets(fw) {
+    const p = fw.ports || {};
+    replace(setsBox,
+      h("p", { class: "muted" },
+        `SMTP (port ${(p.smtp || []).join(", ")}) is open to everyone within its rate; the console (port ${String(p.console ?? "")}` +
+        `${p.console_loopback ? ", loopback only" : ""}) and SSH (port ${String(p.ssh ?? "")}) only to the maintenance and admin networks.`),
+      table([
+        { label: "Address", cell: (b) => h("code", null, b.address) },
+        { label: "Set", cell: (b) => h("span", { class: `badge ${b.set === "tarpit" ? "outcome-tagged" : "outcome-rejected"}` }, b.set) },
+        { label: "Reason", cell: (b) => b.reason || "" },
+        { label: "Reported by", cell: (b) => b.source || "" },
+        { label: "Time left", cell: (b) => fmtAge(b.remaining) },
+        { label: "Until", cell: (b) => fmtTime(b.until) },
+        {
+          label: "Actions",
+          cell: (b) => h("button", {
+            type: "button", class: "danger", "aria-label": `Unblock ${b.address}`,
+            on: {
+              click: async (e) => {
+                const button = e.currentTarget;
+                if (!(await confirmDialog(`Let ${b.address} in again?`, "Unblock"))) return;
+                await busy(button, async () => {
+                  await api.del(`/firewall/blocks/${encodeURIComponent(b.address)}`);
+                  showNotice(`${b.address} unblocked.`);
+                  await load();
+                });
+              },
+            },
+          }, "Unblock"),
+        },
+      ], fw.blocks || [], { empty: "No address is blocked or tarpitted.", caption: "Blocked and tarpitted addresses" }));
+  }
+
+  async function load(withSettings = false) {
+    const fw = await api.get("/firewall");
+    showSets(fw);
+    if (withSettings) showSettings(fw);
+  }
+
+  blockForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    busy(blockButton, async () => {
+      const body = { address: address.value.trim(), set: setChoice.value };
+      const m = numberValue(minutes);
+      if (m !== undefined) body.seconds = typeof m === "number" ? m * 60 : m;
+      if (note.value.trim()) body.reason = note.value.trim();
+      const r = await api.post("/firewall/blocks", body);
+      showNotice(`${r.address} ${r.set === "tarpit" ? "tarpitted" : "blocked"} for ${fmtAge(r.seconds)}.`);
+      address.value = "";
+      note.value = "";
+      await load();
+    });
+  });
+  settingsForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    busy(saveButton, async () => {
+      const body = {
+        maintenance_networks: networkList(maintenance.value),
+        admin_networks: networkList(admin.value),
+      };
+      for (const input of [smtpRate, adminRate, blockTime]) {
+        const v = numberValue(input);
+        if (v !== undefined) body[input.name] = v;
+      }
+      const fw = await api.put("/firewall", body);
+      showSets(fw);
+      showSettings(fw);
+      showNotice("Firewall settings saved; moat-firewall applies them within seconds.");
+    });
+  });
+
+  replace(box,
+    h("p", null, "moat-firewall keeps the box's packet filter; see ",
+      h("a", { href: "/docs/firewall.md", target: "_blank", rel: "noopener" }, "docs/firewall.md"),
+      " for what it lets in and why."),
+    setsBox,
+    h("h3", null, "Block an address"), blockForm,
+    h("h3", null, "Networks and limits"), settingsForm);
+  return { node: section("Firewall", box), load };
+}
+
 export async function render(view) {
-  const s = await api.get("/system");
+  const firewall = firewallSection();
+  const [s] = await Promise.all([api.get("/system"), firewall.load(true)]);
   view.append(pageHeader("System"));
   view.append(section("Services", table([
     { label: "Service", cell: (x) => x.name },
@@ -28,6 +166,7 @@ export async function render(view) {
     { label: "Detail", cell: (x) => x.detail || "" },
     { label: "Last heartbeat", cell: (x) => fmtTime(x.heartbeat) },
   ], s.services || [], { empty: "No service has reported yet." })));
+  view.append(firewall.node);
 
   const c = s.clamav;
   view.append(section("Virus scanner (ClamAV)", c
