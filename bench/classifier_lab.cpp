@@ -137,6 +137,15 @@ void print(const char* label, const Metrics& m);
 // The classifier's probability alone (heuristics left out) ranked.
 void printClassifierOnly(const char* label, std::vector<Scored> s) {
     for (auto& x : s) x.score = x.p;
+    // Where a tag probability would put ham and spam (the classifier alone).
+    for (double t : {0.5, 0.8, 0.9, 0.95, 0.98, 0.99}) {
+        double ham = 0, spam = 0, nh = 0, ns = 0;
+        for (const auto& x : s) {
+            (x.spam ? ns : nh) += 1;
+            if (x.p >= t) (x.spam ? spam : ham) += 1;
+        }
+        std::printf("%-10s p >= %.2f: ham %.3f%%  spam %.2f%%\n", label, t, 100 * ham / nh, 100 * spam / ns);
+    }
     auto m = metrics(s);
     std::printf("%-10s classifier alone: 1-AUC %.4f%%  @0.1%%FP %.2f%%  @1%%FP %.2f%%\n", label,
                 m.one_minus_auc, m.at01, m.at1);
