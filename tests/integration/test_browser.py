@@ -13,6 +13,9 @@ entry and valid addresses through the API. Scenarios:
   xss.mjs        script payloads in Subject, From display name, attachment file name and
                  Message-ID stay inert in the log and archive views; SQL metacharacters in searches
   lockout.mjs    repeated failed logins lock the account, visibly
+  two-factor.mjs an account with two-factor login on logs in with its TOTP code
+  account.mjs    one's own password and two-factor enrolment on the Users & tokens page; an
+                 administrator revokes another user's API token
 Screenshots go to $MOAT_BUILD_DIR/browser-artifacts/ (not committed).
 """
 import os
@@ -261,3 +264,25 @@ def test_two_factor_login_in_the_browser(env, admin):
     time.sleep(max(0.0, 30 - time.time() % 30) + 0.5)  # the browser's code must be a fresh step
     run_scenario(web, "two-factor", MOAT_2FA_USER="two-factor", MOAT_2FA_PASSWORD="two factor password 4",
                  MOAT_2FA_SECRET=secret)
+
+
+def test_own_account_and_token_revocation_in_the_browser(env, admin):
+    """Every user's own account on the Users & tokens page: the password changed and two-factor
+    login turned on through the page, another user's API token revoked from the administrator's
+    list, and the next login asks for the new password and a code."""
+    web = env["web"]
+    web.add_user("account-owner", "account password 5", role="admin")
+    web.add_user("token-owner", "token owner password 6", role="domain_admin", domains=("ours.test",))
+    owner = web.login("token-owner", "token owner password 6")
+    r = owner.post("/api/v1/tokens", json={"name": "nightly-export"})
+    assert r.status in (200, 201), (r.status, r.text)
+    secret = r.json()["token"]
+    scripted = web.client()
+    scripted.token = secret
+    assert scripted.get("/api/v1/session").status == 200
+    run_scenario(web, "account", MOAT_ACC_USER="account-owner", MOAT_ACC_PASSWORD="account password 5",
+                 MOAT_ACC_NEW_PASSWORD="account password 7", MOAT_ACC_TOKEN="nightly-export",
+                 MOAT_ACC_TOKEN_OWNER="token-owner")
+    assert scripted.get("/api/v1/session").status == 401  # the revoked token no longer works
+    r = web.client().login("account-owner", "account password 5")
+    assert r.status != 200, "the old password still logs in"

@@ -31,7 +31,7 @@ const ROUTES = [
   { path: "archive", label: "Archive", page: archive },
   { path: "settings", label: "Settings", page: settings, admin: true },
   { path: "system", label: "System", page: system, admin: true },
-  { path: "users", label: "Users & tokens", domainLabel: "API tokens", page: users },
+  { path: "users", label: "Users & tokens", domainLabel: "Account & tokens", page: users },
   { path: "audit", label: "Audit", page: audit, admin: true },
 ];
 

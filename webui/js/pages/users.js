@@ -1,11 +1,15 @@
-// Users & tokens page. Administrators manage console accounts (role and, for
-// domain administrators, their domains). Everyone manages their own API tokens
-// for scripts; a new token's secret is shown once (GET/POST/PUT/DELETE /users, /tokens).
+// Users & tokens page. Everyone manages their own account (password,
+// two-factor login: pages/account.js) and their own API tokens for scripts; a
+// new token's secret is shown once (GET/POST/DELETE /tokens). Administrators
+// also manage console accounts (role and, for domain administrators, their
+// domains: /users) and see every account's tokens with their owner and can
+// revoke any (GET /admin/tokens, DELETE /admin/tokens/{id}).
 
 import { api } from "../api.js";
 import { h, replace, field, select, table, checkbox } from "../dom.js";
 import { pageHeader, section, showNotice, confirmDialog, busy } from "../ui.js";
 import { fmtTime } from "../format.js";
+import { accountSections } from "./account.js";
 
 const ROLES = [["admin", "Administrator"], ["domain_admin", "Domain administrator"]];
 
@@ -20,7 +24,8 @@ function chosenDomains(form) {
 }
 
 export async function render(view, ctx) {
-  view.append(pageHeader(ctx.isAdmin ? "Users and API tokens" : "API tokens"));
+  view.append(pageHeader(ctx.isAdmin ? "Users and API tokens" : "Your account and API tokens"));
+  view.append(...(await accountSections()));
   const tokensBox = h("div");
   const secretBox = h("div");
   let usersBox = null;
@@ -33,9 +38,15 @@ export async function render(view, ctx) {
     domains = await api.get("/domains");
     view.append(section("Users", usersBox), editBox);
   }
+  const allTokensBox = ctx.isAdmin ? h("div") : null;
   view.append(section("Your API tokens",
     h("p", { class: "muted" }, "Scripts send a token as ", h("code", null, "Authorization: Bearer <token>"), ". A token is shown once, when it is created."),
     secretBox, tokensBox, tokenForm()));
+  if (ctx.isAdmin) {
+    view.append(section("Every account's API tokens",
+      h("p", { class: "muted" }, "Revoke a token that is lost or no longer needed; scripts using it stop working at once."),
+      allTokensBox));
+  }
 
   function userForm(user) {
     const editing = !!user;
@@ -141,10 +152,37 @@ export async function render(view, ctx) {
     ], tokens, { empty: "No API tokens." }));
   }
 
+  async function loadAllTokens() {
+    const tokens = await api.get("/admin/tokens");
+    replace(allTokensBox, table([
+      { label: "Owner", cell: (t) => h("strong", null, t.owner || "") },
+      { label: "Name", cell: (t) => t.name },
+      { label: "Created", cell: (t) => fmtTime(t.created) },
+      { label: "Last used", cell: (t) => (t.last_used ? fmtTime(t.last_used) : "never") },
+      {
+        label: "Actions",
+        cell: (t) => h("button", {
+          type: "button", class: "danger", "aria-label": `Revoke token ${t.name} of ${t.owner}`,
+          on: {
+            click: async (e) => {
+              const b = e.currentTarget;
+              if (!(await confirmDialog(`Revoke the token ${t.name} of ${t.owner}? Scripts using it stop working.`, "Revoke"))) return;
+              await busy(b, async () => {
+                await api.del(`/admin/tokens/${t.id}`);
+                showNotice(`Token ${t.name} of ${t.owner} revoked.`);
+                await Promise.all([loadAllTokens(), loadTokens()]);
+              });
+            },
+          },
+        }, "Revoke"),
+      },
+    ], tokens, { empty: "No API tokens." }));
+  }
+
   const loads = [loadTokens()];
   if (ctx.isAdmin) {
     showAdd();
-    loads.push(loadUsers());
+    loads.push(loadUsers(), loadAllTokens());
   }
   await Promise.all(loads);
 }
