@@ -269,7 +269,7 @@ run(async (t) => {
     await login(page, DADMIN, DADMIN_PASSWORD);
     const nav = page.getByRole("navigation", { name: "Main" });
     const links = await nav.getByRole("link").allInnerTexts();
-    assert.deepEqual(links, ["Domains", "Lists", "Valid addresses", "Message log", "Archive", "API tokens"]);
+    assert.deepEqual(links, ["Domains", "Lists", "Valid addresses", "Message log", "Archive", "Account & tokens"]);
     await goto(page, "domains");
     const rows = main.locator("tbody tr");
     await rows.first().waitFor();
