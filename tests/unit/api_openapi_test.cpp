@@ -49,6 +49,7 @@ TEST(OpenApi, EveryDocumentedPathIsRouted) {
     for (const char* p : {"/domains",
                           "/domains/{id}",
                           "/domains/{id}/valid-addresses",
+                          "/domains/{id}/test-message",
                           "/lists",
                           "/lists/bulk",
                           "/lists/{id}",
