@@ -67,6 +67,7 @@ TEST(OpenApi, EveryDocumentedPathIsRouted) {
                           "/settings",
                           "/settings/{key}",
                           "/zones",
+                          "/zones/known",
                           "/zones/{id}",
                           "/stats/traffic",
                           "/stats/refusals",
