@@ -62,7 +62,8 @@ bool isLoopback(const std::string& host) {
 }
 
 // Whether one of the networks (canonical CIDR texts) holds the address.
-bool holds(const std::vector<std::string>& networks, const std::optional<Poco::Net::IPAddress>& ip) {
+bool holds(const std::vector<std::string>& networks,
+           const std::optional<Poco::Net::IPAddress>& ip) {
     if (!ip) return false;
     return std::any_of(networks.begin(), networks.end(), [&](const std::string& text) {
         auto network = net::Cidr::parse(text);
@@ -85,7 +86,8 @@ Poco::JSON::Object::Ptr firewallJson(Poco::Data::Session& session, const config:
         Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
         for (const auto& n : networks) list->add(n);
         s->set(std::string(field), list);
-        caller->set(field == "maintenance_networks" ? "maintenance" : "admin", holds(networks, client));
+        caller->set(field == "maintenance_networks" ? "maintenance" : "admin",
+                    holds(networks, client));
     }
     o->set("caller", caller);
     Poco::JSON::Object::Ptr limits = new Poco::JSON::Object;

@@ -12,7 +12,8 @@ constexpr std::string_view kSpamhausTerms =
 constexpr KnownZone kKnownZones[] = {
     {"Spamhaus ZEN", "dnsbl", "zen.spamhaus.org",
      "client addresses: spam sources, hijacked and infected hosts, end-user ranges (SBL, XBL, PBL)",
-     kSpamhausTerms, 8, "127.0.0.2-127.0.0.11", "https://check.spamhaus.org/listed/?searchterm={ip}"},
+     kSpamhausTerms, 8, "127.0.0.2-127.0.0.11",
+     "https://check.spamhaus.org/listed/?searchterm={ip}"},
     {"Spamhaus DBL", "rhsbl", "dbl.spamhaus.org",
      "sender domains and HELO names used for spam, phishing and malware", kSpamhausTerms, 5,
      "127.0.1.2-127.0.1.99", "https://check.spamhaus.org/listed/?searchterm={domain}"},
@@ -23,7 +24,8 @@ constexpr KnownZone kKnownZones[] = {
      4, "127.0.0.2", "https://www.spamcop.net/w3m?action=checkblock&ip={ip}"},
     // multi.uribl.com answers a bit mask: 2 black, 4 grey, 8 red; 127.0.0.1 means
     // "query refused". The mask takes black or red, with or without grey.
-    {"URIBL", "uribl", "multi.uribl.com", "domains in the links of spam messages (the content checks)",
+    {"URIBL", "uribl", "multi.uribl.com",
+     "domains in the links of spam messages (the content checks)",
      "Free through its public mirrors for low-volume use only (heavy or commercial users need a "
      "paid data feed); refuses queries from large public resolvers: needs a resolver of your own.",
      5, "127.0.0.2,127.0.0.6,127.0.0.8,127.0.0.10,127.0.0.12,127.0.0.14", ""},
@@ -31,6 +33,8 @@ constexpr KnownZone kKnownZones[] = {
 
 }  // namespace
 
-std::span<const KnownZone> knownZones() { return kKnownZones; }
+std::span<const KnownZone> knownZones() {
+    return kKnownZones;
+}
 
 }  // namespace moat::policy

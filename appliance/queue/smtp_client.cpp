@@ -51,7 +51,8 @@ bool SmtpClient::readReply(Reply& out) {
                 auto got = conn_->fill(options_.command_timeout);
                 if (got == net::Connection::Read::ok) continue;
                 why = got == net::Connection::Read::timeout
-                          ? "no reply within " + std::to_string(options_.command_timeout.count()) + " ms"
+                          ? "no reply within " + std::to_string(options_.command_timeout.count()) +
+                                " ms"
                       : got == net::Connection::Read::eof ? "the connection was closed"
                                                           : "the connection failed";
                 return false;
@@ -61,7 +62,8 @@ bool SmtpClient::readReply(Reply& out) {
             if (!line.empty() && line.back() == '\r') line.pop_back();
             ++lines;
             if (line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[0])) ||
-                !std::isdigit(static_cast<unsigned char>(line[1])) || !std::isdigit(static_cast<unsigned char>(line[2]))) {
+                !std::isdigit(static_cast<unsigned char>(line[1])) ||
+                !std::isdigit(static_cast<unsigned char>(line[2]))) {
                 why = "an answer that is not an SMTP reply";
                 return false;
             }
@@ -105,7 +107,8 @@ void SmtpClient::expect(std::string step, std::string sent) {
 
 void SmtpClient::abandonAwaited(const std::string& why) {
     if (!options_.transcript) return;
-    for (auto& [step, sent] : awaited_) options_.transcript->push_back({std::move(step), std::move(sent), Reply{0, "", why}});
+    for (auto& [step, sent] : awaited_)
+        options_.transcript->push_back({std::move(step), std::move(sent), Reply{0, "", why}});
     awaited_.clear();
 }
 
@@ -153,7 +156,8 @@ std::unique_ptr<SmtpClient> SmtpClient::connect(const Poco::Net::SocketAddress& 
         socket.connect(address, Poco::Timespan(options.connect_timeout.count() * 1000));
     } catch (const Poco::Exception& e) {
         failure = localFailure(451, "4.4.1", "connect to " + address.toString() + " failed: " + e.displayText());
-        if (options.transcript) options.transcript->push_back({"connect", "", Reply{0, "", failure.text}});
+        if (options.transcript)
+            options.transcript->push_back({"connect", "", Reply{0, "", failure.text}});
         return nullptr;
     }
     auto conn = std::make_unique<net::Connection>(std::move(socket));
@@ -181,7 +185,8 @@ std::unique_ptr<SmtpClient> SmtpClient::connect(const Poco::Net::SocketAddress& 
                 r.code != 250) {
                 failure = localFailure(451, "4.7.5", "TLS handshake with " + address.toString() + " failed: " + error);
                 if (options.transcript && !error.empty())
-                    options.transcript->push_back({"TLS handshake", "", Reply{0, "", failure.text}});
+                    options.transcript->push_back(
+                        {"TLS handshake", "", Reply{0, "", failure.text}});
                 return nullptr;
             }
         }
@@ -235,7 +240,8 @@ TransactionResult SmtpClient::send(const std::string& sender, const std::vector<
     return result;
 }
 
-TransactionResult SmtpClient::sendText(const std::string& sender, const std::vector<std::string>& recipients,
+TransactionResult SmtpClient::sendText(const std::string& sender,
+                                       const std::vector<std::string>& recipients,
                                        std::string_view message) {
     bool sent = false;
     auto body = [&](std::string& chunk) {
@@ -248,7 +254,8 @@ TransactionResult SmtpClient::sendText(const std::string& sender, const std::vec
     return transact(sender, recipients, message.size(), eight_bit, false, body);
 }
 
-TransactionResult SmtpClient::transact(const std::string& sender, const std::vector<std::string>& recipients,
+TransactionResult SmtpClient::transact(const std::string& sender,
+                                       const std::vector<std::string>& recipients,
                                        std::uint64_t size, bool body_8bit, bool smtputf8,
                                        const BodySource& body) {
     TransactionResult result;

@@ -21,7 +21,8 @@ std::string plain(std::string_view text) {
 
 }  // namespace
 
-std::string testMessageText(const TestMessageRequest& r, long long now, std::string_view message_id) {
+std::string testMessageText(const TestMessageRequest& r, long long now,
+                            std::string_view message_id) {
     std::string m;
     m += "From: \"Moat gateway " + plain(r.helo_name) + "\" <" + plain(r.sender) + ">\r\n";
     m += "To: <" + plain(r.recipient) + ">\r\n";
@@ -49,7 +50,8 @@ TestMessageResult sendTestMessage(const TestMessageRequest& request) {
     try {
         address = Poco::Net::SocketAddress(request.host, request.port);
     } catch (const Poco::Exception& e) {
-        return failed("resolve", "cannot resolve the backend " + request.host + ": " + e.displayText());
+        return failed("resolve",
+                      "cannot resolve the backend " + request.host + ": " + e.displayText());
     }
     ClientOptions options;
     options.helo_name = request.helo_name;
@@ -76,8 +78,8 @@ TestMessageResult sendTestMessage(const TestMessageRequest& request) {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     std::string id = "moat-test." + std::to_string(now) + "." + std::to_string(rng() % 1000000000) +
                      "@" + request.helo_name;
-    auto sent = client->sendText(request.sender, {request.recipient},
-                                 testMessageText(request, now, id));
+    auto sent =
+        client->sendText(request.sender, {request.recipient}, testMessageText(request, now, id));
     result.outcome = sent.recipients.empty() ? sent.mail : sent.recipients.front();
     result.delivered = result.outcome.positive();
     if (sent.connection_usable) client->quit();

@@ -22,12 +22,12 @@ namespace moat::queue {
 struct TestMessageRequest {
     std::string host;  // the backend: a name or an address
     std::uint16_t port = 25;
-    std::string helo_name;     // the gateway's name ([smtp] hostname)
-    std::string sender;        // the envelope sender and From: postmaster@helo_name
-    std::string recipient;     // a checked mailbox of the domain
-    std::string requested_by;  // the administrator, named in the text
-    Poco::Net::Context::Ptr tls;                // null: plain text only
-    std::chrono::milliseconds timeout{5000};   // the connection, and each reply
+    std::string helo_name;                    // the gateway's name ([smtp] hostname)
+    std::string sender;                       // the envelope sender and From: postmaster@helo_name
+    std::string recipient;                    // a checked mailbox of the domain
+    std::string requested_by;                 // the administrator, named in the text
+    Poco::Net::Context::Ptr tls;              // null: plain text only
+    std::chrono::milliseconds timeout{5000};  // the connection, and each reply
 };
 
 struct TestMessageResult {

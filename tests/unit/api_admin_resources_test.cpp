@@ -117,7 +117,8 @@ TEST_F(ApiAdmin, KnownZones) {
         EXPECT_GT(k->getValue<std::string>("terms").size(), 20u);
         EXPECT_FALSE(k->getValue<std::string>("lists").empty());
         Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-        for (const char* f : {"kind", "zone", "mask", "url"}) body->set(f, k->getValue<std::string>(f));
+        for (const char* f : {"kind", "zone", "mask", "url"})
+            body->set(f, k->getValue<std::string>(f));
         body->set("weight", k->getValue<double>("weight"));
         body->set("note", k->getValue<std::string>("name"));
         std::ostringstream json;

@@ -167,8 +167,8 @@ TEST(TestMessage, EveryStepOfTheDialogueInOrder) {
     EXPECT_EQ(result.outcome.text, "Ok: queued as 4711");
     EXPECT_EQ(result.address, "127.0.0.1:" + std::to_string(backend.port()));
     EXPECT_EQ(stepNames(result.steps),
-              (std::vector<std::string>{"connect 220", "EHLO 250", "MAIL 250", "RCPT 250", "DATA 354",
-                                        "end of data 250", "QUIT 221"}));
+              (std::vector<std::string>{"connect 220", "EHLO 250", "MAIL 250", "RCPT 250",
+                                        "DATA 354", "end of data 250", "QUIT 221"}));
     EXPECT_EQ(result.steps[0].reply.text, "backend.test ESMTP");
     EXPECT_EQ(result.steps[1].sent, "EHLO mx.gateway.test");
     EXPECT_EQ(result.steps[1].reply.text, "backend.test\n8BITMIME");
@@ -190,8 +190,8 @@ TEST(TestMessage, PipeliningKeepsTheRepliesWithTheirCommands) {
     auto result = queue::sendTestMessage(requestTo(backend.port()));
     EXPECT_TRUE(result.delivered);
     EXPECT_EQ(stepNames(result.steps),
-              (std::vector<std::string>{"connect 220", "EHLO 250", "MAIL 250", "RCPT 250", "DATA 354",
-                                        "end of data 250", "QUIT 221"}));
+              (std::vector<std::string>{"connect 220", "EHLO 250", "MAIL 250", "RCPT 250",
+                                        "DATA 354", "end of data 250", "QUIT 221"}));
 }
 
 TEST(TestMessage, ARefusedRecipientEndsTheTransaction) {
@@ -201,8 +201,8 @@ TEST(TestMessage, ARefusedRecipientEndsTheTransaction) {
     EXPECT_FALSE(result.delivered);
     EXPECT_EQ(result.outcome.code, 550);
     EXPECT_EQ(stepNames(result.steps),
-              (std::vector<std::string>{"connect 220", "EHLO 250", "MAIL 250", "RCPT 550", "RSET 250",
-                                        "QUIT 221"}));
+              (std::vector<std::string>{"connect 220", "EHLO 250", "MAIL 250", "RCPT 550",
+                                        "RSET 250", "QUIT 221"}));
 }
 
 TEST(TestMessage, NoListenerAndNoGreetingAreStepsWithoutAReply) {
@@ -280,25 +280,28 @@ TEST_F(TestMessageApi, SendsToPostmasterAndAnswersEachStep) {
     std::vector<std::string> names;
     for (std::size_t i = 0; i < steps->size(); ++i)
         names.push_back(steps->getObject(static_cast<unsigned>(i))->getValue<std::string>("step"));
-    EXPECT_EQ(names, (std::vector<std::string>{"connect", "EHLO", "MAIL", "RCPT", "DATA", "end of data",
-                                               "QUIT"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"connect", "EHLO", "MAIL", "RCPT", "DATA",
+                                               "end of data", "QUIT"}));
     auto data = steps->getObject(4);
     EXPECT_EQ(data->getValue<int>("code"), 354);
     EXPECT_EQ(data->getValue<std::string>("sent"), "DATA");
     EXPECT_EQ(auditRows(), audit + 1);
     EXPECT_EQ(scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'domain.test_message' AND "
-                     "target = 'ours.test' AND detail LIKE 'to postmaster@ours.test via %: delivered (250 %'"),
+                     "target = 'ours.test' AND detail LIKE 'to postmaster@ours.test via %: "
+                     "delivered (250 %'"),
               1);
 }
 
 TEST_F(TestMessageApi, TheBackendsBytesAreEscaped) {
     ScriptedBackend backend;
-    backend.rcpt_reply = "550-5.1.1 <script>alert(1)</script>\x01\x1b[31m\xff\r\n550 5.1.1 second line";
+    backend.rcpt_reply =
+        "550-5.1.1 <script>alert(1)</script>\x01\x1b[31m\xff\r\n550 5.1.1 second line";
     long long id = domainAt(backend.port());
     auto r = call("POST", "/api/v1/domains/" + std::to_string(id) + "/test-message",
                   R"({"to": "Someone@OURS.test"})");
     ASSERT_EQ(r.status, 200) << r.body;
-    for (unsigned char c : r.body) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "raw byte " << int(c) << " in " << r.body;
+    for (unsigned char c : r.body)
+        EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "raw byte " << int(c) << " in " << r.body;
     auto o = r.object();
     EXPECT_FALSE(o->getValue<bool>("delivered"));
     EXPECT_EQ(o->getValue<std::string>("to"), "Someone@ours.test");
@@ -329,11 +332,12 @@ TEST_F(TestMessageApi, TheRecipientIsAMailboxOfTheDomain) {
     long long id = domainAt(9);  // never reached: every body here is refused first
     std::string path = "/api/v1/domains/" + std::to_string(id) + "/test-message";
     auto audit = auditRows();
-    for (const char* body : {R"({"to": "someone@other.test"})", R"({"to": "not an address"})",
-                             R"({"to": "a%b@ours.test"})", R"({"to": "\"x@y\"@ours.test"})",
-                             R"({"to": "user@[127.0.0.1]"})", R"({"to": "<>"})", R"({"to": 42})",
-                             R"({"to": ["postmaster@ours.test"]})", R"({"to": "a@ours.test", "via": "x"})",
-                             R"({"to": "x\r\nRCPT TO:<y@other.test>@ours.test"})"}) {
+    for (const char* body :
+         {R"({"to": "someone@other.test"})", R"({"to": "not an address"})",
+          R"({"to": "a%b@ours.test"})", R"({"to": "\"x@y\"@ours.test"})",
+          R"({"to": "user@[127.0.0.1]"})", R"({"to": "<>"})", R"({"to": 42})",
+          R"({"to": ["postmaster@ours.test"]})", R"({"to": "a@ours.test", "via": "x"})",
+          R"({"to": "x\r\nRCPT TO:<y@other.test>@ours.test"})"}) {
         auto r = call("POST", path, body);
         EXPECT_EQ(r.status, 422) << body << " → " << r.body;
     }
