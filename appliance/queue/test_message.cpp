@@ -41,10 +41,22 @@ std::string testMessageText(const TestMessageRequest& r, long long now,
 
 TestMessageResult sendTestMessage(const TestMessageRequest& request) {
     TestMessageResult result;
+    // Not delivered: the outcome is the first step that went wrong, as the
+    // backend answered it (or, code 0, why no answer came) — not the 4xx
+    // stand-in the delivery code makes of it for the queue.
+    auto notDelivered = [&] {
+        for (const auto& step : result.steps)
+            if ((step.reply.code == 0 || step.reply.code >= 400) && step.step != "STARTTLS" &&
+                step.step != "TLS handshake") {  // delivery goes on without TLS
+                result.outcome = step.reply;
+                return result;
+            }
+        result.outcome = mail::Reply{0, "", "the backend did not take the message"};
+        return result;
+    };
     auto failed = [&](std::string step, std::string why) {
         result.steps.push_back({std::move(step), "", mail::Reply{0, "", why}});
-        result.outcome = localFailure(451, "4.4.1", why);
-        return result;
+        return notDelivered();
     };
     Poco::Net::SocketAddress address;
     try {
@@ -66,10 +78,7 @@ TestMessageResult sendTestMessage(const TestMessageRequest& request) {
         options.tls = nullptr;
         client = SmtpClient::connect(address, request.host, options, failure);
     }
-    if (!client) {
-        result.outcome = failure;
-        return result;
-    }
+    if (!client) return notDelivered();
     result.address = address.toString();
     result.tls = client->secure();
     long long now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -80,9 +89,10 @@ TestMessageResult sendTestMessage(const TestMessageRequest& request) {
                      "@" + request.helo_name;
     auto sent =
         client->sendText(request.sender, {request.recipient}, testMessageText(request, now, id));
-    result.outcome = sent.recipients.empty() ? sent.mail : sent.recipients.front();
-    result.delivered = result.outcome.positive();
+    result.delivered = !sent.recipients.empty() && sent.recipients.front().positive();
     if (sent.connection_usable) client->quit();
+    if (!result.delivered) return notDelivered();
+    result.outcome = sent.recipients.front();
     return result;
 }
 

@@ -33,9 +33,10 @@ struct TestMessageRequest {
 struct TestMessageResult {
     std::vector<DialogueStep> steps;  // in order; reply texts are the backend's, unfiltered
     bool delivered = false;           // the backend took the message (2xx after the data)
-    mail::Reply outcome;              // its reply to the message, or why there was none
-    std::string address;              // the address connected to ("192.0.2.25:25"), "" if none
-    bool tls = false;                 // the message went over TLS
+    mail::Reply
+        outcome;  // the reply to the message, else the first failed step's (code 0: none came)
+    std::string address;  // the address connected to ("192.0.2.25:25"), "" if none
+    bool tls = false;     // the message went over TLS
 };
 
 // The message: From, To, Subject, Date, Message-ID, Auto-Submitted and a

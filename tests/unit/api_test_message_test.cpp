@@ -205,6 +205,16 @@ TEST(TestMessage, ARefusedRecipientEndsTheTransaction) {
                                         "RSET 250", "QUIT 221"}));
 }
 
+TEST(TestMessage, ARefusingGreetingIsTheOutcome) {
+    ScriptedBackend backend;
+    backend.greeting = "554 5.3.2 not accepting mail from you";
+    auto result = queue::sendTestMessage(requestTo(backend.port()));
+    EXPECT_FALSE(result.delivered);
+    EXPECT_EQ(stepNames(result.steps), (std::vector<std::string>{"connect 554"}));
+    EXPECT_EQ(result.outcome.code, 554);
+    EXPECT_EQ(result.outcome.text, "not accepting mail from you");
+}
+
 TEST(TestMessage, NoListenerAndNoGreetingAreStepsWithoutAReply) {
     std::uint16_t closed;
     {
@@ -218,6 +228,8 @@ TEST(TestMessage, NoListenerAndNoGreetingAreStepsWithoutAReply) {
     EXPECT_EQ(refused.steps[0].reply.code, 0);
     EXPECT_NE(refused.steps[0].reply.text.find("failed"), std::string::npos);
     EXPECT_EQ(refused.address, "");
+    EXPECT_EQ(refused.outcome.code, 0) << "no reply came: no stand-in 4xx";
+    EXPECT_EQ(refused.outcome.text, refused.steps[0].reply.text);
 
     ScriptedBackend mute;
     mute.mute = true;
@@ -325,6 +337,7 @@ TEST_F(TestMessageApi, ABackendThatIsNotThereIsAnAnswerNotAnError) {
     auto step = o->getArray("steps")->getObject(0);
     EXPECT_EQ(step->getValue<std::string>("step"), "connect");
     EXPECT_TRUE(step->isNull("code"));
+    EXPECT_TRUE(o->getObject("outcome")->isNull("code"));
     EXPECT_NE(step->getValue<std::string>("text").find("failed"), std::string::npos);
 }
 
