@@ -6,6 +6,7 @@ namespace moat::api {
 
 void registerApi(web::Router& router) {
     registerDomainsApi(router);
+    registerTestMessageApi(router);
     registerListsApi(router);
     registerValidAddressesApi(router);
     registerRelaysApi(router);

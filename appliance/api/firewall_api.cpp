@@ -2,8 +2,10 @@
 // "Firewall", docs/firewall.md). Administrators only.
 //   GET    /firewall                 the policy settings (maintenance and admin
 //                                    networks, per-source limits, block time),
-//                                    the ports they apply to, and the blocked and
-//                                    tarpitted sources with reason and time left
+//                                    the ports they apply to, the blocked and
+//                                    tarpitted sources with reason and time left,
+//                                    and the caller's address with the networks
+//                                    that hold it (the setup wizard warns)
 //   PUT    /firewall                 changes some of the settings: validated
 //                                    (422, naming the value), stored in one
 //                                    transaction and audited as setting.set;
@@ -59,16 +61,35 @@ bool isLoopback(const std::string& host) {
     return ip && ip->isLoopback();
 }
 
-Poco::JSON::Object::Ptr firewallJson(Poco::Data::Session& session, const config::Config& cfg) {
+// Whether one of the networks (canonical CIDR texts) holds the address.
+bool holds(const std::vector<std::string>& networks,
+           const std::optional<Poco::Net::IPAddress>& ip) {
+    if (!ip) return false;
+    return std::any_of(networks.begin(), networks.end(), [&](const std::string& text) {
+        auto network = net::Cidr::parse(text);
+        return network && network->contains(*ip);
+    });
+}
+
+Poco::JSON::Object::Ptr firewallJson(Poco::Data::Session& session, const config::Config& cfg,
+                                     const std::string& client_ip) {
     auto settings = policy::Settings::load(session);
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     Poco::JSON::Object::Ptr s = new Poco::JSON::Object;
+    // The address the administrator is connecting from, and which networks let it in.
+    Poco::JSON::Object::Ptr caller = new Poco::JSON::Object;
+    auto client = net::parseIp(client_ip);
+    caller->set("address", client ? net::canonicalIp(*client) : jsonText(client_ip));
+    caller->set("loopback", client && client->isLoopback());
     for (auto field : kNetworkKeys) {
+        auto networks = settings.list(policy::SettingKey::named(settingKey(field)));
         Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-        for (const auto& n : settings.list(policy::SettingKey::named(settingKey(field))))
-            list->add(n);
+        for (const auto& n : networks) list->add(n);
         s->set(std::string(field), list);
+        caller->set(field == "maintenance_networks" ? "maintenance" : "admin",
+                    holds(networks, client));
     }
+    o->set("caller", caller);
     Poco::JSON::Object::Ptr limits = new Poco::JSON::Object;
     for (auto field : kNumberKeys) {
         const auto* spec = policy::findSetting(settingKey(field));
@@ -111,10 +132,11 @@ Poco::JSON::Object::Ptr firewallJson(Poco::Data::Session& session, const config:
     return o;
 }
 
-web::Response show(const web::Request&, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response show(const web::Request& request, const web::Principal& principal,
+                   web::ApiContext& ctx) {
     principal.requireAdmin();
     auto session = ctx.store.connect();
-    return web::Response::json(200, firewallJson(session, ctx.config));
+    return web::Response::json(200, firewallJson(session, ctx.config, request.client_ip));
 }
 
 // A list of networks as an array of strings (or one comma-separated string),
@@ -212,7 +234,7 @@ web::Response change(const web::Request& request, const web::Principal& principa
         auditChange(session, principal, request, "setting.set", key, canonical);
     }
     tx.commit();
-    return web::Response::json(200, firewallJson(session, ctx.config));
+    return web::Response::json(200, firewallJson(session, ctx.config, request.client_ip));
 }
 
 web::FirewallLink& firewallOf(web::ApiContext& ctx) {

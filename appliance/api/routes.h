@@ -8,6 +8,7 @@
 namespace moat::api {
 
 void registerDomainsApi(web::Router& router);         // /domains
+void registerTestMessageApi(web::Router& router);     // /domains/{id}/test-message
 void registerListsApi(web::Router& router);           // /lists
 void registerValidAddressesApi(web::Router& router);  // /domains/{id}/valid-addresses
 void registerRelaysApi(web::Router& router);          // /relay-networks, /pop-relayers

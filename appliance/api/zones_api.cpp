@@ -1,11 +1,14 @@
 // /api/v1/zones: the DNS zones the checks query (IP, domain and URI
 // blocklists, the country zone), listed, added and removed through
-// store/dns_zones (docs/console-api.md "Settings"). Administrators only.
+// store/dns_zones (docs/console-api.md "Settings"); /zones/known: the public
+// blocklists Moat knows (policy/known_zones), with their terms of use and
+// whether each is in use, for the setup wizard. Administrators only.
 #include <Poco/JSON/Array.h>
 
 #include "api/access.h"
 #include "api/json_fields.h"
 #include "api/routes.h"
+#include "policy/known_zones.h"
 #include "store/dns_zones.h"
 #include "store/store.h"
 
@@ -30,6 +33,29 @@ web::Response list(const web::Request&, const web::Principal& principal, web::Ap
     auto session = ctx.store.connect();
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
     for (const auto& z : store::listDnsZones(session)) out->add(zoneJson(z));
+    return web::Response::json(200, out);
+}
+
+web::Response known(const web::Request&, const web::Principal& principal, web::ApiContext& ctx) {
+    principal.requireAdmin();
+    auto session = ctx.store.connect();
+    auto zones = store::listDnsZones(session);
+    Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+    for (const auto& k : policy::knownZones()) {
+        Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+        o->set("name", std::string(k.name));
+        o->set("kind", std::string(k.kind));
+        o->set("zone", std::string(k.zone));
+        o->set("lists", std::string(k.lists));
+        o->set("terms", std::string(k.terms));
+        o->set("weight", k.weight);
+        o->set("mask", std::string(k.mask));
+        o->set("url", std::string(k.url));
+        bool added = false;
+        for (const auto& z : zones) added = added || (z.kind == k.kind && z.zone == k.zone);
+        o->set("added", added);
+        out->add(o);
+    }
     return web::Response::json(200, out);
 }
 
@@ -67,6 +93,7 @@ web::Response remove(const web::Request& request, const web::Principal& principa
 
 void registerZonesApi(web::Router& router) {
     router.add("GET", "/api/v1/zones", list);
+    router.add("GET", "/api/v1/zones/known", known);
     router.add("POST", "/api/v1/zones", add);
     router.add("DELETE", "/api/v1/zones/{id}", remove);
 }

@@ -37,45 +37,94 @@ void splitEnhanced(Reply& r, std::string_view first_line_text) {
 
 bool SmtpClient::readReply(Reply& out) {
     out = Reply{};
-    std::string text;
-    for (int lines = 0; lines < 100;) {
-        auto pending = conn_->pending();
-        auto nl = pending.find('\n');
-        if (nl == std::string_view::npos) {
-            if (pending.size() > 8192) return false;
-            if (conn_->fill(options_.command_timeout) != net::Connection::Read::ok) return false;
-            continue;
+    std::string why;
+    auto read = [&] {
+        std::string text;
+        for (int lines = 0; lines < 100;) {
+            auto pending = conn_->pending();
+            auto nl = pending.find('\n');
+            if (nl == std::string_view::npos) {
+                if (pending.size() > 8192) {
+                    why = "a reply line longer than 8192 bytes";
+                    return false;
+                }
+                auto got = conn_->fill(options_.command_timeout);
+                if (got == net::Connection::Read::ok) continue;
+                why = got == net::Connection::Read::timeout
+                          ? "no reply within " + std::to_string(options_.command_timeout.count()) +
+                                " ms"
+                      : got == net::Connection::Read::eof ? "the connection was closed"
+                                                          : "the connection failed";
+                return false;
+            }
+            std::string line(pending.substr(0, nl));
+            conn_->consume(nl + 1);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            ++lines;
+            if (line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[0])) ||
+                !std::isdigit(static_cast<unsigned char>(line[1])) ||
+                !std::isdigit(static_cast<unsigned char>(line[2]))) {
+                why = "an answer that is not an SMTP reply";
+                return false;
+            }
+            int code = std::stoi(line.substr(0, 3));
+            bool more = line.size() > 3 && line[3] == '-';
+            std::string rest = line.size() > 4 ? line.substr(4) : "";
+            if (lines == 1) {
+                out.code = code;
+                Reply tmp;
+                splitEnhanced(tmp, rest);
+                out.enhanced = tmp.enhanced;
+                text = tmp.text;
+            } else {
+                text += "\n" + rest;
+            }
+            if (!more) {
+                out.text = text;
+                return true;
+            }
         }
-        std::string line(pending.substr(0, nl));
-        conn_->consume(nl + 1);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        ++lines;
-        if (line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[0])) ||
-            !std::isdigit(static_cast<unsigned char>(line[1])) || !std::isdigit(static_cast<unsigned char>(line[2])))
-            return false;
-        int code = std::stoi(line.substr(0, 3));
-        bool more = line.size() > 3 && line[3] == '-';
-        std::string rest = line.size() > 4 ? line.substr(4) : "";
-        if (lines == 1) {
-            out.code = code;
-            Reply tmp;
-            splitEnhanced(tmp, rest);
-            out.enhanced = tmp.enhanced;
-            text = tmp.text;
-        } else {
-            text += "\n" + rest;
+        why = "a reply of more than 100 lines";
+        return false;
+    };
+    bool ok = read();
+    if (options_.transcript) {
+        std::pair<std::string, std::string> awaited{"reply", ""};
+        if (!awaited_.empty()) {
+            awaited = std::move(awaited_.front());
+            awaited_.pop_front();
         }
-        if (!more) {
-            out.text = text;
-            return true;
-        }
+        options_.transcript->push_back(
+            {std::move(awaited.first), std::move(awaited.second), ok ? out : Reply{0, "", why}});
+        if (!ok) abandonAwaited("no answer: the connection failed before");
     }
-    return false;
+    return ok;
+}
+
+void SmtpClient::expect(std::string step, std::string sent) {
+    if (options_.transcript) awaited_.emplace_back(std::move(step), std::move(sent));
+}
+
+void SmtpClient::abandonAwaited(const std::string& why) {
+    if (!options_.transcript) return;
+    for (auto& [step, sent] : awaited_)
+        options_.transcript->push_back({std::move(step), std::move(sent), Reply{0, "", why}});
+    awaited_.clear();
+}
+
+void SmtpClient::writeCommand(const std::string& line) {
+    conn_->write(line + "\r\n");
+    if (!options_.transcript) return;
+    auto verb = line.substr(0, line.find_first_of(" :"));
+    expect(Poco::toUpper(verb), line);
 }
 
 bool SmtpClient::command(const std::string& line, Reply& out) {
-    conn_->write(line + "\r\n");
-    if (!conn_->flush(options_.command_timeout)) return false;
+    writeCommand(line);
+    if (!conn_->flush(options_.command_timeout)) {
+        abandonAwaited("not sent: the connection failed or timed out");
+        return false;
+    }
     return readReply(out);
 }
 
@@ -107,10 +156,13 @@ std::unique_ptr<SmtpClient> SmtpClient::connect(const Poco::Net::SocketAddress& 
         socket.connect(address, Poco::Timespan(options.connect_timeout.count() * 1000));
     } catch (const Poco::Exception& e) {
         failure = localFailure(451, "4.4.1", "connect to " + address.toString() + " failed: " + e.displayText());
+        if (options.transcript)
+            options.transcript->push_back({"connect", "", Reply{0, "", failure.text}});
         return nullptr;
     }
     auto conn = std::make_unique<net::Connection>(std::move(socket));
     std::unique_ptr<SmtpClient> client(new SmtpClient(std::move(conn), address, options));
+    client->expect("connect", "");
     Reply r;
     if (!client->readReply(r)) {
         failure = localFailure(451, "4.4.2", "lost connection with " + address.toString() + " while reading greeting");
@@ -132,6 +184,9 @@ std::unique_ptr<SmtpClient> SmtpClient::connect(const Poco::Net::SocketAddress& 
             if (!client->conn_->connectTls(options.tls, sni, options.command_timeout, error) || !client->ehlo(r) ||
                 r.code != 250) {
                 failure = localFailure(451, "4.7.5", "TLS handshake with " + address.toString() + " failed: " + error);
+                if (options.transcript && !error.empty())
+                    options.transcript->push_back(
+                        {"TLS handshake", "", Reply{0, "", failure.text}});
                 return nullptr;
             }
         }
@@ -139,49 +194,74 @@ std::unique_ptr<SmtpClient> SmtpClient::connect(const Poco::Net::SocketAddress& 
     return client;
 }
 
-bool SmtpClient::sendBody(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    char buf[65536];
-    std::string out;
-    out.reserve(sizeof buf + 1024);
+bool SmtpClient::sendBody(const BodySource& source) {
+    std::string chunk, out;
     bool line_start = true;
     char last = '\n';
-    bool ok = true;
     for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            ok = false;
-            break;
-        }
-        if (n == 0) break;
-        for (ssize_t i = 0; i < n; ++i) {
-            char c = buf[i];
+        chunk.clear();
+        if (!source(chunk)) return false;
+        if (chunk.empty()) break;
+        out.clear();
+        out.reserve(chunk.size() + 1024);
+        for (char c : chunk) {
             if (line_start && c == '.') out += '.';  // dot-stuffing, RFC 5321 §4.5.2
             out += c;
             line_start = c == '\n';
             last = c;
         }
         conn_->write(out);
-        out.clear();
-        if (!conn_->flush(options_.command_timeout)) {
-            ok = false;
-            break;
-        }
+        if (!conn_->flush(options_.command_timeout)) return false;
     }
-    ::close(fd);
-    if (!ok) return false;
     conn_->write(last == '\n' ? ".\r\n" : "\r\n.\r\n");
+    expect("end of data", ".");
     return conn_->flush(options_.command_timeout);
 }
 
 TransactionResult SmtpClient::send(const std::string& sender, const std::vector<std::string>& recipients,
                                    const std::string& body_path, std::uint64_t size, bool body_8bit,
                                    bool smtputf8) {
+    int fd = -1;
+    auto body = [&](std::string& chunk) {
+        if (fd < 0) fd = ::open(body_path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return false;
+        char buf[65536];
+        for (;;) {
+            ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n >= 0) {
+                chunk.assign(buf, static_cast<std::size_t>(n));
+                return true;
+            }
+            if (errno != EINTR) return false;
+        }
+    };
+    auto result = transact(sender, recipients, size, body_8bit, smtputf8, body);
+    if (fd >= 0) ::close(fd);
+    return result;
+}
+
+TransactionResult SmtpClient::sendText(const std::string& sender,
+                                       const std::vector<std::string>& recipients,
+                                       std::string_view message) {
+    bool sent = false;
+    auto body = [&](std::string& chunk) {
+        if (!sent) chunk.assign(message);
+        sent = true;
+        return true;
+    };
+    bool eight_bit = false;
+    for (unsigned char c : message) eight_bit = eight_bit || c >= 0x80;
+    return transact(sender, recipients, message.size(), eight_bit, false, body);
+}
+
+TransactionResult SmtpClient::transact(const std::string& sender,
+                                       const std::vector<std::string>& recipients,
+                                       std::uint64_t size, bool body_8bit, bool smtputf8,
+                                       const BodySource& body) {
     TransactionResult result;
     ++transactions_;
     auto lost = [&](std::string_view what) {
+        abandonAwaited("no answer: the connection failed " + std::string(what));
         Reply r = localFailure(451, "4.4.2", "lost connection with " + address_.toString() + " " + std::string(what));
         if (result.mail.code == 0 || result.mail.positive()) {
             if (result.mail.code == 0) result.mail = r;
@@ -206,9 +286,9 @@ TransactionResult SmtpClient::send(const std::string& sender, const std::vector<
 
     result.recipients.resize(recipients.size());
     if (pipelining_) {
-        conn_->write(mail + "\r\n");
-        for (const auto& r : recipients) conn_->write("RCPT TO:<" + r + ">\r\n");
-        conn_->write("DATA\r\n");
+        writeCommand(mail);
+        for (const auto& r : recipients) writeCommand("RCPT TO:<" + r + ">");
+        writeCommand("DATA");
         if (!conn_->flush(options_.command_timeout)) return lost("while sending MAIL FROM");
         if (!readReply(result.mail)) return lost("after MAIL FROM");
         for (auto& r : result.recipients)
@@ -240,7 +320,7 @@ TransactionResult SmtpClient::send(const std::string& sender, const std::vector<
         result.connection_usable = command("RSET", rset) && rset.code == 250;
         return result;
     }
-    if (!sendBody(body_path)) return lost("while sending message body");
+    if (!sendBody(body)) return lost("while sending message body");
     Reply final;
     if (!readReply(final)) return lost("after end of data");
     for (auto& r : result.recipients)
@@ -277,7 +357,7 @@ TransactionResult SmtpClient::probe(const std::string& sender, const std::string
 
 void SmtpClient::quit() {
     Reply r;
-    conn_->write("QUIT\r\n");
+    writeCommand("QUIT");
     if (conn_->flush(std::chrono::milliseconds(2000))) readReply(r);
     conn_->shutdown();
 }

@@ -195,9 +195,18 @@ Response firstRun(const Request& request, const Principal&, ApiContext& ctx) {
     auto user = store::addUser(db, name, hash, "admin", {});
     store::audit(db, user.name, request.client_ip, "user.add", user.name,
                  "first administrator (first-run link)");
+    // Logged in at once: the setup wizard goes on with this session.
+    auto sessions = sessionsFor(ctx);
+    auto created = sessions.create(db, user.id, request.client_ip, store::nowSeconds());
+    store::audit(db, user.name, request.client_ip, "login", user.name, "first-run link");
     tx.commit();
     log::info("webui: first administrator " + user.name + " created from " + request.client_ip);
-    return Response::json(201, userJson(user));
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("user", userJson(user));
+    o->set("csrf", created.session.csrf);
+    auto response = Response::json(201, o);
+    response.headers.emplace_back("Set-Cookie", sessions.cookie(created.cookie_value));
+    return response;
 }
 
 // --- users (admin) ---------------------------------------------------------

@@ -6,7 +6,9 @@ This file starts the daemons, sends the mail the scenarios need over SMTP (smtpl
 scenario with `node` and asserts its exit status, then checks the effects outside the browser:
 the released message at the backend sink with its X-Moat-Released header, and the domain, list
 entry and valid addresses through the API. Scenarios:
-  first-run.mjs  the one-time first-run link (from moat-webui's log) creates the administrator
+  first-run.mjs  the one-time first-run link (from moat-webui's log) opens the setup wizard: the
+                 administrator, the first domain (backend: a real smtp-sink), maintenance networks,
+                 DNS blocklists (none preselected), a test message to the backend; then the dashboard
   console.mjs    log in, add a domain, a white-list entry, paste valid addresses (count shown),
                  find the GTUBE-rejected message in the archive and release it; a domain
                  administrator's view; a screenshot of every main page
@@ -46,6 +48,7 @@ ADMIN, ADMIN_PASSWORD = "chief", "correct horse battery 1"
 DADMIN, DADMIN_PASSWORD = "newdomain-admin", "domain admin password 2"
 LOCK_USER, LOCK_PASSWORD = "lock-me", "locked out password 3"
 NEW_DOMAIN = "added.test"
+WIZARD_DOMAIN = "wizard.test"
 XSS_MARK = "xsscheck"
 POLICY = SMTP.clone(max_line_length=998)
 
@@ -136,7 +139,7 @@ def env():
     ensure_playwright()
     shutil.rmtree(ARTIFACTS, ignore_errors=True)  # only this run's screenshots
     ARTIFACTS.mkdir(parents=True)
-    with Backend("ours") as ours, Backend("added") as added, \
+    with Backend("ours") as ours, Backend("added") as added, Backend("wizard") as wizard, \
             Moat(domains={"ours.test": ours.address}) as moat, WebUI(moat) as web:
         for check in ("rdns", "fcrdns", "helo", "sender_domain", "bot"):
             moat.ctl("setting", "set", f"{check}.action", "off")
@@ -147,12 +150,12 @@ def env():
         refused = send(moat, payload_message(2, spam=True), "evil@sender.test", ["bob@ours.test"])
         assert refused and refused[0] == 550, refused
         ours.wait_for(1)
-        yield {"moat": moat, "ours": ours, "added": added, "web": web}
+        yield {"moat": moat, "ours": ours, "added": added, "wizard": wizard, "web": web}
 
 
 @pytest.fixture(scope="module")
 def admin(env):
-    """The administrator exists — made through the first-run page by test_first_run_page, or
+    """The administrator exists — made through the setup wizard by test_first_run_setup_wizard, or
     (when that test is deselected or failed) with moatctl — and is logged in (HttpsClient)."""
     web = env["web"]
     client = web.client()
@@ -181,10 +184,33 @@ def test_webui_source_never_builds_html():
     assert not offenders, "\n".join(offenders)
 
 
-def test_first_run_page(env):
-    token = env["web"].first_run_token()
+def test_first_run_setup_wizard(env):
+    web, wizard = env["web"], env["wizard"]
+    token = web.first_run_token()
     assert token, "moat-webui logged no first-run link"
-    run_scenario(env["web"], "first-run", MOAT_FIRST_RUN_TOKEN=token)
+    run_scenario(web, "first-run", MOAT_FIRST_RUN_TOKEN=token, MOAT_WIZARD_DOMAIN=WIZARD_DOMAIN,
+                 MOAT_WIZARD_BACKEND=wizard.address)
+
+    # The test message came from the gateway itself (not through the queue) to the wizard's backend.
+    got = wizard.wait_for(1, timeout=10)
+    assert len(got) == 1, [m.rcpts for m in got]
+    msg = got[0]
+    assert msg.mail_from == "postmaster@mx.moat.test" and msg.rcpts == [f"postmaster@{WIZARD_DOMAIN}"]
+    assert msg.header("Subject") == "Moat test message" and msg.header("Auto-Submitted") == "auto-generated"
+    assert ADMIN in msg.data.decode()
+
+    # What the wizard saved, as the API tells it.
+    admin = web.login(ADMIN, ADMIN_PASSWORD)
+    dom = next(d for d in admin.get("/api/v1/domains").json() if d["name"] == WIZARD_DOMAIN)
+    assert dom["backend"] == wizard.address
+    fw = admin.get("/api/v1/firewall").json()
+    assert fw["settings"]["maintenance_networks"] == ["192.0.2.0/24", "127.0.0.1/32"]
+    zones = admin.get("/api/v1/zones").json()
+    assert [(z["kind"], z["zone"], z["mask"]) for z in zones] == [("dnsbl", "bl.spamcop.net", "127.0.0.2")]
+    actions = [(e["action"], e["target"]) for e in admin.get("/api/v1/audit?limit=50").json()]
+    assert ("domain.test_message", WIZARD_DOMAIN) in actions and ("user.add", ADMIN) in actions
+    # The later scenarios' mail needs no blocklist lookups.
+    assert admin.delete(f"/api/v1/zones/{zones[0]['id']}").status == 204
 
 
 def test_console_flow_and_release(env, admin):

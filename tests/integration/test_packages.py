@@ -1,7 +1,8 @@
 """The Debian packages as an administrator meets them (issue 13): firmware-build/build-packages.sh
 builds moat, moat-scand and moat-webui (lintian clean of errors), mmdebstrap installs them with
 their dependencies from Debian's mirror into a throw-away bookworm root, and the root then has
-the system users, the directories with their owners and modes, the files and the enabled units;
+the system users, the directories with their owners and modes, the files and the enabled units
+(moat-firewall, moat-tarpit and moat-sshwatch with the moat package);
 every library resolves, and the installed moat-smtpd and moat-webui, run as their own users with
 the units' umask, answer SMTP and HTTPS (the console's TLS works without libssl-dev). Then, if
 systemd-nspawn is installed (package systemd-container), the root boots with systemd as PID 1:
@@ -31,7 +32,7 @@ from moat import (BUILD_DIR, SOURCE_DIR, Backend, free_port, make_workdir, remov
 
 MIRROR = os.environ.get("MOAT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 PACKAGES = ("moat", "moat-scand", "moat-webui")
-PROGRAMS = ("moat-smtpd", "moat-scand", "moat-webui", "moatctl")
+PROGRAMS = ("moat-smtpd", "moat-scand", "moat-webui", "moatctl", "moat-firewall", "moat-tarpit", "moat-sshwatch")
 
 
 def mirror_reachable() -> bool:
@@ -109,14 +110,23 @@ def test_files_directories_and_modes(root):
     assert "/etc/moat/moat.ini" in conffiles
 
 
+SERVICES = ("moat-smtpd", "moat-scand", "moat-webui", "moat-firewall", "moat-tarpit", "moat-sshwatch")
+
+
 def test_units_installed_and_enabled(root):
-    for unit in ("moat-smtpd.service", "moat-scand.service", "moat-webui.service", "moat-retrain.service",
-                 "moat-retrain.timer"):
+    for unit in [f"{s}.service" for s in SERVICES] + ["moat-retrain.service", "moat-retrain.timer"]:
         assert (root / "lib/systemd/system" / unit).is_file(), unit
     wants = root / "etc/systemd/system"
-    for link in ("multi-user.target.wants/moat-smtpd.service", "multi-user.target.wants/moat-scand.service",
-                 "multi-user.target.wants/moat-webui.service", "timers.target.wants/moat-retrain.timer"):
+    for link in [f"multi-user.target.wants/{s}.service" for s in SERVICES] + ["timers.target.wants/moat-retrain.timer"]:
         assert (wants / link).is_symlink(), link
+        assert os.readlink(wants / link).endswith("/" + link.split("/")[1]), link
+    # The firewall, tarpit and SSH watch belong to the moat package, with its users and a tarpit port.
+    files = chroot(root, "dpkg-query", "-L", "moat").stdout.split()
+    for unit in ("moat-firewall.service", "moat-tarpit.service", "moat-sshwatch.service"):
+        assert f"/lib/systemd/system/{unit}" in files, unit
+    for user in ("moat-fw", "moat-sshwatch"):
+        assert chroot(root, "id", user).returncode == 0, f"user {user} missing"
+    assert "\ntarpit_port = 2526\n" in (root / "etc/moat/moat.ini").read_text()
 
 
 def test_every_library_resolves(root):
@@ -178,10 +188,15 @@ def test_units_run_under_systemd(root):
     ini = root / "etc/moat/moat.ini"
     text = ini.read_text().replace("listen = 0.0.0.0:25", f"listen = 127.0.0.1:{smtp_port}")
     text = text.replace("listen = 0.0.0.0:443", f"listen = 127.0.0.1:{web_port}")
+    text = text.replace("tarpit_port = 2526", f"tarpit_port = {free_port()}")  # the host's network, shared
     # No signatures in a fresh root (freshclam has not run): pass mail with the attachment policy only.
     text = text.replace("status_file = /run/moat/scand.status", "status_file = /run/moat/scand.status\n"
                         "no_signatures = accept")
     ini.write_text(text)
+    # The container shares the host's network: moat-firewall (enabled, as checked above) would put
+    # its ruleset on the host's, so it stays out of this boot; tests/integration/test_firewall.py
+    # runs it in a network namespace of its own.
+    assert chroot(root, "systemctl", "mask", "moat-firewall.service").returncode == 0
     log = open(root.parent / "nspawn.log", "wb")
     nspawn = subprocess.Popen(["systemd-nspawn", "-D", str(root), "-b", "--register=no", "--keep-unit",
                                "-M", "moat-packages-test", "--console=passive"],
@@ -196,7 +211,8 @@ def test_units_run_under_systemd(root):
         pid1 = wait_until(leader, 30, what="the container's systemd")
         wait_until(lambda: in_container(pid1, "systemctl", "is-system-running").stdout.strip()
                    in ("running", "degraded"), 120, interval=1, what="the container to boot")
-        units = ("moat-smtpd.service", "moat-scand.service", "moat-webui.service", "moat-retrain.timer")
+        units = ("moat-smtpd.service", "moat-scand.service", "moat-webui.service", "moat-retrain.timer",
+                 "moat-tarpit.service", "moat-sshwatch.service")
         wait_until(lambda: all(in_container(pid1, "systemctl", "is-active", u).stdout.strip() == "active"
                                for u in units), 30, interval=1, what="the moat units to be active")
         for unit in ("moat-smtpd", "moat-scand", "moat-webui"):

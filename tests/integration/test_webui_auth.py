@@ -388,8 +388,13 @@ def test_first_run_link(env):
     assert anon.post("/api/v1/first-run", json={"token": "wrong", "name": "root", "password": PASSWORD}).status == 403
     assert anon.post("/api/v1/first-run", json={"token": token, "name": "root", "password": "short"}).status == 422
     r = anon.post("/api/v1/first-run", json={"token": token, "name": "root", "password": PASSWORD})
-    assert r.status == 201 and r.json()["role"] == "admin"
-    again = anon.post("/api/v1/first-run", json={"token": token, "name": "root2", "password": PASSWORD})
+    assert r.status == 201 and r.json()["user"]["role"] == "admin"
+    # Logged in at once (the setup wizard goes on): the cookie works, with the CSRF token it came with.
+    assert "moat_session" in anon.cookies
+    anon.csrf = r.json()["csrf"]
+    assert anon.get("/api/v1/session").json()["user"]["name"] == "root"
+    assert anon.get("/api/v1/zones/known").status == 200
+    again = web.client().post("/api/v1/first-run", json={"token": token, "name": "root2", "password": PASSWORD})
     assert again.status == 403
     assert web.login("root", PASSWORD).get("/api/v1/session").status == 200
     web.restart()

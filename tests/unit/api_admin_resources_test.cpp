@@ -1,6 +1,9 @@
 // The administrators' resources: relay networks, POP-before-SMTP relayers,
 // settings with their specs, DNS zones and the audit log — each change audited,
 // bad values 422, and every one of them 403 to a domain administrator.
+#include <set>
+#include <sstream>
+
 #include "api_test_support.h"
 
 namespace moat::testing_api {
@@ -96,6 +99,39 @@ TEST_F(ApiAdmin, Zones) {
     EXPECT_EQ(call("DELETE", "/api/v1/zones/" + std::to_string(id)).status, 204);
     EXPECT_EQ(call("DELETE", "/api/v1/zones/" + std::to_string(id)).status, 404);
     EXPECT_EQ(auditRows(), 2);
+}
+
+// The blocklists the setup wizard offers: none in use on a fresh store, each
+// with its terms of use, each accepted as is by POST /zones (mask, URL, kind,
+// weight valid), and then shown as in use.
+TEST_F(ApiAdmin, KnownZones) {
+    auto r = call("GET", "/api/v1/zones/known");
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto known = r.array();
+    ASSERT_GE(known->size(), 4u);
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < known->size(); ++i) {
+        auto k = known->getObject(static_cast<unsigned>(i));
+        names.insert(k->getValue<std::string>("zone"));
+        EXPECT_FALSE(k->getValue<bool>("added")) << "nothing is preselected";
+        EXPECT_GT(k->getValue<std::string>("terms").size(), 20u);
+        EXPECT_FALSE(k->getValue<std::string>("lists").empty());
+        Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+        for (const char* f : {"kind", "zone", "mask", "url"})
+            body->set(f, k->getValue<std::string>(f));
+        body->set("weight", k->getValue<double>("weight"));
+        body->set("note", k->getValue<std::string>("name"));
+        std::ostringstream json;
+        body->stringify(json);
+        auto added = call("POST", "/api/v1/zones", json.str());
+        EXPECT_EQ(added.status, 201) << json.str() << " → " << added.body;
+    }
+    EXPECT_TRUE(names.count("zen.spamhaus.org") && names.count("bl.spamcop.net") &&
+                names.count("dbl.spamhaus.org") && names.count("multi.uribl.com"));
+    auto after = call("GET", "/api/v1/zones/known").array();
+    for (std::size_t i = 0; i < after->size(); ++i)
+        EXPECT_TRUE(after->getObject(static_cast<unsigned>(i))->getValue<bool>("added"));
+    EXPECT_EQ(call("GET", "/api/v1/zones/known", domainAdmin({})).status, 403);
 }
 
 TEST_F(ApiAdmin, AuditLogPages) {

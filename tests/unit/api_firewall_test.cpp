@@ -128,6 +128,27 @@ TEST_F(ApiFirewall, ChangesAreValidatedStoredAndAudited) {
     EXPECT_EQ(call("PUT", "/api/v1/firewall", domainAdmin({}), R"({"smtp_rate":50})").status, 403);
 }
 
+// The setup wizard shows the administrator's own address and warns when the
+// maintenance networks do not hold it.
+TEST_F(ApiFirewall, TellsTheCallerWhichNetworksHoldItsAddress) {
+    auto caller = [&] { return call("GET", "/api/v1/firewall").object()->getObject("caller"); };
+    auto c = caller();
+    EXPECT_EQ(c->getValue<std::string>("address"), "192.0.2.9");
+    EXPECT_FALSE(c->getValue<bool>("maintenance"));
+    EXPECT_FALSE(c->getValue<bool>("admin"));
+    EXPECT_FALSE(c->getValue<bool>("loopback"));
+    auto r = call("PUT", "/api/v1/firewall", R"({"maintenance_networks":["192.0.2.9/32"]})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(r.object()->getObject("caller")->getValue<bool>("maintenance"));
+    ASSERT_EQ(call("PUT", "/api/v1/firewall",
+                   R"({"maintenance_networks":["198.51.100.0/24"],"admin_networks":["0.0.0.0/0"]})")
+                  .status,
+              200);
+    c = caller();
+    EXPECT_FALSE(c->getValue<bool>("maintenance"));
+    EXPECT_TRUE(c->getValue<bool>("admin"));
+}
+
 TEST_F(ApiFirewall, BlocksAndUnblocksGoToMoatFirewall) {
     auto r = call("POST", "/api/v1/firewall/blocks",
                   R"({"address":"2001:DB8::7","set":"tarpit","seconds":7200,"reason":"scanner"})");

@@ -346,3 +346,46 @@ TEST_F(WebAuth, RequestFlowAuthenticatesAndChecksCsrf) {
     for (const auto& [k, v] : session.headers) nostore |= k == "Cache-Control" && v == "no-store";
     EXPECT_TRUE(nostore);
 }
+
+// The first-run link creates the first administrator and logs it in: the
+// answer carries the session cookie and its CSRF token, with which the setup
+// wizard goes on; the link works once, and bad input is refused first.
+TEST_F(WebAuth, FirstRunLogsTheNewAdministratorIn) {
+    config::Config cfg;
+    cfg.web.assets = dir_.string();
+    web::Router router;
+    web::registerAuthApi(router);
+    web::ConsoleHandler handler(*store_, cfg, router);
+    auto token = web::createFirstRunToken(*db_, store::nowSeconds());
+    ASSERT_TRUE(token);
+
+    auto first = request("POST", "/api/v1/first-run");
+    first.body = R"({"token":")" + *token + R"(","name":"chief","password":"short"})";
+    EXPECT_EQ(handler.handle(first).status, 422);
+    first.body = R"({"token":"wrong","name":"chief","password":"a-long-password"})";
+    EXPECT_EQ(handler.handle(first).status, 403);
+    first.body = R"({"token":")" + *token + R"(","name":"chief","password":"a-long-password"})";
+    auto answer = handler.handle(first);
+    ASSERT_EQ(answer.status, 201) << answer.body;
+    auto body = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
+    EXPECT_EQ(body->getObject("user")->getValue<std::string>("role"), "admin");
+    auto csrf = body->getValue<std::string>("csrf");
+    std::string cookie;
+    for (const auto& [k, v] : answer.headers)
+        if (k == "Set-Cookie") cookie = v;
+    ASSERT_EQ(cookie.rfind("moat_session=", 0), 0u) << cookie;
+    EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+    EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+
+    auto session = request("GET", "/api/v1/session");
+    session.headers["cookie"] = cookie.substr(0, cookie.find(';'));
+    auto who = handler.handle(session);
+    ASSERT_EQ(who.status, 200) << who.body;
+    auto info = Poco::JSON::Parser().parse(who.body).extract<Poco::JSON::Object::Ptr>();
+    EXPECT_EQ(info->getObject("user")->getValue<std::string>("name"), "chief");
+    EXPECT_EQ(info->getValue<std::string>("csrf"), csrf);
+
+    auto again = request("POST", "/api/v1/first-run");
+    again.body = R"({"token":")" + *token + R"(","name":"second","password":"a-long-password"})";
+    EXPECT_EQ(handler.handle(again).status, 403);
+}

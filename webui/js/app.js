@@ -1,5 +1,6 @@
-// The app shell: session start, login / logout / first-run, navigation by role,
-// and hash routing (#/dashboard, #/log/42, #/first-run/<token>, ...).
+// The app shell: session start, login / logout, the first-run link (the setup
+// wizard's first step, pages/setup.js), navigation by role, and hash routing
+// (#/dashboard, #/log/42, #/first-run/<token>, #/setup/<step>, ...).
 //
 // Every page module exports render(view, ctx): view is a fresh <div> already in
 // the page, ctx = {user, params, navigate}. Navigating away replaces the view, so
@@ -20,6 +21,7 @@ import * as settings from "./pages/settings.js";
 import * as system from "./pages/system.js";
 import * as users from "./pages/users.js";
 import * as audit from "./pages/audit.js";
+import * as setup from "./pages/setup.js";
 
 const ROUTES = [
   { path: "dashboard", label: "Dashboard", page: dashboard, admin: true },
@@ -33,6 +35,7 @@ const ROUTES = [
   { path: "system", label: "System", page: system, admin: true },
   { path: "users", label: "Users & tokens", domainLabel: "Account & tokens", page: users },
   { path: "audit", label: "Audit", page: audit, admin: true },
+  { path: "setup", label: "Setup", page: setup, admin: true, hidden: true },  // the wizard, not in the nav
 ];
 
 const state = { user: null };
@@ -70,7 +73,7 @@ function renderNav(current) {
     replace(account);
     return;
   }
-  replace(nav, h("ul", null, visibleRoutes().map((r) => h("li", null,
+  replace(nav, h("ul", null, visibleRoutes().filter((r) => !r.hidden).map((r) => h("li", null,
     h("a", {
       href: `#/${r.path}`,
       "aria-current": r.path === current ? "page" : null,
@@ -86,7 +89,11 @@ async function route() {
   clearMessages();
   if (path === "first-run") {
     renderNav(null);
-    renderFirstRun(params[0] || "");
+    setup.renderAdminStep(main(), params[0] || "", (res) => {
+      startSession(res);
+      setup.carryNotice(`Administrator ${res.user.name} created; you are logged in.`);
+      location.replace("#/setup/domain");  // the used link leaves the history
+    });
     return;
   }
   if (!state.user) {
@@ -158,41 +165,6 @@ function renderLogin(message) {
   replace(main(), form);
   if (message) showNotice(message);
   name.focus();
-}
-
-function renderFirstRun(token) {
-  document.title = "First run — Moat";
-  const name = h("input", { type: "text", name: "name", autocomplete: "username", required: true });
-  const password = h("input", { type: "password", name: "password", autocomplete: "new-password", required: true, minlength: 10 });
-  const again = h("input", { type: "password", name: "again", autocomplete: "new-password", required: true });
-  const submit = h("button", { type: "submit", class: "primary" }, "Create administrator");
-  const form = h("form", { class: "login card", "aria-label": "Create the first administrator" },
-    h("h1", null, "Create the first administrator"),
-    h("p", null, "This one-time link creates the console's first administrator account. Choose a password of at least 10 characters."),
-    field("Name", name),
-    field("Password", password),
-    field("Repeat password", again),
-    h("div", { class: "actions" }, submit));
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    clearMessages();
-    if (password.value !== again.value) {
-      showError("The two passwords differ.");
-      return;
-    }
-    submit.disabled = true;
-    try {
-      await request("POST", "/first-run", { body: { token, name: name.value, password: password.value }, quiet401: true });
-      state.user = null;
-      history.replaceState(null, "", "#/login");
-      renderLogin(`Administrator ${name.value} created. Log in with the new password.`);
-    } catch (err) {
-      showError(err.message);
-    } finally {
-      submit.disabled = false;
-    }
-  });
-  replace(main(), form);
 }
 
 function startSession(res) {
