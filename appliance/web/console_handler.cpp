@@ -78,13 +78,13 @@ Response ConsoleHandler::handleMetrics(Request& request) const {
         trusted.trusted_network = true;
         return router_.dispatch(request, trusted, context);
     }
-    if (request.header("authorization").empty()) return Response::error(401, "an API token is needed");
+    if (request.header("authorization").empty()) return Response::error(401, "not logged in");
     std::optional<Authenticated> who;
     {
         auto db = store_.connect();
         who = authenticate(db, request, sessions_, store::nowSeconds());
     }
-    if (!who || !who->principal.via_token) return Response::error(401, "an API token is needed");
+    if (!who || !who->principal.via_token) return Response::error(401, "not logged in");
     return router_.dispatch(request, who->principal, context);
 }
 

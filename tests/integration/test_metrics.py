@@ -71,12 +71,16 @@ def value(families, name, **labels):
 def test_metrics_access_and_content():
     with Backend("ours") as ours, Moat(domains={"ours.test": ours.address}) as moat, WebUI(moat) as web:
         moat.ctl("list", "add", "deny", "sender", "bad@spam.example")
-        with moat.client() as c:
-            c.read_reply()
-            c.command("EHLO client.example")
-            c.command("MAIL FROM:<bad@spam.example>")
-            assert c.command("RCPT TO:<bob@ours.test>").code == 550
-            c.command("QUIT")
+
+        def refused():
+            with moat.client() as c:
+                c.read_reply()
+                c.command("EHLO client.example")
+                c.command("MAIL FROM:<bad@spam.example>")
+                code = c.command("RCPT TO:<bob@ours.test>").code
+                c.command("QUIT")
+                return code == 550
+        wait_until(refused, 5, interval=0.2, what="the deny entry to apply")
         admin = web.admin()
         assert admin.get("/metrics").status == 401  # a cookie session is not enough
         assert web.client().get("/metrics").status == 401
@@ -93,8 +97,9 @@ def test_metrics_access_and_content():
             r = token.get("/metrics")
             assert r.status == 200, r.text
             fams = parse(r.text)
-            return value(fams, "moat_messages_total", outcome="rejected") >= 1
-        wait_until(refused_counted, 20, interval=0.5, what="the refusal in the aggregates")
+            # moat-smtpd's heartbeat (every 5 s) tells its sessions once it serves.
+            return value(fams, "moat_messages_total", outcome="rejected") >= 1 and "moat_smtp_sessions" in fams
+        wait_until(refused_counted, 20, interval=0.5, what="the refusal and the sessions in the metrics")
 
         r = token.get("/metrics")
         assert r.header("Content-Type").startswith("text/plain; version=0.0.4")
