@@ -19,6 +19,7 @@ void registerApi(web::Router& router) {
     registerFirewallApi(router);
     registerAuditApi(router);
     registerVocabularyApi(router);
+    registerMetricsApi(router);
 }
 
 }  // namespace moat::api

@@ -21,5 +21,6 @@ void registerSystemApi(web::Router& router);          // /system
 void registerFirewallApi(web::Router& router);        // /firewall
 void registerAuditApi(web::Router& router);           // /audit
 void registerVocabularyApi(web::Router& router);      // /vocabulary
+void registerMetricsApi(web::Router& router);         // /metrics (outside /api, docs/monitoring.md)
 
 }  // namespace moat::api

@@ -19,6 +19,7 @@ public:
     Poco::Data::Session connect() const;
     int schemaVersion() const;
     const std::string& url() const { return url_; }
+    const std::string& path() const { return path_; }  // the SQLite file
 
 private:
     Store(std::string url, std::string path) : url_(std::move(url)), path_(std::move(path)) {}

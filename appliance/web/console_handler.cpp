@@ -16,7 +16,10 @@ ConsoleHandler::ConsoleHandler(const store::Store& store, const config::Config& 
       firewall_(firewall),
       sessions_(config.web.session_idle, config.web.session_max),
       assets_(config.web.assets),
-      docs_(config.web.docs) {}
+      docs_(config.web.docs) {
+    for (const auto& network : config.web.trusted_networks)
+        if (auto cidr = net::Cidr::parse(network)) trusted_.push_back(*cidr);
+}
 
 const std::set<std::pair<std::string, std::string>>& ConsoleHandler::publicRoutes() {
     static const std::set<std::pair<std::string, std::string>> routes = {
@@ -43,7 +46,10 @@ void ConsoleHandler::addSecurityHeaders(Response& response, bool api) {
 Response ConsoleHandler::handle(Request& request) const {
     bool api = request.path == "/api" || request.path.rfind("/api/", 0) == 0;
     Response response;
-    if (api) {
+    if (request.path == "/metrics") {
+        api = true;
+        response = handleMetrics(request);
+    } else if (api) {
         response = handleApi(request);
     } else if ((request.method == "GET" || request.method == "HEAD") && request.path.rfind("/docs/", 0) == 0) {
         response = serveAsset(docs_, request.path.substr(5));
@@ -54,6 +60,32 @@ Response ConsoleHandler::handle(Request& request) const {
     }
     addSecurityHeaders(response, api);
     return response;
+}
+
+bool ConsoleHandler::fromTrustedNetwork(const std::string& ip) const {
+    auto address = net::parseIp(ip);
+    if (!address) return false;
+    for (const auto& network : trusted_)
+        if (network.contains(*address)) return true;
+    return false;
+}
+
+Response ConsoleHandler::handleMetrics(Request& request) const {
+    ApiContext context{store_, config_, firewall_};
+    if (fromTrustedNetwork(request.client_ip)) {
+        Principal trusted;
+        trusted.name = "maintenance network";
+        trusted.trusted_network = true;
+        return router_.dispatch(request, trusted, context);
+    }
+    if (request.header("authorization").empty()) return Response::error(401, "not logged in");
+    std::optional<Authenticated> who;
+    {
+        auto db = store_.connect();
+        who = authenticate(db, request, sessions_, store::nowSeconds());
+    }
+    if (!who || !who->principal.via_token) return Response::error(401, "not logged in");
+    return router_.dispatch(request, who->principal, context);
 }
 
 Response ConsoleHandler::handleApi(Request& request) const {

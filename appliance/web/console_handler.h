@@ -5,6 +5,9 @@
 //               cookie or an API token (else 401), and a cookie session's
 //               state-changing request the CSRF token and a same Origin
 //               (else 403); then the router, with the Principal.
+//   /metrics  → GET only, for Prometheus: from a maintenance network ([web]
+//               trusted_networks) without credentials, else an API token
+//               (the handler wants an administrator's); never a cookie session.
 //   /docs/... → GET/HEAD of the documentation ([web] docs), which the pages link to.
 //   else      → GET/HEAD of a static file from [web] assets.
 #pragma once
@@ -13,7 +16,9 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "net/cidr.h"
 #include "web/router.h"
 #include "web/session_store.h"
 
@@ -42,6 +47,8 @@ class ConsoleHandler {
 
   private:
     Response handleApi(Request& request) const;
+    Response handleMetrics(Request& request) const;
+    bool fromTrustedNetwork(const std::string& ip) const;
 
     const store::Store& store_;
     const config::Config& config_;
@@ -50,6 +57,7 @@ class ConsoleHandler {
     SessionStore sessions_;
     std::filesystem::path assets_;
     std::filesystem::path docs_;
+    std::vector<net::Cidr> trusted_;
 };
 
 }  // namespace moat::web

@@ -20,6 +20,9 @@ struct Principal {
     std::string session_id;              // the session's stored id ("" for tokens)
     bool second_factor_on = false;       // two-factor login enrolled
     bool second_factor_required = false; // the account must use it (per account)
+    // No account: a client on a maintenance network ([web] trusted_networks),
+    // let through to GET /metrics only (web/console_handler.cpp).
+    bool trusted_network = false;
 
     bool isAdmin() const { return role == Role::admin; }
     // Admins may touch every domain; a domain administrator only its own.

@@ -27,6 +27,7 @@
 #include "firewall/firewall_client.h"
 #include "firewall/report.h"
 #include "archive_commands.h"
+#include "backup_commands.h"
 #include "content_commands.h"
 #include "list_commands.h"
 #include "setting_commands.h"
@@ -117,6 +118,13 @@ constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
   user passwd NAME [--password-stdin]     set a new password (ends the account's sessions)
   user unlock NAME                        lift a login lockout
   user 2fa reset NAME                     turn two-factor login off (a lost phone)
+
+  backup FILE [--with-log]                write a consistent snapshot of the configuration and
+                                          learnt data to FILE; --with-log adds the message log
+                                          and the archive index
+  restore FILE [--check]                  replace the store with backup FILE (moat-smtpd must be
+                                          stopped; restart the other daemons after); --check only
+                                          verifies FILE
 
   help                                    show this text
 
@@ -629,6 +637,16 @@ int bayesExpire(Context& ctx, const Args& args) {
                                                  : std::optional<std::string>(args.positional[0]));
 }
 
+// --- backup, restore -----------------------------------------------------
+
+int backup(const store::Store& store, const Args& args) {
+    return moatctl::backupWrite(store, args.positional[0], args.options.count("--with-log") > 0);
+}
+
+int restore(const store::Store& store, const Args& args) {
+    return moatctl::backupRestore(store, args.positional[0], args.options.count("--check") > 0);
+}
+
 // --- dispatch -------------------------------------------------------------
 
 // A subcommand: its handler, synopsis, positional argument count, allowed
@@ -636,13 +654,16 @@ int bayesExpire(Context& ctx, const Args& args) {
 // checked before the store is opened. A command without subcommands ("learn")
 // has one entry under the empty verb.
 struct Command {
-    std::function<int(Context&, const Args&)> run;
+    std::function<int(Context&, const Args&)> run = {};
     const char* synopsis;
     std::size_t min_args = 0, max_args = 0;
     std::set<std::string> options = {};
     std::set<std::string> required = {};
     std::set<std::string> flags = {};
     std::set<std::string> exclusive = {};  // at most one of these
+    // Instead of run, for the verbs that work on the database file as a whole
+    // and must not hold a session on it.
+    std::function<int(const store::Store&, const Args&)> run_on_store = {};
 };
 
 const std::map<std::string, std::map<std::string, Command>>& commands() {
@@ -786,6 +807,24 @@ const std::map<std::string, std::map<std::string, Command>>& commands() {
                {"--spam", "--ham"}}},
          }},
         {"score", {{"", {score, "score PATH...", 1, many}}}},
+        {"backup",
+         {
+             {"",
+              {.synopsis = "backup FILE [--with-log]",
+               .min_args = 1,
+               .max_args = 1,
+               .flags = {"--with-log"},
+               .run_on_store = backup}},
+         }},
+        {"restore",
+         {
+             {"",
+              {.synopsis = "restore FILE [--check]",
+               .min_args = 1,
+               .max_args = 1,
+               .flags = {"--check"},
+               .run_on_store = restore}},
+         }},
         {"bayes",
          {
              {"stats", {bayesStats, "bayes stats"}},
@@ -855,6 +894,7 @@ int run(std::vector<std::string> argv) {
     log::setLevel(log::Level::warning);  // keep migration notices off stdout
     auto config = config::load(config_path);
     auto store = store::Store::open(config.store_url);
+    if (cmd.run_on_store) return cmd.run_on_store(*store, args);
     auto session = store->connect();
     Context ctx{config, session};
     return cmd.run(ctx, args);
