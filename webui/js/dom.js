@@ -96,6 +96,18 @@ export function uid(prefix = "f") {
   return `${prefix}-${uniqueCounter}`;
 }
 
+// A new password typed twice: the two inputs, their labelled fields (the
+// first with the length hint), and differ() for the check before sending.
+export function newPasswordFields(name, label, againLabel) {
+  const password = h("input", { type: "password", name, autocomplete: "new-password", required: true, minlength: 10 });
+  const again = h("input", { type: "password", name: "again", autocomplete: "new-password", required: true });
+  return {
+    password, again,
+    fields: [field(label, password, "At least 10 characters."), field(againLabel, again)],
+    differ: () => password.value !== again.value,
+  };
+}
+
 // A labelled form field: <div class="field"><label for=id>text</label><input id=id></div>.
 // control is an element made with h(); it gets an id when it has none.
 export function field(label, control, hint) {

@@ -7,22 +7,20 @@
 // server's SVG (an image cannot run script), never inserted as markup.
 
 import { api } from "../api.js";
-import { h, replace, field } from "../dom.js";
+import { h, replace, field, newPasswordFields } from "../dom.js";
 import { section, showNotice, busy } from "../ui.js";
 
 function passwordForm() {
   const current = h("input", { type: "password", name: "current", autocomplete: "current-password", required: true });
-  const password = h("input", { type: "password", name: "new_password", autocomplete: "new-password", required: true, minlength: 10 });
-  const again = h("input", { type: "password", name: "again", autocomplete: "new-password", required: true });
+  const { password, again, fields, differ } = newPasswordFields("new_password", "New password", "Repeat the new password");
   const submit = h("button", { type: "submit", class: "primary" }, "Change password");
   const form = h("form", { class: "grid-form", "aria-label": "Change your password" },
     field("Current password", current),
-    field("New password", password, "At least 10 characters."),
-    field("Repeat the new password", again),
+    ...fields,
     h("div", { class: "actions" }, submit));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    if (password.value !== again.value) {
+    if (differ()) {
       again.setCustomValidity("The two passwords differ.");
       again.reportValidity();
       return;

@@ -13,7 +13,7 @@
 // list names and their terms reach the page as text only.
 
 import { api, request } from "../api.js";
-import { h, replace, field, select } from "../dom.js";
+import { h, replace, field, select, newPasswordFields } from "../dom.js";
 import { showNotice, showError, clearMessages, busy } from "../ui.js";
 
 export const STEPS = [
@@ -63,18 +63,16 @@ function stepButtons(id, ctx, primaryLabel) {
 export function renderAdminStep(main, token, onCreated) {
   document.title = "Setup — Moat";
   const name = h("input", { type: "text", name: "name", autocomplete: "username", required: true });
-  const password = h("input", { type: "password", name: "password", autocomplete: "new-password", required: true, minlength: 10 });
-  const again = h("input", { type: "password", name: "again", autocomplete: "new-password", required: true });
+  const { password, fields, differ } = newPasswordFields("password", "Password", "Repeat password");
   const submit = h("button", { type: "submit", class: "primary" }, "Create administrator");
   const form = h("form", { class: "grid-form", "aria-label": "Create the first administrator" },
     field("Name", name),
-    field("Password", password, "At least 10 characters."),
-    field("Repeat password", again),
+    ...fields,
     h("div", { class: "actions" }, submit));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearMessages();
-    if (password.value !== again.value) {
+    if (differ()) {
       showError("The two passwords differ.");
       return;
     }
