@@ -47,7 +47,7 @@ Poco::JSON::Object::Ptr entryJson(const store::ArchiveEntry& e, const web::Princ
     text("from_header", e.from_header);
     text("message_id", e.message_id);
     text("outcome", e.outcome);
-    text("reason", e.reason);
+    text("reason", hideAddresses(e.reason, visible, e.sender));
     o->set("recipients", addressArray(e.recipients, &visible));
     o->set("size", static_cast<Poco::Int64>(e.size));
     o->set("released", static_cast<Poco::Int64>(e.released));

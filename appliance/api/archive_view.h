@@ -27,8 +27,13 @@ struct ArchiveView {
 // like never name another domain's recipients (docs/tenant-isolation.md).
 ArchiveView viewMessage(std::string_view raw, const AddressFilter* visible = nullptr);
 
-// `value` with each address whose domain `visible` does not allow replaced by "[hidden]".
-std::string hideAddresses(std::string_view value, const AddressFilter& visible);
+// `value` with each address whose domain `visible` does not allow replaced by
+// "[hidden]", except an address equal (ignoring case) to `keep`: the message's
+// sender, which the viewer sees anyway. Used for headers and for the free
+// text of log rows (a refusal's reply text, a check's detail), which can name
+// the recipient it is about.
+std::string hideAddresses(std::string_view value, const AddressFilter& visible,
+                          std::string_view keep = {});
 
 // True if `file` (archive.file) names a plain file inside the archive
 // directory: not empty, no '/', no "..", no control bytes.

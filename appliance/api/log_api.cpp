@@ -2,11 +2,14 @@
 // "Message log"). Text filters are case-insensitive substring matches bound
 // as LIKE patterns with every metacharacter escaped; a domain administrator's
 // query is restricted, in SQL, to rows with a recipient in its domains
-// (message_log_domains), and a row opened by id is checked the same way.
+// (message_log_domains), and a row opened by id is checked the same way; in
+// the free text of a row (reason, check details) other domains' addresses
+// show as "[hidden]".
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
 #include "api/access.h"
+#include "api/archive_view.h"
 #include "api/json_fields.h"
 #include "api/query_params.h"
 #include "api/routes.h"
@@ -34,7 +37,7 @@ Poco::JSON::Object::Ptr entryJson(const store::LogEntry& e, const web::Principal
     text("queue_id", e.queue_id);
     text("outcome", e.outcome);
     text("category", e.category);
-    text("reason", e.reason);
+    text("reason", hideAddresses(e.reason, visible, e.sender));
     text("refused_by", e.refused_by);
     o->set("recipients", addressArray(e.recipients, &visible));
     o->set("refused_recipients", addressArray(e.refused_recipients, &visible));
@@ -49,8 +52,10 @@ store::RowScope rowScope(const web::Principal& principal) {
 }
 
 // The stored checks (a JSON array of {"check","result","score","detail"})
-// in the contract's form; a damaged value shows as no checks.
-Poco::JSON::Array::Ptr checksJson(const std::string& stored) {
+// in the contract's form; a damaged value shows as no checks. A detail can
+// name a recipient: other domains' addresses are hidden as in `reason`.
+Poco::JSON::Array::Ptr checksJson(const std::string& stored, const AddressFilter& visible,
+                                  std::string_view sender) {
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
     try {
         Poco::JSON::Parser parser;
@@ -65,7 +70,8 @@ Poco::JSON::Array::Ptr checksJson(const std::string& stored) {
                    jsonText(item->has("outcome") ? item->optValue<std::string>("outcome", "")
                                                  : item->optValue<std::string>("result", "")));
             c->set("score", item->optValue<double>("score", 0));
-            c->set("detail", jsonText(item->optValue<std::string>("detail", "")));
+            c->set("detail",
+                   jsonText(hideAddresses(item->optValue<std::string>("detail", ""), visible, sender)));
             out->add(c);
         }
     } catch (const Poco::Exception&) {
@@ -91,7 +97,7 @@ web::Response get(const web::Request& request, const web::Principal& principal,
     auto entry = store::findLogEntry(session, web::idParam(request), rowScope(principal));
     if (!entry) throw web::HttpError(404, "not found");
     auto o = entryJson(*entry, principal);
-    o->set("checks", checksJson(entry->checks));
+    o->set("checks", checksJson(entry->checks, PrincipalAddresses(principal), entry->sender));
     return web::Response::json(200, o);
 }
 

@@ -113,6 +113,28 @@ TEST_F(ApiTenantIsolation, ReleaseByDomainAdminDeliversOnlyToItsRecipients) {
     EXPECT_EQ(call("GET", "/api/v1/releases/" + std::to_string(id), other).status, 404);
 }
 
+TEST_F(ApiTenantIsolation, FreeTextOfALogRowHidesOtherDomainsAddresses) {
+    session() << "UPDATE message_log SET reason = '550 5.1.1 <bobvictim@b.test>: unknown; "
+                 "from <spammer@bad.example> to <alice3@a.test>', checks = '[{\"check\":"
+                 "\"recipient\",\"result\":\"fail\",\"score\":0,\"detail\":"
+                 "\"BobVictim@B.test not found\"}]' WHERE id = ?",
+        Poco::Data::Keywords::bind(static_cast<Poco::Int64>(log_id_)), Poco::Data::Keywords::now;
+    auto id = std::to_string(log_id_);
+    auto seen = call("GET", "/api/v1/log/" + id, alice());
+    ASSERT_EQ(seen.status, 200) << seen.body;
+    auto row = seen.object();
+    EXPECT_EQ(row->getValue<std::string>("reason"),
+              "550 5.1.1 <[hidden]>: unknown; from <spammer@bad.example> to <alice3@a.test>");
+    EXPECT_EQ(row->getArray("checks")->getObject(0)->getValue<std::string>("detail"),
+              "[hidden] not found");
+    EXPECT_EQ(seen.body.find("bobvictim"), std::string::npos) << seen.body;
+    auto list = call("GET", "/api/v1/log", alice());
+    EXPECT_EQ(list.body.find("bobvictim"), std::string::npos) << list.body;
+    // The administrator sees the text as it was written.
+    auto all = call("GET", "/api/v1/log/" + id, admin_);
+    EXPECT_NE(all.body.find("<bobvictim@b.test>"), std::string::npos) << all.body;
+}
+
 TEST(RecipientList, SplitsLikeTheStoredForm) {
     auto r = store::splitRecipientList(" <A@One.Example>,b@two.example , ,postmaster");
     ASSERT_EQ(r.size(), 3u);
@@ -130,6 +152,9 @@ TEST(HideAddresses, ReplacesOnlyOtherDomains) {
               "alice3@a.test, Bob <[hidden]>");
     EXPECT_EQ(api::hideAddresses("by moat for <x@b.test>; Thu", only_a), "by moat for <[hidden]>; Thu");
     EXPECT_EQ(api::hideAddresses("@@ a@ @b x@b.test.", only_a), "@@ a@ @b [hidden]");
+    // The sender the viewer sees anyway is kept, in any case.
+    EXPECT_EQ(api::hideAddresses("from <S@x.test> to <y@x.test>", only_a, "s@X.test"),
+              "from <S@x.test> to <[hidden]>");
 }
 
 }  // namespace
