@@ -129,13 +129,15 @@ BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
 }
 
 BayesResult BayesClassifier::classify(const DecodedMessage& message) {
-    BayesResult result = classifyHashes(tokenHashes(message));
+    return classifyHashes(tokenHashes(message));
+}
+
+void nameClues(const DecodedMessage& message, BayesResult& result) {
     // Only the clues need their texts: built for them alone.
     std::unordered_set<TokenHash> wanted;
     for (const auto& clue : result.clues) wanted.insert(clue.hash);
     auto names = tokenNames(message, wanted);
     for (auto& clue : result.clues) clue.token = names[clue.hash];
-    return result;
 }
 
 LearnOutcome BayesClassifier::learn(const DecodedMessage& message, bool spam, std::int64_t at,

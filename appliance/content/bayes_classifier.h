@@ -32,7 +32,7 @@ struct BayesOptions {
 
 struct Clue {
     TokenHash hash = 0;
-    std::string token;  // filled in by BayesClassifier::classify
+    std::string token;  // filled in by classify(tokens) and nameClues()
     double probability = 0.5;
     TokenCounts counts;
 };
@@ -64,6 +64,9 @@ BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLook
 
 class TokenTable;
 
+// Fills in the texts of `result`'s clues, from the message they came from.
+void nameClues(const DecodedMessage& message, BayesResult& result);
+
 class BayesClassifier {
   public:
     explicit BayesClassifier(BayesStore& store, BayesOptions options = {})
@@ -75,6 +78,8 @@ class BayesClassifier {
         : store_(store), table_(std::move(table)), options_(options) {}
 
     BayesResult classify(const std::vector<std::string>& tokens);
+    // The scoring path: the clues' texts are left empty (naming them costs a
+    // second tokenization; nameClues() does it for whoever shows them).
     BayesResult classify(const DecodedMessage& message);
     // Sorted, unique hashes; the clues' texts are left empty.
     BayesResult classifyHashes(const std::vector<TokenHash>& hashes);

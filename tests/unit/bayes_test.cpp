@@ -337,7 +337,8 @@ TEST_F(BayesStoreTest, TrainingSeparatesSpamFromHam) {
         classifier.learn(decodeMessage(randomMessage(rng, ham_words, 1000 + i)), false, 1000);
     }
     for (int i = 0; i < 10; ++i) {
-        auto spam = classifier.classify(decodeMessage(randomMessage(rng, spam_words, 5000 + i)));
+        auto spam_message = decodeMessage(randomMessage(rng, spam_words, 5000 + i));
+        auto spam = classifier.classify(spam_message);
         auto ham = classifier.classify(decodeMessage(randomMessage(rng, ham_words, 6000 + i)));
         EXPECT_TRUE(spam.trained);
         EXPECT_GT(spam.probability, 0.9);
@@ -348,6 +349,11 @@ TEST_F(BayesStoreTest, TrainingSeparatesSpamFromHam) {
         for (std::size_t k = 1; k < spam.clues.size(); ++k)
             EXPECT_GE(std::fabs(spam.clues[k - 1].probability - 0.5),
                       std::fabs(spam.clues[k].probability - 0.5));
+        // Scoring leaves the clues unnamed; nameClues() names each by its own text.
+        ASSERT_FALSE(spam.clues.empty());
+        EXPECT_TRUE(spam.clues[0].token.empty());
+        nameClues(spam_message, spam);
+        for (const auto& clue : spam.clues) EXPECT_EQ(hashToken(clue.token), clue.hash) << clue.token;
     }
     // Words the classifier never saw: no opinion.
     auto unknown =
