@@ -157,7 +157,10 @@ EOF
 chmod -R a+rX "$sigs" "$work/empty-local"
 
 # ---- one DNS server for everyone: nsd, answering from memory ----
-start_bg "$work/nsd.out" python3 "$repo/tests/fixtures/nsd_server.py" --zone "bench.test=$here/pipeline_dns.zone"
+# The loopback client's PTR too: Postfix gets "localhost" from /etc/hosts, so
+# Moat's reverse lookup must not wait on a server that refuses it.
+start_bg "$work/nsd.out" python3 "$repo/tests/fixtures/nsd_server.py" --zone "bench.test=$here/pipeline_dns.zone" \
+    --zone "127.in-addr.arpa=$here/pipeline_reverse.zone" --zone "localhost=$here/pipeline_localhost.zone"
 for _ in $(seq 100); do grep -q "^nsd on " "$work/nsd.out" && break; sleep 0.1; done
 dns_port=$(sed -n 's/^nsd on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/nsd.out")
 [[ -n $dns_port ]] || die "nsd did not start: $(cat "$work/nsd.out")"
