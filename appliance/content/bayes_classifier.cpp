@@ -96,10 +96,12 @@ BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLook
 
 BayesResult BayesClassifier::classifyHashes(const std::vector<TokenHash>& hashes) {
     BayesTotals totals = table_ ? table_->totals() : store_.totals();
-    if (table_)
+    if (table_) {
+        table_->prefetch(hashes);
         return classifyTokens(
             hashes, [this](TokenHash h, TokenCounts& c) { return table_->find(h, c); }, totals,
             options_);
+    }
     bool trained = totals.spam_messages >= options_.min_messages &&
                    totals.ham_messages >= options_.min_messages;
     auto known = trained ? store_.lookup(hashes) : std::unordered_map<TokenHash, TokenCounts>{};

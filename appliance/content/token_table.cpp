@@ -48,6 +48,12 @@ void TokenTable::insert(TokenHash hash, const TokenCounts& counts) {
     }
 }
 
+void TokenTable::prefetch(const std::vector<TokenHash>& hashes) const {
+    if (slots_.empty()) return;
+    std::size_t mask = slots_.size() - 1;
+    for (TokenHash hash : hashes) __builtin_prefetch(&slots_[hash & mask]);
+}
+
 bool TokenTable::find(TokenHash hash, TokenCounts& counts) const {
     std::size_t mask = slots_.size() - 1;
     for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
