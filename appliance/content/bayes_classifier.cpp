@@ -59,17 +59,23 @@ double fusedEvidence(double logistic_logit, double bayes_probability, const Baye
 
 BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLookup& known,
                            const BayesTotals& totals, const BayesOptions& options) {
+    std::vector<KnownToken> found;
+    for (TokenHash hash : hashes) {
+        KnownToken t{hash, {}};
+        if (known(hash, t.counts)) found.push_back(t);
+    }
+    return classifyKnown(found, totals, options);
+}
+
+BayesResult classifyKnown(const std::vector<KnownToken>& known, const BayesTotals& totals,
+                          const BayesOptions& options) {
     BayesResult result;
     result.trained = totals.spam_messages >= options.min_messages &&
                      totals.ham_messages >= options.min_messages && options.min_messages > 0;
     if (!result.trained) return result;
     std::vector<Clue> clues;
     double logit = totals.bias;
-    std::size_t seen = 0;
-    for (TokenHash hash : hashes) {
-        TokenCounts counts;
-        if (!known(hash, counts)) continue;
-        ++seen;
+    for (const auto& [hash, counts] : known) {
         logit += counts.weight;
         double f = tokenProbability(counts, totals, options);
         if (std::fabs(f - 0.5) < options.min_distance) continue;
@@ -81,10 +87,14 @@ BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLook
         return da != db ? da > db : a.hash < b.hash;
     };
     const std::size_t keep = std::min(options.max_clues, clues.size());
-    std::partial_sort(clues.begin(), clues.begin() + static_cast<std::ptrdiff_t>(keep), clues.end(), stronger);
+    if (keep < clues.size())
+        std::nth_element(clues.begin(), clues.begin() + static_cast<std::ptrdiff_t>(keep), clues.end(),
+                         stronger);
     clues.resize(keep);
-    if (seen == 0) return result;  // nothing it has learnt about: no opinion
+    std::sort(clues.begin(), clues.end(), stronger);
+    if (known.empty()) return result;  // nothing it has learnt about: no opinion
     std::vector<double> probabilities;
+    probabilities.reserve(clues.size());
     for (const auto& c : clues) probabilities.push_back(c.probability);
     result.bayes = chiSquareCombine(probabilities);
     result.logistic = logit;
@@ -97,10 +107,9 @@ BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLook
 BayesResult BayesClassifier::classifyHashes(const std::vector<TokenHash>& hashes) {
     BayesTotals totals = table_ ? table_->totals() : store_.totals();
     if (table_) {
-        table_->prefetch(hashes);
-        return classifyTokens(
-            hashes, [this](TokenHash h, TokenCounts& c) { return table_->find(h, c); }, totals,
-            options_);
+        std::vector<KnownToken> known;
+        table_->findAll(hashes, known);
+        return classifyKnown(known, totals, options_);
     }
     bool trained = totals.spam_messages >= options_.min_messages &&
                    totals.ham_messages >= options_.min_messages;

@@ -61,6 +61,9 @@ double fusedEvidence(double logistic_logit, double bayes_probability, const Baye
 using TokenLookup = std::function<bool(TokenHash, TokenCounts&)>;
 BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLookup& known,
                            const BayesTotals& totals, const BayesOptions& options);
+// The same, given the message's learnt tokens (in the order of its sorted hashes).
+BayesResult classifyKnown(const std::vector<KnownToken>& known, const BayesTotals& totals,
+                          const BayesOptions& options);
 
 class TokenTable;
 

@@ -27,6 +27,12 @@ struct TokenCounts {
     float weight = 0;  // in the logistic model
 };
 
+// A token of a message that has been learnt, with what is known of it.
+struct KnownToken {
+    TokenHash hash = 0;
+    TokenCounts counts;
+};
+
 // Messages learnt per class (the denominators of every token probability)
 // and the logistic model's bias and calibration.
 struct BayesTotals {

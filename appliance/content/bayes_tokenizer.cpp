@@ -64,7 +64,17 @@ void forEachOsbHash(const std::vector<std::string>& seq, Visit visit) {
 }
 
 // glib trusts its input to be UTF-8: anything else is repaired first.
+// Plain ASCII (most mail) is lower-cased here, as glib would.
 std::string lowerUtf8(std::string_view text) {
+    bool ascii = true;
+    for (unsigned char c : text) ascii &= c < 0x80;
+    if (ascii) {
+        // glib's answer is a C string: it ends at a NUL byte, so this does too.
+        std::string out(text.substr(0, text.find('\0')));
+        for (char& c : out)
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        return out;
+    }
     std::string valid = toValidUtf8(text);
     std::unique_ptr<gchar, decltype(&g_free)> lowered(
         g_utf8_strdown(valid.data(), static_cast<gssize>(valid.size())), &g_free);
@@ -328,9 +338,35 @@ std::vector<TokenHash> tokenHashes(const DecodedMessage& message, const Tokenize
     out.reserve(parts.others.size() + parts.words.size() * kOsbWindow);
     for (const auto& t : parts.others) out.push_back(hashToken(t));
     forEachOsbHash(parts.words, [&](TokenHash h, std::size_t, std::size_t) { out.push_back(h); });
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    sortUniqueHashes(out);
     return out;
+}
+
+void sortUniqueHashes(std::vector<TokenHash>& hashes) {
+    const std::size_t n = hashes.size();
+    if (n < 64) {
+        std::sort(hashes.begin(), hashes.end());
+    } else {
+        // About four hashes a bucket: 2^bits buckets on the top bits.
+        unsigned bits = 1;
+        while (bits < 16 && (std::size_t{1} << (bits + 2)) < n) ++bits;
+        const unsigned shift = 64 - bits;
+        std::vector<std::uint32_t> start((std::size_t{1} << bits) + 1, 0);
+        for (TokenHash h : hashes) ++start[(h >> shift) + 1];
+        for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+        std::vector<TokenHash> out(n);
+        for (TokenHash h : hashes) out[start[h >> shift]++] = h;
+        // Every hash is now in its bucket and the buckets are in order:
+        // insertion sort moves each one only within its bucket.
+        for (std::size_t i = 1; i < n; ++i) {
+            TokenHash h = out[i];
+            std::size_t j = i;
+            for (; j > 0 && out[j - 1] > h; --j) out[j] = out[j - 1];
+            out[j] = h;
+        }
+        hashes.swap(out);
+    }
+    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
 }
 
 std::unordered_map<TokenHash, std::string> tokenNames(const DecodedMessage& message,
@@ -358,8 +394,7 @@ std::vector<TokenHash> hashTokens(const std::vector<std::string>& tokens) {
     std::vector<TokenHash> out;
     out.reserve(tokens.size());
     for (const auto& t : tokens) out.push_back(hashToken(t));
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    sortUniqueHashes(out);
     return out;
 }
 

@@ -54,6 +54,12 @@ std::unordered_map<TokenHash, std::string> tokenNames(const DecodedMessage& mess
 // Sorted, unique hashes of tokens.
 std::vector<TokenHash> hashTokens(const std::vector<std::string>& tokens);
 
+// Sorts `hashes` and drops repeats, as std::sort + std::unique would, but in
+// linear time for uniformly spread hashes (a bucket pass on the top bits,
+// then insertion sort within the nearly sorted result): a message's few
+// thousand token hashes are sorted on every scan.
+void sortUniqueHashes(std::vector<TokenHash>& hashes);
+
 // Identity of a message for "already learnt": its Message-ID and decoded
 // text, so the copy in a mailbox and the one at SMTP time agree even though
 // transport headers differ.

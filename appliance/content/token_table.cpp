@@ -48,10 +48,17 @@ void TokenTable::insert(TokenHash hash, const TokenCounts& counts) {
     }
 }
 
-void TokenTable::prefetch(const std::vector<TokenHash>& hashes) const {
+void TokenTable::findAll(const std::vector<TokenHash>& hashes, std::vector<KnownToken>& out) const {
     if (slots_.empty()) return;
-    std::size_t mask = slots_.size() - 1;
-    for (TokenHash hash : hashes) __builtin_prefetch(&slots_[hash & mask]);
+    constexpr std::size_t kAhead = 16;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = 0; i < hashes.size() && i < kAhead; ++i)
+        __builtin_prefetch(&slots_[hashes[i] & mask]);
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+        if (i + kAhead < hashes.size()) __builtin_prefetch(&slots_[hashes[i + kAhead] & mask]);
+        KnownToken t{hashes[i], {}};
+        if (find(hashes[i], t.counts)) out.push_back(t);
+    }
 }
 
 bool TokenTable::find(TokenHash hash, TokenCounts& counts) const {

@@ -24,10 +24,11 @@ class TokenTable {
     std::size_t size() const { return size_; }
     // The token's counts and weight; false when never learnt.
     bool find(TokenHash hash, TokenCounts& counts) const;
-    // Asks the CPU to load the slots of these hashes ahead of find(): a
-    // message's few thousand probes land at random in a table of tens of MB,
-    // so one at a time each waits for memory; issued together the loads overlap.
-    void prefetch(const std::vector<TokenHash>& hashes) const;
+    // Appends the learnt ones of `hashes` to `out`, in their order. A
+    // message's few thousand probes land at random in a table of tens of MB:
+    // each slot is prefetched a few probes ahead, so the loads overlap
+    // instead of each waiting for memory in turn.
+    void findAll(const std::vector<TokenHash>& hashes, std::vector<KnownToken>& out) const;
 
   private:
     struct Slot {

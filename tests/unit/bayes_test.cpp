@@ -129,6 +129,41 @@ TEST(BayesTokenizer, HashesWithoutTextsAreTheTextsHashes) {
     }
 }
 
+TEST(BayesTokenizer, SortUniqueHashesIsSortAndUnique) {
+    std::mt19937_64 rng(7);
+    for (std::size_t n : {0u, 1u, 2u, 63u, 64u, 65u, 1000u, 5000u, 70000u}) {
+        std::vector<TokenHash> hashes;
+        for (std::size_t i = 0; i < n; ++i) {
+            // Repeats, neighbours and the extremes, as well as spread values.
+            TokenHash h = i % 7 == 0 && i ? hashes[i / 2] : rng();
+            if (i % 11 == 0) h = i % 2 ? ~TokenHash{0} : 0;
+            hashes.push_back(h);
+        }
+        auto expected = hashes;
+        std::sort(expected.begin(), expected.end());
+        expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+        sortUniqueHashes(hashes);
+        EXPECT_EQ(hashes, expected) << n;
+    }
+    // Skewed input (all in one bucket) is still sorted, only slower.
+    std::vector<TokenHash> skewed;
+    for (TokenHash i = 500; i > 0; --i) skewed.push_back(i);
+    sortUniqueHashes(skewed);
+    EXPECT_TRUE(std::is_sorted(skewed.begin(), skewed.end()));
+    EXPECT_EQ(skewed.size(), 500u);
+}
+
+TEST(BayesTokenizer, AsciiAndUnicodeLowerCasingAgree) {
+    // The ASCII fast path and glib's lower-casing give the same tokens.
+    EXPECT_EQ(textTokens("FREE Money NOW"), textTokens("free money now"));
+    auto mixed = textTokens("FREE Money ÉTÉ");
+    EXPECT_NE(std::find(mixed.begin(), mixed.end(), "été"), mixed.end());
+    EXPECT_NE(std::find(mixed.begin(), mixed.end(), "free"), mixed.end());
+    // Text after a NUL byte is dropped on both paths, as glib's C string ends there.
+    EXPECT_EQ(textTokens(std::string("alpha beta\0gamma", 16)), textTokens("alpha beta"));
+    EXPECT_EQ(textTokens(std::string("alpha été\0gamma", 16)), textTokens("alpha été"));
+}
+
 TEST(BayesTokenizer, LimitsBoundWork) {
     std::string text;
     for (int i = 0; i < 100000; ++i) text += "word" + std::to_string(i) + " ";
