@@ -117,6 +117,16 @@ std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) 
     };
     char32_t cp;
     for (std::size_t i = 0; i < text.size() && words.size() < max_words;) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {  // ASCII, most of the text: no decoding, never invisible
+            ++i;
+            if (c == ' ' || (c >= '\t' && c <= '\r')) {
+                if (!current.empty()) finish();
+            } else {
+                current.push_back(static_cast<char>(c));
+            }
+            continue;
+        }
         std::size_t n = decodeUtf8(text, i, cp);
         std::string_view bytes = text.substr(i, n ? n : 1);
         i += n ? n : 1;

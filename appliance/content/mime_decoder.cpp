@@ -151,8 +151,12 @@ class Walker {
             for (char c : f.raw) eight_bit = eight_bit || static_cast<unsigned char>(c) >= 0x80;
             if (eight_bit && !out_.has(anomaly::kEightBitHeader)) note(anomaly::kEightBitHeader);
             GChars unfolded(g_mime_utils_header_unfold(f.raw.c_str()));
-            GChars decoded(unfolded ? g_mime_utils_header_decode_text(options_, unfolded.get())
-                                    : nullptr);
+            // Plain ASCII with no encoded word decodes to itself: GMime's
+            // decoder (a copy word by word) is skipped for most fields.
+            bool plain = !eight_bit && f.raw.find("=?") == std::string::npos;
+            GChars decoded(unfolded && !plain ? g_mime_utils_header_decode_text(options_, unfolded.get())
+                                              : nullptr);
+            if (plain) decoded = std::move(unfolded);
             std::string value = toValidUtf8(trim(decoded ? decoded.get() : ""));
             if (value.size() > limits_.max_header_bytes) {
                 note(anomaly::kHeaderTooLong);
