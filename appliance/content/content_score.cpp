@@ -16,7 +16,7 @@ double logit(double p) {
 double classifierScore(double probability) {
     double p = std::isnan(probability) ? 0.5 : std::clamp(probability, 1e-15, 1 - 1e-15);
     double l = logit(p), tag = logit(kClassifierTagProbability);
-    if (l < 0) return -kTagScore * -std::expm1(l / tag);
+    if (l < 0) return -kTagScore * -std::expm1(l / logit(kClassifierHamScaleProbability));
     double reject = logit(kClassifierRejectProbability);
     if (l <= tag) return kTagScore * l / tag;
     return kTagScore + (kRejectScore - kTagScore) * (l - tag) / (reject - tag);

@@ -229,6 +229,8 @@ TEST(ContentScore, ScaleAndVerdicts) {
     // ... and can take at most kTagScore off other evidence.
     EXPECT_GT(classifierScore(0.0), -kTagScore - 1e-9);
     EXPECT_GT(classifierScore(1e-9), -kTagScore);
+    // The ham side has its own scale: p = 0.01 is about -3.2 whatever the tag anchor.
+    EXPECT_NEAR(classifierScore(0.01), -kTagScore * (1 - std::exp(-1.0)), 1e-9);
     // Continuous and strictly increasing: nearby probabilities never tie.
     double previous = classifierScore(1e-6);
     for (double p = 2e-6; p < 1; p = p < 0.5 ? p * 1.5 : 1 - (1 - p) / 1.5) {
