@@ -20,6 +20,7 @@
 #include "scan/scan_client.h"
 #include "gateway/gateway_session.h"
 #include "smtp/server.h"
+#include "store/dns_latency.h"
 #include "store/list_entries.h"
 #include "store/service_status.h"
 #include "store/gateway_lock.h"
@@ -52,16 +53,17 @@ std::unordered_set<std::string> queuedIds(const store::Store& store) {
     return {ids.begin(), ids.end()};
 }
 
-// Housekeeping off the SMTP path: list hit counters and the service heartbeat
-// go to the store every few seconds, the archive is held to its retention and
+// Housekeeping off the SMTP path: list hit counters, the service heartbeat and
+// the resolver's query times (for GET /metrics) go to the store every few seconds, the archive is held to its retention and
 // quota every minute, old greylisting triplets, expired one-time tokens and
 // old dashboard statistics are removed hourly.
 class Maintenance {
 public:
     Maintenance(const store::Store& store, policy::PolicyCache& policy, policy::ListHits& hits,
-                policy::Greylist& greylist, policy::Tokens& tokens, const archive::ArchiveDir* archive)
+                policy::Greylist& greylist, policy::Tokens& tokens, const archive::ArchiveDir* archive,
+                const dns::Resolver& resolver)
         : store_(store), policy_(policy), hits_(hits), greylist_(greylist), tokens_(tokens), archive_(archive),
-          thread_([this] { run(); }) {}
+          resolver_(resolver), thread_([this] { run(); }) {}
     // What the heartbeat says ("sessions N, queue M"), once the server runs.
     void setStatus(std::function<std::string()> status) {
         std::lock_guard lock(mutex_);
@@ -117,6 +119,21 @@ private:
             log::warning("smtpd: cannot write the heartbeat: " + e.displayText());
         }
     }
+    void recordDnsTimes() {
+        std::vector<store::DnsLatencyRow> rows;
+        for (const auto& h : resolver_.queryTimes()) {
+            store::DnsLatencyRow row{h.type, h.count, h.sum_us, {}};
+            for (std::size_t i = 0; i < h.cumulative.size(); ++i)
+                row.buckets.emplace_back(dns::QueryTimes::kBoundsUs[i], h.cumulative[i]);
+            rows.push_back(std::move(row));
+        }
+        try {
+            auto session = store_.connect();
+            store::putDnsLatency(session, rows, store::nowSeconds());
+        } catch (const Poco::Exception& e) {
+            log::warning("smtpd: cannot record the DNS query times: " + e.displayText());
+        }
+    }
     void keepArchive() {
         if (!archive_) return;
         try {
@@ -154,6 +171,7 @@ private:
             lock.unlock();
             flushHits();
             beat(status);
+            recordDnsTimes();
             if (std::chrono::steady_clock::now() - last_archive >= std::chrono::minutes(1)) {
                 last_archive = std::chrono::steady_clock::now();
                 keepArchive();
@@ -175,6 +193,7 @@ private:
     policy::Greylist& greylist_;
     policy::Tokens& tokens_;
     const archive::ArchiveDir* archive_;  // null: no archive
+    const dns::Resolver& resolver_;
     long long started_ = store::nowSeconds();
     std::function<std::string()> status_;
     std::mutex mutex_;
@@ -239,7 +258,7 @@ int run(const std::string& config_path) {
     policy::ClientCounters client_counters(store.get());
     policy::Tokens tokens(*store);
     Maintenance maintenance(*store, policy_cache, list_hits, greylist, tokens,
-                            archive_dir ? &*archive_dir : nullptr);
+                            archive_dir ? &*archive_dir : nullptr, resolver);
 
     policy::Callout callout(*store, {.helo_name = cfg.smtp.hostname});
     policy::ContentFilter content(*store, &resolver);
