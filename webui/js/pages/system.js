@@ -192,9 +192,10 @@ function backupSection() {
   return section("Backup and restore", [
     h("p", null, "A backup holds the configuration and learnt data (domains, lists, valid addresses, settings, " +
       "zones, accounts and tokens, the content classifier, greylisting and reputation), the same file as ",
-      h("code", null, "moatctl backup"), ". It holds password hashes: keep it safe."),
+      h("code", null, "moatctl backup"), "; the message log and archive index only when asked (the archived messages " +
+      "themselves never). It holds password hashes: keep it safe."),
     h("div", { class: "grid-form" },
-      field("Include the message log and archive index", withLog, "the archived messages themselves are not in it"),
+      field("Include the message log and archive index", withLog),
       h("div", { class: "actions" }, link)),
     h("h3", null, "Restore"),
     h("p", { class: "muted" }, "The file is checked completely first; a damaged file or one from a newer Moat is refused and changes nothing."),
