@@ -36,7 +36,8 @@ namespace {
 class MemoryFile {
   public:
     MemoryFile() : fd_(::memfd_create("moat-backup", MFD_CLOEXEC)) {
-        if (fd_ < 0) throw std::runtime_error(std::string("backup: memfd_create: ") + std::strerror(errno));
+        if (fd_ < 0)
+            throw std::runtime_error(std::string("backup: memfd_create: ") + std::strerror(errno));
     }
     ~MemoryFile() { ::close(fd_); }
     MemoryFile(const MemoryFile&) = delete;
@@ -48,7 +49,8 @@ class MemoryFile {
         while (done < bytes.size()) {
             ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw std::runtime_error(std::string("backup: write: ") + std::strerror(errno));
+            if (n < 0)
+                throw std::runtime_error(std::string("backup: write: ") + std::strerror(errno));
             done += static_cast<std::size_t>(n);
         }
     }
@@ -63,7 +65,8 @@ class MemoryFile {
         while (done < out.size()) {
             ssize_t n = ::read(fd_, out.data() + done, out.size() - done);
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) throw std::runtime_error(std::string("backup: read: ") + std::strerror(errno));
+            if (n <= 0)
+                throw std::runtime_error(std::string("backup: read: ") + std::strerror(errno));
             done += static_cast<std::size_t>(n);
         }
         return out;
@@ -109,15 +112,16 @@ std::unique_ptr<MemoryFile> upload(const web::Request& request) {
     return file;
 }
 
-web::Response backup(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response backup(const web::Request& request, const web::Principal& principal,
+                     web::ApiContext& ctx) {
     principal.requireAdmin();
     bool with_log = withLogParam(request);
     MemoryFile file;
     auto header = store::writeBackup(ctx.store, file.fd(), with_log);
     {
         auto session = ctx.store.connect();
-        auditChange(session, principal, request, "system.backup", with_log ? "with log" : "configuration",
-                    "sha256 " + hex(header.sha256));
+        auditChange(session, principal, request, "system.backup",
+                    with_log ? "with log" : "configuration", "sha256 " + hex(header.sha256));
     }
     std::time_t created = static_cast<std::time_t>(header.created);
     std::tm tm{};
@@ -128,11 +132,13 @@ web::Response backup(const web::Request& request, const web::Principal& principa
     web::Response r;
     r.content_type = "application/octet-stream";
     r.body = file.readAll();
-    r.headers.emplace_back("Content-Disposition", std::string("attachment; filename=\"") + name + "\"");
+    r.headers.emplace_back("Content-Disposition",
+                           std::string("attachment; filename=\"") + name + "\"");
     return r;
 }
 
-web::Response check(const web::Request& request, const web::Principal& principal, web::ApiContext&) {
+web::Response check(const web::Request& request, const web::Principal& principal,
+                    web::ApiContext&) {
     principal.requireAdmin();
     auto file = upload(request);
     try {
@@ -142,11 +148,13 @@ web::Response check(const web::Request& request, const web::Principal& principal
     }
 }
 
-web::Response restore(const web::Request& request, const web::Principal& principal, web::ApiContext& ctx) {
+web::Response restore(const web::Request& request, const web::Principal& principal,
+                      web::ApiContext& ctx) {
     principal.requireAdmin();
     auto confirm = request.queryValue("confirm");
     if (confirm.empty())
-        throw web::HttpError(400, "confirm: the backup's sha256 as POST /api/v1/system/backup/check reported it");
+        throw web::HttpError(
+            400, "confirm: the backup's sha256 as POST /api/v1/system/backup/check reported it");
     auto file = upload(request);
     auto refuse = [&](const std::string& why) {
         auto session = ctx.store.connect();
@@ -155,8 +163,9 @@ web::Response restore(const web::Request& request, const web::Principal& princip
     };
     store::BackupHeader header;
     try {
-        std::span<const std::uint8_t> head(reinterpret_cast<const std::uint8_t*>(request.body.data()),
-                                           std::min(request.body.size(), store::kBackupHeaderSize));
+        std::span<const std::uint8_t> head(
+            reinterpret_cast<const std::uint8_t*>(request.body.data()),
+            std::min(request.body.size(), store::kBackupHeaderSize));
         if (hex(store::decodeBackupHeader(head).sha256) != confirm)
             refuse("confirm does not match this backup's sha256: check the file again");
         header = store::restoreBackup(ctx.store, file->fd(), "upload");
@@ -165,7 +174,8 @@ web::Response restore(const web::Request& request, const web::Principal& princip
     }
     {
         auto session = ctx.store.connect();
-        auditChange(session, principal, request, "system.restore", header.withLog() ? "with log" : "configuration",
+        auditChange(session, principal, request, "system.restore",
+                    header.withLog() ? "with log" : "configuration",
                     "sha256 " + hex(header.sha256));
     }
     log::info("webui: " + principal.name + " restored a backup from " + request.client_ip +
@@ -173,7 +183,8 @@ web::Response restore(const web::Request& request, const web::Principal& princip
     auto o = describe(header);
     o->set("signed_out", true);
     auto r = web::Response::json(200, o);
-    if (!principal.via_token) r.headers.emplace_back("Set-Cookie", web::SessionStore::clearingCookie());
+    if (!principal.via_token)
+        r.headers.emplace_back("Set-Cookie", web::SessionStore::clearingCookie());
     return r;
 }
 

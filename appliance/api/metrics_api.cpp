@@ -58,13 +58,14 @@ void filesystem(MetricsText& m, std::string_view free_name, std::string_view siz
 void dnsQueryTimes(MetricsText& m, const std::vector<store::DnsLatencyRow>& rows) {
     if (rows.empty()) return;
     m.family("moat_dns_query_duration_seconds", Type::histogram,
-             "Time moat-smtpd's DNS queries took, by record type (cache hits not counted), since it started.");
+             "Time moat-smtpd's DNS queries took, by record type (cache hits not counted), since "
+             "it started.");
     for (const auto& r : rows) {
         std::vector<MetricsText::Bucket> buckets;
         for (const auto& [le_us, n] : r.buckets)
             buckets.push_back({static_cast<double>(le_us) / 1e6, static_cast<double>(n)});
-        m.histogram("moat_dns_query_duration_seconds", {{"type", r.type}}, buckets, static_cast<double>(r.count),
-                    static_cast<double>(r.sum_us) / 1e6);
+        m.histogram("moat_dns_query_duration_seconds", {{"type", r.type}}, buckets,
+                    static_cast<double>(r.count), static_cast<double>(r.sum_us) / 1e6);
     }
 }
 
@@ -111,9 +112,11 @@ web::Response metrics(const web::Request&, const web::Principal& principal, web:
         m.sample("moat_smtp_sessions", static_cast<double>(*smtp_sessions));
         dnsQueryTimes(m, store::dnsLatency(session));
     }
-    m.family("moat_console_sessions", Type::gauge, "Console sessions logged in and not idle past [web] session_idle.");
+    m.family("moat_console_sessions", Type::gauge,
+             "Console sessions logged in and not idle past [web] session_idle.");
     m.sample("moat_console_sessions",
-             static_cast<double>(store::countWebSessions(session, now_ts, now_ts - ctx.config.web.session_idle.count())));
+             static_cast<double>(store::countWebSessions(
+                 session, now_ts, now_ts - ctx.config.web.session_idle.count())));
     if (scand && !scand->clamav_version.empty()) {
         m.family("moat_scanner_signatures", Type::gauge, "Virus signatures loaded by moat-scand.");
         m.sample("moat_scanner_signatures", {{"clamav_version", scand->clamav_version}},

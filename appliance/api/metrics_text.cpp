@@ -19,11 +19,13 @@ void MetricsText::family(std::string_view name, Type type, std::string_view help
     }
     out_ += "\n# TYPE ";
     out_ += name;
-    out_ += type == Type::counter ? " counter\n" : type == Type::gauge ? " gauge\n" : " histogram\n";
+    out_ += type == Type::counter ? " counter\n"
+            : type == Type::gauge ? " gauge\n"
+                                  : " histogram\n";
 }
 
-void MetricsText::histogram(std::string_view name, const MetricLabels& labels, const std::vector<Bucket>& buckets,
-                            double count, double sum) {
+void MetricsText::histogram(std::string_view name, const MetricLabels& labels,
+                            const std::vector<Bucket>& buckets, double count, double sum) {
     std::string bucket_name = std::string(name) + "_bucket";
     auto with_le = labels;
     with_le.emplace_back("le", "");

@@ -29,8 +29,8 @@ class MetricsText {
         double le;
         double cumulative;
     };
-    void histogram(std::string_view name, const MetricLabels& labels, const std::vector<Bucket>& buckets,
-                   double count, double sum);
+    void histogram(std::string_view name, const MetricLabels& labels,
+                   const std::vector<Bucket>& buckets, double count, double sum);
 
     void family(std::string_view name, Type type, std::string_view help);
     void sample(std::string_view name, const MetricLabels& labels, double value);

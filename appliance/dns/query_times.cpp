@@ -8,7 +8,8 @@ void QueryTimes::record(std::string_view type, std::chrono::microseconds took) {
     std::int64_t us = std::max<std::int64_t>(0, took.count());
     std::lock_guard lock(mutex_);
     auto it = by_type_.find(type);
-    if (it == by_type_.end()) it = by_type_.emplace(std::string(type), Histogram{std::string(type)}).first;
+    if (it == by_type_.end())
+        it = by_type_.emplace(std::string(type), Histogram{std::string(type)}).first;
     auto& h = it->second;
     ++h.count;
     h.sum_us += us;

@@ -19,8 +19,9 @@ namespace moat::dns {
 class QueryTimes {
   public:
     // Upper bounds of the buckets in microseconds (1 ms .. 10 s); +Inf is the count.
-    static constexpr std::array<std::int64_t, 13> kBoundsUs = {1000,   2500,   5000,    10000,   25000,   50000,   100000,
-                                                               250000, 500000, 1000000, 2500000, 5000000, 10000000};
+    static constexpr std::array<std::int64_t, 13> kBoundsUs = {
+        1000,   2500,   5000,    10000,   25000,   50000,   100000,
+        250000, 500000, 1000000, 2500000, 5000000, 10000000};
 
     struct Histogram {
         std::string type;  // "a", "aaaa", "mx", "ptr", "txt"

@@ -464,8 +464,12 @@ void Resolver::Impl::start(Request request) {
         it->second->waiters.push_back(std::move(request.done));
         return;
     }
-    auto flight = std::make_unique<InFlight>(
-        InFlight{this, request.type, request.name, key, {std::move(request.done)}, std::chrono::steady_clock::now()});
+    auto flight = std::make_unique<InFlight>(InFlight{this,
+                                                      request.type,
+                                                      request.name,
+                                                      key,
+                                                      {std::move(request.done)},
+                                                      std::chrono::steady_clock::now()});
     InFlight* arg = flight.get();
     inflight_.emplace(std::move(key), std::move(flight));
     // c-ares may call back before ares_query returns; nothing here touches
@@ -517,7 +521,9 @@ const char* toString(Status status) {
 
 Resolver::Resolver(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
-std::vector<QueryTimes::Histogram> Resolver::queryTimes() const { return impl_->times().snapshot(); }
+std::vector<QueryTimes::Histogram> Resolver::queryTimes() const {
+    return impl_->times().snapshot();
+}
 Resolver::~Resolver() = default;
 
 std::future<MxResult> Resolver::mxAsync(std::string_view domain) {

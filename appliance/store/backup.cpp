@@ -1,7 +1,5 @@
 #include "store/backup.h"
 
-#include "store/migrations.h"
-
 #include <fcntl.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -17,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "store/migrations.h"
+
 namespace moat::store {
 namespace {
 
@@ -26,8 +26,9 @@ constexpr const char* kLogTables[] = {
     "archive_recipients", "release_requests", "audit_log",           "traffic_hourly", "refusals_hourly"};
 // This machine's state: never in a backup; a restore keeps the current store's.
 // (The queue rows name spool files that only this machine has.)
-constexpr const char* kLocalTables[] = {"queue",         "queue_rcpt",     "service_status",      "pop_relayers",
-                                        "client_events", "login_failures", "dns_latency", "dns_latency_buckets"};
+constexpr const char* kLocalTables[] = {"queue",        "queue_rcpt",         "service_status",
+                                        "pop_relayers", "client_events",      "login_failures",
+                                        "dns_latency",  "dns_latency_buckets"};
 // Access granted now: never in a backup, empty after a restore (a session's
 // user id would name another account in the restored users table).
 constexpr const char* kSessionTables[] = {"web_sessions", "first_run"};
@@ -83,7 +84,8 @@ class Db {
     // The first column of every row of `sql`, as text.
     std::vector<std::string> column(const std::string& sql) {
         sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) fail(sqlite3_errmsg(db_));
+        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
+            fail(sqlite3_errmsg(db_));
         std::vector<std::string> out;
         int rc;
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -273,7 +275,8 @@ BackupHeader takeSnapshot(const Store& store, const std::string& path, bool with
 }
 
 // Writes the header and the snapshot at `snapshot` to `out`.
-void writeBackupTo(int out, const std::string& out_name, const std::string& snapshot, const BackupHeader& header) {
+void writeBackupTo(int out, const std::string& out_name, const std::string& snapshot,
+                   const BackupHeader& header) {
     Fd in(snapshot, O_RDONLY);
     auto head = encodeBackupHeader(header);
     writeAll(out, head.data(), head.size(), out_name);
@@ -286,7 +289,9 @@ bool isOneOf(const std::string& table, std::span<const char* const> tables) {
     return std::any_of(tables.begin(), tables.end(), [&](const char* t) { return table == t; });
 }
 
-std::string quoted(const std::string& name) { return "\"" + name + "\""; }
+std::string quoted(const std::string& name) {
+    return "\"" + name + "\"";
+}
 
 // Replaces, in one write transaction on the live store, every table the
 // backup restores with the restored copy's rows (both at this build's schema
@@ -302,31 +307,36 @@ void replaceInPlace(const Store& store, const std::string& restored, bool with_l
     try {
         if (db.scalar("PRAGMA main.user_version") != db.scalar("PRAGMA bak.user_version"))
             fail("the store and the backup are at different schema versions after migration");
-        const std::string list = " WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+        const std::string list =
+            " WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
         auto tables = db.column("SELECT name FROM main.sqlite_master" + list);
         if (tables != db.column("SELECT name FROM bak.sqlite_master" + list))
             fail("the backup's tables differ from the store's");
-        std::string bayes_generation = db.scalar("SELECT generation FROM main.bayes_totals WHERE id = 1");
+        std::string bayes_generation =
+            db.scalar("SELECT generation FROM main.bayes_totals WHERE id = 1");
 
         std::vector<std::string> replaced;
         for (const auto& t : tables)
-            if (t != "generation" && !isOneOf(t, kLocalTables) && (with_log || !isOneOf(t, kLogTables)))
+            if (t != "generation" && !isOneOf(t, kLocalTables) &&
+                (with_log || !isOneOf(t, kLogTables)))
                 replaced.push_back(t);
         for (const auto& t : replaced) db.exec("DELETE FROM main." + quoted(t));
         for (const auto& t : replaced) {
             if (isOneOf(t, kSessionTables)) continue;
             std::string columns;
-            for (const auto& c : db.column("SELECT name FROM pragma_table_info(" + quoted(t) + ", 'main')"))
+            for (const auto& c :
+                 db.column("SELECT name FROM pragma_table_info(" + quoted(t) + ", 'main')"))
                 columns += (columns.empty() ? "" : ", ") + quoted(c);
-            db.exec("INSERT INTO main." + quoted(t) + " (" + columns + ") SELECT " + columns + " FROM bak." +
-                    quoted(t));
+            db.exec("INSERT INTO main." + quoted(t) + " (" + columns + ") SELECT " + columns +
+                    " FROM bak." + quoted(t));
         }
         // Past both stores' generations, so every reader reloads.
         db.exec("UPDATE main.generation SET n = max(n, (SELECT n FROM bak.generation)) + 1");
         if (!bayes_generation.empty())
-            db.scalar("UPDATE main.bayes_totals SET generation = max(generation, CAST(?1 AS INTEGER)) + 1"
-                      " WHERE id = 1",
-                      &bayes_generation);
+            db.scalar(
+                "UPDATE main.bayes_totals SET generation = max(generation, CAST(?1 AS INTEGER)) + 1"
+                " WHERE id = 1",
+                &bayes_generation);
         if (!db.column("PRAGMA main.foreign_key_check").empty())
             throw BackupFormatError("the backup's rows break a foreign key of the store");
         db.exec("COMMIT");
@@ -339,7 +349,9 @@ void replaceInPlace(const Store& store, const std::string& restored, bool with_l
 
 }  // namespace
 
-int latestSchemaVersion() { return migrations().back().version; }
+int latestSchemaVersion() {
+    return migrations().back().version;
+}
 
 BackupHeader writeBackup(const Store& store, const std::string& file, bool with_log) {
     TempFile snapshot(file + ".db");
@@ -371,7 +383,8 @@ BackupHeader verifyBackup(const std::string& file) {
 BackupHeader verifyBackup(int in, const std::string& file) {
     if (::lseek(in, 0, SEEK_SET) < 0) failErrno("cannot seek", file);
     auto header = readHeader(in, file);
-    auto [digest, size] = copyHashing(in, -1, static_cast<long long>(header.payload_size), file, "");
+    auto [digest, size] =
+        copyHashing(in, -1, static_cast<long long>(header.payload_size), file, "");
     checkDigest(header, digest, size, file);
     return header;
 }
@@ -389,8 +402,8 @@ BackupHeader restoreBackup(const Store& store, int in, const std::string& file) 
     TempFile restored(store.path() + ".restore");
     {
         Fd out(restored.path(), O_WRONLY | O_TRUNC);
-        auto [digest, size] =
-            copyHashing(in, out.get(), static_cast<long long>(header.payload_size), file, restored.path());
+        auto [digest, size] = copyHashing(
+            in, out.get(), static_cast<long long>(header.payload_size), file, restored.path());
         checkDigest(header, digest, size, file);
     }
     {

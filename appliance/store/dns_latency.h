@@ -19,11 +19,13 @@ struct DnsLatencyRow {
     std::string type;  // the record type asked for: "a", "aaaa", "mx", "ptr", "txt"
     std::int64_t count = 0;
     std::int64_t sum_us = 0;
-    std::vector<std::pair<std::int64_t, std::int64_t>> buckets;  // (le_us, cumulative count), ascending
+    std::vector<std::pair<std::int64_t, std::int64_t>>
+        buckets;  // (le_us, cumulative count), ascending
 };
 
 // Replaces every row with `rows` in one transaction.
-void putDnsLatency(Poco::Data::Session& session, const std::vector<DnsLatencyRow>& rows, long long at_time);
+void putDnsLatency(Poco::Data::Session& session, const std::vector<DnsLatencyRow>& rows,
+                   long long at_time);
 
 // Every type, by name, buckets ascending.
 std::vector<DnsLatencyRow> dnsLatency(Poco::Data::Session& session);

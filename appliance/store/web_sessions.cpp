@@ -62,8 +62,8 @@ void deleteUserWebSessionsExcept(Poco::Data::Session& session, long long user_id
 
 long long countWebSessions(Poco::Data::Session& session, long long now_ts, long long idle_edge) {
     Poco::Int64 t = now_ts, edge = idle_edge, n = 0;
-    session << "SELECT count(*) FROM web_sessions WHERE expires > ? AND last_seen > ?", use(t), use(edge), into(n),
-        now;
+    session << "SELECT count(*) FROM web_sessions WHERE expires > ? AND last_seen > ?", use(t),
+        use(edge), into(n), now;
     return n;
 }
 

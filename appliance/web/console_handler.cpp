@@ -1,12 +1,12 @@
 #include "web/console_handler.h"
 
+#include <algorithm>
+
 #include "config/config.h"
 #include "store/store.h"
 #include "web/authenticator.h"
 #include "web/csrf.h"
 #include "web/static_files.h"
-
-#include <algorithm>
 
 namespace moat::web {
 
@@ -65,7 +65,8 @@ Response ConsoleHandler::handle(Request& request) const {
 }
 
 std::size_t ConsoleHandler::bodyLimit(const Request& head) const {
-    if (head.method != "POST" || (head.path != "/api/v1/system/restore" && head.path != "/api/v1/system/backup/check"))
+    if (head.method != "POST" ||
+        (head.path != "/api/v1/system/restore" && head.path != "/api/v1/system/backup/check"))
         return kMaxBody;
     std::optional<Authenticated> who;
     {
@@ -73,7 +74,8 @@ std::size_t ConsoleHandler::bodyLimit(const Request& head) const {
         who = authenticate(db, head, sessions_, store::nowSeconds());
     }
     if (!who || !who->principal.isAdmin()) return kMaxBody;
-    if (!who->principal.via_token && (originProblem(head) || csrfProblem(head, who->csrf))) return kMaxBody;
+    if (!who->principal.via_token && (originProblem(head) || csrfProblem(head, who->csrf)))
+        return kMaxBody;
     return std::max(kMaxBody, config_.web.backup_upload_max);
 }
 

@@ -1,15 +1,29 @@
 // moat-smtpd: the internet-facing SMTP gateway and its queue manager.
 // Runs in the foreground (systemd supervises it), never as root in
 // production, and stops cleanly on SIGTERM. Usage: moat-smtpd [--config FILE]
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <unordered_set>
+
 #include "archive/archive_dir.h"
 #include "archive/release_executor.h"
 #include "archive/retention.h"
 #include "config/config.h"
 #include "dns/resolver.h"
+#include "gateway/gateway_session.h"
 #include "net/tls.h"
+#include "policy/callout.h"
 #include "policy/client_counters.h"
 #include "policy/content_filter.h"
-#include "policy/callout.h"
 #include "policy/greylist.h"
 #include "policy/lists.h"
 #include "policy/policy_cache.h"
@@ -18,30 +32,16 @@
 #include "queue/delivery_manager.h"
 #include "queue/spool.h"
 #include "scan/scan_client.h"
-#include "gateway/gateway_session.h"
 #include "smtp/server.h"
 #include "store/dns_latency.h"
-#include "store/list_entries.h"
-#include "store/service_status.h"
 #include "store/gateway_lock.h"
+#include "store/list_entries.h"
 #include "store/queue_records.h"
+#include "store/service_status.h"
 #include "store/store.h"
 #include "store/traffic_stats.h"
 #include "util/daemon_main.h"
 #include "util/log.h"
-
-#include <Poco/Data/Statement.h>
-#include <Poco/Exception.h>
-
-#include <condition_variable>
-#include <csignal>
-#include <cstring>
-#include <iostream>
-#include <filesystem>
-#include <functional>
-#include <optional>
-#include <unistd.h>
-#include <unordered_set>
 
 using namespace moat;
 
@@ -54,20 +54,26 @@ std::unordered_set<std::string> queuedIds(const store::Store& store) {
 }
 
 // Housekeeping off the SMTP path: list hit counters, the service heartbeat and
-// the resolver's query times (for GET /metrics) go to the store every few seconds, the archive is held to its retention and
-// quota every minute, old greylisting triplets, expired one-time tokens and
-// old dashboard statistics are removed hourly.
+// the resolver's query times (for GET /metrics) go to the store every few seconds, the archive is
+// held to its retention and quota every minute, old greylisting triplets, expired one-time tokens
+// and old dashboard statistics are removed hourly.
 class Maintenance {
 public:
-    Maintenance(const store::Store& store, policy::PolicyCache& policy, policy::ListHits& hits,
-                policy::Greylist& greylist, policy::Tokens& tokens, const archive::ArchiveDir* archive,
-                const dns::Resolver& resolver)
-        : store_(store), policy_(policy), hits_(hits), greylist_(greylist), tokens_(tokens), archive_(archive),
-          resolver_(resolver), thread_([this] { run(); }) {}
-    // What the heartbeat says ("sessions N, queue M"), once the server runs.
-    void setStatus(std::function<std::string()> status) {
-        std::lock_guard lock(mutex_);
-        status_ = std::move(status);
+  Maintenance(const store::Store& store, policy::PolicyCache& policy, policy::ListHits& hits,
+              policy::Greylist& greylist, policy::Tokens& tokens,
+              const archive::ArchiveDir* archive, const dns::Resolver& resolver)
+      : store_(store),
+        policy_(policy),
+        hits_(hits),
+        greylist_(greylist),
+        tokens_(tokens),
+        archive_(archive),
+        resolver_(resolver),
+        thread_([this] { run(); }) {}
+  // What the heartbeat says ("sessions N, queue M"), once the server runs.
+  void setStatus(std::function<std::string()> status) {
+      std::lock_guard lock(mutex_);
+      status_ = std::move(status);
     }
     ~Maintenance() {
         {

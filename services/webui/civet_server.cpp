@@ -197,7 +197,8 @@ int CivetServer::handle(mg_connection* conn) {
     // Read only once the head is known: a large body only from an administrator uploading a backup.
     std::size_t limit = handler_.bodyLimit(request);
     if (!readBody(conn, info->content_length, limit, request.body))
-        return fail(413, "request body too large (" + std::to_string(limit >> 20) + " MiB at most)");
+        return fail(413,
+                    "request body too large (" + std::to_string(limit >> 20) + " MiB at most)");
     send(conn, handler_.handle(request), head);
     return 200;
 }

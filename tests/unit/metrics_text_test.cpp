@@ -53,7 +53,8 @@ TEST(MetricsText, Values) {
 TEST(MetricsText, Histogram) {
     MetricsText m;
     m.family("moat_dns_query_duration_seconds", MetricsText::Type::histogram, "DNS query time.");
-    m.histogram("moat_dns_query_duration_seconds", {{"type", "ptr"}}, {{0.001, 1}, {0.0025, 3}, {10, 4}}, 5, 12.25);
+    m.histogram("moat_dns_query_duration_seconds", {{"type", "ptr"}},
+                {{0.001, 1}, {0.0025, 3}, {10, 4}}, 5, 12.25);
     m.histogram("moat_dns_query_duration_seconds", {{"type", "a"}}, {{0.001, 0}}, 0, 0);
     EXPECT_EQ(m.text(),
               "# HELP moat_dns_query_duration_seconds DNS query time.\n"

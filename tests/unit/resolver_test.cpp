@@ -735,8 +735,8 @@ TEST(QueryTimes, CumulativeBuckets) {
     EXPECT_EQ(s[0].type, "a");
     EXPECT_EQ(s[0].count, 3);
     EXPECT_EQ(s[0].sum_us, 500 + 2500 + 20000000);
-    EXPECT_EQ(s[0].cumulative[0], 1);  // <= 1 ms
-    EXPECT_EQ(s[0].cumulative[1], 2);  // <= 2.5 ms, the bound included
+    EXPECT_EQ(s[0].cumulative[0], 1);      // <= 1 ms
+    EXPECT_EQ(s[0].cumulative[1], 2);      // <= 2.5 ms, the bound included
     EXPECT_EQ(s[0].cumulative.back(), 2);  // 20 s is over every bound
     EXPECT_EQ(s[1].type, "txt");
     EXPECT_EQ(s[1].sum_us, 0);

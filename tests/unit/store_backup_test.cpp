@@ -6,7 +6,6 @@
 // the console uses.
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
-
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -199,7 +198,8 @@ TEST_F(StoreBackup, RestoresInPlaceWhileTheGatewayRunsAndOpenConnectionsSeeIt) {
     auto reader = target_->connect();  // as a running daemon holds one
     auto b = target_->connect();
     b << "INSERT INTO users (name, role, created) VALUES ('old', 'admin', 1)", now;
-    b << "INSERT INTO web_sessions (id, user_id, csrf, created, last_seen, expires) VALUES ('t', 1, 'c', 1, 1, 9)",
+    b << "INSERT INTO web_sessions (id, user_id, csrf, created, last_seen, expires) VALUES ('t', "
+         "1, 'c', 1, 1, 9)",
         now;
     long long bayes_before = std::stoll(text(*target_, "SELECT generation FROM bayes_totals"));
 
@@ -225,7 +225,8 @@ TEST_F(StoreBackup, OpenFileVariantsForTheConsole) {
     EXPECT_EQ(text(*target_, "SELECT group_concat(reason) FROM message_log"), "from a");
     ::close(out);
     for (auto& entry : std::filesystem::directory_iterator(dir_ / "a"))
-        EXPECT_EQ(entry.path().filename().string().find(".backup"), std::string::npos) << entry.path();
+        EXPECT_EQ(entry.path().filename().string().find(".backup"), std::string::npos)
+            << entry.path();
 }
 
 }  // namespace
