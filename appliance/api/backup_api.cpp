@@ -8,7 +8,8 @@
 // Administrators only. `confirm` must be the payload's SHA-256 that the check
 // reported: the confirmation step is part of the API, and a restore is always
 // of the file that was looked at. A bad file is 422 with the reason and
-// changes nothing. After a restore every console session has ended (the
+// changes nothing; a failing environment (busy store, full disk) is 503 and
+// changes nothing either. After a restore every console session has ended (the
 // restored accounts are not the ones that logged in), so the answer also
 // clears the caller's cookie; the daemons reload the restored configuration
 // as after any change. Backups, restores and refused restores are audited.
@@ -117,7 +118,13 @@ web::Response backup(const web::Request& request, const web::Principal& principa
     principal.requireAdmin();
     bool with_log = withLogParam(request);
     MemoryFile file;
-    auto header = store::writeBackup(ctx.store, file.fd(), with_log);
+    store::BackupHeader header;
+    try {
+        header = store::writeBackup(ctx.store, file.fd(), with_log);
+    } catch (const std::runtime_error& e) {  // the environment: a full disk, an unreadable store
+        log::warning(std::string("webui: backup failed: ") + e.what());
+        throw web::HttpError(503, e.what());
+    }
     {
         auto session = ctx.store.connect();
         auditChange(session, principal, request, "system.backup",
@@ -171,6 +178,11 @@ web::Response restore(const web::Request& request, const web::Principal& princip
         header = store::restoreBackup(ctx.store, file->fd(), "upload");
     } catch (const store::BackupFormatError& e) {
         refuse(e.what());
+    } catch (const web::HttpError&) {
+        throw;
+    } catch (const std::runtime_error& e) {  // the environment: a busy store, a full disk
+        log::warning(std::string("webui: restore failed: ") + e.what());
+        throw web::HttpError(503, std::string(e.what()) + "; nothing was changed");
     }
     {
         auto session = ctx.store.connect();
