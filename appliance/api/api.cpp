@@ -16,6 +16,7 @@ void registerApi(web::Router& router) {
     registerZonesApi(router);
     registerStatsApi(router);
     registerSystemApi(router);
+    registerBackupApi(router);
     registerFirewallApi(router);
     registerAuditApi(router);
     registerVocabularyApi(router);

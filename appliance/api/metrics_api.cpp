@@ -3,7 +3,9 @@
 // administrator's API token or, without credentials, to a client on one of
 // the maintenance networks ([web] trusted_networks); the console handler
 // decides which (web/console_handler.cpp). Read from the store, moat-scand's
-// status file and the file systems, like the System page.
+// status file and the file systems, like the System page; moat-smtpd's
+// session count and DNS query times come through the store with its
+// heartbeat, and are left out while that heartbeat is stale.
 #include <sys/statvfs.h>
 
 #include <charconv>
@@ -18,9 +20,11 @@
 #include "policy/settings.h"
 #include "store/archive_index.h"
 #include "store/dashboard_stats.h"
+#include "store/dns_latency.h"
 #include "store/queue_records.h"
 #include "store/service_status.h"
 #include "store/store.h"
+#include "store/web_sessions.h"
 
 namespace moat::api {
 namespace {
@@ -49,6 +53,20 @@ void filesystem(MetricsText& m, std::string_view free_name, std::string_view siz
     m.sample(free_name, {{"path", path}}, static_cast<double>(vfs.f_bavail) * unit);
     m.family(size_name, Type::gauge, std::string("Size in bytes of the file system of ") + std::string(what) + ".");
     m.sample(size_name, {{"path", path}}, static_cast<double>(vfs.f_blocks) * unit);
+}
+
+void dnsQueryTimes(MetricsText& m, const std::vector<store::DnsLatencyRow>& rows) {
+    if (rows.empty()) return;
+    m.family("moat_dns_query_duration_seconds", Type::histogram,
+             "Time moat-smtpd's DNS queries took, by record type (cache hits not counted), since "
+             "it started.");
+    for (const auto& r : rows) {
+        std::vector<MetricsText::Bucket> buckets;
+        for (const auto& [le_us, n] : r.buckets)
+            buckets.push_back({static_cast<double>(le_us) / 1e6, static_cast<double>(n)});
+        m.histogram("moat_dns_query_duration_seconds", {{"type", r.type}}, buckets,
+                    static_cast<double>(r.count), static_cast<double>(r.sum_us) / 1e6);
+    }
 }
 
 web::Response metrics(const web::Request&, const web::Principal& principal, web::ApiContext& ctx) {
@@ -92,7 +110,13 @@ web::Response metrics(const web::Request&, const web::Principal& principal, web:
     if (smtp_sessions) {
         m.family("moat_smtp_sessions", Type::gauge, "SMTP sessions open in moat-smtpd.");
         m.sample("moat_smtp_sessions", static_cast<double>(*smtp_sessions));
+        dnsQueryTimes(m, store::dnsLatency(session));
     }
+    m.family("moat_console_sessions", Type::gauge,
+             "Console sessions logged in and not idle past [web] session_idle.");
+    m.sample("moat_console_sessions",
+             static_cast<double>(store::countWebSessions(
+                 session, now_ts, now_ts - ctx.config.web.session_idle.count())));
     if (scand && !scand->clamav_version.empty()) {
         m.family("moat_scanner_signatures", Type::gauge, "Virus signatures loaded by moat-scand.");
         m.sample("moat_scanner_signatures", {{"clamav_version", scand->clamav_version}},

@@ -19,7 +19,24 @@ void MetricsText::family(std::string_view name, Type type, std::string_view help
     }
     out_ += "\n# TYPE ";
     out_ += name;
-    out_ += type == Type::counter ? " counter\n" : " gauge\n";
+    out_ += type == Type::counter ? " counter\n"
+            : type == Type::gauge ? " gauge\n"
+                                  : " histogram\n";
+}
+
+void MetricsText::histogram(std::string_view name, const MetricLabels& labels,
+                            const std::vector<Bucket>& buckets, double count, double sum) {
+    std::string bucket_name = std::string(name) + "_bucket";
+    auto with_le = labels;
+    with_le.emplace_back("le", "");
+    for (const auto& b : buckets) {
+        with_le.back().second = formatValue(b.le);
+        sample(bucket_name, with_le, b.cumulative);
+    }
+    with_le.back().second = "+Inf";
+    sample(bucket_name, with_le, count);
+    sample(std::string(name) + "_sum", labels, sum);
+    sample(std::string(name) + "_count", labels, count);
 }
 
 void MetricsText::sample(std::string_view name, const MetricLabels& labels, double value) {

@@ -3,6 +3,8 @@
 // values are escaped as the format requires (backslash, double quote, line
 // feed); HELP text escapes backslash and line feed. A family's samples must
 // follow it before the next family starts; names are the caller's constants.
+// A histogram's samples are its _bucket series (cumulative, each with an le
+// label, the last le="+Inf"), then _sum and _count: histogram() writes them.
 #pragma once
 
 #include <string>
@@ -18,7 +20,17 @@ using MetricLabels = std::vector<std::pair<std::string_view, std::string>>;
 
 class MetricsText {
   public:
-    enum class Type { counter, gauge };
+    enum class Type { counter, gauge, histogram };
+
+    // One histogram series of family `name` (already started with
+    // Type::histogram): bounds ascending with their cumulative counts, then
+    // +Inf (= count), _sum and _count.
+    struct Bucket {
+        double le;
+        double cumulative;
+    };
+    void histogram(std::string_view name, const MetricLabels& labels,
+                   const std::vector<Bucket>& buckets, double count, double sum);
 
     void family(std::string_view name, Type type, std::string_view help);
     void sample(std::string_view name, const MetricLabels& labels, double value);

@@ -18,6 +18,7 @@ void registerSettingsApi(web::Router& router);        // /settings
 void registerZonesApi(web::Router& router);           // /zones
 void registerStatsApi(web::Router& router);           // /stats
 void registerSystemApi(web::Router& router);          // /system
+void registerBackupApi(web::Router& router);          // /system/backup, /system/restore
 void registerFirewallApi(web::Router& router);        // /firewall
 void registerAuditApi(web::Router& router);           // /audit
 void registerVocabularyApi(web::Router& router);      // /vocabulary

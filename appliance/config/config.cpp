@@ -218,6 +218,10 @@ Config load(const std::string& path) {
     c.web.trusted_networks.assign(trusted.begin(), trusted.end());
     c.web.require_second_factor_admins =
         boolean(*ini, "web.require_second_factor_admins", c.web.require_second_factor_admins);
+    c.web.backup_upload_max = static_cast<std::size_t>(integer(
+                                  *ini, "web.backup_upload_max_mb",
+                                  static_cast<long long>(c.web.backup_upload_max >> 20), 1, 4096))
+                              << 20;
     c.web.request_timeout_ms = static_cast<int>(
         integer(*ini, "web.request_timeout_ms", c.web.request_timeout_ms, 500, 60000));
 

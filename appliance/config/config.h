@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -99,6 +100,9 @@ struct Web {
     std::vector<std::string> trusted_networks;
     int request_timeout_ms = 5000;  // TLS handshake and request head must arrive within
     bool require_second_factor_admins = false;  // every administrator must use two-factor login
+    // The largest backup an administrator may upload to restore (bytes; other
+    // requests stay under 1 MiB). Held in memory while it is checked.
+    std::size_t backup_upload_max = std::size_t{256} << 20;
 };
 
 // [firewall]: moat-firewall, the appliance's nftables ruleset (docs/firewall.md).

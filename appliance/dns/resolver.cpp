@@ -37,6 +37,24 @@ constexpr std::uint16_t kTypeTxt = 16;
 constexpr std::uint16_t kTypeAaaa = 28;
 constexpr int kClassIn = 1;
 
+// The metrics' name of a record type this resolver asks for.
+const char* typeName(std::uint16_t type) {
+    switch (type) {
+        case kTypeA:
+            return "a";
+        case kTypeAaaa:
+            return "aaaa";
+        case kTypeMx:
+            return "mx";
+        case kTypePtr:
+            return "ptr";
+        case kTypeTxt:
+            return "txt";
+        default:
+            return "other";
+    }
+}
+
 // A record's TTL is honoured up to a day, as recursive resolvers cap it
 // (unbound's cache-max-ttl): longer only pins data its owner has changed.
 constexpr std::chrono::seconds kPositiveTtlMax{86400};
@@ -260,6 +278,7 @@ class Resolver::Impl {
 
     // Answers `done` from the cache at once, or later from the event thread.
     void lookup(std::uint16_t type, std::string_view name, Done done);
+    const QueryTimes& times() const { return times_; }
 
     template <typename Result, typename Convert>
     std::future<Result> ask(std::uint16_t type, std::string_view name, Convert convert) {
@@ -282,6 +301,7 @@ class Resolver::Impl {
         std::string name;
         std::string key;
         std::vector<Done> waiters;
+        std::chrono::steady_clock::time_point sent;
     };
 
     void run();
@@ -292,6 +312,7 @@ class Resolver::Impl {
 
     const Options options_;
     Cache cache_;
+    QueryTimes times_;
     FileDescriptor wake_;
     ares_channel channel_ = nullptr;
     // Event thread only (c-ares calls back on it).
@@ -443,8 +464,12 @@ void Resolver::Impl::start(Request request) {
         it->second->waiters.push_back(std::move(request.done));
         return;
     }
-    auto flight = std::make_unique<InFlight>(
-        InFlight{this, request.type, request.name, key, {std::move(request.done)}});
+    auto flight = std::make_unique<InFlight>(InFlight{this,
+                                                      request.type,
+                                                      request.name,
+                                                      key,
+                                                      {std::move(request.done)},
+                                                      std::chrono::steady_clock::now()});
     InFlight* arg = flight.get();
     inflight_.emplace(std::move(key), std::move(flight));
     // c-ares may call back before ares_query returns; nothing here touches
@@ -457,6 +482,8 @@ void Resolver::Impl::finish(InFlight* flight, int code, const unsigned char* abu
     auto node = inflight_.extract(key);
     std::span<const unsigned char> msg;
     if (abuf && alen > 0) msg = {abuf, static_cast<std::size_t>(alen)};
+    times_.record(typeName(flight->type), std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - flight->sent));
     Outcome out = outcome(flight->type, code, msg, options_.negative_ttl_max);
     cache_.put(flight->type, flight->name, out.answer, out.ttl, Cache::Clock::now());
     for (auto& done : flight->waiters) done(out.answer);
@@ -493,6 +520,10 @@ const char* toString(Status status) {
 }
 
 Resolver::Resolver(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+std::vector<QueryTimes::Histogram> Resolver::queryTimes() const {
+    return impl_->times().snapshot();
+}
 Resolver::~Resolver() = default;
 
 std::future<MxResult> Resolver::mxAsync(std::string_view domain) {

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dns/query_times.h"
+
 namespace moat::dns {
 
 struct Server {
@@ -91,6 +93,9 @@ class Resolver {
     std::future<AddressResult> aaaaAsync(std::string_view host);
     std::future<NameResult> ptrAsync(std::string_view ip);
     std::future<TextResult> txtAsync(std::string_view name);
+
+    // How long the queries sent so far took, by record type (dns/query_times.h).
+    std::vector<QueryTimes::Histogram> queryTimes() const;
 
     class Impl;
 

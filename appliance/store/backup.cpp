@@ -1,8 +1,5 @@
 #include "store/backup.h"
 
-#include "store/gateway_lock.h"
-#include "store/migrations.h"
-
 #include <fcntl.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -14,8 +11,11 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <span>
 #include <thread>
 #include <vector>
+
+#include "store/migrations.h"
 
 namespace moat::store {
 namespace {
@@ -26,8 +26,9 @@ constexpr const char* kLogTables[] = {
     "archive_recipients", "release_requests", "audit_log",           "traffic_hourly", "refusals_hourly"};
 // This machine's state: never in a backup; a restore keeps the current store's.
 // (The queue rows name spool files that only this machine has.)
-constexpr const char* kLocalTables[] = {"queue",        "queue_rcpt",   "service_status",
-                                        "pop_relayers", "client_events", "login_failures"};
+constexpr const char* kLocalTables[] = {"queue",        "queue_rcpt",         "service_status",
+                                        "pop_relayers", "client_events",      "login_failures",
+                                        "dns_latency",  "dns_latency_buckets"};
 // Access granted now: never in a backup, empty after a restore (a session's
 // user id would name another account in the restored users table).
 constexpr const char* kSessionTables[] = {"web_sessions", "first_run"};
@@ -77,6 +78,22 @@ class Db {
         }
         sqlite3_finalize(stmt);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(sqlite3_errmsg(db_));
+        return out;
+    }
+
+    // The first column of every row of `sql`, as text.
+    std::vector<std::string> column(const std::string& sql) {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
+            fail(sqlite3_errmsg(db_));
+        std::vector<std::string> out;
+        int rc;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            auto text = sqlite3_column_text(stmt, 0);
+            out.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+        }
+        sqlite3_finalize(stmt);
+        if (rc != SQLITE_DONE) fail(sqlite3_errmsg(db_));
         return out;
     }
 
@@ -219,15 +236,12 @@ void checkDigest(const BackupHeader& header, const std::array<std::uint8_t, 32>&
         throw BackupFormatError("backup " + file + " is corrupted: SHA-256 of its payload does not match");
 }
 
-}  // namespace
-
-int latestSchemaVersion() { return migrations().back().version; }
-
-BackupHeader writeBackup(const Store& store, const std::string& file, bool with_log) {
-    TempFile snapshot(file + ".db");
+// Fills `path` with a consistent copy of the store, emptied of what a backup
+// leaves out and compacted; returns its header (digest and size included).
+BackupHeader takeSnapshot(const Store& store, const std::string& path, bool with_log) {
     {
         Db source(store.path(), SQLITE_OPEN_READONLY);
-        Db copy(snapshot.path(), SQLITE_OPEN_READWRITE);
+        Db copy(path, SQLITE_OPEN_READWRITE);
         sqlite3_backup* backup = sqlite3_backup_init(copy.get(), "main", source.get(), "main");
         if (!backup) fail(sqlite3_errmsg(copy.get()));
         int rc;
@@ -249,26 +263,103 @@ BackupHeader writeBackup(const Store& store, const std::string& file, bool with_
     BackupHeader header;
     header.flags = with_log ? kBackupFlagWithLog : 0;
     {
-        Db copy(snapshot.path(), SQLITE_OPEN_READONLY);
+        Db copy(path, SQLITE_OPEN_READONLY);
         header.schema_version = static_cast<std::uint32_t>(std::stoul(copy.scalar("PRAGMA user_version")));
     }
     header.created = nowSeconds();
-    {
-        Fd in(snapshot.path(), O_RDONLY);
-        auto [digest, size] = copyHashing(in.get(), -1, -1, snapshot.path(), "");
-        header.sha256 = digest;
-        header.payload_size = size;
-    }
+    Fd in(path, O_RDONLY);
+    auto [digest, size] = copyHashing(in.get(), -1, -1, path, "");
+    header.sha256 = digest;
+    header.payload_size = size;
+    return header;
+}
 
+// Writes the header and the snapshot at `snapshot` to `out`.
+void writeBackupTo(int out, const std::string& out_name, const std::string& snapshot,
+                   const BackupHeader& header) {
+    Fd in(snapshot, O_RDONLY);
+    auto head = encodeBackupHeader(header);
+    writeAll(out, head.data(), head.size(), out_name);
+    auto [digest, size] =
+        copyHashing(in.get(), out, static_cast<long long>(header.payload_size), snapshot, out_name);
+    checkDigest(header, digest, size, snapshot);
+}
+
+bool isOneOf(const std::string& table, std::span<const char* const> tables) {
+    return std::any_of(tables.begin(), tables.end(), [&](const char* t) { return table == t; });
+}
+
+std::string quoted(const std::string& name) {
+    return "\"" + name + "\"";
+}
+
+// Replaces, in one write transaction on the live store, every table the
+// backup restores with the restored copy's rows (both at this build's schema
+// by now). The queue and this machine's state stay as they are, the log too
+// unless the backup carries one; sessions are emptied. Every table is emptied
+// before any is refilled, so the delete triggers that cascade from domains
+// find nothing left to remove; foreign keys are checked once at the end.
+void replaceInPlace(const Store& store, const std::string& restored, bool with_log) {
+    Db db(store.path(), SQLITE_OPEN_READWRITE);
+    db.exec("PRAGMA foreign_keys = OFF");
+    db.scalar("ATTACH DATABASE ?1 AS bak", &restored);
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        if (db.scalar("PRAGMA main.user_version") != db.scalar("PRAGMA bak.user_version"))
+            fail("the store and the backup are at different schema versions after migration");
+        const std::string list =
+            " WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+        auto tables = db.column("SELECT name FROM main.sqlite_master" + list);
+        if (tables != db.column("SELECT name FROM bak.sqlite_master" + list))
+            fail("the backup's tables differ from the store's");
+        std::string bayes_generation =
+            db.scalar("SELECT generation FROM main.bayes_totals WHERE id = 1");
+
+        std::vector<std::string> replaced;
+        for (const auto& t : tables)
+            if (t != "generation" && !isOneOf(t, kLocalTables) &&
+                (with_log || !isOneOf(t, kLogTables)))
+                replaced.push_back(t);
+        for (const auto& t : replaced) db.exec("DELETE FROM main." + quoted(t));
+        for (const auto& t : replaced) {
+            if (isOneOf(t, kSessionTables)) continue;
+            std::string columns;
+            for (const auto& c :
+                 db.column("SELECT name FROM pragma_table_info(" + quoted(t) + ", 'main')"))
+                columns += (columns.empty() ? "" : ", ") + quoted(c);
+            db.exec("INSERT INTO main." + quoted(t) + " (" + columns + ") SELECT " + columns +
+                    " FROM bak." + quoted(t));
+        }
+        // Past both stores' generations, so every reader reloads.
+        db.exec("UPDATE main.generation SET n = max(n, (SELECT n FROM bak.generation)) + 1");
+        if (!bayes_generation.empty())
+            db.scalar(
+                "UPDATE main.bayes_totals SET generation = max(generation, CAST(?1 AS INTEGER)) + 1"
+                " WHERE id = 1",
+                &bayes_generation);
+        if (!db.column("PRAGMA main.foreign_key_check").empty())
+            throw BackupFormatError("the backup's rows break a foreign key of the store");
+        db.exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    db.exec("DETACH DATABASE bak");
+}
+
+}  // namespace
+
+int latestSchemaVersion() {
+    return migrations().back().version;
+}
+
+BackupHeader writeBackup(const Store& store, const std::string& file, bool with_log) {
+    TempFile snapshot(file + ".db");
+    auto header = takeSnapshot(store, snapshot.path(), with_log);
     TempFile out(file);
     {
-        Fd in(snapshot.path(), O_RDONLY);
         Fd o(out.path(), O_WRONLY | O_TRUNC);
-        auto head = encodeBackupHeader(header);
-        writeAll(o.get(), head.data(), head.size(), out.path());
-        auto [digest, size] = copyHashing(in.get(), o.get(), static_cast<long long>(header.payload_size),
-                                          snapshot.path(), out.path());
-        checkDigest(header, digest, size, snapshot.path());
+        writeBackupTo(o.get(), out.path(), snapshot.path(), header);
         syncFile(o.get(), out.path());
     }
     if (::rename(out.path().c_str(), file.c_str()) != 0) failErrno("cannot rename to", file);
@@ -277,31 +368,42 @@ BackupHeader writeBackup(const Store& store, const std::string& file, bool with_
     return header;
 }
 
+BackupHeader writeBackup(const Store& store, int out, bool with_log) {
+    TempFile snapshot(store.path() + ".backup");
+    auto header = takeSnapshot(store, snapshot.path(), with_log);
+    writeBackupTo(out, "the backup download", snapshot.path(), header);
+    return header;
+}
+
 BackupHeader verifyBackup(const std::string& file) {
     Fd in(file, O_RDONLY);
-    auto header = readHeader(in.get(), file);
-    auto [digest, size] = copyHashing(in.get(), -1, static_cast<long long>(header.payload_size), file, "");
+    return verifyBackup(in.get(), file);
+}
+
+BackupHeader verifyBackup(int in, const std::string& file) {
+    if (::lseek(in, 0, SEEK_SET) < 0) failErrno("cannot seek", file);
+    auto header = readHeader(in, file);
+    auto [digest, size] =
+        copyHashing(in, -1, static_cast<long long>(header.payload_size), file, "");
     checkDigest(header, digest, size, file);
     return header;
 }
 
 BackupHeader restoreBackup(const Store& store, const std::string& file) {
-    // Check the file completely before anything else: a bad file changes nothing.
     Fd in(file, O_RDONLY);
-    auto header = readHeader(in.get(), file);
+    return restoreBackup(store, in.get(), file);
+}
 
-    std::unique_ptr<GatewayLock> lock;
-    try {
-        lock = GatewayLock::acquire(store.url());
-    } catch (const std::runtime_error& e) {
-        fail(std::string("moat-smtpd is running; stop it first (") + e.what() + ")");
-    }
+BackupHeader restoreBackup(const Store& store, int in, const std::string& file) {
+    // Check the file completely before anything else: a bad file changes nothing.
+    if (::lseek(in, 0, SEEK_SET) < 0) failErrno("cannot seek", file);
+    auto header = readHeader(in, file);
 
     TempFile restored(store.path() + ".restore");
     {
         Fd out(restored.path(), O_WRONLY | O_TRUNC);
-        auto [digest, size] =
-            copyHashing(in.get(), out.get(), static_cast<long long>(header.payload_size), file, restored.path());
+        auto [digest, size] = copyHashing(
+            in, out.get(), static_cast<long long>(header.payload_size), file, restored.path());
         checkDigest(header, digest, size, file);
     }
     {
@@ -313,49 +415,7 @@ BackupHeader restoreBackup(const Store& store, const std::string& file) {
         db.exec("PRAGMA journal_mode = DELETE");
     }
     Store::open("sqlite:" + restored.path());  // brings an older schema up to this build's
-
-    {
-        Db db(restored.path(), SQLITE_OPEN_READWRITE);
-        db.exec("PRAGMA journal_mode = DELETE");
-        std::string current = store.path();
-        db.scalar("ATTACH DATABASE ?1 AS cur", &current);
-        db.exec("BEGIN IMMEDIATE");
-        std::vector<const char*> carried(std::begin(kLocalTables), std::end(kLocalTables));
-        if (!header.withLog()) carried.insert(carried.end(), std::begin(kLogTables), std::end(kLogTables));
-        for (const char* t : carried) {
-            emptyTable(db, t);
-            if (db.hasTable("main", t) && db.hasTable("cur", t))
-                db.exec(std::string("INSERT INTO main.") + t + " SELECT * FROM cur." + t);
-        }
-        for (const char* t : kSessionTables) emptyTable(db, t);
-        // Past both stores' generations, so any reader of either notices.
-        db.exec("UPDATE main.generation SET n = max(n, (SELECT n FROM cur.generation)) + 1");
-        db.exec("COMMIT");
-        db.exec("DETACH DATABASE cur");
-    }
-    {
-        // The daemons open the store as their own users: the new file gets the old one's owner and mode.
-        struct stat st {};
-        if (::stat(store.path().c_str(), &st) != 0) failErrno("cannot stat", store.path());
-        Fd f(restored.path(), O_RDWR);
-        if (::fchown(f.get(), st.st_uid, st.st_gid) != 0 && (errno != EPERM || st.st_uid != ::geteuid()))
-            failErrno("cannot give the store's owner to", restored.path());
-        if (::fchmod(f.get(), st.st_mode & 07777) != 0) failErrno("cannot set the store's mode on", restored.path());
-        syncFile(f.get(), restored.path());
-    }
-
-    // Empty the current store's write-ahead log and hold its write lock over
-    // the rename, so no frame of the old database is left to be replayed
-    // onto the new one.
-    Db old(store.path(), SQLITE_OPEN_READWRITE);
-    std::string busy = old.scalar("PRAGMA wal_checkpoint(TRUNCATE)");
-    if (busy != "0") fail("the store is busy (a reader holds it); stop moat-webui and try again");
-    old.exec("BEGIN IMMEDIATE");
-    if (::rename(restored.path().c_str(), store.path().c_str()) != 0)
-        failErrno("cannot rename to", store.path());
-    restored.keep();
-    syncDirectoryOf(store.path());
-    old.exec("ROLLBACK");
+    replaceInPlace(store, restored.path(), header.withLog());
     return header;
 }
 

@@ -484,6 +484,24 @@ const std::vector<Migration>& migrations() {
              " until INTEGER NOT NULL)",
              "CREATE INDEX firewall_blocks_until ON firewall_blocks (until)",
          }},
+        {9,
+         "monitoring: moat-smtpd's DNS query times, for GET /metrics",
+         {
+             // Since moat-smtpd started, per record type: queries answered (or
+             // failed) on the wire, their summed time, and cumulative counts at
+             // or under each bucket bound (microseconds); rewritten with every
+             // heartbeat (store/dns_latency.h).
+             "CREATE TABLE dns_latency ("
+             " type TEXT PRIMARY KEY,"
+             " count INTEGER NOT NULL,"
+             " sum_us INTEGER NOT NULL,"
+             " updated INTEGER NOT NULL)",
+             "CREATE TABLE dns_latency_buckets ("
+             " type TEXT NOT NULL,"
+             " le_us INTEGER NOT NULL,"
+             " count INTEGER NOT NULL,"
+             " PRIMARY KEY (type, le_us)) WITHOUT ROWID",
+         }},
     };
     return all;
 }

@@ -60,6 +60,13 @@ void deleteUserWebSessionsExcept(Poco::Data::Session& session, long long user_id
     session << "DELETE FROM web_sessions WHERE user_id = ? AND id <> ?", use(user), use(keep), now;
 }
 
+long long countWebSessions(Poco::Data::Session& session, long long now_ts, long long idle_edge) {
+    Poco::Int64 t = now_ts, edge = idle_edge, n = 0;
+    session << "SELECT count(*) FROM web_sessions WHERE expires > ? AND last_seen > ?", use(t),
+        use(edge), into(n), now;
+    return n;
+}
+
 int purgeWebSessions(Poco::Data::Session& session, long long now_ts, long long idle_edge) {
     Poco::Int64 t = now_ts, edge = idle_edge;
     Poco::Data::Statement del(session);

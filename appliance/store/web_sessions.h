@@ -1,7 +1,7 @@
 // Console browser sessions as rows (table web_sessions); web::SessionStore
 // decides what they mean (ids are the SHA-256 of the cookie, idle and maximum
 // lifetimes). Here: insert, find by id, touch, delete one, a user's, or the
-// expired ones, and a session's CSRF token.
+// expired ones, a session's CSRF token, and how many are alive (GET /metrics).
 #pragma once
 
 #include <Poco/Data/Session.h>
@@ -28,6 +28,8 @@ void deleteUserWebSessions(Poco::Data::Session& session, long long user_id);
 // All the user's sessions but `keep_id` (the one that changed its own password).
 void deleteUserWebSessionsExcept(Poco::Data::Session& session, long long user_id,
                                  const std::string& keep_id);
+// Sessions alive at `now`: not expired and last seen after `idle_edge`.
+long long countWebSessions(Poco::Data::Session& session, long long now, long long idle_edge);
 // Deletes sessions expired at `now` or last seen at or before `idle_edge`; returns how many.
 int purgeWebSessions(Poco::Data::Session& session, long long now, long long idle_edge);
 

@@ -1,5 +1,7 @@
 #include "web/console_handler.h"
 
+#include <algorithm>
+
 #include "config/config.h"
 #include "store/store.h"
 #include "web/authenticator.h"
@@ -60,6 +62,21 @@ Response ConsoleHandler::handle(Request& request) const {
     }
     addSecurityHeaders(response, api);
     return response;
+}
+
+std::size_t ConsoleHandler::bodyLimit(const Request& head) const {
+    if (head.method != "POST" ||
+        (head.path != "/api/v1/system/restore" && head.path != "/api/v1/system/backup/check"))
+        return kMaxBody;
+    std::optional<Authenticated> who;
+    {
+        auto db = store_.connect();
+        who = authenticate(db, head, sessions_, store::nowSeconds());
+    }
+    if (!who || !who->principal.isAdmin()) return kMaxBody;
+    if (!who->principal.via_token && (originProblem(head) || csrfProblem(head, who->csrf)))
+        return kMaxBody;
+    return std::max(kMaxBody, config_.web.backup_upload_max);
 }
 
 bool ConsoleHandler::fromTrustedNetwork(const std::string& ip) const {

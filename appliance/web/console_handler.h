@@ -12,6 +12,7 @@
 //   else      → GET/HEAD of a static file from [web] assets.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -31,12 +32,21 @@ class Store;
 
 namespace moat::web {
 
+inline constexpr std::size_t kMaxBody = 1024 * 1024;  // any request's body, but a backup upload's
+
 class ConsoleHandler {
   public:
     ConsoleHandler(const store::Store& store, const config::Config& config, const Router& router,
                    FirewallLink* firewall = nullptr);
 
     Response handle(Request& request) const;
+
+    // How large a body the server may read for this request head (no body
+    // yet): kMaxBody, or [web] backup_upload_max for a backup upload
+    // (POST /api/v1/system/restore, /api/v1/system/backup/check) by an
+    // administrator whose credentials (and for a cookie session, CSRF token
+    // and Origin) already pass, so no one else makes the console buffer more.
+    std::size_t bodyLimit(const Request& head) const;
 
     // Every response: CSP, nosniff, no referrer, no framing, HSTS; API
     // answers are never cached.

@@ -32,8 +32,7 @@ int backupRestore(const store::Store& store, const std::string& file, bool check
     auto header = store::restoreBackup(store, file);
     std::cout << "restored " << file << " into " << store.path() << "\n";
     describe(header);
-    std::cout << "now start moat-smtpd and restart the daemons that were running "
-                 "(systemctl restart moat-webui moat-firewall); until then they still see the old store\n";
+    std::cout << "the running daemons reload it as after any change; console sessions have ended\n";
     return 0;
 }
 

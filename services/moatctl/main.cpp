@@ -122,9 +122,9 @@ constexpr const char* kUsage = R"(usage: moatctl [--config FILE] COMMAND ...
   backup FILE [--with-log]                write a consistent snapshot of the configuration and
                                           learnt data to FILE; --with-log adds the message log
                                           and the archive index
-  restore FILE [--check]                  replace the store with backup FILE (moat-smtpd must be
-                                          stopped; restart the other daemons after); --check only
-                                          verifies FILE
+  restore FILE [--check]                  replace the configuration with backup FILE, in place
+                                          (the running daemons reload it; console sessions end);
+                                          --check only verifies FILE
 
   help                                    show this text
 

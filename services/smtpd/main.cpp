@@ -1,15 +1,29 @@
 // moat-smtpd: the internet-facing SMTP gateway and its queue manager.
 // Runs in the foreground (systemd supervises it), never as root in
 // production, and stops cleanly on SIGTERM. Usage: moat-smtpd [--config FILE]
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <unordered_set>
+
 #include "archive/archive_dir.h"
 #include "archive/release_executor.h"
 #include "archive/retention.h"
 #include "config/config.h"
 #include "dns/resolver.h"
+#include "gateway/gateway_session.h"
 #include "net/tls.h"
+#include "policy/callout.h"
 #include "policy/client_counters.h"
 #include "policy/content_filter.h"
-#include "policy/callout.h"
 #include "policy/greylist.h"
 #include "policy/lists.h"
 #include "policy/policy_cache.h"
@@ -18,29 +32,16 @@
 #include "queue/delivery_manager.h"
 #include "queue/spool.h"
 #include "scan/scan_client.h"
-#include "gateway/gateway_session.h"
 #include "smtp/server.h"
-#include "store/list_entries.h"
-#include "store/service_status.h"
+#include "store/dns_latency.h"
 #include "store/gateway_lock.h"
+#include "store/list_entries.h"
 #include "store/queue_records.h"
+#include "store/service_status.h"
 #include "store/store.h"
 #include "store/traffic_stats.h"
 #include "util/daemon_main.h"
 #include "util/log.h"
-
-#include <Poco/Data/Statement.h>
-#include <Poco/Exception.h>
-
-#include <condition_variable>
-#include <csignal>
-#include <cstring>
-#include <iostream>
-#include <filesystem>
-#include <functional>
-#include <optional>
-#include <unistd.h>
-#include <unordered_set>
 
 using namespace moat;
 
@@ -52,20 +53,27 @@ std::unordered_set<std::string> queuedIds(const store::Store& store) {
     return {ids.begin(), ids.end()};
 }
 
-// Housekeeping off the SMTP path: list hit counters and the service heartbeat
-// go to the store every few seconds, the archive is held to its retention and
-// quota every minute, old greylisting triplets, expired one-time tokens and
-// old dashboard statistics are removed hourly.
+// Housekeeping off the SMTP path: list hit counters, the service heartbeat and
+// the resolver's query times (for GET /metrics) go to the store every few seconds, the archive is
+// held to its retention and quota every minute, old greylisting triplets, expired one-time tokens
+// and old dashboard statistics are removed hourly.
 class Maintenance {
 public:
-    Maintenance(const store::Store& store, policy::PolicyCache& policy, policy::ListHits& hits,
-                policy::Greylist& greylist, policy::Tokens& tokens, const archive::ArchiveDir* archive)
-        : store_(store), policy_(policy), hits_(hits), greylist_(greylist), tokens_(tokens), archive_(archive),
-          thread_([this] { run(); }) {}
-    // What the heartbeat says ("sessions N, queue M"), once the server runs.
-    void setStatus(std::function<std::string()> status) {
-        std::lock_guard lock(mutex_);
-        status_ = std::move(status);
+  Maintenance(const store::Store& store, policy::PolicyCache& policy, policy::ListHits& hits,
+              policy::Greylist& greylist, policy::Tokens& tokens,
+              const archive::ArchiveDir* archive, const dns::Resolver& resolver)
+      : store_(store),
+        policy_(policy),
+        hits_(hits),
+        greylist_(greylist),
+        tokens_(tokens),
+        archive_(archive),
+        resolver_(resolver),
+        thread_([this] { run(); }) {}
+  // What the heartbeat says ("sessions N, queue M"), once the server runs.
+  void setStatus(std::function<std::string()> status) {
+      std::lock_guard lock(mutex_);
+      status_ = std::move(status);
     }
     ~Maintenance() {
         {
@@ -117,6 +125,21 @@ private:
             log::warning("smtpd: cannot write the heartbeat: " + e.displayText());
         }
     }
+    void recordDnsTimes() {
+        std::vector<store::DnsLatencyRow> rows;
+        for (const auto& h : resolver_.queryTimes()) {
+            store::DnsLatencyRow row{h.type, h.count, h.sum_us, {}};
+            for (std::size_t i = 0; i < h.cumulative.size(); ++i)
+                row.buckets.emplace_back(dns::QueryTimes::kBoundsUs[i], h.cumulative[i]);
+            rows.push_back(std::move(row));
+        }
+        try {
+            auto session = store_.connect();
+            store::putDnsLatency(session, rows, store::nowSeconds());
+        } catch (const Poco::Exception& e) {
+            log::warning("smtpd: cannot record the DNS query times: " + e.displayText());
+        }
+    }
     void keepArchive() {
         if (!archive_) return;
         try {
@@ -154,6 +177,7 @@ private:
             lock.unlock();
             flushHits();
             beat(status);
+            recordDnsTimes();
             if (std::chrono::steady_clock::now() - last_archive >= std::chrono::minutes(1)) {
                 last_archive = std::chrono::steady_clock::now();
                 keepArchive();
@@ -175,6 +199,7 @@ private:
     policy::Greylist& greylist_;
     policy::Tokens& tokens_;
     const archive::ArchiveDir* archive_;  // null: no archive
+    const dns::Resolver& resolver_;
     long long started_ = store::nowSeconds();
     std::function<std::string()> status_;
     std::mutex mutex_;
@@ -239,7 +264,7 @@ int run(const std::string& config_path) {
     policy::ClientCounters client_counters(store.get());
     policy::Tokens tokens(*store);
     Maintenance maintenance(*store, policy_cache, list_hits, greylist, tokens,
-                            archive_dir ? &*archive_dir : nullptr);
+                            archive_dir ? &*archive_dir : nullptr, resolver);
 
     policy::Callout callout(*store, {.helo_name = cfg.smtp.hostname});
     policy::ContentFilter content(*store, &resolver);

@@ -24,15 +24,15 @@ void initLibrary() {
     });
 }
 
-// Reads the body up to kMaxBody; false when it is larger.
-bool readBody(mg_connection* conn, long long content_length, std::string& body) {
-    if (content_length > static_cast<long long>(kMaxBody)) return false;
+// Reads the body up to `limit` bytes; false when it is larger.
+bool readBody(mg_connection* conn, long long content_length, std::size_t limit, std::string& body) {
+    if (content_length > static_cast<long long>(limit)) return false;
     char buf[16384];
     while (true) {
         int n = mg_read(conn, buf, sizeof buf);
         if (n <= 0) break;
         body.append(buf, static_cast<std::size_t>(n));
-        if (body.size() > kMaxBody) return false;
+        if (body.size() > limit) return false;
     }
     return true;
 }
@@ -194,8 +194,11 @@ int CivetServer::handle(mg_connection* conn) {
         if (!query) return fail(400, "malformed query string");
         request.query = std::move(*query);
     }
-    if (!readBody(conn, info->content_length, request.body))
-        return fail(413, "request body too large (1 MiB at most)");
+    // Read only once the head is known: a large body only from an administrator uploading a backup.
+    std::size_t limit = handler_.bodyLimit(request);
+    if (!readBody(conn, info->content_length, limit, request.body))
+        return fail(413,
+                    "request body too large (" + std::to_string(limit >> 20) + " MiB at most)");
     send(conn, handler_.handle(request), head);
     return 200;
 }

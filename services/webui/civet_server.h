@@ -1,7 +1,7 @@
 // The one place moat-webui talks to CivetWeb: HTTPS listening, and the
 // translation of each request into web::Request (path percent-decoded — a
 // malformed escape is 400 —, query parsed, header names lower-cased, body read
-// up to kMaxBody — more is 413) and of web::Response back onto the wire.
+// up to ConsoleHandler::bodyLimit — more is 413) and of web::Response back onto the wire.
 // Ambiguous body framing (web/request_framing) is 400 and CivetWeb's own
 // errors (400, 411, 505...) are answered here too: every answer carries the
 // security headers, none echoes the request, and every error closes the
@@ -18,8 +18,6 @@ struct mg_context;
 struct mg_connection;
 
 namespace moat::webui {
-
-constexpr std::size_t kMaxBody = 1024 * 1024;
 
 struct ServerOptions {
     std::string host;  // IP literal to listen on ("0.0.0.0", "::", "127.0.0.1")

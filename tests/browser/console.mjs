@@ -2,10 +2,14 @@
 // entry (and paste more), paste valid addresses and see the count, find the
 // refused (GTUBE) message in the archive and release it, create a domain
 // administrator and check what that role sees; change the firewall's settings
-// on the System page; a screenshot of every main page.
+// on the System page, download a backup there and see a damaged one refused
+// before anything changes; a screenshot of every main page.
 // Env (besides lib.mjs's): MOAT_NEW_DOMAIN, MOAT_NEW_BACKEND, MOAT_GTUBE_SUBJECT,
-// MOAT_DOMAIN_ADMIN, MOAT_DOMAIN_ADMIN_PASSWORD. Prints "RELEASED <queue id>".
-import { run, step, env, login, goto, screenshot, noError, noScriptRan, everyControlLabelled, waitUntil, assert } from "./lib.mjs";
+// MOAT_DOMAIN_ADMIN, MOAT_DOMAIN_ADMIN_PASSWORD. Prints "RELEASED <queue id>"
+// and "BACKUP <file>" (the downloaded backup, in MOAT_ARTIFACTS).
+import fs from "node:fs";
+import path from "node:path";
+import { run, step, env, login, goto, screenshot, noError, noScriptRan, everyControlLabelled, waitUntil, assert, ARTIFACTS } from "./lib.mjs";
 
 const DOMAIN = env("MOAT_NEW_DOMAIN");
 const BACKEND = env("MOAT_NEW_BACKEND");
@@ -194,6 +198,37 @@ run(async (t) => {
     await form.getByLabel("SMTP connections a minute per source").waitFor();
     assert.equal(await form.getByLabel("SMTP connections a minute per source").inputValue(), "45");
     assert.equal(await form.getByLabel("Maintenance networks").inputValue(), "192.0.2.0/24\n2001:db8::/48");
+    await noError(page);
+  });
+
+  await step(t, "download a backup from the System page", async () => {
+    await goto(page, "system");
+    const card = main.locator("section").filter({ has: page.getByRole("heading", { name: "Backup and restore" }) });
+    await card.getByLabel("Include the message log and archive index").check();
+    assert.match(await card.getByRole("link", { name: "Download backup" }).getAttribute("href"), /with_log=true$/);
+    await card.getByLabel("Include the message log and archive index").uncheck();
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      card.getByRole("link", { name: "Download backup" }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^moat-\d{8}-\d{6}\.backup$/);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const file = path.join(ARTIFACTS, "console.backup");
+    await download.saveAs(file);
+    const bytes = fs.readFileSync(file);
+    assert.equal(bytes.subarray(0, 8).toString("latin1"), "MOATBAK\n");
+    assert.equal(bytes.readUInt32BE(12), 0, "the backup carries the log though it was not asked to");
+    console.log(`BACKUP ${file}`);
+
+    // A damaged copy is refused at the check, before any confirmation: nothing changes.
+    const damaged = Buffer.from(bytes);
+    damaged[damaged.length - 10] ^= 0xff;
+    await card.getByLabel("Backup file").setInputFiles({ name: "damaged.backup", mimeType: "application/octet-stream", buffer: damaged });
+    await card.getByRole("button", { name: "Restore…" }).click();
+    await page.getByRole("alert").filter({ hasText: "SHA-256" }).waitFor();
+    assert.equal(await page.locator("dialog.confirm").count(), 0);
+    await page.getByRole("alert").getByRole("button", { name: "Dismiss" }).click();
+    await screenshot(page, "12b-system-backup");
     await noError(page);
   });
 

@@ -1,7 +1,8 @@
 """moatctl backup / restore end to end: one gateway configured with moatctl (domain, relay network,
 lists, settings, zones, valid addresses, a console account) is backed up while it runs and
 restored onto a fresh gateway, which then lists the same configuration and takes the same
-decisions. A restore refuses a running gateway and a damaged file, changing nothing."""
+decisions. The restore happens while the fresh gateway runs: its moat-smtpd reloads the restored
+configuration as after any change. A damaged file is refused and changes nothing."""
 import re
 import subprocess
 import sys
@@ -83,10 +84,6 @@ def test_backup_restore_onto_a_fresh_gateway(tmp_path):
         with Moat(name="fresh") as b:
             fresh = listings(b)
             assert fresh != before
-            # Not while its moat-smtpd runs.
-            cp = b.ctl("restore", str(backup), check=False)
-            assert cp.returncode == 1 and "moat-smtpd" in cp.stderr, cp.stderr
-            b.stop()
             # Not a damaged file.
             damaged = tmp_path / "damaged.backup"
             data = bytearray(backup.read_bytes())
@@ -102,8 +99,8 @@ def test_backup_restore_onto_a_fresh_gateway(tmp_path):
 
             assert "good backup" in b.ctl("restore", "--check", str(backup)).stdout
             out = b.ctl("restore", str(backup)).stdout
-            assert "restored" in out and "moat-smtpd" in out, out
+            assert "restored" in out and "reload" in out, out
             assert listings(b) == before
-            b.start()
-            assert decisions(b) == expected
+            # The running moat-smtpd picks the restored policy up by itself.
+            wait_until(lambda: decisions(b) == expected, 5, interval=0.2, what="the restored policy to apply")
             assert expected[0] == 550 and expected[1] == 250

@@ -11,7 +11,9 @@ entry and valid addresses through the API. Scenarios:
                  DNS blocklists (none preselected), a test message to the backend; then the dashboard
   console.mjs    log in, add a domain, a white-list entry, paste valid addresses (count shown),
                  find the GTUBE-rejected message in the archive and release it; a domain
-                 administrator's view; a screenshot of every main page
+                 administrator's view; a backup downloaded from the System page (checked here
+                 with `moatctl restore --check`), a damaged one refused; a screenshot of every
+                 main page
   xss.mjs        script payloads in Subject, From display name, attachment file name and
                  Message-ID stay inert in the log and archive views; SQL metacharacters in searches
   lockout.mjs    repeated failed logins lock the account, visibly
@@ -220,6 +222,9 @@ def test_console_flow_and_release(env, admin):
                        MOAT_GTUBE_SUBJECT=GTUBE_SUBJECT, MOAT_DOMAIN_ADMIN=DADMIN,
                        MOAT_DOMAIN_ADMIN_PASSWORD=DADMIN_PASSWORD)
     queue_id = re.search(r"^RELEASED (\S+)", out, re.M).group(1)
+    # The backup the System page downloaded is moatctl's format, whole.
+    backup = re.search(r"^BACKUP (\S+)", out, re.M).group(1)
+    assert "good backup" in env["moat"].ctl("restore", "--check", backup).stdout
 
     # The released message reached the backend: the original, with the release header.
     def released():

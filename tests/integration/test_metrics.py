@@ -1,6 +1,7 @@
 """GET /metrics on the console: who may read it (an administrator's API token, a maintenance network;
 not a cookie session, a domain administrator's token or an anonymous client elsewhere) and what it
-says, read back with a strict parser of the Prometheus text exposition format 0.0.4 written here."""
+says, read back with a strict parser of the Prometheus text exposition format 0.0.4 written here
+(counters, gauges and histograms: cumulative buckets ending in le="+Inf" equal to _count, and _sum)."""
 import re
 import sys
 from pathlib import Path
@@ -18,8 +19,33 @@ def unescape(text):
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "\\": "\\", '"': '"'}[m.group(1)], text)
 
 
+def check_histogram(name, samples):
+    """Each series (labels but le) has ascending le bounds ending in +Inf, non-decreasing cumulative
+    counts, the +Inf bucket equal to _count, and a _sum."""
+    series = {}
+    for suffix, labels, v in samples:
+        key = tuple(sorted((k, x) for k, x in labels.items() if k != "le"))
+        entry = series.setdefault(key, {"buckets": [], "sum": None, "count": None})
+        if suffix == "_bucket":
+            assert "le" in labels, f"{name}_bucket without le"
+            entry["buckets"].append((float(labels["le"]), v))
+        else:
+            assert "le" not in labels, f"{name}{suffix} with le"
+            assert entry[suffix[1:]] is None, f"second {name}{suffix} for {key}"
+            entry[suffix[1:]] = v
+    for key, e in series.items():
+        bounds = [b for b, _ in e["buckets"]]
+        assert bounds and bounds[-1] == float("inf"), f"{name}{key}: no +Inf bucket"
+        assert bounds == sorted(bounds) and len(set(bounds)) == len(bounds), f"{name}{key}: bounds {bounds}"
+        counts = [c for _, c in e["buckets"]]
+        assert counts == sorted(counts), f"{name}{key}: buckets not cumulative {counts}"
+        assert e["count"] == counts[-1], f"{name}{key}: _count {e['count']} != +Inf bucket {counts[-1]}"
+        assert e["sum"] is not None and e["sum"] >= 0, f"{name}{key}: no _sum"
+
+
 def parse(text):
-    """{name: {"type", "help", "samples": [(labels dict, float)]}}; asserts on any deviation."""
+    """{name: {"type", "help", "samples": [(labels dict, float)]}}; a histogram's samples are
+    (suffix, labels, value) with suffix _bucket, _sum or _count. Asserts on any deviation."""
     assert text.endswith("\n")
     families, current = {}, None
     for line in text[:-1].split("\n"):
@@ -30,7 +56,7 @@ def parse(text):
             fam = families.setdefault(name, {"samples": []})
             assert kind.lower() not in fam, f"second {kind} for {name}"
             if kind == "TYPE":
-                assert rest in ("counter", "gauge"), line
+                assert rest in ("counter", "gauge", "histogram"), line
                 assert not fam["samples"], "TYPE after samples"
                 fam["type"] = rest
             else:
@@ -42,7 +68,12 @@ def parse(text):
         m = re.fullmatch(rf"({NAME})(?:\{{(.*)\}})? (\S+)", line)
         assert m, f"not a sample line: {line!r}"
         name, labels_text, value = m.groups()
-        assert name == current, f"{name} outside its family"
+        suffix = None
+        if current and families[current].get("type") == "histogram":
+            suffix = name[len(current):] if name.startswith(current) else None
+            assert suffix in ("_bucket", "_sum", "_count"), f"{name} outside its histogram {current}"
+        else:
+            assert name == current, f"{name} outside its family"
         assert VALUE.match(value), value
         labels = {}
         if labels_text:
@@ -56,11 +87,17 @@ def parse(text):
                 if pos < len(labels_text):
                     assert labels_text[pos] == ",", line
                     pos += 1
-        families[name]["samples"].append((labels, float(value)))
+        if suffix:
+            families[current]["samples"].append((suffix, labels, float(value)))
+        else:
+            families[name]["samples"].append((labels, float(value)))
     for name, fam in families.items():
         assert name.startswith("moat_") and "type" in fam and "help" in fam, name
         if fam["type"] == "counter":
             assert name.endswith("_total"), name
+        if fam["type"] == "histogram":
+            assert name.endswith("_seconds") or name.endswith("_bytes"), name
+            check_histogram(name, fam["samples"])
     return families
 
 
@@ -114,6 +151,24 @@ def test_metrics_access_and_content():
         assert value(fams, "moat_smtp_sessions") >= 0
         assert value(fams, "moat_spool_filesystem_free_bytes") > 0
         assert value(fams, "moat_archive_quota_bytes") > 0
+        # The console's sessions: the administrator's and the domain administrator's logins.
+        assert fams["moat_console_sessions"]["type"] == "gauge"
+        assert value(fams, "moat_console_sessions") >= 2
+        admin.post("/api/v1/logout")
+        assert value(parse(token.get("/metrics").text), "moat_console_sessions") == value(
+            fams, "moat_console_sessions") - 1
+        # moat-smtpd's reverse lookups of the SMTP clients, with the heartbeat after them.
+        def dns_counted():
+            f = parse(token.get("/metrics").text)
+            return "moat_dns_query_duration_seconds" in f and any(
+                s == "_count" and l.get("type") == "ptr" and v >= 1
+                for s, l, v in f["moat_dns_query_duration_seconds"]["samples"])
+        wait_until(dns_counted, 15, interval=0.5, what="moat-smtpd's DNS query times in the metrics")
+        fams = parse(token.get("/metrics").text)
+        assert fams["moat_dns_query_duration_seconds"]["type"] == "histogram"
+        les = [l["le"] for s, l, _ in fams["moat_dns_query_duration_seconds"]["samples"]
+               if s == "_bucket" and l["type"] == "ptr"]
+        assert les[0] == "0.001" and les[-2] == "10" and les[-1] == "+Inf", les
 
 
 def test_metrics_from_a_maintenance_network_need_no_token():

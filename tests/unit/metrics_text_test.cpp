@@ -49,3 +49,24 @@ TEST(MetricsText, Values) {
     EXPECT_EQ(MetricsText::formatValue(-std::numeric_limits<double>::infinity()), "-Inf");
     EXPECT_EQ(MetricsText::formatValue(1e300), "1e+300");
 }
+
+TEST(MetricsText, Histogram) {
+    MetricsText m;
+    m.family("moat_dns_query_duration_seconds", MetricsText::Type::histogram, "DNS query time.");
+    m.histogram("moat_dns_query_duration_seconds", {{"type", "ptr"}},
+                {{0.001, 1}, {0.0025, 3}, {10, 4}}, 5, 12.25);
+    m.histogram("moat_dns_query_duration_seconds", {{"type", "a"}}, {{0.001, 0}}, 0, 0);
+    EXPECT_EQ(m.text(),
+              "# HELP moat_dns_query_duration_seconds DNS query time.\n"
+              "# TYPE moat_dns_query_duration_seconds histogram\n"
+              "moat_dns_query_duration_seconds_bucket{type=\"ptr\",le=\"0.001\"} 1\n"
+              "moat_dns_query_duration_seconds_bucket{type=\"ptr\",le=\"0.0025\"} 3\n"
+              "moat_dns_query_duration_seconds_bucket{type=\"ptr\",le=\"10\"} 4\n"
+              "moat_dns_query_duration_seconds_bucket{type=\"ptr\",le=\"+Inf\"} 5\n"
+              "moat_dns_query_duration_seconds_sum{type=\"ptr\"} 12.25\n"
+              "moat_dns_query_duration_seconds_count{type=\"ptr\"} 5\n"
+              "moat_dns_query_duration_seconds_bucket{type=\"a\",le=\"0.001\"} 0\n"
+              "moat_dns_query_duration_seconds_bucket{type=\"a\",le=\"+Inf\"} 0\n"
+              "moat_dns_query_duration_seconds_sum{type=\"a\"} 0\n"
+              "moat_dns_query_duration_seconds_count{type=\"a\"} 0\n");
+}

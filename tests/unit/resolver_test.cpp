@@ -710,3 +710,35 @@ TEST(ResolverOptions, RejectsWhatCannotWork) {
 }
 
 }  // namespace
+
+TEST_F(ResolverNsd, QueryTimesCountQueriesSentNotCacheHits) {
+    resolver().mx("mail.moat.test");
+    resolver().mx("mail.moat.test");  // from the cache
+    resolver().ptr("192.0.2.1");
+    auto times = resolver().queryTimes();
+    ASSERT_EQ(times.size(), 2u);
+    EXPECT_EQ(times[0].type, "mx");
+    EXPECT_EQ(times[0].count, 1);
+    EXPECT_EQ(times[1].type, "ptr");
+    EXPECT_EQ(times[1].count, 1);
+    EXPECT_EQ(times[0].cumulative.back(), 1);  // a local nsd answers within 10 s
+}
+
+TEST(QueryTimes, CumulativeBuckets) {
+    moat::dns::QueryTimes t;
+    t.record("a", std::chrono::microseconds(500));
+    t.record("a", std::chrono::microseconds(2500));
+    t.record("a", std::chrono::seconds(20));
+    t.record("txt", std::chrono::microseconds(-3));  // a clock step never gives a negative time
+    auto s = t.snapshot();
+    ASSERT_EQ(s.size(), 2u);
+    EXPECT_EQ(s[0].type, "a");
+    EXPECT_EQ(s[0].count, 3);
+    EXPECT_EQ(s[0].sum_us, 500 + 2500 + 20000000);
+    EXPECT_EQ(s[0].cumulative[0], 1);      // <= 1 ms
+    EXPECT_EQ(s[0].cumulative[1], 2);      // <= 2.5 ms, the bound included
+    EXPECT_EQ(s[0].cumulative.back(), 2);  // 20 s is over every bound
+    EXPECT_EQ(s[1].type, "txt");
+    EXPECT_EQ(s[1].sum_us, 0);
+    EXPECT_EQ(s[1].cumulative[0], 1);
+}

@@ -1,9 +1,13 @@
 // Backup and restore of the store (store/backup.h) and the backup file's
 // header (store/backup_format.h): a round trip between two stores, what a
 // backup leaves out and what a restore keeps, and every bad file refused with
-// the store left byte for byte as it was.
+// the store left byte for byte as it was; a restore in place while the
+// gateway runs, seen by connections opened before it; the open-file variants
+// the console uses.
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -188,11 +192,41 @@ TEST_F(StoreBackup, BadFilesAreRefusedAndTheStoreIsUntouched) {
         EXPECT_EQ(entry.path().filename().string().find(".restore"), std::string::npos) << entry.path();
 }
 
-TEST_F(StoreBackup, RestoreRefusedWhileTheGatewayRuns) {
+TEST_F(StoreBackup, RestoresInPlaceWhileTheGatewayRunsAndOpenConnectionsSeeIt) {
     writeBackup(*source_, backupFile(), false);
     auto lock = GatewayLock::acquire(target_->url());
-    EXPECT_THROW(restoreBackup(*target_, backupFile()), std::runtime_error);
-    EXPECT_EQ(text(*target_, "SELECT group_concat(name) FROM domains"), "b.test");
+    auto reader = target_->connect();  // as a running daemon holds one
+    auto b = target_->connect();
+    b << "INSERT INTO users (name, role, created) VALUES ('old', 'admin', 1)", now;
+    b << "INSERT INTO web_sessions (id, user_id, csrf, created, last_seen, expires) VALUES ('t', "
+         "1, 'c', 1, 1, 9)",
+        now;
+    long long bayes_before = std::stoll(text(*target_, "SELECT generation FROM bayes_totals"));
+
+    restoreBackup(*target_, backupFile());
+
+    std::string names;
+    reader << "SELECT group_concat(name) FROM domains", into(names), now;
+    EXPECT_EQ(names, "a.test");
+    EXPECT_EQ(text(*target_, "SELECT group_concat(name) FROM users"), "root");
+    EXPECT_EQ(count(*target_, "web_sessions"), 0);
+    EXPECT_EQ(text(*target_, "SELECT group_concat(id) FROM queue"), "qb");
+    EXPECT_GT(std::stoll(text(*target_, "SELECT generation FROM bayes_totals")), bayes_before);
+}
+
+TEST_F(StoreBackup, OpenFileVariantsForTheConsole) {
+    int out = memfd_create("backup", MFD_CLOEXEC);
+    ASSERT_GE(out, 0);
+    auto header = writeBackup(*source_, out, true);
+    EXPECT_TRUE(header.withLog());
+    EXPECT_EQ(verifyBackup(out, "upload"), header);
+    EXPECT_EQ(restoreBackup(*target_, out, "upload"), header);
+    EXPECT_EQ(text(*target_, "SELECT group_concat(name) FROM domains"), "a.test");
+    EXPECT_EQ(text(*target_, "SELECT group_concat(reason) FROM message_log"), "from a");
+    ::close(out);
+    for (auto& entry : std::filesystem::directory_iterator(dir_ / "a"))
+        EXPECT_EQ(entry.path().filename().string().find(".backup"), std::string::npos)
+            << entry.path();
 }
 
 }  // namespace

@@ -30,16 +30,18 @@ function query(params) {
   return parts.length ? `?${parts.join("&")}` : "";
 }
 
-export async function request(method, path, { body, params, quiet401 = false } = {}) {
+// body: sent as JSON; file: a File or Blob sent as it is (a backup to restore).
+export async function request(method, path, { body, file, params, quiet401 = false } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (file !== undefined) headers["Content-Type"] = "application/octet-stream";
   if (method !== "GET" && method !== "HEAD" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let response;
   try {
     response = await fetch(BASE + path + query(params), {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: file !== undefined ? file : body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
       cache: "no-store",
     });
@@ -71,6 +73,7 @@ export const api = {
   post: (path, body) => request("POST", path, { body: body === undefined ? {} : body }),
   put: (path, body) => request("PUT", path, { body }),
   del: (path, body) => request("DELETE", path, { body }),
+  postFile: (path, file, params) => request("POST", path, { file, params }),
 };
 
 export function apiUrl(path) {

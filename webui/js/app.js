@@ -185,12 +185,14 @@ async function logout() {
   showNotice("Logged out.");
 }
 
-window.addEventListener("moat:unauthorized", () => {
+// detail: the server's error text, or { message } when the console itself ended the session (a restore).
+window.addEventListener("moat:unauthorized", (e) => {
   if (!state.user) return;
   state.user = null;
   setCsrf("");
   renderNav(null);
-  renderLogin("Your session has ended. Log in again.");
+  const own = e.detail && typeof e.detail === "object" && typeof e.detail.message === "string";
+  renderLogin(own ? e.detail.message : "Your session has ended. Log in again.");
 });
 
 window.addEventListener("hashchange", route);

@@ -14,7 +14,7 @@ const SAFE_ATTRIBUTES = new Set([
   "colspan", "rowspan", "scope", "min", "max", "step", "rows", "cols", "size",
   "maxlength", "minlength", "method", "autocomplete", "spellcheck", "tabindex", "lang", "datetime",
   "href", "download", "target", "rel", "open", "hidden", "disabled", "checked",
-  "selected", "required", "readonly", "multiple",
+  "selected", "required", "readonly", "multiple", "accept",
 ]);
 const BOOLEAN_ATTRIBUTES = new Set([
   "open", "hidden", "disabled", "checked", "selected", "required", "readonly", "multiple",

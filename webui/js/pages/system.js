@@ -3,9 +3,13 @@
 // networks and the per-source limits), ClamAV engine and signature age, the
 // delivery queue, disk use and the archive's size against its quota, and a
 // banner while archiving is paused for want of free space
-// (GET /system, GET/PUT /firewall, POST/DELETE /firewall/blocks).
+// (GET /system, GET/PUT /firewall, POST/DELETE /firewall/blocks); backup
+// (a download of GET /system/backup, the message log only when asked) and
+// restore (POST /system/backup/check, a confirmation naming what the file
+// holds, then POST /system/restore; every session ends, so the login form
+// follows).
 
-import { api } from "../api.js";
+import { api, apiUrl } from "../api.js";
 import { h, replace, field, select, table } from "../dom.js";
 import { pageHeader, section, showNotice, confirmDialog, busy } from "../ui.js";
 import { fmtTime, fmtBytes, fmtAge } from "../format.js";
@@ -156,6 +160,49 @@ function firewallSection() {
   return { node: section("Firewall", box), load };
 }
 
+function backupSection() {
+  const withLog = h("input", { type: "checkbox", name: "with_log" });
+  const link = h("a", { class: "button primary", href: apiUrl("/system/backup"), download: "moat.backup", "data-backup": "download" }, "Download backup");
+  withLog.addEventListener("change", () => {
+    link.setAttribute("href", apiUrl(`/system/backup${withLog.checked ? "?with_log=true" : ""}`));
+  });
+
+  const file = h("input", { type: "file", name: "backup", accept: ".backup,application/octet-stream", required: true });
+  const restoreButton = h("button", { type: "submit", class: "danger" }, "Restore…");
+  const restoreForm = h("form", { class: "grid-form", "aria-label": "Restore a backup" },
+    field("Backup file", file, "made by this page or moatctl backup"),
+    h("div", { class: "actions" }, restoreButton));
+  restoreForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const chosen = file.files && file.files[0];
+    if (!chosen) return;
+    busy(restoreButton, async () => {
+      const b = await api.postFile("/system/backup/check", chosen);
+      const what = `${chosen.name}: made ${fmtTime(b.created)}, schema version ${b.schema_version}, ${fmtBytes(b.size)}, ` +
+        `${b.with_log ? "with" : "without"} the message log.`;
+      if (!(await confirmDialog(`${what} Restoring it replaces the domains, lists, settings, accounts and learnt data ` +
+        "with the backup's, keeps the queue, and ends every console session (yours too).", "Restore"))) return;
+      await api.postFile("/system/restore", chosen, { confirm: b.sha256 });
+      window.dispatchEvent(new CustomEvent("moat:unauthorized", {
+        detail: { message: "Backup restored. Log in with an account from the backup." },
+      }));
+    });
+  });
+
+  return section("Backup and restore", [
+    h("p", null, "A backup holds the configuration and learnt data (domains, lists, valid addresses, settings, " +
+      "zones, accounts and tokens, the content classifier, greylisting and reputation), the same file as ",
+      h("code", null, "moatctl backup"), "; the message log and archive index only when asked (the archived messages " +
+      "themselves never). It holds password hashes: keep it safe."),
+    h("div", { class: "grid-form" },
+      field("Include the message log and archive index", withLog),
+      h("div", { class: "actions" }, link)),
+    h("h3", null, "Restore"),
+    h("p", { class: "muted" }, "The file is checked completely first; a damaged file or one from a newer Moat is refused and changes nothing."),
+    restoreForm,
+  ]);
+}
+
 export async function render(view) {
   const firewall = firewallSection();
   const [s] = await Promise.all([api.get("/system"), firewall.load(true)]);
@@ -213,4 +260,6 @@ export async function render(view) {
     ["Quota used", a.quota ? meter(a.bytes || 0, a.quota, "Archive quota used") : "—"],
     ["Retention", a.retention_days ? `${a.retention_days} days` : ""],
   ])]));
+
+  view.append(backupSection());
 }
