@@ -484,6 +484,15 @@ const std::vector<Migration>& migrations() {
              " until INTEGER NOT NULL)",
              "CREATE INDEX firewall_blocks_until ON firewall_blocks (until)",
          }},
+        {9,
+         "firewall: SSH and the console each with their own rate (firewall.admin_rate split in two)",
+         {
+             "INSERT OR IGNORE INTO settings (key, value) SELECT 'firewall.ssh_rate', value FROM settings"
+             " WHERE key = 'firewall.admin_rate'",
+             "INSERT OR IGNORE INTO settings (key, value) SELECT 'firewall.console_rate', value FROM settings"
+             " WHERE key = 'firewall.admin_rate'",
+             "DELETE FROM settings WHERE key = 'firewall.admin_rate'",
+         }},
     };
     return all;
 }

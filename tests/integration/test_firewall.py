@@ -315,7 +315,7 @@ def test_failed_console_logins_get_the_source_blocked(lab):
     lab.write_config(allow_lockout=False, console=CONSOLE)
     lab.ctl("setting", "set", "firewall.maintenance_networks", f"{CLIENTS4[1]}/32")
     lab.ctl("setting", "set", "firewall.admin_networks", "10.77.0.0/24")
-    lab.ctl("setting", "set", "firewall.admin_rate", "100")  # every failed login closes its connection
+    lab.ctl("setting", "set", "firewall.console_rate", "100")  # every failed login closes its connection
     lab.start()
     log = open(lab.work / "webui.log", "ab")
     webui = subprocess.Popen(["ip", "netns", "exec", lab.srv, str(WEBUI), "--config", str(lab.config)],
