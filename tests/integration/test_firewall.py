@@ -39,7 +39,11 @@ LISTENER = r"""
 import socket, selectors, sys
 sel = selectors.DefaultSelector()
 for fam, host in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-    for port in map(int, sys.argv[1:]):
+    for spec in sys.argv[1:]:  # PORT (IPv4 and IPv6) or PORT/6 (IPv6 only)
+        port, _, only = spec.partition("/")
+        if only == "6" and fam == socket.AF_INET:
+            continue
+        port = int(port)
         s = socket.socket(fam, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if fam == socket.AF_INET6:
@@ -113,8 +117,8 @@ class Lab:
         self.write_config(allow_lockout=False)
         return self
 
-    def listen(self, *ports: int):
-        """(Re)starts the listener in the server namespace on these ports (IPv4 and IPv6)."""
+    def listen(self, *ports: int | str):
+        """(Re)starts the listener in the server namespace on these ports (IPv4 and IPv6; "N/6": IPv6 only)."""
         if self.listener:
             self.listener.kill()
             self.listener.wait()
@@ -634,3 +638,133 @@ def test_failed_ssh_logins_get_the_source_blocked(lab):
         os.killpg(journal.pid, 15)
         journal.wait(10)
         log.close()
+
+
+# --- the console's per-address connection cap (issue 11) ------------------------------------------
+
+HOLDER = r"""
+import json, os, socket, sys, time
+dst4, dst6, port, per, trickle, stop = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), \
+    float(sys.argv[5]), sys.argv[6]
+sources = sys.argv[7:]
+# The first bytes of a TLS ClientHello, sent one at a time by the slow senders.
+hello = bytes.fromhex("16030100c8010000c40303") + bytes(200)
+attempts = 0
+def open_one(src):
+    global attempts
+    attempts += 1
+    s = socket.socket(socket.AF_INET6 if ":" in src else socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(2); s.bind((src, 0))
+    try:
+        s.connect((dst6 if ":" in src else dst4, port)); s.setblocking(False); return s
+    except OSError:
+        s.close(); return None
+held = {src: [] for src in sources}
+refused = {src: 0 for src in sources}
+for src in sources:
+    for _ in range(per):
+        s = open_one(src)
+        if s: held[src].append([s, 0])
+        else: refused[src] += 1
+print(json.dumps({"open": {k: len(v) for k, v in held.items()}, "refused": refused}), flush=True)
+reopened = 0
+while not os.path.exists(stop):
+    time.sleep(trickle or 0.2)
+    if not trickle:
+        continue
+    # One more byte on each; what the server closed is opened again.
+    for src, conns in held.items():
+        for c in list(conns):
+            try:
+                c[0].send(hello[c[1] % len(hello):c[1] % len(hello) + 1]); c[1] += 1
+            except BlockingIOError:
+                pass
+            except OSError:
+                conns.remove(c); c[0].close()
+                s = open_one(src)
+                if s: conns.append([s, 0]); reopened += 1
+print(json.dumps({"attempts": attempts, "reopened": reopened, "held": {k: len(v) for k, v in held.items()}}),
+      flush=True)
+"""
+
+LOGIN_PAGE = r"""
+import http.client, json, ssl, sys, time
+src, dst, port, name, password = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+def call(method, path, body=None, cookie=""):
+    c = http.client.HTTPSConnection(dst, port, source_address=(src, 0), context=ctx, timeout=10)
+    headers = {"Content-Type": "application/json"} if body else {}
+    if cookie:
+        headers["Cookie"] = cookie
+    c.request(method, path, body, headers)
+    r = c.getresponse(); r.read(); c.close()
+    return r.status, "; ".join(v.split(";")[0] for v in r.headers.get_all("Set-Cookie") or [])
+t0 = time.monotonic()
+login, cookie = call("POST", "/api/v1/login", json.dumps({"name": name, "password": password}))
+page, _ = call("GET", "/", cookie=cookie)
+session, _ = call("GET", "/api/v1/session", cookie=cookie)
+print(json.dumps({"login": login, "page": page, "session": session, "seconds": round(time.monotonic() - t0, 3)}))
+"""
+
+
+def test_the_console_caps_connections_per_address_in_the_kernel(lab):
+    """firewall.console_connections (16): one address opening many idle connections to the console gets
+    the ones beyond the cap refused (a TCP reset), IPv4 and IPv6, while another address logs in and
+    loads a page within 2 s; again with 200 slow TLS-header senders (a byte every half second,
+    reopened as moat-webui closes them) from four addresses. moat-webui runs with its defaults
+    (256 threads, 5 s to finish the TLS handshake and the request head)."""
+    lab.write_config(allow_lockout=False, console=CONSOLE, threads=256)
+    lab.ctl("setting", "set", "firewall.maintenance_networks", f"{CLIENTS4[1]}/32")
+    lab.ctl("setting", "set", "firewall.admin_networks", "10.77.0.0/24, fd77::/64")
+    lab.ctl("setting", "set", "firewall.console_rate", "1000")  # the cap alone, not the rate, is under test
+    cp = subprocess.run([str(MOATCTL), "--config", str(lab.config), "user", "add", "admin", "--role", "admin",
+                         "--password-stdin"], input="admin-password-for-tests\n", capture_output=True, text=True,
+                        timeout=60)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    # moat-webui listens on IPv4; the listener takes the console's port on IPv6 for the IPv6 attacker.
+    lab.listen(*PORTS.values(), f"{CONSOLE}/6")
+    lab.start()
+    lab.run_daemon(WEBUI, "webui")
+    wait_until(lambda: "webui: listening" in lab.daemon_log("webui"), 20, what="moat-webui")
+
+    def admin_login() -> dict:
+        out = json.loads(lab.client_script(LOGIN_PAGE, CLIENTS4[1], SRV4, CONSOLE, "admin",
+                                           "admin-password-for-tests"))
+        assert out["login"] == 200 and out["page"] == 200 and out["session"] == 200, out
+        return out
+
+    def attack(per: int, trickle: float, sources: list[str]):
+        stop = lab.work / f"stop-{per}-{trickle}"
+        holder = subprocess.Popen(["ip", "netns", "exec", lab.cli, sys.executable, "-c", HOLDER, SRV4, SRV6,
+                                   str(CONSOLE), str(per), str(trickle), str(stop), *sources], stdout=subprocess.PIPE,
+                                  text=True)
+        return holder, stop, json.loads(holder.stdout.readline())
+
+    def end(holder, stop) -> dict:
+        stop.touch()
+        out, _ = holder.communicate(timeout=30)
+        return json.loads(out.strip().splitlines()[-1])
+
+    quiet = admin_login()["seconds"]
+    # Idle connections (no TLS hello) from one IPv4 and one IPv6 address: 16 each, the rest refused.
+    holder, stop, opened = attack(40, 0, [CLIENTS4[0], CLIENT6])
+    try:
+        assert opened["open"] == {CLIENTS4[0]: 16, CLIENT6: 16}, opened
+        assert opened["refused"] == {CLIENTS4[0]: 24, CLIENT6: 24}, opened
+        idle = admin_login()["seconds"]
+    finally:
+        end(holder, stop)
+    # 200 slow TLS-header senders from four addresses: at most 16 each get in.
+    senders = [CLIENTS4[0], CLIENTS4[2], CLIENTS4[3], CLIENTS4[4]]
+    holder, stop, opened = attack(50, 0.5, senders)
+    try:
+        assert opened["open"] == {a: 16 for a in senders}, opened
+        time.sleep(6)  # past moat-webui's 5 s deadline: the first ones were closed and opened again
+        slow = [admin_login()["seconds"] for _ in range(3)]
+    finally:
+        stats = end(holder, stop)
+    print(f"console login + page: quiet {quiet:.2f} s; 16+16 idle held (48 refused) {idle:.2f} s; "
+          f"200 slow senders from 4 addresses (64 held, {stats['reopened']} reopened) "
+          f"{', '.join(f'{x:.2f}' for x in slow)} s")
+    assert idle < 2.0 and max(slow) < 2.0, (idle, slow)
+    assert stats["reopened"] > 0, stats
