@@ -8,10 +8,13 @@ namespace {
 
 // The line's verb is word: its first four bytes, then a space or the line's end.
 bool verbIs(const char (&verb)[5], const char* word) {
-    return std::memcmp(verb, word, 4) == 0 && (verb[4] == ' ' || verb[4] == '\r' || verb[4] == '\n');
+    return std::memcmp(verb, word, 4) == 0 &&
+           (verb[4] == ' ' || verb[4] == '\r' || verb[4] == '\n');
 }
 
-char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+char upper(char c) {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
 
 // A host name fit for a reply line: printable, no spaces, bounded.
 std::string safeHost(std::string_view host) {
@@ -26,7 +29,8 @@ std::string safeHost(std::string_view host) {
 std::size_t TarpitLine::feed(std::string_view bytes) {
     auto lf = bytes.find('\n');
     std::size_t take = lf == std::string_view::npos ? bytes.size() : lf + 1;
-    for (std::size_t i = 0; i < take && length_ + i < sizeof verb_; ++i) verb_[length_ + i] = upper(bytes[i]);
+    for (std::size_t i = 0; i < take && length_ + i < sizeof verb_; ++i)
+        verb_[length_ + i] = upper(bytes[i]);
     length_ = static_cast<std::uint16_t>(std::min<std::size_t>(length_ + take, kMaxTarpitLine + 1));
     complete_ = lf != std::string_view::npos;
     return take;
@@ -38,7 +42,8 @@ TarpitReply TarpitLine::answer() {
         r = TarpitReply::too_long;
     else if (verbIs(verb_, "HELO") || verbIs(verb_, "EHLO"))
         r = TarpitReply::hello;
-    else if (verbIs(verb_, "MAIL") || verbIs(verb_, "RCPT") || verbIs(verb_, "RSET") || verbIs(verb_, "NOOP"))
+    else if (verbIs(verb_, "MAIL") || verbIs(verb_, "RCPT") || verbIs(verb_, "RSET") ||
+             verbIs(verb_, "NOOP"))
         r = TarpitReply::ok;
     else if (verbIs(verb_, "DATA"))
         r = TarpitReply::data;
@@ -50,7 +55,9 @@ TarpitReply TarpitLine::answer() {
 
 TarpitReplies::TarpitReplies(std::string_view hostname) {
     std::string host = safeHost(hostname);
-    auto set = [&](TarpitReply r, std::string text) { text_[static_cast<std::size_t>(r)] = std::move(text) + "\r\n"; };
+    auto set = [&](TarpitReply r, std::string text) {
+        text_[static_cast<std::size_t>(r)] = std::move(text) + "\r\n";
+    };
     set(TarpitReply::greeting, "220 " + host + " ESMTP");
     set(TarpitReply::hello, "250 " + host);
     set(TarpitReply::ok, "250 2.0.0 OK");

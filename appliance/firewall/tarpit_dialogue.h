@@ -18,7 +18,16 @@ namespace moat::firewall {
 
 inline constexpr std::size_t kMaxTarpitLine = 512;  // RFC 5321's command line, CRLF included
 
-enum class TarpitReply : std::uint8_t { greeting, hello, ok, unrecognized, too_long, data, quit, hold_over };
+enum class TarpitReply : std::uint8_t {
+    greeting,
+    hello,
+    ok,
+    unrecognized,
+    too_long,
+    data,
+    quit,
+    hold_over
+};
 
 // The last reply: the connection closes once it is sent.
 constexpr bool isFinal(TarpitReply r) {
@@ -36,7 +45,7 @@ class TarpitLine {
     TarpitReply answer();
 
   private:
-    char verb_[5] = {};  // the first five bytes: the verb and what follows it
+    char verb_[5] = {};         // the first five bytes: the verb and what follows it
     std::uint16_t length_ = 0;  // saturates at kMaxTarpitLine + 1
     bool complete_ = false;
 };

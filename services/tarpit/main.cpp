@@ -25,7 +25,8 @@ volatile std::sig_atomic_t g_stop = 0;
 int run(const std::string& config_path) {
     auto cfg = config::load(config_path);
     log::setLevel(log::parseLevel(cfg.log_level));
-    if (cfg.firewall.tarpit_port == 0) throw std::runtime_error("[firewall] tarpit_port is 0: no tarpit configured");
+    if (cfg.firewall.tarpit_port == 0)
+        throw std::runtime_error("[firewall] tarpit_port is 0: no tarpit configured");
     // One descriptor per held client, and a few for ourselves: never more
     // clients than descriptors (accept would fail and spin).
     rlimit lim{};
@@ -41,8 +42,8 @@ int run(const std::string& config_path) {
     std::signal(SIGTERM, [](int) { g_stop = 1; });
     std::signal(SIGINT, [](int) { g_stop = 1; });
     tarpit::TarpitLoop loop(cfg.firewall, cfg.smtp.hostname);
-    log::info("tarpit: holding clients on port " + std::to_string(cfg.firewall.tarpit_port) + " (a byte every " +
-              std::to_string(cfg.firewall.tarpit_stutter.count()) + " ms, " +
+    log::info("tarpit: holding clients on port " + std::to_string(cfg.firewall.tarpit_port) +
+              " (a byte every " + std::to_string(cfg.firewall.tarpit_stutter.count()) + " ms, " +
               std::to_string(cfg.firewall.tarpit_hold.count()) + " s at most, " +
               std::to_string(cfg.firewall.tarpit_max) + " clients at most)");
     loop.run(g_stop);
@@ -51,4 +52,6 @@ int run(const std::string& config_path) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return util::daemonMain(argc, argv, "moat-tarpit", run); }
+int main(int argc, char** argv) {
+    return util::daemonMain(argc, argv, "moat-tarpit", run);
+}

@@ -28,10 +28,14 @@ std::string addressText(const in6_addr& a) {
 
 const char* endText(TarpitReply r) {
     switch (r) {
-        case TarpitReply::data: return "451 at DATA";
-        case TarpitReply::quit: return "421 at QUIT";
-        case TarpitReply::hold_over: return "421, hold time over";
-        default: return "hung up";
+        case TarpitReply::data:
+            return "451 at DATA";
+        case TarpitReply::quit:
+            return "421 at QUIT";
+        case TarpitReply::hold_over:
+            return "421, hold time over";
+        default:
+            return "hung up";
     }
 }
 
@@ -52,7 +56,8 @@ TarpitLoop::TarpitLoop(const config::Firewall& cfg, const std::string& hostname)
     a.sin6_family = AF_INET6;
     a.sin6_addr = in6addr_any;
     a.sin6_port = htons(cfg.tarpit_port);
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listener_, 4096) != 0)
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::listen(listener_, 4096) != 0)
         throw std::runtime_error("cannot listen on port " + std::to_string(cfg.tarpit_port) + ": " +
                                  std::strerror(errno));
     epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -95,15 +100,16 @@ void TarpitLoop::acceptAll() {
     for (;;) {
         sockaddr_in6 peer{};
         socklen_t length = sizeof peer;
-        int fd = ::accept4(listener_, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = ::accept4(listener_, reinterpret_cast<sockaddr*>(&peer), &length,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return;
         if (held_ >= cfg_.tarpit_max) {
             linger reset{1, 0};  // a reset, no FIN_WAIT: the kernel forgets it at once
             ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
             ::close(fd);
             if (++refused_ % 1000 == 1)
-                log::warning("tarpit: full (" + std::to_string(held_) + " clients): " + std::to_string(refused_) +
-                             " refused so far");
+                log::warning("tarpit: full (" + std::to_string(held_) +
+                             " clients): " + std::to_string(refused_) + " refused so far");
             continue;
         }
         // The smallest buffers the kernel allows: a client's bytes wait in it, not here.

@@ -43,12 +43,13 @@ class TarpitLoop {
     struct Conn {
         Clock::time_point since;
         in6_addr peer{};
-        std::uint32_t generation = 0;  // bumped at close: a FIFO slot of an earlier client is skipped
+        std::uint32_t generation =
+            0;  // bumped at close: a FIFO slot of an earlier client is skipped
         std::uint32_t bytes_in = 0, bytes_out = 0;
-        std::uint16_t offset = 0;      // into the reply being sent
+        std::uint16_t offset = 0;  // into the reply being sent
         firewall::TarpitReply reply = firewall::TarpitReply::greeting;
         State state = State::closed;
-        bool hold_over = false;        // the final 421 follows the reply being sent
+        bool hold_over = false;  // the final 421 follows the reply being sent
         firewall::TarpitLine line;
     };
     struct Due {
@@ -62,7 +63,8 @@ class TarpitLoop {
     void sendByte(int fd, Conn& c, Clock::time_point now);
     void startReply(int fd, Conn& c, firewall::TarpitReply reply);
     void watch(int fd, bool input);
-    void close(int fd, firewall::TarpitReply last);  // last: the final reply sent, or any other: hung up
+    void close(int fd,
+               firewall::TarpitReply last);  // last: the final reply sent, or any other: hung up
     void tick();
     int timeoutMs() const;
     Conn* current(const Due& d);

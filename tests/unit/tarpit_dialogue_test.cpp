@@ -1,11 +1,11 @@
 // moat-tarpit's answers (firewall/tarpit_dialogue.h): a dialogue as data —
 // client lines, fed as they might arrive, and the reply each gets.
+#include "firewall/tarpit_dialogue.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
-
-#include "firewall/tarpit_dialogue.h"
 
 using moat::firewall::kMaxTarpitLine;
 using moat::firewall::TarpitLine;
@@ -50,12 +50,14 @@ TEST(TarpitDialogue, AnswersLikeSpamd) {
         {std::string("\0\0\0\0\n", 5), TarpitReply::unrecognized},
         {"MAIL FROM:<" + std::string(kMaxTarpitLine, 'a') + ">\r\n", TarpitReply::too_long},
     };
-    for (const auto& c : cases) EXPECT_EQ(answers(c.line), std::vector<TarpitReply>{c.reply}) << c.line;
+    for (const auto& c : cases)
+        EXPECT_EQ(answers(c.line), std::vector<TarpitReply>{c.reply}) << c.line;
 }
 
 TEST(TarpitDialogue, PipelinedAndSplitLines) {
     EXPECT_EQ(answers("EHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<a@b>\r\nDATA\r\n"),
-              (std::vector<TarpitReply>{TarpitReply::hello, TarpitReply::ok, TarpitReply::ok, TarpitReply::data}));
+              (std::vector<TarpitReply>{TarpitReply::hello, TarpitReply::ok, TarpitReply::ok,
+                                        TarpitReply::data}));
     // A line in pieces, a byte at a time, as a slow client sends it.
     TarpitLine line;
     std::string text = "qUiT\r\n";
