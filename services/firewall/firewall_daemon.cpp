@@ -120,8 +120,9 @@ void FirewallDaemon::tick() {
             Report r;
             // A directory harvester (unknown recipients) is held in the tarpit when there is one;
             // any other offender is blocked.
-            r.verb = e.kind == "unknown_recipients_limit" && policy_.tarpit_port ? Report::Verb::tarpit
-                                                                                 : Report::Verb::block;
+            r.verb = e.kind == "unknown_recipients_limit" && policy_.tarpit_port
+                         ? Report::Verb::tarpit
+                         : Report::Verb::block;
             r.address = e.ip;
             r.seconds = policy_.rate_block.count();
             r.reason = "moat-smtpd: " + e.kind;
@@ -224,9 +225,10 @@ std::string FirewallDaemon::status(Poco::Data::Session& session) const {
         return out.empty() ? std::string("-") : out;
     };
     auto n = countSets(session);
-    return "table inet " + std::string(kTable) + "\nmaintenance_networks " + joined(policy_.maintenance) +
-           "\nadmin_networks " + joined(policy_.admin) + "\nsmtp_rate " + std::to_string(policy_.smtp_rate) +
-           "/min\nssh_rate " + std::to_string(policy_.ssh_rate) + "/min\nconsole_rate " +
+    return "table inet " + std::string(kTable) + "\nmaintenance_networks " +
+           joined(policy_.maintenance) + "\nadmin_networks " + joined(policy_.admin) +
+           "\nsmtp_rate " + std::to_string(policy_.smtp_rate) + "/min\nssh_rate " +
+           std::to_string(policy_.ssh_rate) + "/min\nconsole_rate " +
            std::to_string(policy_.console_rate) + "/min\nconsole_connections " +
            std::to_string(policy_.console_connections) + "\nblocked " + std::to_string(n.blocked) +
            "\ntarpit " + std::to_string(n.tarpit) + "\n";

@@ -1,14 +1,14 @@
 #include "setting_commands.h"
 
-#include "policy/settings.h"
-#include "store/audit_log.h"
-#include "store/domains.h"
-
 #include <Poco/Data/Statement.h>
 
 #include <iostream>
 #include <map>
 #include <stdexcept>
+
+#include "policy/settings.h"
+#include "store/audit_log.h"
+#include "store/domains.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -30,7 +30,8 @@ int settingSet(Poco::Data::Session& session, std::string_view key, std::string_v
     if (domain) {
         std::string name = canonicalDomain(session, domain);
         policy::setDomainSetting(session, name, key, canonical);
-        store::audit(session, "moatctl", "", "setting.set", std::string(key) + " for " + name, canonical);
+        store::audit(session, "moatctl", "", "setting.set", std::string(key) + " for " + name,
+                     canonical);
         std::cout << key << " = " << canonical << " for " << name << "\n";
     } else {
         policy::setGlobalSetting(session, key, canonical);
@@ -45,7 +46,8 @@ int settingUnset(Poco::Data::Session& session, std::string_view key, const std::
     bool removed = domain ? policy::unsetDomainSetting(session, canonicalDomain(session, domain), key)
                           : policy::unsetGlobalSetting(session, key);
     if (removed)
-        store::audit(session, "moatctl", "", "setting.reset", std::string(key) + (domain ? " for " + *domain : ""),
+        store::audit(session, "moatctl", "", "setting.reset",
+                     std::string(key) + (domain ? " for " + *domain : ""),
                      domain ? "" : std::string(policy::findSetting(key)->default_value));
     std::cout << (removed ? "unset " : "was not set: ") << key << (domain ? " for " + *domain : "") << "\n";
     return 0;

@@ -126,8 +126,7 @@ TEST_F(ApiFirewall, ChangesAreValidatedStoredAndAudited) {
                      "'firewall.smtp_rate' AND detail = '100000' AND user = 'root'"),
               1);
     // An unchanged value is not audited again; a partial change leaves the rest.
-    ASSERT_EQ(call("PUT", "/api/v1/firewall", R"({"smtp_rate":100000,"ssh_rate":20})").status,
-              200);
+    ASSERT_EQ(call("PUT", "/api/v1/firewall", R"({"smtp_rate":100000,"ssh_rate":20})").status, 200);
     EXPECT_EQ(auditRows(), 7);
     EXPECT_EQ(setting("firewall.maintenance_networks"), "192.0.2.0/24,2001:db8::/32");
     // Only an admin network keeps the console reachable, the administrator included.

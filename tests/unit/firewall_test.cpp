@@ -135,15 +135,22 @@ TEST(FirewallRuleset, OneScriptWithEveryRule) {
     EXPECT_LT(s.find("ip saddr @blocked4"), s.find("ip saddr @admin4 accept"))
         << "a blocked source of an admin network is dropped first";
     // SSH and the console each with their own meter and rate.
-    EXPECT_TRUE(has(s, "tcp dport 22 ct state new ip saddr @maintenance4 update @ssh_meter4 { ip saddr limit rate "
-                       "over 10/minute burst 10 packets } drop"));
-    EXPECT_TRUE(has(s, "tcp dport 8443 ct state new ip6 saddr @admin6 update @console_meter6 { ip6 saddr limit rate "
-                       "over 12/minute burst 12 packets } drop"));
+    EXPECT_TRUE(has(
+        s,
+        "tcp dport 22 ct state new ip saddr @maintenance4 update @ssh_meter4 { ip saddr limit rate "
+        "over 10/minute burst 10 packets } drop"));
+    EXPECT_TRUE(has(s,
+                    "tcp dport 8443 ct state new ip6 saddr @admin6 update @console_meter6 { ip6 "
+                    "saddr limit rate "
+                    "over 12/minute burst 12 packets } drop"));
     // The console's per-source cap, counted in the kernel, before the accept.
-    EXPECT_TRUE(has(s, "tcp dport 8443 ct state new ip saddr @admin4 add @console_conns4 { ip saddr ct count over "
-                       "16 } reject with tcp reset"));
+    EXPECT_TRUE(has(
+        s,
+        "tcp dport 8443 ct state new ip saddr @admin4 add @console_conns4 { ip saddr ct count over "
+        "16 } reject with tcp reset"));
     EXPECT_TRUE(has(s, "add @console_conns6 { ip6 saddr ct count over 16 }"));
-    EXPECT_LT(s.find("add @console_conns4"), s.find("tcp dport 8443 ip saddr @maintenance4 accept"));
+    EXPECT_LT(s.find("add @console_conns4"),
+              s.find("tcp dport 8443 ip saddr @maintenance4 accept"));
     EXPECT_FALSE(has(s, "ct count over 20000")) << "no tarpit port, no tarpit cap";
     EXPECT_TRUE(has(s, "log prefix \"moat-refused: \""));
     EXPECT_FALSE(has(s, "redirect")) << "no tarpit port: tarpitted clients are dropped";
