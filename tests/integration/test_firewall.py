@@ -12,6 +12,7 @@ Needs root (namespaces, nftables)."""
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -292,6 +293,30 @@ def test_the_31st_smtp_connection_within_a_minute_lands_in_the_blocked_set(lab):
     # The maintenance network is never rate-blocked.
     assert lab.client_script(MANY, CLIENTS4[1], SRV4, PORTS["smtp"], 35, 0.5).split() == ["open"] * 35
     assert CLIENTS4[1] not in lab.set_members("blocked4")
+
+
+def test_ssh_and_the_console_each_have_their_own_rate(lab):
+    """firewall.ssh_rate and firewall.console_rate are separate per-source meters in the kernel: a source
+    that used up its SSH connections still opens console ones up to their own rate; moatctl's changes
+    are audited."""
+    lab.ctl("setting", "set", "firewall.maintenance_networks", f"{CLIENTS4[1]}/32")
+    lab.ctl("setting", "set", "firewall.admin_networks", "10.77.0.0/24")
+    lab.ctl("setting", "set", "firewall.ssh_rate", "3")
+    lab.ctl("setting", "set", "firewall.console_rate", "5")
+    lab.start()
+    source = CLIENTS4[0]
+    ssh = lab.client_script(MANY, source, SRV4, PORTS["ssh"], 5, 0.5).split()
+    assert ssh == ["open"] * 3 + ["blocked"] * 2, ssh
+    console = lab.client_script(MANY, source, SRV4, PORTS["console"], 7, 0.5).split()
+    assert console == ["open"] * 5 + ["blocked"] * 2, console
+    assert lab.client_script(MANY, CLIENTS4[2], SRV4, PORTS["ssh"], 3, 0.5).split() == ["open"] * 3, \
+        "each source has its own count"
+    status = lab.ctl("firewall", "status").stdout
+    assert "ssh_rate 3/min" in status and "console_rate 5/min" in status and "console_connections 16" in status
+    with sqlite3.connect(lab.work / "moat.db") as db:
+        rows = db.execute("SELECT user, target, detail FROM audit_log WHERE action = 'setting.set' "
+                          "AND target IN ('firewall.ssh_rate', 'firewall.console_rate') ORDER BY id").fetchall()
+    assert rows == [("moatctl", "firewall.ssh_rate", "3"), ("moatctl", "firewall.console_rate", "5")], rows
 
 
 PROBE = r"""
