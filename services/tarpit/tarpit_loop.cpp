@@ -129,7 +129,6 @@ void TarpitLoop::acceptAll() {
         ev.data.fd = fd;
         ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
         ++held_;
-        ++accepted_;
         holds_.push_back({fd, generation, c.since + cfg_.tarpit_hold});
         startReply(fd, c, TarpitReply::greeting);
     }

@@ -77,7 +77,7 @@ class TarpitLoop {
     std::deque<Due> sends_;    // clients with a reply under way, by when their next byte is due
     std::deque<Due> holds_;    // every client, by when its hold time is over
     std::size_t held_ = 0;
-    unsigned long long accepted_ = 0, refused_ = 0;
+    unsigned long long refused_ = 0;  // clients reset because tarpit_max were held
     std::vector<char> scratch_;  // one read buffer for everyone
 };
 
