@@ -37,7 +37,8 @@ namespace moat::api {
 namespace {
 
 constexpr std::string_view kNetworkKeys[] = {"maintenance_networks", "admin_networks"};
-constexpr std::string_view kNumberKeys[] = {"smtp_rate", "admin_rate", "block_time"};
+constexpr std::string_view kNumberKeys[] = {"smtp_rate", "ssh_rate", "console_rate",
+                                            "console_connections", "block_time"};
 constexpr long long kDefaultBlock = 3600;
 constexpr std::size_t kMaxNote = 100;
 

@@ -230,7 +230,8 @@ Config load(const std::string& path) {
     c.firewall.ssh_port = static_cast<std::uint16_t>(integer(*ini, "firewall.ssh_port", c.firewall.ssh_port, 1, 65535));
     c.firewall.tarpit_port =
         static_cast<std::uint16_t>(integer(*ini, "firewall.tarpit_port", c.firewall.tarpit_port, 0, 65535));
-    c.firewall.tarpit_interval = seconds(*ini, "firewall.tarpit_interval", c.firewall.tarpit_interval);
+    c.firewall.tarpit_stutter = std::chrono::milliseconds(
+        integer(*ini, "firewall.tarpit_stutter_ms", c.firewall.tarpit_stutter.count(), 1, 60000));
     c.firewall.tarpit_hold = seconds(*ini, "firewall.tarpit_hold", c.firewall.tarpit_hold);
     c.firewall.tarpit_max =
         static_cast<std::size_t>(integer(*ini, "firewall.tarpit_max", static_cast<long long>(c.firewall.tarpit_max), 1, 1000000));

@@ -112,9 +112,10 @@ struct Firewall {
     std::string socket = "/run/moat/firewall.sock";  // reports from the daemons and moatctl
     std::uint16_t ssh_port = 22;
     std::uint16_t tarpit_port = 0;  // a tarpit listening here takes tarpitted SMTP clients (0: dropped)
-    std::chrono::seconds tarpit_interval{10};  // moat-tarpit: a greeting line this often
-    std::chrono::seconds tarpit_hold{3600};    // moat-tarpit: a client is let go after this long
-    std::size_t tarpit_max = 20000;            // moat-tarpit: clients held at once (the oldest goes)
+    std::chrono::milliseconds tarpit_stutter{1000};  // moat-tarpit: one byte of a reply this often
+    std::chrono::seconds tarpit_hold{600};  // moat-tarpit: then a final 421 and the client goes
+    // Clients held at once; beyond it new ones are dropped in the kernel.
+    std::size_t tarpit_max = 20000;
     bool submission = false;        // port 587 open as well as 25
     bool allow_lockout = false;     // apply a ruleset that closes the console and SSH to everyone
     // moat-sshwatch: this many failed SSH logins from one address within

@@ -21,11 +21,14 @@ struct FirewallPolicy {
     std::uint16_t console_port = 443;
     bool console_loopback = false;  // the console listens on loopback only
     std::uint16_t ssh_port = 22;
-    int smtp_rate = 30;   // new connections a minute per source before it is blocked
-    int admin_rate = 10;  // new console/SSH connections a minute per source
+    int smtp_rate = 30;            // new connections a minute per source before it is blocked
+    int ssh_rate = 10;             // new SSH connections a minute per source
+    int console_rate = 10;         // new console connections a minute per source
+    int console_connections = 16;  // console connections one source may hold open at once
     std::chrono::seconds rate_block{600};  // how long a source over its SMTP rate stays blocked
     bool allow_lockout = false;            // [firewall] allow_lockout: apply even if it locks out
     std::uint16_t tarpit_port = 0;         // tarpitted SMTP clients are redirected here (0: dropped instead)
+    std::size_t tarpit_max = 20000;        // tarpit connections at once; beyond it new ones are dropped
 };
 
 // Why applying policy would lock the administrator out (no maintenance or

@@ -34,7 +34,13 @@ std::string rulesetScript(const FirewallPolicy& p) {
         s += std::string("  set blocked") + f.suffix + " { type " + f.type + "; flags dynamic,timeout; }\n";
         s += std::string("  set tarpit") + f.suffix + " { type " + f.type + "; flags dynamic,timeout; }\n";
         s += std::string("  set smtp_meter") + f.suffix + " { type " + f.type + "; flags dynamic,timeout; timeout 1m; }\n";
-        s += std::string("  set admin_meter") + f.suffix + " { type " + f.type + "; flags dynamic,timeout; timeout 1m; }\n";
+        s += std::string("  set ssh_meter") + f.suffix + " { type " + f.type +
+             "; flags dynamic,timeout; timeout 1m; }\n";
+        s += std::string("  set console_meter") + f.suffix + " { type " + f.type +
+             "; flags dynamic,timeout; timeout 1m; }\n";
+        // Per-source connection counts (ct count) for the console's cap.
+        s += std::string("  set console_conns") + f.suffix + " { type " + f.type +
+             "; size 65535; flags dynamic; }\n";
     }
     s += "  chain input { type filter hook input priority filter; policy drop; }\n";
     s += "  chain prerouting { type nat hook prerouting priority dstnat; policy accept; }\n";
@@ -51,9 +57,8 @@ std::string rulesetScript(const FirewallPolicy& p) {
 
     const std::string in = "add rule " + t + " input ";
     const std::string smtp = ports(p.smtp_ports);
-    std::vector<std::uint16_t> admin_list{p.ssh_port};
-    if (!p.console_loopback) admin_list.push_back(p.console_port);
-    const std::string admin = ports(admin_list);
+    const std::string ssh = std::to_string(p.ssh_port);
+    const std::string console = std::to_string(p.console_port);
     const std::string rate_block = std::to_string(p.rate_block.count()) + "s";
     s += in + "ct state invalid drop\n";
     s += in + "ct state established,related accept\n";
@@ -66,6 +71,12 @@ std::string rulesetScript(const FirewallPolicy& p) {
     s += in +
          "icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, "
          "nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept\n";
+    // The tarpit holds at most tarpit_max clients: beyond, new ones are dropped here (one count for
+    // both families).
+    if (p.tarpit_port)
+        s += in + "tcp dport " + std::to_string(p.tarpit_port) +
+             " ct status dnat ct state new ct count over " + std::to_string(p.tarpit_max) +
+             " drop\n";
     for (const auto& f : kFamilies) {
         // Tarpitted clients reach the tarpit port (redirected below) or nothing.
         if (p.tarpit_port)
@@ -79,12 +90,30 @@ std::string rulesetScript(const FirewallPolicy& p) {
              rate_block + " } log prefix \"moat-ratelimit: \" level info drop\n";
     }
     s += in + "tcp dport " + smtp + " accept\n";
+    struct Door {
+        const std::string& port;
+        const char* meter;
+        int rate;
+        bool open;
+    };
+    const Door doors[] = {{ssh, "ssh_meter", p.ssh_rate, true},
+                          {console, "console_meter", p.console_rate, !p.console_loopback}};
     for (const auto& f : kFamilies) {
         for (const char* set : {"maintenance", "admin"}) {
-            s += in + "tcp dport " + admin + " ct state new " + f.saddr + " @" + set + f.suffix + " update @admin_meter" +
-                 f.suffix + " { " + f.saddr + " limit rate over " + std::to_string(p.admin_rate) + "/minute burst " +
-                 std::to_string(p.admin_rate) + " packets } drop\n";
-            s += in + "tcp dport " + admin + " " + f.saddr + " @" + set + f.suffix + " accept\n";
+            const std::string from = std::string(" ") + f.saddr + " @" + set + f.suffix;
+            // The console's cap: a source holding console_connections already is refused (a reset,
+            // at once).
+            if (!p.console_loopback)
+                s += in + "tcp dport " + console + " ct state new" + from + " add @console_conns" +
+                     f.suffix + " { " + f.saddr + " ct count over " +
+                     std::to_string(p.console_connections) + " } reject with tcp reset\n";
+            for (const auto& d : doors) {
+                if (!d.open) continue;
+                s += in + "tcp dport " + d.port + " ct state new" + from + " update @" + d.meter +
+                     f.suffix + " { " + f.saddr + " limit rate over " + std::to_string(d.rate) +
+                     "/minute burst " + std::to_string(d.rate) + " packets } drop\n";
+                s += in + "tcp dport " + d.port + from + " accept\n";
+            }
         }
     }
     s += in + "tcp flags syn limit rate 10/minute log prefix \"moat-refused: \" level info\n";

@@ -13,9 +13,12 @@
 // sources dropped (never the maintenance networks); ICMP/ICMPv6 needed for
 // IPv6 and PMTU accepted; tarpitted sources to SMTP sent to the tarpit port;
 // SMTP over its per-source rate → the source joins the blocked set; SMTP
-// accepted; console and SSH from the maintenance and admin networks within
-// their rate accepted (a blocked source of an admin network was dropped
-// above); everything else logged at a limited rate and dropped (policy).
+// accepted; console and SSH from the maintenance and admin networks, each
+// within its own rate, accepted (a blocked source of an admin network was
+// dropped above) — a source already holding console_connections to the
+// console is refused with a reset (ct count: CivetWeb cannot cap it before
+// the TLS handshake); everything else logged at a limited rate and dropped
+// (policy). The tarpit port takes at most tarpit_max connections at once.
 #pragma once
 
 #include "firewall/firewall_policy.h"

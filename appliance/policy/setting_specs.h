@@ -137,11 +137,17 @@ inline constexpr SettingSpec kSettingSpecs[] = {
          "networks (CIDR) that may reach the console and SSH through the firewall; never blocked"},
         {"firewall.admin_networks", SettingSpec::Type::list, "", 0, 0,
          "networks (CIDR) that may also reach the console and SSH but are not trusted: their sources are held to "
-         "firewall.admin_rate and blocked after repeated failed logins (0.0.0.0/0 and ::/0: everyone)"},
+         "firewall.ssh_rate and firewall.console_rate and blocked after repeated failed logins (0.0.0.0/0 and ::/0: "
+         "everyone)"},
         {"firewall.smtp_rate", SettingSpec::Type::integer, "30", 1, 100000,
          "new SMTP connections a minute one source may open; beyond it the source is blocked for firewall.block_time"},
-        {"firewall.admin_rate", SettingSpec::Type::integer, "10", 1, 100000,
-         "new console and SSH connections a minute one source (of the maintenance networks) may open"},
+        {"firewall.ssh_rate", SettingSpec::Type::integer, "10", 1, 100000,
+         "new SSH connections a minute one source (of the maintenance or admin networks) may open"},
+        {"firewall.console_rate", SettingSpec::Type::integer, "10", 1, 100000,
+         "new console connections a minute one source (of the maintenance or admin networks) may open"},
+        {"firewall.console_connections", SettingSpec::Type::integer, "16", 2, 10000,
+         "connections one source may hold open to the console at once, counted in the kernel (a browser uses "
+         "about six); beyond it new ones are refused"},
         {"firewall.block_time", SettingSpec::Type::seconds, "600", 60, 2592000,
          "seconds a source over its SMTP rate, or reported by moat-smtpd for its behaviour, stays blocked"},
 };

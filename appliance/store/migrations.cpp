@@ -502,6 +502,15 @@ const std::vector<Migration>& migrations() {
              " count INTEGER NOT NULL,"
              " PRIMARY KEY (type, le_us)) WITHOUT ROWID",
          }},
+        {10,
+         "firewall: SSH and the console each with their own rate (firewall.admin_rate split in two)",
+         {
+             "INSERT OR IGNORE INTO settings (key, value) SELECT 'firewall.ssh_rate', value FROM settings"
+             " WHERE key = 'firewall.admin_rate'",
+             "INSERT OR IGNORE INTO settings (key, value) SELECT 'firewall.console_rate', value FROM settings"
+             " WHERE key = 'firewall.admin_rate'",
+             "DELETE FROM settings WHERE key = 'firewall.admin_rate'",
+         }},
     };
     return all;
 }

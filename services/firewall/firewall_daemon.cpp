@@ -58,7 +58,10 @@ FirewallPolicy FirewallDaemon::currentPolicy(Poco::Data::Session& session) const
     p.console_loopback = isLoopback(cfg_.web.listen.host);
     p.ssh_port = cfg_.firewall.ssh_port;
     p.smtp_rate = static_cast<int>(settings.integer("firewall.smtp_rate"));
-    p.admin_rate = static_cast<int>(settings.integer("firewall.admin_rate"));
+    p.ssh_rate = static_cast<int>(settings.integer("firewall.ssh_rate"));
+    p.console_rate = static_cast<int>(settings.integer("firewall.console_rate"));
+    p.console_connections = static_cast<int>(settings.integer("firewall.console_connections"));
+    p.tarpit_max = cfg_.firewall.tarpit_max;
     p.rate_block = settings.seconds("firewall.block_time");
     p.allow_lockout = cfg_.firewall.allow_lockout;
     p.tarpit_port = cfg_.firewall.tarpit_port;
@@ -108,14 +111,18 @@ void FirewallDaemon::tick() {
                 log::error(std::string("firewall: ") + e.what() + "; the previous ruleset stays");
             }
         }
-        // Sources moat-smtpd's rate limits shut out: blocked here for block_time.
+        // Sources moat-smtpd's rate limits shut out: blocked (harvesters tarpitted) for block_time.
         for (const auto& e : store::listClientEvents(session, events_since_)) {
             if (e.id <= last_event_id_) continue;
             last_event_id_ = e.id;
             events_since_ = e.ts;
             if (e.kind.size() < 6 || e.kind.compare(e.kind.size() - 6, 6, "_limit") != 0) continue;
             Report r;
-            r.verb = Report::Verb::block;
+            // A directory harvester (unknown recipients) is held in the tarpit when there is one;
+            // any other offender is blocked.
+            r.verb = e.kind == "unknown_recipients_limit" && policy_.tarpit_port
+                         ? Report::Verb::tarpit
+                         : Report::Verb::block;
             r.address = e.ip;
             r.seconds = policy_.rate_block.count();
             r.reason = "moat-smtpd: " + e.kind;
@@ -218,9 +225,12 @@ std::string FirewallDaemon::status(Poco::Data::Session& session) const {
         return out.empty() ? std::string("-") : out;
     };
     auto n = countSets(session);
-    return "table inet " + std::string(kTable) + "\nmaintenance_networks " + joined(policy_.maintenance) +
-           "\nadmin_networks " + joined(policy_.admin) + "\nsmtp_rate " + std::to_string(policy_.smtp_rate) +
-           "/min\nadmin_rate " + std::to_string(policy_.admin_rate) + "/min\nblocked " + std::to_string(n.blocked) +
+    return "table inet " + std::string(kTable) + "\nmaintenance_networks " +
+           joined(policy_.maintenance) + "\nadmin_networks " + joined(policy_.admin) +
+           "\nsmtp_rate " + std::to_string(policy_.smtp_rate) + "/min\nssh_rate " +
+           std::to_string(policy_.ssh_rate) + "/min\nconsole_rate " +
+           std::to_string(policy_.console_rate) + "/min\nconsole_connections " +
+           std::to_string(policy_.console_connections) + "\nblocked " + std::to_string(n.blocked) +
            "\ntarpit " + std::to_string(n.tarpit) + "\n";
 }
 

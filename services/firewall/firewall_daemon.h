@@ -3,7 +3,8 @@
 // that would lock the administrator out), keeps the blocked and tarpit sets
 // and the firewall_blocks rows in step, restores them after a restart with
 // their remaining time, blocks what moat-smtpd's rate limits shut out
-// (client_events), and answers reports. Trusts no report: each is parsed
+// (client_events; a directory harvester goes to the tarpit when there is
+// one), and answers reports. Trusts no report: each is parsed
 // and validated (firewall/report.h), and maintenance networks and allow-
 // listed clients are never blocked. Records what the kernel's rate meter
 // blocks on its own, and writes a heartbeat for the System page.

@@ -1,13 +1,14 @@
 #include "setting_commands.h"
 
-#include "policy/settings.h"
-#include "store/domains.h"
-
 #include <Poco/Data/Statement.h>
 
 #include <iostream>
 #include <map>
 #include <stdexcept>
+
+#include "policy/settings.h"
+#include "store/audit_log.h"
+#include "store/domains.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -29,9 +30,12 @@ int settingSet(Poco::Data::Session& session, std::string_view key, std::string_v
     if (domain) {
         std::string name = canonicalDomain(session, domain);
         policy::setDomainSetting(session, name, key, canonical);
+        store::audit(session, "moatctl", "", "setting.set", std::string(key) + " for " + name,
+                     canonical);
         std::cout << key << " = " << canonical << " for " << name << "\n";
     } else {
         policy::setGlobalSetting(session, key, canonical);
+        store::audit(session, "moatctl", "", "setting.set", key, canonical);
         std::cout << key << " = " << canonical << " (global)\n";
     }
     return 0;
@@ -41,6 +45,10 @@ int settingUnset(Poco::Data::Session& session, std::string_view key, const std::
     if (!policy::findSetting(key)) throw std::invalid_argument("unknown setting '" + std::string(key) + "'");
     bool removed = domain ? policy::unsetDomainSetting(session, canonicalDomain(session, domain), key)
                           : policy::unsetGlobalSetting(session, key);
+    if (removed)
+        store::audit(session, "moatctl", "", "setting.reset",
+                     std::string(key) + (domain ? " for " + *domain : ""),
+                     domain ? "" : std::string(policy::findSetting(key)->default_value));
     std::cout << (removed ? "unset " : "was not set: ") << key << (domain ? " for " + *domain : "") << "\n";
     return 0;
 }

@@ -192,11 +192,17 @@ run(async (t) => {
     await page.getByRole("alert").filter({ hasText: "not-a-network" }).waitFor();
     await page.getByRole("alert").getByRole("button", { name: "Dismiss" }).click();
     await form.getByLabel("Maintenance networks").fill("192.0.2.0/24\n2001:db8::/48");
+    // SSH and the console each have their own rate.
+    await form.getByLabel("SSH connections a minute per source").fill("12");
+    await form.getByLabel("Console connections a minute per source").fill("14");
     await form.getByRole("button", { name: "Save firewall settings" }).click();
     await page.getByRole("status").filter({ hasText: "Firewall settings saved" }).waitFor();
     await page.reload();
     await form.getByLabel("SMTP connections a minute per source").waitFor();
     assert.equal(await form.getByLabel("SMTP connections a minute per source").inputValue(), "45");
+    assert.equal(await form.getByLabel("SSH connections a minute per source").inputValue(), "12");
+    assert.equal(await form.getByLabel("Console connections a minute per source").inputValue(), "14");
+    assert.equal(await form.getByLabel("Console connections open at once per source").inputValue(), "16");
     assert.equal(await form.getByLabel("Maintenance networks").inputValue(), "192.0.2.0/24\n2001:db8::/48");
     await noError(page);
   });

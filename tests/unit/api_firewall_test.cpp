@@ -54,7 +54,9 @@ TEST_F(ApiFirewall, ShowsTheSettingsAndTheSetsWithTimeLeft) {
     auto o = r.object();
     auto s = o->getObject("settings");
     EXPECT_EQ(s->getValue<int>("smtp_rate"), 30);
-    EXPECT_EQ(s->getValue<int>("admin_rate"), 10);
+    EXPECT_EQ(s->getValue<int>("ssh_rate"), 10);
+    EXPECT_EQ(s->getValue<int>("console_rate"), 10);
+    EXPECT_EQ(s->getValue<int>("console_connections"), 16);
     EXPECT_EQ(s->getValue<int>("block_time"), 600);
     EXPECT_EQ(s->getArray("maintenance_networks")->size(), 0u);
     EXPECT_EQ(o->getObject("limits")->getObject("smtp_rate")->getValue<int>("max"), 100000);
@@ -77,7 +79,10 @@ TEST_F(ApiFirewall, ChangesAreValidatedStoredAndAudited) {
     } bad[] = {
         {R"({"smtp_rate":0})", "between 1 and 100000"},
         {R"({"smtp_rate":100001})", "between 1 and 100000"},
-        {R"({"admin_rate":-5})", "between 1 and 100000"},
+        {R"({"ssh_rate":-5})", "between 1 and 100000"},
+        {R"({"console_rate":0})", "between 1 and 100000"},
+        {R"({"console_connections":1})", "between 2 and 10000"},
+        {R"({"admin_rate":10})", "unknown field"},
         {R"({"block_time":59})", "between 60 and 2592000"},
         {R"({"block_time":2592001})", "between 60 and 2592000"},
         {R"({"smtp_rate":99999999999999999999})", "integer"},
@@ -106,22 +111,23 @@ TEST_F(ApiFirewall, ChangesAreValidatedStoredAndAudited) {
     auto r = call(
         "PUT", "/api/v1/firewall",
         R"({"maintenance_networks":["192.0.2.77/24", "2001:DB8::/32"],"admin_networks":"0.0.0.0/0, ::/0",)"
-        R"("smtp_rate":100000,"admin_rate":1,"block_time":3600})");
+        R"("smtp_rate":100000,"ssh_rate":1,"console_rate":7,"block_time":3600})");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(setting("firewall.maintenance_networks"), "192.0.2.0/24,2001:db8::/32");
     EXPECT_EQ(setting("firewall.admin_networks"), "0.0.0.0/0,::/0");
     EXPECT_EQ(setting("firewall.smtp_rate"), "100000");
     EXPECT_EQ(setting("firewall.block_time"), "3600");
-    EXPECT_EQ(r.object()->getObject("settings")->getValue<int>("admin_rate"), 1);
+    EXPECT_EQ(r.object()->getObject("settings")->getValue<int>("ssh_rate"), 1);
+    EXPECT_EQ(r.object()->getObject("settings")->getValue<int>("console_rate"), 7);
+    EXPECT_EQ(setting("firewall.console_rate"), "7");
     EXPECT_GT(store::policyGeneration(session()), generation) << "moat-firewall sees the change";
-    EXPECT_EQ(auditRows(), 5);
+    EXPECT_EQ(auditRows(), 6);
     EXPECT_EQ(scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'setting.set' AND target = "
                      "'firewall.smtp_rate' AND detail = '100000' AND user = 'root'"),
               1);
     // An unchanged value is not audited again; a partial change leaves the rest.
-    ASSERT_EQ(call("PUT", "/api/v1/firewall", R"({"smtp_rate":100000,"admin_rate":20})").status,
-              200);
-    EXPECT_EQ(auditRows(), 6);
+    ASSERT_EQ(call("PUT", "/api/v1/firewall", R"({"smtp_rate":100000,"ssh_rate":20})").status, 200);
+    EXPECT_EQ(auditRows(), 7);
     EXPECT_EQ(setting("firewall.maintenance_networks"), "192.0.2.0/24,2001:db8::/32");
     // Only an admin network keeps the console reachable, the administrator included.
     EXPECT_EQ(call("PUT", "/api/v1/firewall", R"({"maintenance_networks":[]})").status, 200);

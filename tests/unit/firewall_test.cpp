@@ -98,7 +98,9 @@ FirewallPolicy examplePolicy() {
     p.smtp_ports = {25, 587};
     p.console_port = 8443;
     p.smtp_rate = 30;
-    p.admin_rate = 10;
+    p.ssh_rate = 10;
+    p.console_rate = 12;
+    p.console_connections = 16;
     return p;
 }
 
@@ -123,14 +125,33 @@ TEST(FirewallRuleset, OneScriptWithEveryRule) {
     EXPECT_TRUE(has(s, "tcp dport { 25, 587 } accept"));
     EXPECT_TRUE(has(s, "limit rate over 30/minute"));
     EXPECT_TRUE(has(s, "add @blocked4 { ip saddr timeout 600s }"));
-    EXPECT_TRUE(has(s, "tcp dport { 22, 8443 } ip saddr @maintenance4 accept"));
+    EXPECT_TRUE(has(s, "tcp dport 22 ip saddr @maintenance4 accept"));
+    EXPECT_TRUE(has(s, "tcp dport 8443 ip saddr @maintenance4 accept"));
     EXPECT_TRUE(has(s, "flush set inet moat admin6"));
     EXPECT_TRUE(has(s, "add element inet moat admin4 { 0.0.0.0/0 }"));
     EXPECT_TRUE(has(s, "add element inet moat admin6 { ::/0 }"));
-    EXPECT_TRUE(has(s, "tcp dport { 22, 8443 } ip6 saddr @admin6 accept"));
+    EXPECT_TRUE(has(s, "tcp dport 22 ip6 saddr @admin6 accept"));
+    EXPECT_TRUE(has(s, "tcp dport 8443 ip6 saddr @admin6 accept"));
     EXPECT_LT(s.find("ip saddr @blocked4"), s.find("ip saddr @admin4 accept"))
         << "a blocked source of an admin network is dropped first";
-    EXPECT_TRUE(has(s, "limit rate over 10/minute"));
+    // SSH and the console each with their own meter and rate.
+    EXPECT_TRUE(has(
+        s,
+        "tcp dport 22 ct state new ip saddr @maintenance4 update @ssh_meter4 { ip saddr limit rate "
+        "over 10/minute burst 10 packets } drop"));
+    EXPECT_TRUE(has(s,
+                    "tcp dport 8443 ct state new ip6 saddr @admin6 update @console_meter6 { ip6 "
+                    "saddr limit rate "
+                    "over 12/minute burst 12 packets } drop"));
+    // The console's per-source cap, counted in the kernel, before the accept.
+    EXPECT_TRUE(has(
+        s,
+        "tcp dport 8443 ct state new ip saddr @admin4 add @console_conns4 { ip saddr ct count over "
+        "16 } reject with tcp reset"));
+    EXPECT_TRUE(has(s, "add @console_conns6 { ip6 saddr ct count over 16 }"));
+    EXPECT_LT(s.find("add @console_conns4"),
+              s.find("tcp dport 8443 ip saddr @maintenance4 accept"));
+    EXPECT_FALSE(has(s, "ct count over 20000")) << "no tarpit port, no tarpit cap";
     EXPECT_TRUE(has(s, "log prefix \"moat-refused: \""));
     EXPECT_FALSE(has(s, "redirect")) << "no tarpit port: tarpitted clients are dropped";
 
@@ -138,8 +159,11 @@ TEST(FirewallRuleset, OneScriptWithEveryRule) {
     p.console_loopback = true;
     p.tarpit_port = 2526;
     s = moat::firewall::rulesetScript(p);
-    EXPECT_TRUE(has(s, "tcp dport { 22 } ip saddr @maintenance4 accept")) << "a loopback console is not opened";
+    EXPECT_TRUE(has(s, "tcp dport 22 ip saddr @maintenance4 accept"));
+    EXPECT_FALSE(has(s, "tcp dport 8443")) << "a loopback console is not opened";
     EXPECT_TRUE(has(s, "ip saddr @tarpit4 redirect to :2526"));
+    EXPECT_TRUE(has(s, "tcp dport 2526 ct status dnat ct state new ct count over 20000 drop"))
+        << "beyond tarpit_max, new tarpit connections are dropped in the kernel";
 }
 
 TEST(FirewallRuleset, ElementScripts) {

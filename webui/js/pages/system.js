@@ -55,14 +55,18 @@ function firewallSection() {
   const maintenance = h("textarea", { name: "maintenance_networks", rows: 3, spellcheck: "false", placeholder: "none; one per line, e.g. 192.0.2.0/24" });
   const admin = h("textarea", { name: "admin_networks", rows: 3, spellcheck: "false", placeholder: "none; one per line, e.g. 198.51.100.0/24" });
   const smtpRate = h("input", { type: "number", name: "smtp_rate", step: 1 });
-  const adminRate = h("input", { type: "number", name: "admin_rate", step: 1 });
+  const sshRate = h("input", { type: "number", name: "ssh_rate", step: 1 });
+  const consoleRate = h("input", { type: "number", name: "console_rate", step: 1 });
+  const consoleConnections = h("input", { type: "number", name: "console_connections", step: 1 });
   const blockTime = h("input", { type: "number", name: "block_time", step: 1 });
   const saveButton = h("button", { type: "submit", class: "primary" }, "Save firewall settings");
   const settingsForm = h("form", { class: "grid-form", "aria-label": "Firewall settings" },
     field("Maintenance networks", maintenance, "reach the console and SSH; never blocked"),
     field("Admin networks", admin, "reach the console and SSH too, but are blocked after repeated failed logins (0.0.0.0/0 and ::/0: everyone)"),
     field("SMTP connections a minute per source", smtpRate, "beyond it the source is blocked"),
-    field("Console and SSH connections a minute per source", adminRate),
+    field("SSH connections a minute per source", sshRate),
+    field("Console connections a minute per source", consoleRate),
+    field("Console connections open at once per source", consoleConnections, "beyond it new ones are refused; a browser uses about six"),
     field("Block time (seconds)", blockTime, "how long a flooder or a failing login stays blocked"),
     h("div", { class: "actions" }, saveButton));
 
@@ -71,7 +75,8 @@ function firewallSection() {
     const limits = fw.limits || {};
     maintenance.value = (st.maintenance_networks || []).join("\n");
     admin.value = (st.admin_networks || []).join("\n");
-    for (const [input, key] of [[smtpRate, "smtp_rate"], [adminRate, "admin_rate"], [blockTime, "block_time"]]) {
+    for (const [input, key] of [[smtpRate, "smtp_rate"], [sshRate, "ssh_rate"], [consoleRate, "console_rate"],
+      [consoleConnections, "console_connections"], [blockTime, "block_time"]]) {
       input.value = String(st[key] ?? "");
       const range = limits[key] || {};
       if (range.min !== undefined) input.setAttribute("min", String(range.min));
@@ -139,7 +144,7 @@ function firewallSection() {
         maintenance_networks: networkList(maintenance.value),
         admin_networks: networkList(admin.value),
       };
-      for (const input of [smtpRate, adminRate, blockTime]) {
+      for (const input of [smtpRate, sshRate, consoleRate, consoleConnections, blockTime]) {
         const v = numberValue(input);
         if (v !== undefined) body[input.name] = v;
       }
