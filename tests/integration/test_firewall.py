@@ -791,5 +791,7 @@ def test_the_console_caps_connections_per_address_in_the_kernel(lab):
     print(f"console login + page: quiet {quiet:.2f} s; 16+16 idle held (48 refused) {idle:.2f} s; "
           f"200 slow senders from 4 addresses (64 held, {stats['reopened']} reopened) "
           f"{', '.join(f'{x:.2f}' for x in slow)} s")
-    assert idle < 2.0 and max(slow) < 2.0, (idle, slow)
+    # The bound is 2 s; the sanitizer pass checks memory, not speed (ASan slows moat-webui several-fold).
+    bound = 6.0 if "ASAN_OPTIONS" in os.environ else 2.0
+    assert idle < bound and max(slow) < bound, (idle, slow)
     assert stats["reopened"] > 0, stats
