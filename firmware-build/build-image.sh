@@ -67,7 +67,9 @@ mkdir -p "$cache"
 # copyright files and Moat's own, which the console serves), manual pages,
 # translations, and the kernel's drivers for sound, video capture, wireless,
 # Bluetooth, InfiniBand and the big GPUs (the console is serial or firmware
-# framebuffer); the initramfs is built once, with zstd.
+# framebuffer). The initramfs is built once, at the end of the one apt run,
+# with only the drivers that find the root (the overlay's
+# etc/initramfs-tools, put in place before the kernel is installed).
 excludes=()
 for p in doc man info locale lintian; do
   excludes+=("--dpkgopt=path-exclude=/usr/share/$p/*")
@@ -83,8 +85,8 @@ mmdebstrap --variant=apt --skip=download/empty,essential/unlink --dpkgopt=force-
   --include=systemd-sysv,udev,linux-image-amd64,initramfs-tools,zstd,fdisk,grub-pc-bin,grub-efi-amd64-bin,grub2-common,e2fsprogs,cloud-guest-utils,unbound,clamav-freshclam,openssh-server,chrony,iproute2,ca-certificates,openssl,libnss-myhostname \
   "${debs[@]/#/--include=}" \
   --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-  --setup-hook='mkdir -p "$1"/var/cache/apt/archives "$1"/etc/initramfs-tools/conf.d' \
-  --setup-hook='printf "MODULES=most\nCOMPRESS=zstd\n" > "$1"/etc/initramfs-tools/conf.d/moat.conf' \
+  --setup-hook='mkdir -p "$1"/var/cache/apt/archives' \
+  --setup-hook="tar -C \"\$1\" -xf $out/overlay.tar ./etc/initramfs-tools" \
   --setup-hook="sync-in $cache /var/cache/apt/archives" \
   --customize-hook="rm -rf \"\$1\"$debdir" \
   --customize-hook="sync-out /var/cache/apt/archives $cache" \

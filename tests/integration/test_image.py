@@ -39,6 +39,7 @@ OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 MOAT_UNITS = ("moat-smtpd", "moat-scand", "moat-webui", "moat-firewall", "moat-tarpit", "moat-sshwatch")
 IMAGE_UNITS = ("moat-firstboot", "moat-growdata", "moat-hostname")
+DEBIAN_SERVICES = ("unbound", "clamav-freshclam", "ssh", "chrony")
 BANNER_BUDGET = float(os.environ.get("MOAT_BOOT_BUDGET", "300"))
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
@@ -297,6 +298,8 @@ def test_image_boots_serves_mail_and_keeps_data(image, firmware):
             machine.sh(f"printf '%s' '{hdb}' > /var/lib/clamav/moat-image-test.hdb")
             wait_until(lambda: all(machine.sh(f"systemctl is-active {u}", check=False).strip() == "active"
                                    for u in MOAT_UNITS), 120, interval=3, what="every moat unit active")
+            for unit in DEBIAN_SERVICES:
+                assert machine.sh(f"systemctl is-active {unit}", check=False).strip() == "active", unit
             failed = machine.sh("systemctl --failed --no-legend --plain", check=False)
             assert not any(u in failed for u in MOAT_UNITS + IMAGE_UNITS), failed
             assert machine.sh("nft list tables").count("inet moat") == 1

@@ -90,4 +90,11 @@ rm -f /etc/ssh/ssh_host_*
 
 systemctl enable systemd-networkd.service systemd-networkd-wait-online.service moat-firstboot.service \
     moat-growdata.service moat-issue.service moat-hostname.service >/dev/null
-systemctl disable systemd-timesyncd.service 2>/dev/null || true
+systemctl enable clamav-freshclam.service >/dev/null
+# Nothing to do on an appliance with a read-only root and no LVM: package
+# updates and dpkg backups (the update issue replaces whole root slots), LVM
+# snapshot scrubbing. chrony keeps the time.
+for unit in systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+    e2scrub_all.timer e2scrub_reap.service; do
+    systemctl disable "$unit" 2>/dev/null || true
+done

@@ -12,14 +12,13 @@ addr=$(ip -4 route get 192.0.2.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1
 [ -n "$addr" ] || addr=$(hostname)
 mkdir -p /run/moat-issue
 show() {
-    {
-        echo "Moat mail gateway \\n"
-        echo "Console: https://$addr/"
-        [ -z "$1" ] || echo "First run (one time): $1"
-        echo
-    } > /run/moat-issue/issue.new
+    body="Console: https://$addr/"
+    [ -z "$1" ] || body="$body
+First run (one time): $1"
+    # In the issue file, agetty replaces \n by the host name.
+    printf 'Moat mail gateway \\n\n%s\n\n' "$body" > /run/moat-issue/issue.new
     mv /run/moat-issue/issue.new /run/moat-issue/issue
-    cat /run/moat-issue/issue > /dev/console 2>/dev/null || true
+    printf '\nMoat mail gateway %s\n%s\n\n' "$(hostname)" "$body" > /dev/console 2>/dev/null || true
     agetty --reload 2>/dev/null || true
 }
 show ""
