@@ -82,7 +82,7 @@ for m in sound drivers/media drivers/net/wireless net/wireless net/mac80211 net/
 done
 mmdebstrap --variant=apt --skip=download/empty,essential/unlink --dpkgopt=force-unsafe-io \
   --aptopt='Acquire::Languages "none"' "${excludes[@]}" \
-  --include=systemd-sysv,udev,linux-image-amd64,initramfs-tools,zstd,fdisk,grub-pc-bin,grub-efi-amd64-bin,grub2-common,e2fsprogs,cloud-guest-utils,unbound,clamav-freshclam,openssh-server,chrony,iproute2,ca-certificates,openssl,libnss-myhostname \
+  --include=systemd-sysv,udev,linux-image-amd64,initramfs-tools,zstd,fdisk,grub-pc-bin,grub-efi-amd64-bin,grub2-common,e2fsprogs,cloud-guest-utils,unbound,clamav-freshclam,openssh-server,chrony,iproute2,ca-certificates,openssl,libnss-myhostname,dns-root-data \
   "${debs[@]/#/--include=}" \
   --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
   --setup-hook='mkdir -p "$1"/var/cache/apt/archives' \
