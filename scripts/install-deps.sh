@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian bookworm's packages, everything Moat needs to build,
 # run and test. Idempotent: installs only what is missing.
+# Usage: scripts/install-deps.sh [image]   ("image": also what builds and boots the image)
 set -euo pipefail
 
 packages=(
@@ -27,6 +28,13 @@ packages=(
   # console browser tests: Debian's chromium, driven by playwright-core (npm, tests/browser)
   chromium
 )
+# The appliance image (firmware-build/build-image.sh) and its boot test under qemu
+# (tests/integration/test_image.py with MOAT_IMAGE_TEST=1): only with the argument
+# "image", since CI runs the image test's light part only (docs/image.md, "Testing").
+if [ "${1:-}" = image ]; then
+  packages+=(mmdebstrap grub-pc-bin grub-efi-amd64-bin dosfstools mtools fdisk qemu-utils qemu-system-x86 ovmf
+             openssh-client)
+fi
 # node and npm for the browser tests, unless a node is already installed (e.g. from NodeSource,
 # whose nodejs package carries its own npm and conflicts with Debian's npm package)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -1,9 +1,12 @@
 #!/bin/sh
 # Runs once in the image's root at build time (firmware-build/build-image.sh):
 # the read-only root's mounts, the data partition's template, production
-# settings, network, SSH (keys only) and the first-boot unit.
+# settings, network, SSH (keys only) and the first-boot units.
 set -eu
-echo moat > /etc/hostname
+echo moat > /etc/hostname   # the default; moat-hostname.service sets DHCP's name
+# The machine's own name resolves whatever DHCP named it (libnss-myhostname),
+# without a DNS query: /etc/hosts is on the read-only root.
+sed -i 's/^hosts:.*/hosts:          files myhostname dns/' /etc/nsswitch.conf
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tmoat\n::1\tlocalhost ip6-localhost ip6-loopback\n' > /etc/hosts
 : > /etc/machine-id   # systemd makes one per boot on a read-only root
 rm -f /var/lib/dbus/machine-id
@@ -40,6 +43,13 @@ chmod 0660 $t/moat/moat.db
 chown clamav:clamav $t/clamav
 chown _chrony:_chrony $t/chrony
 chmod 0755 $t/ssh
+# Settings of the appliance itself (root's): freshclam's mirrors.
+mkdir -p $t/config
+cat > $t/config/freshclam-mirrors <<'MIRRORS'
+# freshclam's mirrors, one a line: a name (DatabaseMirror), or a whole
+# "DatabaseMirror NAME" or "PrivateMirror URL" line. None: Debian's defaults.
+# Then: systemctl restart clamav-freshclam
+MIRRORS
 
 # Production configuration: the spool beside the archive on the data
 # partition (the archive hard-links spool files), scanning explicit, the
@@ -47,6 +57,29 @@ chmod 0755 $t/ssh
 ini=/etc/moat/moat.ini
 sed -i 's|^dir = /var/spool/moat$|dir = /var/lib/moat/spool|' $ini
 sed -i 's|^; \[dns\]$|[dns]|; s|^; servers = 127.0.0.1:53$|servers = 127.0.0.1:53|' $ini
+# Scanning strict, said explicitly: without signatures, mail waits (451).
+grep -q '^no_signatures' $ini || sed -i 's|^socket = /run/moat/scand.sock$|&\nno_signatures = tempfail|' $ini
+
+# Production defaults in the store (the lab's leave the DNS checks off;
+# docs/checks.md, "Defaults, and what to change for production"): made here
+# in the data partition's store with moatctl, so the first boot starts with them.
+cat > /tmp/moat-build.ini <<INI
+[store]
+url = sqlite:$t/moat/moat.db
+INI
+for setting in rdns.action=score fcrdns.action=score helo.action=reject sender_domain.action=reject; do
+    moatctl --config /tmp/moat-build.ini setting set "${setting%%=*}" "${setting#*=}" >/dev/null
+done
+rm -f /tmp/moat-build.ini $t/moat/moat.db-wal $t/moat/moat.db-shm
+chown moat:moat $t/moat/moat.db
+chmod 0660 $t/moat/moat.db
+
+# freshclam's configuration is made at its start into /run, from Debian's and
+# the mirror setting on the data partition (write-freshclam-conf.sh).
+if [ ! -L /etc/clamav/freshclam.conf ]; then
+    mv /etc/clamav/freshclam.conf /usr/lib/moat/image/freshclam.conf.base
+    ln -s /run/moat-freshclam/freshclam.conf /etc/clamav/freshclam.conf
+fi
 
 # Journal in RAM (the root is read-only; /var/log is a tmpfs).
 mkdir -p /etc/systemd/journald.conf.d
@@ -55,5 +88,13 @@ printf '[Journal]\nStorage=volatile\n' > /etc/systemd/journald.conf.d/moat.conf
 # SSH: keys only; host keys made at first boot on the data partition.
 rm -f /etc/ssh/ssh_host_*
 
-systemctl enable systemd-networkd.service systemd-networkd-wait-online.service moat-firstboot.service moat-growdata.service moat-issue.service >/dev/null
-systemctl disable systemd-timesyncd.service 2>/dev/null || true
+systemctl enable systemd-networkd.service systemd-networkd-wait-online.service moat-firstboot.service \
+    moat-growdata.service moat-issue.service moat-hostname.service >/dev/null
+systemctl enable clamav-freshclam.service >/dev/null
+# Nothing to do on an appliance with a read-only root and no LVM: package
+# updates and dpkg backups (the update issue replaces whole root slots), LVM
+# snapshot scrubbing. chrony keeps the time.
+for unit in systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+    e2scrub_all.timer e2scrub_reap.service; do
+    systemctl disable "$unit" 2>/dev/null || true
+done

@@ -5,7 +5,7 @@
 set -eu
 dir=/boot/efi/grub
 cat > $dir/grub.cfg <<'CFG'
-set timeout=2
+set timeout=1
 set default=0
 load_env --file ($root)/grub/grubenv
 if [ "$moat_slot" = b ]; then set default=1; fi
@@ -16,12 +16,12 @@ insmod part_gpt
 insmod ext2
 menuentry 'Moat (slot A)' {
     search --no-floppy --label root-a --set root
-    linux /vmlinuz root=LABEL=root-a ro console=tty0 console=ttyS0,115200
+    linux /vmlinuz root=LABEL=root-a ro quiet console=tty0 console=ttyS0,115200
     initrd /initrd.img
 }
 menuentry 'Moat (slot B)' {
     search --no-floppy --label root-b --set root
-    linux /vmlinuz root=LABEL=root-b ro console=tty0 console=ttyS0,115200
+    linux /vmlinuz root=LABEL=root-b ro quiet console=tty0 console=ttyS0,115200
     initrd /initrd.img
 }
 CFG
