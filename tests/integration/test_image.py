@@ -292,6 +292,9 @@ def test_image_boots_serves_mail_and_keeps_data(image, firmware):
             assert "ro" in machine.sh("findmnt -no OPTIONS /").strip().split(","), machine.sh("findmnt /")
             assert machine.sh("findmnt -no SOURCE,FSTYPE /data").split() == ["/dev/vda5", "ext4"]
             assert machine.sh("findmnt -no SOURCE -T /var/lib/moat/moat.db").strip().endswith("[/moat]")
+            # moat.ini on the data partition, writable by root on the running box.
+            assert machine.sh("findmnt -no SOURCE -T /etc/moat/moat.ini").strip().endswith("[/config/moat]")
+            machine.sh("touch /etc/moat/moat.ini")
             assert machine.sh("touch /usr/x 2>&1 || echo refused").strip().endswith("refused")
             assert machine.sh("hostname").strip() == f"gw-{firmware}"
             settings = machine.sh("moatctl setting show")

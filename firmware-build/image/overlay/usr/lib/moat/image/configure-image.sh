@@ -20,6 +20,7 @@ LABEL=moat-data  /data            ext4   noatime,x-systemd.growfs               
 /data/moat       /var/lib/moat    none   bind,x-systemd.requires-mounts-for=/data  0 0
 /data/clamav     /var/lib/clamav  none   bind,x-systemd.requires-mounts-for=/data  0 0
 /data/chrony     /var/lib/chrony  none   bind,x-systemd.requires-mounts-for=/data  0 0
+/data/config/moat /etc/moat       none   bind,x-systemd.requires-mounts-for=/data  0 0
 tmpfs            /tmp             tmpfs  mode=1777,nosuid,nodev                    0 0
 tmpfs            /var/tmp         tmpfs  mode=1777,nosuid,nodev                    0 0
 tmpfs            /var/log         tmpfs  mode=0755,nosuid,nodev                    0 0
@@ -59,6 +60,12 @@ sed -i 's|^dir = /var/spool/moat$|dir = /var/lib/moat/spool|' $ini
 sed -i 's|^; \[dns\]$|[dns]|; s|^; servers = 127.0.0.1:53$|servers = 127.0.0.1:53|' $ini
 # Scanning strict, said explicitly: without signatures, mail waits (451).
 grep -q '^no_signatures' $ini || sed -i 's|^socket = /run/moat/scand.sock$|&\nno_signatures = tempfail|' $ini
+
+# moat.ini lives on the data partition too (bind-mounted over /etc/moat), so
+# an administrator can change it on a running box and it survives a root
+# slot's replacement; the root keeps the shipped copy as the mount point's.
+mkdir -p $t/config/moat
+cp -a /etc/moat/. $t/config/moat/
 
 # Production defaults in the store (the lab's leave the DNS checks off;
 # docs/checks.md, "Defaults, and what to change for production"): made here
