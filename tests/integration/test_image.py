@@ -38,7 +38,7 @@ from moat import BUILD_DIR, SOURCE_DIR, Backend, free_port, make_workdir, remove
 
 IMAGE_SCRIPTS = SOURCE_DIR / "firmware-build" / "image" / "overlay" / "usr" / "lib" / "moat" / "image"
 FULL = os.environ.get("MOAT_IMAGE_TEST") == "1"
-MIRROR = os.environ.get("MOAT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+from debian_mirror import MIRROR, mirror_reachable  # noqa: E402
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 MOAT_UNITS = ("moat-smtpd", "moat-scand", "moat-webui", "moat-firewall", "moat-tarpit", "moat-sshwatch")
@@ -120,15 +120,6 @@ def test_hostname_from_dhcp_lease(tmp_path):
 # --------------------------------------------------------------------------------------------
 # Full part (MOAT_IMAGE_TEST=1): build, boot with UEFI and BIOS, mail, reboot
 # --------------------------------------------------------------------------------------------
-
-
-def mirror_reachable() -> bool:
-    try:
-        req = urllib.request.Request(f"{MIRROR}/dists/bookworm/Release", method="HEAD")
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")

@@ -30,18 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 from moat import (BUILD_DIR, SOURCE_DIR, Backend, free_port, make_workdir, remove_workdir,  # noqa: E402
                   wait_until)
 
-MIRROR = os.environ.get("MOAT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+from debian_mirror import MIRROR, mirror_reachable  # noqa: E402
 PACKAGES = ("moat", "moat-scand", "moat-webui")
 PROGRAMS = ("moat-smtpd", "moat-scand", "moat-webui", "moatctl", "moat-firewall", "moat-tarpit", "moat-sshwatch")
-
-
-def mirror_reachable() -> bool:
-    try:
-        req = urllib.request.Request(f"{MIRROR}/dists/bookworm/Release", method="HEAD")
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
 
 
 def run(*args, timeout=60, **kw):
