@@ -43,7 +43,8 @@ while [ -z "$banner" ]; do
     exit 1
   fi
   kill -0 "$qemu" 2>/dev/null || { echo "test-image: qemu exited" >&2; tail -40 "$work/serial.log" >&2; exit 1; }
-  banner=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$smtp && head -c 200 <&3" 2>/dev/null | head -1 | grep '^220 ' || true)
+  # One line: the server keeps the connection open, so read to the newline, not to a byte count.
+  banner=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$smtp && head -n 1 <&3" 2>/dev/null | tr -d '\r' | grep '^220 ' || true)
   [ -n "$banner" ] || sleep 2
 done
 elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b-a}')
