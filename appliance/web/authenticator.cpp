@@ -74,8 +74,11 @@ LoginResult checkLogin(Poco::Data::Session& db, const LoginLimiter& limiter,
     if (plausible) user = store::findUser(db, name);
     // Past the per-name limit only an account with a second factor may succeed.
     if (user && exempted && !user->totp_enabled) user.reset();
+    // The maintenance networks' logins go first at the password check: a flood
+    // of guesses from elsewhere does not keep the administrator waiting.
+    const auto priority = limiter.trusted(client_ip) ? HashPriority::first : HashPriority::normal;
     if (user) {
-        if (verifyPassword(user->password, password)) {
+        if (verifyPassword(user->password, password, priority)) {
             if (user->totp_enabled) {
                 if (second_factor.empty()) {
                     result.outcome = LoginOutcome::second_factor_needed;
@@ -93,7 +96,7 @@ LoginResult checkLogin(Poco::Data::Session& db, const LoginLimiter& limiter,
             return result;
         }
     } else {
-        verifyDummy(password.substr(0, kMaxPasswordLength));
+        verifyDummy(password.substr(0, kMaxPasswordLength), priority);
     }
     result.outcome = LoginOutcome::bad_credentials;
     return result;

@@ -3,31 +3,31 @@
 #include <sodium.h>
 
 #include <chrono>
-#include <semaphore>
 #include <stdexcept>
 
+#include "web/hash_gate.h"
 #include "web/http.h"
 #include "web/secrets.h"
 
 namespace moat::web {
 namespace {
 
+HashGate& gate() {
+    static HashGate instance(kMaxConcurrentHashes);
+    return instance;
+}
+
 // One of kMaxConcurrentHashes turns at Argon2id, held for one hash.
 class HashTurn {
   public:
-    HashTurn() {
-        if (!gate().try_acquire_for(std::chrono::milliseconds(kHashQueueWaitMs)))
+    explicit HashTurn(HashPriority priority)
+        : turn_(gate(), priority, std::chrono::milliseconds(kHashQueueWaitMs)) {
+        if (!turn_.held())
             throw HttpError(503, "the console is busy checking other logins; try again in a moment");
     }
-    ~HashTurn() { gate().release(); }
-    HashTurn(const HashTurn&) = delete;
-    HashTurn& operator=(const HashTurn&) = delete;
 
   private:
-    static std::counting_semaphore<kMaxConcurrentHashes>& gate() {
-        static std::counting_semaphore<kMaxConcurrentHashes> instance(kMaxConcurrentHashes);
-        return instance;
-    }
+    HashGate::Turn turn_;
 };
 
 }  // namespace
@@ -43,7 +43,7 @@ void checkPasswordRules(std::string_view password) {
 
 std::string hashPassword(std::string_view password) {
     initSodium();
-    HashTurn turn;
+    HashTurn turn(HashPriority::normal);
     char out[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
@@ -51,17 +51,17 @@ std::string hashPassword(std::string_view password) {
     return out;
 }
 
-bool verifyPassword(std::string_view encoded, std::string_view password) {
+bool verifyPassword(std::string_view encoded, std::string_view password, HashPriority priority) {
     initSodium();
     if (encoded.empty() || encoded.size() >= crypto_pwhash_STRBYTES) return false;
     std::string terminated(encoded);  // crypto_pwhash_str_verify wants a C string
-    HashTurn turn;
+    HashTurn turn(priority);
     return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
 }
 
-void verifyDummy(std::string_view password) {
+void verifyDummy(std::string_view password, HashPriority priority) {
     static const std::string dummy = hashPassword(randomToken(16));
-    (void)verifyPassword(dummy, password);
+    (void)verifyPassword(dummy, password, priority);
 }
 
 }  // namespace moat::web

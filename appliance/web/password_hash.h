@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "web/hash_gate.h"
+
 namespace moat::web {
 
 constexpr std::size_t kMinPasswordLength = 10;
@@ -21,7 +23,9 @@ void checkPasswordRules(std::string_view password);
 // At most kMaxConcurrentHashes hashes or verifications run at once (each
 // holds 64 MiB), so a login flood cannot grow the process without bound; a
 // caller that waits longer than kHashQueueWait for its turn gets
-// HttpError(503) and the client tries again.
+// HttpError(503) and the client tries again. Checks of priority `first`
+// (logins from the maintenance networks) get the next free turn before any
+// waiting `normal` one (web/hash_gate.h).
 constexpr int kMaxConcurrentHashes = 2;
 constexpr int kHashQueueWaitMs = 4000;
 
@@ -29,10 +33,11 @@ constexpr int kHashQueueWaitMs = 4000;
 std::string hashPassword(std::string_view password);
 
 // True if password matches encoded; false for an empty or malformed hash.
-bool verifyPassword(std::string_view encoded, std::string_view password);
+bool verifyPassword(std::string_view encoded, std::string_view password,
+                    HashPriority priority = HashPriority::normal);
 
 // Spends the time of one verification without a real account, so an unknown
 // name answers as slowly as a wrong password.
-void verifyDummy(std::string_view password);
+void verifyDummy(std::string_view password, HashPriority priority = HashPriority::normal);
 
 }  // namespace moat::web
