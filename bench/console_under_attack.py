@@ -7,7 +7,8 @@ bounds once each). Starts moat-webui at its defaults (256 workers, 5 s to finish
 the request head) beside a Moat with its own store, on loopback; the attackers come from other loopback
 addresses. For each situation the administrator logs in (POST /api/v1/login), loads `/` and
 `/api/v1/session` over fresh TLS connections, BENCH_ROUNDS times; the median and the worst are
-reported beside the target of 2 s. Then 200 wrong logins (100 at once, from 200 addresses) while
+reported beside the target of 2 s. Then 40 wrong passwords for one account at once, from one address
+and from 40, counted against the limits. Then 200 wrong logins (100 at once, from 200 addresses) while
 moat-webui's resident set is sampled every 50 ms, and the administrator's login timed in the middle
 of the flood. The kernel's per-address cap (firewall.console_connections) is not in play here: this
 is moat-webui alone, the worst case for it (test_firewall.py measures it behind the real ruleset).
@@ -36,6 +37,7 @@ from moat import LOCALHOST, Moat, WebUI  # noqa: E402
 from report_section import write_section  # noqa: E402
 
 TARGET_S = 2.0
+FLOODS = 3
 RSS_BOUND_MIB = 300  # docs/console-login.md: two Argon2id checks of 64 MiB at most, plus the process
 MAINTENANCE = LOCALHOST   # the administrator's address, in [web] trusted_networks
 OUTSIDE = "127.0.0.9"     # the administrator again, from an address outside them
@@ -169,6 +171,23 @@ def login_flood(port: int, pid: int) -> dict:
             "statuses": {s: statuses.count(s) for s in sorted(set(statuses))}}
 
 
+def parallel_guesses(port: int, web: WebUI) -> dict:
+    """40 wrong passwords for one real account at once, from one address and from 40 addresses: how
+    many were checked (401) against the limits (5 a name from one address, 10 a name from anywhere)."""
+    out = {}
+    for label, sources, allowed in (("one address", ["127.0.3.1"] * 40, 5),
+                                    ("40 addresses", [f"127.0.4.{i + 1}" for i in range(40)], 10)):
+        name = f"victim{len(out)}"
+        web.add_user(name, "the-right-password-1")
+        with concurrent.futures.ThreadPoolExecutor(40) as pool:
+            statuses = list(pool.map(lambda src: call(port, "POST", "/api/v1/login",
+                                                      {"name": name, "password": "wrong-password"},
+                                                      source=src, timeout=60)[0], sources))
+        out[label] = {"checked": statuses.count(401), "busy": statuses.count(503), "allowed": allowed,
+                      "refused": statuses.count(429)}
+    return out
+
+
 def main() -> int:
     rounds = int(os.environ.get("BENCH_ROUNDS", "7"))
     output = Path(os.environ.get("BENCH_OUTPUT", REPO / "docs" / "benchmarks.md"))
@@ -207,7 +226,12 @@ def main() -> int:
                 time.sleep(6)
                 measure("200 slow TLS-hello senders (1 byte / 0.5 s)", between=1.0)
                 results[-1] = (results[-1][0], results[-1][1], f"{h.reopened} reopened")
-            flood = login_flood(port, pid)
+            guesses = parallel_guesses(port, web)
+            print(f"parallel guesses: {guesses}", flush=True)
+            # Three floods: the administrator's logins during them pooled, the highest peak kept.
+            floods = [login_flood(port, pid) for _ in range(FLOODS)]
+            flood = max(floods, key=lambda f: f["peak"])
+            flood["admin"] = {src: [t for f in floods for t in f["admin"][src]] for src in (MAINTENANCE, OUTSIDE)}
             print(f"login flood: {flood}", flush=True)
     commit = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
                             capture_output=True, text=True).stdout.strip()
@@ -245,13 +269,18 @@ def main() -> int:
     answers = ", ".join(f"{k}: {v}" for k, v in flood["statuses"].items())
     lines += [
         "",
-        f"**Login flood.** 200 wrong logins, 100 at once, from 200 addresses: moat-webui's RSS "
+        f"**Login flood** ({FLOODS} times; the figures of the one with the highest peak, the administrator's "
+        "logins of all of them). 200 wrong logins, 100 at once, from 200 addresses: moat-webui's RSS "
         f"{flood['baseline'] / 1024:.0f} MiB before, **peak {peak_mib:.0f} MiB** (bound {RSS_BOUND_MIB} MiB; "
         f"Argon2id holds 64 MiB per check and at most two run at once; the issue measured 574 MB before the "
         f"limit); the flood took {flood['elapsed']:.1f} s; answers {answers} (503: no turn at hashing "
         f"within 4 s). The administrator's login + 2 page loads, again and again while the flood lasts: from "
         f"the maintenance network (`[web] trusted_networks`: first in line at the password check) "
         f"{during(MAINTENANCE)}; from another address (in line with the flood) {during(OUTSIDE)}.",
+        "",
+        "**Parallel guesses.** 40 wrong passwords for one account sent at once: "
+        + "; ".join(f"from {k}: **{v['checked']} checked** (allowed {v['allowed']}; {v['refused']} refused "
+                    f"429 unchecked, {v['busy']} 503)" for k, v in guesses.items()) + ".",
         "",
         f"**Every situation's median within {TARGET_S:.0f} s: {'met' if medians_met else 'not met'}** "
         f"(worst single round {worst:.2f} s); **peak RSS {peak_mib:.0f} MiB: "
@@ -260,7 +289,8 @@ def main() -> int:
     ]
     write_section(output, "console_under_attack", "bench/console_under_attack.py", lines)
     print("\n".join(lines))
-    return 0 if medians_met and peak_mib < RSS_BOUND_MIB else 1
+    raced = any(v["checked"] + v["busy"] > v["allowed"] for v in guesses.values())
+    return 0 if medians_met and peak_mib < RSS_BOUND_MIB and not raced else 1
 
 
 if __name__ == "__main__":
