@@ -10,9 +10,9 @@ bool HashGate::acquire(HashPriority priority, std::chrono::milliseconds wait) {
     if (first) ++first_waiting_;
     bool got = freed_.wait_until(lock, deadline, mayGo);
     if (first) --first_waiting_;
+    // A first caller never gives up while a turn is free (its predicate holds whenever one is), so
+    // its leaving cannot be what holds normal callers back: nothing to wake.
     if (got) ++in_use_;
-    // A first caller that gave up may have been what held normal ones back.
-    if (first && !got) freed_.notify_all();
     return got;
 }
 
