@@ -414,7 +414,7 @@ TokenHash messageDigest(const DecodedMessage& message) {
     identity += '\n';
     identity += message.allText();
     for (const auto& a : message.attachments)
-        identity += "\n" + a.filename + "\n" + std::to_string(hashToken(a.data));
+        identity += "\n" + a.filename + "\n" + std::to_string(a.data_hash ? *a.data_hash : hashToken(a.data));
     return hashToken(identity);
 }
 

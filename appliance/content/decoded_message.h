@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +72,8 @@ struct Attachment {
     std::string disposition;   // lower case: attachment, inline or ""
     std::size_t size = 0;      // decoded bytes (of data)
     std::string data;          // the decoded bytes, for type and virus checks
+    // Set when data was left out (a content view, content_view.h): hashToken of the bytes.
+    std::optional<std::uint64_t> data_hash;
     bool truncated = false;    // data was cut by max_decoded_bytes
     std::size_t depth = 0;
 };

@@ -65,8 +65,13 @@ std::string classifierReason(const BayesResult& result) {
 
 MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message,
                           BayesClassifier& classifier, std::int64_t now) {
+    return scoreMessage(message, containsGtube(raw), classifier, now);
+}
+
+MessageScore scoreMessage(const DecodedMessage& message, bool raw_gtube, BayesClassifier& classifier,
+                          std::int64_t now) {
     MessageScore score;
-    if (containsGtube(raw) || containsGtube(message)) {
+    if (raw_gtube || containsGtube(message)) {
         score.gtube = true;
         score.parts.push_back({"gtube", kGtubeScore, "the message contains the GTUBE test string"});
         return score;

@@ -29,6 +29,10 @@ struct MessageScore {
 // Scores raw (as received) and its decoding; now: seconds since the epoch.
 MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message,
                           BayesClassifier& classifier, std::int64_t now);
+// The same from the decoding alone; raw_gtube: the raw bytes contain GTUBE
+// (as a content view carries it, content_view.h).
+MessageScore scoreMessage(const DecodedMessage& message, bool raw_gtube, BayesClassifier& classifier,
+                          std::int64_t now);
 
 // The classifier part's sentence ("its content is typical of spam (classifier 99.9990%)").
 std::string classifierReason(const BayesResult& result);

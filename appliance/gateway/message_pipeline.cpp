@@ -1,6 +1,7 @@
 #include "gateway/message_pipeline.h"
 
 #include "archive/archive_dir.h"
+#include "content/content_view.h"
 #include "content/header_rewrite.h"
 #include "content/header_summary.h"
 #include "policy/content_filter.h"
@@ -8,6 +9,7 @@
 #include "queue/committer.h"
 #include "queue/delivery_manager.h"
 #include "scan/scan_client.h"
+#include "scan/scan_request.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -16,6 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <sys/mman.h>
 #include <unistd.h>
 
 namespace moat::gateway {
@@ -166,8 +169,14 @@ std::optional<mail::Reply> MessagePipeline::contentCheck(const std::string& head
     content::HeaderRewrite rewrite;  // none: forged score fields go all the same
     if (limits.enabled) {
         auto zones = policy::withSettingZones(snapshot->zones, snapshot->settings);
-        auto decision = services_.content.decide(writer_->read(received_.size(), kContentScanBytes), limits,
-                                                 record_.smtp_score, zones);
+        // Decoded once: by the scan worker when it sent its view, else here
+        // (no scanner, or a view that was too large or malformed).
+        log::debug("smtpd: " + id_ + ": scoring " +
+                   (view_ ? "moat-scand's decode of the message" : "the message decoded here"));
+        auto decision = view_ ? services_.content.decide(view_->message, view_->raw_gtube, limits,
+                                                         record_.smtp_score, zones)
+                              : services_.content.decide(writer_->read(received_.size(), kContentScanBytes),
+                                                         limits, record_.smtp_score, zones);
         record_.checks.insert(record_.checks.end(), decision.records.begin(), decision.records.end());
         record_.content_score = decision.score.total();
         record_.tagged = !decision.refusal && decision.verdict == content::ContentVerdict::tag;
@@ -190,8 +199,23 @@ std::optional<mail::Reply> MessagePipeline::scan() {
         // The scanner's own limit is scan.timeout; a little longer here lets its "timed out" answer arrive.
         auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(services_.config.scan.timeout) +
                        std::chrono::seconds(5);
-        result = services_.scanner->scan(fd, timeout);
+        // The message the scorer will see is the worker's decode (a content
+        // view in an anonymous file), when it is to be scored at all.
+        int view = -1;
+        if (!relay_client_ && !record_.training && received_.size() <= scan::kMaxViewSkip)
+            view = ::memfd_create("moat-content-view", MFD_CLOEXEC);
+        std::optional<scan::ScanClient::ViewFile> view_file;
+        if (view >= 0) view_file = scan::ScanClient::ViewFile{view, received_.size()};
+        result = services_.scanner->scan(fd, timeout, view_file);
         ::close(fd);
+        if (view >= 0) {
+            if (result.kind == Kind::clean) {
+                view_ = content::readContentView(view);
+                // Too large (kMaxContentViewBytes) or malformed: a worker is not trusted further than that.
+                if (!view_) log::info("smtpd: " + id_ + ": no usable content view from moat-scand; decoding here");
+            }
+            ::close(view);
+        }
     }
     switch (result.kind) {
         case Kind::clean:

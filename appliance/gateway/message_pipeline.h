@@ -4,11 +4,14 @@
 // SMTP-time score said so after DATA, learnt when it was sent to spam@/ham@,
 // scored for content (tag or refuse; only the header section is rewritten),
 // committed to the queue, archived, and handed to delivery. Each step reads
-// the spooled file; memory holds only the header section and the bounded
-// prefix the content checks read. Every path ends in one reply and one
+// the spooled file; memory holds only the header section and the decoded
+// text the scorer reads. The message is MIME-decoded once: by the scan
+// worker, whose content view the scorer uses (decoded here only without a
+// scanner or a usable view). Every path ends in one reply and one
 // Ending for the message log.
 #pragma once
 
+#include "content/content_view.h"
 #include "gateway/gateway_services.h"
 #include "gateway/transaction_record.h"
 #include "mail/reply.h"
@@ -65,6 +68,8 @@ class MessagePipeline {
     std::unique_ptr<queue::Spool::Writer> writer_;
     bool write_ok_ = false;
     std::uint64_t size_ = 0;  // content octets, once received
+    // The scan worker's decode of the message, for the scorer (none: decode here).
+    std::optional<content::ContentView> view_;
 };
 
 }  // namespace moat::gateway

@@ -6,6 +6,7 @@
 
 #include "content/bayes_classifier.h"
 #include "content/bayes_store.h"
+#include "content/gtube.h"
 #include "content/header_rewrite.h"
 #include "content/mime_decoder.h"
 #include "content/uri_extractor.h"
@@ -131,14 +132,19 @@ std::shared_ptr<const content::TokenTable> ContentFilter::currentTable(content::
 
 ContentDecision ContentFilter::decide(std::string_view raw, const ContentThresholds& limits,
                                       double smtp_score, const std::vector<store::DnsZone>& zones) {
+    return decide(content::decodeMessage(raw), content::containsGtube(raw), limits, smtp_score, zones);
+}
+
+ContentDecision ContentFilter::decide(const content::DecodedMessage& message, bool raw_gtube,
+                                      const ContentThresholds& limits, double smtp_score,
+                                      const std::vector<store::DnsZone>& zones) {
     ContentDecision d;
-    auto message = content::decodeMessage(raw);
     std::int64_t now = util::policyNow();
     try {
         auto session = takeSession();
         content::BayesStore bayes(session);
         content::BayesClassifier classifier(bayes, currentTable(bayes));
-        d.score = content::scoreMessage(raw, message, classifier, now);
+        d.score = content::scoreMessage(message, raw_gtube, classifier, now);
         if (!d.score.gtube && resolver_) {
             auto uribl = uriblPart(*resolver_, zones, message, limits);
             d.score.parts.insert(d.score.parts.end(), uribl.parts.begin(), uribl.parts.end());

@@ -72,6 +72,11 @@ class ContentFilter {
     // DNS zones (those of kind uribl are queried).
     ContentDecision decide(std::string_view raw, const ContentThresholds& limits, double smtp_score,
                            const std::vector<store::DnsZone>& zones);
+    // The same for a message already decoded (by the scan worker: a content
+    // view, content/content_view.h); raw_gtube: its raw bytes hold GTUBE.
+    ContentDecision decide(const content::DecodedMessage& message, bool raw_gtube,
+                           const ContentThresholds& limits, double smtp_score,
+                           const std::vector<store::DnsZone>& zones);
 
     // Learns a message forwarded to spam@/ham@: its attached messages
     // (message/rfc822) when it has any, else the message itself. Says what

@@ -1,6 +1,7 @@
 #include "scan/scan_client.h"
 
 #include "scan/fd_passing.h"
+#include "scan/scan_request.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 namespace moat::scan {
 namespace {
@@ -36,7 +38,7 @@ int remainingMs(Clock::time_point deadline) {
 
 }  // namespace
 
-ScanResult ScanClient::scan(int fd, std::chrono::milliseconds timeout) const {
+ScanResult ScanClient::scan(int fd, std::chrono::milliseconds timeout, std::optional<ViewFile> view) const {
     auto deadline = Clock::now() + timeout;
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -55,11 +57,14 @@ ScanResult ScanClient::scan(int fd, std::chrono::milliseconds timeout) const {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 
-    // The request: "SCAN\n" with the message's descriptor attached.
-    constexpr std::string_view kRequest = "SCAN\n";
+    // The request: "SCAN\n" with the message's descriptor attached, or
+    // "VIEW <skip>\n" with the view file's descriptor as well.
+    const std::string request = formatScanRequest(view ? std::optional(view->skip) : std::nullopt);
+    std::vector<int> fds{fd};
+    if (view) fds.push_back(view->fd);
     for (;;) {
-        ssize_t n = sendWithFds(sock.fd, kRequest, {fd});
-        if (n == static_cast<ssize_t>(kRequest.size())) break;
+        ssize_t n = sendWithFds(sock.fd, request, fds);
+        if (n == static_cast<ssize_t>(request.size())) break;
         if (n < 0 && errno == EAGAIN) {
             pollfd p{sock.fd, POLLOUT, 0};
             if (::poll(&p, 1, remainingMs(deadline)) <= 0) return failure("send: timeout");

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <optional>
 #include <string>
 
 #include "scan/scan_reply.h"
@@ -15,8 +17,15 @@ namespace moat::scan {
 class ScanClient {
   public:
     explicit ScanClient(std::string socket_path) : socket_path_(std::move(socket_path)) {}
-    // fd: the message, open for reading; it stays the caller's.
-    ScanResult scan(int fd, std::chrono::milliseconds timeout) const;
+    // Where the scan worker writes the message's content view (content/content_view.h):
+    // a file open for writing, decoded from byte `skip` of the message on.
+    struct ViewFile {
+        int fd = -1;
+        std::size_t skip = 0;  // at most kMaxViewSkip (scan_request.h)
+    };
+    // fd: the message, open for reading; it and view's file stay the caller's.
+    ScanResult scan(int fd, std::chrono::milliseconds timeout,
+                    std::optional<ViewFile> view = std::nullopt) const;
     const std::string& socketPath() const { return socket_path_; }
 
   private:

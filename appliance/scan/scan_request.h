@@ -1,15 +1,36 @@
-// moat-scand's side of the scan protocol (scan_client.h is the other): reads one
-// "SCAN\n" with exactly one attached file descriptor, which must be a regular
-// file, within a short deadline. Anything else is refused and the connection
-// closed; stray descriptors are closed, never used.
+// moat-scand's side of the scan protocol (scan_client.h is the other): reads
+// one request within a short deadline, either
+//   "SCAN\n"          with one descriptor: the message (a regular file), or
+//   "VIEW <skip>\n"   with two: the message and a regular file open for
+//                     writing, where the worker puts the content view of the
+//                     message (content/content_view.h) decoded from byte
+//                     <skip> on (moat-smtpd's own Received: line is not the
+//                     sender's). skip is decimal, at most kMaxViewSkip.
+// Anything else is refused and the connection closed; stray descriptors are
+// closed, never used.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <optional>
 #include <string>
 
 namespace moat::scan {
 
-// The received descriptor (the caller closes it), or -1 with `problem` set.
-int readScanRequest(int conn, std::chrono::milliseconds timeout, std::string& problem);
+inline constexpr std::size_t kMaxViewSkip = 64u << 10;
+
+struct ScanRequest {
+    int message = -1;      // read only
+    int view = -1;         // -1: no content view asked for
+    std::size_t skip = 0;  // bytes at the message's start the view leaves out
+};
+
+// The request line for a scan with (view_skip set) or without a content view.
+std::string formatScanRequest(std::optional<std::size_t> view_skip);
+
+// The received request (the caller closes its descriptors), or nothing with
+// `problem` set.
+std::optional<ScanRequest> readScanRequest(int conn, std::chrono::milliseconds timeout,
+                                           std::string& problem);
 
 }  // namespace moat::scan

@@ -51,8 +51,8 @@ void sendReply(int conn, const scan::ScanResult& r) {
 
 void serve(Shared& shared, int conn) {
     std::string problem;
-    int fd = scan::readScanRequest(conn, std::chrono::seconds(10), problem);
-    if (fd < 0) {
+    auto request = scan::readScanRequest(conn, std::chrono::seconds(10), problem);
+    if (!request) {
         log::warning("scand: refused a request: " + problem);
         sendReply(conn, {scan::ScanResult::Kind::error, "bad request"});
         return;
@@ -66,14 +66,15 @@ void serve(Shared& shared, int conn) {
         result = {scan::ScanResult::Kind::unavailable, "no virus signatures loaded"};
     } else {
         shared.workers.acquire();
-        result = host->scan(fd);
+        result = host->scan(*request);
         shared.workers.release();
         if (host->gone()) {
             log::error("scand: the scan host process is gone; starting a new one");
             shared.watcher.reloadNow();
         }
     }
-    ::close(fd);
+    ::close(request->message);
+    if (request->view >= 0) ::close(request->view);
     if (result.kind == scan::ScanResult::Kind::error)
         log::warning("scand: " + result.detail);
     else if (result.kind != scan::ScanResult::Kind::clean)

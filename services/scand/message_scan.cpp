@@ -14,6 +14,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "content/content_view.h"
+#include "content/gtube.h"
 #include "content/mime_decoder.h"
 #include "scan/scan_reply.h"
 
@@ -58,10 +60,24 @@ std::optional<std::string> scanDecrypted(const SignatureEngine& engine, std::str
     return std::nullopt;
 }
 
+// A view that cannot be written (too large, a failed write) is left out:
+// moat-smtpd then decodes the message itself.
+void writeView(int fd, const content::DecodedMessage& decoded, bool raw_gtube) {
+    auto view = content::encodeContentView(decoded, raw_gtube);
+    if (!view) return;
+    std::string_view left = *view;
+    while (!left.empty()) {
+        ssize_t n = ::write(fd, left.data(), left.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        left.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
 }  // namespace
 
-scan::ScanResult scanMessage(int fd, const SignatureEngine* engine, const config::Scan& cfg,
-                             const scan::AttachmentRules& rules) {
+scan::ScanResult scanMessage(int fd, int view_fd, std::size_t skip, const SignatureEngine* engine,
+                             const config::Scan& cfg, const scan::AttachmentRules& rules) {
     using scan::ScanResult;
     // ClamAV's encrypted-archive heuristic does not say which attachment; the
     // attachment policy below usually can, so its answer is preferred.
@@ -95,10 +111,15 @@ scan::ScanResult scanMessage(int fd, const SignatureEngine* engine, const config
             ~Unmap() { ::munmap(p, n); }
         } unmap{map, static_cast<std::size_t>(st.st_size)};
         std::string_view raw(static_cast<const char*>(map), static_cast<std::size_t>(st.st_size));
+        raw.remove_prefix(std::min(skip, raw.size()));
         scan::VirusScan scan;
         if (engine)
             scan = [engine](std::string_view bytes) { return scanDecrypted(*engine, bytes); };
-        report = scan::checkAttachments(content::decodeMessage(raw), rules, scan);
+        // The one decode of this message: the attachment policy's, and (as
+        // the content view) the content scorer's in moat-smtpd.
+        auto decoded = content::decodeMessage(raw);
+        report = scan::checkAttachments(decoded, rules, scan);
+        if (!report.refusal && view_fd >= 0) writeView(view_fd, decoded, content::containsGtube(raw));
     }
     if (report.refusal) return *report.refusal;
     // ClamAV's heuristic stands unless every encrypted archive it may have

@@ -140,10 +140,18 @@ void ScanHost::killWorker(pid_t worker) const {
     [[maybe_unused]] ssize_t n = ::send(control_, request.data(), request.size(), MSG_NOSIGNAL);
 }
 
-ScanResult ScanHost::scan(int message_fd) const {
+ScanResult ScanHost::scan(const scan::ScanRequest& request) const {
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) return {ScanResult::Kind::error, "pipe failed"};
-    bool sent = scan::sendWithFds(queue_, "S", {message_fd, pipefd[1]}) >= 0;
+    // To the worker: "S" with the message and the verdict pipe, or "S <skip>"
+    // with the view file as well (scan_worker.h).
+    std::vector<int> fds{request.message, pipefd[1]};
+    std::string work = "S";
+    if (request.view >= 0) {
+        fds.push_back(request.view);
+        work += " " + std::to_string(request.skip);
+    }
+    bool sent = scan::sendWithFds(queue_, work, fds) >= 0;
     ::close(pipefd[1]);
     if (!sent) {
         gone_ = true;

@@ -24,6 +24,7 @@
 #include "config/config.h"
 #include "scan/attachment_policy.h"
 #include "scan/scan_reply.h"
+#include "scan/scan_request.h"
 
 namespace moat::scand {
 
@@ -47,9 +48,10 @@ class ScanHost {
         return std::chrono::steady_clock::now() - started_;
     }
 
-    // Scans one message (fd open for reading; stays the caller's); "error"
-    // when the worker crashed, hung past the timeout or said nothing valid.
-    scan::ScanResult scan(int message_fd) const;
+    // Scans one message (its descriptors stay the caller's; the worker also
+    // writes the content view when one was asked for); "error" when the
+    // worker crashed, hung past the timeout or said nothing valid.
+    scan::ScanResult scan(const scan::ScanRequest& request) const;
     // The host process is gone (it crashed or was killed): a new one is needed.
     bool gone() const { return gone_; }
 

@@ -3,12 +3,16 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <csignal>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "message_scan.h"
 #include "scan/fd_passing.h"
 #include "scan/scan_reply.h"
+#include "scan/scan_request.h"
 #include "scan/worker_reply.h"
 #include "worker_sandbox.h"
 
@@ -19,6 +23,24 @@ using scan::ScanResult;
 
 bool writeAll(int fd, const std::string& s) {
     return ::write(fd, s.data(), s.size()) == static_cast<ssize_t>(s.size());
+}
+
+struct Work {
+    bool view = false;
+    std::size_t skip = 0;
+};
+
+// "S" with 2 descriptors, or "S <skip>" with 3 (the view file last).
+std::optional<Work> parseWork(std::string_view data, std::size_t fds) {
+    if (data == "S" && fds == 2) return Work{};
+    if (!data.starts_with("S ") || fds != 3) return std::nullopt;
+    Work work{true, 0};
+    auto digits = data.substr(2);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), work.skip);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+        work.skip > scan::kMaxViewSkip)
+        return std::nullopt;
+    return work;
 }
 
 }  // namespace
@@ -41,11 +63,12 @@ bool writeAll(int fd, const std::string& s) {
 
     const std::string pid_line = scan::formatWorkerPid(::getpid());
     for (int done = 0; done < max_messages; ++done) {
-        auto got = scan::receiveWithFds(queue, 8, 4);
+        auto got = scan::receiveWithFds(queue, 16, 4);
         if (got.bytes <= 0) ::_exit(0);  // the host's queue closed: a reload or shutdown
-        if (got.fds.size() != 2 || got.truncated || got.data != "S")
-            ::_exit(3);  // broken invariant
+        auto work = parseWork(got.data, got.fds.size());
+        if (got.truncated || !work) ::_exit(3);  // broken invariant
         int message = got.fds[0], out = got.fds[1];
+        int view = work->view ? got.fds[2] : -1;
         bool told = writeAll(out, pid_line);
         // The wall clock ends a scan that hangs or spins: SIGALRM's default
         // action kills even a process stuck on a lock, and the worker may not
@@ -53,7 +76,7 @@ bool writeAll(int fd, const std::string& s) {
         ::alarm(static_cast<unsigned>(cfg.timeout.count()));
         ScanResult result;
         try {
-            result = scanMessage(message, engine, cfg, rules);
+            result = scanMessage(message, view, work->skip, engine, cfg, rules);
         } catch (const std::exception& e) {
             result = {ScanResult::Kind::error, std::string("scan failed: ") + e.what()};
         }
@@ -61,6 +84,7 @@ bool writeAll(int fd, const std::string& s) {
         told = told && writeAll(out, scan::formatScanReply(result));
         ::close(message);
         ::close(out);
+        if (view >= 0) ::close(view);
         if (!told || result.kind == ScanResult::Kind::error) ::_exit(0);
     }
     ::_exit(0);

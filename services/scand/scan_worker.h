@@ -2,7 +2,8 @@
 // engine, so it shares the engine's pages copy-on-write. It confines itself
 // (worker_sandbox.h), then takes requests from the host's queue socket, one
 // datagram at a time ("S" with the message's descriptor and the write end of
-// its verdict pipe; the kernel hands each datagram to exactly one worker).
+// its verdict pipe, or "S <skip>" with a third, the file for the message's
+// content view; the kernel hands each datagram to exactly one worker).
 // Per message it writes its pid (so a waiter can have the host kill it past
 // the timeout) and then one verdict line. It exits after `max_messages`, after
 // any verdict of kind "error" (an anomaly: a fresh process takes over), when

@@ -186,6 +186,56 @@ def test_clean_mail_delivered_unchanged(env):
     assert lf(got.data).endswith(lf(data))
 
 
+SCORED_MESSAGE = (b"From: Shop <offers@shop.example>\nTo: bob@ours.test\nSubject: =?UTF-8?Q?Caf=C3=A9?= offer\n"
+                  b"Message-ID: <view-1@shop.example>\nMIME-Version: 1.0\n"  # no Date: a heuristic adds points
+                  b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/html\n\n"
+                  b"<p>Cheap <a href='http://offers.shop.example/buy'>deals</a> view-marker</p>\n--b\n"
+                  b"Content-Type: application/pdf; name=a.pdf\nContent-Transfer-Encoding: base64\n\n"
+                  + __import__("base64").encodebytes(b"%PDF-1.4\n" + b"x" * 3000) + b"--b--\n")
+
+
+def test_scorer_uses_the_scan_workers_decode(env, tmp_path):
+    """The message is MIME-decoded once, in the confined scan worker: moat-smtpd scores the worker's
+    content view, and the score is the one moat-smtpd gives when it decodes the message itself."""
+    moat, ours, _ = env
+
+    def score(m: Moat) -> float:
+        db = Path(m.config["store"]["url"].removeprefix("sqlite:"))
+
+        def row():
+            with sqlite3.connect(db) as conn:
+                return conn.execute("SELECT score FROM message_log WHERE subject LIKE '%offer'"
+                                    " ORDER BY rowid DESC LIMIT 1").fetchone()
+        return wait_until(row, 10, what="the log row")[0]
+
+    start = len(moat.log_text())
+    assert send(moat, SCORED_MESSAGE) == (250, "queued")
+    ours.wait_for(1, predicate=lambda m: b"view-marker" in m.data)
+    log = moat.log_text()[start:]
+    assert "scoring moat-scand's decode of the message" in log, log[-2000:]
+    assert "decoded here" not in log
+    scanned = score(moat)
+    with Backend("plain") as plain:
+        with Moat(domains={"ours.test": plain.address}) as alone:  # no scanner: decoded by moat-smtpd
+            assert send(alone, SCORED_MESSAGE) == (250, "queued")
+            plain.wait_for(1, predicate=lambda m: b"view-marker" in m.data)
+            assert "scoring the message decoded here" in alone.log_text()
+            local = score(alone)
+    assert scanned >= 1  # at least the missing Date:
+    assert scanned == local
+
+
+def test_gtube_through_the_scan_workers_decode(env):
+    moat, _, _ = env
+    gtube = b"XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+    code, text = send(moat, message(("notes.txt", b"plain words\n"), text=gtube.decode() + "\n"))
+    assert (code, text.split(":")[0]) == (550, "5.7.1 Message rejected as spam (score GTUBE, limit 10)")
+    # In a part the decoder does not read as text (an unknown transfer encoding): the raw bytes answer.
+    raw = (b"From: a@example.org\nTo: bob@ours.test\nSubject: raw\nMIME-Version: 1.0\n"
+           b"Content-Type: application/octet-stream\nContent-Transfer-Encoding: x-odd\n\n" + gtube + b"\n")
+    assert send(moat, raw)[0] == 550
+
+
 @pytest.mark.parametrize("attachments, detail", [
     ([("invoice.pdf.exe", b"not really a program")], "attachment invoice.pdf.exe is a blocked file type .exe"),
     ([("photo.jpg", b"MZ\x90\x00" + b"\x00" * 200)], "attachment photo.jpg is a blocked file type exe"),

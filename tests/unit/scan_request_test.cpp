@@ -1,6 +1,7 @@
 // moat-scand's request reader over a socketpair: exactly "SCAN\n" with one
-// regular-file descriptor is accepted; a wrong word, no descriptor, several
-// descriptors, a non-file descriptor or silence are refused (and any
+// regular-file descriptor, or "VIEW <skip>\n" with a second, writable one,
+// is accepted; a wrong word, a bad skip, no descriptor, too many descriptors,
+// a non-file or read-only view descriptor or silence are refused (and any
 // descriptors that came along are closed, not leaked).
 #include "scan/scan_request.h"
 
@@ -65,19 +66,45 @@ TEST(ScanRequest, OneRegularFile) {
     ASSERT_EQ(::write(file, "hello", 5), 5);
     sendWith(p.client, "SCAN\n", {file});
     std::string problem;
-    int got = readScanRequest(p.server, std::chrono::seconds(1), problem);
-    ASSERT_GE(got, 0) << problem;
+    auto got = readScanRequest(p.server, std::chrono::seconds(1), problem);
+    ASSERT_TRUE(got) << problem;
+    EXPECT_EQ(got->view, -1);
     char buf[8] = {};
-    EXPECT_EQ(::pread(got, buf, sizeof(buf), 0), 5);
+    EXPECT_EQ(::pread(got->message, buf, sizeof(buf), 0), 5);
     EXPECT_STREQ(buf, "hello");
-    ::close(got);
+    ::close(got->message);
     ::close(file);
+}
+
+TEST(ScanRequest, MessageAndViewFile) {
+    Pair p;
+    int file = ::memfd_create("m", MFD_CLOEXEC);
+    int view = ::memfd_create("v", MFD_CLOEXEC);
+    EXPECT_EQ(moat::scan::formatScanRequest(120), "VIEW 120\n");
+    EXPECT_EQ(moat::scan::formatScanRequest(std::nullopt), "SCAN\n");
+    sendWith(p.client, moat::scan::formatScanRequest(120), {file, view});
+    std::string problem;
+    auto got = readScanRequest(p.server, std::chrono::seconds(1), problem);
+    ASSERT_TRUE(got) << problem;
+    EXPECT_EQ(got->skip, 120u);
+    ASSERT_GE(got->view, 0);
+    EXPECT_EQ(::write(got->view, "v", 1), 1);  // the worker writes the view through it
+    char c = 0;
+    EXPECT_EQ(::pread(view, &c, 1, 0), 1);
+    EXPECT_EQ(c, 'v');
+    ::close(got->message);
+    ::close(got->view);
+    ::close(file);
+    ::close(view);
 }
 
 TEST(ScanRequest, Refused) {
     int file = ::memfd_create("m", MFD_CLOEXEC);
     int pipefd[2];
     ASSERT_EQ(::pipe(pipefd), 0);
+    std::string path = "/proc/self/fd/" + std::to_string(file);
+    int read_only = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(read_only, 0);
     struct Case {
         const char* name;
         std::string text;
@@ -89,17 +116,27 @@ TEST(ScanRequest, Refused) {
         {"no descriptor", "SCAN\n", {}},
         {"two descriptors", "SCAN\n", {file, file}},
         {"not a file", "SCAN\n", {pipefd[0]}},
+        {"view without its file", "VIEW 10\n", {file}},
+        {"view with three files", "VIEW 10\n", {file, file, file}},
+        {"view file not writable", "VIEW 10\n", {file, read_only}},
+        {"view file a pipe", "VIEW 10\n", {file, pipefd[1]}},
+        {"view skip too large", "VIEW 65537\n", {file, file}},
+        {"view skip signed", "VIEW -1\n", {file, file}},
+        {"view skip leading zero", "VIEW 010\n", {file, file}},
+        {"view skip empty", "VIEW \n", {file, file}},
+        {"view skip not a number", "VIEW 1x\n", {file, file}},
     };
     int before = openFds();
     for (const auto& c : cases) {
         Pair p;
         sendWith(p.client, c.text, c.fds);
         std::string problem;
-        EXPECT_EQ(readScanRequest(p.server, std::chrono::seconds(1), problem), -1) << c.name;
+        EXPECT_FALSE(readScanRequest(p.server, std::chrono::seconds(1), problem)) << c.name;
         EXPECT_FALSE(problem.empty()) << c.name;
     }
     EXPECT_EQ(openFds(), before);  // what came along was closed
     ::close(file);
+    ::close(read_only);
     ::close(pipefd[0]);
     ::close(pipefd[1]);
 }
@@ -107,6 +144,6 @@ TEST(ScanRequest, Refused) {
 TEST(ScanRequest, Silence) {
     Pair p;
     std::string problem;
-    EXPECT_EQ(readScanRequest(p.server, std::chrono::milliseconds(100), problem), -1);
+    EXPECT_FALSE(readScanRequest(p.server, std::chrono::milliseconds(100), problem));
     EXPECT_EQ(problem, "no request in time");
 }
