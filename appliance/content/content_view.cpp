@@ -147,7 +147,7 @@ std::optional<ContentView> decodeContentView(std::string_view bytes) {
     view.raw_gtube = r.flag();
     m.parts = r.count(limits.max_parts);
     m.depth = r.count(limits.max_depth);
-    m.encoded_words = r.count(bytes.size());
+    m.encoded_words = r.count(kMaxContentViewBytes);
     m.decoded_bytes = r.count(limits.max_decoded_bytes);
     std::size_t headers = r.count(limits.max_headers);
     for (std::size_t i = 0; i < headers && r.ok(); ++i) {
@@ -164,8 +164,8 @@ std::optional<ContentView> decodeContentView(std::string_view bytes) {
         t.charset = r.text(limits.max_header_bytes);
         t.text = r.utf8(limits.max_text_bytes);
         text_bytes += t.text.size();
-        std::size_t links = r.count(bytes.size());
-        for (std::size_t k = 0; k < links && r.ok(); ++k) t.links.push_back(r.text(bytes.size()));
+        std::size_t links = r.count(kMaxContentViewBytes);
+        for (std::size_t k = 0; k < links && r.ok(); ++k) t.links.push_back(r.text(kMaxContentViewBytes));
         t.hidden_chars = r.count(limits.max_decoded_bytes);
         t.depth = r.count(limits.max_depth);
         m.texts.push_back(std::move(t));
@@ -188,7 +188,7 @@ std::optional<ContentView> decodeContentView(std::string_view bytes) {
     std::size_t anomalies = r.count(kMaxAnomalyName * 4);
     for (std::size_t i = 0; i < anomalies && r.ok(); ++i) {
         auto name = r.text(kMaxAnomalyName);
-        auto count = r.count(bytes.size() + limits.max_decoded_bytes);
+        auto count = r.count(kMaxContentViewBytes + limits.max_decoded_bytes);
         if (!r.ok() || !anomalyName(name) || count == 0 || !m.anomalies.emplace(name, count).second)
             r.fail();
     }
