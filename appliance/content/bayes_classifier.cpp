@@ -64,19 +64,19 @@ BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLook
         KnownToken t{hash, {}};
         if (known(hash, t.counts)) found.push_back(t);
     }
-    return classifyKnown(found, totals, options);
+    return classifyKnown(found, hashes.size(), totals, options);
 }
 
-BayesResult classifyKnown(const std::vector<KnownToken>& known, const BayesTotals& totals,
-                          const BayesOptions& options) {
+BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t features,
+                          const BayesTotals& totals, const BayesOptions& options) {
     BayesResult result;
     result.trained = totals.spam_messages >= options.min_messages &&
                      totals.ham_messages >= options.min_messages && options.min_messages > 0;
     if (!result.trained) return result;
     std::vector<Clue> clues;
-    double logit = totals.bias;
+    double weights = 0;
     for (const auto& [hash, counts] : known) {
-        logit += counts.weight;
+        weights += counts.weight;
         double f = tokenProbability(counts, totals, options);
         if (std::fabs(f - 0.5) < options.min_distance) continue;
         clues.push_back({hash, {}, f, counts});
@@ -97,8 +97,12 @@ BayesResult classifyKnown(const std::vector<KnownToken>& known, const BayesTotal
     probabilities.reserve(clues.size());
     for (const auto& c : clues) probabilities.push_back(c.probability);
     result.bayes = chiSquareCombine(probabilities);
-    result.logistic = logit;
-    result.evidence = fusedEvidence(logit, result.bayes, options);
+    // Weights learnt under an older model version mean something else: left
+    // out (Bayes alone, through the old calibration) until a retraining.
+    result.logistic = totals.logisticCurrent()
+                          ? totals.bias + featureValue(features, options.logistic.feature_power) * weights
+                          : 0.0;
+    result.evidence = fusedEvidence(result.logistic, result.bayes, options);
     result.probability = totals.calibration.probability(result.evidence);
     result.clues = std::move(clues);
     return result;
@@ -109,7 +113,7 @@ BayesResult BayesClassifier::classifyHashes(const std::vector<TokenHash>& hashes
     if (table_) {
         std::vector<KnownToken> known;
         table_->findAll(hashes, known);
-        return classifyKnown(known, totals, options_);
+        return classifyKnown(known, hashes.size(), totals, options_);
     }
     bool trained = totals.spam_messages >= options_.min_messages &&
                    totals.ham_messages >= options_.min_messages;

@@ -2,7 +2,7 @@
 // calibrated; 0.5 (no opinion) for a message with no token it has learnt. Bayes: Robinson's f(w) =
 // (s*x + n*p(w)) / (s + n) per token (s = 1, x = 0.5), the 150 tokens furthest from 0.5 (|f - 0.5|
 // >= 0.1) combined by Fisher's chi-square method into (S - H + 1) / 2. Logistic regression: bias +
-// the weights of the message's tokens. Evidence = the logistic logit + bayes_weight * logit(Bayes);
+// n^-1/3 times the weights of the message's n tokens (content/logistic_model.h). Evidence = the logistic logit + bayes_weight * logit(Bayes);
 // probability = the calibration of that evidence (content/calibration.h). Untrained (no spam or no
 // ham learnt): 0.5. Pure functions plus a facade over BayesStore.
 #pragma once
@@ -61,9 +61,10 @@ double fusedEvidence(double logistic_logit, double bayes_probability, const Baye
 using TokenLookup = std::function<bool(TokenHash, TokenCounts&)>;
 BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLookup& known,
                            const BayesTotals& totals, const BayesOptions& options);
-// The same, given the message's learnt tokens (in the order of its sorted hashes).
-BayesResult classifyKnown(const std::vector<KnownToken>& known, const BayesTotals& totals,
-                          const BayesOptions& options);
+// The same, given the message's learnt tokens (in the order of its sorted
+// hashes) among its `features` tokens in all.
+BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t features,
+                          const BayesTotals& totals, const BayesOptions& options);
 
 class TokenTable;
 

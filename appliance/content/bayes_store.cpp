@@ -13,7 +13,7 @@ namespace moat::content {
 BayesTotals BayesStore::totals() {
     auto row = store::bayesTotals(session_);
     return BayesTotals{row.spam_messages, row.ham_messages, row.bias,
-                       Calibration{row.calibration_scale, row.calibration_shift}};
+                       Calibration{row.calibration_scale, row.calibration_shift}, row.model_version};
 }
 
 std::int64_t BayesStore::tokenCount() {
@@ -86,8 +86,11 @@ LearnOutcome BayesStore::learn(TokenHash digest, const std::vector<TokenHash>& t
 
 void BayesStore::step(const std::vector<TokenHash>& tokens, bool spam,
                       const LogisticOptions& options) {
+    auto totals = store::bayesTotals(session_);
+    // Weights of an older model version are not stepped on: the next retraining replaces them.
+    if (totals.model_version != kLogisticModelVersion) return;
     auto known = lookup(tokens);
-    double bias = store::bayesTotals(session_).bias;
+    double bias = totals.bias;
     auto weights = logisticStep(
         tokens, spam,
         [&](TokenHash h) {
@@ -134,7 +137,7 @@ void BayesStore::storeModel(const LogisticWeights& model, const Calibration& cal
         values.push_back(weight);
     }
     store::replaceBayesModel(session_, hashes, values, model.bias, calibration.scale,
-                             calibration.shift);
+                             calibration.shift, kLogisticModelVersion);
 }
 
 std::int64_t BayesStore::expire(int days, std::int64_t at, std::int64_t max_count) {

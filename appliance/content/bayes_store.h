@@ -39,6 +39,11 @@ struct BayesTotals {
     std::int64_t spam_messages = 0, ham_messages = 0;
     double bias = 0;
     Calibration calibration;
+    // The stored weights, bias and calibration were trained for this version
+    // of the logistic model (kLogisticModelVersion); under another, the
+    // logistic model is left out until a retraining.
+    int model_version = kLogisticModelVersion;
+    bool logisticCurrent() const { return model_version == kLogisticModelVersion; }
 };
 
 // What the table holds, for administrators (a full scan: not per message).

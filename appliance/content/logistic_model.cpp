@@ -22,11 +22,15 @@ double sigmoid(double z) {
     return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z));
 }
 
-double LogisticWeights::logit(const std::vector<TokenHash>& features) const {
-    double z = bias;
+double featureValue(std::size_t n, double power) {
+    return n == 0 ? 0.0 : power == 0 ? 1.0 : std::pow(static_cast<double>(n), -power);
+}
+
+double LogisticWeights::logit(const std::vector<TokenHash>& features, const LogisticOptions& options) const {
+    double sum = 0;
     for (auto f : features)
-        if (auto it = weights.find(f); it != weights.end()) z += it->second;
-    return z;
+        if (auto it = weights.find(f); it != weights.end()) sum += it->second;
+    return bias + featureValue(features.size(), options.feature_power) * sum;
 }
 
 std::vector<float> logisticStep(const std::vector<TokenHash>& features, bool spam,
@@ -34,14 +38,15 @@ std::vector<float> logisticStep(const std::vector<TokenHash>& features, bool spa
                                 const LogisticOptions& options) {
     std::vector<float> current;
     current.reserve(features.size());
-    double z = bias;
+    const double x = featureValue(features.size(), options.feature_power);
+    double sum = 0;
     for (auto f : features) {
         current.push_back(static_cast<float>(weight(f)));
-        z += current.back();
+        sum += current.back();
     }
-    double gradient = (spam ? 1.0 : 0.0) - sigmoid(z);
+    double gradient = (spam ? 1.0 : 0.0) - sigmoid(bias + x * sum);
     double delta = options.rate * gradient;
-    for (auto& w : current) w = static_cast<float>(std::clamp(w + delta, -kMaxWeight, kMaxWeight));
+    for (auto& w : current) w = static_cast<float>(std::clamp(w + delta * x, -kMaxWeight, kMaxWeight));
     bias = std::clamp(bias + delta, -kMaxWeight, kMaxWeight);
     return current;
 }
@@ -61,11 +66,11 @@ LogisticWeights trainOnce(const std::vector<const Example*>& examples,
         });
         double rate = options.rate / (1.0 + options.decay * epoch);
         for (const Example* e : order) {
-            double z = model.logit(e->features);
-            double delta = rate * ((e->spam ? 1.0 : 0.0) - sigmoid(z));
+            const double x = featureValue(e->features.size(), options.feature_power);
+            double delta = rate * ((e->spam ? 1.0 : 0.0) - sigmoid(model.logit(e->features, options)));
             for (auto f : e->features) {
                 float& w = model.weights[f];
-                w = static_cast<float>(std::clamp(w + delta, -kMaxWeight, kMaxWeight));
+                w = static_cast<float>(std::clamp(w + delta * x, -kMaxWeight, kMaxWeight));
             }
             model.bias = std::clamp(model.bias + delta, -kMaxWeight, kMaxWeight);
         }

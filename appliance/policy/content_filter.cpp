@@ -118,6 +118,9 @@ std::shared_ptr<const content::TokenTable> ContentFilter::currentTable(content::
         if (!current || store.generation() != current->generation()) {
             fresh = content::TokenTable::load(store);
             log::info("content: classifier loaded, " + std::to_string(fresh->size()) + " tokens");
+            if (!fresh->totals().logisticCurrent())
+                log::warning("content: the classifier's logistic model was trained by an older version and is "
+                             "left out until it is retrained (moat-retrain.timer, or: moatctl bayes retrain)");
         }
     } catch (...) {
         std::lock_guard lock(table_mutex_);

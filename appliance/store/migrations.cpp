@@ -511,6 +511,18 @@ const std::vector<Migration>& migrations() {
              " WHERE key = 'firewall.admin_rate'",
              "DELETE FROM settings WHERE key = 'firewall.admin_rate'",
          }},
+        {11,
+         "content: the version of the classifier's logistic model kept with its weights",
+         {
+             // Version 2 weighs each of a message's n features n^-1/3
+             // (content/logistic_model.h); weights learnt before (version 1,
+             // binary features) are left out of scoring until the next
+             // retraining replaces them. A store with no weight learnt yet
+             // starts at version 2.
+             "ALTER TABLE bayes_totals ADD COLUMN model_version INTEGER NOT NULL DEFAULT 1",
+             "UPDATE bayes_totals SET model_version = 2"
+             " WHERE NOT EXISTS (SELECT 1 FROM bayes_tokens WHERE weight != 0) AND bias = 0",
+         }},
     };
     return all;
 }

@@ -466,6 +466,44 @@ TEST_F(BayesStoreTest, RetrainedModelDoesNotDependOnLearningOrder) {
     EXPECT_GT(a, 0.9);
 }
 
+// Weights learnt by an older model version (binary features) are left out
+// of scoring and not stepped on until a retraining replaces them.
+TEST_F(BayesStoreTest, OlderModelVersionWaitsForARetraining) {
+    EXPECT_EQ(bayes_->totals().model_version, kLogisticModelVersion);  // a new store
+    BayesClassifier classifier(*bayes_);
+    std::mt19937 rng(13);
+    const std::vector<std::string> spam_words = {"viagra", "casino", "winner", "prize", "pills"};
+    const std::vector<std::string> ham_words = {"meeting", "project", "invoice", "agenda", "report"};
+    for (int i = 0; i < 20; ++i) {
+        classifier.learn(decodeMessage(randomMessage(rng, spam_words, i)), true, 1000);
+        classifier.learn(decodeMessage(randomMessage(rng, ham_words, 100 + i)), false, 1000);
+    }
+    classifier.retrain();
+    auto probe = decodeMessage(randomMessage(rng, spam_words, 900));
+    auto current = classifier.classify(probe);
+    EXPECT_NE(current.logistic, 0);
+
+    *session_ << "UPDATE bayes_totals SET model_version = 1", Poco::Data::Keywords::now;
+    EXPECT_FALSE(bayes_->totals().logisticCurrent());
+    auto stale = classifier.classify(probe);
+    EXPECT_EQ(stale.logistic, 0);              // the old weights are not used
+    EXPECT_EQ(stale.bayes, current.bayes);     // Bayes is
+    EXPECT_GT(stale.probability, 0.5);
+    auto weights = [&] {
+        std::int64_t n = 0;
+        double sum = 0;
+        *session_ << "SELECT count(*), total(abs(weight)) FROM bayes_tokens", Poco::Data::Keywords::into(n),
+            Poco::Data::Keywords::into(sum), Poco::Data::Keywords::now;
+        return sum;
+    };
+    double before = weights();
+    classifier.learn(decodeMessage(randomMessage(rng, spam_words, 901)), true, 2000);
+    EXPECT_EQ(weights(), before);  // no online step on old weights
+    classifier.retrain();
+    EXPECT_TRUE(bayes_->totals().logisticCurrent());
+    EXPECT_NE(classifier.classify(probe).logistic, 0);
+}
+
 // The in-memory copy answers as the store does, and the store's generation
 // tells when it is out of date.
 TEST_F(BayesStoreTest, TokenTableMatchesTheStore) {

@@ -61,12 +61,43 @@ TEST(Logistic, StepMovesOnlyItsFeaturesTowardsTheLabel) {
     EXPECT_GT(after[1], -0.25);
     EXPECT_GT(after[2], 0);
     EXPECT_GT(bias, 0);
-    // All moved by the same amount (binary features); token 99 is not touched.
+    // All moved by the same amount (each feature has the same value); token 99 is not touched.
     EXPECT_NEAR(after[0] - 0.5, after[2], 1e-6);
+    EXPECT_EQ(lookup(99), 3.0);
     double b2 = 0;
     auto towards_ham = logisticStep({1}, false, lookup, b2);
     EXPECT_LT(towards_ham[0], 0.5);
     EXPECT_LT(b2, 0);
+}
+
+TEST(Logistic, EachFeatureWeighsNToTheMinusOneThird) {
+    EXPECT_EQ(featureValue(0, 1.0 / 3), 0.0);
+    EXPECT_NEAR(featureValue(8, 1.0 / 3), 0.5, 1e-12);
+    EXPECT_NEAR(featureValue(1000, 1.0 / 3), 0.1, 1e-12);
+    EXPECT_EQ(featureValue(1000, 0), 1.0);  // binary features
+    LogisticWeights model;
+    model.bias = -1;
+    for (TokenHash h = 1; h <= 8; ++h) model.weights[h] = 1.0f;
+    std::vector<TokenHash> eight = {1, 2, 3, 4, 5, 6, 7, 8};
+    EXPECT_NEAR(model.logit(eight), -1 + 8 * 0.5, 1e-9);
+    // The same words in a message of 64 tokens (56 never learnt) count for half as much.
+    std::vector<TokenHash> longer = eight;
+    for (TokenHash h = 100; h < 156; ++h) longer.push_back(h);
+    EXPECT_NEAR(model.logit(longer), -1 + 8 * 0.25, 1e-9);
+    LogisticOptions binary;
+    binary.feature_power = 0;
+    EXPECT_NEAR(model.logit(longer, binary), -1 + 8, 1e-9);
+}
+
+TEST(Logistic, StepScalesWithTheFeatureValue) {
+    // 8 unknown features: value 1/2, gradient 1/2 at logit 0; each weight
+    // moves by rate * gradient * value, the bias by rate * gradient.
+    LogisticOptions options;
+    options.rate = 2;
+    double bias = 0;
+    auto after = logisticStep({1, 2, 3, 4, 5, 6, 7, 8}, true, [](TokenHash) { return 0.0; }, bias, options);
+    for (float w : after) EXPECT_NEAR(w, 2 * 0.5 * 0.5, 1e-6);
+    EXPECT_NEAR(bias, 2 * 0.5, 1e-9);
 }
 
 std::vector<Example> syntheticExamples(int n, unsigned seed) {
