@@ -27,19 +27,22 @@ bool writable(int fd) {
     return flags >= 0 && ((flags & O_ACCMODE) == O_WRONLY || (flags & O_ACCMODE) == O_RDWR);
 }
 
-// "VIEW <digits>\n" -> digits, at most kMaxViewSkip, no sign or leading zeros.
+// "VIEW <skip>\n" -> skip.
 std::optional<std::size_t> viewSkip(std::string_view line) {
     constexpr std::string_view kWord = "VIEW ";
     if (!line.starts_with(kWord) || !line.ends_with('\n')) return std::nullopt;
-    auto digits = line.substr(kWord.size(), line.size() - kWord.size() - 1);
+    return parseViewSkip(line.substr(kWord.size(), line.size() - kWord.size() - 1));
+}
+
+}  // namespace
+
+std::optional<std::size_t> parseViewSkip(std::string_view digits) {
     if (digits.empty() || digits.size() > 6 || (digits.size() > 1 && digits[0] == '0')) return std::nullopt;
     std::size_t skip = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), skip);
     if (ec != std::errc() || end != digits.data() + digits.size() || skip > kMaxViewSkip) return std::nullopt;
     return skip;
 }
-
-}  // namespace
 
 std::string formatScanRequest(std::optional<std::size_t> view_skip) {
     return view_skip ? "VIEW " + std::to_string(*view_skip) + "\n" : "SCAN\n";

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace moat::scan {
 
@@ -24,6 +25,10 @@ struct ScanRequest {
     int view = -1;         // -1: no content view asked for
     std::size_t skip = 0;  // bytes at the message's start the view leaves out
 };
+
+// A skip as written on the wire: decimal digits, no sign or leading zero, at
+// most kMaxViewSkip (moat-scand's request and its datagram to a worker).
+std::optional<std::size_t> parseViewSkip(std::string_view digits);
 
 // The request line for a scan with (view_skip set) or without a content view.
 std::string formatScanRequest(std::optional<std::size_t> view_skip);

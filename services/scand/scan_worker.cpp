@@ -3,7 +3,6 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <csignal>
 #include <optional>
 #include <string>
@@ -34,13 +33,9 @@ struct Work {
 std::optional<Work> parseWork(std::string_view data, std::size_t fds) {
     if (data == "S" && fds == 2) return Work{};
     if (!data.starts_with("S ") || fds != 3) return std::nullopt;
-    Work work{true, 0};
-    auto digits = data.substr(2);
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), work.skip);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
-        work.skip > scan::kMaxViewSkip)
-        return std::nullopt;
-    return work;
+    auto skip = scan::parseViewSkip(data.substr(2));
+    if (!skip) return std::nullopt;
+    return Work{true, *skip};
 }
 
 }  // namespace
