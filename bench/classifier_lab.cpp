@@ -6,15 +6,18 @@
 // heuristicParts), so its figures are the gateway's; content_accuracy.py
 // remains the benchmark of record. A measurement tool: it checks nothing.
 //
-// usage: classifier_lab CORPUS_DIR [split|cv|both] [--train-only|--train-later]
+// usage: classifier_lab CORPUS_DIR [split|cv|both] [--train-only|--train-later|--fit-heuristics]
 //   CORPUS_DIR holds easy_ham/, easy_ham_2/, hard_ham/, spam/, spam_2/.
 //   --train-only: cross-validation over the split's training set only (for
 //   choosing defaults without looking at its test set). --train-later: within
 //   the split's training set, the earliest 80% of each class (by first
 //   Received: field) train and the latest 20% test (drift, still without the test set).
+//   --fit-heuristics: as --train-only, then fits the heuristics' points on
+//   those held-out scores (LAB_FIT_L2: the fit's regularisation, default 1).
 // Environment (experiments; the defaults are the gateway's): LAB_RATE,
 //   LAB_POWER (feature value n^-power), LAB_EPOCHS, LAB_ORDERS, LAB_DECAY (logistic model), LAB_BAYES_WEIGHT,
-//   LAB_S, LAB_X, LAB_MIN_DISTANCE, LAB_CLUES (Bayes), LAB_NO_HEURISTICS, LAB_HEURISTICS_SCALE;
+//   LAB_S, LAB_X, LAB_MIN_DISTANCE, LAB_CLUES (Bayes), LAB_NO_HEURISTICS, LAB_HEURISTICS_SCALE,
+//   LAB_POINTS="name=factor,..." (one heuristic's points scaled);
 //   LAB_NO_CALIBRATION=1 skips the held-out calibration (5 more trainings a
 //   model: cross-validation in about 90 s instead of 400) — rankings of the
 //   classifier alone are unchanged, the scores and the figures at the
@@ -24,6 +27,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -54,6 +58,7 @@ struct Item {
     bool spam = false;
     Example example;
     double heuristics = 0;
+    std::vector<ScorePart> parts;  // the heuristic parts that fired
     std::int64_t time = 0;  // of its first Received: field (0: none)
 };
 
@@ -80,6 +85,23 @@ int foldOf(const std::string& name, int folds) {
     unsigned r = 0;
     for (unsigned char c : d) r = (r * 256 + c) % static_cast<unsigned>(folds);
     return static_cast<int>(r);
+}
+
+// LAB_POINTS="name=factor,...": heuristic points scaled by name (for trying
+// fitted points; mixed-scripts' two levels scale together).
+double pointsScale(const std::string& name) {
+    const char* env = std::getenv("LAB_POINTS");
+    if (!env) return 1;
+    std::string spec = env;
+    for (std::size_t at = 0; at < spec.size();) {
+        auto end = spec.find(',', at);
+        if (end == std::string::npos) end = spec.size();
+        auto item = spec.substr(at, end - at);
+        auto eq = item.find('=');
+        if (eq != std::string::npos && item.substr(0, eq) == name) return std::atof(item.c_str() + eq + 1);
+        at = end + 1;
+    }
+    return 1;
 }
 
 struct Scored {
@@ -163,6 +185,98 @@ Metrics metrics(const std::vector<Scored>& s) {
     return m;
 }
 
+
+// --fit-heuristics: SpamAssassin-style rescoring of the heuristics on held-out
+// scores. Fits logit P(spam) = b + a × classifier points + Σ c_i × x_i by
+// L2-regularised logistic regression (Newton steps), where x_i is heuristic
+// i's shipped points over its largest shipped value (mixed-scripts' two
+// levels stay in proportion; a part shipped at 0 is 1 when it fired);
+// heuristic i's fitted points in the score's own units are then c_i / a ×
+// its largest shipped value (what adds as much
+// evidence as that many classifier points), floored at 0: a heuristic is
+// evidence of spam or nothing.
+void fitHeuristics(const std::vector<Scored>& s) {
+    std::vector<std::string> names;
+    std::vector<double> scale;
+    for (const auto& x : s)
+        for (const auto& part : x.item->parts) {
+            auto at = std::find(names.begin(), names.end(), part.name);
+            if (at == names.end()) {
+                names.push_back(part.name);
+                scale.push_back(part.points);
+            } else {
+                auto& v = scale[static_cast<std::size_t>(at - names.begin())];
+                v = std::max(v, part.points);
+            }
+        }
+    const std::size_t k = names.size() + 2;  // bias, classifier points, heuristics
+    std::vector<std::vector<double>> rows;
+    std::vector<double> y;
+    for (const auto& x : s) {
+        std::vector<double> r(k, 0.0);
+        r[0] = 1;
+        r[1] = x.score - x.item->heuristics;  // the classifier's points
+        for (const auto& part : x.item->parts) {
+            auto i = static_cast<std::size_t>(std::find(names.begin(), names.end(), part.name) - names.begin());
+            r[i + 2] += scale[i] > 0 ? part.points / scale[i] : 1.0;  // a part shipped at 0: fired or not
+        }
+        rows.push_back(std::move(r));
+        y.push_back(x.spam ? 1.0 : 0.0);
+    }
+    const double lambda = std::getenv("LAB_FIT_L2") ? std::atof(std::getenv("LAB_FIT_L2")) : 1.0;
+    std::vector<double> w(k, 0.0);
+    w[1] = 1;
+    for (int iter = 0; iter < 50; ++iter) {
+        std::vector<double> g(k, 0.0);
+        std::vector<std::vector<double>> h(k, std::vector<double>(k, 0.0));
+        for (std::size_t n = 0; n < rows.size(); ++n) {
+            double z = 0;
+            for (std::size_t i = 0; i < k; ++i) z += w[i] * rows[n][i];
+            double p = 1 / (1 + std::exp(-z));
+            for (std::size_t i = 0; i < k; ++i) {
+                g[i] += (p - y[n]) * rows[n][i];
+                for (std::size_t j = 0; j < k; ++j) h[i][j] += p * (1 - p) * rows[n][i] * rows[n][j];
+            }
+        }
+        for (std::size_t i = 2; i < k; ++i) {
+            g[i] += lambda * w[i];
+            h[i][i] += lambda;
+        }
+        for (std::size_t i = 0; i < k; ++i) h[i][i] += 1e-9;
+        // Solve h d = g (Gaussian elimination; k is small).
+        std::vector<double> d = g;
+        for (std::size_t c = 0; c < k; ++c) {
+            std::size_t piv = c;
+            for (std::size_t r = c + 1; r < k; ++r)
+                if (std::fabs(h[r][c]) > std::fabs(h[piv][c])) piv = r;
+            std::swap(h[c], h[piv]);
+            std::swap(d[c], d[piv]);
+            for (std::size_t r = 0; r < k; ++r) {
+                if (r == c) continue;
+                double f = h[r][c] / h[c][c];
+                for (std::size_t j = c; j < k; ++j) h[r][j] -= f * h[c][j];
+                d[r] -= f * d[c];
+            }
+        }
+        double step = 0;
+        for (std::size_t i = 0; i < k; ++i) {
+            double di = d[i] / h[i][i];
+            w[i] -= di;
+            step = std::max(step, std::fabs(di));
+        }
+        if (step < 1e-7) break;
+    }
+    std::printf("fit: bias %.3f, per classifier point %.3f (L2 %.2f on the heuristics)\n", w[0], w[1], lambda);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        std::size_t fired_ham = 0, fired_spam = 0;
+        for (std::size_t n = 0; n < rows.size(); ++n)
+            if (rows[n][i + 2] > 0) ++(y[n] > 0 ? fired_spam : fired_ham);
+        std::printf("  %-20s shipped %.2f  fitted %6.2f points  (fires on %zu ham, %zu spam)\n", names[i].c_str(),
+                    scale[i], std::max(0.0, w[i + 2] / w[1] * (scale[i] > 0 ? scale[i] : 1.0)), fired_ham,
+                    fired_spam);
+    }
+}
+
 void print(const char* label, const Metrics& m);
 // The classifier's probability alone (heuristics left out) ranked.
 void printClassifierOnly(const char* label, std::vector<Scored> s) {
@@ -231,18 +345,18 @@ std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: classifier_lab CORPUS_DIR [split|cv|both] [--train-only|--train-later]\n");
+        std::fprintf(stderr, "usage: classifier_lab CORPUS_DIR [split|cv|both] [--train-only|--train-later|--fit-heuristics]\n");
         return 2;
     }
     fs::path corpus = argv[1];
     std::string mode = argc > 2 ? argv[2] : "both";
     bool train_only = argc > 3 && std::strcmp(argv[3], "--train-only") == 0;
     bool train_later = argc > 3 && std::strcmp(argv[3], "--train-later") == 0;
+    bool fit_heuristics = argc > 3 && std::strcmp(argv[3], "--fit-heuristics") == 0;
+    train_only = train_only || fit_heuristics;
     const char* dirs[] = {"easy_ham", "easy_ham_2", "hard_ham", "spam", "spam_2"};
     std::vector<Item> items;
     auto t0 = std::chrono::steady_clock::now();
-    // The corpus' messages are from 2002: without a Received: field heuristics judge dates against then.
-    const std::int64_t now = 1'040'000'000;
     TokenizerLimits limits;
     for (const char* d : dirs) {
         std::vector<std::string> names;
@@ -262,8 +376,13 @@ int main(int argc, char** argv) {
             it.example.spam = it.spam;
             it.example.features = tokenHashes(message, limits);
             it.time = receivedTime(message).value_or(0);
-            // As moatctl score: a stored message's dates are judged as of when it arrived.
-            for (const auto& part : heuristicParts(message, it.time ? it.time : now)) it.heuristics += part.points;
+            // As moatctl score: a stored message's dates are judged as of when it
+            // arrived, and not at all when that is unknown.
+            it.parts = heuristicParts(message, receivedTime(message));
+            for (auto& part : it.parts) {
+                part.points *= pointsScale(part.name);
+                it.heuristics += part.points;
+            }
             if (std::getenv("LAB_NO_HEURISTICS")) it.heuristics = 0;
             if (const char* v = std::getenv("LAB_HEURISTICS_SCALE")) it.heuristics *= std::atof(v);
             items.push_back(std::move(it));
@@ -320,6 +439,7 @@ int main(int argc, char** argv) {
             print("split-cv5", metrics(all));
             printClassifierOnly("split-cv5", all);
             printWorst(all);
+            if (fit_heuristics) fitHeuristics(all);
         } else {
             auto t = std::chrono::steady_clock::now();
             auto s = trainAndScore(train, test, options);

@@ -19,8 +19,10 @@ inline constexpr std::int64_t kDateFutureDays = 2;  // Date further ahead than t
 inline constexpr std::int64_t kDatePastDays = 30;   // Date older than this is suspicious
 
 // The heuristic parts that fired, in a fixed order (names without the
-// "heuristic:" prefix). now: seconds since the epoch.
-std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::int64_t now);
+// "heuristic:" prefix). now: when the message arrived, seconds since the
+// epoch; without it (a stored message with no Received: field) the Date's
+// age is not judged, only whether it is there and well formed.
+std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::optional<std::int64_t> now);
 
 // An RFC 5322 date-time ("Mon, 2 Jan 2006 15:04:05 -0700", weekday optional,
 // obsolete zone names accepted) as seconds since the epoch; false when malformed.

@@ -64,12 +64,12 @@ std::string classifierReason(const BayesResult& result) {
 }
 
 MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message,
-                          BayesClassifier& classifier, std::int64_t now) {
+                          BayesClassifier& classifier, std::optional<std::int64_t> now) {
     return scoreMessage(message, containsGtube(raw), classifier, now);
 }
 
 MessageScore scoreMessage(const DecodedMessage& message, bool raw_gtube, BayesClassifier& classifier,
-                          std::int64_t now) {
+                          std::optional<std::int64_t> now) {
     MessageScore score;
     if (raw_gtube || containsGtube(message)) {
         score.gtube = true;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,13 +27,14 @@ struct MessageScore {
     std::string topReasons(std::size_t max = 3) const;
 };
 
-// Scores raw (as received) and its decoding; now: seconds since the epoch.
+// Scores raw (as received) and its decoding; now: when it arrived, seconds
+// since the epoch (nothing: unknown, its Date's age is not judged; heuristics.h).
 MessageScore scoreMessage(std::string_view raw, const DecodedMessage& message,
-                          BayesClassifier& classifier, std::int64_t now);
+                          BayesClassifier& classifier, std::optional<std::int64_t> now);
 // The same from the decoding alone; raw_gtube: the raw bytes contain GTUBE
 // (as a content view carries it, content_view.h).
 MessageScore scoreMessage(const DecodedMessage& message, bool raw_gtube, BayesClassifier& classifier,
-                          std::int64_t now);
+                          std::optional<std::int64_t> now);
 
 // The classifier part's sentence ("its content is typical of spam (classifier 99.9990%)").
 std::string classifierReason(const BayesResult& result);

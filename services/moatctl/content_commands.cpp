@@ -190,8 +190,9 @@ int scoreMessages(const config::Config& config, Poco::Data::Session& session,
             forEachMessage(path, [&](const std::string& label, const std::string& bytes) {
                 auto message = content::decodeMessage(bytes);
                 // The gateway's own functions; only the SMTP-time part is missing here.
-                // A stored message's dates are judged as of when it arrived.
-                auto at = content::receivedTime(message).value_or(util::policyNow());
+                // A stored message's dates are judged as of when it arrived; without
+                // a Received: field that is unknown, and its Date's age is not judged.
+                auto at = content::receivedTime(message);
                 auto result = content::scoreMessage(bytes, message, classifier, at);
                 if (!result.gtube) {
                     auto uribl = policy::uriblPart(resolver, zones, message, limits);

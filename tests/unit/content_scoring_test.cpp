@@ -76,6 +76,27 @@ TEST(Heuristics, Table) {
     for (const auto& c : cases) EXPECT_EQ(heuristicsOf(c.raw), c.parts) << c.raw;
 }
 
+TEST(Heuristics, FromWithCommentsIsPlausible) {
+    const std::string rest = "\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\nMessage-ID: <1@x.example>\r\n\r\nhi\r\n";
+    // RFC 822's "address (name)", as older mailers and mailing lists write it.
+    for (const char* from : {"jm@example.org (Justin Mason)", "jm@example.org (a (nested) comment)",
+                             "\"Mason, Justin (IE)\" <jm@example.org>", "Justin <jm@example.org> (work)",
+                             "(the list) jm@example.org", "jm@example.org (an escaped \\) paren)"})
+        EXPECT_EQ(heuristicsOf(std::string("From: ") + from + rest), std::vector<std::string>{}) << from;
+    for (const char* from : {"(jm@example.org)", "Justin Mason", "jm@ (example.org)", "jm@example.org (unclosed <x@y.z>"})
+        EXPECT_EQ(heuristicsOf(std::string("From: ") + from + rest), std::vector<std::string>{"bad-from"}) << from;
+}
+
+TEST(Heuristics, DateAgeNotJudgedWhenArrivalUnknown) {
+    const auto old = decodeMessage("From: a@example.org\r\nDate: 1 Jan 2020 10:00 GMT\r\nMessage-ID: <1@x.example>\r\n\r\nhi\r\n");
+    EXPECT_EQ(names(heuristicParts(old, kNow)), std::vector<std::string>{"old-date"});
+    EXPECT_EQ(names(heuristicParts(old, std::nullopt)), std::vector<std::string>{});
+    // Whether a Date is there and well formed does not depend on when it arrived.
+    EXPECT_EQ(names(heuristicParts(decodeMessage("From: a@example.org\r\nDate: yesterday\r\nMessage-ID: <1@x.example>\r\n\r\nhi\r\n"),
+                                   std::nullopt)),
+              std::vector<std::string>{"bad-date"});
+}
+
 TEST(Heuristics, ManyEncodedWords) {
     std::string subject;
     for (int i = 0; i < 12; ++i) subject += "=?utf-8?q?w" + std::to_string(i) + "?= ";
