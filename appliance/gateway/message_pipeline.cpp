@@ -155,7 +155,7 @@ MessagePipeline::Result MessagePipeline::learn() {
     return {mail::reply(250, "2.0.0", "Ok: " + what), Ending{mail::Outcome::learnt, what, "", message.size()}};
 }
 
-std::optional<mail::Reply> MessagePipeline::contentCheck(const std::string& header_section) {
+std::optional<policy::ContentThresholds> MessagePipeline::contentThresholds() const {
     if (relay_client_) return std::nullopt;  // outbound mail from our own users is not scored
     if (std::all_of(tx_.recipients.begin(), tx_.recipients.end(),
                     [&](const mail::Address& r) { return record_.content_exempt.count(r.str()) > 0; }))
@@ -165,18 +165,24 @@ std::optional<mail::Reply> MessagePipeline::contentCheck(const std::string& head
     for (const auto& r : tx_.recipients)
         if (!r.domain_literal && snapshot->domain(r.domain) && !record_.content_exempt.count(r.str()))
             domains.push_back(r.domain);
-    auto limits = policy::strictestThresholds(snapshot->settings, domains);
+    return policy::strictestThresholds(snapshot->settings, domains);
+}
+
+std::optional<mail::Reply> MessagePipeline::contentCheck(const std::string& header_section) {
+    auto limits = contentThresholds();
+    if (!limits) return std::nullopt;
     content::HeaderRewrite rewrite;  // none: forged score fields go all the same
-    if (limits.enabled) {
+    if (limits->enabled) {
+        auto snapshot = services_.policy_cache.current();
         auto zones = policy::withSettingZones(snapshot->zones, snapshot->settings);
         // Decoded once: by the scan worker when it sent its view, else here
         // (no scanner, or a view that was too large or malformed).
         log::debug("smtpd: " + id_ + ": scoring " +
                    (view_ ? "moat-scand's decode of the message" : "the message decoded here"));
-        auto decision = view_ ? services_.content.decide(view_->message, view_->raw_gtube, limits,
+        auto decision = view_ ? services_.content.decide(view_->message, view_->raw_gtube, *limits,
                                                          record_.smtp_score, zones)
                               : services_.content.decide(writer_->read(received_.size(), kContentScanBytes),
-                                                         limits, record_.smtp_score, zones);
+                                                         *limits, record_.smtp_score, zones);
         record_.checks.insert(record_.checks.end(), decision.records.begin(), decision.records.end());
         record_.content_score = decision.score.total();
         record_.tagged = !decision.refusal && decision.verdict == content::ContentVerdict::tag;
@@ -202,8 +208,11 @@ std::optional<mail::Reply> MessagePipeline::scan() {
         // The message the scorer will see is the worker's decode (a content
         // view in an anonymous file), when it is to be scored at all.
         int view = -1;
-        if (!relay_client_ && !record_.training && received_.size() <= scan::kMaxViewSkip)
+        auto limits = record_.training ? std::nullopt : contentThresholds();
+        if (limits && limits->enabled && received_.size() <= scan::kMaxViewSkip)
             view = ::memfd_create("moat-content-view", MFD_CLOEXEC);
+        else
+            log::debug("smtpd: " + id_ + ": no content view asked of moat-scand: the message is not scored");
         std::optional<scan::ScanClient::ViewFile> view_file;
         if (view >= 0) view_file = scan::ScanClient::ViewFile{view, received_.size()};
         result = services_.scanner->scan(fd, timeout, view_file);

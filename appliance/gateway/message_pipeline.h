@@ -15,6 +15,7 @@
 #include "gateway/gateway_services.h"
 #include "gateway/transaction_record.h"
 #include "mail/reply.h"
+#include "policy/content_filter.h"
 #include "queue/spool.h"
 #include "smtp/session_handler.h"
 
@@ -54,6 +55,10 @@ class MessagePipeline {
     // Content scoring: a refusal, or nothing after the spooled header section
     // was rewritten (score fields, tagged Subject).
     std::optional<mail::Reply> contentCheck(const std::string& header_section);
+    // The thresholds this message is scored with (enabled or not), or nothing
+    // when it is not scored at all: outbound mail of our own users, or every
+    // recipient allow-lists the sender.
+    std::optional<policy::ContentThresholds> contentThresholds() const;
     Result learn();
     Result queue();
     void archive(const std::string& spool_path, mail::Outcome outcome);

@@ -225,6 +225,26 @@ def test_scorer_uses_the_scan_workers_decode(env, tmp_path):
     assert scanned == local
 
 
+def test_no_content_view_when_the_message_is_not_scored(env):
+    """With content scoring off for the recipient's domain, moat-smtpd asks the scan worker for no
+    decode it would not use; the message is still scanned."""
+    moat, ours, _ = env
+    moat.ctl("setting", "set", "content.enabled", "no", "--domain", "ours.test")
+    time.sleep(1)  # the running daemon reloads its policy within 250 ms
+    try:
+        start = len(moat.log_text())
+        data = SCORED_MESSAGE.replace(b"view-marker", b"unscored-marker")
+        assert send(moat, data) == (250, "queued")
+        ours.wait_for(1, predicate=lambda m: b"unscored-marker" in m.data)
+        log = moat.log_text()[start:]
+        assert "no content view asked of moat-scand: the message is not scored" in log, log[-2000:]
+        assert "scoring" not in log
+        assert send(moat, message(("e.txt", EICAR)))[0] == 554  # scanned all the same
+    finally:
+        moat.ctl("setting", "unset", "content.enabled", "--domain", "ours.test")
+        time.sleep(1)
+
+
 def test_gtube_through_the_scan_workers_decode(env):
     moat, _, _ = env
     gtube = b"XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
