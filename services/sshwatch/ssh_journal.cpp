@@ -18,8 +18,16 @@ void check(int rc, const char* what) {
 SshJournal::SshJournal() {
     check(sd_journal_open(&journal_, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM),
           "cannot open the journal");
-    // Same field: OR; different fields: AND.
+    // Same field: OR; different fields: AND; a disjunction ORs two such terms.
+    // sshd's lines as root, known by the name journald reads from /proc
+    // (_COMM) or, when the sender had already exited before journald looked
+    // (a pre-authentication process logs "Invalid user" and is gone), by the
+    // name the syslog call itself carries. _UID is always the kernel's word,
+    // so no unprivileged process can pass its lines off as sshd's.
     for (const char* match : {"_COMM=sshd", "_COMM=sshd-session", "_UID=0"})
+        check(sd_journal_add_match(journal_, match, 0), "journal match");
+    check(sd_journal_add_disjunction(journal_), "journal match");
+    for (const char* match : {"SYSLOG_IDENTIFIER=sshd", "SYSLOG_IDENTIFIER=sshd-session", "_UID=0"})
         check(sd_journal_add_match(journal_, match, 0), "journal match");
     check(sd_journal_seek_tail(journal_), "journal seek");
     // After seek_tail the cursor is past the end; stepping back once makes
