@@ -209,9 +209,10 @@ std::optional<mail::Reply> MessagePipeline::scan() {
         // view in an anonymous file), when it is to be scored at all.
         int view = -1;
         auto limits = record_.training ? std::nullopt : contentThresholds();
-        if (limits && limits->enabled && received_.size() <= scan::kMaxViewSkip)
+        bool scored = limits && limits->enabled;
+        if (scored && received_.size() <= scan::kMaxViewSkip)
             view = ::memfd_create("moat-content-view", MFD_CLOEXEC);
-        else
+        else if (!scored)
             log::debug("smtpd: " + id_ + ": no content view asked of moat-scand: the message is not scored");
         std::optional<scan::ScanClient::ViewFile> view_file;
         if (view >= 0) view_file = scan::ScanClient::ViewFile{view, received_.size()};
