@@ -21,7 +21,7 @@
 namespace moat::content {
 
 struct BayesOptions {
-    double strength = 1.0;          // s: weight of the prior x
+    double strength = 0.3;          // s: weight of the prior x
     double prior = 0.5;             // x: f(w) of a token never seen
     double min_distance = 0.1;      // tokens with |f - 0.5| below this are ignored
     std::size_t max_clues = 150;    // strongest tokens combined

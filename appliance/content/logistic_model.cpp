@@ -47,7 +47,7 @@ std::vector<float> logisticStep(const std::vector<TokenHash>& features, bool spa
     double gradient = (spam ? 1.0 : 0.0) - sigmoid(bias + x * sum);
     double delta = options.rate * gradient;
     for (auto& w : current) w = static_cast<float>(std::clamp(w + delta * x, -kMaxWeight, kMaxWeight));
-    bias = std::clamp(bias + delta, -kMaxWeight, kMaxWeight);
+    bias = std::clamp(bias + delta * x, -kMaxWeight, kMaxWeight);
     return current;
 }
 
@@ -72,7 +72,7 @@ LogisticWeights trainOnce(const std::vector<const Example*>& examples,
                 float& w = model.weights[f];
                 w = static_cast<float>(std::clamp(w + delta * x, -kMaxWeight, kMaxWeight));
             }
-            model.bias = std::clamp(model.bias + delta, -kMaxWeight, kMaxWeight);
+            model.bias = std::clamp(model.bias + delta * x, -kMaxWeight, kMaxWeight);
         }
     }
     return model;

@@ -91,13 +91,14 @@ TEST(Logistic, EachFeatureWeighsNToTheMinusOneThird) {
 
 TEST(Logistic, StepScalesWithTheFeatureValue) {
     // 8 unknown features: value 1/2, gradient 1/2 at logit 0; each weight
-    // moves by rate * gradient * value, the bias by rate * gradient.
+    // moves by rate * gradient * value, and so does the bias (a feature every
+    // message has: a step on one short message cannot swing it far).
     LogisticOptions options;
     options.rate = 2;
     double bias = 0;
     auto after = logisticStep({1, 2, 3, 4, 5, 6, 7, 8}, true, [](TokenHash) { return 0.0; }, bias, options);
     for (float w : after) EXPECT_NEAR(w, 2 * 0.5 * 0.5, 1e-6);
-    EXPECT_NEAR(bias, 2 * 0.5, 1e-9);
+    EXPECT_NEAR(bias, 2 * 0.5 * 0.5, 1e-9);
 }
 
 std::vector<Example> syntheticExamples(int n, unsigned seed) {
