@@ -1,6 +1,6 @@
 // The content classifier: two models over the same tokens, fused and
 // calibrated; 0.5 (no opinion) for a message with no token it has learnt. Bayes: Robinson's f(w) =
-// (s*x + n*p(w)) / (s + n) per token (s = 1, x = 0.5), the 150 tokens furthest from 0.5 (|f - 0.5|
+// (s*x + n*p(w)) / (s + n) per token (s = 0.3, x = 0.5), the 150 tokens furthest from 0.5 (|f - 0.5|
 // >= 0.1) combined by Fisher's chi-square method into (S - H + 1) / 2. Logistic regression: bias +
 // n^-1/3 times the weights of the message's n tokens (content/logistic_model.h). Evidence = the logistic logit + bayes_weight * logit(Bayes);
 // probability = the calibration of that evidence (content/calibration.h). Untrained (no spam or no
