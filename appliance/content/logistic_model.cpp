@@ -47,6 +47,8 @@ std::vector<float> logisticStep(const std::vector<TokenHash>& features, bool spa
     double gradient = (spam ? 1.0 : 0.0) - sigmoid(bias + x * sum);
     double delta = options.rate * gradient;
     for (auto& w : current) w = static_cast<float>(std::clamp(w + delta * x, -kMaxWeight, kMaxWeight));
+    // The bias steps like a feature every message has (value x): a step on
+    // one short message cannot swing every verdict.
     bias = std::clamp(bias + delta * x, -kMaxWeight, kMaxWeight);
     return current;
 }

@@ -26,11 +26,11 @@ namespace moat::content {
 inline constexpr int kLogisticModelVersion = 2;
 
 struct LogisticOptions {
-    double rate = 10.0;  // learning rate of a step
+    double rate = 10.0;  // learning rate of a step (chosen on sender-grouped training folds)
     double feature_power = 1.0 / 3.0;  // p: each of a message's n features has value n^-p
     int epochs = 5;     // passes over the examples when retraining
     double decay = 0;   // pass k learns at rate / (1 + decay * k)
-    int orders = 8;     // models trained in different orders, averaged
+    int orders = 8;     // models trained in different orders, averaged (at rate 10 one is noisy)
 };
 
 // A learnt message as the classifier keeps it for retraining.
