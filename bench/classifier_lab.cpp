@@ -137,18 +137,21 @@ struct Scored {
     const Item* item = nullptr;
 };
 
+// With LAB_DUMP=FILE: every scored message, "name spam score p heuristics".
+void dumpScores(const std::vector<Scored>& s) {
+    const char* dump = std::getenv("LAB_DUMP");
+    if (!dump) return;
+    if (std::FILE* f = std::fopen(dump, "w")) {
+        for (const auto& x : s)
+            std::fprintf(f, "%s %d %.9g %.9g %.9g\n", x.item->name.c_str(), x.spam ? 1 : 0, x.score, x.p,
+                         x.item->heuristics);
+        std::fclose(f);
+    }
+}
+
 // With LAB_WORST=N: the N ham scored highest and the N spam scored lowest
 // (what costs the ranking), with their heuristics' share.
 void printWorst(const std::vector<Scored>& s) {
-    if (const char* dump = std::getenv("LAB_DUMP")) {
-        // LAB_DUMP=FILE: every scored message, "name spam score p heuristics".
-        if (std::FILE* f = std::fopen(dump, "w")) {
-            for (const auto& x : s)
-                std::fprintf(f, "%s %d %.9g %.9g %.9g\n", x.item->name.c_str(), x.spam ? 1 : 0, x.score, x.p,
-                             x.item->heuristics);
-            std::fclose(f);
-        }
-    }
     const char* env = std::getenv("LAB_WORST");
     if (!env) return;
     auto n = static_cast<std::size_t>(std::atoi(env));
@@ -476,6 +479,7 @@ int main(int argc, char** argv) {
             }
             print("split-cv5", metrics(all));
             printClassifierOnly("split-cv5", all);
+            dumpScores(all);
             printWorst(all);
             if (fit_heuristics) fitHeuristics(all);
         } else {
@@ -483,6 +487,7 @@ int main(int argc, char** argv) {
             auto s = trainAndScore(train, test, options);
             print("split", metrics(s));
             printClassifierOnly("split", s);
+            dumpScores(s);
             printWorst(s);
             std::printf("  (%.1f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
         }
@@ -505,6 +510,7 @@ int main(int argc, char** argv) {
         for (auto& s : per_fold) all.insert(all.end(), s.begin(), s.end());
         print("cv10", metrics(all));
         printClassifierOnly("cv10", all);
+        dumpScores(all);
         printWorst(all);
         std::printf("  (%.1f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
     }
