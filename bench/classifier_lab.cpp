@@ -6,7 +6,7 @@
 // heuristicParts), so its figures are the gateway's; content_accuracy.py
 // remains the benchmark of record. A measurement tool: it checks nothing.
 //
-// usage: classifier_lab CORPUS_DIR [split|cv|both] [--train-only|--train-grouped|--train-later|--fit-heuristics]
+// usage: classifier_lab CORPUS_DIR [split|cv|both] [--train-only|--train-grouped|--train-later|--fit-heuristics]...
 //   CORPUS_DIR holds easy_ham/, easy_ham_2/, hard_ham/, spam/, spam_2/.
 //   --train-only: cross-validation over the split's training set only (for
 //   choosing defaults without looking at its test set). --train-later: within
@@ -16,7 +16,8 @@
 //   so that no sender is both learnt and judged (new senders, as later mail
 //   brings them).
 //   --fit-heuristics: as --train-only, then fits the heuristics' points on
-//   those held-out scores (LAB_FIT_L2: the fit's regularisation, default 1).
+//   those held-out scores (LAB_FIT_L2: the fit's regularisation, default 1);
+//   with --train-grouped too, on the sender-grouped folds' scores.
 // Environment (experiments; the defaults are the gateway's): LAB_RATE,
 //   LAB_POWER (feature value n^-power), LAB_EPOCHS, LAB_ORDERS, LAB_DECAY (logistic model), LAB_BAYES_WEIGHT,
 //   LAB_S, LAB_X, LAB_MIN_DISTANCE, LAB_CLUES (Bayes), LAB_NO_HEURISTICS, LAB_HEURISTICS_SCALE,
@@ -383,15 +384,20 @@ std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: classifier_lab CORPUS_DIR [split|cv|both] [--train-only|--train-grouped|--train-later|--fit-heuristics]\n");
+        std::fprintf(stderr, "usage: classifier_lab CORPUS_DIR [split|cv|both] [--train-only|--train-grouped|--train-later|--fit-heuristics]...\n");
         return 2;
     }
     fs::path corpus = argv[1];
     std::string mode = argc > 2 ? argv[2] : "both";
-    bool train_only = argc > 3 && std::strcmp(argv[3], "--train-only") == 0;
-    bool train_later = argc > 3 && std::strcmp(argv[3], "--train-later") == 0;
-    bool fit_heuristics = argc > 3 && std::strcmp(argv[3], "--fit-heuristics") == 0;
-    bool train_grouped = argc > 3 && std::strcmp(argv[3], "--train-grouped") == 0;
+    auto flag = [&](const char* name) {
+        for (int i = 3; i < argc; ++i)
+            if (std::strcmp(argv[i], name) == 0) return true;
+        return false;
+    };
+    bool train_only = flag("--train-only");
+    bool train_later = flag("--train-later");
+    bool fit_heuristics = flag("--fit-heuristics");
+    bool train_grouped = flag("--train-grouped");
     train_only = train_only || fit_heuristics || train_grouped;
     const char* dirs[] = {"easy_ham", "easy_ham_2", "hard_ham", "spam", "spam_2"};
     std::vector<Item> items;

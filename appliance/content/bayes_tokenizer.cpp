@@ -88,14 +88,36 @@ bool isPunctuation(char32_t cp) {
                (cp >= '{' && cp <= '~');
     }
     return cp == 0xA1 || cp == 0xAB || cp == 0xBB || cp == 0xBF || (cp >= 0x2010 && cp <= 0x2027) ||
-           (cp >= 0x2030 && cp <= 0x205E) || (cp >= 0x3000 && cp <= 0x303F) || cp == kReplacement;
+           (cp >= 0x2030 && cp <= 0x205E) || (cp >= 0x3000 && cp <= 0x303F) || cp == kReplacement ||
+           (cp >= 0xFF01 && cp <= 0xFF0F) || (cp >= 0xFF1A && cp <= 0xFF20) ||  // full-width marks
+           (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF65);
+}
+
+// Chinese, Japanese and Korean letters: scripts written without spaces
+// between words (Korean's syllables are included: its words are long runs).
+bool isCjk(char32_t cp) {
+    return (cp >= 0x3040 && cp <= 0x30FF) ||  // Hiragana, Katakana
+           (cp >= 0x3400 && cp <= 0x4DBF) ||  // CJK extension A
+           (cp >= 0x4E00 && cp <= 0x9FFF) ||  // CJK unified ideographs
+           (cp >= 0xAC00 && cp <= 0xD7AF) ||  // Hangul syllables
+           (cp >= 0xF900 && cp <= 0xFAFF);    // CJK compatibility ideographs
 }
 
 // Text split at white space, zero-width characters removed (they glue a
-// split word back together), punctuation stripped from both ends.
+// split word back together), punctuation stripped from both ends. A run of
+// CJK letters has no spaces to split at: it becomes its overlapping pairs of
+// letters (one letter alone when the run is one letter), as search engines
+// index those scripts without a dictionary.
 std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) {
     std::vector<std::string> words;
     std::string current;
+    std::vector<std::string_view> cjk;  // the current run of CJK letters
+    auto finishCjk = [&] {
+        if (cjk.size() == 1) words.emplace_back(cjk.front());
+        for (std::size_t k = 1; k < cjk.size() && words.size() < max_words; ++k)
+            words.push_back(std::string(cjk[k - 1]) + std::string(cjk[k]));
+        cjk.clear();
+    };
     auto finish = [&] {
         std::size_t begin = 0, end = current.size();
         char32_t cp;
@@ -120,6 +142,7 @@ std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) 
         unsigned char c = static_cast<unsigned char>(text[i]);
         if (c < 0x80) {  // ASCII, most of the text: no decoding, never invisible
             ++i;
+            if (!cjk.empty()) finishCjk();
             if (c == ' ' || (c >= '\t' && c <= '\r')) {
                 if (!current.empty()) finish();
             } else {
@@ -130,12 +153,20 @@ std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) 
         std::size_t n = decodeUtf8(text, i, cp);
         std::string_view bytes = text.substr(i, n ? n : 1);
         i += n ? n : 1;
+        if (isCjk(cp)) {
+            if (!current.empty()) finish();
+            cjk.push_back(bytes);
+            continue;
+        }
+        if (isInvisible(cp)) continue;  // neither ends a CJK run nor splits a word
+        if (!cjk.empty()) finishCjk();
         if (isSpace(cp)) {
             if (!current.empty()) finish();
-        } else if (!isInvisible(cp)) {
+        } else {
             current.append(bytes);
         }
     }
+    if (!cjk.empty() && words.size() < max_words) finishCjk();
     if (!current.empty() && words.size() < max_words) finish();
     return words;
 }

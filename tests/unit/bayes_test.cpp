@@ -164,6 +164,36 @@ TEST(BayesTokenizer, AsciiAndUnicodeLowerCasingAgree) {
     EXPECT_EQ(textTokens(std::string("alpha été\0gamma", 16)), textTokens("alpha été"));
 }
 
+TEST(BayesTokenizer, CjkRunsBecomePairsOfLetters) {
+    // Chinese has no spaces between words: a run of letters becomes its
+    // overlapping pairs, so its words are evidence rather than one long skip token.
+    auto has = [](const std::vector<std::string>& t, const std::string& s) {
+        return std::find(t.begin(), t.end(), s) != t.end();
+    };
+    auto chinese = textTokens("免费发票");  // four letters: three pairs
+    EXPECT_TRUE(has(chinese, "免费"));
+    EXPECT_TRUE(has(chinese, "费发"));
+    EXPECT_TRUE(has(chinese, "发票"));
+    EXPECT_FALSE(has(chinese, "免费发票"));
+    EXPECT_TRUE(has(chinese, "免费 _ 发票"));  // pairs are words: OSB pairs them in turn
+    // Latin letters, digits and punctuation end a run; a lone letter is itself.
+    auto mixed = textTokens("buy送 now，发票!");
+    EXPECT_TRUE(has(mixed, "buy"));
+    EXPECT_TRUE(has(mixed, "送"));
+    EXPECT_TRUE(has(mixed, "now"));
+    EXPECT_TRUE(has(mixed, "发票"));
+    // Japanese kana and Korean syllables are runs too; a zero-width space
+    // inside a run does not split it.
+    EXPECT_TRUE(has(textTokens("セール中"), "セー"));
+    EXPECT_TRUE(has(textTokens("무료광고"), "무료"));
+    EXPECT_TRUE(has(textTokens("免\u200B费"), "免费"));
+    // The count of words stays bounded by the limit.
+    std::string long_run;
+    for (int i = 0; i < 20000; ++i) long_run += "费";
+    TokenizerLimits limits;
+    EXPECT_LE(textTokens(long_run, limits).size(), limits.max_words * kOsbWindow);
+}
+
 TEST(BayesTokenizer, LimitsBoundWork) {
     std::string text;
     for (int i = 0; i < 100000; ++i) text += "word" + std::to_string(i) + " ";
