@@ -111,12 +111,13 @@ bool isCjk(char32_t cp) {
 std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) {
     std::vector<std::string> words;
     std::string current;
-    std::vector<std::string_view> cjk;  // the current run of CJK letters
+    // The current run of CJK letters: its length and last letter (each pair
+    // is a word as soon as its second letter is read).
+    std::size_t cjk_run = 0;
+    std::string_view cjk_last;
     auto finishCjk = [&] {
-        if (cjk.size() == 1) words.emplace_back(cjk.front());
-        for (std::size_t k = 1; k < cjk.size() && words.size() < max_words; ++k)
-            words.push_back(std::string(cjk[k - 1]) + std::string(cjk[k]));
-        cjk.clear();
+        if (cjk_run == 1 && words.size() < max_words) words.emplace_back(cjk_last);
+        cjk_run = 0;
     };
     auto finish = [&] {
         std::size_t begin = 0, end = current.size();
@@ -142,7 +143,7 @@ std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) 
         unsigned char c = static_cast<unsigned char>(text[i]);
         if (c < 0x80) {  // ASCII, most of the text: no decoding, never invisible
             ++i;
-            if (!cjk.empty()) finishCjk();
+            if (cjk_run > 0) finishCjk();
             if (c == ' ' || (c >= '\t' && c <= '\r')) {
                 if (!current.empty()) finish();
             } else {
@@ -155,18 +156,19 @@ std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) 
         i += n ? n : 1;
         if (isCjk(cp)) {
             if (!current.empty()) finish();
-            cjk.push_back(bytes);
+            if (cjk_run++ > 0) words.push_back(std::string(cjk_last) + std::string(bytes));
+            cjk_last = bytes;
             continue;
         }
         if (isInvisible(cp)) continue;  // neither ends a CJK run nor splits a word
-        if (!cjk.empty()) finishCjk();
+        if (cjk_run > 0) finishCjk();
         if (isSpace(cp)) {
             if (!current.empty()) finish();
         } else {
             current.append(bytes);
         }
     }
-    if (!cjk.empty() && words.size() < max_words) finishCjk();
+    if (cjk_run > 0) finishCjk();
     if (!current.empty() && words.size() < max_words) finish();
     return words;
 }
