@@ -156,7 +156,7 @@ std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) 
         i += n ? n : 1;
         if (isCjk(cp)) {
             if (!current.empty()) finish();
-            if (cjk_run++ > 0) words.push_back(std::string(cjk_last) + std::string(bytes));
+            if (cjk_run++ > 0) words.emplace_back(cjk_last).append(bytes);
             cjk_last = bytes;
             continue;
         }
