@@ -11,17 +11,26 @@ namespace moat::content {
 namespace {
 
 // Probability that a chi-square variable with v (even) degrees of freedom
-// exceeds x2, summed in log space so large sums do not underflow.
+// exceeds x2: e^-m · Σ_{i<v/2} m^i / i! with m = x2/2. The series is summed
+// in plain products (no logarithm per term), its scale kept apart whenever
+// it grows past 1e200 (one step multiplies by at most m), so large sums
+// neither overflow nor underflow.
 double chi2Q(double x2, std::size_t v) {
     double m = x2 / 2.0;
     if (m <= 0) return 1.0;
-    double log_term = -m, log_sum = -m;
+    constexpr double kScale = 1e200;
+    const double log_scale = std::log(kScale);
+    double term = 1.0, sum = 1.0, log_factor = -m;
     for (std::size_t i = 1; i < v / 2; ++i) {
-        log_term += std::log(m / static_cast<double>(i));
-        double hi = std::max(log_sum, log_term), lo = std::min(log_sum, log_term);
-        log_sum = hi + std::log1p(std::exp(lo - hi));
+        term *= m / static_cast<double>(i);
+        sum += term;
+        if (sum > kScale) {
+            term /= kScale;
+            sum /= kScale;
+            log_factor += log_scale;
+        }
     }
-    return std::min(std::exp(log_sum), 1.0);
+    return std::min(std::exp(log_factor + std::log(sum)), 1.0);
 }
 
 }  // namespace
@@ -73,25 +82,37 @@ BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t feat
     result.trained = totals.spam_messages >= options.min_messages &&
                      totals.ham_messages >= options.min_messages && options.min_messages > 0;
     if (!result.trained) return result;
-    std::vector<Clue> clues;
+    // Candidates are chosen without their Clue (whose token text would be
+    // moved on every swap): a message has thousands of known tokens and
+    // keeps at most max_clues of them.
+    struct Candidate {
+        double distance;  // |f - 0.5|: strength of the clue
+        double probability;
+        std::size_t index;  // into known
+    };
+    std::vector<Candidate> candidates;
+    candidates.reserve(known.size());
     double weights = 0;
-    for (const auto& [hash, counts] : known) {
-        weights += counts.weight;
-        double f = tokenProbability(counts, totals, options);
-        if (std::fabs(f - 0.5) < options.min_distance) continue;
-        clues.push_back({hash, {}, f, counts});
+    for (std::size_t i = 0; i < known.size(); ++i) {
+        weights += known[i].counts.weight;
+        double f = tokenProbability(known[i].counts, totals, options);
+        double distance = std::fabs(f - 0.5);
+        if (distance < options.min_distance) continue;
+        candidates.push_back({distance, f, i});
     }
     // Strongest first; ties by hash, so the order is total and the same on every run.
-    auto stronger = [](const Clue& a, const Clue& b) {
-        double da = std::fabs(a.probability - 0.5), db = std::fabs(b.probability - 0.5);
-        return da != db ? da > db : a.hash < b.hash;
+    auto stronger = [&known](const Candidate& a, const Candidate& b) {
+        return a.distance != b.distance ? a.distance > b.distance : known[a.index].hash < known[b.index].hash;
     };
-    const std::size_t keep = std::min(options.max_clues, clues.size());
-    if (keep < clues.size())
-        std::nth_element(clues.begin(), clues.begin() + static_cast<std::ptrdiff_t>(keep), clues.end(),
-                         stronger);
-    clues.resize(keep);
-    std::sort(clues.begin(), clues.end(), stronger);
+    const std::size_t keep = std::min(options.max_clues, candidates.size());
+    if (keep < candidates.size())
+        std::nth_element(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(keep),
+                         candidates.end(), stronger);
+    candidates.resize(keep);
+    std::sort(candidates.begin(), candidates.end(), stronger);
+    std::vector<Clue> clues;
+    clues.reserve(keep);
+    for (const auto& c : candidates) clues.push_back({known[c.index].hash, {}, c.probability, known[c.index].counts});
     if (known.empty()) return result;  // nothing it has learnt about: no opinion
     std::vector<double> probabilities;
     probabilities.reserve(clues.size());

@@ -84,12 +84,14 @@ MessagePipeline::Result MessagePipeline::refusedByProtocol(const mail::Reply& re
 MessagePipeline::Result MessagePipeline::received(const smtp::ReceivedMessage& message) {
     size_ = message.size;
     record_.headers = content::summarizeHeaders(message.head.text());
+    // Once per message: the scan asks for a content view only when it will be scored.
+    const auto thresholds = record_.training ? std::nullopt : contentThresholds();
     if (write_ok_ && services_.scanner) {
         const auto& scan_cfg = services_.config.scan;
         if (!scan_cfg.socket_configured && !std::filesystem::exists(scan_cfg.socket)) {
             record_.note("virus", CheckResult::skip,
                          "not scanned: moat-scand is not installed (no " + scan_cfg.socket + ")");
-        } else if (auto refusal = scan()) {
+        } else if (auto refusal = scan(thresholds)) {
             bool permanent = refusal->code >= 500;
             std::string check = record_.virus || !permanent ? "virus" : "attachment";
             return refuse(*refusal, check, permanent ? keptAs(record_.virus ? Outcome::virus : Outcome::rejected) : kNotKept);
@@ -107,7 +109,7 @@ MessagePipeline::Result MessagePipeline::received(const smtp::ReceivedMessage& m
                       "queue");
     }
     if (record_.training) return learn();
-    if (auto refusal = contentCheck(std::string(message.head.text())))
+    if (auto refusal = contentCheck(std::string(message.head.text()), thresholds))
         return refuse(*refusal, "content", refusedKeptAs(*refusal));
     return queue();
 }
@@ -168,8 +170,8 @@ std::optional<policy::ContentThresholds> MessagePipeline::contentThresholds() co
     return policy::strictestThresholds(snapshot->settings, domains);
 }
 
-std::optional<mail::Reply> MessagePipeline::contentCheck(const std::string& header_section) {
-    auto limits = contentThresholds();
+std::optional<mail::Reply> MessagePipeline::contentCheck(
+    const std::string& header_section, const std::optional<policy::ContentThresholds>& limits) {
     if (!limits) return std::nullopt;
     content::HeaderRewrite rewrite;  // none: forged score fields go all the same
     if (limits->enabled) {
@@ -197,7 +199,7 @@ std::optional<mail::Reply> MessagePipeline::contentCheck(const std::string& head
     return std::nullopt;
 }
 
-std::optional<mail::Reply> MessagePipeline::scan() {
+std::optional<mail::Reply> MessagePipeline::scan(const std::optional<policy::ContentThresholds>& limits) {
     using Kind = scan::ScanResult::Kind;
     int fd = writer_->openForReading();
     scan::ScanResult result{Kind::error, "cannot reopen the spooled message"};
@@ -208,7 +210,6 @@ std::optional<mail::Reply> MessagePipeline::scan() {
         // The message the scorer will see is the worker's decode (a content
         // view in an anonymous file), when it is to be scored at all.
         int view = -1;
-        auto limits = record_.training ? std::nullopt : contentThresholds();
         bool scored = limits && limits->enabled;
         if (scored && received_.size() <= scan::kMaxViewSkip)
             view = ::memfd_create("moat-content-view", MFD_CLOEXEC);

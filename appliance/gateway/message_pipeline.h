@@ -50,11 +50,14 @@ class MessagePipeline {
     Result refuse(const mail::Reply& reply, const std::string& check,
                   std::optional<mail::Outcome> archive_as = std::nullopt);
     // The virus and attachment scan: a refusal (and a "virus"/"attachment"
-    // check record), or nothing when it may be queued.
-    std::optional<mail::Reply> scan();
-    // Content scoring: a refusal, or nothing after the spooled header section
-    // was rewritten (score fields, tagged Subject).
-    std::optional<mail::Reply> contentCheck(const std::string& header_section);
+    // check record), or nothing when it may be queued. `limits`: what
+    // contentThresholds() gave (a content view is asked for only when the
+    // message will be scored).
+    std::optional<mail::Reply> scan(const std::optional<policy::ContentThresholds>& limits);
+    // Content scoring with `limits` (none: not scored): a refusal, or nothing
+    // after the spooled header section was rewritten (score fields, tagged Subject).
+    std::optional<mail::Reply> contentCheck(const std::string& header_section,
+                                            const std::optional<policy::ContentThresholds>& limits);
     // The thresholds this message is scored with (enabled or not), or nothing
     // when it is not scored at all: outbound mail of our own users, or every
     // recipient allow-lists the sender.
