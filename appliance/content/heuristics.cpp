@@ -233,6 +233,16 @@ std::size_t mixedScriptWords(std::string_view text) {
         latin = foreign = false;
     };
     for (std::size_t pos = 0; pos < text.size();) {
+        // ASCII, most of any text, without decoding: a letter is Latin, the
+        // rest ends a word (no ASCII character is invisible).
+        if (auto c = static_cast<unsigned char>(text[pos]); c < 0x80) {
+            ++pos;
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+                latin = true;
+            else
+                endWord();
+            continue;
+        }
         char32_t cp = 0;
         std::size_t len = decodeUtf8(text, pos, cp);
         pos += len == 0 ? 1 : len;

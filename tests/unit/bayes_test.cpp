@@ -249,6 +249,18 @@ TEST(BayesMath, FisherCombining) {
     // Many extreme clues do not underflow to NaN.
     std::vector<double> many(150, 0.999999);
     EXPECT_NEAR(chiSquareCombine(many), 1.0, 1e-9);
+    // Against the series summed term by term in log space (the reference
+    // the product form with a separate scale must match), also where the
+    // sum passes 1e200 and is rescaled (120 clues of 0.2: m ≈ 390).
+    EXPECT_NEAR(chiSquareCombine({0.9, 0.8, 0.3, 0.6, 0.95}), 0.9243330880941754, 1e-12);
+    std::vector<double> weak(120, 0.2);
+    weak.insert(weak.end(), 30, 0.7);
+    EXPECT_NEAR(chiSquareCombine(weak), 1.6902925394080004e-05, 1e-13);
+    // A huge sum (every clue at the clamp) neither overflows nor is NaN.
+    std::vector<double> extreme(100000, 0.0);
+    double r = chiSquareCombine(extreme);
+    EXPECT_TRUE(std::isfinite(r));
+    EXPECT_NEAR(r, 0.0, 1e-9);
 }
 
 TEST(ContentScore, ScaleAndVerdicts) {

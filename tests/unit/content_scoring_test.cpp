@@ -97,6 +97,15 @@ TEST(Heuristics, DateAgeNotJudgedWhenArrivalUnknown) {
               std::vector<std::string>{"bad-date"});
 }
 
+TEST(Heuristics, MixedScriptWordsCounted) {
+    EXPECT_EQ(mixedScriptWords("paypal login 123, all plain ASCII!"), 0u);
+    EXPECT_EQ(mixedScriptWords("\u041f\u0440\u0438\u0432\u0435\u0442 Ünïcödé"), 0u);  // Cyrillic word; Latin-1 word
+    EXPECT_EQ(mixedScriptWords("p\u0430ypal"), 1u);                       // Cyrillic a inside
+    EXPECT_EQ(mixedScriptWords("p\u0430y-p\u0430l and \u03bfk"), 3u);     // ASCII punctuation ends a word
+    EXPECT_EQ(mixedScriptWords("p\u0430y\u200bpal"), 1u);                 // zero-width space does not split it
+    EXPECT_EQ(mixedScriptWords("\xff\xfe broken bytes \xd0"), 0u);        // invalid UTF-8: no crash, nothing mixed
+}
+
 TEST(Heuristics, ManyEncodedWords) {
     std::string subject;
     for (int i = 0; i < 12; ++i) subject += "=?utf-8?q?w" + std::to_string(i) + "?= ";
