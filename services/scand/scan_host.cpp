@@ -16,7 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "raw_log.h"
 #include "scan/fd_passing.h"
+#include "scan/scratch_root.h"
 #include "scan/worker_reply.h"
 #include "signature_engine.h"
 #include "worker_pool.h"
@@ -34,7 +36,17 @@ void keepOnly(int a, int b) {
     ::close_range(static_cast<unsigned>(hi) + 1, ~0u, 0);
 }
 
-// The host process: load, report, then keep the pool full until moat-scand lets go.
+// The host's end, however it comes: no worker left, and no temporary file.
+[[noreturn]] void leave(WorkerPool* pool, scan::ScratchRoot* scratch, int code) {
+    if (pool) pool->stop();
+    std::string problem;
+    if (scratch && !scratch->remove(problem))
+        rawLog("error", "scand: scan temporary files: " + problem);
+    ::_exit(code);
+}
+
+// The host process: load, report, then keep the pool full until moat-scand
+// lets go (EOF on control) or SIGTERM.
 [[noreturn]] void hostMain(int control, int queue, const config::Scan& cfg,
                            const scan::AttachmentRules& rules) {
     keepOnly(control, queue);
@@ -43,37 +55,49 @@ void keepOnly(int a, int b) {
     pthread_sigmask(SIG_SETMASK, &none, nullptr);
     std::signal(SIGTERM, SIG_DFL);
 
+    // First the roots that hosts which died (SIGKILL, a crash) left behind.
+    const std::string base = scan::scratchBase();
     std::string problem;
-    auto engine = SignatureEngine::build(cfg, {cfg.signatures, cfg.local_signatures}, problem);
+    scan::removeStaleScratchRoots(base, problem);
+    if (!problem.empty()) rawLog("error", "scand: stale scan temporary files: " + problem);
+    problem.clear();
+    auto scratch = scan::ScratchRoot::create(base, problem);
+    std::shared_ptr<const SignatureEngine> engine;
+    if (scratch)
+        engine = SignatureEngine::build(cfg, {cfg.signatures, cfg.local_signatures}, problem);
+    else
+        problem = "no directory for scan temporary files: " + problem;
     std::string status = engine ? "ready " + std::to_string(engine->signatures()) + " " +
                                       std::to_string(engine->dbVersion()) + " " +
                                       std::to_string(engine->dbTime())
                                 : "none " + problem;
-    if (::send(control, status.data(), status.size(), MSG_NOSIGNAL) < 0) ::_exit(1);
+    if (::send(control, status.data(), status.size(), MSG_NOSIGNAL) < 0)
+        leave(nullptr, scratch.get(), 1);
 
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    pthread_sigmask(SIG_BLOCK, &chld, nullptr);
-    int sfd = ::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) ::_exit(1);
+    sigset_t handled;
+    sigemptyset(&handled);
+    sigaddset(&handled, SIGCHLD);
+    sigaddset(&handled, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &handled, nullptr);
+    int sfd = ::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0) leave(nullptr, scratch.get(), 1);
 
-    WorkerPool pool(queue, engine.get(), cfg, rules);
+    WorkerPool pool(queue, engine.get(), scratch.get(), cfg, rules);
     auto wait = pool.refill();
     for (;;) {
         pollfd p[2] = {{control, POLLIN, 0}, {sfd, POLLIN, 0}};
         int r = ::poll(p, 2, static_cast<int>(std::min<long long>(wait.count(), 60000)));
-        if (r < 0 && errno != EINTR) ::_exit(1);
+        if (r < 0 && errno != EINTR) leave(&pool, scratch.get(), 1);
         if (p[0].revents) {
             char buf[32];
             ssize_t n = ::recv(control, buf, sizeof(buf) - 1, 0);
-            if (n <= 0) ::_exit(0);  // moat-scand let go of this host; PDEATHSIG ends the workers
+            if (n <= 0) leave(&pool, scratch.get(), 0);  // moat-scand let go of this host
             buf[n] = '\0';
             if (buf[0] == 'K' && buf[1] == ' ') pool.kill(static_cast<pid_t>(std::atoi(buf + 2)));
         }
         signalfd_siginfo info;
-        while (::read(sfd, &info, sizeof(info)) > 0) {
-        }
+        while (::read(sfd, &info, sizeof(info)) > 0)
+            if (info.ssi_signo == SIGTERM) leave(&pool, scratch.get(), 0);
         wait = pool.refill();
     }
 }

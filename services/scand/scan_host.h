@@ -6,6 +6,9 @@
 // or OpenSSL state is ever used in moat-scand itself. A reload starts a new
 // host (a complete engine, new workers); the old one and its workers exit
 // when its last user drops it, so no scan ever sees a half-loaded engine.
+// Its workers' temporary files live in the host's scratch root
+// (scan/scratch_root.h), which it removes when it ends (EOF on control, or
+// SIGTERM), after killing and reaping any worker still running.
 //
 // Two SOCK_SEQPACKET pairs join moat-scand and a host: `control` (the host's
 // status line once; then moat-scand's "K <pid>" requests to kill a worker

@@ -40,20 +40,28 @@ std::optional<Work> parseWork(std::string_view data, std::size_t fds) {
 
 }  // namespace
 
-[[noreturn]] void runWorker(int queue, const SignatureEngine* engine, const config::Scan& cfg,
+[[noreturn]] void runWorker(int queue, const SignatureEngine* engine,
+                            const scan::ScratchRoot* scratch, const config::Scan& cfg,
                             const scan::AttachmentRules& rules, int max_messages) {
     // The host's other descriptors (its control socket, its signalfd) are not ours.
     if (queue > 3) ::close_range(3, static_cast<unsigned>(queue) - 1, 0);
     ::close_range(static_cast<unsigned>(queue) + 1, ~0u, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a worker never outlives its host
     if (::getppid() == 1) ::_exit(1);    // the host died before the line above
+    std::string problem;
+    if (engine) {
+        // Only libclamav writes temporary files: to this worker's own directory,
+        // which the host removes when it reaps the worker, however it ended.
+        std::string dir = scratch->workerDir(::getpid());
+        if (!scan::createWorkerScratchDir(dir, problem) || !engine->useTempDirInWorker(dir))
+            ::_exit(kExitNoScratch);
+    }
     sigset_t none;
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, nullptr);
     std::signal(SIGALRM, SIG_DFL);
     std::signal(SIGCHLD, SIG_DFL);
     std::signal(SIGPIPE, SIG_IGN);  // a waiter that gave up: EPIPE, then exit
-    std::string problem;
     if (!confineWorker(problem)) ::_exit(kExitUnconfined);
 
     const std::string pid_line = scan::formatWorkerPid(::getpid());

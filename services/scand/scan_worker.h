@@ -8,20 +8,28 @@
 // the timeout) and then one verdict line. It exits after `max_messages`, after
 // any verdict of kind "error" (an anomaly: a fresh process takes over), when
 // the queue closes, or when its host dies; an alarm kills it at the timeout.
+// Before confining itself it creates its own directory in the host's scratch
+// root and points its copy of the engine there, so that libclamav's
+// temporary files of a scan cut short are removed with it (scan/scratch_root.h).
 #pragma once
 
 #include "config/config.h"
 #include "scan/attachment_policy.h"
+#include "scan/scratch_root.h"
 #include "signature_engine.h"
 
 namespace moat::scand {
 
 // Exit status of a worker that could not confine itself (it scans nothing).
 inline constexpr int kExitUnconfined = 2;
+// Exit status of a worker that could not set up its temporary directory.
+inline constexpr int kExitNoScratch = 4;
 
 // Never returns. `queue` is the only descriptor the worker keeps (besides
-// 0-2); everything else is closed before the first message.
-[[noreturn]] void runWorker(int queue, const SignatureEngine* engine, const config::Scan& cfg,
+// 0-2); everything else is closed before the first message. scratch may be
+// null only when engine is.
+[[noreturn]] void runWorker(int queue, const SignatureEngine* engine,
+                            const scan::ScratchRoot* scratch, const config::Scan& cfg,
                             const scan::AttachmentRules& rules, int max_messages);
 
 }  // namespace moat::scand

@@ -59,6 +59,10 @@ std::shared_ptr<const SignatureEngine> SignatureEngine::build(const config::Scan
     return engine;
 }
 
+bool SignatureEngine::useTempDirInWorker(const std::string& dir) const {
+    return cl_engine_set_str(engine_, CL_ENGINE_TMPDIR, dir.c_str()) == CL_SUCCESS;
+}
+
 SignatureEngine::~SignatureEngine() {
     cl_engine_free(engine_);
 }

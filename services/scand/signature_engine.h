@@ -26,6 +26,13 @@ class SignatureEngine {
     SignatureEngine& operator=(const SignatureEngine&) = delete;
 
     const cl_engine* get() const { return engine_; }
+    // Only in a scan worker, right after fork and before its first scan:
+    // points this process's copy of the engine (fork made it copy-on-write;
+    // the host's and the other workers' are untouched) at dir for libclamav's
+    // temporary files. libclamav reads the setting at each scan, so a compiled
+    // engine may take it. Const because to every other user the engine is
+    // read-only. false when libclamav refused (out of memory).
+    bool useTempDirInWorker(const std::string& dir) const;
     unsigned signatures() const { return signatures_; }
     // The database version and build time (epoch) ClamAV read from the
     // loaded daily/main databases' headers; 0 when none had one.

@@ -3,26 +3,41 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
-#include <string_view>
+#include <string>
 
+#include "raw_log.h"
 #include "scan_worker.h"
 
 namespace moat::scand {
 
 using Clock = std::chrono::steady_clock;
 
+// No logger here (a lock of moat-scand's could have been copied held): raw lines.
+void WorkerPool::reaped(pid_t pid) {
+    workers_.erase(pid);
+    std::string problem;
+    if (scratch_ && !scratch_->removeWorkerDir(pid, problem) && !removal_failed_) {
+        removal_failed_ = true;
+        rawLog("error", "scand: a scan worker's temporary files: " + problem +
+                            " (further failures of this scan host are not logged)");
+    }
+}
+
 std::chrono::milliseconds WorkerPool::refill() {
     for (;;) {
         int status = 0;
         pid_t pid = ::waitpid(-1, &status, WNOHANG);
         if (pid <= 0) break;
-        workers_.erase(pid);
-        if (WIFEXITED(status) && WEXITSTATUS(status) == kExitUnconfined) {
-            // No logger here (a lock of moat-scand's could have been copied held): one raw line.
-            constexpr std::string_view kLine =
-                "error: scand: a scan worker could not install its seccomp filter; no scans\n";
-            [[maybe_unused]] ssize_t n = ::write(2, kLine.data(), kLine.size());
+        reaped(pid);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == kExitUnconfined)
+            rawLog("error", "scand: a scan worker could not install its seccomp filter; no scans");
+        if (WIFEXITED(status) && WEXITSTATUS(status) == kExitNoScratch && scratch_ &&
+            !scratch_failed_) {
+            scratch_failed_ = true;
+            rawLog("error", "scand: a scan worker could not make its temporary directory in " +
+                                scratch_->path() + "; no scans");
         }
     }
     const auto size = static_cast<std::size_t>(cfg_.workers);
@@ -33,7 +48,7 @@ std::chrono::milliseconds WorkerPool::refill() {
             return std::chrono::duration_cast<std::chrono::milliseconds>(
                 starts_.front() + std::chrono::seconds(1) - now + std::chrono::milliseconds(1));
         pid_t pid = ::fork();
-        if (pid == 0) runWorker(queue_, engine_, cfg_, rules_, cfg_.worker_messages);
+        if (pid == 0) runWorker(queue_, engine_, scratch_, cfg_, rules_, cfg_.worker_messages);
         if (pid < 0) return std::chrono::milliseconds(100);  // out of processes: try again soon
         workers_.insert(pid);
         starts_.push_back(now);
@@ -46,6 +61,15 @@ bool WorkerPool::kill(pid_t pid) {
     if (!workers_.contains(pid)) return false;
     ::kill(pid, SIGKILL);
     return true;
+}
+
+void WorkerPool::stop() {
+    for (pid_t pid : workers_) ::kill(pid, SIGKILL);
+    while (!workers_.empty()) {
+        pid_t pid = *workers_.begin();
+        if (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) continue;
+        reaped(pid);
+    }
 }
 
 }  // namespace moat::scand

@@ -5,8 +5,13 @@ that message one 451 and the next message scans normally; a worker that stops ma
 cut at [scan] timeout (451) and replaced; workers are recycled after [scan] worker_messages; each
 runs under a seccomp filter with no_new_privs; signature reloads (SIGHUP, three of them) while 20
 sessions send clean and infected mail lose nothing and never let a virus through (never a half-loaded
-engine); moat-scand's memory (PSS over its whole process tree) stays bounded for 4 workers.
+engine); moat-scand's memory (PSS over its whole process tree) stays bounded for 4 workers. libclamav's
+temporary files go to the scan host's own directory under $TMPDIR, one subdirectory per worker: a
+worker killed mid-scan (SIGKILL, or cut at the timeout) leaves nothing behind once it is reaped, a
+normal scan leaves its worker's directory empty, a dead host's directory is removed by the next host
+and a live one's never, and nothing at all is left once moat-scand stops.
 """
+import fcntl
 import os
 import signal
 import smtplib
@@ -19,7 +24,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 from moat import Backend, Moat, Scand, wait_until  # noqa: E402
-from test_virus_scan import EICAR, EICAR_NAME, message, run_load, send, write_signatures  # noqa: E402
+from test_virus_scan import EICAR, EICAR_NAME, message, run_load, send, write_signatures, zipped  # noqa: E402
 
 VIRUS_REPLY = (554, f"5.7.1 Message rejected: virus {EICAR_NAME} found")
 pytestmark = pytest.mark.skipif(not Path("/usr/share/clamav-testfiles/clam.exe").exists(),
@@ -236,3 +241,101 @@ def test_memory_is_bounded_for_four_workers(tmp_path):
             # Measured about 13 MiB without sanitizers; ASan's shadow memory adds to every process.
             limit = 400 if sanitized() else 64
             assert pss < limit, pss
+
+
+# ---- libclamav's temporary files (appliance/scan/scratch_root.h) ----
+
+def scratch_root(tmpdir: Path) -> Path:
+    """The (only) live scan host's directory for temporary files under the daemon's TMPDIR."""
+    roots = wait_until(lambda: (r := sorted(tmpdir.glob("moat-scan.*"))) and r, 20, what="the scan host's root")
+    assert len(roots) == 1, roots
+    return roots[0]
+
+
+def tree(path: Path) -> list[str]:
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*")) if path.exists() else []
+
+
+@pytest.fixture
+def one_worker_tmpdir(tmp_path):
+    with Backend("ours") as ours:
+        moat = Moat(domains={"ours.test": ours.address})
+        scand = Scand(moat, workers="1", timeout="3")
+        write_signatures(scand, tmp_path)
+        tmpdir = tmp_path / "scand-tmp"
+        tmpdir.mkdir()
+        scand.env = {"TMPDIR": str(tmpdir)}
+        with moat:
+            with scand:
+                yield moat, scand, tmpdir
+            # moat-scand stopped: its host (which sees it go) removes its root on the way out.
+            wait_until(lambda: tree(tmpdir) == [], 10, what="no temporary files once moat-scand stopped")
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "timeout"])
+def test_worker_killed_mid_scan_leaves_no_temporary_files(one_worker_tmpdir, how):
+    moat, scand, tmpdir = one_worker_tmpdir
+    root = scratch_root(tmpdir)
+    assert (root.stat().st_mode & 0o777) == 0o700
+    big = message(("big.bin", os.urandom(5 << 20)))
+    for _ in range(20):
+        pid = wait_until(lambda: (w := workers(scand)) and len(w) == 1 and w[0], 20, what="1 scan worker")
+        mine = root / str(pid)
+        wait_until(mine.is_dir, 10, what="the worker's directory")
+        thread, out = send_in_thread(moat, big)
+        # Caught mid-scan: libclamav has made this scan's directory (and the message's parts) in the worker's.
+        while thread.is_alive() and not tree(mine):
+            time.sleep(0.0005)
+        left = tree(mine)
+        if left and thread.is_alive():
+            os.kill(pid, signal.SIGKILL if how == "SIGKILL" else signal.SIGSTOP)
+            thread.join(60)
+            code, text = out[0]
+            assert code == 451 and text.startswith("4.7.0 "), out
+            break
+        thread.join(60)
+        assert out[0] == (250, "queued")
+    else:
+        pytest.fail("never caught libclamav's temporary files")
+    assert any("scantemp" in p for p in left), left
+    wait_until(lambda: not Path(f"/proc/{pid}").exists(), 10, what="the killed worker's end")
+    wait_until(lambda: not mine.exists(), 10, what="the killed worker's directory to be removed")
+    # Only the replacement's directory is left, and it is empty; no scan temp lies anywhere else.
+    fresh = wait_until(lambda: (w := workers(scand)) and len(w) == 1 and w[0] != pid and w[0], 20,
+                       what="a fresh worker")
+    wait_until(lambda: tree(tmpdir) == [root.name, f"{root.name}/{fresh}"], 10, what="only the fresh worker's dir")
+    assert send(moat, message(("e.txt", EICAR))) == VIRUS_REPLY
+
+
+def test_normal_scans_leave_the_worker_directory_empty(tmp_path):
+    with Backend("ours") as ours:
+        moat = Moat(domains={"ours.test": ours.address})
+        scand = Scand(moat, workers="2")
+        write_signatures(scand, tmp_path)
+        tmpdir = tmp_path / "scand-tmp"
+        # A root left by a host that died (nobody holds its lock) and one of a live host (locked here).
+        (tmpdir / "moat-scan.999999" / "20261205_073857-scantemp.37d74267bb").mkdir(parents=True)
+        (tmpdir / "moat-scan.999999" / "20261205_073857-scantemp.37d74267bb" / "x").write_bytes(b"x" * 4096)
+        live = tmpdir / "moat-scan.888888"
+        (live / "1234").mkdir(parents=True)
+        held = os.open(live, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        scand.env = {"TMPDIR": str(tmpdir)}
+        try:
+            with moat:
+                with scand:
+                    wait_until(lambda: not (tmpdir / "moat-scan.999999").exists(), 20, what="the stale root's removal")
+                    assert tree(live) == ["1234"]
+                    root = next(r for r in tmpdir.glob("moat-scan.*") if r != live)
+                    pids = wait_until(lambda: (w := workers(scand)) and len(w) == 2 and w, 20, what="2 workers")
+                    nested = zipped(("inner.zip", zipped(("a.txt", b"clean text\n" * 1000))))
+                    for i in range(6):
+                        assert send(moat, message(("n.zip", nested), ("b.bin", os.urandom(200000)),
+                                                  text=f"clean {i}\n")) == (250, "queued")
+                        assert send(moat, message(("e.zip", zipped(("e.txt", EICAR)))))[0] == 554
+                    assert sorted(workers(scand)) == sorted(pids)
+                    assert tree(root) == sorted(str(p) for p in pids), tree(root)
+                wait_until(lambda: sorted(p.name for p in tmpdir.iterdir()) == [live.name], 10,
+                           what="only the live host's root once moat-scand stopped")
+        finally:
+            os.close(held)
