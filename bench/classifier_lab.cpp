@@ -41,6 +41,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "content/bayes_classifier.h"
@@ -50,12 +51,15 @@
 #include "content/heuristics.h"
 #include "content/mbox_reader.h"
 #include "content/mime_decoder.h"
+#include "content/tone_selection.h"
 
 namespace {
 
 using namespace moat;
 using namespace moat::content;
 namespace fs = std::filesystem;
+
+fs::path g_corpus;  // for LAB_EXPLAIN
 
 struct Item {
     std::string name;  // "spam_2/00001.…"
@@ -129,6 +133,25 @@ double pointsScale(const std::string& name) {
         at = end + 1;
     }
     return 1;
+}
+
+// LAB_DROP="prefix,...": the message's tokens without those starting with one
+// of the prefixes (for measuring what a family of tokens is worth).
+std::vector<TokenHash> labFeatures(const DecodedMessage& message, const TokenizerLimits& limits) {
+    const char* env = std::getenv("LAB_DROP");
+    if (!env) return tokenHashes(message, limits);
+    std::vector<std::string> prefixes;
+    std::string spec = env;
+    for (std::size_t at = 0; at <= spec.size();) {
+        auto end = std::min(spec.find(',', at), spec.size());
+        if (end > at) prefixes.push_back(spec.substr(at, end - at));
+        at = end + 1;
+    }
+    auto tokens = tokenize(message, limits);
+    std::erase_if(tokens, [&](const std::string& t) {
+        return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return t.starts_with(p); });
+    });
+    return hashTokens(tokens);
 }
 
 struct Scored {
@@ -356,9 +379,17 @@ std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
     }
     std::unordered_map<TokenHash, TokenCounts> tokens;
     BayesTotals totals;
-    for (const auto& e : examples) {
+    auto count = [&](const Example& e) {
         ++(e.spam ? totals.spam_messages : totals.ham_messages);
         for (TokenHash f : e.features) ++(e.spam ? tokens[f].spam : tokens[f].ham);
+    };
+    // Bayes counts what the gateway's retraining has it count (tone_selection.h).
+    {
+        std::vector<const Example*> all;
+        for (const auto& e : examples) all.push_back(&e);
+        auto counted = toneSelection(all, options);
+        for (std::size_t i = 0; i < examples.size(); ++i)
+            if (counted[i]) count(examples[i]);
     }
     for (auto& [h, c] : tokens)
         if (auto w = trained.logistic.weights.find(h); w != trained.logistic.weights.end()) c.weight = w->second;
@@ -376,6 +407,25 @@ std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
             },
             totals, options);
         out.push_back({classifierScore(r.probability) + it->heuristics, r.probability, it->spam, it});
+        if (const char* ex = std::getenv("LAB_EXPLAIN"); ex && it->name.find(ex) != std::string::npos) {
+            // The message's 30 tokens of largest logistic weight, and their counts.
+            auto message = decodeMessage(firstMessage(readFile(g_corpus / it->name)));
+            std::vector<std::pair<double, TokenHash>> strongest;
+            for (TokenHash h : it->example.features)
+                if (auto f = tokens.find(h); f != tokens.end()) strongest.emplace_back(f->second.weight, h);
+            std::sort(strongest.begin(), strongest.end(),
+                      [](auto& a, auto& b) { return std::abs(a.first) > std::abs(b.first); });
+            strongest.resize(std::min<std::size_t>(strongest.size(), 30));
+            std::unordered_set<TokenHash> wanted;
+            for (auto& [w, h] : strongest) wanted.insert(h);
+            auto names = tokenNames(message, wanted);
+            std::printf("explain %s: p %.4f bayes %.4f logit %.3f heur %.2f (%zu tokens, %zu known)\n", it->name.c_str(),
+                        r.probability, r.bayes, r.logistic, it->heuristics, it->example.features.size(),
+                        static_cast<std::size_t>(std::count_if(it->example.features.begin(), it->example.features.end(),
+                                                               [&](TokenHash h) { return tokens.count(h) > 0; })));
+            for (auto& [w, h] : strongest)
+                std::printf("   %+7.3f  spam %4ld ham %4ld  %s\n", w, tokens[h].spam, tokens[h].ham, names[h].c_str());
+        }
     }
     return out;
 }
@@ -388,6 +438,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     fs::path corpus = argv[1];
+    g_corpus = corpus;
     std::string mode = argc > 2 ? argv[2] : "both";
     auto flag = [&](const char* name) {
         for (int i = 3; i < argc; ++i)
@@ -419,7 +470,7 @@ int main(int argc, char** argv) {
             auto message = decodeMessage(raw);
             it.example.digest = messageDigest(message);
             it.example.spam = it.spam;
-            it.example.features = tokenHashes(message, limits);
+            it.example.features = labFeatures(message, limits);
             it.time = receivedTime(message).value_or(0);
             it.sender = senderDomain(message);
             // As moatctl score: a stored message's dates are judged as of when it
@@ -446,6 +497,7 @@ int main(int argc, char** argv) {
     if (const char* v = std::getenv("LAB_S")) options.strength = std::atof(v);
     if (const char* v = std::getenv("LAB_X")) options.prior = std::atof(v);
     if (const char* v = std::getenv("LAB_MIN_DISTANCE")) options.min_distance = std::atof(v);
+    if (const char* v = std::getenv("LAB_TONE")) options.tone_band = std::atof(v);
     if (const char* v = std::getenv("LAB_CLUES")) options.max_clues = static_cast<std::size_t>(std::atoi(v));
 
     if (mode == "split" || mode == "both") {

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 
 #include "content/bayes_tokenizer.h"
 #include "content/classifier_training.h"
 #include "content/token_table.h"
+#include "content/tone_selection.h"
 
 namespace moat::content {
 namespace {
@@ -187,6 +189,10 @@ std::size_t BayesClassifier::retrain() {
     bool spam = false, ham = false;
     for (const auto& e : examples) (e.spam ? spam : ham) = true;
     if (!spam || !ham) return 0;
+    std::vector<const Example*> all;
+    all.reserve(examples.size());
+    for (const auto& e : examples) all.push_back(&e);
+    store_.setCounted(examples, toneSelection(all, options_), static_cast<std::int64_t>(std::time(nullptr)));
     auto trained = trainClassifier(examples, options_);
     store_.storeModel(trained.logistic, trained.calibration);
     return examples.size();

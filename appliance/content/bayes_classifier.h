@@ -27,6 +27,7 @@ struct BayesOptions {
     std::size_t max_clues = 150;    // strongest tokens combined
     std::int64_t min_messages = 1;  // of each class before the classifier speaks
     double bayes_weight = 0.5;      // share of the Bayes logit in the fused evidence
+    double tone_band = 0.01;        // Bayes counts what it was not this sure of (tone_selection.h)
     LogisticOptions logistic;
 };
 
@@ -91,8 +92,9 @@ class BayesClassifier {
     // retraining follows anyway: bulk learning) and keeps it as an example
     // for retraining: one message's worth of state.
     LearnOutcome learn(const DecodedMessage& message, bool spam, std::int64_t at, bool step = true);
-    // Retrains the logistic model and its calibration from the stored
-    // examples; returns how many were used (0, and nothing changes, until
+    // Retrains from the stored examples: which of them Bayes counts
+    // (training on errors, tone_selection.h), the logistic model and its
+    // calibration; returns how many were used (0, and nothing changes, until
     // both classes have examples).
     std::size_t retrain();
 

@@ -1,6 +1,7 @@
 #include "content/bayes_store.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 
 #include "content/feature_blob.h"
@@ -43,6 +44,10 @@ std::unordered_map<TokenHash, TokenCounts> BayesStore::lookup(
     return out;
 }
 
+store::BayesLearnt BayesStore::learnt() {
+    return store::bayesLearnt(session_);
+}
+
 void BayesStore::count(const std::vector<TokenHash>& tokens, bool spam, int delta,
                        std::int64_t at) {
     if (delta > 0)
@@ -65,8 +70,9 @@ LearnOutcome BayesStore::learn(TokenHash digest, const std::vector<TokenHash>& t
         tx.emplace(session_);
     LearnOutcome outcome = LearnOutcome::learnt;
     if (auto previous = store::bayesSeen(session_, digest)) {
-        if (*previous == spam) return LearnOutcome::already_known;
-        count(tokens, !spam, -1, at);
+        if (previous->spam == spam) return LearnOutcome::already_known;
+        // A message a retraining left out of the counts has none to take back.
+        if (previous->counted) count(tokens, !spam, -1, at);
         outcome = LearnOutcome::relearnt;
     }
     count(tokens, spam, +1, at);
@@ -100,6 +106,31 @@ void BayesStore::step(const std::vector<TokenHash>& tokens, bool spam,
         bias, options);
     store::setBayesWeights(session_, tokens, std::vector<double>(weights.begin(), weights.end()));
     store::setBayesBias(session_, bias);
+}
+
+std::size_t BayesStore::setCounted(const std::vector<Example>& examples, const std::vector<bool>& selected,
+                                   std::int64_t at) {
+    if (selected.size() != examples.size()) throw std::invalid_argument("setCounted: one flag per example");
+    std::optional<store::WriteTransaction> tx;
+    std::optional<store::Savepoint> savepoint;
+    if (batch_)
+        savepoint.emplace(session_, "counted");
+    else
+        tx.emplace(session_);
+    std::size_t changed = 0;
+    for (std::size_t i = 0; i < examples.size(); ++i) {
+        const Example& e = examples[i];
+        auto seen = store::bayesSeen(session_, e.digest);
+        // An example is always recorded as learnt, as its class; anything else
+        // is not ours to correct here.
+        if (!seen || seen->spam != e.spam || seen->counted == selected[i]) continue;
+        count(e.features, e.spam, selected[i] ? +1 : -1, at);
+        store::setBayesCounted(session_, e.digest, selected[i]);
+        ++changed;
+    }
+    if (tx) tx->commit();
+    if (savepoint) savepoint->release();
+    return changed;
 }
 
 void BayesStore::beginBatch() {

@@ -18,6 +18,7 @@
 #include "content/bayes_tokenizer.h"
 #include "content/calibration.h"
 #include "content/logistic_model.h"
+#include "store/bayes_tables.h"
 #include "store/write_transaction.h"
 
 namespace moat::content {
@@ -69,6 +70,7 @@ class BayesStore {
     explicit BayesStore(Poco::Data::Session& session) : session_(session) {}
 
     BayesTotals totals();
+    store::BayesLearnt learnt();
     TokenStats tokenStats();
     std::int64_t tokenCount();
     // Moves on with every change of counts or weights (learning, retraining,
@@ -98,6 +100,13 @@ class BayesStore {
 
     // The stored examples, for retraining.
     std::vector<Example> examples();
+
+    // Makes the Bayes counts hold exactly the examples selected (selected[i]
+    // for examples[i], as examples() gave them): adds or removes the counts of
+    // each whose state changes, in one transaction. Counts of learnt messages
+    // no longer kept as examples are left as they are. Returns how many changed.
+    std::size_t setCounted(const std::vector<Example>& examples, const std::vector<bool>& selected,
+                           std::int64_t at);
 
     // Replaces the logistic model: every token's weight (0 for tokens the
     // model does not have), the bias and the calibration; one transaction.

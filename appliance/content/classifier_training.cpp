@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "content/tone_selection.h"
+
 namespace moat::content {
 namespace {
 
@@ -12,9 +14,14 @@ struct FoldModel {
     BayesTotals totals;
 };
 
-FoldModel foldModel(const std::vector<const Example*>& examples, const LogisticWeights& logistic) {
+FoldModel foldModel(const std::vector<const Example*>& examples, const LogisticWeights& logistic,
+                    const BayesOptions& options) {
     FoldModel m;
-    for (const Example* e : examples) {
+    // Bayes counts what a retraining would have it count (tone_selection.h).
+    auto counted = toneSelection(examples, options);
+    for (std::size_t i = 0; i < examples.size(); ++i) {
+        if (!counted[i]) continue;
+        const Example* e = examples[i];
         ++(e->spam ? m.totals.spam_messages : m.totals.ham_messages);
         for (TokenHash f : e->features) ++(e->spam ? m.tokens[f].spam : m.tokens[f].ham);
     }
@@ -36,7 +43,7 @@ std::vector<std::pair<double, bool>> heldOutEvidence(const std::vector<Example>&
             (static_cast<int>(e.digest % static_cast<TokenHash>(folds)) == fold ? test : train)
                 .push_back(&e);
         if (test.empty()) continue;
-        auto model = foldModel(train, trainLogistic(train, options.logistic));
+        auto model = foldModel(train, trainLogistic(train, options.logistic), options);
         for (const Example* e : test) {
             auto r = classifyTokens(
                 e->features,

@@ -137,19 +137,38 @@ void adjustBayesTotal(Poco::Data::Session& session, bool spam, int delta) {
             use(d), now;
 }
 
-std::optional<bool> bayesSeen(Poco::Data::Session& session, std::uint64_t digest) {
+std::optional<BayesSeen> bayesSeen(Poco::Data::Session& session, std::uint64_t digest) {
     Poco::Int64 key = stored(digest);
-    std::vector<Poco::Int64> previous;
-    session << "SELECT spam FROM bayes_seen WHERE digest = ?", use(key), into(previous), now;
-    if (previous.empty()) return std::nullopt;
-    return previous[0] != 0;
+    std::vector<Poco::Int64> spam, counted;
+    session << "SELECT spam, counted FROM bayes_seen WHERE digest = ?", use(key), into(spam), into(counted),
+        now;
+    if (spam.empty()) return std::nullopt;
+    return BayesSeen{spam[0] != 0, counted[0] != 0};
 }
 
 void markBayesSeen(Poco::Data::Session& session, std::uint64_t digest, bool spam, std::int64_t at) {
     Poco::Int64 key = stored(digest), is_spam = spam ? 1 : 0, ts = at;
-    session << "INSERT INTO bayes_seen (digest, spam, learnt) VALUES (?, ?, ?)"
-               " ON CONFLICT (digest) DO UPDATE SET spam = excluded.spam, learnt = excluded.learnt",
+    session << "INSERT INTO bayes_seen (digest, spam, learnt, counted) VALUES (?, ?, ?, 1)"
+               " ON CONFLICT (digest) DO UPDATE SET spam = excluded.spam, learnt = excluded.learnt,"
+               " counted = 1",
         use(key), use(is_spam), use(ts), now;
+}
+
+BayesLearnt bayesLearnt(Poco::Data::Session& session) {
+    std::vector<Poco::Int64> spam, counted, n;
+    session << "SELECT spam, counted, count(*) FROM bayes_seen GROUP BY spam, counted", into(spam), into(counted),
+        into(n), now;
+    BayesLearnt out;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+        (spam[i] ? out.spam : out.ham) += n[i];
+        if (counted[i]) (spam[i] ? out.spam_counted : out.ham_counted) += n[i];
+    }
+    return out;
+}
+
+void setBayesCounted(Poco::Data::Session& session, std::uint64_t digest, bool counted) {
+    Poco::Int64 key = stored(digest), value = counted ? 1 : 0;
+    session << "UPDATE bayes_seen SET counted = ? WHERE digest = ?", use(value), use(key), now;
 }
 
 void putBayesExample(Poco::Data::Session& session, std::uint64_t digest, bool spam, std::int64_t at,

@@ -56,9 +56,22 @@ void removeBayesCounts(Poco::Data::Session& session, const std::vector<std::uint
 // Adds delta (never below 0) to the spam or ham message total; moves the generation on.
 void adjustBayesTotal(Poco::Data::Session& session, bool spam, int delta);
 
-// The class a message digest was learnt as, if it was.
-std::optional<bool> bayesSeen(Poco::Data::Session& session, std::uint64_t digest);
+// A learnt message: the class it was learnt as, and whether its tokens are
+// in the Bayes counts (a retraining leaves out those Bayes was already sure of).
+struct BayesSeen {
+    bool spam = false;
+    bool counted = true;
+};
+std::optional<BayesSeen> bayesSeen(Poco::Data::Session& session, std::uint64_t digest);
+// Records a message as learnt as `spam` and counted.
 void markBayesSeen(Poco::Data::Session& session, std::uint64_t digest, bool spam, std::int64_t at);
+void setBayesCounted(Poco::Data::Session& session, std::uint64_t digest, bool counted);
+// Learnt messages per class, and how many of them are in the Bayes counts
+// (digests expire after a year: older learning is in the totals only).
+struct BayesLearnt {
+    std::int64_t spam = 0, ham = 0, spam_counted = 0, ham_counted = 0;
+};
+BayesLearnt bayesLearnt(Poco::Data::Session& session);
 
 // Keeps one learnt message's encoded features, then drops all but the `keep` most recent.
 void putBayesExample(Poco::Data::Session& session, std::uint64_t digest, bool spam, std::int64_t at,

@@ -523,6 +523,14 @@ const std::vector<Migration>& migrations() {
              "UPDATE bayes_totals SET model_version = 2"
              " WHERE NOT EXISTS (SELECT 1 FROM bayes_tokens WHERE weight != 0) AND bias = 0",
          }},
+        {12,
+         "content: whether each learnt message is counted in the Bayes counts (training on errors)",
+         {
+             // A retraining counts only the kept examples Bayes was not yet
+             // sure of (content/tone_selection.h); every message learnt before
+             // this version was counted.
+             "ALTER TABLE bayes_seen ADD COLUMN counted INTEGER NOT NULL DEFAULT 1",
+         }},
     };
     return all;
 }

@@ -220,8 +220,14 @@ int bayesStats(Poco::Data::Session& session) {
     content::BayesStore store(session);
     auto t = store.totals();
     auto k = store.tokenStats();
-    std::cout << "spam messages  " << t.spam_messages << "\n"
-              << "ham messages   " << t.ham_messages << "\n"
+    auto l = store.learnt();
+    // Learnt: what was taught. Counted: what Bayes counts (a retraining
+    // leaves out what it was already sure of; learning older than the
+    // digests' year is in the counts only).
+    std::cout << "spam learnt    " << l.spam << "\n"
+              << "ham learnt     " << l.ham << "\n"
+              << "spam counted   " << t.spam_messages << "\n"
+              << "ham counted    " << t.ham_messages << "\n"
               << "tokens         " << k.tokens << "\n"
               << "oldest token   " << util::localTimeText(k.oldest_seen) << "\n"
               << "newest token   " << util::localTimeText(k.newest_seen) << "\n"

@@ -247,7 +247,7 @@ def test_autolearn_only_where_allowed(env):
 
     def spam_learnt():
         out = moat.ctl("bayes", "stats").stdout
-        return int(next(line.split()[-1] for line in out.splitlines() if line.startswith("spam messages")))
+        return int(next(line.split()[-1] for line in out.splitlines() if line.startswith("spam learnt")))
 
     before = spam_learnt()
     # ours.test does not auto-learn; with auto.test too, the stricter (no) wins.

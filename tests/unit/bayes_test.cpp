@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <tuple>
 #include <random>
 #include <string>
@@ -520,6 +521,60 @@ void learnTwentyEach(BayesClassifier& classifier, std::mt19937& rng) {
         classifier.learn(decodeMessage(randomMessage(rng, kSpamWords, i)), true, 1000);
         classifier.learn(decodeMessage(randomMessage(rng, kHamWords, 100 + i)), false, 1000);
     }
+}
+
+// What a retraining leaves out of the Bayes counts (training on errors)
+// comes out of them, and back in when selected again; relearning a message
+// that is not counted takes nothing from the other class.
+TEST_F(BayesStoreTest, CountedFollowsTheSelection) {
+    EXPECT_EQ(bayes_->learn(1, {10, 20}, true, 1000), LearnOutcome::learnt);
+    EXPECT_EQ(bayes_->learn(2, {10, 30}, true, 1000), LearnOutcome::learnt);
+    EXPECT_EQ(bayes_->learn(3, {40}, false, 1000), LearnOutcome::learnt);
+    auto examples = bayes_->examples();
+    ASSERT_EQ(examples.size(), 3u);
+    std::vector<bool> selected;
+    for (const auto& e : examples) selected.push_back(e.digest != 2);
+    EXPECT_EQ(bayes_->setCounted(examples, selected, 2000), 1u);
+    EXPECT_EQ(bayes_->totals().spam_messages, 1);
+    auto c = bayes_->lookup({10, 20, 30, 40});
+    EXPECT_EQ(c[10].spam, 1);
+    EXPECT_EQ(c.count(30), 0u);  // its only message left out: the row is gone
+    EXPECT_EQ(bayes_->setCounted(examples, selected, 2000), 0u);  // nothing left to change
+
+    // Relearnt as ham: nothing to take from spam, counted as ham.
+    EXPECT_EQ(bayes_->learn(2, {10, 30}, false, 3000), LearnOutcome::relearnt);
+    auto t = bayes_->totals();
+    EXPECT_EQ(t.spam_messages, 1);
+    EXPECT_EQ(t.ham_messages, 2);
+    c = bayes_->lookup({10, 30});
+    EXPECT_EQ(c[10].spam, 1);
+    EXPECT_EQ(c[10].ham, 1);
+    EXPECT_EQ(c[30].ham, 1);
+
+    // Selected again (as its new class): counted once, not twice.
+    examples = bayes_->examples();
+    std::vector<bool> all(examples.size(), true);
+    EXPECT_EQ(bayes_->setCounted(examples, all, 4000), 0u);
+    EXPECT_EQ(bayes_->totals().ham_messages, 2);
+    EXPECT_THROW(bayes_->setCounted(examples, {true}, 4000), std::invalid_argument);
+}
+
+// A retraining counts near-copies only until Bayes is sure of them.
+TEST_F(BayesStoreTest, RetrainingCountsWhatBayesWasNotSureOf) {
+    BayesClassifier classifier(*bayes_);
+    std::mt19937 rng(21);
+    for (int i = 0; i < 30; ++i) {
+        classifier.learn(decodeMessage(randomMessage(rng, kSpamWords, i)), true, 1000, false);
+        classifier.learn(decodeMessage(randomMessage(rng, kHamWords, 100 + i)), false, 1000, false);
+    }
+    EXPECT_EQ(bayes_->totals().spam_messages, 30);
+    EXPECT_EQ(classifier.retrain(), 60u);
+    auto t = bayes_->totals();
+    EXPECT_GE(t.spam_messages, 1);
+    EXPECT_LT(t.spam_messages, 30);
+    EXPECT_LT(t.ham_messages, 30);
+    EXPECT_GT(classifier.classify(decodeMessage(randomMessage(rng, kSpamWords, 900))).probability, 0.9);
+    EXPECT_LT(classifier.classify(decodeMessage(randomMessage(rng, kHamWords, 901))).probability, 0.1);
 }
 
 // Weights learnt by an older model version (binary features) are left out
