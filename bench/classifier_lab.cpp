@@ -20,14 +20,16 @@
 //   with --train-grouped too, on the sender-grouped folds' scores.
 // Environment (experiments; the defaults are the gateway's): LAB_RATE,
 //   LAB_POWER (feature value n^-power), LAB_EPOCHS, LAB_ORDERS, LAB_DECAY (logistic model), LAB_BAYES_WEIGHT,
-//   LAB_S, LAB_X, LAB_MIN_DISTANCE, LAB_CLUES (Bayes), LAB_NO_HEURISTICS, LAB_HEURISTICS_SCALE,
+//   LAB_S, LAB_X, LAB_MIN_DISTANCE, LAB_CLUES, LAB_TONE (Bayes), LAB_NO_HEURISTICS, LAB_HEURISTICS_SCALE,
 //   LAB_POINTS="name=factor,..." (one heuristic's points scaled);
 //   LAB_NO_CALIBRATION=1 skips the held-out calibration (5 more trainings a
 //   model: cross-validation in about 90 s instead of 400) — rankings of the
 //   classifier alone are unchanged, the scores and the figures at the
 //   defaults are then meaningless; LAB_WORST=N prints the N ham scored
 //   highest and the N spam scored lowest; LAB_DUMP=FILE writes every
-//   scored message (name, class, score, probability, heuristics).
+//   scored message (name, class, score, probability, heuristics);
+//   LAB_TONE_LR=1 (with LAB_NO_CALIBRATION) trains the logistic model only
+//   on the examples Bayes counts.
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -373,6 +375,14 @@ std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
     if (std::getenv("LAB_NO_CALIBRATION")) {
         std::vector<const Example*> all;
         for (const auto& e : examples) all.push_back(&e);
+        if (std::getenv("LAB_TONE_LR")) {
+            // The logistic model trained only on what Bayes counts.
+            auto counted = toneSelection(all, options);
+            std::vector<const Example*> kept;
+            for (std::size_t i = 0; i < all.size(); ++i)
+                if (counted[i]) kept.push_back(all[i]);
+            all.swap(kept);
+        }
         trained.logistic = trainLogistic(all, options.logistic);
     } else {
         trained = trainClassifier(examples, options);
