@@ -371,18 +371,19 @@ std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
     for (const Item* it : train) examples.push_back(it->example);
     // LAB_NO_CALIBRATION: the logistic model alone, without the held-out
     // calibration (5 more trainings): for comparing rankings quickly.
+    // Bayes counts what the gateway's retraining has it count (tone_selection.h).
+    std::vector<bool> counted;
+    {
+        std::vector<const Example*> all;
+        for (const auto& e : examples) all.push_back(&e);
+        counted = toneSelection(all, options);
+    }
     TrainedClassifier trained;
     if (std::getenv("LAB_NO_CALIBRATION")) {
         std::vector<const Example*> all;
-        for (const auto& e : examples) all.push_back(&e);
-        if (std::getenv("LAB_TONE_LR")) {
-            // The logistic model trained only on what Bayes counts.
-            auto counted = toneSelection(all, options);
-            std::vector<const Example*> kept;
-            for (std::size_t i = 0; i < all.size(); ++i)
-                if (counted[i]) kept.push_back(all[i]);
-            all.swap(kept);
-        }
+        for (std::size_t i = 0; i < examples.size(); ++i)
+            // LAB_TONE_LR: the logistic model trained only on what Bayes counts.
+            if (counted[i] || !std::getenv("LAB_TONE_LR")) all.push_back(&examples[i]);
         trained.logistic = trainLogistic(all, options.logistic);
     } else {
         trained = trainClassifier(examples, options);
@@ -393,14 +394,8 @@ std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
         ++(e.spam ? totals.spam_messages : totals.ham_messages);
         for (TokenHash f : e.features) ++(e.spam ? tokens[f].spam : tokens[f].ham);
     };
-    // Bayes counts what the gateway's retraining has it count (tone_selection.h).
-    {
-        std::vector<const Example*> all;
-        for (const auto& e : examples) all.push_back(&e);
-        auto counted = toneSelection(all, options);
-        for (std::size_t i = 0; i < examples.size(); ++i)
-            if (counted[i]) count(examples[i]);
-    }
+    for (std::size_t i = 0; i < examples.size(); ++i)
+        if (counted[i]) count(examples[i]);
     for (auto& [h, c] : tokens)
         if (auto w = trained.logistic.weights.find(h); w != trained.logistic.weights.end()) c.weight = w->second;
     totals.bias = trained.logistic.bias;
