@@ -29,7 +29,9 @@
 //   highest and the N spam scored lowest; LAB_DUMP=FILE writes every
 //   scored message (name, class, score, probability, heuristics);
 //   LAB_TONE_LR=1 (with LAB_NO_CALIBRATION) trains the logistic model only
-//   on the examples Bayes counts.
+//   on the examples Bayes counts. LAB_STACKED=0: the Bayes weight fixed at
+//   LAB_BAYES_WEIGHT (default 0.5) instead of fitted with the calibration
+//   (with LAB_NO_CALIBRATION it is always fixed).
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -385,8 +387,11 @@ std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
             // LAB_TONE_LR: the logistic model trained only on what Bayes counts.
             if (counted[i] || !std::getenv("LAB_TONE_LR")) all.push_back(&examples[i]);
         trained.logistic = trainLogistic(all, options.logistic);
+        trained.calibration.bayes_weight = options.bayes_weight;
     } else {
         trained = trainClassifier(examples, options);
+        std::fprintf(stderr, "calibration: scale %.4f shift %.4f bayes weight %.4f\n", trained.calibration.scale,
+                     trained.calibration.shift, trained.calibration.bayes_weight);
     }
     std::unordered_map<TokenHash, TokenCounts> tokens;
     BayesTotals totals;
@@ -497,6 +502,7 @@ int main(int argc, char** argv) {
     if (const char* v = std::getenv("LAB_POWER")) options.logistic.feature_power = std::atof(v);
     if (const char* v = std::getenv("LAB_EPOCHS")) options.logistic.epochs = std::atoi(v);
     if (const char* v = std::getenv("LAB_BAYES_WEIGHT")) options.bayes_weight = std::atof(v);
+    if (const char* v = std::getenv("LAB_STACKED")) options.stacked = std::atoi(v) != 0;
     if (const char* v = std::getenv("LAB_ORDERS")) options.logistic.orders = std::atoi(v);
     if (const char* v = std::getenv("LAB_DECAY")) options.logistic.decay = std::atof(v);
     if (const char* v = std::getenv("LAB_S")) options.strength = std::atof(v);

@@ -63,11 +63,6 @@ double chiSquareCombine(const std::vector<double>& probabilities) {
     return std::clamp((s - h + 1.0) / 2.0, 0.0, 1.0);
 }
 
-double fusedEvidence(double logistic_logit, double bayes_probability, const BayesOptions& options) {
-    double p = std::clamp(bayes_probability, 1e-6, 1 - 1e-6);
-    return logistic_logit + options.bayes_weight * std::log(p / (1 - p));
-}
-
 BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLookup& known,
                            const BayesTotals& totals, const BayesOptions& options) {
     std::vector<KnownToken> found;
@@ -125,7 +120,7 @@ BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t feat
     result.logistic = totals.logisticCurrent()
                           ? totals.bias + featureValue(features, options.logistic.feature_power) * weights
                           : 0.0;
-    result.evidence = fusedEvidence(result.logistic, result.bayes, options);
+    result.evidence = totals.calibration.evidence(result.logistic, result.bayes);
     result.probability = totals.calibration.probability(result.evidence);
     result.clues = std::move(clues);
     return result;

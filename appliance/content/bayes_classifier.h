@@ -2,9 +2,10 @@
 // calibrated; 0.5 (no opinion) for a message with no token it has learnt. Bayes: Robinson's f(w) =
 // (s*x + n*p(w)) / (s + n) per token (s = 0.3, x = 0.5), the 150 tokens furthest from 0.5 (|f - 0.5|
 // >= 0.1) combined by Fisher's chi-square method into (S - H + 1) / 2. Logistic regression: bias +
-// n^-1/3 times the weights of the message's n tokens (content/logistic_model.h). Evidence = the logistic logit + bayes_weight * logit(Bayes);
-// probability = the calibration of that evidence (content/calibration.h). Untrained (no spam or no
-// ham learnt): 0.5. Pure functions plus a facade over BayesStore.
+// n^-1/3 times the weights of the message's n tokens (content/logistic_model.h). Evidence = the
+// logistic logit + w * logit(Bayes), probability = sigmoid(a * evidence + b), with w, a and b fitted at
+// each retraining on held-out outputs (content/calibration.h). Untrained (no spam or no ham learnt):
+// 0.5. Pure functions plus a facade over BayesStore.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +27,8 @@ struct BayesOptions {
     double min_distance = 0.1;      // tokens with |f - 0.5| below this are ignored
     std::size_t max_clues = 150;    // strongest tokens combined
     std::int64_t min_messages = 1;  // of each class before the classifier speaks
-    double bayes_weight = 0.5;      // share of the Bayes logit in the fused evidence
+    double bayes_weight = 0.5;      // of the Bayes logit in the evidence, unless stacked
+    bool stacked = true;            // the retraining fits bayes_weight on held-out outputs (calibration.h)
     double tone_band = 0.01;        // Bayes counts what it was not this sure of (tone_selection.h)
     LogisticOptions logistic;
 };
@@ -53,9 +55,6 @@ double tokenProbability(const TokenCounts& counts, const BayesTotals& totals,
 
 // Fisher/Robinson chi-square combining of token probabilities (0.5 for none).
 double chiSquareCombine(const std::vector<double>& probabilities);
-
-// The fused evidence of the two models.
-double fusedEvidence(double logistic_logit, double bayes_probability, const BayesOptions& options);
 
 // Both models over one message's tokens, given each token's counts and
 // weight (known answers false for a token never learnt). hashes: sorted, unique.

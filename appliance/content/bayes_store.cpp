@@ -14,7 +14,7 @@ namespace moat::content {
 BayesTotals BayesStore::totals() {
     auto row = store::bayesTotals(session_);
     return BayesTotals{row.spam_messages, row.ham_messages, row.bias,
-                       Calibration{row.calibration_scale, row.calibration_shift}, row.model_version};
+                       Calibration{row.calibration_scale, row.calibration_shift, row.calibration_bayes_weight}, row.model_version};
 }
 
 std::int64_t BayesStore::tokenCount() {
@@ -168,7 +168,7 @@ void BayesStore::storeModel(const LogisticWeights& model, const Calibration& cal
         values.push_back(weight);
     }
     store::replaceBayesModel(session_, hashes, values, model.bias, calibration.scale,
-                             calibration.shift, kLogisticModelVersion);
+                             calibration.shift, calibration.bayes_weight, kLogisticModelVersion);
 }
 
 std::int64_t BayesStore::expire(int days, std::int64_t at, std::int64_t max_count) {

@@ -1,62 +1,149 @@
 #include "content/calibration.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "content/logistic_model.h"
 
 namespace moat::content {
+namespace {
+
+// Logistic regression of the spam flag on up to two inputs and a constant,
+// by Newton's method with step halving so the likelihood never gets worse
+// (Lin, Lin & Weng's formulation of Platt's fit). Returns the coefficients
+// (inputs..., constant), or nothing usable (non-finite) when it diverges.
+template <std::size_t K>
+std::array<double, K + 1> fitPlatt(const std::vector<std::array<double, K>>& inputs,
+                                   const std::vector<bool>& spam, std::array<double, K + 1> start) {
+    constexpr std::size_t N = K + 1;
+    double positives = 0, negatives = 0;
+    for (bool s : spam) (s ? positives : negatives) += 1;
+    const double hi = (positives + 1) / (positives + 2), lo = 1 / (negatives + 2);
+    auto margin = [&](const std::array<double, N>& w, std::size_t i) {
+        double f = w[K];
+        for (std::size_t k = 0; k < K; ++k) f += w[k] * inputs[i][k];
+        return f;
+    };
+    auto loss = [&](const std::array<double, N>& w) {
+        double sum = 0;
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            double t = spam[i] ? hi : lo, f = margin(w, i);
+            // log(1 + e^-|f|) form: no overflow for any f.
+            sum += std::log1p(std::exp(-std::fabs(f))) + std::max(f, 0.0) - t * f;
+        }
+        return sum;
+    };
+    auto w = start;
+    double current = loss(w);
+    for (int iteration = 0; iteration < 100; ++iteration) {
+        std::array<double, N> g{};
+        std::array<std::array<double, N>, N> h{};
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            double t = spam[i] ? hi : lo, p = sigmoid(margin(w, i)), d = p - t, v = p * (1 - p);
+            std::array<double, N> x{};
+            for (std::size_t k = 0; k < K; ++k) x[k] = inputs[i][k];
+            x[K] = 1;
+            for (std::size_t a = 0; a < N; ++a) {
+                g[a] += d * x[a];
+                for (std::size_t b = 0; b < N; ++b) h[a][b] += v * x[a] * x[b];
+            }
+        }
+        double norm = 0;
+        for (double ga : g) norm = std::max(norm, std::fabs(ga));
+        if (norm < 1e-9) break;
+        // Solve h * step = -g by Gaussian elimination with partial pivoting.
+        for (std::size_t a = 0; a < N; ++a) h[a][a] += 1e-12;
+        std::array<double, N> step{};
+        for (std::size_t a = 0; a < N; ++a) step[a] = -g[a];
+        bool singular = false;
+        for (std::size_t col = 0; col < N && !singular; ++col) {
+            std::size_t pivot = col;
+            for (std::size_t r = col + 1; r < N; ++r)
+                if (std::fabs(h[r][col]) > std::fabs(h[pivot][col])) pivot = r;
+            if (std::fabs(h[pivot][col]) < 1e-15) singular = true;
+            std::swap(h[col], h[pivot]);
+            std::swap(step[col], step[pivot]);
+            for (std::size_t r = col + 1; r < N && !singular; ++r) {
+                double factor = h[r][col] / h[col][col];
+                for (std::size_t c = col; c < N; ++c) h[r][c] -= factor * h[col][c];
+                step[r] -= factor * step[col];
+            }
+        }
+        if (singular) break;
+        for (std::size_t col = N; col-- > 0;) {
+            for (std::size_t c = col + 1; c < N; ++c) step[col] -= h[col][c] * step[c];
+            step[col] /= h[col][col];
+        }
+        double slope = 0;
+        for (std::size_t a = 0; a < N; ++a) slope += g[a] * step[a];
+        double size = 1;
+        while (size > 1e-8) {
+            auto next = w;
+            for (std::size_t a = 0; a < N; ++a) next[a] += size * step[a];
+            double value = loss(next);
+            if (value < current + 1e-4 * size * slope) {
+                w = next;
+                current = value;
+                break;
+            }
+            size /= 2;
+        }
+        if (size <= 1e-8) break;
+    }
+    return w;
+}
+
+bool bothClasses(const std::vector<HeldOut>& heldout) {
+    bool spam = false, ham = false;
+    for (const auto& h : heldout) (h.spam ? spam : ham) = true;
+    return spam && ham;
+}
+
+}  // namespace
+
+double bayesLogit(double bayes_probability) {
+    double p = std::clamp(bayes_probability, 1e-6, 1 - 1e-6);
+    return std::log(p / (1 - p));
+}
+
+double Calibration::evidence(double logistic_logit, double bayes_probability) const {
+    return logistic_logit + bayes_weight * bayesLogit(bayes_probability);
+}
 
 double Calibration::probability(double evidence) const {
     return sigmoid(logit(evidence));
 }
 
-Calibration fitCalibration(const std::vector<std::pair<double, bool>>& heldout) {
-    double positives = 0, negatives = 0;
-    for (const auto& [z, spam] : heldout) (spam ? positives : negatives) += 1;
-    if (positives == 0 || negatives == 0) return {};
-    const double hi = (positives + 1) / (positives + 2), lo = 1 / (negatives + 2);
-    // Newton's method on the two parameters (Lin, Lin & Weng's formulation),
-    // with step halving so the likelihood never gets worse.
-    auto loss = [&](double a, double b) {
-        double sum = 0;
-        for (const auto& [z, spam] : heldout) {
-            double t = spam ? hi : lo, f = a * z + b;
-            // log(1 + e^-|f|) form: no overflow for any f.
-            double log1pexp = std::log1p(std::exp(-std::fabs(f))) + std::max(f, 0.0);
-            sum += log1pexp - t * f;
-        }
-        return sum;
-    };
-    double a = 1, b = 0, current = loss(a, b);
-    for (int iteration = 0; iteration < 100; ++iteration) {
-        double gaa = 1e-12, gbb = 1e-12, gab = 0, ga = 0, gb = 0;
-        for (const auto& [z, spam] : heldout) {
-            double t = spam ? hi : lo, p = sigmoid(a * z + b), d = p - t, w = p * (1 - p);
-            ga += d * z;
-            gb += d;
-            gaa += w * z * z;
-            gbb += w;
-            gab += w * z;
-        }
-        if (std::fabs(ga) < 1e-9 && std::fabs(gb) < 1e-9) break;
-        double det = gaa * gbb - gab * gab;
-        if (det <= 0) break;
-        double da = -(gbb * ga - gab * gb) / det, db = -(-gab * ga + gaa * gb) / det;
-        double step = 1;
-        while (step > 1e-8) {
-            double next = loss(a + step * da, b + step * db);
-            if (next < current + 1e-4 * step * (ga * da + gb * db)) {
-                a += step * da;
-                b += step * db;
-                current = next;
-                break;
-            }
-            step /= 2;
-        }
-        if (step <= 1e-8) break;
+Calibration fitCalibration(const std::vector<HeldOut>& heldout, double bayes_weight) {
+    Calibration identity;
+    identity.bayes_weight = bayes_weight;
+    if (!bothClasses(heldout)) return identity;
+    std::vector<std::array<double, 1>> inputs;
+    std::vector<bool> spam;
+    for (const auto& h : heldout) {
+        inputs.push_back({h.logistic + bayes_weight * h.bayes_logit});
+        spam.push_back(h.spam);
     }
-    if (!std::isfinite(a) || !std::isfinite(b) || a <= 0) return {};
-    return {a, b};
+    auto w = fitPlatt<1>(inputs, spam, {1, 0});
+    if (!std::isfinite(w[0]) || !std::isfinite(w[1]) || w[0] <= 0) return identity;
+    return {w[0], w[1], bayes_weight};
+}
+
+Calibration fitStackedCalibration(const std::vector<HeldOut>& heldout, double fallback_weight) {
+    if (!bothClasses(heldout)) return fitCalibration(heldout, fallback_weight);
+    std::vector<std::array<double, 2>> inputs;
+    std::vector<bool> spam;
+    for (const auto& h : heldout) {
+        inputs.push_back({h.logistic, h.bayes_logit});
+        spam.push_back(h.spam);
+    }
+    auto w = fitPlatt<2>(inputs, spam, {1, fallback_weight, 0});
+    // Both models must count for spam (a negative say would be overfitting
+    // the held-out sample); otherwise the fixed weight.
+    if (!std::isfinite(w[0]) || !std::isfinite(w[1]) || !std::isfinite(w[2]) || w[0] <= 0 || w[1] < 0)
+        return fitCalibration(heldout, fallback_weight);
+    return {w[0], w[2], w[1] / w[0]};
 }
 
 }  // namespace moat::content

@@ -34,9 +34,9 @@ FoldModel foldModel(const std::vector<const Example*>& examples, const LogisticW
 
 }  // namespace
 
-std::vector<std::pair<double, bool>> heldOutEvidence(const std::vector<Example>& examples,
-                                                     const BayesOptions& options, int folds) {
-    std::vector<std::pair<double, bool>> out;
+std::vector<HeldOut> heldOutOutputs(const std::vector<Example>& examples,
+                                    const BayesOptions& options, int folds) {
+    std::vector<HeldOut> out;
     for (int fold = 0; fold < folds; ++fold) {
         std::vector<const Example*> train, test;
         for (const auto& e : examples)
@@ -54,7 +54,7 @@ std::vector<std::pair<double, bool>> heldOutEvidence(const std::vector<Example>&
                     return true;
                 },
                 model.totals, options);
-            if (r.trained) out.emplace_back(r.evidence, e->spam);
+            if (r.trained) out.push_back({r.logistic, bayesLogit(r.bayes), e->spam});
         }
     }
     return out;
@@ -67,7 +67,9 @@ TrainedClassifier trainClassifier(const std::vector<Example>& examples,
     all.reserve(examples.size());
     for (const auto& e : examples) all.push_back(&e);
     out.logistic = trainLogistic(all, options.logistic);
-    out.calibration = fitCalibration(heldOutEvidence(examples, options));
+    auto heldout = heldOutOutputs(examples, options);
+    out.calibration = options.stacked ? fitStackedCalibration(heldout, options.bayes_weight)
+                                      : fitCalibration(heldout, options.bayes_weight);
     return out;
 }
 

@@ -1,6 +1,7 @@
 // Retraining the classifier from its stored examples: the logistic model
-// from zero on all of them, and the calibration from k-fold held-out
-// evidence (each fold scored by a Bayes and a logistic model trained
+// from zero on all of them, and the calibration — with the Bayes model's
+// weight beside the logistic one's, when stacked — from k-fold held-out
+// outputs (each fold scored by a Bayes and a logistic model trained
 // without it), so its probabilities are honest on mail it has not learnt.
 // Pure: the same examples give the same model, whatever their order.
 #pragma once
@@ -21,10 +22,10 @@ struct TrainedClassifier {
 TrainedClassifier trainClassifier(const std::vector<Example>& examples,
                                   const BayesOptions& options = {});
 
-// (evidence, is spam) of every example, each scored by models trained on
+// Both models' outputs for every example, each scored by models trained on
 // the other folds (folds by digest); for calibration and for tools.
-std::vector<std::pair<double, bool>> heldOutEvidence(const std::vector<Example>& examples,
-                                                     const BayesOptions& options = {},
-                                                     int folds = kCalibrationFolds);
+std::vector<HeldOut> heldOutOutputs(const std::vector<Example>& examples,
+                                    const BayesOptions& options = {},
+                                    int folds = kCalibrationFolds);
 
 }  // namespace moat::content

@@ -32,12 +32,12 @@ constexpr std::size_t kLookupBatch = 500;  // well under SQLite's bound-paramete
 
 BayesTotalsRow bayesTotals(Poco::Data::Session& session) {
     Poco::Int64 spam = 0, ham = 0;
-    double bias = 0, scale = 1, shift = 0;
+    double bias = 0, scale = 1, shift = 0, bayes_weight = 0.5;
     int version = 0;
-    session << "SELECT spam_messages, ham_messages, bias, calibration_scale, calibration_shift, model_version"
-               " FROM bayes_totals WHERE id = 1",
-        into(spam), into(ham), into(bias), into(scale), into(shift), into(version), now;
-    return BayesTotalsRow{spam, ham, bias, scale, shift, version};
+    session << "SELECT spam_messages, ham_messages, bias, calibration_scale, calibration_shift,"
+               " calibration_bayes_weight, model_version FROM bayes_totals WHERE id = 1",
+        into(spam), into(ham), into(bias), into(scale), into(shift), into(bayes_weight), into(version), now;
+    return BayesTotalsRow{spam, ham, bias, scale, shift, bayes_weight, version};
 }
 
 std::int64_t bayesGeneration(Poco::Data::Session& session) {
@@ -220,15 +220,15 @@ void setBayesBias(Poco::Data::Session& session, double bias) {
 
 void replaceBayesModel(Poco::Data::Session& session, const std::vector<std::uint64_t>& hashes,
                        const std::vector<double>& weights, double bias, double scale,
-                       double shift, int model_version) {
+                       double shift, double bayes_weight, int model_version) {
     WriteTransaction tx(session);
     session << "UPDATE bayes_tokens SET weight = 0 WHERE weight != 0", now;
     setBayesWeights(session, hashes, weights);
-    double b = bias, s = scale, sh = shift;
+    double b = bias, s = scale, sh = shift, w = bayes_weight;
     int version = model_version;
     session << "UPDATE bayes_totals SET bias = ?, calibration_scale = ?, calibration_shift = ?,"
-               " model_version = ?, generation = generation + 1 WHERE id = 1",
-        use(b), use(s), use(sh), use(version), now;
+               " calibration_bayes_weight = ?, model_version = ?, generation = generation + 1 WHERE id = 1",
+        use(b), use(s), use(sh), use(w), use(version), now;
     tx.commit();
 }
 

@@ -27,7 +27,7 @@ struct BayesTokenRow {
 
 struct BayesTotalsRow {
     std::int64_t spam_messages = 0, ham_messages = 0;
-    double bias = 0, calibration_scale = 1, calibration_shift = 0;
+    double bias = 0, calibration_scale = 1, calibration_shift = 0, calibration_bayes_weight = 0.5;
     int model_version = 0;  // what the weights, bias and calibration were trained as
 };
 
@@ -89,7 +89,7 @@ void setBayesBias(Poco::Data::Session& session, double bias);
 // given ones, bias and calibration; moves the generation on.
 void replaceBayesModel(Poco::Data::Session& session, const std::vector<std::uint64_t>& hashes,
                        const std::vector<double>& weights, double bias, double scale, double shift,
-                       int model_version);
+                       double bayes_weight, int model_version);
 
 // Removes tokens last learnt before token_before with spam + ham <= max_count,
 // digests and examples learnt before seen_before; one write transaction.

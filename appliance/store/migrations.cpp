@@ -531,6 +531,13 @@ const std::vector<Migration>& migrations() {
              // this version was counted.
              "ALTER TABLE bayes_seen ADD COLUMN counted INTEGER NOT NULL DEFAULT 1",
          }},
+        {13,
+         "content: the Bayes model's weight beside the logistic one's, fitted with the calibration",
+         {
+             // A retraining fits it on held-out outputs (content/calibration.h);
+             // the calibration stored before was fitted with the fixed 0.5.
+             "ALTER TABLE bayes_totals ADD COLUMN calibration_bayes_weight REAL NOT NULL DEFAULT 0.5",
+         }},
     };
     return all;
 }

@@ -232,6 +232,7 @@ int bayesStats(Poco::Data::Session& session) {
               << "oldest token   " << util::localTimeText(k.oldest_seen) << "\n"
               << "newest token   " << util::localTimeText(k.newest_seen) << "\n"
               << "examples kept  " << store.exampleCount() << "\n"
+              << "evidence       logistic + " << t.calibration.bayes_weight << " x Bayes logit\n"
               << "calibration    " << t.calibration.scale << " x evidence + " << t.calibration.shift
               << "\n";
     return 0;

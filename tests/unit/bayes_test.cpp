@@ -351,6 +351,22 @@ TEST_F(BayesStoreTest, RoundTripAndRelearn) {
     EXPECT_EQ(c[20].ham, 2);
 }
 
+// The calibration, the Bayes weight fitted with it included, is kept with the model.
+TEST_F(BayesStoreTest, StoredModelKeepsItsCalibration) {
+    EXPECT_EQ(bayes_->totals().calibration.bayes_weight, 0.5);  // a fresh store: the fixed weight
+    bayes_->learn(1, {10, 20}, true, 1000);
+    LogisticWeights model;
+    model.weights[10] = 1.5f;
+    model.bias = -0.25;
+    bayes_->storeModel(model, Calibration{0.7, 0.1, 0.3});
+    auto t = bayes_->totals();
+    EXPECT_EQ(t.bias, -0.25);
+    EXPECT_EQ(t.calibration.scale, 0.7);
+    EXPECT_EQ(t.calibration.shift, 0.1);
+    EXPECT_EQ(t.calibration.bayes_weight, 0.3);
+    EXPECT_TRUE(t.logisticCurrent());
+}
+
 TEST_F(BayesStoreTest, LookupInBatches) {
     std::vector<TokenHash> tokens;
     for (TokenHash i = 1; i <= 1234; ++i) tokens.push_back(i * 7919);

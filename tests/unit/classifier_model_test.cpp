@@ -138,37 +138,64 @@ TEST(Calibration, FitsHeldOutEvidence) {
     // Evidence whose true P(spam) is sigmoid(0.5 z - 1).
     std::mt19937_64 rng(3);
     std::uniform_real_distribution<double> uniform(0, 1), zs(-12, 12);
-    std::vector<std::pair<double, bool>> data;
+    std::vector<HeldOut> data;
     for (int i = 0; i < 20000; ++i) {
         double z = zs(rng);
-        data.emplace_back(z, uniform(rng) < sigmoid(0.5 * z - 1));
+        data.push_back({z, 0, uniform(rng) < sigmoid(0.5 * z - 1)});
     }
-    auto c = fitCalibration(data);
+    auto c = fitCalibration(data, 0.5);
     EXPECT_NEAR(c.scale, 0.5, 0.05);
     EXPECT_NEAR(c.shift, -1, 0.1);
+    EXPECT_EQ(c.bayes_weight, 0.5);
     EXPECT_LT(c.probability(-3), c.probability(3));
     // One class only: nothing to fit.
-    std::vector<std::pair<double, bool>> spam_only = {{1, true}, {2, true}};
-    auto identity = fitCalibration(spam_only);
+    std::vector<HeldOut> spam_only = {{1, 0, true}, {2, 0, true}};
+    auto identity = fitCalibration(spam_only, 0.5);
     EXPECT_EQ(identity.scale, 1);
     EXPECT_EQ(identity.shift, 0);
+    auto stacked_identity = fitStackedCalibration(spam_only, 0.25);
+    EXPECT_EQ(stacked_identity.scale, 1);
+    EXPECT_EQ(stacked_identity.bayes_weight, 0.25);
     // Perfectly separated evidence stays finite (Platt's smoothed targets).
-    std::vector<std::pair<double, bool>> separated = {
-        {-5, false}, {-4, false}, {4, true}, {5, true}};
-    auto s = fitCalibration(separated);
+    std::vector<HeldOut> separated = {{-5, 0, false}, {-4, 0, false}, {4, 0, true}, {5, 0, true}};
+    auto s = fitCalibration(separated, 0.5);
     EXPECT_TRUE(std::isfinite(s.scale) && std::isfinite(s.shift));
     EXPECT_LT(s.probability(5), 1.0);
 }
 
-TEST(ClassifierTraining, HeldOutEvidenceCoversEveryExampleOnce) {
+TEST(Calibration, StackingLearnsEachModelsWeight) {
+    // True P(spam) = sigmoid(0.8 logistic + 0.2 bayes - 0.5): the Bayes
+    // weight beside the logistic model's is 0.25, the scale 0.8.
+    std::mt19937_64 rng(5);
+    std::uniform_real_distribution<double> uniform(0, 1), zs(-8, 8), bs(-13, 13);
+    std::vector<HeldOut> data;
+    for (int i = 0; i < 40000; ++i) {
+        double z = zs(rng), b = bs(rng);
+        data.push_back({z, b, uniform(rng) < sigmoid(0.8 * z + 0.2 * b - 0.5)});
+    }
+    auto c = fitStackedCalibration(data, 0.5);
+    EXPECT_NEAR(c.scale, 0.8, 0.05);
+    EXPECT_NEAR(c.bayes_weight, 0.25, 0.03);
+    EXPECT_NEAR(c.shift, -0.5, 0.1);
+    EXPECT_NEAR(c.probability(c.evidence(1, sigmoid(2))), sigmoid(c.scale * (1 + c.bayes_weight * 2) + c.shift), 1e-9);
+    // A Bayes model that points the wrong way gets no negative say: the
+    // fixed weight instead.
+    for (auto& h : data) h.bayes_logit = -h.bayes_logit;
+    auto fallback = fitStackedCalibration(data, 0.5);
+    EXPECT_EQ(fallback.bayes_weight, 0.5);
+    EXPECT_GT(fallback.scale, 0);
+}
+
+TEST(ClassifierTraining, HeldOutOutputsCoverEveryExampleOnce) {
     auto examples = syntheticExamples(200, 4);
-    auto held = heldOutEvidence(examples);
+    auto held = heldOutOutputs(examples);
     EXPECT_EQ(held.size(), examples.size());
     std::size_t right = 0;
-    for (const auto& [z, spam] : held) right += (z > 0) == spam;
+    for (const auto& h : held) right += (h.logistic > 0) == h.spam;
     EXPECT_GT(right, examples.size() * 9 / 10);
     auto trained = trainClassifier(examples);
     EXPECT_GT(trained.calibration.scale, 0);
+    EXPECT_GE(trained.calibration.bayes_weight, 0);
 }
 
 TEST(Heuristics, ReceivedTime) {
