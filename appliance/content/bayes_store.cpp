@@ -13,8 +13,10 @@ namespace moat::content {
 
 BayesTotals BayesStore::totals() {
     auto row = store::bayesTotals(session_);
-    return BayesTotals{row.spam_messages, row.ham_messages, row.bias,
-                       Calibration{row.calibration_scale, row.calibration_shift, row.calibration_bayes_weight}, row.model_version};
+    Calibration calibration{row.calibration_scale, row.calibration_shift,
+                            row.calibration_bayes_weight};
+    return BayesTotals{row.spam_messages, row.ham_messages, row.bias, calibration,
+                       row.model_version};
 }
 
 std::int64_t BayesStore::tokenCount() {

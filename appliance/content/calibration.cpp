@@ -141,8 +141,8 @@ Calibration fitStackedCalibration(const std::vector<HeldOut>& heldout, double fa
     auto w = fitPlatt<2>(inputs, spam, {1, fallback_weight, 0});
     // Both models must count for spam (a negative say would be overfitting
     // the held-out sample); otherwise the fixed weight.
-    if (!std::isfinite(w[0]) || !std::isfinite(w[1]) || !std::isfinite(w[2]) || w[0] <= 0 || w[1] < 0)
-        return fitCalibration(heldout, fallback_weight);
+    bool finite = std::isfinite(w[0]) && std::isfinite(w[1]) && std::isfinite(w[2]);
+    if (!finite || w[0] <= 0 || w[1] < 0) return fitCalibration(heldout, fallback_weight);
     return {w[0], w[2], w[1] / w[0]};
 }
 

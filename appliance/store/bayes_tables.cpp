@@ -36,7 +36,8 @@ BayesTotalsRow bayesTotals(Poco::Data::Session& session) {
     int version = 0;
     session << "SELECT spam_messages, ham_messages, bias, calibration_scale, calibration_shift,"
                " calibration_bayes_weight, model_version FROM bayes_totals WHERE id = 1",
-        into(spam), into(ham), into(bias), into(scale), into(shift), into(bayes_weight), into(version), now;
+        into(spam), into(ham), into(bias), into(scale), into(shift), into(bayes_weight),
+        into(version), now;
     return BayesTotalsRow{spam, ham, bias, scale, shift, bayes_weight, version};
 }
 
@@ -227,7 +228,8 @@ void replaceBayesModel(Poco::Data::Session& session, const std::vector<std::uint
     double b = bias, s = scale, sh = shift, w = bayes_weight;
     int version = model_version;
     session << "UPDATE bayes_totals SET bias = ?, calibration_scale = ?, calibration_shift = ?,"
-               " calibration_bayes_weight = ?, model_version = ?, generation = generation + 1 WHERE id = 1",
+               " calibration_bayes_weight = ?, model_version = ?, generation = generation + 1"
+               " WHERE id = 1",
         use(b), use(s), use(sh), use(w), use(version), now;
     tx.commit();
 }

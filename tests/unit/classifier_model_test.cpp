@@ -177,7 +177,8 @@ TEST(Calibration, StackingLearnsEachModelsWeight) {
     EXPECT_NEAR(c.scale, 0.8, 0.05);
     EXPECT_NEAR(c.bayes_weight, 0.25, 0.03);
     EXPECT_NEAR(c.shift, -0.5, 0.1);
-    EXPECT_NEAR(c.probability(c.evidence(1, sigmoid(2))), sigmoid(c.scale * (1 + c.bayes_weight * 2) + c.shift), 1e-9);
+    EXPECT_NEAR(c.probability(c.evidence(1, sigmoid(2))),
+                sigmoid(c.scale * (1 + c.bayes_weight * 2) + c.shift), 1e-9);
     // A Bayes model that points the wrong way gets no negative say: the
     // fixed weight instead.
     for (auto& h : data) h.bayes_logit = -h.bayes_logit;
