@@ -371,51 +371,33 @@ std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
     std::vector<Example> examples;
     examples.reserve(train.size());
     for (const Item* it : train) examples.push_back(it->example);
+    std::vector<const Example*> all;
+    for (const auto& e : examples) all.push_back(&e);
     // LAB_NO_CALIBRATION: the logistic model alone, without the held-out
     // calibration (5 more trainings): for comparing rankings quickly.
-    // Bayes counts what the gateway's retraining has it count (tone_selection.h).
-    std::vector<bool> counted;
-    {
-        std::vector<const Example*> all;
-        for (const auto& e : examples) all.push_back(&e);
-        counted = toneSelection(all, options);
-    }
     TrainedClassifier trained;
     if (std::getenv("LAB_NO_CALIBRATION")) {
-        std::vector<const Example*> all;
-        for (std::size_t i = 0; i < examples.size(); ++i)
+        std::vector<const Example*> learnt = all;
+        if (std::getenv("LAB_TONE_LR")) {
             // LAB_TONE_LR: the logistic model trained only on what Bayes counts.
-            if (counted[i] || !std::getenv("LAB_TONE_LR")) all.push_back(&examples[i]);
-        trained.logistic = trainLogistic(all, options.logistic);
+            auto counted = toneSelection(all, options);
+            learnt.clear();
+            for (std::size_t i = 0; i < all.size(); ++i)
+                if (counted[i]) learnt.push_back(all[i]);
+        }
+        trained.logistic = trainLogistic(learnt, options.logistic);
         trained.calibration.bayes_weight = options.bayes_weight;
     } else {
         trained = trainClassifier(examples, options);
         std::fprintf(stderr, "calibration: scale %.4f shift %.4f bayes weight %.4f\n", trained.calibration.scale,
                      trained.calibration.shift, trained.calibration.bayes_weight);
     }
-    std::unordered_map<TokenHash, TokenCounts> tokens;
-    BayesTotals totals;
-    auto count = [&](const Example& e) {
-        ++(e.spam ? totals.spam_messages : totals.ham_messages);
-        for (TokenHash f : e.features) ++(e.spam ? tokens[f].spam : tokens[f].ham);
-    };
-    for (std::size_t i = 0; i < examples.size(); ++i)
-        if (counted[i]) count(examples[i]);
-    for (auto& [h, c] : tokens)
-        if (auto w = trained.logistic.weights.find(h); w != trained.logistic.weights.end()) c.weight = w->second;
-    totals.bias = trained.logistic.bias;
-    totals.calibration = trained.calibration;
+    auto model = inMemoryModel(all, trained.logistic, options);
+    model.totals.calibration = trained.calibration;
+    auto& tokens = model.tokens;
     std::vector<Scored> out;
     for (const Item* it : test) {
-        auto r = classifyTokens(
-            it->example.features,
-            [&](TokenHash h, TokenCounts& c) {
-                auto f = tokens.find(h);
-                if (f == tokens.end()) return false;
-                c = f->second;
-                return true;
-            },
-            totals, options);
+        auto r = model.classify(it->example.features, options);
         out.push_back({classifierScore(r.probability) + it->heuristics, r.probability, it->spam, it});
         if (const char* ex = std::getenv("LAB_EXPLAIN"); ex && it->name.find(ex) != std::string::npos) {
             // The message's 30 tokens of largest logistic weight, and their counts.

@@ -1,23 +1,12 @@
 #include "content/classifier_training.h"
 
-#include <unordered_map>
-
 #include "content/tone_selection.h"
 
 namespace moat::content {
-namespace {
 
-// The Bayes counts and totals of a set of examples, with the logistic
-// weights folded in so classifyTokens sees both models at once.
-struct FoldModel {
-    std::unordered_map<TokenHash, TokenCounts> tokens;
-    BayesTotals totals;
-};
-
-FoldModel foldModel(const std::vector<const Example*>& examples, const LogisticWeights& logistic,
-                    const BayesOptions& options) {
-    FoldModel m;
-    // Bayes counts what a retraining would have it count (tone_selection.h).
+InMemoryModel inMemoryModel(const std::vector<const Example*>& examples,
+                            const LogisticWeights& logistic, const BayesOptions& options) {
+    InMemoryModel m;
     auto counted = toneSelection(examples, options);
     for (std::size_t i = 0; i < examples.size(); ++i) {
         if (!counted[i]) continue;
@@ -32,7 +21,18 @@ FoldModel foldModel(const std::vector<const Example*>& examples, const LogisticW
     return m;
 }
 
-}  // namespace
+BayesResult InMemoryModel::classify(const std::vector<TokenHash>& hashes,
+                                    const BayesOptions& options) const {
+    return classifyTokens(
+        hashes,
+        [this](TokenHash h, TokenCounts& c) {
+            auto it = tokens.find(h);
+            if (it == tokens.end()) return false;
+            c = it->second;
+            return true;
+        },
+        totals, options);
+}
 
 std::vector<HeldOut> heldOutOutputs(const std::vector<Example>& examples,
                                     const BayesOptions& options, int folds) {
@@ -43,17 +43,9 @@ std::vector<HeldOut> heldOutOutputs(const std::vector<Example>& examples,
             (static_cast<int>(e.digest % static_cast<TokenHash>(folds)) == fold ? test : train)
                 .push_back(&e);
         if (test.empty()) continue;
-        auto model = foldModel(train, trainLogistic(train, options.logistic), options);
+        auto model = inMemoryModel(train, trainLogistic(train, options.logistic), options);
         for (const Example* e : test) {
-            auto r = classifyTokens(
-                e->features,
-                [&model](TokenHash h, TokenCounts& c) {
-                    auto it = model.tokens.find(h);
-                    if (it == model.tokens.end()) return false;
-                    c = it->second;
-                    return true;
-                },
-                model.totals, options);
+            auto r = model.classify(e->features, options);
             if (r.trained) out.push_back({r.logistic, bayesLogit(r.bayes), e->spam});
         }
     }

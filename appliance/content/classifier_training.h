@@ -6,6 +6,7 @@
 // Pure: the same examples give the same model, whatever their order.
 #pragma once
 
+#include <unordered_map>
 #include <vector>
 
 #include "content/bayes_classifier.h"
@@ -21,6 +22,20 @@ struct TrainedClassifier {
 
 TrainedClassifier trainClassifier(const std::vector<Example>& examples,
                                   const BayesOptions& options = {});
+
+// A classifier held in memory, as a retraining would leave the store: the
+// Bayes counts of the examples training on errors keeps (tone_selection.h),
+// the logistic weights and bias folded in beside them. For held-out scoring
+// and tools (bench/classifier_lab); the gateway scores from its TokenTable.
+struct InMemoryModel {
+    std::unordered_map<TokenHash, TokenCounts> tokens;
+    BayesTotals totals;  // its calibration: the default unless the caller sets one
+
+    BayesResult classify(const std::vector<TokenHash>& hashes, const BayesOptions& options) const;
+};
+
+InMemoryModel inMemoryModel(const std::vector<const Example*>& examples,
+                            const LogisticWeights& logistic, const BayesOptions& options = {});
 
 // Both models' outputs for every example, each scored by models trained on
 // the other folds (folds by digest); for calibration and for tools.
