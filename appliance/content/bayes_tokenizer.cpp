@@ -201,41 +201,13 @@ void urlTokens(std::string_view url, std::vector<std::string>& out) {
     }
 }
 
-// lowerUtf8 without a copy for the common case of an ASCII word.
-void lowerInPlace(std::string& word) {
-    for (char c : word)
-        if (static_cast<unsigned char>(c) >= 0x80 || c == '\0') {
-            word = lowerUtf8(word);
-            return;
-        }
-    for (char& c : word)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-}
-
-// Whether a word is written in capitals ("FREE", "ACT NOW!"): at least three
-// capital letters and no small one (ASCII).
-bool shouted(std::string_view word) {
-    std::size_t capitals = 0;
-    for (char c : word) {
-        if (c >= 'a' && c <= 'z') return false;
-        if (c >= 'A' && c <= 'Z') ++capitals;
-    }
-    return capitals >= 3;
-}
-
 // Words ready for counting: lower-cased, short ones dropped, long ones as
-// skip tokens; URLs become url tokens and leave the word sequence. A word
-// written in capitals also gives "caps:<word>": shouting is the sender's
-// choice of tone, and measured on the benchmark's folds grouped by sender it
-// ranked 10 % better (docs/content-analysis.md).
+// skip tokens; URLs become url tokens and leave the word sequence.
 std::vector<std::string> words(std::string_view text, const TokenizerLimits& limits,
                                std::vector<std::string>& extra) {
     std::vector<std::string> out;
     std::size_t urls = 0;
-    for (auto& raw : rawWords(text, limits.max_words)) {
-        const bool caps = shouted(raw);
-        std::string w = std::move(raw);
-        lowerInPlace(w);
+    for (auto& w : rawWords(lowerUtf8(text), limits.max_words)) {
         if (isUrl(w)) {
             if (urls++ < limits.max_urls) urlTokens(w, extra);
             continue;
@@ -246,7 +218,6 @@ std::vector<std::string> words(std::string_view text, const TokenizerLimits& lim
                             std::to_string(w.size() / 10 * 10));
             continue;
         }
-        if (caps) extra.push_back("caps:" + w);
         out.push_back(std::move(w));
     }
     return out;
