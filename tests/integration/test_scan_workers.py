@@ -253,7 +253,14 @@ def scratch_root(tmpdir: Path) -> Path:
 
 
 def tree(path: Path) -> list[str]:
-    return sorted(str(p.relative_to(path)) for p in path.rglob("*")) if path.exists() else []
+    """Everything under path; a directory that the scan host removes while it is being listed
+    (its cleanup races the walk) makes the walk start again."""
+    for _ in range(1000):
+        try:
+            return sorted(str(p.relative_to(path)) for p in path.rglob("*")) if path.exists() else []
+        except FileNotFoundError:
+            continue
+    raise AssertionError(f"{path} kept changing while being listed")
 
 
 @pytest.fixture
