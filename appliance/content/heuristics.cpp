@@ -4,6 +4,7 @@
 #include <cctype>
 #include <string>
 
+#include "content/mailer_fingerprint.h"
 #include "content/utf8.h"
 
 namespace moat::content {
@@ -18,13 +19,23 @@ namespace {
 constexpr double kMissingDate = 1.0, kBadDate = 2.3, kFutureDate = 0.4, kOldDate = 0.5;
 constexpr double kMissingMessageId = 1.0, kBadMessageId = 0.8, kMissingFrom = 2.0, kBadFrom = 1.5;
 constexpr double kHiddenText = 0.0, kMixedScripts = 2.5, kMixedScriptsOne = 1.0, kEncodedWords = 1.0;
+constexpr double kRatwareMessageId = 1.8, kForgedMailer = 1.8, kImpossibleZone = 0.6;
+constexpr double kSubjectCapitals = 1.0, kContentTypeWithoutMime = 1.0;
 
 constexpr std::size_t kHiddenCharsMin = 50;   // hidden HTML characters before it counts
 constexpr std::size_t kMixedWordsMin = 3;     // mixed-script words before it counts
 constexpr std::size_t kEncodedWordsMin = 10;  // encoded words in top-level headers
+constexpr std::size_t kCapitalsMin = 10;      // letters of a subject before its case is judged
 
 bool isWsp(char c) {
     return c == ' ' || c == '\t';
+}
+
+bool startsWithNoCase(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+    return true;
 }
 
 std::string_view trim(std::string_view s) {
@@ -142,6 +153,36 @@ bool plausibleMessageId(std::string_view value) {
     return true;
 }
 
+// A subject written wholly in capitals: at least two words and kCapitalsMin
+// letters after any Re:/Fwd: prefixes, no lower-case letter. Subjects with
+// letters outside ASCII are not judged (scripts without case, and charsets
+// whose capitals a mail program may have produced).
+bool shoutedSubject(std::string_view subject) {
+    subject = trim(subject);
+    for (bool stripped = true; stripped;) {
+        stripped = false;
+        for (std::string_view prefix : {"re:", "fwd:", "fw:", "aw:", "wg:", "sv:", "vs:"}) {
+            if (subject.size() < prefix.size()) continue;
+            bool same = true;
+            for (std::size_t i = 0; i < prefix.size() && same; ++i)
+                same = std::tolower(static_cast<unsigned char>(subject[i])) == prefix[i];
+            if (same) {
+                subject = trim(subject.substr(prefix.size()));
+                stripped = true;
+            }
+        }
+    }
+    std::size_t letters = 0;
+    bool space = false;
+    for (char c : subject) {
+        auto u = static_cast<unsigned char>(c);
+        if (u >= 0x80 || std::islower(u)) return false;
+        letters += std::isupper(u) ? 1 : 0;
+        space = space || isWsp(c);
+    }
+    return space && letters >= kCapitalsMin;
+}
+
 enum class Script { other, latin, foreign };
 
 Script scriptOf(char32_t cp) {
@@ -154,7 +195,7 @@ Script scriptOf(char32_t cp) {
 
 }  // namespace
 
-bool parseRfc5322Date(std::string_view s, std::int64_t& seconds) {
+bool parseRfc5322Date(std::string_view s, std::int64_t& seconds, int* zone_hhmm) {
     s = trim(s);
     std::string w;
     // [day-of-week ","]
@@ -192,6 +233,7 @@ bool parseRfc5322Date(std::string_view s, std::int64_t& seconds) {
         int hhmm = 0;
         if (s.size() < 4 || !digits(s, 4, 4, hhmm) || hhmm % 100 > 59) return false;
         offset = (hhmm / 100 * 60 + hhmm % 100) * 60 * (minus ? -1 : 1);
+        if (zone_hhmm) *zone_hhmm = hhmm;
     } else {
         if (!word(s, w)) return false;
         static constexpr std::array<std::pair<std::string_view, int>, 10> kZones = {{{"ut", 0},
@@ -275,21 +317,26 @@ std::optional<std::int64_t> receivedTime(const DecodedMessage& message) {
 
 std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::optional<std::int64_t> now) {
     std::vector<ScorePart> parts;
+    std::optional<std::int64_t> dated;
+    int zone = 0;
     if (const Header* date = message.header("Date"); !date) {
         parts.push_back({"missing-date", kMissingDate, "the message has no Date header"});
-    } else if (std::int64_t t = 0; !parseRfc5322Date(date->value, t)) {
+    } else if (std::int64_t t = 0; !parseRfc5322Date(date->value, t, &zone)) {
         parts.push_back({"bad-date", kBadDate, "the Date header is malformed"});
-    } else if (!now) {
+    } else if (dated = t; !now) {
         // When the message arrived is unknown: its Date's age is not judged.
-    } else if (t > *now + kDateFutureDays * 86400) {
+    } else if (t > *now + kDateFutureHours * 3600) {
         parts.push_back({"future-date", kFutureDate,
-                         "the Date header is more than " + std::to_string(kDateFutureDays) +
-                             " days in the future"});
+                         "the Date header is more than " + std::to_string(kDateFutureHours) +
+                             " hours in the future"});
     } else if (t < *now - kDatePastDays * 86400) {
         parts.push_back({"old-date", kOldDate,
                          "the Date header is more than " + std::to_string(kDatePastDays) +
                              " days in the past"});
     }
+    // A zone no place has: more than 14 hours from UTC, or minutes other than 0, 15, 30, 45.
+    if (dated && (zone / 100 > 14 || zone % 100 % 15 != 0))
+        parts.push_back({"impossible-timezone", kImpossibleZone, "the Date header's time zone does not exist"});
     if (const Header* id = message.header("Message-ID"); !id)
         parts.push_back({"missing-message-id", kMissingMessageId, "the message has no Message-ID header"});
     else if (!plausibleMessageId(id->value))
@@ -298,6 +345,32 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
         parts.push_back({"missing-from", kMissingFrom, "the message has no From header"});
     else if (!plausibleFrom(from->value))
         parts.push_back({"bad-from", kBadFrom, "the From header has no valid address"});
+
+    if (const Header* subject = message.header("Subject"); subject && shoutedSubject(subject->value))
+        parts.push_back({"subject-capitals", kSubjectCapitals, "the Subject is written in capitals"});
+    // RFC 2045: a message that declares its MIME type declares MIME-Version too;
+    // bulk-mail tools often write the type alone.
+    if (const Header* type = message.header("Content-Type");
+        type && !message.header("MIME-Version") && !message.header("Content-Transfer-Encoding") &&
+        !message.header("Content-Disposition") && !startsWithNoCase(type->value, "text/plain"))
+        parts.push_back({"content-type-without-mime", kContentTypeWithoutMime,
+                         "the message declares a Content-Type but no MIME-Version"});
+
+    MailerClaims claims;
+    if (const Header* id = message.header("Message-ID")) claims.message_id = id->value;
+    if (const Header* mailer = message.header("X-Mailer")) claims.x_mailer = mailer->value;
+    if (const Header* mimeole = message.header("X-MimeOLE")) claims.x_mimeole = mimeole->value;
+    claims.date = dated;
+    claims.received = receivedTime(message);
+    bool html = false, plain = false;
+    for (const auto& text : message.texts) {
+        html = html || text.content_type == "text/html";
+        plain = plain || text.content_type == "text/plain";
+    }
+    claims.html_only = html && !plain;
+    if (auto reason = ratwareMessageId(claims))
+        parts.push_back({"ratware-message-id", kRatwareMessageId, *reason});
+    if (auto reason = forgedMailer(claims)) parts.push_back({"forged-mailer", kForgedMailer, *reason});
 
     std::size_t hidden = 0, mixed = 0;
     for (const auto& text : message.texts) {

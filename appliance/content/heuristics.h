@@ -1,6 +1,7 @@
 // Heuristic score parts of a decoded message: header sanity (Date,
 // Message-ID, From present and well formed, Date not far in the future or
-// past) and obfuscation (text hidden in HTML, words mixing Latin with
+// past, its time zone one that exists), a mail program's fields copied by
+// one that is not it (mailer_fingerprint.h) and obfuscation (text hidden in HTML, words mixing Latin with
 // Cyrillic or Greek look-alikes, many encoded words). Pure: the same message
 // and clock give the same parts. Points are listed in docs/content-scoring.md.
 #pragma once
@@ -15,7 +16,7 @@
 
 namespace moat::content {
 
-inline constexpr std::int64_t kDateFutureDays = 2;  // Date further ahead than this is suspicious
+inline constexpr std::int64_t kDateFutureHours = 6;  // Date further ahead than this is suspicious
 inline constexpr std::int64_t kDatePastDays = 30;   // Date older than this is suspicious
 
 // The heuristic parts that fired, in a fixed order (names without the
@@ -26,7 +27,9 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
 
 // An RFC 5322 date-time ("Mon, 2 Jan 2006 15:04:05 -0700", weekday optional,
 // obsolete zone names accepted) as seconds since the epoch; false when malformed.
-bool parseRfc5322Date(std::string_view text, std::int64_t& seconds);
+// zone_hhmm, when given, receives a numeric zone's digits as a number (-0700 → 700;
+// left alone for a zone name).
+bool parseRfc5322Date(std::string_view text, std::int64_t& seconds, int* zone_hhmm = nullptr);
 
 // When the message was received, from the date of its topmost Received
 // field ("...; Tue, 3 Jul 2002 12:04:50 +0100"); nothing when there is none

@@ -1,5 +1,5 @@
 // Fuzzes the heuristics' parsers (the Date and Received dates, From with its
-// comments, Message-ID) through heuristicParts on whatever message the input
+// comments, Message-ID, the mail-program fingerprints of mailer_fingerprint.h) through heuristicParts on whatever message the input
 // decodes to: never a crash; only known parts, each with finite points within
 // the documented range; at most one Date part; and without an arrival time no
 // part that judges the Date's age.
@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "content/heuristics.h"
+#include "content/mailer_fingerprint.h"
 #include "content/mime_decoder.h"
 
 namespace {
@@ -19,10 +20,11 @@ void check(bool condition) {
     if (!condition) std::abort();
 }
 
-const std::set<std::string> kNames = {"missing-date",  "bad-date",       "future-date",
-                                      "old-date",      "missing-message-id", "bad-message-id",
-                                      "missing-from",  "bad-from",       "hidden-text",
-                                      "mixed-scripts", "encoded-words"};
+const std::set<std::string> kNames = {
+    "missing-date",   "bad-date",      "future-date",         "old-date",
+    "missing-message-id", "bad-message-id", "missing-from",   "bad-from",
+    "hidden-text",    "mixed-scripts", "encoded-words",       "impossible-timezone",
+    "subject-capitals", "content-type-without-mime", "ratware-message-id", "forged-mailer"};
 
 void checkParts(const std::vector<moat::content::ScorePart>& parts, bool dated) {
     int date_parts = 0;
@@ -41,7 +43,9 @@ void checkParts(const std::vector<moat::content::ScorePart>& parts, bool dated) 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view input(reinterpret_cast<const char*>(data), size);
     std::int64_t t = 0;
-    (void)moat::content::parseRfc5322Date(input, t);
+    int zone = 0;
+    (void)moat::content::parseRfc5322Date(input, t, &zone);
+    (void)moat::content::outlookIdTime(input);
     auto message = moat::content::decodeMessage(input);
     auto arrived = moat::content::receivedTime(message);
     checkParts(moat::content::heuristicParts(message, arrived.value_or(1'764'489'600)), true);

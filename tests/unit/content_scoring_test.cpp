@@ -52,6 +52,19 @@ TEST(Heuristics, Table) {
         {"From: a@example.org\r\nDate: Mon, 29 Dec 2025 10:00:00 +0000\r\nMessage-ID: "
          "<1@x.example>\r\n\r\nhi\r\n",
          {"future-date"}},
+        // More than 6 hours ahead of the arrival (kNow is 08:00); 5 hours is a clock set wrong.
+        {"From: a@example.org\r\nDate: Sun, 30 Nov 2025 14:30:00 +0000\r\nMessage-ID: "
+         "<1@x.example>\r\n\r\nhi\r\n",
+         {"future-date"}},
+        {"From: a@example.org\r\nDate: Sun, 30 Nov 2025 13:00:00 +0000\r\nMessage-ID: "
+         "<1@x.example>\r\n\r\nhi\r\n",
+         {}},
+        {"From: a@example.org\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\nMessage-ID: <1@x.example>\r\n"
+         "Subject: Re: MAKE MONEY FAST!!!\r\n\r\nhi\r\n",
+         {"subject-capitals"}},
+        {"From: a@example.org\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\nMessage-ID: <1@x.example>\r\n"
+         "Content-Type: text/html\r\n\r\n<p>hi</p>\r\n",
+         {"content-type-without-mime"}},
         {"From: a@example.org\r\nDate: 1 Jan 2020 10:00 GMT\r\nMessage-ID: "
          "<1@x.example>\r\n\r\nhi\r\n",
          {"old-date"}},
@@ -69,7 +82,7 @@ TEST(Heuristics, Table) {
         {kGoodHeaders + "Content-Type: text/plain; charset=utf-8\r\n\r\np\xd0\xb0ypal "
                         "p\xd0\xb0ypal p\xd0\xb0ypal\r\n",
          {"mixed-scripts"}},
-        {kGoodHeaders + "Content-Type: text/html\r\n\r\n<p>hi</p><div style=\"display:none\">" +
+        {kGoodHeaders + "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<p>hi</p><div style=\"display:none\">" +
              std::string(60, 'x') + "</div>\r\n",
          {"hidden-text"}},
     };
