@@ -16,11 +16,11 @@ namespace {
 // SpamAssassin rescores its rules; docs/content-scoring.md); the others are
 // set by hand. hidden-text fits 0: the classifier already learns the decoder's
 // hidden-text anomaly as a token, so the part only explains.
-constexpr double kMissingDate = 1.0, kBadDate = 2.3, kFutureDate = 0.4, kOldDate = 0.5;
+constexpr double kMissingDate = 1.0, kBadDate = 2.3, kFutureDate = 0.5, kOldDate = 0.5;
 constexpr double kMissingMessageId = 1.0, kBadMessageId = 0.8, kMissingFrom = 2.0, kBadFrom = 1.5;
 constexpr double kHiddenText = 0.0, kMixedScripts = 2.5, kMixedScriptsOne = 1.0, kEncodedWords = 1.0;
 constexpr double kRatwareMessageId = 1.8, kForgedMailer = 1.8, kImpossibleZone = 0.6;
-constexpr double kSubjectCapitals = 1.0, kContentTypeWithoutMime = 1.0;
+constexpr double kSubjectCapitals = 1.8, kContentTypeWithoutMime = 0.3;
 
 constexpr std::size_t kHiddenCharsMin = 50;   // hidden HTML characters before it counts
 constexpr std::size_t kMixedWordsMin = 3;     // mixed-script words before it counts
