@@ -20,12 +20,11 @@ constexpr double kMissingDate = 1.0, kBadDate = 2.3, kFutureDate = 0.5, kOldDate
 constexpr double kMissingMessageId = 1.0, kBadMessageId = 0.8, kMissingFrom = 2.0, kBadFrom = 1.5;
 constexpr double kHiddenText = 0.0, kMixedScripts = 2.5, kMixedScriptsOne = 1.0, kEncodedWords = 1.0;
 constexpr double kRatwareMessageId = 1.8, kForgedMailer = 1.8, kImpossibleZone = 0.6;
-constexpr double kSubjectCapitals = 1.8, kContentTypeWithoutMime = 0.3;
+constexpr double kContentTypeWithoutMime = 0.3;
 
 constexpr std::size_t kHiddenCharsMin = 50;   // hidden HTML characters before it counts
 constexpr std::size_t kMixedWordsMin = 3;     // mixed-script words before it counts
 constexpr std::size_t kEncodedWordsMin = 10;  // encoded words in top-level headers
-constexpr std::size_t kCapitalsMin = 10;      // letters of a subject before its case is judged
 
 bool isWsp(char c) {
     return c == ' ' || c == '\t';
@@ -151,36 +150,6 @@ bool plausibleMessageId(std::string_view value) {
     for (char c : inner)
         if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>') return false;
     return true;
-}
-
-// A subject written wholly in capitals: at least two words and kCapitalsMin
-// letters after any Re:/Fwd: prefixes, no lower-case letter. Subjects with
-// letters outside ASCII are not judged (scripts without case, and charsets
-// whose capitals a mail program may have produced).
-bool shoutedSubject(std::string_view subject) {
-    subject = trim(subject);
-    for (bool stripped = true; stripped;) {
-        stripped = false;
-        for (std::string_view prefix : {"re:", "fwd:", "fw:", "aw:", "wg:", "sv:", "vs:"}) {
-            if (subject.size() < prefix.size()) continue;
-            bool same = true;
-            for (std::size_t i = 0; i < prefix.size() && same; ++i)
-                same = std::tolower(static_cast<unsigned char>(subject[i])) == prefix[i];
-            if (same) {
-                subject = trim(subject.substr(prefix.size()));
-                stripped = true;
-            }
-        }
-    }
-    std::size_t letters = 0;
-    bool space = false;
-    for (char c : subject) {
-        auto u = static_cast<unsigned char>(c);
-        if (u >= 0x80 || std::islower(u)) return false;
-        letters += std::isupper(u) ? 1 : 0;
-        space = space || isWsp(c);
-    }
-    return space && letters >= kCapitalsMin;
 }
 
 enum class Script { other, latin, foreign };
@@ -346,8 +315,6 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
     else if (!plausibleFrom(from->value))
         parts.push_back({"bad-from", kBadFrom, "the From header has no valid address"});
 
-    if (const Header* subject = message.header("Subject"); subject && shoutedSubject(subject->value))
-        parts.push_back({"subject-capitals", kSubjectCapitals, "the Subject is written in capitals"});
     // RFC 2045: a message that declares its MIME type declares MIME-Version too;
     // bulk-mail tools often write the type alone.
     if (const Header* type = message.header("Content-Type");

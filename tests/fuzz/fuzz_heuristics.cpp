@@ -24,7 +24,7 @@ const std::set<std::string> kNames = {
     "missing-date",   "bad-date",      "future-date",         "old-date",
     "missing-message-id", "bad-message-id", "missing-from",   "bad-from",
     "hidden-text",    "mixed-scripts", "encoded-words",       "impossible-timezone",
-    "subject-capitals", "content-type-without-mime", "ratware-message-id", "forged-mailer"};
+    "content-type-without-mime", "ratware-message-id", "forged-mailer"};
 
 void checkParts(const std::vector<moat::content::ScorePart>& parts, bool dated) {
     int date_parts = 0;

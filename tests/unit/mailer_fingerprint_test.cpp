@@ -120,15 +120,3 @@ TEST(MailerFingerprint, HeuristicParts) {
             << zone;
 }
 
-TEST(Heuristics, SubjectCapitals) {
-    const std::string rest = "From: a@example.org\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\n"
-                             "Message-ID: <1@example.org>\r\n";
-    auto parts = [&](const std::string& subject) { return partNames(rest + "Subject: " + subject + "\r\n\r\nhi\r\n"); };
-    const std::vector<std::string> shouted{"subject-capitals"}, none{};
-    EXPECT_EQ(parts("FREE VIAGRA FOR YOU"), shouted);
-    EXPECT_EQ(parts("FWD: RE: LOW RATES NOW 4.5%"), shouted);
-    EXPECT_EQ(parts("Free Viagra for you"), none);
-    EXPECT_EQ(parts("ANNOUNCEMENT"), none);    // one word: an acronym or a label
-    EXPECT_EQ(parts("RE: IBM AND HP"), none);  // fewer than 10 letters
-    EXPECT_EQ(parts("=?utf-8?B?0J/QoNCY0JLQldCiINCa0JDQmiDQlNCV0JvQkA==?="), none);  // Cyrillic capitals: not judged
-}
