@@ -306,7 +306,8 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
     // A zone no place has: more than 14 hours from UTC, or minutes other than 0, 15, 30, 45.
     if (dated && (zone / 100 > 14 || zone % 100 % 15 != 0))
         parts.push_back({"impossible-timezone", kImpossibleZone, "the Date header's time zone does not exist"});
-    if (const Header* id = message.header("Message-ID"); !id)
+    const Header* id = message.header("Message-ID");
+    if (!id)
         parts.push_back({"missing-message-id", kMissingMessageId, "the message has no Message-ID header"});
     else if (!plausibleMessageId(id->value))
         parts.push_back({"bad-message-id", kBadMessageId, "the Message-ID header is malformed"});
@@ -323,27 +324,26 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
         parts.push_back({"content-type-without-mime", kContentTypeWithoutMime,
                          "the message declares a Content-Type but no MIME-Version"});
 
+    std::size_t hidden = 0, mixed = 0;
+    bool html = false, plain = false;
+    for (const auto& text : message.texts) {
+        hidden += text.hidden_chars;
+        mixed += mixedScriptWords(text.text);
+        html = html || text.content_type == "text/html";
+        plain = plain || text.content_type == "text/plain";
+    }
+
     MailerClaims claims;
-    if (const Header* id = message.header("Message-ID")) claims.message_id = id->value;
+    if (id) claims.message_id = id->value;
     if (const Header* mailer = message.header("X-Mailer")) claims.x_mailer = mailer->value;
     if (const Header* mimeole = message.header("X-MimeOLE")) claims.x_mimeole = mimeole->value;
     claims.date = dated;
     claims.received = receivedTime(message);
-    bool html = false, plain = false;
-    for (const auto& text : message.texts) {
-        html = html || text.content_type == "text/html";
-        plain = plain || text.content_type == "text/plain";
-    }
     claims.html_only = html && !plain;
     if (auto reason = ratwareMessageId(claims))
         parts.push_back({"ratware-message-id", kRatwareMessageId, *reason});
     if (auto reason = forgedMailer(claims)) parts.push_back({"forged-mailer", kForgedMailer, *reason});
 
-    std::size_t hidden = 0, mixed = 0;
-    for (const auto& text : message.texts) {
-        hidden += text.hidden_chars;
-        mixed += mixedScriptWords(text.text);
-    }
     if (const Header* subject = message.header("Subject"))
         mixed += mixedScriptWords(subject->value);
     if (hidden >= kHiddenCharsMin)

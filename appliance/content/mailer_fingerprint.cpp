@@ -49,10 +49,6 @@ bool outlookShape(std::string_view id, std::size_t lengths[3]) {
     return true;
 }
 
-bool startsWith(std::string_view s, std::string_view prefix) {
-    return s.substr(0, prefix.size()) == prefix;
-}
-
 // Outlook Express 4, 5 or 6 named in an X-Mailer ("Microsoft Outlook Express 6.00.2600.0000").
 bool namesOutlookExpress(std::string_view mailer) {
     constexpr std::string_view kName = "Outlook Express ";
@@ -103,7 +99,7 @@ std::optional<std::string> ratwareMessageId(const MailerClaims& claims) {
     if (auto token = outlookIdTime(claims.message_id); token && !near(*token, claims.date) &&
                                                        !near(*token, claims.received))
         return "the Message-ID is in Outlook's format, but the time in it is not the message's";
-    if (!claims.x_mimeole || !startsWith(trimmed(*claims.x_mimeole), "Produced By Microsoft MimeOLE"))
+    if (!claims.x_mimeole || !trimmed(*claims.x_mimeole).starts_with("Produced By Microsoft MimeOLE"))
         return "the Message-ID is in Outlook's format, but the X-MimeOLE field Outlook writes is missing";
     return std::nullopt;
 }
@@ -117,7 +113,7 @@ std::optional<std::string> forgedMailer(const MailerClaims& claims) {
         if (!outlook_id && !hotmailId(claims.message_id))
             return "the X-Mailer names Outlook Express, but its Message-ID is not in Outlook Express's format";
     }
-    if ((startsWith(mailer, "Microsoft Outlook") || startsWith(mailer, "Microsoft Office Outlook")) &&
+    if ((mailer.starts_with("Microsoft Outlook") || mailer.starts_with("Microsoft Office Outlook")) &&
         claims.html_only)
         return "the X-Mailer names Outlook, which never sends HTML without a plain-text alternative";
     return std::nullopt;

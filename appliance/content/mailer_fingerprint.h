@@ -48,7 +48,7 @@ std::optional<std::string> forgedMailer(const MailerClaims& claims);
 std::optional<std::uint32_t> outlookIdTime(std::string_view message_id);
 
 // The value Outlook Express writes in that field for a time (seconds since the
-// epoch): its FILETIME divided by 2^32, less a constant.
+// epoch): the high 32 bits of its FILETIME (100 ns units since 1601).
 std::int64_t outlookTimeToken(std::int64_t seconds);
 
 }  // namespace moat::content
