@@ -1,10 +1,13 @@
 #include "content/heuristics.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <string>
 
+#include "content/freemail_sender.h"
 #include "content/mailer_fingerprint.h"
+#include "content/uri_extractor.h"
 #include "content/utf8.h"
 
 namespace moat::content {
@@ -20,7 +23,7 @@ constexpr double kMissingDate = 1.0, kBadDate = 2.3, kFutureDate = 0.5, kOldDate
 constexpr double kMissingMessageId = 1.0, kBadMessageId = 0.8, kMissingFrom = 2.0, kBadFrom = 1.5;
 constexpr double kHiddenText = 0.0, kMixedScripts = 2.5, kMixedScriptsOne = 1.0, kEncodedWords = 1.0;
 constexpr double kRatwareMessageId = 1.8, kForgedMailer = 1.8, kImpossibleZone = 0.6;
-constexpr double kContentTypeWithoutMime = 0.3;
+constexpr double kContentTypeWithoutMime = 0.3, kUnsignedFreemail = 2.4, kLinkToIp = 0.1;
 
 constexpr std::size_t kHiddenCharsMin = 50;   // hidden HTML characters before it counts
 constexpr std::size_t kMixedWordsMin = 3;     // mixed-script words before it counts
@@ -117,28 +120,32 @@ std::optional<std::string> withoutComments(std::string_view value) {
 
 // Address part of a From value: inside the last <...>, else the whole value,
 // comments left out either way ("jm@example.org (Justin)" is the RFC 822
-// form that older mailers and mailing lists still write).
-bool plausibleFrom(std::string_view raw_value) {
+// form that older mailers and mailing lists still write). Its domain, lower
+// case, when the address is valid: a local part without spaces, '@', a
+// dotted host name.
+std::optional<std::string> fromAddressDomain(std::string_view raw_value) {
     auto uncommented = withoutComments(raw_value);
-    if (!uncommented) return false;
+    if (!uncommented) return std::nullopt;
     std::string_view value = *uncommented;
     auto lt = value.rfind('<');
     if (lt != std::string_view::npos) {
         auto gt = value.find('>', lt);
-        if (gt == std::string_view::npos) return false;
+        if (gt == std::string_view::npos) return std::nullopt;
         value = value.substr(lt + 1, gt - lt - 1);
     }
     value = trim(value);
     auto at = value.rfind('@');
-    if (at == std::string_view::npos || at == 0 || at + 1 >= value.size()) return false;
+    if (at == std::string_view::npos || at == 0 || at + 1 >= value.size()) return std::nullopt;
     auto domain = value.substr(at + 1);
     if (domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.')
-        return false;
+        return std::nullopt;
     for (char c : domain)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') return false;
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') return std::nullopt;
     for (char c : value.substr(0, at))
-        if (isWsp(c)) return false;
-    return true;
+        if (isWsp(c)) return std::nullopt;
+    std::string lower(domain);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lower;
 }
 
 bool plausibleMessageId(std::string_view value) {
@@ -150,6 +157,47 @@ bool plausibleMessageId(std::string_view value) {
     for (char c : inner)
         if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>') return false;
     return true;
+}
+
+// The host of a URI's authority (the text after "scheme://"): up to the
+// path, query, fragment or white space, without userinfo and port.
+std::string_view authorityHost(std::string_view rest) {
+    auto authority = rest.substr(0, std::min(rest.size(), rest.find_first_of("/?#\\ \t\r\n\"'<>")));
+    if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+    return authority.substr(0, std::min(authority.size(), authority.find(':')));
+}
+
+// A dotted-quad address outside the private, loopback and link-local ranges.
+bool publicIpv4(std::string_view host) {
+    if (!isIpv4Literal(host)) return false;
+    unsigned a = 0, b = 0;
+    std::size_t i = 0;
+    for (; i < host.size() && host[i] != '.'; ++i) a = a * 10 + static_cast<unsigned>(host[i] - '0');
+    for (++i; i < host.size() && host[i] != '.'; ++i) b = b * 10 + static_cast<unsigned>(host[i] - '0');
+    return !(a == 0 || a == 10 || a == 127 || (a == 169 && b == 254) || (a == 172 && b >= 16 && b <= 31) ||
+             (a == 192 && b == 168));
+}
+
+// Whether an http(s) link, in a text or an HTML href, names its server by a
+// public IPv4 address instead of a domain: mail from a real organisation
+// links to its name; a botnet's web server has none.
+bool linksToPublicIp(const DecodedMessage& message) {
+    auto httpAt = [](std::string_view text, std::size_t colon) {
+        return (colon >= 4 && startsWithNoCase(text.substr(colon - 4), "http")) ||
+               (colon >= 5 && startsWithNoCase(text.substr(colon - 5), "https"));
+    };
+    for (const auto& text : message.texts) {
+        for (const auto& link : text.links) {
+            auto colon = link.find("://");
+            if (colon != std::string::npos && httpAt(link, colon) &&
+                publicIpv4(authorityHost(std::string_view(link).substr(colon + 3))))
+                return true;
+        }
+        std::string_view body = text.text;
+        for (auto colon = body.find("://"); colon != std::string_view::npos; colon = body.find("://", colon + 3))
+            if (httpAt(body, colon) && publicIpv4(authorityHost(body.substr(colon + 3)))) return true;
+    }
+    return false;
 }
 
 enum class Script { other, latin, foreign };
@@ -311,10 +359,13 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
         parts.push_back({"missing-message-id", kMissingMessageId, "the message has no Message-ID header"});
     else if (!plausibleMessageId(id->value))
         parts.push_back({"bad-message-id", kBadMessageId, "the Message-ID header is malformed"});
-    if (const Header* from = message.header("From"); !from)
+    if (const Header* from = message.header("From"); !from) {
         parts.push_back({"missing-from", kMissingFrom, "the message has no From header"});
-    else if (!plausibleFrom(from->value))
+    } else if (auto domain = fromAddressDomain(from->value); !domain) {
         parts.push_back({"bad-from", kBadFrom, "the From header has no valid address"});
+    } else if (auto reason = unsignedFreemail(message, *domain)) {
+        parts.push_back({"unsigned-freemail", kUnsignedFreemail, *reason});
+    }
 
     // RFC 2045: a message that declares its MIME type declares MIME-Version too;
     // bulk-mail tools often write the type alone.
@@ -343,6 +394,9 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
     if (auto reason = ratwareMessageId(claims))
         parts.push_back({"ratware-message-id", kRatwareMessageId, *reason});
     if (auto reason = forgedMailer(claims)) parts.push_back({"forged-mailer", kForgedMailer, *reason});
+
+    if (linksToPublicIp(message))
+        parts.push_back({"link-to-ip", kLinkToIp, "it links to a web server by IP address instead of a name"});
 
     if (const Header* subject = message.header("Subject"))
         mixed += mixedScriptWords(subject->value);

@@ -1,6 +1,7 @@
 // Fuzzes the heuristics' parsers (the Date and Received dates, From with its
-// comments, Message-ID, the mail-program fingerprints of mailer_fingerprint.h) through heuristicParts on whatever message the input
-// decodes to: never a crash; only known parts, each with finite points within
+// comments and its domain's provider, Message-ID, the mail-program
+// fingerprints of mailer_fingerprint.h, link hosts) through heuristicParts on
+// whatever message the input decodes to: never a crash; only known parts, each with finite points within
 // the documented range; at most one Date part; and without an arrival time no
 // part that judges the Date's age.
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "content/freemail_sender.h"
 #include "content/heuristics.h"
 #include "content/mailer_fingerprint.h"
 #include "content/mime_decoder.h"
@@ -24,7 +26,8 @@ const std::set<std::string> kNames = {
     "missing-date",   "bad-date",      "future-date",         "old-date",
     "missing-message-id", "bad-message-id", "missing-from",   "bad-from",
     "hidden-text",    "mixed-scripts", "encoded-words",       "impossible-timezone",
-    "content-type-without-mime", "ratware-message-id", "forged-mailer"};
+    "content-type-without-mime", "ratware-message-id", "forged-mailer", "unsigned-freemail",
+    "link-to-ip"};
 
 void checkParts(const std::vector<moat::content::ScorePart>& parts, bool dated) {
     int date_parts = 0;
@@ -46,6 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     int zone = 0;
     (void)moat::content::parseRfc5322Date(input, t, &zone);
     (void)moat::content::outlookIdTime(input);
+    (void)moat::content::isSigningFreemailDomain(input);
     auto message = moat::content::decodeMessage(input);
     auto arrived = moat::content::receivedTime(message);
     checkParts(moat::content::heuristicParts(message, arrived.value_or(1'764'489'600)), true);
