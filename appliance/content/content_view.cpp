@@ -11,7 +11,7 @@
 namespace moat::content {
 namespace {
 
-constexpr std::string_view kMagic = "MOATVIEW1\n";
+constexpr std::string_view kMagic = "MOATVIEW2\n";
 constexpr std::size_t kMaxAnomalyName = 64;
 
 class Writer {
@@ -116,6 +116,7 @@ std::optional<std::string> encodeContentView(const DecodedMessage& m, bool raw_g
         w.number(t.links.size());
         for (const auto& link : t.links) w.text(link);
         w.number(t.hidden_chars);
+        w.number(t.html_element ? 1 : 0);
         w.number(t.depth);
         if (w.out().size() > kMaxContentViewBytes) return std::nullopt;
     }
@@ -167,6 +168,7 @@ std::optional<ContentView> decodeContentView(std::string_view bytes) {
         std::size_t links = r.count(kMaxContentViewBytes);
         for (std::size_t k = 0; k < links && r.ok(); ++k) t.links.push_back(r.text(kMaxContentViewBytes));
         t.hidden_chars = r.count(limits.max_decoded_bytes);
+        t.html_element = r.flag();
         t.depth = r.count(limits.max_depth);
         m.texts.push_back(std::move(t));
     }

@@ -8,8 +8,10 @@
 // bytes (for messageDigest) but not the bytes; attached messages (used only
 // by spam@/ham@ training, which decodes its own copy) are left out.
 //
-// Format: "MOATVIEW1\n", then LEB128 varints and strings (a varint length,
-// then the bytes) in a fixed order, nothing after the last field. The reader
+// Format: "MOATVIEW2\n" (2: with each text part's html_element flag), then
+// LEB128 varints and strings (a varint length, then the bytes) in a fixed
+// order, nothing after the last field. A view of another version is refused
+// like a broken one: the caller decodes the message itself. The reader
 // trusts nothing: a scan worker unpacks hostile input and may be compromised,
 // so decodeContentView accepts only that grammar within the decoder's own
 // limits (counts, sizes, valid UTF-8 where the decoder guarantees it) and

@@ -63,6 +63,7 @@ struct TextPart {
     std::string text;                // valid UTF-8; for HTML, the visible text
     std::vector<std::string> links;  // HTML <a href> values
     std::size_t hidden_chars = 0;    // HTML characters hidden from the reader
+    bool html_element = false;       // HTML with an <html> start tag
     std::size_t depth = 0;
 };
 

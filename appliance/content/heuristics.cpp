@@ -24,6 +24,7 @@ constexpr double kMissingMessageId = 1.0, kBadMessageId = 0.8, kMissingFrom = 2.
 constexpr double kHiddenText = 0.0, kMixedScripts = 2.5, kMixedScriptsOne = 1.0, kEncodedWords = 1.0;
 constexpr double kRatwareMessageId = 1.8, kForgedMailer = 1.8, kImpossibleZone = 0.6;
 constexpr double kContentTypeWithoutMime = 0.3, kUnsignedFreemail = 2.4, kLinkToIp = 0.1;
+constexpr double kHtmlWithoutHtmlElement = 2.0;
 
 constexpr std::size_t kHiddenCharsMin = 50;   // hidden HTML characters before it counts
 constexpr std::size_t kMixedWordsMin = 3;     // mixed-script words before it counts
@@ -376,13 +377,19 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
                          "the message declares a Content-Type but no MIME-Version"});
 
     std::size_t hidden = 0, mixed = 0;
-    bool html = false, plain = false;
+    bool html = false, plain = false, html_element = false;
     for (const auto& text : message.texts) {
         hidden += text.hidden_chars;
         mixed += mixedScriptWords(text.text);
         html = html || text.content_type == "text/html";
         plain = plain || text.content_type == "text/plain";
+        html_element = html_element || text.html_element;
     }
+    // Mail programs that send HTML alone write a whole document; bulk-mail
+    // tools often send a fragment.
+    if (html && !plain && !html_element)
+        parts.push_back({"html-without-html-element", kHtmlWithoutHtmlElement,
+                         "the message is HTML alone, without the <html> element mail programs write"});
 
     MailerClaims claims;
     if (id) claims.message_id = id->value;
@@ -391,6 +398,7 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
     claims.date = dated;
     claims.received = receivedTime(message);
     claims.html_only = html && !plain;
+    claims.msmail_priority = message.header("X-MSMail-Priority") != nullptr;
     if (auto reason = ratwareMessageId(claims))
         parts.push_back({"ratware-message-id", kRatwareMessageId, *reason});
     if (auto reason = forgedMailer(claims)) parts.push_back({"forged-mailer", kForgedMailer, *reason});

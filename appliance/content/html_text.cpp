@@ -458,6 +458,7 @@ class Converter {
     }
 
     void startTag(const std::string& name, const std::vector<Attribute>& attributes) {
+        if (name == "html") out_.html_element = true;
         const Frame& parent = stack_.back();
         if (name == "br" || name == "hr") {
             if (!parent.hidden) newline();

@@ -24,6 +24,7 @@ struct HtmlText {
     std::vector<std::string> links;  // <a href> values, entity-decoded, in document order
     std::size_t hidden_chars = 0;    // non-space characters hidden by the tricks above
     bool truncated = false;          // a limit was reached
+    bool html_element = false;       // an <html> start tag was seen (every HTML program writes one)
 };
 
 HtmlText htmlToText(std::string_view html, const HtmlLimits& limits = {});

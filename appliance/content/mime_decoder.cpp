@@ -330,6 +330,7 @@ class Walker {
             t.text = std::move(html.text);
             t.links = std::move(html.links);
             t.hidden_chars = html.hidden_chars;
+            t.html_element = html.html_element;
             if (html.hidden_chars) note(anomaly::kHiddenHtmlText);
         } else {
             t.text = std::move(utf8.text);

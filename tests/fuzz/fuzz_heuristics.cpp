@@ -27,7 +27,7 @@ const std::set<std::string> kNames = {
     "missing-message-id", "bad-message-id", "missing-from",   "bad-from",
     "hidden-text",    "mixed-scripts", "encoded-words",       "impossible-timezone",
     "content-type-without-mime", "ratware-message-id", "forged-mailer", "unsigned-freemail",
-    "link-to-ip"};
+    "link-to-ip", "html-without-html-element"};
 
 void checkParts(const std::vector<moat::content::ScorePart>& parts, bool dated) {
     int date_parts = 0;

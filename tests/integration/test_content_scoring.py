@@ -212,7 +212,8 @@ def test_uribl_listed_link(env):
             + html + "\r\n")
     assert deliver(moat, ["bob@ours.test"], data).code == 250
     (msg,) = ours.wait_for(1, predicate=lambda m: m.message_id == "<uribl@good.test>")
-    assert msg.header("X-Moat-Score") == "2.2 (bayes +0, uribl multi.uribl.test +2.2, smtp-time +0)"
+    # The IPv4 link counts in the URIBL lookups and as the link-to-ip heuristic.
+    assert msg.header("X-Moat-Score") == "2.3 (bayes +0, link-to-ip +0.1, uribl multi.uribl.test +2.2, smtp-time +0)"
     row = last_log(moat, lambda row: any(c["check"] == "uribl" for c in row["checks"]))
     (uribl,) = [c for c in row["checks"] if c["check"] == "uribl" and c["score"] > 0]
     assert uribl["score"] == 2.2 and "evil-shop.test" in uribl["detail"] and "7.2.0.192" in uribl["detail"]

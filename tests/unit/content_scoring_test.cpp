@@ -60,8 +60,18 @@ TEST(Heuristics, Table) {
          "<1@x.example>\r\n\r\nhi\r\n",
          {}},
         {"From: a@example.org\r\nDate: Sun, 30 Nov 2025 07:59:00 +0000\r\nMessage-ID: <1@x.example>\r\n"
-         "Content-Type: text/html\r\n\r\n<p>hi</p>\r\n",
+         "Content-Type: text/html\r\n\r\n<html><p>hi</p></html>\r\n",
          {"content-type-without-mime"}},
+        // HTML alone as a fragment; a whole document (any case), or beside a text part, is not.
+        {kGoodHeaders + "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<p>hi</p>\r\n",
+         {"html-without-html-element"}},
+        {kGoodHeaders + "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<!DOCTYPE html>\r\n"
+                        "<HTML lang=en><p>hi</p>\r\n",
+         {}},
+        {kGoodHeaders + "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"
+                        "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: text/html\r\n\r\n"
+                        "<p>hi</p>\r\n--b--\r\n",
+         {}},
         {"From: a@example.org\r\nDate: 1 Jan 2020 10:00 GMT\r\nMessage-ID: "
          "<1@x.example>\r\n\r\nhi\r\n",
          {"old-date"}},
@@ -79,7 +89,7 @@ TEST(Heuristics, Table) {
         {kGoodHeaders + "Content-Type: text/plain; charset=utf-8\r\n\r\np\xd0\xb0ypal "
                         "p\xd0\xb0ypal p\xd0\xb0ypal\r\n",
          {"mixed-scripts"}},
-        {kGoodHeaders + "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<p>hi</p><div style=\"display:none\">" +
+        {kGoodHeaders + "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<html><p>hi</p><div style=\"display:none\">" +
              std::string(60, 'x') + "</div>\r\n",
          {"hidden-text"}},
     };

@@ -30,7 +30,7 @@ const std::string kMessage =
     "--b\r\n"
     "Content-Type: text/html; charset=utf-8\r\n"
     "\r\n"
-    "<p>Please pay <a href=\"http://pay.example.net/x?id=1\">here</a>"
+    "<html><p>Please pay <a href=\"http://pay.example.net/x?id=1\">here</a>"
     "<span style=\"display:none\">hidden words</span></p>\r\n"
     "--b\r\n"
     "Content-Type: application/pdf; name=\"invoice.pdf\"\r\n"
@@ -64,6 +64,7 @@ TEST(ContentView, ScorerSeesWhatTheWorkerDecoded) {
     EXPECT_EQ(m.texts[0].text, original.texts[0].text);
     EXPECT_EQ(m.texts[0].links, original.texts[0].links);
     EXPECT_EQ(m.texts[0].hidden_chars, original.texts[0].hidden_chars);
+    EXPECT_TRUE(m.texts[0].html_element);
     ASSERT_EQ(m.attachments.size(), 1u);
     EXPECT_EQ(m.attachments[0].filename, "invoice.pdf");
     EXPECT_EQ(m.attachments[0].size, original.attachments[0].size);
@@ -97,7 +98,7 @@ TEST(ContentView, EveryTruncationAndTrailingByteIsRefused) {
     for (std::size_t n = 0; n < view.size(); ++n)
         EXPECT_FALSE(decodeContentView(view.substr(0, n))) << "cut at " << n;
     EXPECT_FALSE(decodeContentView(view + '\0'));
-    EXPECT_FALSE(decodeContentView("MOATVIEW2\n" + view.substr(10)));
+    EXPECT_FALSE(decodeContentView("MOATVIEW1\n" + view.substr(10)));
 }
 
 TEST(ContentView, RefusesWhatTheDecoderNeverGives) {
@@ -145,8 +146,8 @@ TEST(ContentView, RefusesWhatTheDecoderNeverGives) {
 
 TEST(ContentView, RefusesOverlongNumbers) {
     // The GTUBE flag as an 11-byte varint, then nothing: refused at the flag.
-    EXPECT_FALSE(decodeContentView(std::string("MOATVIEW1\n") + std::string(10, '\xff') + '\x01'));
-    EXPECT_FALSE(decodeContentView(std::string("MOATVIEW1\n\x02")));  // a flag is 0 or 1
+    EXPECT_FALSE(decodeContentView(std::string("MOATVIEW2\n") + std::string(10, '\xff') + '\x01'));
+    EXPECT_FALSE(decodeContentView(std::string("MOATVIEW2\n\x02")));  // a flag is 0 or 1
 }
 
 TEST(ContentView, TooLargeIsNotWritten) {

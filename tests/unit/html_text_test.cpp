@@ -111,3 +111,11 @@ TEST(HtmlText, Limits) {
 }
 
 }  // namespace
+
+TEST(HtmlText, HtmlElement) {
+    EXPECT_TRUE(htmlToText("<!DOCTYPE html><html><body>x</body></html>").html_element);
+    EXPECT_TRUE(htmlToText("<HTML\nlang=en>x").html_element);
+    EXPECT_FALSE(htmlToText("<p>x</p>").html_element);
+    EXPECT_FALSE(htmlToText("<!-- <html> --><p>&lt;html&gt;</p>").html_element);
+    EXPECT_FALSE(htmlToText("<htmlx>x</htmlx>").html_element);
+}
