@@ -398,7 +398,6 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
     claims.date = dated;
     claims.received = receivedTime(message);
     claims.html_only = html && !plain;
-    claims.msmail_priority = message.header("X-MSMail-Priority") != nullptr;
     if (auto reason = ratwareMessageId(claims))
         parts.push_back({"ratware-message-id", kRatwareMessageId, *reason});
     if (auto reason = forgedMailer(claims)) parts.push_back({"forged-mailer", kForgedMailer, *reason});

@@ -116,13 +116,6 @@ std::optional<std::string> forgedMailer(const MailerClaims& claims) {
     if ((mailer.starts_with("Microsoft Outlook") || mailer.starts_with("Microsoft Office Outlook")) &&
         claims.html_only)
         return "the X-Mailer names Outlook, which never sends HTML without a plain-text alternative";
-    // SquirrelMail copies X-MSMail-Priority too; Outlook 2007 and later and
-    // CommuniGate's MAPI connector write it without X-MimeOLE.
-    if (claims.msmail_priority && !claims.x_mimeole && mailer.find("SquirrelMail") == std::string_view::npos &&
-        !mailer.starts_with("Microsoft Office Outlook 1") && !mailer.starts_with("Microsoft Outlook 1") &&
-        mailer.find("CommuniGate") == std::string_view::npos)
-        return "the message has Outlook's X-MSMail-Priority field without the X-MimeOLE field Outlook writes "
-               "beside it";
     return std::nullopt;
 }
 

@@ -28,7 +28,6 @@ struct MailerClaims {
     std::optional<std::int64_t> date;            // the Date field, seconds since the epoch
     std::optional<std::int64_t> received;        // the topmost Received field's date
     bool html_only = false;                      // HTML text and no plain-text part
-    bool msmail_priority = false;                // an X-MSMail-Priority field is present
 };
 
 // A Message-ID in the format Outlook and Outlook Express write
@@ -40,10 +39,9 @@ std::optional<std::string> ratwareMessageId(const MailerClaims& claims);
 
 // An X-Mailer naming Outlook or Outlook Express on a message those programs
 // could not have written: Outlook Express 4–6 with a Message-ID of another
-// format, or any Outlook sending HTML with no text alternative; or Outlook's
-// X-MSMail-Priority field without the X-MimeOLE it always writes beside it
-// (SquirrelMail, which copies the field, and Outlook 2007 and later, which
-// dropped X-MimeOLE, excepted). The reason, or nothing.
+// format, or any Outlook sending HTML with no text alternative. The reason,
+// or nothing. (Outlook's X-MSMail-Priority without its X-MimeOLE is not
+// checked: SquirrelMail and legitimate bulk-mail programs copy that field too.)
 std::optional<std::string> forgedMailer(const MailerClaims& claims);
 
 // The Outlook Express time field of a Message-ID (the 8 hex digits after the

@@ -94,23 +94,6 @@ TEST(MailerFingerprint, ForgedMailer) {
     EXPECT_FALSE(forgedMailer(other));
 }
 
-TEST(MailerFingerprint, PriorityFieldWithoutMimeOle) {
-    MailerClaims c = outlook(kOutlookIdNow, kNow);
-    c.msmail_priority = true;
-    EXPECT_FALSE(forgedMailer(c));  // Outlook Express writes both
-    c.x_mimeole.reset();
-    EXPECT_TRUE(forgedMailer(c));
-    c.x_mailer = "";
-    EXPECT_TRUE(forgedMailer(c));  // the field alone, no X-Mailer
-    // Programs known to write it without X-MimeOLE.
-    for (std::string_view mailer : {"SquirrelMail/1.4.22", "SquirrelMail (version 1.2.7)",
-                                    "Microsoft Office Outlook 12.0", "Microsoft Outlook 16.0",
-                                    "CommuniGate Pro MAPI Connector 1.54.12.22"}) {
-        c.x_mailer = mailer;
-        EXPECT_FALSE(forgedMailer(c)) << mailer;
-    }
-}
-
 TEST(MailerFingerprint, HeuristicParts) {
     const std::string from = "From: a@example.org\r\nSubject: hi\r\n";
     const std::string date = "Date: Sun, 30 Nov 2025 08:00:00 +0000\r\n";
