@@ -1,9 +1,11 @@
 // Heuristic score parts of a decoded message: header sanity (Date,
 // Message-ID, From present and well formed, Date not far in the future or
 // past, its time zone one that exists, MIME-Version beside a Content-Type),
-// a mail program's fields copied by one that is not it
-// (mailer_fingerprint.h) and obfuscation (text hidden in HTML, words mixing
-// Latin with Cyrillic or Greek look-alikes, many encoded words). Pure: the same message
+// claims the message contradicts (a mail program's fields copied by one that
+// is not it, mailer_fingerprint.h; a webmail From its provider did not sign,
+// freemail_sender.h), what bulk-mail tools send (HTML fragments, links to
+// IP addresses) and obfuscation (text hidden in HTML, words mixing Latin with
+// Cyrillic or Greek look-alikes, many encoded words). Pure: the same message
 // and clock give the same parts. Points are listed in docs/content-scoring.md.
 #pragma once
 
