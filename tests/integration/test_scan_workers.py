@@ -24,7 +24,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 from moat import Backend, Moat, Scand, wait_until  # noqa: E402
-from test_virus_scan import EICAR, EICAR_NAME, message, run_load, send, write_signatures, zipped  # noqa: E402
+from test_virus_scan import EICAR, EICAR_NAME, message, random_payload, run_load, send, write_signatures, zipped  # noqa: E402
 
 VIRUS_REPLY = (554, f"5.7.1 Message rejected: virus {EICAR_NAME} found")
 pytestmark = pytest.mark.skipif(not Path("/usr/share/clamav-testfiles/clam.exe").exists(),
@@ -85,7 +85,7 @@ def one_worker(tmp_path):
 
 def test_sigkill_mid_scan_costs_that_message_one_451(one_worker):
     moat, ours, scand = one_worker
-    big = message(("big.bin", os.urandom(5 << 20)))
+    big = message(("big.bin", random_payload(5 << 20)))
     for _ in range(20):
         pid, idle = idle_fds(scand, 1)
         thread, out = send_in_thread(moat, big)
@@ -108,7 +108,7 @@ def test_sigkill_mid_scan_costs_that_message_one_451(one_worker):
 
 def test_stuck_worker_is_cut_at_the_timeout(one_worker):
     moat, _, scand = one_worker
-    big = message(("big.bin", os.urandom(5 << 20)))
+    big = message(("big.bin", random_payload(5 << 20)))
     for _ in range(20):
         pid, idle = idle_fds(scand, 1)
         thread, out = send_in_thread(moat, big)
@@ -232,7 +232,7 @@ def test_memory_is_bounded_for_four_workers(tmp_path):
         write_signatures(scand, tmp_path)
         with moat, scand:
             wait_until(lambda: len(workers(scand)) == 4, 20, what="4 workers")
-            attachment = os.urandom(1 << 20)
+            attachment = random_payload(1 << 20)
             for i in range(16):
                 assert send(moat, message((f"m{i}.bin", attachment))) == (250, "queued")
             pss, count = pss_mib(scand.proc.pid)
@@ -284,7 +284,7 @@ def test_worker_killed_mid_scan_leaves_no_temporary_files(one_worker_tmpdir, how
     moat, scand, tmpdir = one_worker_tmpdir
     root = scratch_root(tmpdir)
     assert (root.stat().st_mode & 0o777) == 0o700
-    big = message(("big.bin", os.urandom(5 << 20)))
+    big = message(("big.bin", random_payload(5 << 20)))
     for _ in range(20):
         pid = wait_until(lambda: (w := workers(scand)) and len(w) == 1 and w[0], 20, what="1 scan worker")
         mine = root / str(pid)
@@ -337,7 +337,7 @@ def test_normal_scans_leave_the_worker_directory_empty(tmp_path):
                     pids = wait_until(lambda: (w := workers(scand)) and len(w) == 2 and w, 20, what="2 workers")
                     nested = zipped(("inner.zip", zipped(("a.txt", b"clean text\n" * 1000))))
                     for i in range(6):
-                        assert send(moat, message(("n.zip", nested), ("b.bin", os.urandom(200000)),
+                        assert send(moat, message(("n.zip", nested), ("b.bin", random_payload(200000)),
                                                   text=f"clean {i}\n")) == (250, "queued")
                         assert send(moat, message(("e.zip", zipped(("e.txt", EICAR)))))[0] == 554
                     assert sorted(workers(scand)) == sorted(pids)
