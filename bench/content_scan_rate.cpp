@@ -34,7 +34,6 @@
 #include "content/message_score.h"
 #include "content/mime_decoder.h"
 #include "content/token_table.h"
-#include "content/uri_extractor.h"
 #include "policy/uribl_lookup.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -132,7 +131,7 @@ Pass runPass(const std::vector<std::string>& messages, content::BayesClassifier&
         auto message = content::decodeMessage(raw);
         auto score = content::scoreMessage(raw, message, classifier, now);
         pass.score_sum += score.total();
-        if (!score.gtube) pass.names += policy::uriblNames(content::extractUriHosts(message)).size();
+        if (!score.gtube) pass.names += policy::uriblNames(score.uri_hosts).size();
         if (clam && clamScan(*clam, raw)) ++pass.infected;
     }
     pass.seconds = std::chrono::duration<double>(Clock::now() - start).count();

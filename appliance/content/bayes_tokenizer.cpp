@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "content/utf8.h"
+#include "util/ascii_text.h"
 
 namespace moat::content {
 namespace {
@@ -231,13 +232,6 @@ void osb(const std::vector<std::string>& seq, std::vector<std::string>& out) {
     }
 }
 
-std::string lowerAscii(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 void addressTokens(const std::string& prefix, std::string_view value, const TokenizerLimits& limits,
                    std::vector<std::string>& out) {
     std::string lowered = lowerUtf8(value);
@@ -267,7 +261,7 @@ void headerWords(const std::string& prefix, std::string_view value, const Tokeni
 }
 
 bool named(const Header& h, std::string_view name) {
-    return lowerAscii(h.name) == name;
+    return util::lowerAscii(h.name) == name;
 }
 
 // Fields that relays, mailbox stores and filters add on the way to a
@@ -293,7 +287,7 @@ void headerNames(const DecodedMessage& message, const TokenizerLimits& limits,
     std::size_t used = 0;
     for (const auto& h : message.headers) {
         if (++used > limits.max_header_names) break;
-        std::string name = lowerAscii(h.name.substr(0, 40));
+        std::string name = util::lowerAscii(h.name.substr(0, 40));
         if (!addedInTransit(name)) out.push_back("hdr:" + name);
     }
 }
@@ -330,13 +324,13 @@ TokenParts tokenParts(const DecodedMessage& message, const TokenizerLimits& limi
         if (named(h, "subject")) {
             headerWords("subject:", h.value, limits, out);
         } else if (named(h, "from") || named(h, "to") || named(h, "cc") || named(h, "reply-to")) {
-            addressTokens(lowerAscii(h.name) + ":", h.value, limits, out);
+            addressTokens(util::lowerAscii(h.name) + ":", h.value, limits, out);
         } else if (named(h, "x-mailer") || named(h, "user-agent")) {
-            std::string prefix = lowerAscii(h.name) + ":";
+            std::string prefix = util::lowerAscii(h.name) + ":";
             out.push_back(prefix + lowerUtf8(utf8Prefix(h.value, limits.max_word_bytes)));
             headerWords(prefix, h.value, limits, out);
         } else if (named(h, "content-type")) {
-            std::string value = lowerAscii(h.value);
+            std::string value = util::lowerAscii(h.value);
             out.push_back("content-type:" +
                           value.substr(0, std::min(value.find(';'), limits.max_word_bytes)));
             if (auto cs = value.find("charset="); cs != std::string::npos) {

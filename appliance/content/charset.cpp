@@ -7,6 +7,7 @@
 
 #include "content/gmime_init.h"
 #include "content/utf8.h"
+#include "util/ascii_text.h"
 
 namespace moat::content {
 namespace {
@@ -49,13 +50,6 @@ std::string iconvert(iconv_t cd, std::string_view bytes, std::size_t& bad) {
     return out;
 }
 
-std::string lowerAscii(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 Utf8Text fallback(std::string_view bytes) {
     Utf8Text r;
     if (isValidUtf8(bytes)) {
@@ -77,7 +71,7 @@ Utf8Text fallback(std::string_view bytes) {
 
 Utf8Text convertToUtf8(std::string_view bytes, std::string_view charset) {
     ensureGmime();
-    std::string name = lowerAscii(charset);
+    std::string name = util::lowerAscii(charset);
     if (name.empty() || name == "us-ascii" || name == "ascii") {
         bool eight_bit = false;
         for (char c : bytes) eight_bit = eight_bit || static_cast<unsigned char>(c) >= 0x80;

@@ -1,4 +1,5 @@
 #include "content/freemail_sender.h"
+#include "util/ascii_text.h"
 
 #include <algorithm>
 #include <array>
@@ -32,18 +33,11 @@ bool isBrandSuffix(std::string_view s) {
     return false;
 }
 
-bool startsWithNoCase(std::string_view s, std::string_view lower_prefix) {
-    if (s.size() < lower_prefix.size()) return false;
-    for (std::size_t i = 0; i < lower_prefix.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(s[i])) != lower_prefix[i]) return false;
-    return true;
-}
-
 // "Re:", "Fwd:" and their translations at the start of a Subject.
 bool replySubject(std::string_view subject) {
     while (!subject.empty() && (subject.front() == ' ' || subject.front() == '\t')) subject.remove_prefix(1);
     for (std::string_view prefix : {"re:", "re[", "aw:", "sv:", "antw:", "fw:", "fwd:", "wg:", "tr:", "rif:"})
-        if (startsWithNoCase(subject, prefix)) return true;
+        if (util::startsWithNoCase(subject, prefix)) return true;
     return false;
 }
 

@@ -1,4 +1,5 @@
 #include "content/header_rewrite.h"
+#include "util/ascii_text.h"
 
 #include <cctype>
 
@@ -6,15 +7,6 @@ namespace moat::content {
 namespace {
 
 constexpr std::size_t kMaxLine = 998;  // RFC 5322 2.1.1, without CRLF
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
 
 // The field name of a field's first line, or "" when the line is not a field.
 std::string_view fieldName(std::string_view line) {
@@ -62,8 +54,8 @@ std::string rewriteHeaders(std::string_view message, const HeaderRewrite& rewrit
         if (!continuation) {
             std::string_view name = fieldName(line);
             if (name.empty()) break;  // not a header field: the body starts here
-            dropping = iequals(name, "X-Moat-Score") || iequals(name, "X-Spam-Status");
-            in_subject = !subject_seen && iequals(name, "Subject");
+            dropping = util::equalsNoCase(name, "X-Moat-Score") || util::equalsNoCase(name, "X-Spam-Status");
+            in_subject = !subject_seen && util::equalsNoCase(name, "Subject");
             if (in_subject) {
                 subject_seen = true;
                 if (!rewrite.subject_prefix.empty()) {

@@ -9,6 +9,7 @@
 #include "content/mailer_fingerprint.h"
 #include "content/uri_extractor.h"
 #include "content/utf8.h"
+#include "util/ascii_text.h"
 
 namespace moat::content {
 namespace {
@@ -32,19 +33,6 @@ constexpr std::size_t kEncodedWordsMin = 10;  // encoded words in top-level head
 
 bool isWsp(char c) {
     return c == ' ' || c == '\t';
-}
-
-bool startsWithNoCase(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-    return true;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && isWsp(s.front())) s.remove_prefix(1);
-    while (!s.empty() && isWsp(s.back())) s.remove_suffix(1);
-    return s;
 }
 
 // Reads 1..max digits at s; false when there are none or more.
@@ -134,7 +122,7 @@ std::optional<std::string> fromAddressDomain(std::string_view raw_value) {
         if (gt == std::string_view::npos) return std::nullopt;
         value = value.substr(lt + 1, gt - lt - 1);
     }
-    value = trim(value);
+    value = util::trimBlanks(value);
     auto at = value.rfind('@');
     if (at == std::string_view::npos || at == 0 || at + 1 >= value.size()) return std::nullopt;
     auto domain = value.substr(at + 1);
@@ -150,7 +138,7 @@ std::optional<std::string> fromAddressDomain(std::string_view raw_value) {
 }
 
 bool plausibleMessageId(std::string_view value) {
-    value = trim(value);
+    value = util::trimBlanks(value);
     if (value.size() < 5 || value.front() != '<' || value.back() != '>') return false;
     auto inner = value.substr(1, value.size() - 2);
     auto at = inner.find('@');
@@ -158,14 +146,6 @@ bool plausibleMessageId(std::string_view value) {
     for (char c : inner)
         if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>') return false;
     return true;
-}
-
-// The host of a URI's authority (the text after "scheme://"): up to the
-// path, query, fragment or white space, without userinfo and port.
-std::string_view authorityHost(std::string_view rest) {
-    auto authority = rest.substr(0, std::min(rest.size(), rest.find_first_of("/?#\\ \t\r\n\"'<>")));
-    if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
-    return authority.substr(0, std::min(authority.size(), authority.find(':')));
 }
 
 // A dotted-quad address outside the private, loopback and link-local ranges.
@@ -177,28 +157,6 @@ bool publicIpv4(std::string_view host) {
     for (++i; i < host.size() && host[i] != '.'; ++i) b = b * 10 + static_cast<unsigned>(host[i] - '0');
     return !(a == 0 || a == 10 || a == 127 || (a == 169 && b == 254) || (a == 172 && b >= 16 && b <= 31) ||
              (a == 192 && b == 168));
-}
-
-// Whether an http(s) link, in a text or an HTML href, names its server by a
-// public IPv4 address instead of a domain: mail from a real organisation
-// links to its name; a botnet's web server has none.
-bool linksToPublicIp(const DecodedMessage& message) {
-    auto httpAt = [](std::string_view text, std::size_t colon) {
-        return (colon >= 4 && startsWithNoCase(text.substr(colon - 4), "http")) ||
-               (colon >= 5 && startsWithNoCase(text.substr(colon - 5), "https"));
-    };
-    for (const auto& text : message.texts) {
-        for (const auto& link : text.links) {
-            auto colon = link.find("://");
-            if (colon != std::string::npos && httpAt(link, colon) &&
-                publicIpv4(authorityHost(std::string_view(link).substr(colon + 3))))
-                return true;
-        }
-        std::string_view body = text.text;
-        for (auto colon = body.find("://"); colon != std::string_view::npos; colon = body.find("://", colon + 3))
-            if (httpAt(body, colon) && publicIpv4(authorityHost(body.substr(colon + 3)))) return true;
-    }
-    return false;
 }
 
 enum class Script { other, latin, foreign };
@@ -214,7 +172,7 @@ Script scriptOf(char32_t cp) {
 }  // namespace
 
 bool parseRfc5322Date(std::string_view s, std::int64_t& seconds, int* zone_hhmm) {
-    s = trim(s);
+    s = util::trimBlanks(s);
     std::string w;
     // [day-of-week ","]
     if (!s.empty() && std::isalpha(static_cast<unsigned char>(s.front()))) {
@@ -328,12 +286,13 @@ std::optional<std::int64_t> receivedTime(const DecodedMessage& message) {
     auto semicolon = received->value.rfind(';');
     if (semicolon == std::string::npos) return std::nullopt;
     std::int64_t t = 0;
-    if (!parseRfc5322Date(trim(std::string_view(received->value).substr(semicolon + 1)), t))
+    if (!parseRfc5322Date(util::trimBlanks(std::string_view(received->value).substr(semicolon + 1)), t))
         return std::nullopt;
     return t;
 }
 
-std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::optional<std::int64_t> now) {
+std::vector<ScorePart> heuristicParts(const DecodedMessage& message, const std::vector<std::string>& uri_hosts,
+                                      std::optional<std::int64_t> now) {
     std::vector<ScorePart> parts;
     std::optional<std::int64_t> dated;
     int zone = 0;
@@ -372,7 +331,7 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
     // bulk-mail tools often write the type alone.
     if (const Header* type = message.header("Content-Type");
         type && !message.header("MIME-Version") && !message.header("Content-Transfer-Encoding") &&
-        !message.header("Content-Disposition") && !startsWithNoCase(type->value, "text/plain"))
+        !message.header("Content-Disposition") && !util::startsWithNoCase(type->value, "text/plain"))
         parts.push_back({"content-type-without-mime", kContentTypeWithoutMime,
                          "the message declares a Content-Type but no MIME-Version"});
 
@@ -402,7 +361,9 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
         parts.push_back({"ratware-message-id", kRatwareMessageId, *reason});
     if (auto reason = forgedMailer(claims)) parts.push_back({"forged-mailer", kForgedMailer, *reason});
 
-    if (linksToPublicIp(message))
+    // A link naming its web server by a public address instead of a name: mail
+    // from a real organisation links to its domain; a botnet's server has none.
+    if (std::any_of(uri_hosts.begin(), uri_hosts.end(), publicIpv4))
         parts.push_back({"link-to-ip", kLinkToIp, "it links to a web server by IP address instead of a name"});
 
     if (const Header* subject = message.header("Subject"))
@@ -423,6 +384,10 @@ std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::option
             {"encoded-words", kEncodedWords,
              "the headers use " + std::to_string(message.encoded_words) + " encoded words"});
     return parts;
+}
+
+std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::optional<std::int64_t> now) {
+    return heuristicParts(message, extractUriHosts(message), now);
 }
 
 }  // namespace moat::content

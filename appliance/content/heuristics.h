@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,11 @@ inline constexpr std::int64_t kDatePastDays = 30;   // Date older than this is s
 // "heuristic:" prefix). now: when the message arrived, seconds since the
 // epoch; without it (a stored message with no Received: field) the Date's
 // age is not judged, only whether it is there and well formed.
+// uri_hosts: the hosts of its links (extractUriHosts, uri_extractor.h), which
+// the URI blocklist lookups ask about too: the caller scans the links once.
+std::vector<ScorePart> heuristicParts(const DecodedMessage& message, const std::vector<std::string>& uri_hosts,
+                                      std::optional<std::int64_t> now);
+// The same, extracting the link hosts itself (tools and tests).
 std::vector<ScorePart> heuristicParts(const DecodedMessage& message, std::optional<std::int64_t> now);
 
 // An RFC 5322 date-time ("Mon, 2 Jan 2006 15:04:05 -0700", weekday optional,

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "content/utf8.h"
+#include "util/ascii_text.h"
 
 namespace moat::content {
 namespace {
@@ -15,9 +16,6 @@ namespace {
 constexpr std::size_t kMaxAttributes = 64;
 constexpr std::size_t kMaxNameLength = 64;
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
 bool isAlpha(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -26,12 +24,6 @@ bool isDigit(char c) {
 }
 bool isHtmlSpace(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-std::string lowered(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = lower(c);
-    return out;
 }
 
 std::string_view trim(std::string_view s) {
@@ -106,7 +98,7 @@ std::size_t decodeReference(std::string_view text, std::size_t pos, bool attribu
         while (i < text.size()) {
             char c = text[i];
             int digit = isDigit(c)                                  ? c - '0'
-                        : hex && lower(c) >= 'a' && lower(c) <= 'f' ? lower(c) - 'a' + 10
+                        : hex && util::lowerAscii(c) >= 'a' && util::lowerAscii(c) <= 'f' ? util::lowerAscii(c) - 'a' + 10
                                                                     : -1;
             if (digit < 0) break;
             value =
@@ -173,7 +165,7 @@ bool near(const Rgb& a, const Rgb& b) {
 }
 
 int hexDigit(char c) {
-    c = lower(c);
+    c = util::lowerAscii(c);
     if (isDigit(c)) return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     return -1;
@@ -191,7 +183,7 @@ std::optional<Rgb> hexColour(std::string_view h) {
 }
 
 std::optional<Rgb> parseColour(std::string_view text) {
-    std::string v = lowered(trim(text));
+    std::string v = util::lowerAscii(trim(text));
     if (v.empty()) return std::nullopt;
     if (v[0] == '#') return hexColour(std::string_view(v).substr(1));
     if (v.rfind("rgb", 0) == 0) {
@@ -272,7 +264,7 @@ struct Style {
 };
 
 void applyStyle(std::string_view css, Style& style) {
-    std::string text = lowered(css);
+    std::string text = util::lowerAscii(css);
     std::string_view rest = text;
     while (!rest.empty()) {
         auto semi = rest.find(';');
@@ -378,7 +370,7 @@ class Converter {
     bool startsWithAt(std::size_t at, std::string_view what) const {
         if (at + what.size() > in_.size()) return false;
         for (std::size_t i = 0; i < what.size(); ++i)
-            if (lower(in_[at + i]) != what[i]) return false;
+            if (util::lowerAscii(in_[at + i]) != what[i]) return false;
         return true;
     }
 
@@ -405,7 +397,7 @@ class Converter {
         while (name_end < in_.size() && !isHtmlSpace(in_[name_end]) && in_[name_end] != '/' &&
                in_[name_end] != '>')
             ++name_end;
-        std::string name = lowered(in_.substr(at, std::min(name_end - at, kMaxNameLength)));
+        std::string name = util::lowerAscii(in_.substr(at, std::min(name_end - at, kMaxNameLength)));
         std::vector<Attribute> attributes;
         pos_ = attributesUntilEnd(name_end, attributes);
         if (closing)
@@ -445,7 +437,7 @@ class Converter {
                 }
             }
             if (attributes.size() < kMaxAttributes && name.size() <= kMaxNameLength)
-                attributes.push_back({lowered(name), decodeEntities(value, true)});
+                attributes.push_back({util::lowerAscii(name), decodeEntities(value, true)});
         }
         return in_.size();
     }

@@ -7,6 +7,7 @@
 #include "content/content_score.h"
 #include "content/gtube.h"
 #include "content/heuristics.h"
+#include "content/uri_extractor.h"
 
 namespace moat::content {
 
@@ -79,7 +80,8 @@ MessageScore scoreMessage(const DecodedMessage& message, bool raw_gtube, BayesCl
     auto bayes = classifier.classify(message);
     double points = classifierScore(bayes.probability);
     score.parts.push_back({"bayes", points, classifierReason(bayes)});
-    auto heuristics = heuristicParts(message, now);
+    score.uri_hosts = extractUriHosts(message);
+    auto heuristics = heuristicParts(message, score.uri_hosts, now);
     score.parts.insert(score.parts.end(), heuristics.begin(), heuristics.end());
     return score;
 }

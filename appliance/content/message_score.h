@@ -19,6 +19,9 @@ namespace moat::content {
 struct MessageScore {
     std::vector<ScorePart> parts;  // bayes first, then heuristics, then the caller's
     bool gtube = false;            // reject outright, whatever the thresholds
+    // The hosts of its links (uri_extractor.h), scanned once for the heuristics
+    // and kept for the caller's URI blocklist lookups; none for GTUBE.
+    std::vector<std::string> uri_hosts;
 
     double total() const;
     // "7.3 (bayes +4.1, missing-date +1, smtp-time +0)".

@@ -12,6 +12,7 @@
 #include "content/gmime_init.h"
 #include "content/html_text.h"
 #include "content/utf8.h"
+#include "util/ascii_text.h"
 
 namespace moat::content {
 namespace {
@@ -33,26 +34,12 @@ struct OptionsFree {
     void operator()(GMimeParserOptions* p) const { g_mime_parser_options_free(p); }
 };
 
-std::string lowerAscii(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && space(s.back())) s.remove_suffix(1);
-    return s;
-}
-
 bool isMessageType(std::string_view type) {
     return type == "message/rfc822" || type == "message/global";
 }
 
 bool hasEmlName(std::string_view filename) {
-    return filename.size() > 4 && lowerAscii(filename.substr(filename.size() - 4)) == ".eml";
+    return filename.size() > 4 && util::lowerAscii(filename.substr(filename.size() - 4)) == ".eml";
 }
 
 std::string_view warningName(GMimeParserWarning code) {
@@ -157,7 +144,7 @@ class Walker {
             GChars decoded(unfolded && !plain ? g_mime_utils_header_decode_text(options_, unfolded.get())
                                               : nullptr);
             if (plain) decoded = std::move(unfolded);
-            std::string value = toValidUtf8(trim(decoded ? decoded.get() : ""));
+            std::string value = toValidUtf8(util::trimWhitespace(decoded ? decoded.get() : ""));
             if (value.size() > limits_.max_header_bytes) {
                 note(anomaly::kHeaderTooLong);
                 value = std::string(utf8Prefix(value, limits_.max_header_bytes));
@@ -274,12 +261,12 @@ class Walker {
         std::string type = "application/octet-stream";
         if (GMimeContentType* ct = g_mime_object_get_content_type(object)) {
             GChars mime(g_mime_content_type_get_mime_type(ct));
-            if (mime) type = lowerAscii(mime.get());
+            if (mime) type = util::lowerAscii(mime.get());
         }
         std::string disposition;
         if (GMimeContentDisposition* d = g_mime_object_get_content_disposition(object))
             if (const char* name = g_mime_content_disposition_get_disposition(d))
-                disposition = lowerAscii(name);
+                disposition = util::lowerAscii(name);
         const char* filename = g_mime_part_get_filename(part);
         bool text = (type == "text/plain" || type == "text/html") &&
                     (disposition != "attachment" || !filename);
@@ -323,7 +310,7 @@ class Walker {
         if (utf8.bad_bytes) note(anomaly::kBadCharsetBytes);
         TextPart t;
         t.content_type = type;
-        t.charset = lowerAscii(charset);
+        t.charset = util::lowerAscii(charset);
         t.depth = depth;
         if (type == "text/html") {
             HtmlText html = htmlToText(utf8.text);

@@ -1,4 +1,5 @@
 #include "content/public_suffix.h"
+#include "util/ascii_text.h"
 
 #include <fstream>
 #include <sstream>
@@ -11,13 +12,6 @@ bool validRule(std::string_view rule) {
     if (rule.empty() || rule.size() > 253 || rule.front() == '.' || rule.back() == '.')
         return false;
     return rule.find("..") == std::string_view::npos;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
 }
 
 }  // namespace
@@ -36,13 +30,13 @@ PublicSuffixList PublicSuffixList::parse(std::string_view text) {
         if (rule.front() == '!') {
             rule.remove_prefix(1);
             if (validRule(rule) && rule.find('*') == std::string_view::npos)
-                list.exceptions_.insert(lower(rule));
+                list.exceptions_.insert(util::lowerAscii(rule));
         } else if (rule.substr(0, 2) == "*.") {
             rule.remove_prefix(2);
             if (validRule(rule) && rule.find('*') == std::string_view::npos)
-                list.wildcards_.insert(lower(rule));
+                list.wildcards_.insert(util::lowerAscii(rule));
         } else if (validRule(rule) && rule.find('*') == std::string_view::npos) {
-            list.rules_.insert(lower(rule));
+            list.rules_.insert(util::lowerAscii(rule));
         }
     }
     return list;
@@ -62,7 +56,7 @@ std::string PublicSuffixList::registeredDomain(std::string_view host) const {
     if (host.empty() || host.size() > 253 || host.front() == '.' || host.back() == '.' ||
         host.find("..") != std::string_view::npos)
         return "";
-    std::string name = lower(host);
+    std::string name = util::lowerAscii(host);
     std::vector<std::size_t> starts{0};  // where each label begins
     for (std::size_t i = 0; i < name.size(); ++i)
         if (name[i] == '.') starts.push_back(i + 1);

@@ -1,14 +1,11 @@
 #include "content/uri_extractor.h"
+#include "util/ascii_text.h"
 
 #include <algorithm>
 #include <cctype>
 
 namespace moat::content {
 namespace {
-
-char lowerAscii(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 // ASCII only, whatever the process' locale (and without a library call for
 // every character of every text part).
@@ -24,7 +21,7 @@ bool endsUri(char c) {
 
 int hexValue(char c) {
     if (c >= '0' && c <= '9') return c - '0';
-    c = lowerAscii(c);
+    c = util::lowerAscii(c);
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     return -1;
 }
@@ -56,8 +53,8 @@ std::string undisguiseDots(std::string_view s) {
              (rest[0] == '{' && rest[2] == '}'))) {
             out += '.';
             i += 2;
-        } else if (rest.size() >= 5 && lowerAscii(rest[0]) == '[' && lowerAscii(rest[1]) == 'd' &&
-                   lowerAscii(rest[2]) == 'o' && lowerAscii(rest[3]) == 't' && rest[4] == ']') {
+        } else if (rest.size() >= 5 && util::lowerAscii(rest[0]) == '[' && util::lowerAscii(rest[1]) == 'd' &&
+                   util::lowerAscii(rest[2]) == 'o' && util::lowerAscii(rest[3]) == 't' && rest[4] == ']') {
             out += '.';
             i += 4;
         } else {
@@ -98,7 +95,7 @@ std::string hostAt(std::string_view s) {
     std::string host;
     for (char c : s) {
         if (!isHostChar(c) || host.size() > 253) break;
-        host += lowerAscii(c);
+        host += util::lowerAscii(c);
     }
     while (!host.empty() && (host.back() == '.' || host.back() == '-')) host.pop_back();
     if (isIpv4Literal(host) || validHost(host)) return host;
@@ -113,14 +110,14 @@ void add(std::vector<std::string>& hosts, std::string host, std::size_t max) {
 
 // Length of a scheme marker at s ("http://", "hxxps://", "h**p://"), or 0.
 std::size_t schemeAt(std::string_view s) {
-    if (s.size() < 7 || lowerAscii(s[0]) != 'h') return 0;
+    if (s.size() < 7 || util::lowerAscii(s[0]) != 'h') return 0;
     auto obscured = [](char c) {
-        c = lowerAscii(c);
+        c = util::lowerAscii(c);
         return c == 't' || c == 'x' || c == '*';
     };
-    if (!obscured(s[1]) || !obscured(s[2]) || lowerAscii(s[3]) != 'p') return 0;
+    if (!obscured(s[1]) || !obscured(s[2]) || util::lowerAscii(s[3]) != 'p') return 0;
     std::size_t i = 4;
-    if (lowerAscii(s[i]) == 's') ++i;
+    if (util::lowerAscii(s[i]) == 's') ++i;
     if (i < s.size() && s[i] == '[') ++i;  // "hxxp[:]//"
     if (i >= s.size() || s[i] != ':') return 0;
     ++i;
@@ -134,8 +131,8 @@ void scan(std::string_view text, std::vector<std::string>& hosts, const UriLimit
     for (std::size_t i = 0; i < text.size() && hosts.size() < limits.max_hosts; ++i) {
         bool boundary = i == 0 || !isHostChar(text[i - 1]);
         std::size_t skip = boundary ? schemeAt(text.substr(i)) : 0;
-        bool www = boundary && !skip && text.size() - i > 4 && lowerAscii(text[i]) == 'w' &&
-                   lowerAscii(text[i + 1]) == 'w' && lowerAscii(text[i + 2]) == 'w' &&
+        bool www = boundary && !skip && text.size() - i > 4 && util::lowerAscii(text[i]) == 'w' &&
+                   util::lowerAscii(text[i + 1]) == 'w' && util::lowerAscii(text[i + 2]) == 'w' &&
                    text[i + 3] == '.';
         if (!skip && !www) continue;
         std::size_t end = i + skip;

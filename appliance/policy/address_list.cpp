@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "store/valid_addresses.h"
+#include "util/ascii_text.h"
 #include "util/log.h"
 
 namespace moat::policy {
@@ -39,22 +40,6 @@ bool separator(char c) {
 bool control(char c) {
     auto u = static_cast<unsigned char>(c);
     return (u < 0x20 && c != '\t') || u == 0x7f;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (space(s.front()) || s.front() == '\n')) s.remove_prefix(1);
-    while (!s.empty() && (space(s.back()) || s.back() == '\n')) s.remove_suffix(1);
-    return s;
-}
-
-bool startsWithNoCase(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-        char c = s[i];
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        if (c != prefix[i]) return false;
-    }
-    return true;
 }
 
 class Reader {
@@ -197,7 +182,7 @@ class Reader {
 
     void endItem(std::size_t end) {
         if (started_) {
-            std::string_view raw = trim(text_.substr(item_start_, end - item_start_));
+            std::string_view raw = util::trimWhitespace(text_.substr(item_start_, end - item_start_));
             if (error_.empty() && raw.size() > kMaxAddressListItem)
                 error_ = "longer than " + std::to_string(kMaxAddressListItem) + " characters";
             if (error_.empty()) interpret();
@@ -227,7 +212,7 @@ class Reader {
                 error_ = "text after the <address>";
                 return;
             }
-            candidate = trim(last.text);
+            candidate = util::trimWhitespace(last.text);
             if (candidate.empty()) {
                 error_ = "empty <>";
                 return;
@@ -248,7 +233,7 @@ class Reader {
                 }
             candidate = last.text;
         }
-        if (startsWithNoCase(candidate, "mailto:")) {
+        if (util::startsWithNoCase(candidate, "mailto:")) {
             candidate.remove_prefix(7);
             candidate = candidate.substr(0, candidate.find('?'));  // ?subject=... is not part of it
             if (candidate.empty()) {

@@ -5,6 +5,7 @@
 
 #include "queue/smtp_client.h"
 #include "store/callout_cache.h"
+#include "util/ascii_text.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -29,12 +30,6 @@ std::string oneLine(const mail::Reply& r) {
     return log::printable(text, 300);
 }
 
-std::string lower(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
-}
-
 bool ascii(const std::string& s) {
     for (unsigned char c : s)
         if (c >= 0x80) return false;
@@ -49,7 +44,7 @@ Callout::Callout(const store::Store& store, Options options)
 Callout::Result Callout::verify(const std::string& address, const store::Domain& domain,
                                 std::chrono::seconds positive_ttl,
                                 std::chrono::seconds negative_ttl, long long generation) {
-    const std::string key = lower(address);
+    const std::string key = util::lowerAscii(address);
     const std::string backend = backendName(domain);
     std::promise<Result> promise;
     std::shared_future<Result> asked_by_another;

@@ -9,7 +9,6 @@
 #include "content/gtube.h"
 #include "content/header_rewrite.h"
 #include "content/mime_decoder.h"
-#include "content/uri_extractor.h"
 #include "policy/uribl_lookup.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -72,12 +71,11 @@ void ContentFilter::giveBack(Poco::Data::Session session) {
 }
 
 UriblResult uriblPart(dns::Resolver& resolver, const std::vector<store::DnsZone>& zones,
-                      const content::DecodedMessage& message, const ContentThresholds& limits) {
+                      const std::vector<std::string>& uri_hosts, const ContentThresholds& limits) {
     if (!limits.uribl || std::none_of(zones.begin(), zones.end(),
                                       [](const store::DnsZone& z) { return z.kind == "uribl"; }))
         return {};
-    return uriblLookup(resolver, zones, content::extractUriHosts(message),
-                       limits.uribl_max_lookups);
+    return uriblLookup(resolver, zones, uri_hosts, limits.uribl_max_lookups);
 }
 
 std::vector<store::DnsZone> withSettingZones(std::vector<store::DnsZone> zones,
@@ -149,7 +147,7 @@ ContentDecision ContentFilter::decide(const content::DecodedMessage& message, bo
         content::BayesClassifier classifier(bayes, currentTable(bayes));
         d.score = content::scoreMessage(message, raw_gtube, classifier, now);
         if (!d.score.gtube && resolver_) {
-            auto uribl = uriblPart(*resolver_, zones, message, limits);
+            auto uribl = uriblPart(*resolver_, zones, d.score.uri_hosts, limits);
             d.score.parts.insert(d.score.parts.end(), uribl.parts.begin(), uribl.parts.end());
             d.records.insert(d.records.end(), uribl.records.begin(), uribl.records.end());
         }

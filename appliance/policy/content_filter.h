@@ -110,8 +110,10 @@ inline constexpr std::chrono::seconds kTableCheck{10};
 
 // The URI blocklist part of a message's score (nothing without uribl zones or
 // with uribl.action off): the gateway's and moatctl score's one way to add it.
+// uri_hosts: the message's link hosts, as its content score found them
+// (content::MessageScore::uri_hosts).
 UriblResult uriblPart(dns::Resolver& resolver, const std::vector<store::DnsZone>& zones,
-                      const content::DecodedMessage& message, const ContentThresholds& limits);
+                      const std::vector<std::string>& uri_hosts, const ContentThresholds& limits);
 
 // zones plus the uribl zones named only in the uribl.zones setting (weight 5,
 // any 127.x.y.z answer).

@@ -10,6 +10,7 @@
 #include "net/cidr.h"
 #include "store/connection_tuning.h"
 #include "store/greylist_records.h"
+#include "util/ascii_text.h"
 #include "util/log.h"
 
 
@@ -22,10 +23,6 @@ constexpr std::size_t kIdleSessions = 16;
 constexpr auto kBatchInterval = std::chrono::milliseconds(200);
 constexpr auto kRetryInterval = std::chrono::seconds(1);
 constexpr auto kMaintenanceInterval = std::chrono::seconds(60);
-
-std::string lower(std::string_view text) {
-    return Poco::toLower(std::string(text));
-}
 
 std::string tripletKey(const std::string& network, const std::string& sender,
                        const std::string& recipient) {
@@ -216,9 +213,9 @@ Greylist::Result Greylist::check(const Poco::Net::IPAddress& client, std::string
         return r;
     }
     const std::string network = greylistNetwork(client);
-    std::string from = lower(sender);
+    std::string from = util::lowerAscii(sender);
     if (from == "<>") from.clear();
-    const std::string to = lower(recipient);
+    const std::string to = util::lowerAscii(recipient);
     const std::string key = tripletKey(network, from, to);
     const long long now = clock_();
 

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "net/cidr.h"
+#include "util/ascii_text.h"
 #include "util/log.h"
 
 namespace moat::policy {
@@ -28,13 +29,6 @@ using Slot = std::array<const store::ListEntry*, kListCount>;
 // deny before allow: the tie rule.
 const store::ListEntry* allowOrDeny(const Slot& slot) {
     return slot[kDeny] ? slot[kDeny] : slot[kAllow];
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
 }
 
 struct StringHash {
@@ -159,7 +153,7 @@ ListMatch toMatch(const store::ListEntry& e) {
 
 std::string hostName(std::string_view name) {
     if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-    return lower(name);
+    return util::lowerAscii(name);
 }
 
 }  // namespace
@@ -194,7 +188,7 @@ ListSet::ListSet(std::vector<store::ListEntry> entries) : entries_(std::move(ent
         }
         Scope& scope = index->scopes[e.domain_id];
         if (e.kind == "sender" || e.kind == "recipient") {
-            Slot& slot = scope.addresses[lower(e.value)];
+            Slot& slot = scope.addresses[util::lowerAscii(e.value)];
             if (!slot[*list]) slot[*list] = &e;
         } else if (e.kind == "sender_domain" || e.kind == "domain") {
             DomainSlots& slots = scope.domains[hostName(e.value)];
@@ -224,7 +218,7 @@ std::optional<ListMatch> ListSet::senderList(long long domain_id,
                                              const Poco::Net::IPAddress& client,
                                              std::string_view sender) const {
     auto has = [](const Slot& s) { return s[kAllow] || s[kDeny]; };
-    std::string address = lower(sender);
+    std::string address = util::lowerAscii(sender);
     auto at = address.rfind('@');
     std::string_view domain =
         at == std::string::npos ? std::string_view() : std::string_view(address).substr(at + 1);
@@ -244,7 +238,7 @@ std::optional<ListMatch> ListSet::senderList(long long domain_id,
 
 std::optional<ListMatch> ListSet::passthrough(long long domain_id,
                                               std::string_view recipient) const {
-    std::string address = lower(recipient);
+    std::string address = util::lowerAscii(recipient);
     for (const Scope* scope : index_->chain(domain_id)) {
         if (!scope) break;
         if (auto it = scope->addresses.find(address);

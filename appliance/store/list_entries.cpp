@@ -11,6 +11,7 @@
 #include "mail/address.h"
 #include "store/domains.h"
 #include "store/store.h"
+#include "util/ascii_text.h"
 #include "util/log.h"
 
 using namespace Poco::Data::Keywords;
@@ -39,13 +40,6 @@ void checkList(std::string_view list) {
         if (list == name) return;
     throw std::invalid_argument("unknown list '" + log::printable(list, 60) +
                                 "' (expected allow, deny, passthrough or exception)");
-}
-
-std::string_view trim(std::string_view s) {
-    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && space(s.back())) s.remove_suffix(1);
-    return s;
 }
 
 // Everything about an entry except its value, validated once (a paste adds
@@ -123,7 +117,7 @@ std::string domain(std::string_view text, bool& subdomains) {
 
 // The canonical value; may set subdomains.
 std::string canonical(const Target& t, std::string_view input, bool& subdomains) {
-    std::string_view text = trim(input);
+    std::string_view text = util::trimWhitespace(input);
     if (text.empty()) throw std::invalid_argument("empty " + t.kind + " value");
     bool domain_kind = t.kind == "sender_domain" || t.kind == "domain";
     if (subdomains && !domain_kind)
@@ -198,7 +192,7 @@ std::size_t addListEntries(Poco::Data::Session& session, long long domain_id, st
     std::size_t added = 0;
     Poco::Data::Transaction tx(session);  // one commit, not one fsync per line
     for (std::size_t i = 0; i < values.size(); ++i) {
-        auto text = trim(values[i]);
+        auto text = util::trimWhitespace(values[i]);
         if (text.empty() || text.front() == '#') continue;
         try {
             insert(session, t, text, false);

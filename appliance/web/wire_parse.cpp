@@ -1,4 +1,5 @@
 #include "web/wire_parse.h"
+#include "util/ascii_text.h"
 
 namespace moat::web {
 
@@ -10,11 +11,6 @@ int hexValue(char c) {
     return -1;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 }  // namespace
 
 std::optional<std::string> percentDecode(std::string_view text, bool plus_is_space) {
@@ -63,12 +59,12 @@ std::map<std::string, std::string> parseCookies(std::string_view header) {
     while (i < header.size()) {
         auto semi = header.find(';', i);
         if (semi == std::string_view::npos) semi = header.size();
-        auto pair = trim(header.substr(i, semi - i));
+        auto pair = util::trimBlanks(header.substr(i, semi - i));
         i = semi + 1;
         auto eq = pair.find('=');
         if (eq == std::string_view::npos || eq == 0) continue;
-        auto name = trim(pair.substr(0, eq));
-        auto value = trim(pair.substr(eq + 1));
+        auto name = util::trimBlanks(pair.substr(0, eq));
+        auto value = util::trimBlanks(pair.substr(eq + 1));
         if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
             value = value.substr(1, value.size() - 2);
         if (name.empty()) continue;

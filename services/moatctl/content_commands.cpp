@@ -195,7 +195,7 @@ int scoreMessages(const config::Config& config, Poco::Data::Session& session,
                 auto at = content::receivedTime(message);
                 auto result = content::scoreMessage(bytes, message, classifier, at);
                 if (!result.gtube) {
-                    auto uribl = policy::uriblPart(resolver, zones, message, limits);
+                    auto uribl = policy::uriblPart(resolver, zones, result.uri_hosts, limits);
                     result.parts.insert(result.parts.end(), uribl.parts.begin(), uribl.parts.end());
                 }
                 double score = result.total();

@@ -76,7 +76,21 @@ TEST(LinkToIp, PublicAddressesInTextAndLinks) {
                        "link-to-ip"));
     EXPECT_FALSE(fires(plain("Our server is 203.0.113.7 and ftp://203.0.113.7/pub\r\n"), "link-to-ip"));
     EXPECT_FALSE(fires(plain("http://203.0.113.7.example.org/ is a name\r\n"), "link-to-ip"));
+    // The link hosts are the URI blocklist's (uri_extractor.h): disguised schemes and redirectors count.
+    EXPECT_TRUE(fires(plain("Go to hxxp://203.0.113.7/win\r\n"), "link-to-ip"));
+    EXPECT_TRUE(fires(plain("http://www.example.org/r?u=http%3A%2F%2F203.0.113.8%2Fx\r\n"), "link-to-ip"));
     auto html = message("<a@example.org>", "Content-Type: text/html\r\n", "Hi",
                         "<html><body><a href=\"http://203.0.113.9/login\">your bank</a></body></html>\r\n");
     EXPECT_TRUE(fires(html, "link-to-ip"));
+}
+
+TEST(LinkToIp, JudgesTheHostsItIsGiven) {
+    // The gateway passes the hosts its content score extracted once (MessageScore::uri_hosts).
+    auto m = decodeMessage(message("<a@example.org>", "", "Hi", "no links here\r\n"));
+    auto has = [](const std::vector<ScorePart>& parts) {
+        return std::any_of(parts.begin(), parts.end(), [](const ScorePart& p) { return p.name == "link-to-ip"; });
+    };
+    EXPECT_TRUE(has(heuristicParts(m, {"example.org", "203.0.113.7"}, std::nullopt)));
+    EXPECT_FALSE(has(heuristicParts(m, {"example.org", "10.0.0.1", "127.0.0.1"}, std::nullopt)));
+    EXPECT_FALSE(has(heuristicParts(m, std::nullopt)));
 }
