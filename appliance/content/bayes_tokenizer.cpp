@@ -71,10 +71,7 @@ std::string lowerUtf8(std::string_view text) {
     for (unsigned char c : text) ascii &= c < 0x80;
     if (ascii) {
         // glib's answer is a C string: it ends at a NUL byte, so this does too.
-        std::string out(text.substr(0, text.find('\0')));
-        for (char& c : out)
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        return out;
+        return util::lowerAscii(text.substr(0, text.find('\0')));
     }
     std::string valid = toValidUtf8(text);
     std::unique_ptr<gchar, decltype(&g_free)> lowered(

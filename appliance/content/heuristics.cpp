@@ -132,9 +132,7 @@ std::optional<std::string> fromAddressDomain(std::string_view raw_value) {
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') return std::nullopt;
     for (char c : value.substr(0, at))
         if (isWsp(c)) return std::nullopt;
-    std::string lower(domain);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return lower;
+    return util::lowerAscii(domain);
 }
 
 bool plausibleMessageId(std::string_view value) {

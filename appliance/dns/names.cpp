@@ -1,4 +1,5 @@
 #include "dns/names.h"
+#include "util/ascii_text.h"
 
 #include <arpa/inet.h>
 
@@ -35,7 +36,7 @@ std::optional<std::string> canonicalName(std::string_view name) {
         } else if (++label > kMaxLabel) {
             return std::nullopt;
         }
-        out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        out += util::lowerAscii(c);
     }
     if (label == 0) return std::nullopt;
     return out;

@@ -25,6 +25,7 @@
 #include "dns/cache.h"
 #include "dns/message_ttl.h"
 #include "dns/names.h"
+#include "util/ascii_text.h"
 #include "util/log.h"
 
 namespace moat::dns {
@@ -99,10 +100,7 @@ struct HostentFree {
 std::string hostName(const char* name) {
     std::string host = name ? name : "";
     if (!host.empty() && host.back() == '.') host.pop_back();
-    for (char& c : host) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return host;
+    return util::lowerAscii(host);
 }
 
 // Room for every address record the message can hold, for c-ares' addrttls.

@@ -1,6 +1,7 @@
 #include "policy/helo_name.h"
 
 #include "net/cidr.h"
+#include "util/ascii_text.h"
 
 namespace moat::policy {
 namespace {
@@ -57,8 +58,7 @@ HeloName parseHeloName(std::string_view text) {
             start = name.size();
             continue;
         }
-        char c = text[i];
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        char c = util::lowerAscii(text[i]);
         if (!letterOrDigit(c) && c != '-' && c != '_')
             return invalid("contains characters not allowed in a host name");
         name += c;

@@ -1,5 +1,6 @@
 #include "policy/recipient_validation.h"
 
+#include "util/ascii_text.h"
 #include "util/log.h"
 
 namespace moat::policy {
@@ -14,9 +15,7 @@ std::optional<mail::Reply> validateRecipient(const PolicySnapshot& snapshot,
     if (!by_list && !by_smtp) return std::nullopt;
 
     std::string address = rcpt.str();
-    std::string key = address;
-    for (char& c : key)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    std::string key = util::lowerAscii(address);
     std::string shown = "<" + log::printable(address, 300) + ">";
     auto note = [&](CheckResult result, std::string detail) {
         checks.push_back({"validation", result, 0, std::move(detail)});

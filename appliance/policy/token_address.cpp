@@ -1,4 +1,5 @@
 #include "policy/token_address.h"
+#include "util/ascii_text.h"
 
 #include <openssl/rand.h>
 
@@ -47,11 +48,7 @@ std::optional<TokenLocalPart> parseTokenLocalPart(std::string_view local) {
     if (local.size() < kTokenMarker.size() + kTokenLength + 1) return std::nullopt;
     std::size_t at = local.size() - kTokenLength - kTokenMarker.size();
     std::string_view marker = local.substr(at, kTokenMarker.size());
-    for (std::size_t i = 0; i < marker.size(); ++i) {
-        char c = marker[i];
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        if (c != kTokenMarker[i]) return std::nullopt;
-    }
+    if (!util::equalsNoCase(marker, kTokenMarker)) return std::nullopt;
     auto token = canonicalToken(local.substr(at + kTokenMarker.size()));
     if (!token) return std::nullopt;
     return TokenLocalPart{std::string(local.substr(0, at)), *token};

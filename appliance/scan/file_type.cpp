@@ -1,4 +1,5 @@
 #include "scan/file_type.h"
+#include "util/ascii_text.h"
 
 #include <algorithm>
 
@@ -30,11 +31,7 @@ std::string extensionOf(std::string_view filename) {
         filename.remove_suffix(1);
     auto dot = filename.rfind('.');
     if (dot == std::string_view::npos) return "";
-    std::string ext(filename.substr(dot + 1));
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) {
-        return c < 0x80 ? static_cast<char>(std::tolower(c)) : static_cast<char>(c);
-    });
-    return ext;
+    return util::lowerAscii(filename.substr(dot + 1));
 }
 
 std::optional<std::string> blockedExtension(std::string_view filename,

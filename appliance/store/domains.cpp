@@ -6,6 +6,7 @@
 
 #include "net/cidr.h"
 #include "store/store.h"
+#include "util/ascii_text.h"
 #include "util/log.h"
 
 using namespace Poco::Data::Keywords;
@@ -52,8 +53,7 @@ std::string normaliseDomainName(std::string_view name) {
             label_numeric = true;
             continue;
         }
-        char c = name[i];
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        char c = util::lowerAscii(name[i]);
         bool digit = c >= '0' && c <= '9';
         if (!digit && !(c >= 'a' && c <= 'z') && c != '-')
             badName(name,

@@ -8,6 +8,7 @@
 
 #include "mail/address.h"
 #include "store/store.h"
+#include "util/ascii_text.h"
 #include "util/log.h"
 
 using namespace Poco::Data::Keywords;
@@ -88,10 +89,7 @@ std::optional<std::string> canonicalMailbox(std::string_view text, std::string& 
         why = "routing characters (% ! @) in the local part";
         return std::nullopt;
     }
-    std::string out = r.address->str();
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
+    return util::lowerAscii(r.address->str());
 }
 
 bool addValidAddress(Poco::Data::Session& session, long long domain_id, std::string_view address) {

@@ -1,4 +1,5 @@
 #include "web/static_files.h"
+#include "util/ascii_text.h"
 
 #include <fstream>
 #include <map>
@@ -40,8 +41,7 @@ const char* contentTypeFor(const std::string& path) {
         {".map", "application/json"},
         {".yaml", "text/plain; charset=utf-8"},
     };
-    auto ext = fs::path(path).extension().string();
-    for (auto& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    auto ext = util::lowerAscii(fs::path(path).extension().string());
     auto it = types.find(ext);
     return it == types.end() ? "application/octet-stream" : it->second;
 }

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "store/second_factor.h"
+#include "util/ascii_text.h"
 #include "web/secrets.h"
 
 namespace moat::web {
@@ -131,7 +132,7 @@ std::string recoveryCodeHash(std::string_view typed) {
     std::string normal;
     for (char c : typed) {
         if (c == '-' || c == ' ') continue;
-        normal += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        normal += util::lowerAscii(c);
     }
     return sha256Hex(normal);
 }
