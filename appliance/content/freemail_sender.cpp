@@ -1,9 +1,10 @@
 #include "content/freemail_sender.h"
-#include "util/ascii_text.h"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+
+#include "util/ascii_text.h"
 
 namespace moat::content {
 namespace {
@@ -35,7 +36,7 @@ bool isBrandSuffix(std::string_view s) {
 
 // "Re:", "Fwd:" and their translations at the start of a Subject.
 bool replySubject(std::string_view subject) {
-    while (!subject.empty() && (subject.front() == ' ' || subject.front() == '\t')) subject.remove_prefix(1);
+    subject = util::trimBlanks(subject);
     for (std::string_view prefix : {"re:", "re[", "aw:", "sv:", "antw:", "fw:", "fwd:", "wg:", "tr:", "rif:"})
         if (util::startsWithNoCase(subject, prefix)) return true;
     return false;

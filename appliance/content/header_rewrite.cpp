@@ -1,7 +1,8 @@
 #include "content/header_rewrite.h"
-#include "util/ascii_text.h"
 
 #include <cctype>
+
+#include "util/ascii_text.h"
 
 namespace moat::content {
 namespace {

@@ -1,9 +1,10 @@
 #include "content/public_suffix.h"
-#include "util/ascii_text.h"
 
 #include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "util/ascii_text.h"
 
 namespace moat::content {
 namespace {

@@ -1,8 +1,9 @@
 #include "content/uri_extractor.h"
-#include "util/ascii_text.h"
 
 #include <algorithm>
 #include <cctype>
+
+#include "util/ascii_text.h"
 
 namespace moat::content {
 namespace {

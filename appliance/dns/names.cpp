@@ -1,11 +1,12 @@
 #include "dns/names.h"
-#include "util/ascii_text.h"
 
 #include <arpa/inet.h>
 
 #include <array>
 #include <cstdint>
 #include <cstring>
+
+#include "util/ascii_text.h"
 
 namespace moat::dns {
 namespace {

@@ -1,10 +1,11 @@
 #include "policy/token_address.h"
-#include "util/ascii_text.h"
 
 #include <openssl/rand.h>
 
 #include <array>
 #include <stdexcept>
+
+#include "util/ascii_text.h"
 
 namespace moat::policy {
 namespace {

@@ -1,7 +1,8 @@
 #include "scan/file_type.h"
-#include "util/ascii_text.h"
 
 #include <algorithm>
+
+#include "util/ascii_text.h"
 
 namespace moat::scan {
 

@@ -1,9 +1,10 @@
 #include "web/static_files.h"
-#include "util/ascii_text.h"
 
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include "util/ascii_text.h"
 
 namespace moat::web {
 

@@ -1,4 +1,5 @@
 #include "web/wire_parse.h"
+
 #include "util/ascii_text.h"
 
 namespace moat::web {
