@@ -4,6 +4,7 @@
 
 #include "api/json_fields.h"
 #include "content/mime_decoder.h"
+#include "util/ascii_text.h"
 
 namespace moat::api {
 
@@ -19,20 +20,10 @@ bool addressByte(unsigned char c) {
     return true;
 }
 
-bool sameIgnoringCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto lower = [](unsigned char c) { return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c; };
-        if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i])))
-            return false;
-    }
-    return true;
-}
-
 bool senderSide(std::string_view name) {
     for (std::string_view k : {"from", "sender", "reply-to", "return-path", "message-id",
                                "in-reply-to", "references", "resent-from", "resent-sender"})
-        if (sameIgnoringCase(name, k)) return true;
+        if (util::equalsNoCase(name, k)) return true;
     return false;
 }
 
@@ -52,7 +43,7 @@ std::string hideAddresses(std::string_view value, const AddressFilter& visible,
         auto domain = value.substr(at + 1, end - at - 1);
         while (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
         if (visible.allows(domain)) continue;
-        if (!keep.empty() && sameIgnoringCase(value.substr(begin, end - begin), keep)) continue;
+        if (!keep.empty() && util::equalsNoCase(value.substr(begin, end - begin), keep)) continue;
         out.append(value.substr(done, begin - done));
         out += "[hidden]";
         done = end;

@@ -56,7 +56,7 @@ bool skipSpace(std::string_view& s, bool required) {
 bool word(std::string_view& s, std::string& out) {
     out.clear();
     while (!s.empty() && std::isalpha(static_cast<unsigned char>(s.front())) && out.size() < 8) {
-        out += static_cast<char>(std::tolower(static_cast<unsigned char>(s.front())));
+        out += util::lowerAscii(s.front());
         s.remove_prefix(1);
     }
     return !out.empty();

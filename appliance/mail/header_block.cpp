@@ -1,17 +1,11 @@
 #include "mail/header_block.h"
 
-#include <cctype>
+#include "util/ascii_text.h"
 
 namespace moat::mail {
 namespace {
 
-bool startsWithReceived(std::string_view line) {
-    constexpr std::string_view kName = "received:";
-    if (line.size() < kName.size()) return false;
-    for (std::size_t i = 0; i < kName.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(line[i])) != kName[i]) return false;
-    return true;
-}
+bool startsWithReceived(std::string_view line) { return util::startsWithNoCase(line, "received:"); }
 
 }  // namespace
 

@@ -43,6 +43,8 @@ class CivetServer {
 
     const web::ConsoleHandler& handler_;
     mg_context* context_ = nullptr;
+    std::string host_;  // where it listens, for the knock that ends mg_stop's wait
+    int port_ = 0;
 };
 
 }  // namespace moat::webui
