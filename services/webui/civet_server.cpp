@@ -10,6 +10,7 @@
 #include <chrono>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -147,15 +148,20 @@ CivetServer::~CivetServer() {
         // accept loop; knocking shortly after (and again while it waits)
         // stops the console in milliseconds instead of up to 2 seconds.
         std::atomic<bool> stopped{false};
-        std::thread knocker([this, &stopped] {
-            while (!stopped) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-                if (!stopped) knockOnListener(host_, port_);
-            }
-        });
+        std::thread knocker;
+        try {
+            knocker = std::thread([this, &stopped] {
+                while (!stopped) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                    if (!stopped) knockOnListener(host_, port_);
+                }
+            });
+        } catch (const std::system_error&) {
+            // no thread to spare: mg_stop then waits out its poll, only slower
+        }
         mg_stop(context_);
         stopped = true;
-        knocker.join();
+        if (knocker.joinable()) knocker.join();
     }
     mg_exit_library();  // one server per process: release OpenSSL's state before exit
 }
