@@ -217,8 +217,8 @@ def test_backend_down_gives_4xx_only_with_reject_nonvalidated():
         # Cached answers still hold while the backend is down.
         assert rcpt_reply(moat, "jane@ours.test").code == 250
         assert rcpt_reply(moat, "ghost@ours.test").code == 550
-        # A down backend is not hammered: the failure is remembered for a while.
-        connections = users.counters["connections"]
+        # A down backend is not hammered: the failure is remembered for a while (checked below in
+        # the log: a connection refused by a closed port cannot be counted at the backend).
         for _ in range(3):
             assert rcpt_reply(moat, "another@ours.test").code == 450
 
@@ -227,10 +227,12 @@ def test_backend_down_gives_4xx_only_with_reject_nonvalidated():
         eventually(lambda: rcpt_reply(moat, "another@ours.test").code == 250, "reject_nonvalidated off")
         assert send(moat, "another@ours.test", subject="unverified").code == 250
         users.start()
-        assert users.counters["connections"] == connections
         time.sleep(0.5)
         log = message_log(moat)
         assert any(outcome == "tempfail" and "450 4.1.1" in reason for outcome, reason, _ in log), log
         checks = validation_checks(moat)
         assert any(c["result"] == "tempfail" and "could not verify" in c["detail"] for c in checks), checks
+        remembered = [c for c in checks if c["result"] == "tempfail" and "another@ours.test" in c["detail"]
+                      and "not asked again" in c["detail"]]
+        assert len(remembered) >= 3, checks
         assert any(c["result"] == "unverified" and "<another@ours.test>" in c["detail"] for c in checks), checks
