@@ -80,18 +80,22 @@ void send(mg_connection* conn, const web::Response& response, bool head) {
     if (!head && !response.body.empty()) mg_write(conn, response.body.data(), response.body.size());
 }
 
-// One TCP connection to the listener, closed at once: it ends the wait of
-// CivetWeb's accept loop, which polls in quanta of 2 seconds and only then
-// looks at its stop flag. A wildcard address is reached over loopback.
-void knockOnListener(const std::string& host, int port) {
+// Opens, and at once closes, TCP connections to the listener every 20 ms
+// until `stopped`: each ends the wait of CivetWeb's accept loop, which polls
+// in quanta of 2 seconds and only then looks at its stop flag. A wildcard
+// address is reached over loopback.
+void knockUntil(const std::atomic<bool>& stopped, const std::string& host, int port) {
     std::string target = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host;
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
     addrinfo* found = nullptr;
     if (getaddrinfo(target.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return;
-    int fd = socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd >= 0) {
+    while (!stopped) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (stopped) break;
+        int fd = socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0) continue;
         (void)connect(fd, found->ai_addr, found->ai_addrlen);  // in progress is enough
         close(fd);
     }
@@ -145,17 +149,12 @@ CivetServer::CivetServer(const ServerOptions& options, const web::ConsoleHandler
 CivetServer::~CivetServer() {
     if (context_) {
         // mg_stop sets the stop flag first thing and then waits for the
-        // accept loop; knocking shortly after (and again while it waits)
-        // stops the console in milliseconds instead of up to 2 seconds.
+        // accept loop; knocking while it waits stops the console in
+        // milliseconds instead of up to 2 seconds.
         std::atomic<bool> stopped{false};
         std::thread knocker;
         try {
-            knocker = std::thread([this, &stopped] {
-                while (!stopped) {
-                    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-                    if (!stopped) knockOnListener(host_, port_);
-                }
-            });
+            knocker = std::thread([this, &stopped] { knockUntil(stopped, host_, port_); });
         } catch (const std::system_error&) {
             // no thread to spare: mg_stop then waits out its poll, only slower
         }

@@ -36,7 +36,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
-from moat import BUILD_DIR, LOCALHOST, SOURCE_DIR, WEBUI, Backend, Moat, WebUI, wait_until  # noqa: E402
+from moat import (BUILD_DIR, LOCALHOST, SOURCE_DIR, WEBUI, Backend, Moat, WebUI, previous_step_totp,  # noqa: E402
+                  wait_until)
 
 BROWSER_DIR = SOURCE_DIR / "tests" / "browser"
 ARTIFACTS = BUILD_DIR / "browser-artifacts"
@@ -276,27 +277,12 @@ def test_login_lockout_is_shown(env, admin):
 
 def test_two_factor_login_in_the_browser(env, admin):
     """An account with two-factor login on (enrolled through the API here) logs in with its TOTP code."""
-    import base64
-    import hashlib
-    import hmac
-    import struct
-
-    def totp(secret_b32: str, when: float) -> str:
-        key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
-        digest = hmac.new(key, struct.pack(">Q", int(when // 30)), hashlib.sha1).digest()
-        offset = digest[-1] & 15
-        return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7fffffff) % 1000000:06d}"
-
     web = env["web"]
     web.add_user("two-factor", "two factor password 4", role="admin")
     client = web.login("two-factor", "two factor password 4")
     secret = client.post("/api/v1/2fa/enrol").json()["secret"]
-    # A code counts once, and only for a step later than the last one used: confirmed with the
-    # previous step's code (within the one step of drift allowed), the browser's current code is fresh.
-    # Not in a step's last 3 seconds, so that the code is still within the drift when it arrives.
-    if time.time() % 30 > 27:
-        time.sleep(30 - time.time() % 30 + 0.1)
-    assert client.post("/api/v1/2fa/confirm", json={"code": totp(secret, time.time() - 30)}).status == 200
+    # Confirmed with the previous step's code, so the browser's current code is fresh.
+    assert client.post("/api/v1/2fa/confirm", json={"code": previous_step_totp(secret)}).status == 200
     run_scenario(web, "two-factor", MOAT_2FA_USER="two-factor", MOAT_2FA_PASSWORD="two factor password 4",
                  MOAT_2FA_SECRET=secret)
 

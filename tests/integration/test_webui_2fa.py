@@ -3,28 +3,15 @@ with a TOTP code computed here per RFC 6238), a right password alone asks for th
 once, a recovery code works once, enforcement restricts an unenrolled session, and
 `moatctl user 2fa reset NAME` turns it off.
 """
-import base64
-import hashlib
-import hmac
-import struct
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
-from moat import Moat, WebUI  # noqa: E402
+from moat import Moat, WebUI, previous_step_totp, totp  # noqa: E402
 
 PASSWORD = "second-factor-password"
-
-
-def totp(secret_b32: str, when: float | None = None) -> str:
-    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
-    counter = int((time.time() if when is None else when) // 30)
-    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 15
-    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7fffffff) % 1000000:06d}"
 
 
 @pytest.fixture
@@ -41,12 +28,9 @@ def test_enrol_login_recovery_and_reset(env):
     assert enrol["qr_svg"].startswith("<svg ") and "<script" not in enrol["qr_svg"]
     assert enrol["uri"].startswith("otpauth://totp/Moat:carol?secret=" + enrol["secret"])
     assert carol.post("/api/v1/2fa/confirm", json={"code": "000000"}).status == 422
-    # Confirmed with the previous step's code (a phone a little behind: one step of drift is
-    # allowed), so the current step is still unused for the login below. Not in a step's last
-    # 3 seconds, so that the code is still within the drift when it arrives.
-    if time.time() % 30 > 27:
-        time.sleep(30 - time.time() % 30 + 0.1)
-    confirmation_code = totp(enrol["secret"], time.time() - 30)
+    # Confirmed with the previous step's code (a phone a little behind), so the current step is
+    # still unused for the login below.
+    confirmation_code = previous_step_totp(enrol["secret"])
     confirmed = carol.post("/api/v1/2fa/confirm", json={"code": confirmation_code})
     assert confirmed.status == 200, confirmed.text
     recovery = confirmed.json()["recovery_codes"]
