@@ -28,6 +28,9 @@
 //   defaults are then meaningless; LAB_WORST=N prints the N ham scored
 //   highest and the N spam scored lowest; LAB_DUMP=FILE writes every
 //   scored message (name, class, score, probability, heuristics);
+//   LAB_EXPLAIN=NAME prints, for each scored message whose name contains NAME,
+//   its 30 tokens of largest logistic weight and the weight summed by where
+//   its tokens occur in the training messages (ham only, spam only, both);
 //   LAB_TONE_LR=1 (with LAB_NO_CALIBRATION) trains the logistic model only
 //   on the examples Bayes counts. LAB_STACKED=0: the Bayes weight fixed at
 //   LAB_BAYES_WEIGHT (default 0.5) instead of fitted with the calibration
@@ -417,6 +420,25 @@ std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
                                                                [&](TokenHash h) { return tokens.count(h) > 0; })));
             for (auto& [w, h] : strongest)
                 std::printf("   %+7.3f  spam %4ld ham %4ld  %s\n", w, tokens[h].spam, tokens[h].ham, names[h].c_str());
+            // Where the logit comes from: the weight summed by the training messages each token is in.
+            std::unordered_map<TokenHash, std::pair<int, int>> df;  // (spam, ham) training messages
+            for (TokenHash h : it->example.features) df[h];
+            for (const Example* e : all)
+                for (TokenHash h : e->features)
+                    if (auto d = df.find(h); d != df.end()) (e->spam ? d->second.first : d->second.second)++;
+            double sums[4] = {0, 0, 0, 0};
+            int counts[4] = {0, 0, 0, 0};
+            for (TokenHash h : it->example.features) {
+                auto f = tokens.find(h);
+                if (f == tokens.end()) continue;
+                auto [sp, hm] = df[h];
+                int k = sp == 0 ? 0 : hm == 0 ? 1 : (sp + hm <= 20 ? 2 : 3);
+                sums[k] += f->second.weight;
+                ++counts[k];
+            }
+            const char* kinds[4] = {"in ham only", "in spam only", "both, rare (<=20)", "both, common"};
+            for (int k = 0; k < 4; ++k)
+                std::printf("   %-20s %5d tokens, weight sum %+9.2f\n", kinds[k], counts[k], sums[k]);
         }
     }
     return out;
