@@ -191,6 +191,8 @@ Config load(const std::string& path) {
     c.scan.workers = static_cast<int>(integer(*ini, "scan.workers", c.scan.workers, 1, 256));
     c.scan.worker_messages =
         static_cast<int>(integer(*ini, "scan.worker_messages", c.scan.worker_messages, 1, 1000000));
+    c.scan.worker_memory = size(*ini, "scan.worker_memory", c.scan.worker_memory);
+    if (c.scan.worker_memory < 64ull * 1024 * 1024) bad("scan.worker_memory", "must be at least 64M");
     c.scan.reload_interval = seconds(*ini, "scan.reload_interval", c.scan.reload_interval);
     c.scan.host_max_age = seconds(*ini, "scan.host_max_age", c.scan.host_max_age);
     if (c.scan.host_max_age < std::chrono::seconds(60)) bad("scan.host_max_age", "must be at least 60 seconds");

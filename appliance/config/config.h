@@ -78,6 +78,9 @@ struct Scan {
     std::vector<std::string> blocked_types{"exe", "elf", "macho", "java-class"};
     int workers = 4;                           // messages scanned at once (one worker process each)
     int worker_messages = 1000;                // a scan worker is replaced after this many messages
+    // What one scan worker may allocate above the engine it shares with its
+    // host (RLIMIT_DATA, scan/data_memory_limit.h): a scan that needs more fails.
+    std::uint64_t worker_memory = 1024ull * 1024 * 1024;
     bool no_signatures_accept = false;         // no_signatures = accept: pass mail unscanned while none load
     std::chrono::seconds reload_interval{10};  // how often signature directories are checked for changes
     std::chrono::seconds host_max_age{3600};   // a scan host (and its workers) is replaced after this long

@@ -31,6 +31,13 @@
 
 using namespace moat;
 
+// Read by AddressSanitizer's runtime at start (never called otherwise): a
+// failed allocation returns null, as glibc's does, so that a scan worker at
+// its memory limit ([scan] worker_memory) behaves under the sanitizer as in
+// production — libarchive and libclamav report the failure — instead of the
+// runtime ending the worker.
+extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
+
 namespace {
 
 // Connections being answered at once; past this a client gets "error busy".

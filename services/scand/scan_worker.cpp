@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "message_scan.h"
+#include "scan/data_memory_limit.h"
 #include "scan/fd_passing.h"
 #include "scan/scan_reply.h"
 #include "scan/scan_request.h"
@@ -62,6 +63,7 @@ std::optional<Work> parseWork(std::string_view data, std::size_t fds) {
     std::signal(SIGALRM, SIG_DFL);
     std::signal(SIGCHLD, SIG_DFL);
     std::signal(SIGPIPE, SIG_IGN);  // a waiter that gave up: EPIPE, then exit
+    if (!scan::limitDataMemory(cfg.worker_memory, problem)) ::_exit(kExitNoMemoryLimit);
     if (!confineWorker(problem)) ::_exit(kExitUnconfined);
 
     const std::string pid_line = scan::formatWorkerPid(::getpid());

@@ -10,7 +10,10 @@
 // the queue closes, or when its host dies; an alarm kills it at the timeout.
 // Before confining itself it creates its own directory in the host's scratch
 // root and points its copy of the engine there, so that libclamav's
-// temporary files of a scan cut short are removed with it (scan/scratch_root.h).
+// temporary files of a scan cut short are removed with it (scan/scratch_root.h),
+// and bounds what it may allocate above the shared engine to [scan]
+// worker_memory (scan/data_memory_limit.h): a message built to exhaust memory
+// fails its own scan instead of growing the worker until the unit is OOM-killed.
 #pragma once
 
 #include "config/config.h"
@@ -24,6 +27,8 @@ namespace moat::scand {
 inline constexpr int kExitUnconfined = 2;
 // Exit status of a worker that could not set up its temporary directory.
 inline constexpr int kExitNoScratch = 4;
+// Exit status of a worker that could not bound its memory ([scan] worker_memory).
+inline constexpr int kExitNoMemoryLimit = 5;
 
 // Never returns. `queue` is the only descriptor the worker keeps (besides
 // 0-2); everything else is closed before the first message. scratch may be

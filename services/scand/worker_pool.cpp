@@ -33,6 +33,9 @@ std::chrono::milliseconds WorkerPool::refill() {
         reaped(pid);
         if (WIFEXITED(status) && WEXITSTATUS(status) == kExitUnconfined)
             rawLog("error", "scand: a scan worker could not install its seccomp filter; no scans");
+        if (WIFEXITED(status) && WEXITSTATUS(status) == kExitNoMemoryLimit)
+            rawLog("error", "scand: a scan worker could not set its memory limit "
+                            "(RLIMIT_DATA, [scan] worker_memory); no scans");
         if (WIFEXITED(status) && WEXITSTATUS(status) == kExitNoScratch && scratch_ &&
             !scratch_failed_) {
             scratch_failed_ = true;

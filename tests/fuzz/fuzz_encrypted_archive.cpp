@@ -2,12 +2,22 @@
 // the bytes (zip, encrypted or not, or anything else), the walk returns (no
 // crash, no hang), refuses only as virus or blocked, and reports each
 // encrypted archive it met.
+//
+// As in a scan worker ([scan] worker_memory), what the walk may allocate is
+// bounded: an archive whose header declares millions of entries (libarchive
+// then allocates gigabytes) must fail to open, not exhaust memory. So the
+// target sets the same kind of limit, lets a failed allocation return null
+// as glibc's does, and raises libFuzzer's own limit on one allocation (by
+// default its RSS limit) past that bound, so that the bound decides.
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "scan/attachment_policy.h"
+#include "scan/data_memory_limit.h"
 
 namespace {
 
@@ -16,6 +26,23 @@ void check(bool condition) {
 }
 
 }  // namespace
+
+extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+    std::string problem;
+    if (!moat::scan::limitDataMemory(512u << 20, problem)) {
+        std::fprintf(stderr, "fuzz_encrypted_archive: %s\n", problem.c_str());
+        std::abort();
+    }
+    static std::vector<char*> args(*argv, *argv + *argc);
+    static char malloc_limit[] = "-malloc_limit_mb=1048576";
+    args.push_back(malloc_limit);
+    args.push_back(nullptr);
+    *argc += 1;
+    *argv = args.data();
+    return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace moat::scan;

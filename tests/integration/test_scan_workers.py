@@ -5,7 +5,9 @@ that message one 451 and the next message scans normally; a worker that stops ma
 cut at [scan] timeout (451) and replaced; workers are recycled after [scan] worker_messages; each
 runs under a seccomp filter with no_new_privs; signature reloads (SIGHUP, three of them) while 20
 sessions send clean and infected mail lose nothing and never let a virus through (never a half-loaded
-engine); moat-scand's memory (PSS over its whole process tree) stays bounded for 4 workers. libclamav's
+engine); moat-scand's memory (PSS over its whole process tree) stays bounded for 4 workers, and each
+worker's own allocations are bounded by [scan] worker_memory, so a 7z built to make libarchive
+allocate 5 GB is read as an unreadable archive in a moment. libclamav's
 temporary files go to the scan host's own directory under $TMPDIR, one subdirectory per worker: a
 worker killed mid-scan (SIGKILL, or cut at the timeout) leaves nothing behind once it is reaped, a
 normal scan leaves its worker's directory empty, a dead host's directory is removed by the next host
@@ -27,6 +29,10 @@ from moat import Backend, Moat, Scand, wait_until  # noqa: E402
 from test_virus_scan import EICAR, EICAR_NAME, message, random_payload, run_load, send, write_signatures, zipped  # noqa: E402
 
 VIRUS_REPLY = (554, f"5.7.1 Message rejected: virus {EICAR_NAME} found")
+# 174 bytes whose compressed 7z header declares fifty million folders: libarchive allocates and fills
+# 5 GB for it (a fuzzer's find).
+FOLDER_COUNT_BOMB = (Path(__file__).resolve().parents[1] / "fuzz" / "corpus" / "fuzz_encrypted_archive"
+                     / "folder-count-bomb.7z").read_bytes()
 pytestmark = pytest.mark.skipif(not Path("/usr/share/clamav-testfiles/clam.exe").exists(),
                                 reason="needs sigtool and clamav-testfiles (scripts/install-deps.sh)")
 
@@ -155,6 +161,42 @@ def test_workers_are_recycled_and_confined(tmp_path):
             # 12 messages over 2 workers of 3 messages each: at least 4 workers in all.
             assert len(seen) >= 4, seen
             assert len(wait_until(lambda: len(w := workers(scand)) == 2 and w, 20, what="a full pool")) == 2
+
+
+def proc_field(pid: int, name: str, key: str) -> int:
+    """The first number on the line of /proc/<pid>/<name> that starts with key."""
+    for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+        if line.startswith(key):
+            return int(line[len(key):].split()[0])
+    raise AssertionError(f"no {key} in /proc/{pid}/{name}")
+
+
+def test_a_memory_bomb_fails_its_own_scan_not_the_worker(tmp_path):
+    with Backend("ours") as ours:
+        moat = Moat(domains={"ours.test": ours.address})
+        scand = Scand(moat, workers="1", worker_memory="256M")
+        write_signatures(scand, tmp_path)
+        with moat, scand:
+            pid = wait_until(lambda: (w := workers(scand)) and len(w) == 1 and w[0], 20, what="a worker")
+            wait_until(lambda: "\nSeccomp:\t2\n" in Path(f"/proc/{pid}/status").read_text(), 10,
+                       what="the worker's confinement")
+            # The limit is the worker's data at the time plus worker_memory, hard and soft alike.
+            soft = proc_field(pid, "limits", "Max data size")
+            hard = int(next(l for l in Path(f"/proc/{pid}/limits").read_text().splitlines()
+                            if l.startswith("Max data size")).split()[4])
+            data = proc_field(pid, "status", "VmData:") * 1024
+            assert soft == hard, (soft, hard)
+            assert 0 < soft - data <= 256 << 20, (soft, data)
+            began = time.monotonic()
+            code, text = send(moat, message(("report.7z", FOLDER_COUNT_BOMB), text="memory-bomb-marker\n"))
+            elapsed = time.monotonic() - began
+            assert (code, text) == (250, "queued"), (code, text, scand.run_log()[-2000:])
+            assert elapsed < 10, elapsed
+            ours.wait_for(1, predicate=lambda m: b"memory-bomb-marker" in m.data)
+            # The worker lived through it and never came near the 5 GB asked.
+            assert workers(scand) == [pid]
+            assert proc_field(pid, "status", "VmHWM:") < 512 << 10
+            assert send(moat, message(("e.txt", EICAR))) == VIRUS_REPLY
 
 
 def test_reloads_under_load_lose_nothing_and_let_no_virus_through(tmp_path):

@@ -110,7 +110,7 @@ TEST(Config, ScanSection) {
                            "local_signatures = /l\ntimeout = 30\nmax_filesize = 1M\nmax_scansize = 2M\n"
                            "max_recursion = 4\nmax_files = 50\nblock_encrypted = yes\n"
                            "blocked_extensions = .EXE, scr  js\nblocked_types = exe\nworkers = 2\n"
-                           "no_signatures = accept\nreload_interval = 5\n"));
+                           "no_signatures = accept\nreload_interval = 5\nworker_memory = 256M\n"));
     EXPECT_EQ(c.scan.socket, "");
     EXPECT_TRUE(c.scan.socket_configured);
     EXPECT_EQ(c.scan.signatures, "/s");
@@ -126,6 +126,9 @@ TEST(Config, ScanSection) {
     EXPECT_EQ(c.scan.workers, 2);
     EXPECT_TRUE(c.scan.no_signatures_accept);
     EXPECT_EQ(c.scan.reload_interval.count(), 5);
+    EXPECT_EQ(d.scan.worker_memory, 1u << 30);
+    EXPECT_EQ(c.scan.worker_memory, 256u << 20);
+    EXPECT_THROW(load(writeIni("[scan]\nworker_memory = 1M\n")), std::runtime_error);
     EXPECT_THROW(load(writeIni("[scan]\nno_signatures = maybe\n")), std::runtime_error);
     EXPECT_THROW(load(writeIni("[scan]\nblocked_extensions = ex;e\n")), std::runtime_error);
     EXPECT_THROW(load(writeIni("[scan]\nmax_filesize = lots\n")), std::runtime_error);
