@@ -107,8 +107,8 @@ double bayesLogit(double bayes_probability) {
     return std::log(p / (1 - p));
 }
 
-double Calibration::evidence(double logistic_logit, double bayes_probability) const {
-    return logistic_logit + bayes_weight * bayesLogit(bayes_probability);
+double Calibration::evidence(double logistic_logit, double bayes_probability, double chars) const {
+    return logistic_logit + bayes_weight * bayesLogit(bayes_probability) + char_weight * chars;
 }
 
 double Calibration::probability(double evidence) const {
@@ -132,6 +132,26 @@ Calibration fitCalibration(const std::vector<HeldOut>& heldout, double bayes_wei
 
 Calibration fitStackedCalibration(const std::vector<HeldOut>& heldout, double fallback_weight) {
     if (!bothClasses(heldout)) return fitCalibration(heldout, fallback_weight);
+    if (std::any_of(heldout.begin(), heldout.end(), [](const HeldOut& h) { return h.chars != 0; })) {
+        std::vector<std::array<double, 3>> inputs;
+        std::vector<bool> spam;
+        for (const auto& h : heldout) {
+            inputs.push_back({h.logistic, h.bayes_logit, h.chars});
+            spam.push_back(h.spam);
+        }
+        auto w = fitPlatt<3>(inputs, spam, {1, fallback_weight, 0, 0});
+        bool finite = std::all_of(w.begin(), w.end(), [](double v) { return std::isfinite(v); });
+        if (finite && w[0] > 0 && w[1] >= 0 && w[2] >= 0) return {w[0], w[3], w[1] / w[0], w[2] / w[0]};
+        if (finite && w[0] > 0 && w[1] < 0 && w[2] > 0) {
+            // Beside the character model Bayes would count against spam: it
+            // gets no say, the other two theirs.
+            std::vector<std::array<double, 2>> two;
+            for (const auto& h : heldout) two.push_back({h.logistic, h.chars});
+            auto v = fitPlatt<2>(two, spam, {1, 0, 0});
+            bool ok = std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+            if (ok && v[0] > 0 && v[1] >= 0) return {v[0], v[2], 0, v[1] / v[0]};
+        }
+    }
     std::vector<std::array<double, 2>> inputs;
     std::vector<bool> spam;
     for (const auto& h : heldout) {

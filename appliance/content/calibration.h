@@ -18,6 +18,7 @@ struct HeldOut {
     double logistic = 0;     // the logistic model's logit
     double bayes_logit = 0;  // logit of Bayes' chi-square probability (bayesLogit)
     bool spam = false;
+    double chars = 0;  // the character model's score (char_model.h); 0 when none
 };
 
 // Bayes' probability as a logit, clamped to ±13.8 (10^-6) so certainty is finite.
@@ -27,8 +28,9 @@ struct Calibration {
     double scale = 1.0;
     double shift = 0.0;
     double bayes_weight = 0.5;  // of the Bayes logit in the evidence
+    double char_weight = 0;     // of the character model's score in the evidence
 
-    double evidence(double logistic_logit, double bayes_probability) const;
+    double evidence(double logistic_logit, double bayes_probability, double chars = 0) const;
     double probability(double evidence) const;
     double logit(double evidence) const { return scale * evidence + shift; }
 };
@@ -37,8 +39,10 @@ struct Calibration {
 // shift 0) when either class is missing.
 Calibration fitCalibration(const std::vector<HeldOut>& heldout, double bayes_weight);
 
-// Fits the Bayes weight too; falls back to fitCalibration(heldout,
-// fallback_weight) when the fit does not give both models a non-negative say.
+// Fits the Bayes weight too — and the character model's, when the held-out
+// outputs carry its scores. A model whose fitted say is negative gets none:
+// Bayes beside the other two (its weight 0), else the character model
+// (the two-input fit), else Bayes (fitCalibration(heldout, fallback_weight)).
 Calibration fitStackedCalibration(const std::vector<HeldOut>& heldout, double fallback_weight);
 
 }  // namespace moat::content
