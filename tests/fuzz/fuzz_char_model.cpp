@@ -1,0 +1,43 @@
+// Fuzzes the character model (content/char_model.h) on any bytes: the text
+// it reads from a decoded message stays within its bound and valid where the
+// message was, learning and scoring never crash, a score is finite, and
+// unlearning a message learnt gives back the model's former scores.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "content/char_model.h"
+#include "content/mime_decoder.h"
+
+namespace {
+
+void check(bool condition) {
+    if (!condition) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using namespace moat::content;
+    std::string_view bytes(reinterpret_cast<const char*>(data), size);
+    auto text = charModelText(decodeMessage(bytes), 300);
+    check(text.size() <= 300);
+
+    CharModelOptions options;
+    options.max_bytes = 300;
+    options.max_entries = 4000;  // small, so that a full table is reached too
+    CharModel model(options);
+    const std::size_t half = size / 2;
+    model.learn(bytes.substr(0, half), true);
+    model.learn("an ordinary line of ham, nothing to see here", false);
+    const double before = model.score(text);
+    check(std::isfinite(before));
+    model.learn(bytes.substr(half), false);
+    check(std::isfinite(model.score(bytes)));
+    model.learn(bytes.substr(half), false, -1);
+    if (model.entries() < options.max_entries) check(model.score(text) == before);
+    return 0;
+}
