@@ -34,7 +34,11 @@
 //   LAB_TONE_LR=1 (with LAB_NO_CALIBRATION) trains the logistic model only
 //   on the examples Bayes counts. LAB_STACKED=0: the Bayes weight fixed at
 //   LAB_BAYES_WEIGHT (default 0.5) instead of fitted with the calibration
-//   (with LAB_NO_CALIBRATION it is always fixed).
+//   (with LAB_NO_CALIBRATION it is always fixed). LAB_CHAR=1 adds the
+//   character model (content/char_model.h) as the calibration's third input,
+//   fitted on its own held-out folds (LAB_CHAR_MIN, LAB_CHAR_MAX orders,
+//   LAB_CHAR_BYTES read; with LAB_NO_CALIBRATION its weight is
+//   LAB_CHAR_WEIGHT, default 5); the gateway does not use it yet.
 #include <openssl/sha.h>
 
 #include <algorithm>

@@ -5,8 +5,6 @@
 #include <cmath>
 #include <cstdint>
 
-#include <sys/mman.h>
-
 namespace moat::content {
 namespace {
 
@@ -92,13 +90,6 @@ const CharModel::Slot* CharModel::find(std::uint64_t key) const {
 void CharModel::grow() {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
-    // Probes land at random in tens of MB: huge pages spare most TLB misses.
-    const std::size_t bytes = slots_.size() * sizeof(Slot), page = 2u << 20;
-    if (bytes >= 2 * page) {
-        auto start = (reinterpret_cast<std::uintptr_t>(slots_.data()) + page - 1) & ~(page - 1);
-        auto end = (reinterpret_cast<std::uintptr_t>(slots_.data()) + bytes) & ~(page - 1);
-        if (end > start) ::madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);
-    }
     const std::size_t mask = slots_.size() - 1;
     for (const Slot& s : old) {
         if (s.key == 0) continue;
@@ -180,7 +171,7 @@ double CharModel::score(std::string_view text) const {
         }
     }
     const std::size_t mask = slots_.size() - 1;
-    constexpr std::size_t kAhead = 4;
+    constexpr std::size_t kAhead = 12;
     auto prefetch = [&](std::size_t i) {
         for (std::size_t j = 0; j < orders * 2; ++j)
             if (std::uint64_t key = keys[i * orders * 2 + j]) __builtin_prefetch(&slots_[key & mask]);

@@ -18,7 +18,7 @@
 // byte), so unrelated contexts practically never share a count; they live in
 // one open-addressing table (24 bytes a slot, at most max_entries keys: past
 // that, keys not yet known are not added), and scoring prefetches each
-// position's slots a few positions ahead, as the token table does, so that
+// position's slots twelve positions ahead, as the token table does, so that
 // a message's few thousand probes overlap instead of waiting for memory in turn.
 #pragma once
 
@@ -33,7 +33,7 @@
 namespace moat::content {
 
 struct CharModelOptions {
-    int min_order = 3;
+    int min_order = 4;  // orders 4-5: chosen on the training folds (docs/content-analysis.md)
     int max_order = 5;
     std::size_t max_bytes = 2000;  // of a message's text read (learnt and scored)
     std::size_t max_entries = 16u << 20;  // keys (contexts and symbols) kept: 24 B each, 2x slack
