@@ -9,6 +9,8 @@
 #include <cstring>
 #include <memory>
 
+#include "util/sanitizer_build.h"
+
 namespace moat::scand {
 namespace {
 
@@ -24,17 +26,7 @@ scmp_arg_cmp firstArg(scmp_compare op, scmp_datum_t value) {
 }
 
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+constexpr bool kSanitized = util::kSanitizerBuild;
 
 // What a scan needs: reading the message and the next request, writing the
 // verdict, memory, time, ClamAV's scratch files and directories under its

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "scan/attachment_policy.h"
+#include "util/sanitizer_build.h"
 
 using namespace moat::scan;
 
@@ -25,17 +26,7 @@ namespace {
 // A sanitizer's allocator ends the process on a failed allocation instead of
 // returning null (moat-scand sets allocator_may_return_null; this binary does
 // not), so the children below run only in builds without one.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+constexpr bool kSanitized = moat::util::kAddressSanitizer;
 
 // The fuzzer's input (tests/fuzz/corpus/fuzz_encrypted_archive/folder-count-bomb.7z).
 constexpr const char* kFolderCountBomb =
