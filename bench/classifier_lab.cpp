@@ -34,11 +34,11 @@
 //   LAB_TONE_LR=1 (with LAB_NO_CALIBRATION) trains the logistic model only
 //   on the examples Bayes counts. LAB_STACKED=0: the Bayes weight fixed at
 //   LAB_BAYES_WEIGHT (default 0.5) instead of fitted with the calibration
-//   (with LAB_NO_CALIBRATION it is always fixed). LAB_CHAR=1 adds the
-//   character model (content/char_model.h) as the calibration's third input,
-//   fitted on its own held-out folds (LAB_CHAR_MIN, LAB_CHAR_MAX orders,
-//   LAB_CHAR_BYTES read; with LAB_NO_CALIBRATION its weight is
-//   LAB_CHAR_WEIGHT, default 5); the gateway does not use it yet.
+//   (with LAB_NO_CALIBRATION it is always fixed). The character model
+//   (content/char_model.h) is the calibration's third input, as in the
+//   gateway, unless LAB_NO_CHAR=1; LAB_CHAR_MIN, LAB_CHAR_MAX orders,
+//   LAB_CHAR_BYTES read; with LAB_NO_CALIBRATION it is left out unless
+//   LAB_CHAR_WEIGHT gives its weight.
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -83,23 +83,17 @@ struct Item {
     std::vector<ScorePart> parts;  // the heuristic parts that fired
     std::int64_t time = 0;  // of its first Received: field (0: none)
     std::string sender;     // the From address's domain, last two labels (for --train-grouped)
-    std::string text;       // what the character model reads (LAB_CHAR)
 };
 
-// LAB_CHAR=1: the character model (char_model.h) as the fusion's third input,
-// its options from LAB_CHAR_MIN, LAB_CHAR_MAX, LAB_CHAR_BYTES.
-bool charModelOn() { return std::getenv("LAB_CHAR") != nullptr; }
+// The character model (char_model.h) as the gateway builds it, unless
+// LAB_NO_CHAR; its options from LAB_CHAR_MIN, LAB_CHAR_MAX, LAB_CHAR_BYTES.
+bool charModelOn() { return std::getenv("LAB_NO_CHAR") == nullptr; }
 CharModelOptions charOptions() {
     CharModelOptions o;
     if (const char* v = std::getenv("LAB_CHAR_MIN")) o.min_order = std::atoi(v);
     if (const char* v = std::getenv("LAB_CHAR_MAX")) o.max_order = std::atoi(v);
     if (const char* v = std::getenv("LAB_CHAR_BYTES")) o.max_bytes = static_cast<std::size_t>(std::atoi(v));
     return o;
-}
-CharModel charModel(const std::vector<const Item*>& items) {
-    CharModel m(charOptions());
-    for (const Item* it : items) m.learn(it->text, it->spam);
-    return m;
 }
 
 // The registrable-ish domain of a From field: its last two labels, lower-cased.
@@ -402,32 +396,7 @@ std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
     // LAB_NO_CALIBRATION: the logistic model alone, without the held-out
     // calibration (5 more trainings): for comparing rankings quickly.
     TrainedClassifier trained;
-    std::optional<CharModel> chars;
-    if (charModelOn() && !std::getenv("LAB_NO_CALIBRATION")) {
-        // The retraining's held-out outputs, with the character model's score as a third input.
-        std::vector<HeldOut> heldout;
-        for (int fold = 0; fold < kCalibrationFolds; ++fold) {
-            std::vector<const Item*> tr, te;
-            std::vector<const Example*> tr_examples;
-            for (const Item* it : train) {
-                bool held = static_cast<int>(it->example.digest % static_cast<TokenHash>(kCalibrationFolds)) == fold;
-                (held ? te : tr).push_back(it);
-                if (!held) tr_examples.push_back(&it->example);
-            }
-            auto fold_model = inMemoryModel(tr_examples, trainLogistic(tr_examples, options.logistic), options);
-            auto fold_chars = charModel(tr);
-            for (const Item* it : te) {
-                auto r = fold_model.classify(it->example.features, options);
-                if (r.trained) heldout.push_back({r.logistic, bayesLogit(r.bayes), it->spam, fold_chars.score(it->text)});
-            }
-        }
-        trained.logistic = trainLogistic(all, options.logistic);
-        trained.calibration = fitStackedCalibration(heldout, options.bayes_weight);
-        chars = charModel(train);
-        std::fprintf(stderr, "calibration: scale %.4f shift %.4f bayes weight %.4f char weight %.4f\n",
-                     trained.calibration.scale, trained.calibration.shift, trained.calibration.bayes_weight,
-                     trained.calibration.char_weight);
-    } else if (std::getenv("LAB_NO_CALIBRATION")) {
+    if (std::getenv("LAB_NO_CALIBRATION")) {
         std::vector<const Example*> learnt = all;
         if (std::getenv("LAB_TONE_LR")) {
             // LAB_TONE_LR: the logistic model trained only on what Bayes counts.
@@ -438,27 +407,24 @@ std::vector<Scored> trainAndScore(const std::vector<const Item*>& train,
         }
         trained.logistic = trainLogistic(learnt, options.logistic);
         trained.calibration.bayes_weight = options.bayes_weight;
-        if (charModelOn()) {
-            chars = charModel(train);
-            trained.calibration.char_weight =
-                std::getenv("LAB_CHAR_WEIGHT") ? std::atof(std::getenv("LAB_CHAR_WEIGHT")) : 5.0;
+        // LAB_CHAR_WEIGHT: the character model's weight, fixed (none without it).
+        if (const char* w = std::getenv("LAB_CHAR_WEIGHT")) {
+            trained.chars = charModelOf(all, options.chars);
+            trained.calibration.char_weight = std::atof(w);
         }
     } else {
         trained = trainClassifier(examples, options);
-        std::fprintf(stderr, "calibration: scale %.4f shift %.4f bayes weight %.4f\n", trained.calibration.scale,
-                     trained.calibration.shift, trained.calibration.bayes_weight);
+        std::fprintf(stderr, "calibration: scale %.4f shift %.4f bayes weight %.4f char weight %.4f\n",
+                     trained.calibration.scale, trained.calibration.shift, trained.calibration.bayes_weight,
+                     trained.calibration.char_weight);
     }
     auto model = inMemoryModel(all, trained.logistic, options);
     model.totals.calibration = trained.calibration;
     auto& tokens = model.tokens;
     std::vector<Scored> out;
     for (const Item* it : test) {
-        auto r = model.classify(it->example.features, options);
-        if (chars && r.trained) {
-            const auto& c = model.totals.calibration;
-            r.evidence = c.evidence(r.logistic, r.bayes, chars->score(it->text));
-            r.probability = c.probability(r.evidence);
-        }
+        const bool chars = trained.chars && trained.calibration.char_weight != 0;
+        auto r = model.classify(it->example.features, options, chars ? trained.chars->score(it->example.text) : 0.0);
         out.push_back({classifierScore(r.probability) + it->heuristics, r.probability, it->spam, it});
         if (const char* ex = std::getenv("LAB_EXPLAIN"); ex && it->name.find(ex) != std::string::npos) {
             // The message's 30 tokens of largest logistic weight, and their counts.
@@ -545,7 +511,7 @@ int main(int argc, char** argv) {
             it.example.features = labFeatures(message, limits);
             it.time = receivedTime(message).value_or(0);
             it.sender = senderDomain(message);
-            if (charModelOn()) it.text = charModelText(message, charOptions().max_bytes);
+            if (charModelOn()) it.example.text = charModelText(message, charOptions().max_bytes);
             // As moatctl score: a stored message's dates are judged as of when it
             // arrived, and not at all when that is unknown.
             it.parts = heuristicParts(message, receivedTime(message));
@@ -573,6 +539,7 @@ int main(int argc, char** argv) {
     if (const char* v = std::getenv("LAB_MIN_DISTANCE")) options.min_distance = std::atof(v);
     if (const char* v = std::getenv("LAB_TONE")) options.tone_band = std::atof(v);
     if (const char* v = std::getenv("LAB_CLUES")) options.max_clues = static_cast<std::size_t>(std::atoi(v));
+    options.chars = charOptions();
 
     if (mode == "split" || mode == "both") {
         std::vector<const Item*> train, test;

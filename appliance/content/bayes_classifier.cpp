@@ -64,17 +64,17 @@ double chiSquareCombine(const std::vector<double>& probabilities) {
 }
 
 BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLookup& known,
-                           const BayesTotals& totals, const BayesOptions& options) {
+                           const BayesTotals& totals, const BayesOptions& options, double chars) {
     std::vector<KnownToken> found;
     for (TokenHash hash : hashes) {
         KnownToken t{hash, {}};
         if (known(hash, t.counts)) found.push_back(t);
     }
-    return classifyKnown(found, hashes.size(), totals, options);
+    return classifyKnown(found, hashes.size(), totals, options, chars);
 }
 
 BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t features,
-                          const BayesTotals& totals, const BayesOptions& options) {
+                          const BayesTotals& totals, const BayesOptions& options, double chars) {
     BayesResult result;
     result.trained = totals.spam_messages >= options.min_messages &&
                      totals.ham_messages >= options.min_messages && options.min_messages > 0;
@@ -120,18 +120,36 @@ BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t feat
     result.logistic = totals.logisticCurrent()
                           ? totals.bias + featureValue(features, options.logistic.feature_power) * weights
                           : 0.0;
-    result.evidence = totals.calibration.evidence(result.logistic, result.bayes);
+    result.chars = chars;
+    result.evidence = totals.calibration.evidence(result.logistic, result.bayes, chars);
     result.probability = totals.calibration.probability(result.evidence);
     result.clues = std::move(clues);
     return result;
 }
 
-BayesResult BayesClassifier::classifyHashes(const std::vector<TokenHash>& hashes) {
+std::string characterText(const DecodedMessage& message) {
+    return charModelText(message, CharModelOptions{}.max_bytes);
+}
+
+double BayesClassifier::characterScore(std::string_view text) {
+    if (table_) {
+        const CharModel* chars = table_->charModel();
+        return chars && table_->totals().calibration.char_weight != 0 ? chars->score(text) : 0.0;
+    }
+    if (!stored_chars_) {
+        // Only worth reading (tens of MB) when the calibration gives it a say.
+        stored_chars_.emplace();
+        if (store_.totals().calibration.char_weight != 0) *stored_chars_ = store_.charModel();
+    }
+    return *stored_chars_ ? (*stored_chars_)->score(text) : 0.0;
+}
+
+BayesResult BayesClassifier::classifyHashes(const std::vector<TokenHash>& hashes, double chars) {
     BayesTotals totals = table_ ? table_->totals() : store_.totals();
     if (table_) {
         std::vector<KnownToken> known;
         table_->findAll(hashes, known);
-        return classifyKnown(known, hashes.size(), totals, options_);
+        return classifyKnown(known, hashes.size(), totals, options_, chars);
     }
     bool trained = totals.spam_messages >= options_.min_messages &&
                    totals.ham_messages >= options_.min_messages;
@@ -144,7 +162,7 @@ BayesResult BayesClassifier::classifyHashes(const std::vector<TokenHash>& hashes
             c = it->second;
             return true;
         },
-        totals, options_);
+        totals, options_, chars);
 }
 
 BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
@@ -162,7 +180,7 @@ BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
 }
 
 BayesResult BayesClassifier::classify(const DecodedMessage& message) {
-    return classifyHashes(tokenHashes(message));
+    return classifyHashes(tokenHashes(message), characterScore(characterText(message)));
 }
 
 void nameClues(const DecodedMessage& message, BayesResult& result) {
@@ -175,7 +193,7 @@ void nameClues(const DecodedMessage& message, BayesResult& result) {
 
 LearnOutcome BayesClassifier::learn(const DecodedMessage& message, bool spam, std::int64_t at,
                                     bool step) {
-    return store_.learn(messageDigest(message), tokenHashes(message), spam, at,
+    return store_.learn(messageDigest(message), tokenHashes(message), characterText(message), spam, at,
                         step ? std::optional<LogisticOptions>(options_.logistic) : std::nullopt);
 }
 
@@ -189,7 +207,10 @@ std::size_t BayesClassifier::retrain() {
     for (const auto& e : examples) all.push_back(&e);
     store_.setCounted(examples, toneSelection(all, options_), static_cast<std::int64_t>(std::time(nullptr)));
     auto trained = trainClassifier(examples, options_);
-    store_.storeModel(trained.logistic, trained.calibration);
+    // A character model the calibration gives no say is not worth its bytes.
+    const bool chars = trained.chars && trained.calibration.char_weight != 0;
+    store_.storeModel(trained.logistic, trained.calibration, chars ? &*trained.chars : nullptr);
+    stored_chars_.reset();
     return examples.size();
 }
 

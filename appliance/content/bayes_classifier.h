@@ -2,20 +2,25 @@
 // calibrated; 0.5 (no opinion) for a message with no token it has learnt. Bayes: Robinson's f(w) =
 // (s*x + n*p(w)) / (s + n) per token (s = 0.3, x = 0.5), the 150 tokens furthest from 0.5 (|f - 0.5|
 // >= 0.1) combined by Fisher's chi-square method into (S - H + 1) / 2. Logistic regression: bias +
-// n^-1/3 times the weights of the message's n tokens (content/logistic_model.h). Evidence = the
-// logistic logit + w * logit(Bayes), probability = sigmoid(a * evidence + b), with w, a and b fitted at
-// each retraining on held-out outputs (content/calibration.h). Untrained (no spam or no ham learnt):
-// 0.5. Pure functions plus a facade over BayesStore.
+// n^-1/3 times the weights of the message's n tokens (content/logistic_model.h). A third opinion
+// from the message's text itself: the character model's mean log-likelihood ratio per byte
+// (content/char_model.h). Evidence = the logistic logit + w * logit(Bayes) + v * characters,
+// probability = sigmoid(a * evidence + b), with w, v, a and b fitted at each retraining on held-out
+// outputs (content/calibration.h). Untrained (no spam or no ham learnt): 0.5. Pure functions plus a
+// facade over BayesStore.
 #pragma once
 
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "content/bayes_store.h"
 #include "content/calibration.h"
+#include "content/char_model.h"
 #include "content/decoded_message.h"
 #include "content/logistic_model.h"
 
@@ -31,6 +36,7 @@ struct BayesOptions {
     bool stacked = true;            // the retraining fits bayes_weight on held-out outputs (calibration.h)
     double tone_band = 0.01;        // Bayes counts what it was not this sure of (tone_selection.h)
     LogisticOptions logistic;
+    CharModelOptions chars;         // of the character model a retraining builds
 };
 
 struct Clue {
@@ -45,6 +51,7 @@ struct BayesResult {
     double evidence = 0;       // the fused logit, before calibration
     double bayes = 0.5;        // the chi-square probability alone
     double logistic = 0;       // the logistic logit alone
+    double chars = 0;          // the character model's score (0: none)
     bool trained = false;
     std::vector<Clue> clues;  // strongest Bayes tokens first
 };
@@ -56,15 +63,19 @@ double tokenProbability(const TokenCounts& counts, const BayesTotals& totals,
 // Fisher/Robinson chi-square combining of token probabilities (0.5 for none).
 double chiSquareCombine(const std::vector<double>& probabilities);
 
-// Both models over one message's tokens, given each token's counts and
-// weight (known answers false for a token never learnt). hashes: sorted, unique.
+// The models over one message's tokens, given each token's counts and
+// weight (known answers false for a token never learnt), and the character
+// model's score of its text. hashes: sorted, unique.
 using TokenLookup = std::function<bool(TokenHash, TokenCounts&)>;
 BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLookup& known,
-                           const BayesTotals& totals, const BayesOptions& options);
+                           const BayesTotals& totals, const BayesOptions& options, double chars = 0);
 // The same, given the message's learnt tokens (in the order of its sorted
 // hashes) among its `features` tokens in all.
 BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t features,
-                          const BayesTotals& totals, const BayesOptions& options);
+                          const BayesTotals& totals, const BayesOptions& options, double chars = 0);
+
+// The text of a message the character model learns and scores.
+std::string characterText(const DecodedMessage& message);
 
 class TokenTable;
 
@@ -81,12 +92,18 @@ class BayesClassifier {
                     BayesOptions options = {})
         : store_(store), table_(std::move(table)), options_(options) {}
 
+    // Tokens alone (no text for the character model).
     BayesResult classify(const std::vector<std::string>& tokens);
     // The scoring path: the clues' texts are left empty (naming them costs a
     // second tokenization; nameClues() does it for whoever shows them).
     BayesResult classify(const DecodedMessage& message);
-    // Sorted, unique hashes; the clues' texts are left empty.
-    BayesResult classifyHashes(const std::vector<TokenHash>& hashes);
+    // Sorted, unique hashes, and the character model's score of the text
+    // (characterScore); the clues' texts are left empty.
+    BayesResult classifyHashes(const std::vector<TokenHash>& hashes, double chars = 0);
+    // The character model's score of a text: 0 when the calibration gives
+    // it no weight or there is none. Without a table, the model is read
+    // from the store once, at the first call.
+    double characterScore(std::string_view text);
     // Counts the message, takes one logistic step on its tokens (unless a
     // retraining follows anyway: bulk learning) and keeps it as an example
     // for retraining: one message's worth of state.
@@ -101,6 +118,7 @@ class BayesClassifier {
     BayesStore& store_;
     std::shared_ptr<const TokenTable> table_;
     BayesOptions options_;
+    std::optional<std::optional<CharModel>> stored_chars_;  // read from the store, without a table
 };
 
 }  // namespace moat::content

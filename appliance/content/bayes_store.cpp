@@ -14,7 +14,7 @@ namespace moat::content {
 BayesTotals BayesStore::totals() {
     auto row = store::bayesTotals(session_);
     Calibration calibration{row.calibration_scale, row.calibration_shift,
-                            row.calibration_bayes_weight};
+                            row.calibration_bayes_weight, row.calibration_char_weight};
     return BayesTotals{row.spam_messages, row.ham_messages, row.bias, calibration,
                        row.model_version};
 }
@@ -60,8 +60,9 @@ void BayesStore::count(const std::vector<TokenHash>& tokens, bool spam, int delt
     store::adjustBayesTotal(session_, spam, delta);
 }
 
-LearnOutcome BayesStore::learn(TokenHash digest, const std::vector<TokenHash>& tokens, bool spam,
-                               std::int64_t at, const std::optional<LogisticOptions>& options) {
+LearnOutcome BayesStore::learn(TokenHash digest, const std::vector<TokenHash>& tokens,
+                               std::string_view text, bool spam, std::int64_t at,
+                               const std::optional<LogisticOptions>& options) {
     // One learnt message's changes: its own write transaction (BEGIN IMMEDIATE
     // waits its turn behind another writer), or a savepoint inside a batch's.
     std::optional<store::WriteTransaction> tx;
@@ -86,7 +87,8 @@ LearnOutcome BayesStore::learn(TokenHash digest, const std::vector<TokenHash>& t
         std::sort(features.begin(), features.end());
         features.erase(std::unique(features.begin(), features.end()), features.end());
     }
-    store::putBayesExample(session_, digest, spam, at, encodeFeatures(features), kMaxExamples);
+    store::putBayesExample(session_, digest, spam, at, encodeFeatures(features), text,
+                            kMaxExamples);
     if (tx) tx->commit();
     if (savepoint) savepoint->release();
     return outcome;
@@ -152,16 +154,18 @@ std::int64_t BayesStore::exampleCount() {
 std::vector<Example> BayesStore::examples() {
     std::vector<Example> out;
     store::forEachBayesExample(session_,
-                               [&](std::uint64_t digest, bool spam, std::string_view blob) {
+                               [&](std::uint64_t digest, bool spam, std::string_view blob,
+                                   std::string_view text) {
                                    // A row that does not decode was not written by learn(): skip it
                                    // rather than train on garbage; retraining stays possible.
                                    if (auto features = decodeFeatures(blob))
-                                       out.push_back({digest, spam, std::move(*features)});
+                                       out.push_back({digest, spam, std::move(*features), std::string(text)});
                                });
     return out;
 }
 
-void BayesStore::storeModel(const LogisticWeights& model, const Calibration& calibration) {
+void BayesStore::storeModel(const LogisticWeights& model, const Calibration& calibration,
+                            const CharModel* chars) {
     std::vector<std::uint64_t> hashes;
     std::vector<double> values;
     for (const auto& [hash, weight] : model.weights) {
@@ -169,8 +173,24 @@ void BayesStore::storeModel(const LogisticWeights& model, const Calibration& cal
         hashes.push_back(hash);
         values.push_back(weight);
     }
-    store::replaceBayesModel(session_, hashes, values, model.bias, calibration.scale,
-                             calibration.shift, calibration.bayes_weight, kLogisticModelVersion);
+    store::BayesModelRow row;
+    row.bias = model.bias;
+    row.scale = calibration.scale;
+    row.shift = calibration.shift;
+    row.bayes_weight = calibration.bayes_weight;
+    row.char_weight = chars ? calibration.char_weight : 0;
+    row.model_version = kLogisticModelVersion;
+    if (chars) row.char_model = chars->serialize();
+    store::replaceBayesModel(session_, hashes, values, row);
+}
+
+std::optional<CharModel> BayesStore::charModel() {
+    auto bytes = store::bayesCharModel(session_);
+    return bytes ? CharModel::deserialize(*bytes) : std::nullopt;
+}
+
+std::int64_t BayesStore::charModelStamp() {
+    return store::bayesCharModelStamp(session_);
 }
 
 std::int64_t BayesStore::expire(int days, std::int64_t at, std::int64_t max_count) {

@@ -1,8 +1,9 @@
 // The classifier's memory in the store (migrations 4 and 6): per token hash
 // the learnt spam and ham messages it occurred in, its logistic weight and
 // when last learnt; the message totals, the logistic bias and calibration;
-// learnt messages' digests, and the most recent kMaxExamples learnt
-// messages' tokens for retraining. One transaction per learnt message. Uses the caller's session
+// learnt messages' digests, the most recent kMaxExamples learnt messages'
+// tokens and texts for retraining, and the character model the last
+// retraining built from those texts. One transaction per learnt message. Uses the caller's session
 // (one thread at a time, as any Poco session); store failures throw: an environment failure, retry
 // later.
 #pragma once
@@ -17,6 +18,7 @@
 
 #include "content/bayes_tokenizer.h"
 #include "content/calibration.h"
+#include "content/char_model.h"
 #include "content/logistic_model.h"
 #include "store/bayes_tables.h"
 #include "store/write_transaction.h"
@@ -84,9 +86,10 @@ class BayesStore {
 
     // Counts one message's unique tokens as spam or ham, learnt at time `at`,
     // takes one logistic step on them (with step's options; none: no step)
-    // and keeps them as an example.
-    LearnOutcome learn(TokenHash digest, const std::vector<TokenHash>& tokens, bool spam,
-                       std::int64_t at,
+    // and keeps them, with the message's character-model text, as an example
+    // (the character model learns it at the next retraining).
+    LearnOutcome learn(TokenHash digest, const std::vector<TokenHash>& tokens, std::string_view text,
+                       bool spam, std::int64_t at,
                        const std::optional<LogisticOptions>& step = LogisticOptions{});
 
     // Bulk learning: learn() calls until commitBatch() share one write
@@ -108,9 +111,16 @@ class BayesStore {
     std::size_t setCounted(const std::vector<Example>& examples, const std::vector<bool>& selected,
                            std::int64_t at);
 
-    // Replaces the logistic model: every token's weight (0 for tokens the
-    // model does not have), the bias and the calibration; one transaction.
-    void storeModel(const LogisticWeights& model, const Calibration& calibration);
+    // Replaces the trained model: every token's weight (0 for tokens the
+    // model does not have), the bias, the calibration and the character
+    // model (null: none); one transaction.
+    void storeModel(const LogisticWeights& model, const Calibration& calibration,
+                    const CharModel* chars = nullptr);
+
+    // The character model the last retraining stored (nullopt: none, or
+    // bytes that do not read back), and the stamp that moves on with it.
+    std::optional<CharModel> charModel();
+    std::int64_t charModelStamp();
 
     // Removes tokens not learnt for `days` days whose spam + ham is at most
     // max_count (rare tokens that stopped coming: most of a table's growth),

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 namespace moat::content {
 namespace {
@@ -203,6 +204,79 @@ double CharModel::score(std::string_view text) const {
     }
     sum += std::log(product);
     return sum / static_cast<double>(text.size());
+}
+
+namespace {
+
+constexpr char kMagic[8] = {'M', 'O', 'A', 'T', 'C', 'M', '0', '1'};
+constexpr std::size_t kHeaderBytes = sizeof kMagic + 2 * 4 + 5 * 8;
+constexpr std::size_t kKeyBytes = 8 + 4 * 4;
+constexpr std::size_t kMaxStoredBytes = 1u << 20;     // max_bytes a stored model may say
+constexpr std::size_t kMaxStoredEntries = 1u << 26;  // and max_entries
+
+void put(std::string& out, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+std::uint64_t get(std::string_view in, std::size_t& at, int bytes) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[at++])) << (8 * i);
+    return v;
+}
+
+}  // namespace
+
+std::string CharModel::serialize() const {
+    std::string out(kMagic, sizeof kMagic);
+    out.reserve(kHeaderBytes + used_ * kKeyBytes);
+    put(out, static_cast<std::uint32_t>(options_.min_order), 4);
+    put(out, static_cast<std::uint32_t>(options_.max_order), 4);
+    put(out, options_.max_bytes, 8);
+    put(out, options_.max_entries, 8);
+    put(out, ham_bytes_, 8);
+    put(out, spam_bytes_, 8);
+    put(out, used_, 8);
+    for (const Slot& s : slots_) {
+        if (s.key == 0) continue;
+        put(out, s.key, 8);
+        for (std::uint32_t v : s.v) put(out, v, 4);
+    }
+    return out;
+}
+
+std::optional<CharModel> CharModel::deserialize(std::string_view bytes) {
+    if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) return std::nullopt;
+    std::size_t at = sizeof kMagic;
+    CharModelOptions o;
+    const std::uint64_t min_order = get(bytes, at, 4), max_order = get(bytes, at, 4);
+    o.max_bytes = get(bytes, at, 8);
+    o.max_entries = get(bytes, at, 8);
+    const std::uint64_t ham_bytes = get(bytes, at, 8), spam_bytes = get(bytes, at, 8), keys = get(bytes, at, 8);
+    if (min_order > max_order || max_order > kMaxOrder || o.max_bytes == 0 || o.max_bytes > kMaxStoredBytes ||
+        o.max_entries > kMaxStoredEntries || keys > o.max_entries ||
+        (bytes.size() - kHeaderBytes) / kKeyBytes != keys || (bytes.size() - kHeaderBytes) % kKeyBytes != 0)
+        return std::nullopt;
+    o.min_order = static_cast<int>(min_order);
+    o.max_order = static_cast<int>(max_order);
+    CharModel model(o);
+    model.ham_bytes_ = ham_bytes;
+    model.spam_bytes_ = spam_bytes;
+    std::size_t capacity = 1024;
+    while (capacity * 7 < keys * 10 + 10) capacity *= 2;
+    model.slots_.assign(capacity, Slot{});
+    const std::size_t mask = capacity - 1;
+    for (std::uint64_t n = 0; n < keys; ++n) {
+        Slot s;
+        s.key = get(bytes, at, 8);
+        for (std::uint32_t& v : s.v) v = static_cast<std::uint32_t>(get(bytes, at, 4));
+        if (s.key == 0) return std::nullopt;
+        std::size_t i = s.key & mask;
+        for (; model.slots_[i].key != 0; i = (i + 1) & mask)
+            if (model.slots_[i].key == s.key) return std::nullopt;
+        model.slots_[i] = s;
+        ++model.used_;
+    }
+    return model;
 }
 
 }  // namespace moat::content

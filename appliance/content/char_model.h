@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,7 +37,10 @@ struct CharModelOptions {
     int min_order = 4;  // orders 4-5: chosen on the training folds (docs/content-analysis.md)
     int max_order = 5;
     std::size_t max_bytes = 2000;  // of a message's text read (learnt and scored)
-    std::size_t max_entries = 16u << 20;  // keys (contexts and symbols) kept: 24 B each, 2x slack
+    // Keys (contexts and symbols) kept: 24 B each in a table at most 70 %
+    // full, so at most 384 MiB in memory; a training set of 3,000 messages
+    // fills 1.7 M (docs/content-analysis.md).
+    std::size_t max_entries = 8u << 20;
 };
 
 // The text the model reads: "subject: <Subject> from: <From> <text parts>",
@@ -57,6 +61,15 @@ public:
     // Keys held (contexts and symbols together), and the table's bytes.
     std::size_t entries() const { return used_; }
     std::size_t memoryBytes() const { return slots_.size() * sizeof(Slot); }
+    const CharModelOptions& options() const { return options_; }
+
+    // The model as bytes for the store (its options, byte totals and every
+    // key's counts, little-endian: 24 bytes a key), and back. deserialize
+    // refuses anything malformed — wrong magic or length, options out of
+    // range, more keys than max_entries, an empty or repeated key — rather
+    // than score with a damaged model.
+    std::string serialize() const;
+    static std::optional<CharModel> deserialize(std::string_view bytes);
 
 private:
     // A context's slot: ham n, ham u, spam n, spam u. A symbol's: ham, spam count.

@@ -1,5 +1,7 @@
 #include "content/classifier_training.h"
 
+#include <algorithm>
+
 #include "content/tone_selection.h"
 
 namespace moat::content {
@@ -22,7 +24,7 @@ InMemoryModel inMemoryModel(const std::vector<const Example*>& examples,
 }
 
 BayesResult InMemoryModel::classify(const std::vector<TokenHash>& hashes,
-                                    const BayesOptions& options) const {
+                                    const BayesOptions& options, double chars) const {
     return classifyTokens(
         hashes,
         [this](TokenHash h, TokenCounts& c) {
@@ -31,7 +33,17 @@ BayesResult InMemoryModel::classify(const std::vector<TokenHash>& hashes,
             c = it->second;
             return true;
         },
-        totals, options);
+        totals, options, chars);
+}
+
+std::optional<CharModel> charModelOf(const std::vector<const Example*>& examples,
+                                     const CharModelOptions& options) {
+    if (std::none_of(examples.begin(), examples.end(), [](const Example* e) { return !e->text.empty(); }))
+        return std::nullopt;
+    CharModel model(options);
+    for (const Example* e : examples)
+        if (!e->text.empty()) model.learn(e->text, e->spam);
+    return model;
 }
 
 std::vector<HeldOut> heldOutOutputs(const std::vector<Example>& examples,
@@ -44,9 +56,11 @@ std::vector<HeldOut> heldOutOutputs(const std::vector<Example>& examples,
                 .push_back(&e);
         if (test.empty()) continue;
         auto model = inMemoryModel(train, trainLogistic(train, options.logistic), options);
+        auto chars = charModelOf(train, options.chars);
         for (const Example* e : test) {
             auto r = model.classify(e->features, options);
-            if (r.trained) out.push_back({r.logistic, bayesLogit(r.bayes), e->spam});
+            if (r.trained)
+                out.push_back({r.logistic, bayesLogit(r.bayes), e->spam, chars ? chars->score(e->text) : 0.0});
         }
     }
     return out;
@@ -59,6 +73,7 @@ TrainedClassifier trainClassifier(const std::vector<Example>& examples,
     all.reserve(examples.size());
     for (const auto& e : examples) all.push_back(&e);
     out.logistic = trainLogistic(all, options.logistic);
+    out.chars = charModelOf(all, options.chars);
     auto heldout = heldOutOutputs(examples, options);
     out.calibration = options.stacked ? fitStackedCalibration(heldout, options.bayes_weight)
                                       : fitCalibration(heldout, options.bayes_weight);

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct Example {
     TokenHash digest = 0;
     bool spam = false;
     std::vector<TokenHash> features;  // sorted, unique
+    std::string text;  // what the character model reads (char_model.h); empty: none kept
 };
 
 struct LogisticWeights {

@@ -5,11 +5,18 @@
 
 namespace moat::content {
 
-std::shared_ptr<const TokenTable> TokenTable::load(BayesStore& store) {
+std::shared_ptr<const TokenTable> TokenTable::load(BayesStore& store,
+                                                   const std::shared_ptr<const TokenTable>& previous) {
     auto table = std::make_shared<TokenTable>();
     // Generation first: a change during the scan makes the next check reload.
     table->generation_ = store.generation();
     table->totals_ = store.totals();
+    table->chars_stamp_ = store.charModelStamp();
+    if (previous && previous->chars_stamp_ == table->chars_stamp_) {
+        table->chars_ = previous->chars_;
+    } else if (table->chars_stamp_ != 0) {
+        if (auto chars = store.charModel()) table->chars_ = std::make_shared<const CharModel>(std::move(*chars));
+    }
     std::size_t expected = static_cast<std::size_t>(std::max<std::int64_t>(store.tokenCount(), 0));
     std::size_t capacity = 16;
     while (capacity * 7 < expected * 10 + 10) capacity *= 2;

@@ -1,9 +1,11 @@
 // An immutable in-memory copy of the classifier's memory (token counts and
-// weights, totals, calibration), so scoring a message costs hash probes
-// instead of SQL: loaded once from the store, replaced as a whole when the
-// store's generation moves on (content/bayes_store.h). Open addressing on
-// the token hashes themselves (already uniformly mixed); about 24 bytes per
-// slot at a load of at most 0.7. Shared read-only between threads.
+// weights, totals, calibration, the character model), so scoring a message
+// costs hash probes instead of SQL: loaded once from the store, replaced as a
+// whole when the store's generation moves on (content/bayes_store.h). Open
+// addressing on the token hashes themselves (already uniformly mixed); about
+// 24 bytes per slot at a load of at most 0.7. The character model changes
+// only at retraining: a reload keeps the previous copy's while its stamp is
+// the same. Shared read-only between threads.
 #pragma once
 
 #include <cstdint>
@@ -16,12 +18,16 @@ namespace moat::content {
 
 class TokenTable {
   public:
-    // Reads every token of the store (a full scan: seconds for millions).
-    static std::shared_ptr<const TokenTable> load(BayesStore& store);
+    // Reads every token of the store (a full scan: seconds for millions),
+    // and the character model unless `previous` holds the current one.
+    static std::shared_ptr<const TokenTable> load(BayesStore& store,
+                                                  const std::shared_ptr<const TokenTable>& previous = nullptr);
 
     const BayesTotals& totals() const { return totals_; }
     std::int64_t generation() const { return generation_; }
     std::size_t size() const { return size_; }
+    // Null when the last retraining stored none.
+    const CharModel* charModel() const { return chars_.get(); }
     // The token's counts and weight; false when never learnt.
     bool find(TokenHash hash, TokenCounts& counts) const;
     // Appends the learnt ones of `hashes` to `out`, in their order. A
@@ -43,6 +49,8 @@ class TokenTable {
     std::size_t size_ = 0;
     BayesTotals totals_;
     std::int64_t generation_ = 0;
+    std::shared_ptr<const CharModel> chars_;
+    std::int64_t chars_stamp_ = 0;
 };
 
 }  // namespace moat::content

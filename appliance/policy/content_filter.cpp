@@ -114,8 +114,11 @@ std::shared_ptr<const content::TokenTable> ContentFilter::currentTable(content::
     std::shared_ptr<const content::TokenTable> fresh;
     try {
         if (!current || store.generation() != current->generation()) {
-            fresh = content::TokenTable::load(store);
-            log::info("content: classifier loaded, " + std::to_string(fresh->size()) + " tokens");
+            fresh = content::TokenTable::load(store, current);
+            log::info("content: classifier loaded, " + std::to_string(fresh->size()) + " tokens" +
+                      (fresh->charModel() ? ", character model of " +
+                                                std::to_string(fresh->charModel()->entries()) + " keys"
+                                          : std::string()));
             if (!fresh->totals().logisticCurrent())
                 log::warning("content: the classifier's logistic model was trained by an older version and is "
                              "left out until it is retrained (moat-retrain.timer, or: moatctl bayes retrain)");

@@ -32,13 +32,13 @@ constexpr std::size_t kLookupBatch = 500;  // well under SQLite's bound-paramete
 
 BayesTotalsRow bayesTotals(Poco::Data::Session& session) {
     Poco::Int64 spam = 0, ham = 0;
-    double bias = 0, scale = 1, shift = 0, bayes_weight = 0.5;
+    double bias = 0, scale = 1, shift = 0, bayes_weight = 0.5, char_weight = 0;
     int version = 0;
     session << "SELECT spam_messages, ham_messages, bias, calibration_scale, calibration_shift,"
-               " calibration_bayes_weight, model_version FROM bayes_totals WHERE id = 1",
-        into(spam), into(ham), into(bias), into(scale), into(shift), into(bayes_weight),
+               " calibration_bayes_weight, calibration_char_weight, model_version FROM bayes_totals WHERE id = 1",
+        into(spam), into(ham), into(bias), into(scale), into(shift), into(bayes_weight), into(char_weight),
         into(version), now;
-    return BayesTotalsRow{spam, ham, bias, scale, shift, bayes_weight, version};
+    return BayesTotalsRow{spam, ham, bias, scale, shift, bayes_weight, char_weight, version};
 }
 
 std::int64_t bayesGeneration(Poco::Data::Session& session) {
@@ -173,13 +173,14 @@ void setBayesCounted(Poco::Data::Session& session, std::uint64_t digest, bool co
 }
 
 void putBayesExample(Poco::Data::Session& session, std::uint64_t digest, bool spam, std::int64_t at,
-                     std::string_view features, std::int64_t keep) {
+                     std::string_view features, std::string_view text, std::int64_t keep) {
     Poco::Int64 key = stored(digest), is_spam = spam ? 1 : 0, ts = at, kept = keep;
     Poco::Data::BLOB blob(reinterpret_cast<const unsigned char*>(features.data()), features.size());
-    session << "INSERT INTO bayes_examples (digest, spam, learnt, features) VALUES (?, ?, ?, ?)"
+    Poco::Data::BLOB text_blob(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    session << "INSERT INTO bayes_examples (digest, spam, learnt, features, text) VALUES (?, ?, ?, ?, ?)"
                " ON CONFLICT (digest) DO UPDATE SET spam = excluded.spam,"
-               " learnt = excluded.learnt, features = excluded.features",
-        use(key), use(is_spam), use(ts), use(blob), now;
+               " learnt = excluded.learnt, features = excluded.features, text = excluded.text",
+        use(key), use(is_spam), use(ts), use(blob), use(text_blob), now;
     // Walks the learnt index: no sort of the whole table per message.
     session << "DELETE FROM bayes_examples WHERE digest IN (SELECT digest FROM bayes_examples"
                " ORDER BY learnt DESC LIMIT -1 OFFSET ?)",
@@ -192,17 +193,19 @@ std::int64_t bayesExampleCount(Poco::Data::Session& session) {
     return n;
 }
 
-void forEachBayesExample(Poco::Data::Session& session,
-                         const std::function<void(std::uint64_t, bool, std::string_view)>& visit) {
+void forEachBayesExample(
+    Poco::Data::Session& session,
+    const std::function<void(std::uint64_t, bool, std::string_view, std::string_view)>& visit) {
     Poco::Data::Statement select(session);
     Poco::Int64 digest = 0, spam = 0;
-    Poco::Data::BLOB blob;
-    select << "SELECT digest, spam, features FROM bayes_examples ORDER BY digest", into(digest),
-        into(spam), into(blob), range(0, 1);
+    Poco::Data::BLOB blob, text;
+    select << "SELECT digest, spam, features, text FROM bayes_examples ORDER BY digest", into(digest),
+        into(spam), into(blob), into(text), range(0, 1);
     while (!select.done()) {
         if (select.execute() == 0) break;
         visit(loaded(digest), spam != 0,
-              std::string_view(reinterpret_cast<const char*>(blob.rawContent()), blob.size()));
+              std::string_view(reinterpret_cast<const char*>(blob.rawContent()), blob.size()),
+              std::string_view(reinterpret_cast<const char*>(text.rawContent()), text.size()));
     }
 }
 
@@ -220,18 +223,42 @@ void setBayesBias(Poco::Data::Session& session, double bias) {
 }
 
 void replaceBayesModel(Poco::Data::Session& session, const std::vector<std::uint64_t>& hashes,
-                       const std::vector<double>& weights, double bias, double scale,
-                       double shift, double bayes_weight, int model_version) {
+                       const std::vector<double>& weights, const BayesModelRow& model) {
     WriteTransaction tx(session);
     session << "UPDATE bayes_tokens SET weight = 0 WHERE weight != 0", now;
     setBayesWeights(session, hashes, weights);
-    double b = bias, s = scale, sh = shift, w = bayes_weight;
-    int version = model_version;
+    double b = model.bias, s = model.scale, sh = model.shift, w = model.bayes_weight, cw = model.char_weight;
+    int version = model.model_version;
     session << "UPDATE bayes_totals SET bias = ?, calibration_scale = ?, calibration_shift = ?,"
-               " calibration_bayes_weight = ?, model_version = ?, generation = generation + 1"
-               " WHERE id = 1",
-        use(b), use(s), use(sh), use(w), use(version), now;
+               " calibration_bayes_weight = ?, calibration_char_weight = ?, model_version = ?,"
+               " generation = generation + 1 WHERE id = 1",
+        use(b), use(s), use(sh), use(w), use(cw), use(version), now;
+    if (model.char_model.empty()) {
+        session << "DELETE FROM bayes_char_model", now;
+    } else {
+        Poco::Data::BLOB bytes(reinterpret_cast<const unsigned char*>(model.char_model.data()),
+                               model.char_model.size());
+        // Stamped with the generation just reached: never one a copy already holds.
+        session << "INSERT INTO bayes_char_model (id, model, stamp)"
+                   " VALUES (1, ?, (SELECT generation FROM bayes_totals WHERE id = 1))"
+                   " ON CONFLICT (id) DO UPDATE SET model = excluded.model, stamp = excluded.stamp",
+            use(bytes), now;
+    }
     tx.commit();
+}
+
+std::optional<std::string> bayesCharModel(Poco::Data::Session& session) {
+    Poco::Data::BLOB bytes;
+    Poco::Data::Statement select(session);
+    select << "SELECT model FROM bayes_char_model WHERE id = 1", into(bytes);
+    if (select.execute() == 0) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(bytes.rawContent()), bytes.size());
+}
+
+std::int64_t bayesCharModelStamp(Poco::Data::Session& session) {
+    Poco::Int64 stamp = 0;
+    session << "SELECT coalesce(max(stamp), 0) FROM bayes_char_model", into(stamp), now;
+    return stamp;
 }
 
 std::int64_t expireBayes(Poco::Data::Session& session, std::int64_t token_before,

@@ -3,7 +3,8 @@
 // logistic weight, when last learnt), bayes_totals (message totals, logistic
 // bias, calibration, a generation that moves on with every change),
 // bayes_seen (learnt messages' digests) and bayes_examples (recent learnt
-// messages' encoded tokens). What the numbers mean and how they are learnt is
+// messages' encoded tokens and character-model texts) and bayes_char_model
+// (the character model the last retraining built, as bytes). What the numbers mean and how they are learnt is
 // content/bayes_store's; this file only reads and writes them. Hashes are
 // stored as the same 64 bits in SQLite's signed integers. Store failures throw.
 #pragma once
@@ -28,6 +29,7 @@ struct BayesTokenRow {
 struct BayesTotalsRow {
     std::int64_t spam_messages = 0, ham_messages = 0;
     double bias = 0, calibration_scale = 1, calibration_shift = 0, calibration_bayes_weight = 0.5;
+    double calibration_char_weight = 0;
     int model_version = 0;  // what the weights, bias and calibration were trained as
 };
 
@@ -73,23 +75,37 @@ struct BayesLearnt {
 };
 BayesLearnt bayesLearnt(Poco::Data::Session& session);
 
-// Keeps one learnt message's encoded features, then drops all but the `keep` most recent.
+// Keeps one learnt message's encoded features and character-model text, then
+// drops all but the `keep` most recent.
 void putBayesExample(Poco::Data::Session& session, std::uint64_t digest, bool spam, std::int64_t at,
-                     std::string_view features, std::int64_t keep);
+                     std::string_view features, std::string_view text, std::int64_t keep);
 std::int64_t bayesExampleCount(Poco::Data::Session& session);
-// Every example in digest order: its digest, class and encoded features.
-void forEachBayesExample(Poco::Data::Session& session,
-                         const std::function<void(std::uint64_t, bool, std::string_view)>& visit);
+// Every example in digest order: its digest, class, encoded features and text.
+void forEachBayesExample(
+    Poco::Data::Session& session,
+    const std::function<void(std::uint64_t, bool, std::string_view features, std::string_view text)>& visit);
 
 // Sets the weights of the given hashes (rows that exist) and the bias.
 void setBayesWeights(Poco::Data::Session& session, const std::vector<std::uint64_t>& hashes,
                      const std::vector<double>& weights);
 void setBayesBias(Poco::Data::Session& session, double bias);
+// What a retraining replaces, beside the token weights.
+struct BayesModelRow {
+    double bias = 0, scale = 1, shift = 0, bayes_weight = 0.5, char_weight = 0;
+    int model_version = 0;
+    std::string char_model;  // the character model's bytes; empty: none
+};
+
 // Replaces the whole model in one write transaction: every weight 0 but the
-// given ones, bias and calibration; moves the generation on.
+// given ones, bias, calibration and character model; moves the generation on.
 void replaceBayesModel(Poco::Data::Session& session, const std::vector<std::uint64_t>& hashes,
-                       const std::vector<double>& weights, double bias, double scale, double shift,
-                       double bayes_weight, int model_version);
+                       const std::vector<double>& weights, const BayesModelRow& model);
+
+// The character model's bytes as the last retraining stored them (nullopt:
+// none), and a number that moves on with each one stored (0: none): copies
+// compare it rather than read the bytes again.
+std::optional<std::string> bayesCharModel(Poco::Data::Session& session);
+std::int64_t bayesCharModelStamp(Poco::Data::Session& session);
 
 // Removes tokens last learnt before token_before with spam + ham <= max_count,
 // digests and examples learnt before seen_before; one write transaction.

@@ -538,6 +538,23 @@ const std::vector<Migration>& migrations() {
              // the calibration stored before was fitted with the fixed 0.5.
              "ALTER TABLE bayes_totals ADD COLUMN calibration_bayes_weight REAL NOT NULL DEFAULT 0.5",
          }},
+        {14,
+         "content: a character-level model of each class, built at each retraining, as a third opinion",
+         {
+             // Each kept example's text as the character model reads it
+             // (content/char_model.h: Subject, From and text parts, at most
+             // 2,000 bytes); examples kept before this version have none (NULL,
+             // as has an empty text) and count for the token models only.
+             "ALTER TABLE bayes_examples ADD COLUMN text BLOB",
+             // Its weight in the evidence, fitted with the calibration (0: none).
+             "ALTER TABLE bayes_totals ADD COLUMN calibration_char_weight REAL NOT NULL DEFAULT 0",
+             // The model the last retraining built from those texts, as bytes;
+             // stamp moves on with each, so copies in memory know to reload it.
+             "CREATE TABLE bayes_char_model ("
+             " id INTEGER PRIMARY KEY CHECK (id = 1),"
+             " model BLOB NOT NULL,"
+             " stamp INTEGER NOT NULL)",
+         }},
     };
     return all;
 }

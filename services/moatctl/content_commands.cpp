@@ -232,7 +232,8 @@ int bayesStats(Poco::Data::Session& session) {
               << "oldest token   " << util::localTimeText(k.oldest_seen) << "\n"
               << "newest token   " << util::localTimeText(k.newest_seen) << "\n"
               << "examples kept  " << store.exampleCount() << "\n"
-              << "evidence       logistic + " << t.calibration.bayes_weight << " x Bayes logit\n"
+              << "evidence       logistic + " << t.calibration.bayes_weight << " x Bayes logit + "
+              << t.calibration.char_weight << " x characters\n"
               << "calibration    " << t.calibration.scale << " x evidence + " << t.calibration.shift
               << "\n";
     return 0;

@@ -1,7 +1,9 @@
 // Fuzzes the character model (content/char_model.h) on any bytes: the text
 // it reads from a decoded message stays within its bound and valid where the
 // message was, learning and scoring never crash, a score is finite, and
-// unlearning a message learnt gives back the model's former scores.
+// unlearning a message learnt gives back the model's former scores; the
+// same bytes read as a stored model are refused or give a model that scores
+// finitely and writes back the same bytes.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -39,5 +41,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(std::isfinite(model.score(bytes)));
     model.learn(bytes.substr(half), false, -1);
     if (model.entries() < options.max_entries) check(model.score(text) == before);
+
+    auto again = CharModel::deserialize(model.serialize());
+    check(again && again->score(text) == model.score(text));
+    if (auto stored = CharModel::deserialize(bytes)) {
+        check(std::isfinite(stored->score(text)));
+        check(stored->serialize().size() == bytes.size());
+    }
     return 0;
 }

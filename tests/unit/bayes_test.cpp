@@ -320,9 +320,9 @@ class BayesStoreTest : public ::testing::Test {
 
 TEST_F(BayesStoreTest, RoundTripAndRelearn) {
     const TokenHash big = 0xFFFFFFFFFFFFFFF0ull;  // above INT64_MAX: stored as its bits
-    EXPECT_EQ(bayes_->learn(1, {10, 20, big}, true, 1000), LearnOutcome::learnt);
-    EXPECT_EQ(bayes_->learn(2, {20, 30}, false, 2000), LearnOutcome::learnt);
-    EXPECT_EQ(bayes_->learn(1, {10, 20, big}, true, 3000), LearnOutcome::already_known);
+    EXPECT_EQ(bayes_->learn(1, {10, 20, big}, "", true, 1000), LearnOutcome::learnt);
+    EXPECT_EQ(bayes_->learn(2, {20, 30}, "", false, 2000), LearnOutcome::learnt);
+    EXPECT_EQ(bayes_->learn(1, {10, 20, big}, "", true, 3000), LearnOutcome::already_known);
     auto t = bayes_->totals();
     EXPECT_EQ(t.spam_messages, 1);
     EXPECT_EQ(t.ham_messages, 1);
@@ -341,7 +341,7 @@ TEST_F(BayesStoreTest, RoundTripAndRelearn) {
     EXPECT_EQ(c.count(40), 0u);
 
     // The same message as ham: its counts move, tokens left at zero vanish.
-    EXPECT_EQ(bayes_->learn(1, {10, 20, big}, false, 4000), LearnOutcome::relearnt);
+    EXPECT_EQ(bayes_->learn(1, {10, 20, big}, "", false, 4000), LearnOutcome::relearnt);
     t = bayes_->totals();
     EXPECT_EQ(t.spam_messages, 0);
     EXPECT_EQ(t.ham_messages, 2);
@@ -354,7 +354,7 @@ TEST_F(BayesStoreTest, RoundTripAndRelearn) {
 // The calibration, the Bayes weight fitted with it included, is kept with the model.
 TEST_F(BayesStoreTest, StoredModelKeepsItsCalibration) {
     EXPECT_EQ(bayes_->totals().calibration.bayes_weight, 0.5);  // a fresh store: the fixed weight
-    bayes_->learn(1, {10, 20}, true, 1000);
+    bayes_->learn(1, {10, 20}, "", true, 1000);
     LogisticWeights model;
     model.weights[10] = 1.5f;
     model.bias = -0.25;
@@ -370,17 +370,17 @@ TEST_F(BayesStoreTest, StoredModelKeepsItsCalibration) {
 TEST_F(BayesStoreTest, LookupInBatches) {
     std::vector<TokenHash> tokens;
     for (TokenHash i = 1; i <= 1234; ++i) tokens.push_back(i * 7919);
-    bayes_->learn(9, tokens, true, 1);
+    bayes_->learn(9, tokens, "", true, 1);
     tokens.push_back(5);  // never learnt
     EXPECT_EQ(bayes_->lookup(tokens).size(), 1234u);
 }
 
 TEST_F(BayesStoreTest, Expiry) {
     const std::int64_t day = 86400, now = 1000 * day;
-    bayes_->learn(1, {1, 2, 3}, true, now - 100 * day);  // old
-    bayes_->learn(2, {2}, true, now - 100 * day);        // token 2: old but seen twice
-    bayes_->learn(3, {2}, false, now - 100 * day);       // ... and three times
-    bayes_->learn(4, {4}, true, now - 10 * day);         // recent
+    bayes_->learn(1, {1, 2, 3}, "", true, now - 100 * day);  // old
+    bayes_->learn(2, {2}, "", true, now - 100 * day);        // token 2: old but seen twice
+    bayes_->learn(3, {2}, "", false, now - 100 * day);       // ... and three times
+    bayes_->learn(4, {4}, "", true, now - 10 * day);         // recent
     // 90 days, at most 2 messages: tokens 1 and 3 go; 2 (3 messages) and 4 (recent) stay.
     EXPECT_EQ(bayes_->expire(90, now), 2);
     auto c = bayes_->lookup({1, 2, 3, 4});
@@ -543,9 +543,9 @@ void learnTwentyEach(BayesClassifier& classifier, std::mt19937& rng) {
 // comes out of them, and back in when selected again; relearning a message
 // that is not counted takes nothing from the other class.
 TEST_F(BayesStoreTest, CountedFollowsTheSelection) {
-    EXPECT_EQ(bayes_->learn(1, {10, 20}, true, 1000), LearnOutcome::learnt);
-    EXPECT_EQ(bayes_->learn(2, {10, 30}, true, 1000), LearnOutcome::learnt);
-    EXPECT_EQ(bayes_->learn(3, {40}, false, 1000), LearnOutcome::learnt);
+    EXPECT_EQ(bayes_->learn(1, {10, 20}, "", true, 1000), LearnOutcome::learnt);
+    EXPECT_EQ(bayes_->learn(2, {10, 30}, "", true, 1000), LearnOutcome::learnt);
+    EXPECT_EQ(bayes_->learn(3, {40}, "", false, 1000), LearnOutcome::learnt);
     auto examples = bayes_->examples();
     ASSERT_EQ(examples.size(), 3u);
     std::vector<bool> selected;
@@ -558,7 +558,7 @@ TEST_F(BayesStoreTest, CountedFollowsTheSelection) {
     EXPECT_EQ(bayes_->setCounted(examples, selected, 2000), 0u);  // nothing left to change
 
     // Relearnt as ham: nothing to take from spam, counted as ham.
-    EXPECT_EQ(bayes_->learn(2, {10, 30}, false, 3000), LearnOutcome::relearnt);
+    EXPECT_EQ(bayes_->learn(2, {10, 30}, "", false, 3000), LearnOutcome::relearnt);
     auto t = bayes_->totals();
     EXPECT_EQ(t.spam_messages, 1);
     EXPECT_EQ(t.ham_messages, 2);
@@ -647,6 +647,62 @@ TEST_F(BayesStoreTest, TokenTableMatchesTheStore) {
     auto before = bayes_->generation();
     classifier.learn(decodeMessage("Subject: new\n\nsomething new entirely\n"), false, 2000);
     EXPECT_GT(bayes_->generation(), before);
+}
+
+}  // namespace
+
+namespace {
+
+// Each learnt message keeps the text the character model reads; a retraining
+// builds the model from those texts, stores it only when the calibration
+// gives it a say, and the in-memory copy scores with it as the store does.
+TEST_F(BayesStoreTest, CharacterModelIsKeptAndScoresAsTheStoreDoes) {
+    BayesClassifier classifier(*bayes_);
+    std::mt19937 rng(17);
+    learnTwentyEach(classifier, rng);
+    auto examples = bayes_->examples();
+    ASSERT_EQ(examples.size(), 40u);
+    for (const auto& e : examples) EXPECT_FALSE(e.text.empty());
+    auto probe = decodeMessage(randomMessage(rng, kSpamWords, 700));
+    classifier.learn(probe, true, 1500, false);
+    bool found = false;
+    for (const auto& e : bayes_->examples())
+        if (e.digest == messageDigest(probe)) found = e.text == characterText(probe);
+    EXPECT_TRUE(found);
+
+    classifier.retrain();
+    auto stored = bayes_->charModel();
+    EXPECT_EQ(stored.has_value(), bayes_->totals().calibration.char_weight != 0);
+    EXPECT_EQ(bayes_->charModelStamp() != 0, stored.has_value());
+
+    // A model stored with a say of its own: the copy in memory carries it,
+    // a reload with nothing retrained keeps the same one, and both ways of
+    // scoring agree, the character model's score included.
+    CharModel chars;
+    for (const auto& e : bayes_->examples()) chars.learn(e.text, e.spam);
+    Calibration calibration = bayes_->totals().calibration;
+    calibration.char_weight = 2;
+    LogisticWeights logistic;
+    logistic.bias = bayes_->totals().bias;
+    bayes_->storeModel(logistic, calibration, &chars);
+    auto table = TokenTable::load(*bayes_);
+    ASSERT_NE(table->charModel(), nullptr);
+    EXPECT_EQ(table->charModel()->entries(), chars.entries());
+    auto reloaded = TokenTable::load(*bayes_, table);
+    EXPECT_EQ(reloaded->charModel(), table->charModel());
+    BayesClassifier from_store(*bayes_), from_table(*bayes_, reloaded);
+    for (int i = 0; i < 4; ++i) {
+        auto message = decodeMessage(randomMessage(rng, i % 2 ? kSpamWords : kHamWords, 800 + i));
+        auto a = from_store.classify(message), b = from_table.classify(message);
+        EXPECT_EQ(a.chars, chars.score(characterText(message)));
+        EXPECT_NE(a.chars, 0);
+        EXPECT_EQ(a.chars, b.chars);
+        EXPECT_NEAR(a.probability, b.probability, 1e-6);
+    }
+    // Stored without one: the next copy has none.
+    bayes_->storeModel(logistic, calibration, nullptr);
+    EXPECT_EQ(TokenTable::load(*bayes_, reloaded)->charModel(), nullptr);
+    EXPECT_EQ(bayes_->totals().calibration.char_weight, 0);
 }
 
 }  // namespace

@@ -115,6 +115,47 @@ TEST(CharModel, StaysWithinMaxEntries) {
     EXPECT_LE(m.entries(), 5000u);
 }
 
+// The store keeps the model as bytes: read back, it scores exactly as before;
+// bytes that are damaged in any way read back as nothing.
+TEST(CharModel, BytesRoundTripAndDamageIsRefused) {
+    CharModelOptions o;
+    o.min_order = 2;
+    o.max_order = 3;
+    o.max_bytes = 500;
+    CharModel m(o);
+    for (const char* s : kSpam) m.learn(s, true);
+    for (const char* h : kHam) m.learn(h, false);
+    const std::string bytes = m.serialize();
+    auto back = CharModel::deserialize(bytes);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->entries(), m.entries());
+    EXPECT_EQ(back->options().min_order, 2);
+    EXPECT_EQ(back->options().max_bytes, 500u);
+    for (const char* t : {kSpam[0], kHam[1], "something else entirely"}) EXPECT_EQ(back->score(t), m.score(t)) << t;
+    EXPECT_EQ(back->serialize().size(), bytes.size());
+    // It goes on learning where it left off.
+    back->learn(kSpam[1], true);
+    m.learn(kSpam[1], true);
+    EXPECT_EQ(back->score(kHam[0]), m.score(kHam[0]));
+
+    EXPECT_FALSE(CharModel::deserialize(""));
+    EXPECT_FALSE(CharModel::deserialize(bytes.substr(0, bytes.size() - 1)));  // truncated
+    EXPECT_FALSE(CharModel::deserialize(bytes + "x"));                         // trailing bytes
+    std::string magic = bytes;
+    magic[0] = 'X';
+    EXPECT_FALSE(CharModel::deserialize(magic));
+    std::string orders = bytes;
+    orders[8] = 9;  // min_order 9 > max_order 3
+    EXPECT_FALSE(CharModel::deserialize(orders));
+    std::string repeated = bytes;  // the last key a copy of the first
+    repeated.replace(repeated.size() - 24, 24, repeated.substr(56, 24));
+    EXPECT_FALSE(CharModel::deserialize(repeated));
+    std::string empty_key = bytes;
+    empty_key.replace(56, 8, std::string(8, '\0'));
+    EXPECT_FALSE(CharModel::deserialize(empty_key));
+    EXPECT_TRUE(CharModel::deserialize(CharModel().serialize()));  // an empty model is a model
+}
+
 TEST(Calibration, StackingLearnsTheCharacterModelsWeight) {
     // True P(spam) = sigmoid(0.6 logistic + 0.12 bayes + 3 chars - 0.2).
     std::mt19937_64 rng(7);

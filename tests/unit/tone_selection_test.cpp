@@ -15,7 +15,7 @@ namespace {
 
 Example example(TokenHash digest, bool spam, std::vector<TokenHash> features) {
     std::sort(features.begin(), features.end());
-    return Example{digest, spam, std::move(features)};
+    return Example{digest, spam, std::move(features), {}};
 }
 
 std::vector<const Example*> pointers(const std::vector<Example>& examples) {
