@@ -133,7 +133,7 @@ std::string characterText(const DecodedMessage& message) {
 
 double BayesClassifier::characterScore(std::string_view text) {
     if (table_) {
-        const CharModel* chars = table_->charModel();
+        const CharScorer* chars = table_->charModel();
         return chars && table_->totals().calibration.char_weight != 0 ? chars->score(text) : 0.0;
     }
     if (!stored_chars_) {

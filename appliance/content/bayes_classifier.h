@@ -118,7 +118,7 @@ class BayesClassifier {
     BayesStore& store_;
     std::shared_ptr<const TokenTable> table_;
     BayesOptions options_;
-    std::optional<std::optional<CharModel>> stored_chars_;  // read from the store, without a table
+    std::optional<std::optional<CharScorer>> stored_chars_;  // read from the store, without a table
 };
 
 }  // namespace moat::content

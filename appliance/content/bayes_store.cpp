@@ -165,7 +165,7 @@ std::vector<Example> BayesStore::examples() {
 }
 
 void BayesStore::storeModel(const LogisticWeights& model, const Calibration& calibration,
-                            const CharModel* chars) {
+                            const CharScorer* chars) {
     std::vector<std::uint64_t> hashes;
     std::vector<double> values;
     for (const auto& [hash, weight] : model.weights) {
@@ -184,9 +184,9 @@ void BayesStore::storeModel(const LogisticWeights& model, const Calibration& cal
     store::replaceBayesModel(session_, hashes, values, row);
 }
 
-std::optional<CharModel> BayesStore::charModel() {
+std::optional<CharScorer> BayesStore::charModel() {
     auto bytes = store::bayesCharModel(session_);
-    return bytes ? CharModel::deserialize(*bytes) : std::nullopt;
+    return bytes ? CharScorer::deserialize(*bytes) : std::nullopt;
 }
 
 std::int64_t BayesStore::charModelStamp() {

@@ -115,11 +115,11 @@ class BayesStore {
     // model does not have), the bias, the calibration and the character
     // model (null: none); one transaction.
     void storeModel(const LogisticWeights& model, const Calibration& calibration,
-                    const CharModel* chars = nullptr);
+                    const CharScorer* chars = nullptr);
 
     // The character model the last retraining stored (nullopt: none, or
     // bytes that do not read back), and the stamp that moves on with it.
-    std::optional<CharModel> charModel();
+    std::optional<CharScorer> charModel();
     std::int64_t charModelStamp();
 
     // Removes tokens not learnt for `days` days whose spam + ham is at most

@@ -1,7 +1,6 @@
 #include "content/char_model.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -15,31 +14,24 @@ std::uint64_t mix(std::uint64_t x) {
     return x ^ (x >> 31);
 }
 
-constexpr int kMaxOrder = 12;
-
-// The hashes of the contexts of orders 0..max_order ending before position i
-// (0 for an order longer than what precedes i).
-void contextHashes(std::string_view t, std::size_t i, int max_order,
-                   std::array<std::uint64_t, kMaxOrder + 1>& h) {
-    std::uint64_t x = 0x6d6f61742d636d;
-    h[0] = mix(x);
-    for (int k = 1; k <= max_order; ++k) {
-        if (i < static_cast<std::size_t>(k)) {
-            h[static_cast<std::size_t>(k)] = 0;
-            continue;
-        }
-        x = mix(x ^ (static_cast<std::uint64_t>(static_cast<unsigned char>(t[i - static_cast<std::size_t>(k)])) +
-                     0x100u * static_cast<std::uint64_t>(k)));
-        h[static_cast<std::size_t>(k)] = x;
-    }
+// A window of the bytes before a position, the latest in the low byte.
+std::uint64_t lowBytes(std::uint64_t window, int k) {
+    return k >= 8 ? window : window & ((std::uint64_t{1} << (8 * k)) - 1);
 }
 
-// Contexts' keys are odd, symbols' even and never 0 (an empty slot).
-std::uint64_t contextKey(std::uint64_t context) { return context | 1; }
-std::uint64_t symbolKey(std::uint64_t context, unsigned char b) {
-    std::uint64_t k = mix(context ^ (static_cast<std::uint64_t>(b) << 40) ^ 0x5a5a) & ~1ull;
-    return k == 0 ? 2 : k;
+// The k bytes before a position, packed with k in the top byte: exact for k
+// <= 6 (and the symbol's k + 1 bytes <= 7); mixed, a bijection. Contexts'
+// keys are odd, symbols' even and never 0 (an empty slot).
+std::uint64_t contextKey(std::uint64_t window, int k) {
+    return mix(lowBytes(window, k) | (static_cast<std::uint64_t>(k) << 56)) | 1;
 }
+std::uint64_t symbolKey(std::uint64_t window, int k, unsigned char b) {
+    const std::uint64_t packed = (lowBytes(window, k) << 8) | b;
+    const std::uint64_t key = mix(packed | (static_cast<std::uint64_t>(k + 16) << 56)) & ~1ull;
+    return key == 0 ? 2 : key;
+}
+
+int clampOrder(int k) { return std::clamp(k, 0, kMaxCharOrder); }
 
 bool space(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
 
@@ -77,6 +69,11 @@ std::string charModelText(const DecodedMessage& message, std::size_t max_bytes) 
         out.resize(cut);
     }
     return out;
+}
+
+CharModel::CharModel(CharModelOptions options) : options_(options) {
+    options_.min_order = clampOrder(options_.min_order);
+    options_.max_order = clampOrder(options_.max_order);
 }
 
 const CharModel::Slot* CharModel::find(std::uint64_t key) const {
@@ -124,17 +121,15 @@ CharModel::Slot* CharModel::findOrAdd(std::uint64_t key) {
 
 void CharModel::learn(std::string_view text, bool spam, int sign) {
     if (text.size() > options_.max_bytes) text = text.substr(0, options_.max_bytes);
-    const int top = std::min(options_.max_order, kMaxOrder);
-    std::array<std::uint64_t, kMaxOrder + 1> h{};
     const std::size_t n = spam ? 2 : 0, u = n + 1;  // the context's slots of this class
     const std::size_t count = spam ? 1 : 0;          // the symbol's
+    std::uint64_t window = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
-        contextHashes(text, i, top, h);
         const auto b = static_cast<unsigned char>(text[i]);
-        for (int k = std::max(options_.min_order, 0); k <= top && static_cast<std::size_t>(k) <= i; ++k) {
+        for (int k = options_.min_order; k <= options_.max_order && static_cast<std::size_t>(k) <= i; ++k) {
             reserve(2);  // no growth between the two lookups: their pointers stay valid
-            Slot* context = findOrAdd(contextKey(h[static_cast<std::size_t>(k)]));
-            Slot* symbol = context ? findOrAdd(symbolKey(h[static_cast<std::size_t>(k)], b)) : nullptr;
+            Slot* context = findOrAdd(contextKey(window, k));
+            Slot* symbol = context ? findOrAdd(symbolKey(window, k, b)) : nullptr;
             if (!symbol) continue;
             std::uint32_t& c = symbol->v[count];
             if (sign > 0) {
@@ -145,80 +140,166 @@ void CharModel::learn(std::string_view text, bool spam, int sign) {
                 if (context->v[n] > 0) --context->v[n];
             }
         }
+        window = (window << 8) | b;
     }
     std::uint64_t& bytes = spam ? spam_bytes_ : ham_bytes_;
     bytes = sign > 0 ? bytes + text.size() : bytes - std::min<std::uint64_t>(bytes, text.size());
 }
 
+template <typename Visit>
+void CharModel::walk(std::string_view text, std::size_t i, std::uint64_t window, Visit&& visit) const {
+    const auto b = static_cast<unsigned char>(text[i]);
+    double ham = 1.0 / 256, spam = 1.0 / 256;
+    for (int k = options_.min_order; k <= options_.max_order && static_cast<std::size_t>(k) <= i; ++k) {
+        const Slot* c = find(contextKey(window, k));
+        if (!c) break;  // nor any longer one
+        const Slot* s = find(symbolKey(window, k, b));
+        const double ham_count = s ? s->v[0] : 0, spam_count = s ? s->v[1] : 0;
+        if (c->v[0] > 0) ham = (ham_count + c->v[1] * ham) / (c->v[0] + c->v[1]);
+        if (c->v[2] > 0) spam = (spam_count + c->v[3] * spam) / (c->v[2] + c->v[3]);
+        visit(k, s, spam, ham);
+    }
+}
+
 double CharModel::score(std::string_view text) const {
     if (text.size() > options_.max_bytes) text = text.substr(0, options_.max_bytes);
     if (text.empty() || ham_bytes_ == 0 || spam_bytes_ == 0 || slots_.empty()) return 0;
-    const int top = std::min(options_.max_order, kMaxOrder);
-    const int bottom = std::max(options_.min_order, 0);
-    if (bottom > top) return 0;
-    const auto orders = static_cast<std::size_t>(top - bottom + 1);
-    // Every position's keys first (context, symbol per order), then the
-    // probes, each position's slots prefetched kAhead positions early.
-    std::vector<std::uint64_t> keys(text.size() * orders * 2, 0);
-    std::array<std::uint64_t, kMaxOrder + 1> h{};
+    double sum = 0;
+    std::uint64_t window = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
-        contextHashes(text, i, top, h);
-        const auto b = static_cast<unsigned char>(text[i]);
-        for (std::size_t o = 0; o < orders; ++o) {
-            const std::size_t k = static_cast<std::size_t>(bottom) + o;
-            if (k > i) break;
-            keys[(i * orders + o) * 2] = contextKey(h[k]);
-            keys[(i * orders + o) * 2 + 1] = symbolKey(h[k], b);
-        }
+        double p_spam = 1.0 / 256, p_ham = 1.0 / 256;
+        walk(text, i, window, [&](int, const Slot*, double s, double h) {
+            p_spam = s;
+            p_ham = h;
+        });
+        sum += std::log(p_spam) - std::log(p_ham);
+        window = (window << 8) | static_cast<unsigned char>(text[i]);
     }
-    const std::size_t mask = slots_.size() - 1;
-    constexpr std::size_t kAhead = 12;
-    auto prefetch = [&](std::size_t i) {
-        for (std::size_t j = 0; j < orders * 2; ++j)
-            if (std::uint64_t key = keys[i * orders * 2 + j]) __builtin_prefetch(&slots_[key & mask]);
-    };
-    for (std::size_t i = 0; i < std::min(kAhead, text.size()); ++i) prefetch(i);
-    // The log of a product of ratios, taken every 8 bytes (a logarithm per
-    // byte was a third of the time): a probability here is at least
-    // 1/256 × (1/(n + 1))^orders for counts n < 2^32, so a ratio stays
-    // within 10^±30 and eight of them well inside a double's range.
-    double sum = 0, product = 1;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (i + kAhead < text.size()) prefetch(i + kAhead);
-        double ham = 1.0 / 256, spam = 1.0 / 256;
-        for (std::size_t o = 0; o < orders; ++o) {
-            std::uint64_t context_key = keys[(i * orders + o) * 2];
-            if (context_key == 0) break;
-            const Slot* c = find(context_key);
-            if (!c) break;  // nor any longer one
-            const Slot* s = find(keys[(i * orders + o) * 2 + 1]);
-            const double ham_count = s ? s->v[0] : 0, spam_count = s ? s->v[1] : 0;
-            if (c->v[0] > 0) ham = (ham_count + c->v[1] * ham) / (c->v[0] + c->v[1]);
-            if (c->v[2] > 0) spam = (spam_count + c->v[3] * spam) / (c->v[2] + c->v[3]);
-        }
-        product *= spam / ham;
-        if (i % 8 == 7) {
-            sum += std::log(product);
-            product = 1;
-        }
-    }
-    sum += std::log(product);
     return sum / static_cast<double>(text.size());
+}
+
+CharScorer CharModel::compile(const std::vector<std::string_view>& texts) const {
+    CharScorer out;
+    out.options_ = options_;
+    if (ham_bytes_ == 0 || spam_bytes_ == 0) return out;
+    out.reserve(used_);
+    // A context's escape: the factor u / (n + u) of each class that has seen it.
+    auto escape = [](std::uint32_t n, std::uint32_t u) {
+        return n > 0 && u > 0 ? std::log(static_cast<double>(u) / (static_cast<double>(n) + u)) : 0.0;
+    };
+    for (const Slot& s : slots_)
+        if (s.key & 1) out.put(s.key, static_cast<float>(escape(s.v[2], s.v[3]) - escape(s.v[0], s.v[1])));
+    // A symbol's log ratio at its order, all lower orders included: the same
+    // wherever the pair occurs, so any text it occurs in gives it.
+    for (std::string_view text : texts) {
+        if (text.size() > options_.max_bytes) text = text.substr(0, options_.max_bytes);
+        std::uint64_t window = 0;
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            walk(text, i, window, [&](int, const Slot* symbol, double spam, double ham) {
+                if (symbol) out.put(symbol->key, static_cast<float>(std::log(spam) - std::log(ham)));
+            });
+            window = (window << 8) | static_cast<unsigned char>(text[i]);
+        }
+    }
+    return out;
+}
+
+void CharScorer::reserve(std::size_t keys) {
+    std::size_t capacity = 1024;
+    while (capacity * 6 < keys * 10 + 10) capacity *= 2;  // at most 60 % full
+    if (capacity <= slots_.size()) return;
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(capacity, Slot{});
+    used_ = 0;
+    for (const Slot& s : old)
+        if (s.key != 0) put(s.key, s.value);
+}
+
+void CharScorer::put(std::uint64_t key, float value) {
+    if ((used_ + 1) * 10 > slots_.size() * 6) reserve(used_ + 1);
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = key & mask;
+    while (slots_[i].key != 0 && slots_[i].key != key) i = (i + 1) & mask;
+    if (slots_[i].key == 0) ++used_;
+    slots_[i].key = key;
+    slots_[i].value = value;
+}
+
+const CharScorer::Slot* CharScorer::find(std::uint64_t key) const {
+    if (slots_.empty()) return nullptr;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = key & mask;; i = (i + 1) & mask) {
+        if (slots_[i].key == key) return &slots_[i];
+        if (slots_[i].key == 0) return nullptr;
+    }
+}
+
+double CharScorer::score(std::string_view text) const {
+    if (text.size() > options_.max_bytes) text = text.substr(0, options_.max_bytes);
+    const int top = options_.max_order, bottom = options_.min_order;
+    if (text.empty() || used_ == 0 || bottom > top) return 0;
+    // Each byte walks down from the highest order to the first (context,
+    // byte) known. The highest order's symbol slot is prefetched kAhead
+    // bytes early; kResolve bytes early it is looked up (in cache by then),
+    // and only where it is unknown are the lower orders' slots prefetched.
+    const std::size_t n = text.size();
+    constexpr std::size_t kAhead = 16, kResolve = 6;
+    std::vector<std::uint64_t> windows(n + 1);
+    for (std::size_t i = 0; i < n; ++i) windows[i + 1] = (windows[i] << 8) | static_cast<unsigned char>(text[i]);
+    const std::size_t mask = slots_.size() - 1;
+    auto topKey = [&](std::size_t i) {
+        return static_cast<std::size_t>(top) <= i ? symbolKey(windows[i], top, static_cast<unsigned char>(text[i]))
+                                                  : 0;
+    };
+    std::vector<const Slot*> known(n, nullptr);
+    auto resolve = [&](std::size_t i) {
+        if (std::uint64_t key = topKey(i)) known[i] = find(key);
+        if (known[i]) return;
+        for (int k = top; k >= bottom; --k) {
+            if (static_cast<std::size_t>(k) > i) continue;
+            if (k != top) __builtin_prefetch(&slots_[symbolKey(windows[i], k, static_cast<unsigned char>(text[i])) & mask]);
+            __builtin_prefetch(&slots_[contextKey(windows[i], k) & mask]);
+        }
+    };
+    for (std::size_t i = 0; i < std::min(kAhead, n); ++i)
+        if (std::uint64_t key = topKey(i)) __builtin_prefetch(&slots_[key & mask]);
+    for (std::size_t i = 0; i < std::min(kResolve, n); ++i) resolve(i);
+    double sum = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n)
+            if (std::uint64_t key = topKey(i + kAhead)) __builtin_prefetch(&slots_[key & mask]);
+        if (i + kResolve < n) resolve(i + kResolve);
+        if (known[i]) {
+            sum += known[i]->value;
+            continue;
+        }
+        const auto b = static_cast<unsigned char>(text[i]);
+        for (int k = top; k >= bottom; --k) {
+            if (static_cast<std::size_t>(k) > i) continue;
+            if (k != top) {
+                if (const Slot* s = find(symbolKey(windows[i], k, b))) {
+                    sum += s->value;
+                    break;
+                }
+            }
+            if (const Slot* c = find(contextKey(windows[i], k))) sum += c->value;
+        }
+    }
+    return sum / static_cast<double>(n);
 }
 
 namespace {
 
-constexpr char kMagic[8] = {'M', 'O', 'A', 'T', 'C', 'M', '0', '1'};
-constexpr std::size_t kHeaderBytes = sizeof kMagic + 2 * 4 + 5 * 8;
-constexpr std::size_t kKeyBytes = 8 + 4 * 4;
-constexpr std::size_t kMaxStoredBytes = 1u << 20;     // max_bytes a stored model may say
-constexpr std::size_t kMaxStoredEntries = 1u << 26;  // and max_entries
+constexpr char kMagic[8] = {'M', 'O', 'A', 'T', 'C', 'S', '0', '1'};
+constexpr std::size_t kHeaderBytes = sizeof kMagic + 2 * 4 + 2 * 8;
+constexpr std::size_t kKeyBytes = 8 + 4;
+constexpr std::size_t kMaxStoredBytes = 1u << 20;  // max_bytes a stored scorer may say
 
-void put(std::string& out, std::uint64_t v, int bytes) {
+void putLe(std::string& out, std::uint64_t v, int bytes) {
     for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
-std::uint64_t get(std::string_view in, std::size_t& at, int bytes) {
+std::uint64_t getLe(std::string_view in, std::size_t& at, int bytes) {
     std::uint64_t v = 0;
     for (int i = 0; i < bytes; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[at++])) << (8 * i);
     return v;
@@ -226,57 +307,46 @@ std::uint64_t get(std::string_view in, std::size_t& at, int bytes) {
 
 }  // namespace
 
-std::string CharModel::serialize() const {
+std::string CharScorer::serialize() const {
     std::string out(kMagic, sizeof kMagic);
     out.reserve(kHeaderBytes + used_ * kKeyBytes);
-    put(out, static_cast<std::uint32_t>(options_.min_order), 4);
-    put(out, static_cast<std::uint32_t>(options_.max_order), 4);
-    put(out, options_.max_bytes, 8);
-    put(out, options_.max_entries, 8);
-    put(out, ham_bytes_, 8);
-    put(out, spam_bytes_, 8);
-    put(out, used_, 8);
+    putLe(out, static_cast<std::uint32_t>(options_.min_order), 4);
+    putLe(out, static_cast<std::uint32_t>(options_.max_order), 4);
+    putLe(out, options_.max_bytes, 8);
+    putLe(out, used_, 8);
     for (const Slot& s : slots_) {
         if (s.key == 0) continue;
-        put(out, s.key, 8);
-        for (std::uint32_t v : s.v) put(out, v, 4);
+        std::uint32_t bits;
+        std::memcpy(&bits, &s.value, sizeof bits);
+        putLe(out, s.key, 8);
+        putLe(out, bits, 4);
     }
     return out;
 }
 
-std::optional<CharModel> CharModel::deserialize(std::string_view bytes) {
+std::optional<CharScorer> CharScorer::deserialize(std::string_view bytes) {
     if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) return std::nullopt;
     std::size_t at = sizeof kMagic;
-    CharModelOptions o;
-    const std::uint64_t min_order = get(bytes, at, 4), max_order = get(bytes, at, 4);
-    o.max_bytes = get(bytes, at, 8);
-    o.max_entries = get(bytes, at, 8);
-    const std::uint64_t ham_bytes = get(bytes, at, 8), spam_bytes = get(bytes, at, 8), keys = get(bytes, at, 8);
-    if (min_order > max_order || max_order > kMaxOrder || o.max_bytes == 0 || o.max_bytes > kMaxStoredBytes ||
-        o.max_entries > kMaxStoredEntries || keys > o.max_entries ||
-        (bytes.size() - kHeaderBytes) / kKeyBytes != keys || (bytes.size() - kHeaderBytes) % kKeyBytes != 0)
+    const std::uint64_t min_order = getLe(bytes, at, 4), max_order = getLe(bytes, at, 4);
+    const std::uint64_t max_bytes = getLe(bytes, at, 8), keys = getLe(bytes, at, 8);
+    if (min_order > max_order || max_order > static_cast<std::uint64_t>(kMaxCharOrder) || max_bytes == 0 ||
+        max_bytes > kMaxStoredBytes || (bytes.size() - kHeaderBytes) % kKeyBytes != 0 ||
+        (bytes.size() - kHeaderBytes) / kKeyBytes != keys)
         return std::nullopt;
-    o.min_order = static_cast<int>(min_order);
-    o.max_order = static_cast<int>(max_order);
-    CharModel model(o);
-    model.ham_bytes_ = ham_bytes;
-    model.spam_bytes_ = spam_bytes;
-    std::size_t capacity = 1024;
-    while (capacity * 7 < keys * 10 + 10) capacity *= 2;
-    model.slots_.assign(capacity, Slot{});
-    const std::size_t mask = capacity - 1;
+    CharScorer out;
+    out.options_.min_order = static_cast<int>(min_order);
+    out.options_.max_order = static_cast<int>(max_order);
+    out.options_.max_bytes = max_bytes;
+    out.reserve(keys);
     for (std::uint64_t n = 0; n < keys; ++n) {
-        Slot s;
-        s.key = get(bytes, at, 8);
-        for (std::uint32_t& v : s.v) v = static_cast<std::uint32_t>(get(bytes, at, 4));
-        if (s.key == 0) return std::nullopt;
-        std::size_t i = s.key & mask;
-        for (; model.slots_[i].key != 0; i = (i + 1) & mask)
-            if (model.slots_[i].key == s.key) return std::nullopt;
-        model.slots_[i] = s;
-        ++model.used_;
+        const std::uint64_t key = getLe(bytes, at, 8);
+        const auto bits = static_cast<std::uint32_t>(getLe(bytes, at, 4));
+        float value;
+        std::memcpy(&value, &bits, sizeof value);
+        if (key == 0 || !std::isfinite(value) || out.find(key)) return std::nullopt;
+        out.put(key, value);
     }
-    return model;
+    return out;
 }
 
 }  // namespace moat::content

@@ -12,14 +12,22 @@
 // bytes before) for orders min_order..max_order: P_k = (c(ctx_k, b) +
 // u(ctx_k) P_{k-1}) / (n(ctx_k) + u(ctx_k)), n the context's count, u its
 // distinct followers, below min_order a uniform 1/256. A message's score is
-// the mean over its bytes of log P_spam(b) − log P_ham(b). Learning adds one
-// message's counts (and unlearning takes them away again): incremental,
-// order-independent. Counts are keyed by a 64-bit hash of (order, context,
-// byte), so unrelated contexts practically never share a count; they live in
-// one open-addressing table (24 bytes a slot, at most max_entries keys: past
-// that, keys not yet known are not added), and scoring prefetches each
-// position's slots twelve positions ahead, as the token table does, so that
-// a message's few thousand probes overlap instead of waiting for memory in turn.
+// the mean over its bytes of log P_spam(b) − log P_ham(b).
+//
+// Two stages. CharModel learns: counts keyed by (order, context, byte)
+// packed into 64 bits and mixed (orders up to 6: exact keys, no two contexts
+// share a count), in one open-addressing table of at most max_entries keys
+// (past that, keys not yet known are not added); learning is additive,
+// order-independent, and unlearning one message is exact. compile() then
+// turns it into a CharScorer, which only scores: for every (context, byte)
+// of the training texts the log ratio at that order, everything below
+// included, and for every context the log ratio of its escape (the byte
+// never followed it). Scoring a byte then walks down from the highest order
+// and stops at the first (context, byte) it knows — one table probe for
+// most bytes of ordinary text, instead of two per order — with no division
+// or logarithm per byte. That is what makes the model cheap enough to run on
+// every message (docs/content-analysis.md). A retraining builds both; the
+// store and moat-smtpd keep only the scorer.
 #pragma once
 
 #include <cstddef>
@@ -33,9 +41,11 @@
 
 namespace moat::content {
 
+inline constexpr int kMaxCharOrder = 6;  // longer contexts are not supported
+
 struct CharModelOptions {
     int min_order = 4;  // orders 4-5: chosen on the training folds (docs/content-analysis.md)
-    int max_order = 5;
+    int max_order = 5;  // at most kMaxCharOrder
     std::size_t max_bytes = 2000;  // of a message's text read (learnt and scored)
     // Keys (contexts and symbols) kept: 24 B each in a table at most 70 %
     // full, so at most 384 MiB in memory; a training set of 3,000 messages
@@ -48,28 +58,26 @@ struct CharModelOptions {
 // character boundary).
 std::string charModelText(const DecodedMessage& message, std::size_t max_bytes);
 
+class CharScorer;
+
 class CharModel {
 public:
-    explicit CharModel(CharModelOptions options = {}) : options_(options) {}
+    explicit CharModel(CharModelOptions options = {});
 
     // Adds (sign +1) or takes away (sign -1) one message's counts.
     void learn(std::string_view text, bool spam, int sign = 1);
-    // Mean log-likelihood ratio per byte, spam over ham; 0 for an empty text
-    // or until both classes have been learnt.
+    // Mean log-likelihood ratio per byte, spam over ham, from the counts; 0
+    // for an empty text or until both classes have been learnt. The
+    // reference CharScorer must agree with (slow: for tests and tools).
     double score(std::string_view text) const;
+    // The scorer of this model; texts: those it learnt (the (context, byte)
+    // pairs it knows are theirs). Empty (scores 0) until both classes are learnt.
+    CharScorer compile(const std::vector<std::string_view>& texts) const;
 
     // Keys held (contexts and symbols together), and the table's bytes.
     std::size_t entries() const { return used_; }
     std::size_t memoryBytes() const { return slots_.size() * sizeof(Slot); }
     const CharModelOptions& options() const { return options_; }
-
-    // The model as bytes for the store (its options, byte totals and every
-    // key's counts, little-endian: 24 bytes a key), and back. deserialize
-    // refuses anything malformed — wrong magic or length, options out of
-    // range, more keys than max_entries, an empty or repeated key — rather
-    // than score with a damaged model.
-    std::string serialize() const;
-    static std::optional<CharModel> deserialize(std::string_view bytes);
 
 private:
     // A context's slot: ham n, ham u, spam n, spam u. A symbol's: ham, spam count.
@@ -81,11 +89,51 @@ private:
     Slot* findOrAdd(std::uint64_t key);  // nullptr when full; never grows the table
     void reserve(std::size_t more);      // grows it for `more` new keys, within max_entries
     void grow();
+    // P_spam and P_ham of text[i] at each order min..max (bottom up), as score
+    // computes them; calls visit(order, symbol slot or null, p_spam, p_ham)
+    // for each order whose context is known.
+    template <typename Visit>
+    void walk(std::string_view text, std::size_t i, std::uint64_t window, Visit&& visit) const;
 
     CharModelOptions options_;
     std::vector<Slot> slots_;
     std::size_t used_ = 0;
     std::uint64_t ham_bytes_ = 0, spam_bytes_ = 0;
+};
+
+// A compiled character model: scores, nothing else (see the top of this file).
+class CharScorer {
+public:
+    CharScorer() = default;
+
+    double score(std::string_view text) const;
+
+    std::size_t entries() const { return used_; }
+    std::size_t memoryBytes() const { return slots_.size() * sizeof(Slot); }
+    const CharModelOptions& options() const { return options_; }
+
+    // As bytes for the store (its orders and max_bytes, then 12 bytes a key:
+    // the key and its log ratio, little-endian), and back. deserialize
+    // refuses anything malformed — wrong magic or length, options out of
+    // range, an empty or repeated key, a log ratio that is not finite —
+    // rather than score with a damaged model.
+    std::string serialize() const;
+    static std::optional<CharScorer> deserialize(std::string_view bytes);
+
+private:
+    friend class CharModel;
+    struct Slot {
+        std::uint64_t key = 0;  // 0: empty
+        float value = 0;        // log P_spam - log P_ham (a symbol) or of the escape (a context)
+        std::uint32_t unused = 0;
+    };
+    void reserve(std::size_t keys);
+    void put(std::uint64_t key, float value);  // adds or overwrites
+    const Slot* find(std::uint64_t key) const;
+
+    CharModelOptions options_;
+    std::vector<Slot> slots_;
+    std::size_t used_ = 0;
 };
 
 }  // namespace moat::content

@@ -36,14 +36,16 @@ BayesResult InMemoryModel::classify(const std::vector<TokenHash>& hashes,
         totals, options, chars);
 }
 
-std::optional<CharModel> charModelOf(const std::vector<const Example*>& examples,
-                                     const CharModelOptions& options) {
-    if (std::none_of(examples.begin(), examples.end(), [](const Example* e) { return !e->text.empty(); }))
-        return std::nullopt;
+std::optional<CharScorer> charModelOf(const std::vector<const Example*>& examples,
+                                      const CharModelOptions& options) {
+    std::vector<std::string_view> texts;
+    for (const Example* e : examples)
+        if (!e->text.empty()) texts.push_back(e->text);
+    if (texts.empty()) return std::nullopt;
     CharModel model(options);
     for (const Example* e : examples)
         if (!e->text.empty()) model.learn(e->text, e->spam);
-    return model;
+    return model.compile(texts);
 }
 
 std::vector<HeldOut> heldOutOutputs(const std::vector<Example>& examples,

@@ -21,7 +21,7 @@ inline constexpr int kCalibrationFolds = 5;
 struct TrainedClassifier {
     LogisticWeights logistic;
     Calibration calibration;
-    std::optional<CharModel> chars;  // none when no example has a text
+    std::optional<CharScorer> chars;  // none when no example has a text
 };
 
 TrainedClassifier trainClassifier(const std::vector<Example>& examples,
@@ -42,9 +42,9 @@ struct InMemoryModel {
 InMemoryModel inMemoryModel(const std::vector<const Example*>& examples,
                             const LogisticWeights& logistic, const BayesOptions& options = {});
 
-// The character model of the examples' texts; nullopt when none has one.
-std::optional<CharModel> charModelOf(const std::vector<const Example*>& examples,
-                                     const CharModelOptions& options = {});
+// The character model of the examples' texts, compiled; nullopt when none has one.
+std::optional<CharScorer> charModelOf(const std::vector<const Example*>& examples,
+                                      const CharModelOptions& options = {});
 
 // Every model's output for every example, each scored by models trained on
 // the other folds (folds by digest); for calibration and for tools.

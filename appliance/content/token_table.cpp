@@ -15,7 +15,7 @@ std::shared_ptr<const TokenTable> TokenTable::load(BayesStore& store,
     if (previous && previous->chars_stamp_ == table->chars_stamp_) {
         table->chars_ = previous->chars_;
     } else if (table->chars_stamp_ != 0) {
-        if (auto chars = store.charModel()) table->chars_ = std::make_shared<const CharModel>(std::move(*chars));
+        if (auto chars = store.charModel()) table->chars_ = std::make_shared<const CharScorer>(std::move(*chars));
     }
     std::size_t expected = static_cast<std::size_t>(std::max<std::int64_t>(store.tokenCount(), 0));
     std::size_t capacity = 16;

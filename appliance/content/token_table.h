@@ -27,7 +27,7 @@ class TokenTable {
     std::int64_t generation() const { return generation_; }
     std::size_t size() const { return size_; }
     // Null when the last retraining stored none.
-    const CharModel* charModel() const { return chars_.get(); }
+    const CharScorer* charModel() const { return chars_.get(); }
     // The token's counts and weight; false when never learnt.
     bool find(TokenHash hash, TokenCounts& counts) const;
     // Appends the learnt ones of `hashes` to `out`, in their order. A
@@ -49,7 +49,7 @@ class TokenTable {
     std::size_t size_ = 0;
     BayesTotals totals_;
     std::int64_t generation_ = 0;
-    std::shared_ptr<const CharModel> chars_;
+    std::shared_ptr<const CharScorer> chars_;
     std::int64_t chars_stamp_ = 0;
 };
 

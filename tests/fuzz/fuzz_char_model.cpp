@@ -1,12 +1,14 @@
 // Fuzzes the character model (content/char_model.h) on any bytes: the text
 // it reads from a decoded message stays within its bound and valid where the
 // message was, learning and scoring never crash, a score is finite, and
-// unlearning a message learnt gives back the model's former scores; the
-// same bytes read as a stored model are refused or give a model that scores
-// finitely and writes back the same bytes.
+// unlearning a message learnt gives back the model's former scores, its
+// compiled scorer agrees with it and reads back from its bytes; the same
+// bytes read as a stored scorer are refused or give one that scores finitely
+// and writes back as many bytes.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -42,9 +44,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     model.learn(bytes.substr(half), false, -1);
     if (model.entries() < options.max_entries) check(model.score(text) == before);
 
-    auto again = CharModel::deserialize(model.serialize());
-    check(again && again->score(text) == model.score(text));
-    if (auto stored = CharModel::deserialize(bytes)) {
+    std::string_view spam_half = bytes.substr(0, std::min(half, options.max_bytes));
+    auto scorer = model.compile({spam_half, "an ordinary line of ham, nothing to see here"});
+    check(std::fabs(scorer.score(text) - model.score(text)) < 1e-3 || model.entries() >= options.max_entries);
+    auto again = CharScorer::deserialize(scorer.serialize());
+    check(again && again->score(text) == scorer.score(text));
+    if (auto stored = CharScorer::deserialize(bytes)) {
         check(std::isfinite(stored->score(text)));
         check(stored->serialize().size() == bytes.size());
     }

@@ -678,8 +678,11 @@ TEST_F(BayesStoreTest, CharacterModelIsKeptAndScoresAsTheStoreDoes) {
     // A model stored with a say of its own: the copy in memory carries it,
     // a reload with nothing retrained keeps the same one, and both ways of
     // scoring agree, the character model's score included.
-    CharModel chars;
-    for (const auto& e : bayes_->examples()) chars.learn(e.text, e.spam);
+    CharModel model;
+    std::vector<std::string_view> texts;
+    auto kept = bayes_->examples();
+    for (const auto& e : kept) model.learn(e.text, e.spam), texts.push_back(e.text);
+    const CharScorer chars = model.compile(texts);
     Calibration calibration = bayes_->totals().calibration;
     calibration.char_weight = 2;
     LogisticWeights logistic;
