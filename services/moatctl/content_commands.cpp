@@ -221,6 +221,10 @@ int bayesStats(Poco::Data::Session& session) {
     auto t = store.totals();
     auto k = store.tokenStats();
     auto l = store.learnt();
+    auto chars = store.charModel();
+    const std::string characters =
+        chars ? std::to_string(chars->entries()) + " keys (" + std::to_string(chars->memoryBytes() >> 20) + " MB)"
+              : std::string("none (until a retraining gives the character model a say)");
     // Learnt: what was taught. Counted: what Bayes counts (a retraining
     // leaves out what it was already sure of; learning older than the
     // digests' year is in the counts only).
@@ -234,6 +238,7 @@ int bayesStats(Poco::Data::Session& session) {
               << "examples kept  " << store.exampleCount() << "\n"
               << "evidence       logistic + " << t.calibration.bayes_weight << " x Bayes logit + "
               << t.calibration.char_weight << " x characters\n"
+              << "characters     " << characters << "\n"
               << "calibration    " << t.calibration.scale << " x evidence + " << t.calibration.shift
               << "\n";
     return 0;

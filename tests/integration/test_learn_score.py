@@ -122,6 +122,15 @@ def test_learn_and_score(env):
     # of five words a class are not all counted.
     assert 1 <= int(s["spam counted"]) <= 25 and 1 <= int(s["ham counted"]) <= 25
     assert int(s["tokens"]) > 500
+    # Each kept example keeps the text the character model reads; the
+    # retraining built that model and gave it a say, or stored none.
+    with sqlite3.connect(env.db) as db:
+        texts = [t for (t,) in db.execute("SELECT text FROM bayes_examples")]
+        assert len(texts) == 50 and all(t.startswith(b"subject: ") for t in texts), texts[:2]
+        stored = db.execute("SELECT count(*) FROM bayes_char_model").fetchone()[0]
+    weight = float(re.search(r"\+ (\S+) x characters", s["evidence"]).group(1))
+    assert (stored == 1) == (weight != 0), (stored, s["evidence"])
+    assert s["characters"].endswith("MB)") if stored else s["characters"].startswith("none")
 
     # One file, an mbox of two and a maildir: one line each, spam up, ham down.
     (env.dir / "new-ham.eml").write_bytes(make_message(rng, HAM_WORDS, 901))
