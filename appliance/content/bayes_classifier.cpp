@@ -136,6 +136,7 @@ double BayesClassifier::characterScore(std::string_view text) {
         const CharScorer* chars = table_->charModel();
         return chars && table_->totals().calibration.char_weight != 0 ? chars->score(text) : 0.0;
     }
+    if (!chars_from_store_) return 0;
     if (!stored_chars_) {
         // Only worth reading (tens of MB) when the calibration gives it a say.
         stored_chars_.emplace();

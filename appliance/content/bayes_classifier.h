@@ -87,10 +87,13 @@ class BayesClassifier {
     explicit BayesClassifier(BayesStore& store, BayesOptions options = {})
         : store_(store), options_(options) {}
     // Classifies from an in-memory copy instead of the store's tables (the
-    // gateway and bulk scoring); learning still goes to the store.
+    // gateway and bulk scoring); learning still goes to the store. A null
+    // table (moat-smtpd before its first copy is loaded) scores from the
+    // store's tables, without the character model: reading it per message
+    // would cost every message tens of MB.
     BayesClassifier(BayesStore& store, std::shared_ptr<const TokenTable> table,
                     BayesOptions options = {})
-        : store_(store), table_(std::move(table)), options_(options) {}
+        : store_(store), table_(std::move(table)), options_(options), chars_from_store_(false) {}
 
     // Tokens alone (no text for the character model).
     BayesResult classify(const std::vector<std::string>& tokens);
@@ -101,8 +104,8 @@ class BayesClassifier {
     // (characterScore); the clues' texts are left empty.
     BayesResult classifyHashes(const std::vector<TokenHash>& hashes, double chars = 0);
     // The character model's score of a text: 0 when the calibration gives
-    // it no weight or there is none. Without a table, the model is read
-    // from the store once, at the first call.
+    // it no weight or there is none. Without a table (the first
+    // constructor), the model is read from the store once, at the first call.
     double characterScore(std::string_view text);
     // Counts the message, takes one logistic step on its tokens (unless a
     // retraining follows anyway: bulk learning) and keeps it as an example
@@ -118,6 +121,7 @@ class BayesClassifier {
     BayesStore& store_;
     std::shared_ptr<const TokenTable> table_;
     BayesOptions options_;
+    bool chars_from_store_ = true;
     std::optional<std::optional<CharScorer>> stored_chars_;  // read from the store, without a table
 };
 

@@ -176,7 +176,8 @@ int scoreMessages(const config::Config& config, Poco::Data::Session& session,
     auto table = paths.size() > 1 || fs::is_directory(paths.front())
                      ? content::TokenTable::load(store)
                      : nullptr;
-    content::BayesClassifier classifier(store, table);
+    // One message: from the store's tables (and its character model, read once).
+    auto classifier = table ? content::BayesClassifier(store, table) : content::BayesClassifier(store);
     auto settings = policy::Settings::load(session);
     auto limits = policy::strictestThresholds(settings, {});
     auto zones = policy::withSettingZones(store::listDnsZones(session), settings);

@@ -702,6 +702,10 @@ TEST_F(BayesStoreTest, CharacterModelIsKeptAndScoresAsTheStoreDoes) {
         EXPECT_EQ(a.chars, b.chars);
         EXPECT_NEAR(a.probability, b.probability, 1e-6);
     }
+    // moat-smtpd before its first copy is loaded (a null table): the store's
+    // tokens, but not its character model, which would be read per message.
+    BayesClassifier before_first_copy(*bayes_, nullptr);
+    EXPECT_EQ(before_first_copy.classify(decodeMessage(randomMessage(rng, kSpamWords, 810))).chars, 0);
     // Stored without one: the next copy has none.
     bayes_->storeModel(logistic, calibration, nullptr);
     EXPECT_EQ(TokenTable::load(*bayes_, reloaded)->charModel(), nullptr);
