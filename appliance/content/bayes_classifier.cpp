@@ -131,18 +131,18 @@ std::string characterText(const DecodedMessage& message) {
     return charModelText(message, CharModelOptions{}.max_bytes);
 }
 
-double BayesClassifier::characterScore(std::string_view text) {
+const CharScorer* BayesClassifier::characterScorer() {
     if (table_) {
         const CharScorer* chars = table_->charModel();
-        return chars && table_->totals().calibration.char_weight != 0 ? chars->score(text) : 0.0;
+        return chars && table_->totals().calibration.char_weight != 0 ? chars : nullptr;
     }
-    if (!chars_from_store_) return 0;
+    if (!chars_from_store_) return nullptr;
     if (!stored_chars_) {
         // Only worth reading (tens of MB) when the calibration gives it a say.
         stored_chars_.emplace();
         if (store_.totals().calibration.char_weight != 0) *stored_chars_ = store_.charModel();
     }
-    return *stored_chars_ ? (*stored_chars_)->score(text) : 0.0;
+    return *stored_chars_ ? &**stored_chars_ : nullptr;
 }
 
 BayesResult BayesClassifier::classifyHashes(const std::vector<TokenHash>& hashes, double chars) {
@@ -181,7 +181,9 @@ BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
 }
 
 BayesResult BayesClassifier::classify(const DecodedMessage& message) {
-    return classifyHashes(tokenHashes(message), characterScore(characterText(message)));
+    // The text is built only for a scorer that will read it.
+    const CharScorer* chars = characterScorer();
+    return classifyHashes(tokenHashes(message), chars ? chars->score(characterText(message)) : 0.0);
 }
 
 void nameClues(const DecodedMessage& message, BayesResult& result) {

@@ -100,13 +100,13 @@ class BayesClassifier {
     // The scoring path: the clues' texts are left empty (naming them costs a
     // second tokenization; nameClues() does it for whoever shows them).
     BayesResult classify(const DecodedMessage& message);
-    // Sorted, unique hashes, and the character model's score of the text
-    // (characterScore); the clues' texts are left empty.
+    // Sorted, unique hashes, and the character model's score of the
+    // message's text (characterScorer); the clues' texts are left empty.
     BayesResult classifyHashes(const std::vector<TokenHash>& hashes, double chars = 0);
-    // The character model's score of a text: 0 when the calibration gives
-    // it no weight or there is none. Without a table (the first
-    // constructor), the model is read from the store once, at the first call.
-    double characterScore(std::string_view text);
+    // The character model that scores messages: null when there is none or
+    // the calibration gives it no weight. Without a table (the first
+    // constructor), it is read from the store once, at the first call.
+    const CharScorer* characterScorer();
     // Counts the message, takes one logistic step on its tokens (unless a
     // retraining follows anyway: bulk learning) and keeps it as an example
     // for retraining: one message's worth of state.

@@ -33,6 +33,18 @@ std::uint64_t symbolKey(std::uint64_t window, int k, unsigned char b) {
 
 int clampOrder(int k) { return std::clamp(k, 0, kMaxCharOrder); }
 
+// The slot holding key in an open-addressing table of power-of-two size
+// (linear probing, key 0 marks an empty slot), or nullptr: both tables' lookup.
+template <typename Slot>
+const Slot* probe(const std::vector<Slot>& slots, std::uint64_t key) {
+    if (slots.empty()) return nullptr;
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t i = key & mask;; i = (i + 1) & mask) {
+        if (slots[i].key == key) return &slots[i];
+        if (slots[i].key == 0) return nullptr;
+    }
+}
+
 bool space(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
 
 void appendCollapsed(std::string& out, std::string_view in, std::size_t max_bytes) {
@@ -77,12 +89,7 @@ CharModel::CharModel(CharModelOptions options) : options_(options) {
 }
 
 const CharModel::Slot* CharModel::find(std::uint64_t key) const {
-    if (slots_.empty()) return nullptr;
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = key & mask;; i = (i + 1) & mask) {
-        if (slots_[i].key == key) return &slots_[i];
-        if (slots_[i].key == 0) return nullptr;
-    }
+    return probe(slots_, key);
 }
 
 void CharModel::grow() {
@@ -226,12 +233,7 @@ void CharScorer::put(std::uint64_t key, float value) {
 }
 
 const CharScorer::Slot* CharScorer::find(std::uint64_t key) const {
-    if (slots_.empty()) return nullptr;
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = key & mask;; i = (i + 1) & mask) {
-        if (slots_[i].key == key) return &slots_[i];
-        if (slots_[i].key == 0) return nullptr;
-    }
+    return probe(slots_, key);
 }
 
 double CharScorer::score(std::string_view text) const {
