@@ -37,7 +37,7 @@
 //   (with LAB_NO_CALIBRATION it is always fixed). The character model
 //   (content/char_model.h) is the calibration's third input, as in the
 //   gateway, unless LAB_NO_CHAR=1; LAB_CHAR_MIN, LAB_CHAR_MAX orders,
-//   LAB_CHAR_BYTES read; with LAB_NO_CALIBRATION it is left out unless
+//   LAB_CHAR_BYTES read, LAB_CHAR_HEADER_BYTES of them header fields; with LAB_NO_CALIBRATION it is left out unless
 //   LAB_CHAR_WEIGHT gives its weight.
 #include <openssl/sha.h>
 
@@ -93,6 +93,7 @@ CharModelOptions charOptions() {
     if (const char* v = std::getenv("LAB_CHAR_MIN")) o.min_order = std::atoi(v);
     if (const char* v = std::getenv("LAB_CHAR_MAX")) o.max_order = std::atoi(v);
     if (const char* v = std::getenv("LAB_CHAR_BYTES")) o.max_bytes = static_cast<std::size_t>(std::atoi(v));
+    if (const char* v = std::getenv("LAB_CHAR_HEADER_BYTES")) o.header_bytes = static_cast<std::size_t>(std::atoi(v));
     return o;
 }
 
@@ -511,7 +512,7 @@ int main(int argc, char** argv) {
             it.example.features = labFeatures(message, limits);
             it.time = receivedTime(message).value_or(0);
             it.sender = senderDomain(message);
-            if (charModelOn()) it.example.text = charModelText(message, charOptions().max_bytes);
+            if (charModelOn()) it.example.text = charModelText(message, charOptions());
             // As moatctl score: a stored message's dates are judged as of when it
             // arrived, and not at all when that is unknown.
             it.parts = heuristicParts(message, receivedTime(message));

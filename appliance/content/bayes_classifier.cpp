@@ -127,10 +127,6 @@ BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t feat
     return result;
 }
 
-std::string characterText(const DecodedMessage& message) {
-    return charModelText(message, CharModelOptions{}.max_bytes);
-}
-
 const CharScorer* BayesClassifier::characterScorer() {
     if (table_) {
         const CharScorer* chars = table_->charModel();
@@ -181,9 +177,10 @@ BayesResult BayesClassifier::classify(const std::vector<std::string>& tokens) {
 }
 
 BayesResult BayesClassifier::classify(const DecodedMessage& message) {
-    // The text is built only for a scorer that will read it.
+    // The text is built only for a scorer that will read it, as it was built
+    // for (a scorer stored before header fields were read reads none).
     const CharScorer* chars = characterScorer();
-    return classifyHashes(tokenHashes(message), chars ? chars->score(characterText(message)) : 0.0);
+    return classifyHashes(tokenHashes(message), chars ? chars->score(charModelText(message, chars->options())) : 0.0);
 }
 
 void nameClues(const DecodedMessage& message, BayesResult& result) {
@@ -196,7 +193,7 @@ void nameClues(const DecodedMessage& message, BayesResult& result) {
 
 LearnOutcome BayesClassifier::learn(const DecodedMessage& message, bool spam, std::int64_t at,
                                     bool step) {
-    return store_.learn(messageDigest(message), tokenHashes(message), characterText(message), spam, at,
+    return store_.learn(messageDigest(message), tokenHashes(message), charModelText(message, options_.chars), spam, at,
                         step ? std::optional<LogisticOptions>(options_.logistic) : std::nullopt);
 }
 

@@ -74,9 +74,6 @@ BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLook
 BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t features,
                           const BayesTotals& totals, const BayesOptions& options, double chars = 0);
 
-// The text of a message the character model learns and scores.
-std::string characterText(const DecodedMessage& message);
-
 class TokenTable;
 
 // Fills in the texts of `result`'s clues, from the message they came from.

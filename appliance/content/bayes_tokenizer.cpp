@@ -6,6 +6,7 @@
 #include <array>
 #include <memory>
 
+#include "content/transit_fields.h"
 #include "content/utf8.h"
 #include "util/ascii_text.h"
 
@@ -259,21 +260,6 @@ void headerWords(const std::string& prefix, std::string_view value, const Tokeni
 
 bool named(const Header& h, std::string_view name) {
     return util::lowerAscii(h.name) == name;
-}
-
-// Fields that relays, mailbox stores and filters add on the way to a
-// mailbox: a copy learnt from a mailbox has them and the same message at
-// SMTP time does not, so their presence says where a copy was, not what the
-// message is.
-bool addedInTransit(std::string_view name) {
-    for (std::string_view prefix : {"x-spam", "x-moat", "x-virus", "x-original-", "x-uid", "x-keywords",
-                                    "x-status", "x-imap", "x-evolution", "x-gmail", "x-gm-"})
-        if (name.substr(0, prefix.size()) == prefix) return true;
-    for (std::string_view exact : {"received", "return-path", "delivered-to", "status", "lines",
-                                   "content-length", "authentication-results", "received-spf",
-                                   "arc-seal", "arc-message-signature", "arc-authentication-results"})
-        if (name == exact) return true;
-    return false;
 }
 
 // "hdr:<name>" once per field name the author's software wrote (lower-cased,

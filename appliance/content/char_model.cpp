@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "content/transit_fields.h"
+#include "util/ascii_text.h"
+
 namespace moat::content {
 namespace {
 
@@ -58,28 +61,52 @@ void appendCollapsed(std::string& out, std::string_view in, std::size_t max_byte
     }
 }
 
+// Trailing spaces dropped, then cut at max_bytes (at a UTF-8 character boundary).
+void cutAtCharacter(std::string& text, std::size_t max_bytes) {
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    if (text.size() <= max_bytes) return;
+    std::size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+    text.resize(cut);
+}
+
 }  // namespace
 
-std::string charModelText(const DecodedMessage& message, std::size_t max_bytes) {
+std::string charModelText(const DecodedMessage& message, const CharModelOptions& options) {
+    const std::size_t header_bytes = std::min(options.header_bytes, options.max_bytes);
     std::string out;
-    const std::size_t room = max_bytes + 4;  // cut below at a character boundary
+    if (header_bytes > 0) {
+        // Below header_bytes, so that the space after it fits too.
+        const std::size_t room = header_bytes + 4;  // cut below at a character boundary
+        for (const Header& h : message.headers) {
+            if (out.size() >= room) break;
+            const std::string name = util::lowerAscii(h.name);
+            if (name == "subject" || name == "from" || addedInTransit(name)) continue;
+            appendCollapsed(out, name, room);
+            appendCollapsed(out, ": ", room);
+            appendCollapsed(out, h.value, room);
+            appendCollapsed(out, " ", room);
+        }
+        cutAtCharacter(out, header_bytes - 1);
+        while (!out.empty() && out.back() == ' ') out.pop_back();
+        if (!out.empty()) out.push_back(' ');
+    }
+    const std::size_t body_bytes = options.max_bytes - header_bytes;
+    std::string body;
+    const std::size_t room = body_bytes + 4;
     auto field = [&](std::string_view label, std::string_view name) {
-        appendCollapsed(out, label, room);
-        if (const Header* h = message.header(name)) appendCollapsed(out, h->value, room);
-        appendCollapsed(out, " ", room);
+        appendCollapsed(body, label, room);
+        if (const Header* h = message.header(name)) appendCollapsed(body, h->value, room);
+        appendCollapsed(body, " ", room);
     };
     field("subject: ", "subject");
     field("from: ", "from");
     for (const auto& t : message.texts) {
-        appendCollapsed(out, t.text, room);
-        appendCollapsed(out, " ", room);
+        appendCollapsed(body, t.text, room);
+        appendCollapsed(body, " ", room);
     }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    if (out.size() > max_bytes) {
-        std::size_t cut = max_bytes;
-        while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xc0) == 0x80) --cut;
-        out.resize(cut);
-    }
+    cutAtCharacter(body, body_bytes);
+    out += body;
     return out;
 }
 
@@ -292,8 +319,12 @@ double CharScorer::score(std::string_view text) const {
 
 namespace {
 
-constexpr char kMagic[8] = {'M', 'O', 'A', 'T', 'C', 'S', '0', '1'};
-constexpr std::size_t kHeaderBytes = sizeof kMagic + 2 * 4 + 2 * 8;
+// "MOATCS02": orders, max_bytes, header_bytes, keys. "MOATCS01" (before
+// header fields were read) has no header_bytes.
+constexpr char kMagic[8] = {'M', 'O', 'A', 'T', 'C', 'S', '0', '2'};
+constexpr char kFirstMagic[8] = {'M', 'O', 'A', 'T', 'C', 'S', '0', '1'};
+constexpr std::size_t kHeaderBytes = sizeof kMagic + 2 * 4 + 3 * 8;
+constexpr std::size_t kFirstHeaderBytes = sizeof kMagic + 2 * 4 + 2 * 8;
 constexpr std::size_t kKeyBytes = 8 + 4;
 constexpr std::size_t kMaxStoredBytes = 1u << 20;  // max_bytes a stored scorer may say
 
@@ -315,6 +346,7 @@ std::string CharScorer::serialize() const {
     putLe(out, static_cast<std::uint32_t>(options_.min_order), 4);
     putLe(out, static_cast<std::uint32_t>(options_.max_order), 4);
     putLe(out, options_.max_bytes, 8);
+    putLe(out, options_.header_bytes, 8);
     putLe(out, used_, 8);
     for (const Slot& s : slots_) {
         if (s.key == 0) continue;
@@ -327,18 +359,25 @@ std::string CharScorer::serialize() const {
 }
 
 std::optional<CharScorer> CharScorer::deserialize(std::string_view bytes) {
-    if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) return std::nullopt;
+    if (bytes.size() < sizeof kMagic) return std::nullopt;
+    const bool first = std::memcmp(bytes.data(), kFirstMagic, sizeof kFirstMagic) == 0;
+    if (!first && std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) return std::nullopt;
+    const std::size_t header = first ? kFirstHeaderBytes : kHeaderBytes;
+    if (bytes.size() < header) return std::nullopt;
     std::size_t at = sizeof kMagic;
     const std::uint64_t min_order = getLe(bytes, at, 4), max_order = getLe(bytes, at, 4);
-    const std::uint64_t max_bytes = getLe(bytes, at, 8), keys = getLe(bytes, at, 8);
+    const std::uint64_t max_bytes = getLe(bytes, at, 8);
+    const std::uint64_t header_bytes = first ? 0 : getLe(bytes, at, 8);
+    const std::uint64_t keys = getLe(bytes, at, 8);
     if (min_order > max_order || max_order > static_cast<std::uint64_t>(kMaxCharOrder) || max_bytes == 0 ||
-        max_bytes > kMaxStoredBytes || (bytes.size() - kHeaderBytes) % kKeyBytes != 0 ||
-        (bytes.size() - kHeaderBytes) / kKeyBytes != keys)
+        max_bytes > kMaxStoredBytes || header_bytes >= max_bytes || (bytes.size() - header) % kKeyBytes != 0 ||
+        (bytes.size() - header) / kKeyBytes != keys)
         return std::nullopt;
     CharScorer out;
     out.options_.min_order = static_cast<int>(min_order);
     out.options_.max_order = static_cast<int>(max_order);
     out.options_.max_bytes = max_bytes;
+    out.options_.header_bytes = header_bytes;
     out.reserve(keys);
     for (std::uint64_t n = 0; n < keys; ++n) {
         const std::uint64_t key = getLe(bytes, at, 8);

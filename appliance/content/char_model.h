@@ -46,17 +46,28 @@ inline constexpr int kMaxCharOrder = 6;  // longer contexts are not supported
 struct CharModelOptions {
     int min_order = 4;  // orders 4-5: chosen on the training folds (docs/content-analysis.md)
     int max_order = 5;  // at most kMaxCharOrder
-    std::size_t max_bytes = 2000;  // of a message's text read (learnt and scored)
+    // Of a message's text read (learnt and scored): at most max_bytes, of
+    // which the header fields the sender wrote take up to header_bytes
+    // (docs/content-analysis.md). A scorer stored before header fields were
+    // read says header_bytes 0 and 2,000 max_bytes: it reads the text as
+    // it was built for.
+    std::size_t max_bytes = 3000;
+    std::size_t header_bytes = 1000;
     // Keys (contexts and symbols) kept: 24 B each in a table at most 70 %
     // full, so at most 384 MiB in memory; a training set of 3,000 messages
     // fills 1.7 M (docs/content-analysis.md).
     std::size_t max_entries = 8u << 20;
 };
 
-// The text the model reads: "subject: <Subject> from: <From> <text parts>",
-// white space collapsed to single spaces, cut at max_bytes (at a UTF-8
-// character boundary).
-std::string charModelText(const DecodedMessage& message, std::size_t max_bytes);
+// The text the model reads, white space collapsed to single spaces: first
+// "<field>: <value>" for each top-level header field in message order but
+// Subject, From and those added in transit (transit_fields.h), cut below
+// header_bytes; then "subject: <Subject> from: <From> <text parts>", cut at
+// max_bytes - header_bytes (cuts at UTF-8 character boundaries). What a
+// mail program or a bulk-mail tool writes in its fields (Content-Type's
+// parameters, the Message-ID's and Date's forms, X-Mailer, List-*,
+// recipients) is style the body does not show.
+std::string charModelText(const DecodedMessage& message, const CharModelOptions& options = {});
 
 class CharScorer;
 
@@ -112,9 +123,10 @@ public:
     std::size_t memoryBytes() const { return slots_.size() * sizeof(Slot); }
     const CharModelOptions& options() const { return options_; }
 
-    // As bytes for the store (its orders and max_bytes, then 12 bytes a key:
-    // the key and its log ratio, little-endian), and back. deserialize
-    // refuses anything malformed — wrong magic or length, options out of
+    // As bytes for the store (its orders, max_bytes and header_bytes, then
+    // 12 bytes a key: the key and its log ratio, little-endian), and back;
+    // deserialize also reads the first format ("MOATCS01", no header_bytes:
+    // 0, a scorer of texts without header fields). It refuses anything malformed — wrong magic or length, options out of
     // range, an empty or repeated key, a log ratio that is not finite —
     // rather than score with a damaged model.
     std::string serialize() const;

@@ -555,6 +555,17 @@ const std::vector<Migration>& migrations() {
              " model BLOB NOT NULL,"
              " stamp INTEGER NOT NULL)",
          }},
+        {15,
+         "content: the character model reads the header fields the sender wrote too",
+         {
+             // Texts kept before this version have no header fields: a model
+             // learnt from them beside new ones would know those fields from
+             // the new examples' classes alone. They are dropped (as for
+             // examples kept before version 14); the next retraining builds
+             // the model from examples learnt since. Until then the stored
+             // model scores texts as it was built for (content/char_model.h).
+             "UPDATE bayes_examples SET text = NULL",
+         }},
     };
     return all;
 }

@@ -22,6 +22,7 @@
 #include "content/content_score.h"
 #include "content/mime_decoder.h"
 #include "content/token_table.h"
+#include "store/migrations.h"
 #include "store/store.h"
 
 using namespace moat::content;
@@ -667,7 +668,7 @@ TEST_F(BayesStoreTest, CharacterModelIsKeptAndScoresAsTheStoreDoes) {
     classifier.learn(probe, true, 1500, false);
     bool found = false;
     for (const auto& e : bayes_->examples())
-        if (e.digest == messageDigest(probe)) found = e.text == characterText(probe);
+        if (e.digest == messageDigest(probe)) found = e.text == charModelText(probe);
     EXPECT_TRUE(found);
 
     classifier.retrain();
@@ -697,7 +698,7 @@ TEST_F(BayesStoreTest, CharacterModelIsKeptAndScoresAsTheStoreDoes) {
     for (int i = 0; i < 4; ++i) {
         auto message = decodeMessage(randomMessage(rng, i % 2 ? kSpamWords : kHamWords, 800 + i));
         auto a = from_store.classify(message), b = from_table.classify(message);
-        EXPECT_EQ(a.chars, chars.score(characterText(message)));
+        EXPECT_EQ(a.chars, chars.score(charModelText(message, chars.options())));
         EXPECT_NE(a.chars, 0);
         EXPECT_EQ(a.chars, b.chars);
         EXPECT_NEAR(a.probability, b.probability, 1e-6);
@@ -710,6 +711,53 @@ TEST_F(BayesStoreTest, CharacterModelIsKeptAndScoresAsTheStoreDoes) {
     bayes_->storeModel(logistic, calibration, nullptr);
     EXPECT_EQ(TokenTable::load(*bayes_, reloaded)->charModel(), nullptr);
     EXPECT_EQ(bayes_->totals().calibration.char_weight, 0);
+}
+
+// A store from before the character model read header fields (migration
+// 15): its scorer goes on reading texts in the form it was built for until
+// the next retraining, and the examples' texts, which have no header fields,
+// are dropped, so that the next model is built from examples learnt since.
+TEST_F(BayesStoreTest, AnOlderCharacterModelReadsItsOwnFormUntilTheNextRetraining) {
+    BayesClassifier classifier(*bayes_);
+    std::mt19937 rng(23);
+    learnTwentyEach(classifier, rng);
+    CharModelOptions before;
+    before.max_bytes = 2000;
+    before.header_bytes = 0;
+    CharModel model(before);
+    const auto examples = bayes_->examples();
+    std::vector<std::string_view> texts;
+    for (const auto& e : examples) model.learn(e.text, e.spam), texts.push_back(e.text);
+    const CharScorer old = model.compile(texts);
+    Calibration calibration = bayes_->totals().calibration;
+    calibration.char_weight = 2;
+    LogisticWeights logistic;
+    logistic.bias = bayes_->totals().bias;
+    bayes_->storeModel(logistic, calibration, &old);
+
+    const moat::store::Migration* fifteen = nullptr;
+    for (const auto& m : moat::store::migrations())
+        if (m.version == 15) fifteen = &m;
+    ASSERT_TRUE(fifteen);
+    for (const char* statement : fifteen->statements) *session_ << statement, Poco::Data::Keywords::now;
+    for (const auto& e : bayes_->examples()) EXPECT_TRUE(e.text.empty());
+
+    auto message = decodeMessage("To: someone@example.org\nX-Mailer: BulkBlaster 5\n" +
+                                 randomMessage(rng, kSpamWords, 900));
+    ASSERT_NE(charModelText(message), charModelText(message, before));
+    auto scored = BayesClassifier(*bayes_).classify(message);
+    EXPECT_EQ(scored.chars, old.score(charModelText(message, before)));
+    EXPECT_EQ(TokenTable::load(*bayes_)->charModel()->options().header_bytes, 0u);
+
+    // The next retraining has no texts to build a model from: none, no say.
+    classifier.retrain();
+    EXPECT_FALSE(bayes_->charModel().has_value());
+    EXPECT_EQ(bayes_->totals().calibration.char_weight, 0);
+    // Messages learnt since keep today's form, header fields first.
+    learnTwentyEach(classifier, rng);
+    std::size_t with_text = 0;
+    for (const auto& e : bayes_->examples()) with_text += !e.text.empty();
+    EXPECT_EQ(with_text, 40u);
 }
 
 }  // namespace

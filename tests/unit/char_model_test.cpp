@@ -39,18 +39,45 @@ CharModel trained() {
 
 }  // namespace
 
+CharModelOptions bodyOnly(std::size_t max_bytes) {
+    CharModelOptions o;
+    o.max_bytes = max_bytes;
+    o.header_bytes = 0;
+    return o;
+}
+
 TEST(CharModel, TextIsSubjectFromAndTextPartsCollapsed) {
     auto m = decodeMessage(
         "From: Alice <alice@example.org>\nSubject: Hello   there\n"
         "Content-Type: text/plain\n\nLine one.\n\n\n   Line\ttwo.\n");
-    EXPECT_EQ(charModelText(m, 2000), "subject: Hello there from: Alice <alice@example.org> Line one. Line two.");
-    EXPECT_EQ(charModelText(m, 14), "subject: Hello");
+    EXPECT_EQ(charModelText(m, bodyOnly(2000)), "subject: Hello there from: Alice <alice@example.org> Line one. Line two.");
+    EXPECT_EQ(charModelText(m, bodyOnly(14)), "subject: Hello");
     // A cut never splits a UTF-8 character.
     auto u = decodeMessage("Subject: =?UTF-8?B?w6nDqcOp?=\n\nx\n");
-    std::string t = charModelText(u, 11);  // "subject: é" is 11 bytes, "subject: éé" 13
+    std::string t = charModelText(u, bodyOnly(11));  // "subject: é" is 11 bytes, "subject: éé" 13
     EXPECT_EQ(t, "subject: \xc3\xa9");
-    EXPECT_EQ(charModelText(u, 12), "subject: \xc3\xa9");
-    EXPECT_EQ(charModelText(decodeMessage(""), 100), "subject: from:");
+    EXPECT_EQ(charModelText(u, bodyOnly(12)), "subject: \xc3\xa9");
+    EXPECT_EQ(charModelText(decodeMessage(""), bodyOnly(100)), "subject: from:");
+}
+
+TEST(CharModel, TextStartsWithTheFieldsTheSenderWrote) {
+    auto m = decodeMessage(
+        "Received: from relay.example.net by mx.example.org\n"
+        "Return-Path: <alice@example.org>\nDelivered-To: bob@example.org\nX-Spam-Status: No\n"
+        "From: Alice <alice@example.org>\nTo: Bob <bob@example.org>\nSubject: Hello\n"
+        "X-Mailer: Mutt\nContent-Type: text/plain;\n charset=us-ascii\n\nLine one.\n");
+    // In message order, Subject and From left for the body's part, fields
+    // added in transit (Received, Return-Path, Delivered-To, X-Spam-*) left out.
+    const std::string headers = "to: Bob <bob@example.org> x-mailer: Mutt content-type: text/plain; charset=us-ascii ";
+    CharModelOptions o;  // the defaults: 3,000 bytes, 1,000 of them header fields
+    EXPECT_EQ(charModelText(m, o), headers + "subject: Hello from: Alice <alice@example.org> Line one.");
+    // Each part has its own budget: the header fields' below header_bytes
+    // (the space after them included), the rest max_bytes - header_bytes.
+    o.header_bytes = 12;
+    o.max_bytes = 12 + 14;
+    EXPECT_EQ(charModelText(m, o), "to: Bob <bo subject: Hello");
+    // A message with no such field starts with its subject.
+    EXPECT_EQ(charModelText(decodeMessage("Subject: x\n\nbody\n"), CharModelOptions{}), "subject: x from: body");
 }
 
 TEST(CharModel, LeansTowardsTheClassTheTextResembles) {
@@ -144,6 +171,7 @@ TEST(CharModel, ScorerBytesRoundTripAndDamageIsRefused) {
     o.min_order = 2;
     o.max_order = 3;
     o.max_bytes = 500;
+    o.header_bytes = 100;
     CharModel m(o);
     std::vector<std::string_view> texts;
     for (const char* s : kSpam) m.learn(s, true), texts.push_back(s);
@@ -155,10 +183,22 @@ TEST(CharModel, ScorerBytesRoundTripAndDamageIsRefused) {
     EXPECT_EQ(back->entries(), scorer.entries());
     EXPECT_EQ(back->options().min_order, 2);
     EXPECT_EQ(back->options().max_bytes, 500u);
+    EXPECT_EQ(back->options().header_bytes, 100u);
     for (const char* t : {kSpam[0], kHam[1], "something else entirely"}) EXPECT_EQ(back->score(t), scorer.score(t)) << t;
     EXPECT_EQ(back->serialize().size(), bytes.size());
 
-    constexpr std::size_t kHeader = 32, kKey = 12;
+    // The first format ("MOATCS01", stored before header fields were read)
+    // has no header_bytes: its texts had none.
+    std::string first = bytes;
+    first[7] = '1';
+    first.erase(24, 8);
+    auto old = CharScorer::deserialize(first);
+    ASSERT_TRUE(old);
+    EXPECT_EQ(old->options().header_bytes, 0u);
+    EXPECT_EQ(old->options().max_bytes, 500u);
+    EXPECT_EQ(old->score(kSpam[0]), scorer.score(kSpam[0]));
+
+    constexpr std::size_t kHeader = 40, kKey = 12;
     EXPECT_FALSE(CharScorer::deserialize(""));
     EXPECT_FALSE(CharScorer::deserialize(bytes.substr(0, bytes.size() - 1)));  // truncated
     EXPECT_FALSE(CharScorer::deserialize(bytes + "x"));                         // trailing bytes
@@ -168,6 +208,9 @@ TEST(CharModel, ScorerBytesRoundTripAndDamageIsRefused) {
     std::string orders = bytes;
     orders[8] = 9;  // min_order 9 > max_order 3
     EXPECT_FALSE(CharScorer::deserialize(orders));
+    std::string header_bytes = bytes;
+    header_bytes[25] = 2;  // header_bytes 612 > max_bytes 500
+    EXPECT_FALSE(CharScorer::deserialize(header_bytes));
     std::string repeated = bytes;  // the last key a copy of the first
     repeated.replace(repeated.size() - kKey, kKey, repeated.substr(kHeader, kKey));
     EXPECT_FALSE(CharScorer::deserialize(repeated));
