@@ -51,8 +51,8 @@ struct CharModelOptions {
     // (docs/content-analysis.md). A scorer stored before header fields were
     // read says header_bytes 0 and 2,000 max_bytes: it reads the text as
     // it was built for.
-    std::size_t max_bytes = 3000;
-    std::size_t header_bytes = 1000;
+    std::size_t max_bytes = 2500;
+    std::size_t header_bytes = 500;
     // Keys (contexts and symbols) kept: 24 B each in a table at most 70 %
     // full, so at most 384 MiB in memory; a training set of 3,000 messages
     // fills 1.7 M (docs/content-analysis.md).

@@ -69,7 +69,7 @@ TEST(CharModel, TextStartsWithTheFieldsTheSenderWrote) {
     // In message order, Subject and From left for the body's part, fields
     // added in transit (Received, Return-Path, Delivered-To, X-Spam-*) left out.
     const std::string headers = "to: Bob <bob@example.org> x-mailer: Mutt content-type: text/plain; charset=us-ascii ";
-    CharModelOptions o;  // the defaults: 3,000 bytes, 1,000 of them header fields
+    CharModelOptions o;  // the defaults: 2,500 bytes, 500 of them header fields
     EXPECT_EQ(charModelText(m, o), headers + "subject: Hello from: Alice <alice@example.org> Line one.");
     // Each part has its own budget: the header fields' below header_bytes
     // (the space after them included), the rest max_bytes - header_bytes.
