@@ -22,7 +22,7 @@ inline constexpr double kGtubeScore = 1000.0;
 enum class ContentVerdict { accept, tag, reject };
 
 // The classifier alone tags from here (the unsure band starts) ...
-inline constexpr double kClassifierTagProbability = 0.95;
+inline constexpr double kClassifierTagProbability = 0.9;
 // ... and refuses only from here: near-certain.
 inline constexpr double kClassifierRejectProbability = 0.9999;
 // The scale of the ham side (p < 0.5): -kTagScore * (1 - e^(logit p /
