@@ -38,8 +38,8 @@ int clampOrder(int k) { return std::clamp(k, 0, kMaxCharOrder); }
 
 // The slot holding key in an open-addressing table of power-of-two size
 // (linear probing, key 0 marks an empty slot), or nullptr: both tables' lookup.
-template <typename Slot>
-const Slot* probe(const std::vector<Slot>& slots, std::uint64_t key) {
+template <typename Table>
+const typename Table::value_type* probe(const Table& slots, std::uint64_t key) {
     if (slots.empty()) return nullptr;
     const std::size_t mask = slots.size() - 1;
     for (std::size_t i = key & mask;; i = (i + 1) & mask) {
@@ -242,7 +242,7 @@ void CharScorer::reserve(std::size_t keys) {
     std::size_t capacity = 1024;
     while (capacity * 6 < keys * 10 + 10) capacity *= 2;  // at most 60 % full
     if (capacity <= slots_.size()) return;
-    std::vector<Slot> old = std::move(slots_);
+    auto old = std::move(slots_);
     slots_.assign(capacity, Slot{});
     used_ = 0;
     for (const Slot& s : old)

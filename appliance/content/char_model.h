@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "content/decoded_message.h"
+#include "util/huge_page_allocator.h"
 
 namespace moat::content {
 
@@ -144,7 +145,7 @@ private:
     const Slot* find(std::uint64_t key) const;
 
     CharModelOptions options_;
-    std::vector<Slot> slots_;
+    std::vector<Slot, util::HugePageAllocator<Slot>> slots_;  // probed at random: huge pages
     std::size_t used_ = 0;
 };
 

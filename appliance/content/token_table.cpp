@@ -24,7 +24,7 @@ std::shared_ptr<const TokenTable> TokenTable::load(BayesStore& store,
     store.forEachToken([&](TokenHash hash, const TokenCounts& counts) {
         if ((table->size_ + 1) * 10 > table->slots_.size() * 7) {
             // More rows than counted (a learner meanwhile): grow.
-            std::vector<Slot> old = std::move(table->slots_);
+            auto old = std::move(table->slots_);
             table->slots_.assign(old.size() * 2, Slot{});
             table->size_ = 0;
             for (const auto& s : old)

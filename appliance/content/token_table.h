@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "content/bayes_store.h"
+#include "util/huge_page_allocator.h"
 
 namespace moat::content {
 
@@ -45,7 +46,7 @@ class TokenTable {
     };
     void insert(TokenHash hash, const TokenCounts& counts);
 
-    std::vector<Slot> slots_;
+    std::vector<Slot, util::HugePageAllocator<Slot>> slots_;  // probed at random: huge pages
     std::size_t size_ = 0;
     BayesTotals totals_;
     std::int64_t generation_ = 0;
