@@ -180,7 +180,8 @@ BayesResult BayesClassifier::classify(const DecodedMessage& message) {
     // The text is built only for a scorer that will read it, as it was built
     // for (a scorer stored before header fields were read reads none).
     const CharScorer* chars = characterScorer();
-    return classifyHashes(tokenHashes(message), chars ? chars->score(charModelText(message, chars->options())) : 0.0);
+    return classifyHashes(tokenHashes(message),
+                          chars ? chars->score(charModelText(message, chars->options())) : 0.0);
 }
 
 void nameClues(const DecodedMessage& message, BayesResult& result) {
@@ -193,7 +194,8 @@ void nameClues(const DecodedMessage& message, BayesResult& result) {
 
 LearnOutcome BayesClassifier::learn(const DecodedMessage& message, bool spam, std::int64_t at,
                                     bool step) {
-    return store_.learn(messageDigest(message), tokenHashes(message), charModelText(message, options_.chars), spam, at,
+    return store_.learn(messageDigest(message), tokenHashes(message),
+                        charModelText(message, options_.chars), spam, at,
                         step ? std::optional<LogisticOptions>(options_.logistic) : std::nullopt);
 }
 

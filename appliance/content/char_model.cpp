@@ -369,9 +369,9 @@ std::optional<CharScorer> CharScorer::deserialize(std::string_view bytes) {
     const std::uint64_t max_bytes = getLe(bytes, at, 8);
     const std::uint64_t header_bytes = first ? 0 : getLe(bytes, at, 8);
     const std::uint64_t keys = getLe(bytes, at, 8);
-    if (min_order > max_order || max_order > static_cast<std::uint64_t>(kMaxCharOrder) || max_bytes == 0 ||
-        max_bytes > kMaxStoredBytes || header_bytes >= max_bytes || (bytes.size() - header) % kKeyBytes != 0 ||
-        (bytes.size() - header) / kKeyBytes != keys)
+    if (min_order > max_order || max_order > static_cast<std::uint64_t>(kMaxCharOrder) ||
+        max_bytes == 0 || max_bytes > kMaxStoredBytes || header_bytes >= max_bytes ||
+        (bytes.size() - header) % kKeyBytes != 0 || (bytes.size() - header) / kKeyBytes != keys)
         return std::nullopt;
     CharScorer out;
     out.options_.min_order = static_cast<int>(min_order);

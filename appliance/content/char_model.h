@@ -127,9 +127,10 @@ public:
     // As bytes for the store (its orders, max_bytes and header_bytes, then
     // 12 bytes a key: the key and its log ratio, little-endian), and back;
     // deserialize also reads the first format ("MOATCS01", no header_bytes:
-    // 0, a scorer of texts without header fields). It refuses anything malformed — wrong magic or length, options out of
-    // range, an empty or repeated key, a log ratio that is not finite —
-    // rather than score with a damaged model.
+    // 0, a scorer of texts without header fields). It refuses anything
+    // malformed — wrong magic or length, options out of range, an empty or
+    // repeated key, a log ratio that is not finite — rather than score with
+    // a damaged model.
     std::string serialize() const;
     static std::optional<CharScorer> deserialize(std::string_view bytes);
 

@@ -3,12 +3,14 @@
 namespace moat::content {
 
 bool addedInTransit(std::string_view name) {
-    for (std::string_view prefix : {"x-spam", "x-moat", "x-virus", "x-original-", "x-uid", "x-keywords",
-                                    "x-status", "x-imap", "x-evolution", "x-gmail", "x-gm-"})
+    for (std::string_view prefix :
+         {"x-spam", "x-moat", "x-virus", "x-original-", "x-uid", "x-keywords", "x-status", "x-imap",
+          "x-evolution", "x-gmail", "x-gm-"})
         if (name.substr(0, prefix.size()) == prefix) return true;
-    for (std::string_view exact : {"received", "return-path", "delivered-to", "status", "lines",
-                                   "content-length", "authentication-results", "received-spf",
-                                   "arc-seal", "arc-message-signature", "arc-authentication-results"})
+    for (std::string_view exact :
+         {"received", "return-path", "delivered-to", "status", "lines", "content-length",
+          "authentication-results", "received-spf", "arc-seal", "arc-message-signature",
+          "arc-authentication-results"})
         if (name == exact) return true;
     return false;
 }
