@@ -58,8 +58,12 @@ struct Walk {
     std::optional<std::string> blocked = {};  // the first, as the whole refusal text
     std::optional<std::string> virus = {};
     std::vector<EncryptedArchive> encrypted = {};
+    std::vector<std::string> unreadable = {};
 
     bool done() const { return virus || (blocked && !unlock.scan); }
+    void unread(const std::string& archive) {  // once, however many of its entries fail
+        if (unreadable.empty() || unreadable.back() != archive) unreadable.push_back(archive);
+    }
     void block(const std::string& what) {
         if (!blocked) blocked = "attachment " + attachment + " contains " + what;
     }
@@ -132,13 +136,16 @@ void inspectArchive(std::string_view data, const std::string& prefix, std::size_
         int r = archive_read_next_header(a.get(), &entry);
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN) {
-            // 7z and rar with encrypted headers fail here.
+            // 7z and rar with encrypted headers fail here; other archives
+            // when damaged or cut short.
             if (archive_read_has_encrypted_entries(a.get()) > 0) {
                 walk.encrypted.push_back({where, Outcome::unsupported});
                 if (walk.rules.block_encrypted)
                     walk.block("an encrypted archive" +
                                (prefix.empty() ? std::string() : " (" + prefix + ")") + "; " +
                                std::string(reason(Outcome::unsupported)));
+            } else {
+                walk.unread(where);
             }
             break;
         }
@@ -172,6 +179,11 @@ void inspectArchive(std::string_view data, const std::string& prefix, std::size_
                 walk.block("an encrypted file (" + path + "); " + std::string(reason(outcome)));
             continue;
         }
+        if (read == Read::failed) {
+            // Damaged data or an unknown compression method: what was read
+            // is still checked below.
+            walk.unread(where);
+        }
         if (encrypted && walk.unlock.scan) {
             walk.virus = walk.unlock.scan(content);
             if (walk.virus) return;
@@ -187,13 +199,17 @@ void inspectArchive(std::string_view data, const std::string& prefix, std::size_
 
 }  // namespace
 
-std::string AttachmentReport::encryptedSummary() const {
+std::string AttachmentReport::summary() const {
     std::string out;
     for (const auto& e : encrypted) {
         if (!out.empty()) out += "; ";
         out += "encrypted archive " + e.path;
         out += e.outcome == Outcome::opened ? " " : " not opened: ";
         out += reason(e.outcome);
+    }
+    for (const auto& path : unreadable) {
+        if (!out.empty()) out += "; ";
+        out += "archive " + path + " could not be read to the end (damaged or an unknown method)";
     }
     return out;
 }
@@ -206,6 +222,7 @@ AttachmentReport checkAttachment(const content::Attachment& attachment,
     if (!walk.done()) inspectArchive(attachment.data, "", 0, walk);
     AttachmentReport report;
     report.encrypted = std::move(walk.encrypted);
+    report.unreadable = std::move(walk.unreadable);
     if (walk.virus)
         report.refusal = ScanResult{ScanResult::Kind::virus, *walk.virus};
     else if (walk.blocked)
@@ -224,6 +241,8 @@ AttachmentReport checkAttachments(const content::DecodedMessage& message,
     for (const auto& a : message.attachments) {
         auto one = checkAttachment(a, rules, unlock);
         report.encrypted.insert(report.encrypted.end(), one.encrypted.begin(), one.encrypted.end());
+        report.unreadable.insert(report.unreadable.end(), one.unreadable.begin(),
+                                 one.unreadable.end());
         if (one.refusal && (!report.refusal || one.refusal->kind == ScanResult::Kind::virus))
             report.refusal = one.refusal;
         if (report.refusal && (report.refusal->kind == ScanResult::Kind::virus || !scan)) break;

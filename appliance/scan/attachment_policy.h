@@ -53,9 +53,15 @@ struct AttachmentReport {
     // contains blocked file type .exe (setup.exe)"; nothing when it passes.
     std::optional<ScanResult> refusal;
     std::vector<EncryptedArchive> encrypted;
+    // Archives ("a.zip", "outer.zip/inner.zip") that libarchive could not
+    // read to the end — damaged, cut short, or packed by a method it does not
+    // know: what lies past that point was not checked. Not refused for that
+    // (ClamAV's own archive heuristics decide); named in the log.
+    std::vector<std::string> unreadable;
     // For the log: "encrypted archive a.zip opened with a password found in
-    // the message; ..."; empty when there was no encrypted archive.
-    std::string encryptedSummary() const;
+    // the message; archive b.zip could not be read to the end ..."; empty
+    // when every archive was read and none was encrypted.
+    std::string summary() const;
 };
 
 // Every attachment, trying the passwords passwordCandidates() finds in the

@@ -131,7 +131,7 @@ scan::ScanResult scanMessage(int fd, int view_fd, std::size_t skip, const Signat
         });
     if (encrypted && !all_opened)
         return {ScanResult::Kind::blocked, "encrypted archive (" + *encrypted + ")"};
-    return {ScanResult::Kind::clean, report.encryptedSummary()};
+    return {ScanResult::Kind::clean, report.summary()};
 }
 
 }  // namespace moat::scand

@@ -68,6 +68,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (report.refusal)
         check(report.refusal->kind == ScanResult::Kind::virus ||
               report.refusal->kind == ScanResult::Kind::blocked);
-    check(report.encryptedSummary().empty() == report.encrypted.empty());
+    check(report.summary().empty() == (report.encrypted.empty() && report.unreadable.empty()));
     return 0;
 }

@@ -394,6 +394,24 @@ def test_password_zip_without_the_password_follows_block_encrypted(env, tmp_path
                      "no password in the message opens it")
 
 
+def test_damaged_zip_passes_and_is_named_in_the_log(env, tmp_path):
+    """A zip cut short: not refused for that (ClamAV's archive heuristics decide), but the log says
+    it could not be read to the end, so what lies past the damage was not checked."""
+    moat, _, _ = env
+    work = tmp_path / "damaged"
+    work.mkdir()
+    (work / "a.txt").write_bytes(b"quarterly figures\n" * 300)
+    (work / "b.txt").write_bytes(b"more\n")
+    subprocess.run(["zip", "-q", "report.zip", "a.txt", "b.txt"], cwd=work, check=True)
+    whole = (work / "report.zip").read_bytes()
+    subj = "damaged-zip"
+    data = subject(message(("report.zip", whole[: len(whole) // 2])), subj)
+    assert send(moat, data) == (250, "queued")
+    check = virus_check(moat, subj)
+    assert check["result"] == "pass"
+    assert "archive report.zip could not be read to the end (damaged or an unknown method)" in check["detail"]
+
+
 @needs_7z
 def test_password_7z_is_not_opened(env, tmp_path):
     """libarchive cannot decrypt 7z: with the password in the body it stays block_encrypted's choice."""

@@ -165,3 +165,28 @@ TEST(AttachmentPolicy, GarbageIsNotAnArchive) {
     auto zip = makeArchive({{"a.exe", "x"}});
     EXPECT_FALSE(refusal(attachment("cut.zip", zip.substr(0, 10)), rules()));
 }
+
+// An archive libarchive cannot read to the end is not refused for that (the
+// virus scanner's own archive heuristics decide), but the log says which: what
+// lies past the damage was not checked. What was read before it still is.
+TEST(AttachmentPolicy, ArchivesThatCannotBeReadToTheEndAreNamed) {
+    Unlock none{{}, std::chrono::steady_clock::now() + std::chrono::seconds(10), {}};
+    auto zip = makeArchive({{"a.txt", std::string(4000, 'a')}, {"b.txt", "b"}});
+    auto cut = checkAttachment(attachment("cut.zip", zip.substr(0, zip.size() / 2)), rules(), none);
+    EXPECT_FALSE(cut.refusal);
+    ASSERT_EQ(cut.unreadable.size(), 1u);
+    EXPECT_EQ(cut.unreadable[0], "cut.zip");
+    EXPECT_EQ(cut.summary(),
+              "archive cut.zip could not be read to the end (damaged or an unknown method)");
+    auto whole = checkAttachment(attachment("whole.zip", zip), rules(), none);
+    EXPECT_TRUE(whole.unreadable.empty());
+    EXPECT_EQ(whole.summary(), "");
+    // Inside another archive, by its path; a blocked name read before the
+    // damage still refuses.
+    auto inner = makeArchive({{"setup.exe", "x"}, {"pad.txt", std::string(4000, 'p')}});
+    auto outer = makeArchive({{"inner.zip", inner.substr(0, inner.size() - 40)}});
+    auto nested = checkAttachment(attachment("outer.zip", outer), rules(), none);
+    ASSERT_TRUE(nested.refusal);
+    EXPECT_EQ(nested.refusal->detail,
+              "attachment outer.zip contains blocked file type .exe (inner.zip/setup.exe)");
+}

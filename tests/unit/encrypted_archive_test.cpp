@@ -83,7 +83,7 @@ TEST(EncryptedArchive, OpenedWithTheMessagesPassword) {
         EXPECT_FALSE(report.refusal) << encryption;
         ASSERT_EQ(report.encrypted.size(), 1u) << encryption;
         EXPECT_EQ(report.encrypted[0].outcome, Outcome::opened) << encryption;
-        EXPECT_EQ(report.encryptedSummary(),
+        EXPECT_EQ(report.summary(),
                   "encrypted archive notes.zip opened with a password found in the message");
     }
 }
@@ -118,7 +118,7 @@ TEST(EncryptedArchive, EncryptedZipInsideAnEncryptedZip) {
     EXPECT_EQ(report.refusal->detail, "Test.Pretend");
     report = checkAttachment(attachment("o.zip", outer), rules(), unlock({"one"}));
     EXPECT_FALSE(report.refusal);
-    EXPECT_EQ(report.encryptedSummary(),
+    EXPECT_EQ(report.summary(),
               "encrypted archive o.zip opened with a password found in the message; encrypted "
               "archive o.zip/inner.zip not opened: no password in the message opens it");
 }
@@ -127,7 +127,7 @@ TEST(EncryptedArchive, NotOpenedIsBlockEncryptedsChoice) {
     auto zip = makeArchive({{"e.txt", kVirus}}, "zip", "unknown");
     auto report = checkAttachment(attachment("s.zip", zip), rules(false), unlock({"guess"}));
     EXPECT_FALSE(report.refusal);
-    EXPECT_EQ(report.encryptedSummary(),
+    EXPECT_EQ(report.summary(),
               "encrypted archive s.zip not opened: no password in the message opens it");
     report = checkAttachment(attachment("s.zip", zip), rules(true), unlock({"guess"}));
     ASSERT_TRUE(report.refusal);
