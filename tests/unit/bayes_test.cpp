@@ -654,6 +654,22 @@ TEST_F(BayesStoreTest, TokenTableMatchesTheStore) {
 
 namespace {
 
+// A character model of the store's kept examples' texts, stored with a say
+// of its own (weight 2) beside the current calibration and bias; returned.
+CharScorer storeCharModelOfKeptExamples(BayesStore& bayes, const CharModelOptions& options) {
+    CharModel model(options);
+    const auto kept = bayes.examples();
+    std::vector<std::string_view> texts;
+    for (const auto& e : kept) model.learn(e.text, e.spam), texts.push_back(e.text);
+    CharScorer chars = model.compile(texts);
+    Calibration calibration = bayes.totals().calibration;
+    calibration.char_weight = 2;
+    LogisticWeights logistic;
+    logistic.bias = bayes.totals().bias;
+    bayes.storeModel(logistic, calibration, &chars);
+    return chars;
+}
+
 // Each learnt message keeps the text the character model reads; a retraining
 // builds the model from those texts, stores it only when the calibration
 // gives it a say, and the in-memory copy scores with it as the store does.
@@ -679,16 +695,10 @@ TEST_F(BayesStoreTest, CharacterModelIsKeptAndScoresAsTheStoreDoes) {
     // A model stored with a say of its own: the copy in memory carries it,
     // a reload with nothing retrained keeps the same one, and both ways of
     // scoring agree, the character model's score included.
-    CharModel model;
-    std::vector<std::string_view> texts;
-    auto kept = bayes_->examples();
-    for (const auto& e : kept) model.learn(e.text, e.spam), texts.push_back(e.text);
-    const CharScorer chars = model.compile(texts);
+    const CharScorer chars = storeCharModelOfKeptExamples(*bayes_, CharModelOptions{});
     Calibration calibration = bayes_->totals().calibration;
-    calibration.char_weight = 2;
     LogisticWeights logistic;
     logistic.bias = bayes_->totals().bias;
-    bayes_->storeModel(logistic, calibration, &chars);
     auto table = TokenTable::load(*bayes_);
     ASSERT_NE(table->charModel(), nullptr);
     EXPECT_EQ(table->charModel()->entries(), chars.entries());
@@ -724,16 +734,7 @@ TEST_F(BayesStoreTest, AnOlderCharacterModelReadsItsOwnFormUntilTheNextRetrainin
     CharModelOptions before;
     before.max_bytes = 2000;
     before.header_bytes = 0;
-    CharModel model(before);
-    const auto examples = bayes_->examples();
-    std::vector<std::string_view> texts;
-    for (const auto& e : examples) model.learn(e.text, e.spam), texts.push_back(e.text);
-    const CharScorer old = model.compile(texts);
-    Calibration calibration = bayes_->totals().calibration;
-    calibration.char_weight = 2;
-    LogisticWeights logistic;
-    logistic.bias = bayes_->totals().bias;
-    bayes_->storeModel(logistic, calibration, &old);
+    const CharScorer old = storeCharModelOfKeptExamples(*bayes_, before);
 
     const moat::store::Migration* fifteen = nullptr;
     for (const auto& m : moat::store::migrations())
