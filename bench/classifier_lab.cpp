@@ -37,11 +37,14 @@
 //   (with LAB_NO_CALIBRATION it is always fixed). The character model
 //   (content/char_model.h) is the calibration's third input, as in the
 //   gateway, unless LAB_NO_CHAR=1; LAB_CHAR_MIN, LAB_CHAR_MAX orders,
-//   LAB_CHAR_BYTES read, LAB_CHAR_HEADER_BYTES of them header fields; with LAB_NO_CALIBRATION it is left out unless
+//   LAB_CHAR_BYTES read, LAB_CHAR_HEADER_BYTES of them header fields,
+//   LAB_CHAR_DROP_FIELDS="to,cc" fields it leaves out besides those it
+//   never reads; with LAB_NO_CALIBRATION it is left out unless
 //   LAB_CHAR_WEIGHT gives its weight.
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -512,7 +515,19 @@ int main(int argc, char** argv) {
             it.example.features = labFeatures(message, limits);
             it.time = receivedTime(message).value_or(0);
             it.sender = senderDomain(message);
-            if (charModelOn()) it.example.text = charModelText(message, charOptions());
+            if (charModelOn()) {
+                // LAB_CHAR_DROP_FIELDS: the character text without those fields.
+                DecodedMessage for_chars = message;
+                if (const char* drop = std::getenv("LAB_CHAR_DROP_FIELDS")) {
+                    const std::string list = std::string(",") + drop + ",";
+                    std::erase_if(for_chars.headers, [&](const Header& h) {
+                        std::string n = h.name;
+                        for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                        return list.find("," + n + ",") != std::string::npos;
+                    });
+                }
+                it.example.text = charModelText(for_chars, charOptions());
+            }
             // As moatctl score: a stored message's dates are judged as of when it
             // arrived, and not at all when that is unknown.
             it.parts = heuristicParts(message, receivedTime(message));
