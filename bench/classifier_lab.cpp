@@ -38,8 +38,8 @@
 //   (content/char_model.h) is the calibration's third input, as in the
 //   gateway, unless LAB_NO_CHAR=1; LAB_CHAR_MIN, LAB_CHAR_MAX orders,
 //   LAB_CHAR_BYTES read, LAB_CHAR_HEADER_BYTES of them header fields,
-//   LAB_CHAR_DROP_FIELDS="to,cc" fields it leaves out besides those it
-//   never reads; with LAB_NO_CALIBRATION it is left out unless
+//   LAB_CHAR_DROP_FIELDS="date,message-id" fields it leaves out besides those
+//   it never reads; with LAB_NO_CALIBRATION it is left out unless
 //   LAB_CHAR_WEIGHT gives its weight.
 #include <openssl/sha.h>
 

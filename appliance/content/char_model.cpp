@@ -82,7 +82,6 @@ std::string charModelText(const DecodedMessage& message, const CharModelOptions&
             if (out.size() >= room) break;
             const std::string name = util::lowerAscii(h.name);
             if (name == "subject" || name == "from" || addedInTransit(name)) continue;
-            if (!options.read_stamps && (name == "date" || name == "message-id")) continue;
             appendCollapsed(out, name, room);
             appendCollapsed(out, ": ", room);
             appendCollapsed(out, h.value, room);
@@ -320,14 +319,12 @@ double CharScorer::score(std::string_view text) const {
 
 namespace {
 
-// Formats by their magic's last digit: 3 (today's): orders, max_bytes,
-// header_bytes, read_stamps (4 bytes, 0 or 1), keys; 2: no read_stamps (the
-// stamps were read); 1: no header_bytes either (no header fields were read).
-constexpr char kMagicStem[7] = {'M', 'O', 'A', 'T', 'C', 'S', '0'};
-constexpr char kFormat = '3';
-std::size_t headerBytesOf(char format) {
-    return sizeof kMagicStem + 1 + 2 * 4 + 2 * 8 + (format >= '2' ? 8 : 0) + (format >= '3' ? 4 : 0);
-}
+// "MOATCS02": orders, max_bytes, header_bytes, keys. "MOATCS01" (before
+// header fields were read) has no header_bytes.
+constexpr char kMagic[8] = {'M', 'O', 'A', 'T', 'C', 'S', '0', '2'};
+constexpr char kFirstMagic[8] = {'M', 'O', 'A', 'T', 'C', 'S', '0', '1'};
+constexpr std::size_t kHeaderBytes = sizeof kMagic + 2 * 4 + 3 * 8;
+constexpr std::size_t kFirstHeaderBytes = sizeof kMagic + 2 * 4 + 2 * 8;
 constexpr std::size_t kKeyBytes = 8 + 4;
 constexpr std::size_t kMaxStoredBytes = 1u << 20;  // max_bytes a stored scorer may say
 
@@ -344,14 +341,12 @@ std::uint64_t getLe(std::string_view in, std::size_t& at, int bytes) {
 }  // namespace
 
 std::string CharScorer::serialize() const {
-    std::string out(kMagicStem, sizeof kMagicStem);
-    out.push_back(kFormat);
-    out.reserve(headerBytesOf(kFormat) + used_ * kKeyBytes);
+    std::string out(kMagic, sizeof kMagic);
+    out.reserve(kHeaderBytes + used_ * kKeyBytes);
     putLe(out, static_cast<std::uint32_t>(options_.min_order), 4);
     putLe(out, static_cast<std::uint32_t>(options_.max_order), 4);
     putLe(out, options_.max_bytes, 8);
     putLe(out, options_.header_bytes, 8);
-    putLe(out, options_.read_stamps ? 1 : 0, 4);
     putLe(out, used_, 8);
     for (const Slot& s : slots_) {
         if (s.key == 0) continue;
@@ -364,20 +359,18 @@ std::string CharScorer::serialize() const {
 }
 
 std::optional<CharScorer> CharScorer::deserialize(std::string_view bytes) {
-    if (bytes.size() < sizeof kMagicStem + 1 || std::memcmp(bytes.data(), kMagicStem, sizeof kMagicStem) != 0)
-        return std::nullopt;
-    const char format = bytes[sizeof kMagicStem];
-    if (format < '1' || format > kFormat) return std::nullopt;
-    const std::size_t header = headerBytesOf(format);
+    if (bytes.size() < sizeof kMagic) return std::nullopt;
+    const bool first = std::memcmp(bytes.data(), kFirstMagic, sizeof kFirstMagic) == 0;
+    if (!first && std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) return std::nullopt;
+    const std::size_t header = first ? kFirstHeaderBytes : kHeaderBytes;
     if (bytes.size() < header) return std::nullopt;
-    std::size_t at = sizeof kMagicStem + 1;
+    std::size_t at = sizeof kMagic;
     const std::uint64_t min_order = getLe(bytes, at, 4), max_order = getLe(bytes, at, 4);
     const std::uint64_t max_bytes = getLe(bytes, at, 8);
-    const std::uint64_t header_bytes = format >= '2' ? getLe(bytes, at, 8) : 0;
-    const std::uint64_t read_stamps = format >= '3' ? getLe(bytes, at, 4) : 1;
+    const std::uint64_t header_bytes = first ? 0 : getLe(bytes, at, 8);
     const std::uint64_t keys = getLe(bytes, at, 8);
     if (min_order > max_order || max_order > static_cast<std::uint64_t>(kMaxCharOrder) ||
-        max_bytes == 0 || max_bytes > kMaxStoredBytes || header_bytes >= max_bytes || read_stamps > 1 ||
+        max_bytes == 0 || max_bytes > kMaxStoredBytes || header_bytes >= max_bytes ||
         (bytes.size() - header) % kKeyBytes != 0 || (bytes.size() - header) / kKeyBytes != keys)
         return std::nullopt;
     CharScorer out;
@@ -385,7 +378,6 @@ std::optional<CharScorer> CharScorer::deserialize(std::string_view bytes) {
     out.options_.max_order = static_cast<int>(max_order);
     out.options_.max_bytes = max_bytes;
     out.options_.header_bytes = header_bytes;
-    out.options_.read_stamps = read_stamps == 1;
     out.reserve(keys);
     for (std::uint64_t n = 0; n < keys; ++n) {
         const std::uint64_t key = getLe(bytes, at, 8);

@@ -54,12 +54,6 @@ struct CharModelOptions {
     // it was built for.
     std::size_t max_bytes = 2500;
     std::size_t header_bytes = 500;
-    // Whether the header part reads Date and Message-ID too. Their values are
-    // stamps of one moment and one host, which a model learns as "the year
-    // mail came in" and which drift with time; without them it ranked senders
-    // it had not met better (docs/content-analysis.md). Scorers stored in the
-    // second format ("MOATCS02") were built with them and say true.
-    bool read_stamps = false;
     // Keys (contexts and symbols) kept: 24 B each in a table at most 70 %
     // full, so at most 384 MiB in memory; a training set of 3,000 messages
     // fills 1.7 M (docs/content-analysis.md).
@@ -68,11 +62,12 @@ struct CharModelOptions {
 
 // The text the model reads, white space collapsed to single spaces: first
 // "<field>: <value>" for each top-level header field in message order but
-// Subject, From, those added in transit (transit_fields.h) and, unless
-// read_stamps, Date and Message-ID, cut below header_bytes; then "subject: <Subject> from: <From> <text parts>", cut at
+// Subject, From and those added in transit (transit_fields.h), cut below
+// header_bytes; then "subject: <Subject> from: <From> <text parts>", cut at
 // max_bytes - header_bytes (cuts at UTF-8 character boundaries). What a
 // mail program or a bulk-mail tool writes in its fields (Content-Type's
-// parameters, X-Mailer, List-*, recipients) is style the body does not show.
+// parameters, the Message-ID's and Date's forms, X-Mailer, List-*,
+// recipients) is style the body does not show.
 std::string charModelText(const DecodedMessage& message, const CharModelOptions& options = {});
 
 class CharScorer;
@@ -129,12 +124,10 @@ public:
     std::size_t memoryBytes() const { return slots_.size() * sizeof(Slot); }
     const CharModelOptions& options() const { return options_; }
 
-    // As bytes for the store (its orders, max_bytes, header_bytes and
-    // read_stamps, then 12 bytes a key: the key and its log ratio,
-    // little-endian), and back; deserialize also reads the earlier formats,
-    // each as the text it was built for: "MOATCS01" (no header fields:
-    // header_bytes 0) and "MOATCS02" (header fields with the stamps:
-    // read_stamps true). It refuses anything
+    // As bytes for the store (its orders, max_bytes and header_bytes, then
+    // 12 bytes a key: the key and its log ratio, little-endian), and back;
+    // deserialize also reads the first format ("MOATCS01", no header_bytes:
+    // 0, a scorer of texts without header fields). It refuses anything
     // malformed — wrong magic or length, options out of range, an empty or
     // repeated key, a log ratio that is not finite — rather than score with
     // a damaged model.

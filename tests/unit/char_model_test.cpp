@@ -65,21 +65,12 @@ TEST(CharModel, TextStartsWithTheFieldsTheSenderWrote) {
         "Received: from relay.example.net by mx.example.org\n"
         "Return-Path: <alice@example.org>\nDelivered-To: bob@example.org\nX-Spam-Status: No\n"
         "From: Alice <alice@example.org>\nTo: Bob <bob@example.org>\nSubject: Hello\n"
-        "Date: Tue, 3 Jul 2002 12:04:50 +0100\nMessage-ID: <1@example.org>\n"
         "X-Mailer: Mutt\nContent-Type: text/plain;\n charset=us-ascii\n\nLine one.\n");
     // In message order, Subject and From left for the body's part, fields
-    // added in transit (Received, Return-Path, Delivered-To, X-Spam-*) and
-    // the stamps (Date, Message-ID) left out.
+    // added in transit (Received, Return-Path, Delivered-To, X-Spam-*) left out.
     const std::string headers = "to: Bob <bob@example.org> x-mailer: Mutt content-type: text/plain; charset=us-ascii ";
     CharModelOptions o;  // the defaults: 2,500 bytes, 500 of them header fields
     EXPECT_EQ(charModelText(m, o), headers + "subject: Hello from: Alice <alice@example.org> Line one.");
-    // A scorer of the second format read the stamps too.
-    CharModelOptions stamped;
-    stamped.read_stamps = true;
-    EXPECT_EQ(charModelText(m, stamped),
-              "to: Bob <bob@example.org> date: Tue, 3 Jul 2002 12:04:50 +0100 message-id: <1@example.org> "
-              "x-mailer: Mutt content-type: text/plain; charset=us-ascii "
-              "subject: Hello from: Alice <alice@example.org> Line one.");
     // Each part has its own budget: the header fields' below header_bytes
     // (the space after them included), the rest max_bytes - header_bytes.
     o.header_bytes = 12;
@@ -193,23 +184,12 @@ TEST(CharModel, ScorerBytesRoundTripAndDamageIsRefused) {
     EXPECT_EQ(back->options().min_order, 2);
     EXPECT_EQ(back->options().max_bytes, 500u);
     EXPECT_EQ(back->options().header_bytes, 100u);
-    EXPECT_FALSE(back->options().read_stamps);
     for (const char* t : {kSpam[0], kHam[1], "something else entirely"}) EXPECT_EQ(back->score(t), scorer.score(t)) << t;
     EXPECT_EQ(back->serialize().size(), bytes.size());
 
-    // The second format ("MOATCS02", stored while the stamps were read) has
-    // no read_stamps: its texts had them.
-    std::string second = bytes;
-    second[7] = '2';
-    second.erase(32, 4);
-    auto stamped = CharScorer::deserialize(second);
-    ASSERT_TRUE(stamped);
-    EXPECT_EQ(stamped->options().header_bytes, 100u);
-    EXPECT_TRUE(stamped->options().read_stamps);
-    EXPECT_EQ(stamped->score(kSpam[0]), scorer.score(kSpam[0]));
-    // The first ("MOATCS01", stored before header fields were read) has no
-    // header_bytes either: its texts had none.
-    std::string first = second;
+    // The first format ("MOATCS01", stored before header fields were read)
+    // has no header_bytes: its texts had none.
+    std::string first = bytes;
     first[7] = '1';
     first.erase(24, 8);
     auto old = CharScorer::deserialize(first);
@@ -217,11 +197,8 @@ TEST(CharModel, ScorerBytesRoundTripAndDamageIsRefused) {
     EXPECT_EQ(old->options().header_bytes, 0u);
     EXPECT_EQ(old->options().max_bytes, 500u);
     EXPECT_EQ(old->score(kSpam[0]), scorer.score(kSpam[0]));
-    std::string future = bytes;
-    future[7] = '4';
-    EXPECT_FALSE(CharScorer::deserialize(future));
 
-    constexpr std::size_t kHeader = 44, kKey = 12;
+    constexpr std::size_t kHeader = 40, kKey = 12;
     EXPECT_FALSE(CharScorer::deserialize(""));
     EXPECT_FALSE(CharScorer::deserialize(bytes.substr(0, bytes.size() - 1)));  // truncated
     EXPECT_FALSE(CharScorer::deserialize(bytes + "x"));                         // trailing bytes
@@ -234,9 +211,6 @@ TEST(CharModel, ScorerBytesRoundTripAndDamageIsRefused) {
     std::string header_bytes = bytes;
     header_bytes[25] = 2;  // header_bytes 612 > max_bytes 500
     EXPECT_FALSE(CharScorer::deserialize(header_bytes));
-    std::string read_stamps = bytes;
-    read_stamps[32] = 2;  // neither 0 nor 1
-    EXPECT_FALSE(CharScorer::deserialize(read_stamps));
     std::string repeated = bytes;  // the last key a copy of the first
     repeated.replace(repeated.size() - kKey, kKey, repeated.substr(kHeader, kKey));
     EXPECT_FALSE(CharScorer::deserialize(repeated));
