@@ -7,6 +7,9 @@
 #include <string_view>
 
 #include "mail/address.h"
+#include "fuzz_check.h"
+
+using moat::fuzz::check;
 
 namespace {
 
@@ -14,10 +17,6 @@ using moat::mail::Address;
 using moat::mail::parseMailbox;
 using moat::mail::parsePath;
 using moat::mail::PathResult;
-
-void check(bool condition) {
-    if (!condition) std::abort();
-}
 
 bool clean(std::string_view s, bool utf8) {
     for (char ch : s) {

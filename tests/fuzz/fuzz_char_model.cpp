@@ -15,14 +15,9 @@
 
 #include "content/char_model.h"
 #include "content/mime_decoder.h"
+#include "fuzz_check.h"
 
-namespace {
-
-void check(bool condition) {
-    if (!condition) std::abort();
-}
-
-}  // namespace
+using moat::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace moat::content;

@@ -18,14 +18,9 @@
 
 #include "scan/attachment_policy.h"
 #include "scan/data_memory_limit.h"
+#include "fuzz_check.h"
 
-namespace {
-
-void check(bool condition) {
-    if (!condition) std::abort();
-}
-
-}  // namespace
+using moat::fuzz::check;
 
 extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
 

@@ -8,12 +8,11 @@
 
 #include "content/header_summary.h"
 #include "content/utf8.h"
+#include "fuzz_check.h"
+
+using moat::fuzz::check;
 
 namespace {
-
-void check(bool condition) {
-    if (!condition) std::abort();
-}
 
 void checkValue(const std::string& v) {
     check(v.size() <= moat::content::kMaxHeaderValue);

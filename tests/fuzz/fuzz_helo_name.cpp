@@ -8,15 +8,14 @@
 #include <string_view>
 
 #include "policy/helo_name.h"
+#include "fuzz_check.h"
+
+using moat::fuzz::check;
 
 namespace {
 
 using moat::policy::HeloName;
 using moat::policy::parseHeloName;
-
-void check(bool condition) {
-    if (!condition) std::abort();
-}
 
 }  // namespace
 

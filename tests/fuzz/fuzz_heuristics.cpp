@@ -15,12 +15,11 @@
 #include "content/heuristics.h"
 #include "content/mailer_fingerprint.h"
 #include "content/mime_decoder.h"
+#include "fuzz_check.h"
+
+using moat::fuzz::check;
 
 namespace {
-
-void check(bool condition) {
-    if (!condition) std::abort();
-}
 
 const std::set<std::string> kNames = {
     "missing-date",   "bad-date",      "future-date",         "old-date",

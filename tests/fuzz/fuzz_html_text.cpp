@@ -9,14 +9,9 @@
 #include "content/bayes_tokenizer.h"
 #include "content/html_text.h"
 #include "content/utf8.h"
+#include "fuzz_check.h"
 
-namespace {
-
-void check(bool condition) {
-    if (!condition) std::abort();
-}
-
-}  // namespace
+using moat::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace moat::content;

@@ -12,14 +12,9 @@
 
 #include "web/static_files.h"
 #include "web/wire_parse.h"
+#include "fuzz_check.h"
 
-namespace {
-
-void check(bool condition) {
-    if (!condition) std::abort();
-}
-
-}  // namespace
+using moat::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view input(reinterpret_cast<const char*>(data), size);

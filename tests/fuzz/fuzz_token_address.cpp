@@ -7,12 +7,11 @@
 #include <string_view>
 
 #include "policy/token_address.h"
+#include "fuzz_check.h"
+
+using moat::fuzz::check;
 
 namespace {
-
-void check(bool condition) {
-    if (!condition) std::abort();
-}
 
 bool sameCaseBlind(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
