@@ -44,7 +44,6 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -68,6 +67,7 @@
 #include "content/mbox_reader.h"
 #include "content/mime_decoder.h"
 #include "content/tone_selection.h"
+#include "util/ascii_text.h"
 
 namespace {
 
@@ -521,9 +521,7 @@ int main(int argc, char** argv) {
                 if (const char* drop = std::getenv("LAB_CHAR_DROP_FIELDS")) {
                     const std::string list = std::string(",") + drop + ",";
                     std::erase_if(for_chars.headers, [&](const Header& h) {
-                        std::string n = h.name;
-                        for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                        return list.find("," + n + ",") != std::string::npos;
+                        return list.find("," + util::lowerAscii(h.name) + ",") != std::string::npos;
                     });
                 }
                 it.example.text = charModelText(for_chars, charOptions());
