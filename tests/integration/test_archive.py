@@ -139,6 +139,10 @@ def test_gtube_refused_after_data_is_archived_and_released(env):
     assert released.mail_from == "alice@good.test"
     assert released.data.startswith(b"X-Moat-Released: by admin on ")
     assert f"(archive id {entry['id']})".encode() in released.data.split(b"\r\n", 1)[0]
+    # The request is marked done after the copy is queued, and the queue may
+    # deliver it first.
+    wait_until(lambda: query(moat, "SELECT status FROM release_requests WHERE id = ?", request)[0]["status"]
+               != "pending", timeout=10, what="the release request finished")
     req = query(moat, "SELECT * FROM release_requests WHERE id = ?", request)[0]
     assert req["status"] == "done" and len(req["queue_id"]) == 16
     entry = query(moat, "SELECT * FROM archive WHERE id = ?", entry["id"])[0]
