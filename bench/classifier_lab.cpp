@@ -11,7 +11,8 @@
 //   --train-only: cross-validation over the split's training set only (for
 //   choosing defaults without looking at its test set). --train-later: within
 //   the split's training set, the earliest 80% of each class (by first
-//   Received: field) train and the latest 20% test (drift, still without the test set).
+//   Received: field; LAB_LATER_SHARE=0.5: half) train and the rest test
+//   (drift, still without the test set).
 //   --train-grouped: as --train-only, but the folds are by the From domain,
 //   so that no sender is both learnt and judged (new senders, as later mail
 //   brings them).
@@ -574,7 +575,8 @@ int main(int argc, char** argv) {
                     if (it->time > 0 && it->spam == spam) dated.push_back(it);
                 std::stable_sort(dated.begin(), dated.end(),
                                  [](const Item* a, const Item* b) { return a->time < b->time; });
-                std::size_t cut = dated.size() * 4 / 5;
+                const double share = std::getenv("LAB_LATER_SHARE") ? std::atof(std::getenv("LAB_LATER_SHARE")) : 0.8;
+                std::size_t cut = static_cast<std::size_t>(static_cast<double>(dated.size()) * std::clamp(share, 0.1, 0.9));
                 tr.insert(tr.end(), dated.begin(), dated.begin() + static_cast<std::ptrdiff_t>(cut));
                 te.insert(te.end(), dated.begin() + static_cast<std::ptrdiff_t>(cut), dated.end());
             }
