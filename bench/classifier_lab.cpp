@@ -575,8 +575,9 @@ int main(int argc, char** argv) {
                     if (it->time > 0 && it->spam == spam) dated.push_back(it);
                 std::stable_sort(dated.begin(), dated.end(),
                                  [](const Item* a, const Item* b) { return a->time < b->time; });
-                const double share = std::getenv("LAB_LATER_SHARE") ? std::atof(std::getenv("LAB_LATER_SHARE")) : 0.8;
-                std::size_t cut = static_cast<std::size_t>(static_cast<double>(dated.size()) * std::clamp(share, 0.1, 0.9));
+                const char* share_env = std::getenv("LAB_LATER_SHARE");
+                const double share = std::clamp(share_env ? std::atof(share_env) : 0.8, 0.1, 0.9);
+                const auto cut = static_cast<std::size_t>(static_cast<double>(dated.size()) * share);
                 tr.insert(tr.end(), dated.begin(), dated.begin() + static_cast<std::ptrdiff_t>(cut));
                 te.insert(te.end(), dated.begin() + static_cast<std::ptrdiff_t>(cut), dated.end());
             }

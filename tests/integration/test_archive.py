@@ -55,6 +55,23 @@ def query(moat, sql, *args):
         return conn.execute(sql, args).fetchall()
 
 
+def request_release(moat, entry) -> int:
+    """The console's way: a release_requests row by admin for the entry's recipients; its id."""
+    with db(moat) as conn:
+        return conn.execute("INSERT INTO release_requests (archive_id, requested_by, requested, recipients)"
+                            " VALUES (?, ?, ?, ?)",
+                            (entry["id"], "admin", int(time.time()), entry["recipients"])).lastrowid
+
+
+def finished_release(moat, request, timeout: float = 10):
+    """The request's row once moat-smtpd has carried it out (done or failed). It is marked after
+    the copy is queued, so the queue may deliver the copy first."""
+    def finished():
+        rows = query(moat, "SELECT * FROM release_requests WHERE id = ?", request)
+        return rows[0] if rows and rows[0]["status"] != "pending" else None
+    return wait_until(finished, timeout, what="the release request to finish")
+
+
 def log_row(moat, message_id):
     def find():
         rows = query(moat, "SELECT * FROM message_log WHERE message_id = ?", f"<{message_id}@good.test>")
@@ -129,21 +146,14 @@ def test_gtube_refused_after_data_is_archived_and_released(env):
     assert not (Path(moat.config["spool"]["dir"]) / "msg" / entry["file"]).exists()
     assert not ours.messages() or all(m.message_id != "<spam1@good.test>" for m in ours.messages())
 
-    # The console's way: a release_requests row; moat-smtpd carries it out within a second.
-    with db(moat) as conn:
-        cur = conn.execute("INSERT INTO release_requests (archive_id, requested_by, requested, recipients)"
-                           " VALUES (?, ?, ?, ?)", (entry["id"], "admin", int(time.time()), entry["recipients"]))
-        request = cur.lastrowid
+    # The console's way; moat-smtpd carries it out within a second.
+    request = request_release(moat, entry)
     released = ours.wait_for(predicate=lambda m: m.message_id == "<spam1@good.test>", timeout=10)[0]
     assert released.rcpts == ["bob@ours.test"]
     assert released.mail_from == "alice@good.test"
     assert released.data.startswith(b"X-Moat-Released: by admin on ")
     assert f"(archive id {entry['id']})".encode() in released.data.split(b"\r\n", 1)[0]
-    # The request is marked done after the copy is queued, and the queue may
-    # deliver it first.
-    wait_until(lambda: query(moat, "SELECT status FROM release_requests WHERE id = ?", request)[0]["status"]
-               != "pending", timeout=10, what="the release request finished")
-    req = query(moat, "SELECT * FROM release_requests WHERE id = ?", request)[0]
+    req = finished_release(moat, request)
     assert req["status"] == "done" and len(req["queue_id"]) == 16
     entry = query(moat, "SELECT * FROM archive WHERE id = ?", entry["id"])[0]
     assert entry["released"] == 1 and entry["last_release"] > 0
@@ -165,15 +175,7 @@ def test_missing_archive_file_fails_the_release(env):
     assert r.code == 550
     entry = query(moat, "SELECT * FROM archive WHERE id = ?", log_row(moat, "gone1")["archive_id"])[0]
     os.unlink(archive_dir(moat) / entry["file"])
-    with db(moat) as conn:
-        request = conn.execute("INSERT INTO release_requests (archive_id, requested_by, requested, recipients)"
-                               " VALUES (?, ?, ?, ?)",
-                               (entry["id"], "admin", int(time.time()), entry["recipients"])).lastrowid
-
-    def finished():
-        rows = query(moat, "SELECT status, detail FROM release_requests WHERE id = ?", request)
-        return rows[0] if rows and rows[0]["status"] != "pending" else None
-    req = wait_until(finished, 5, what="the release request to finish")
+    req = finished_release(moat, request_release(moat, entry), timeout=5)
     assert req["status"] == "failed" and "missing" in req["detail"]
 
 
