@@ -6,6 +6,7 @@
 #include <string>
 
 #include "content/freemail_sender.h"
+#include "content/ipv4_host.h"
 #include "content/mailer_fingerprint.h"
 #include "content/uri_extractor.h"
 #include "content/utf8.h"
@@ -146,13 +147,12 @@ bool plausibleMessageId(std::string_view value) {
     return true;
 }
 
-// A dotted-quad address outside the private, loopback and link-local ranges.
+// An address outside the private, loopback and link-local ranges (hosts
+// come from extractUriHosts, which gives addresses as dotted quads).
 bool publicIpv4(std::string_view host) {
-    if (!isIpv4Literal(host)) return false;
-    unsigned a = 0, b = 0;
-    std::size_t i = 0;
-    for (; i < host.size() && host[i] != '.'; ++i) a = a * 10 + static_cast<unsigned>(host[i] - '0');
-    for (++i; i < host.size() && host[i] != '.'; ++i) b = b * 10 + static_cast<unsigned>(host[i] - '0');
+    auto address = parseIpv4Host(host);
+    if (!address) return false;
+    unsigned a = *address >> 24, b = (*address >> 16) & 0xff;
     return !(a == 0 || a == 10 || a == 127 || (a == 169 && b == 254) || (a == 172 && b >= 16 && b <= 31) ||
              (a == 192 && b == 168));
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "content/ipv4_host.h"
 #include "util/ascii_text.h"
 
 namespace moat::content {
@@ -99,7 +100,10 @@ std::string hostAt(std::string_view s) {
         host += util::lowerAscii(c);
     }
     while (!host.empty() && (host.back() == '.' || host.back() == '-')) host.pop_back();
-    if (isIpv4Literal(host) || validHost(host)) return host;
+    // An address in any form a browser reads becomes its dotted quad, so the
+    // blocklists and the heuristics see one form (ipv4_host.h).
+    if (auto address = parseIpv4Host(host)) return dottedQuad(*address);
+    if (validHost(host)) return host;
     return "";
 }
 
@@ -151,27 +155,6 @@ void scan(std::string_view text, std::vector<std::string>& hosts, const UriLimit
 }
 
 }  // namespace
-
-bool isIpv4Literal(std::string_view host) {
-    int parts = 0;
-    std::size_t digits = 0;
-    int value = 0;
-    for (char c : host) {
-        if (c == '.') {
-            if (digits == 0) return false;
-            ++parts;
-            digits = 0;
-            value = 0;
-        } else if (c >= '0' && c <= '9' && digits < 3) {
-            value = value * 10 + (c - '0');
-            if (value > 255) return false;
-            ++digits;
-        } else {
-            return false;
-        }
-    }
-    return parts == 3 && digits > 0;
-}
 
 void extractUriHosts(std::string_view text, std::vector<std::string>& hosts,
                      const UriLimits& limits) {

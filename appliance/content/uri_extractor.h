@@ -3,6 +3,8 @@
 // spammers use (hxxp://, "[.]" for dots, percent-encoding, bare "www."
 // hosts) and URIs inside redirector URLs ("?url=http://evil.test"). A small
 // scanner with hard limits; hosts come back lower case, each once, in order.
+// An address written in any form a browser reads ("http://3512041827/",
+// "http://0x7f.1/") comes back as its dotted quad (ipv4_host.h).
 #pragma once
 
 #include <cstddef>
@@ -27,8 +29,5 @@ void extractUriHosts(std::string_view text, std::vector<std::string>& hosts,
 // The hosts of every text part and HTML link of message.
 std::vector<std::string> extractUriHosts(const DecodedMessage& message,
                                          const UriLimits& limits = {});
-
-// True for a dotted-quad IPv4 address.
-bool isIpv4Literal(std::string_view host);
 
 }  // namespace moat::content

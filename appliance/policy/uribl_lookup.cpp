@@ -4,8 +4,8 @@
 #include <future>
 #include <optional>
 
+#include "content/ipv4_host.h"
 #include "content/public_suffix.h"
-#include "content/uri_extractor.h"
 #include "dns/answer_mask.h"
 #include "dns/resolver.h"
 
@@ -16,15 +16,10 @@ std::vector<std::string> uriblNames(const std::vector<std::string>& hosts) {
     const auto& psl = content::PublicSuffixList::system();
     for (const auto& host : hosts) {
         std::string name;
-        if (content::isIpv4Literal(host)) {
-            std::vector<std::string> octets;
-            std::size_t start = 0;
-            for (std::size_t dot; (dot = host.find('.', start)) != std::string::npos;
-                 start = dot + 1)
-                octets.push_back(host.substr(start, dot - start));
-            octets.push_back(host.substr(start));
-            for (auto it = octets.rbegin(); it != octets.rend(); ++it)
-                name += (name.empty() ? "" : ".") + *it;
+        if (auto address = content::parseIpv4Host(host)) {
+            // An address is listed by its octets in reverse: 192.0.2.7 -> 7.2.0.192.
+            auto a = *address;
+            name = content::dottedQuad((a << 24) | ((a << 8) & 0xff0000) | ((a >> 8) & 0xff00) | (a >> 24));
         } else {
             name = psl.registeredDomain(host);
         }

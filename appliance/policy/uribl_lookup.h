@@ -1,6 +1,6 @@
 // URI blocklist lookups for content scoring: the registered domains (Public
-// Suffix List) of a message's URI hosts, and IPv4 literals as reversed
-// octets, looked up as "<name>.<zone>" A records in every uribl zone, all in
+// Suffix List) of a message's URI hosts, and IPv4 addresses (in any form a
+// browser reads, ipv4_host.h) as reversed octets, looked up as "<name>.<zone>" A records in every uribl zone, all in
 // parallel, at most max_lookups queries per message. A listing (answer within
 // the zone's mask) adds the zone's weight once per zone; DNS failures add nothing.
 #pragma once

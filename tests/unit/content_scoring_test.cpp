@@ -167,6 +167,12 @@ TEST(UriExtractor, Forms) {
         {"http://user:pw@host.test/", {"host.test"}},
         {"http://192.0.2.7/login", {"192.0.2.7"}},
         {"http://999.1.1.1/ http://nodot/ http://a.b/ mailto:x@y.test", {}},
+        // Addresses in the forms browsers read come back as dotted quads, once.
+        {"http://3512041827/ http://0xd1.0x55.0x81.0x63/x http://209.85.129.99/",
+         {"209.85.129.99"}},
+        {"http://0300.0250.0.01/ http://127.1/ https://user@0x7f000001:80/", {"192.168.0.1", "127.0.0.1"}},
+        {"http://4294967296/ http://08.1.2.3/ http://1.2.3.4.5/", {}},
+        {"http://0xcafe.com/", {"0xcafe.com"}},
         {"xhttp://no.test www2.no.test", {}},
         {"http://same.test http://SAME.test/", {"same.test"}},
     };
@@ -229,6 +235,9 @@ TEST(Uribl, Names) {
     EXPECT_EQ(
         moat::policy::uriblNames({"www.evil.test", "evil.test", "192.0.2.7", "a.b.example.com"}),
         (std::vector<std::string>{"evil.test", "7.2.0.192", "example.com"}));
+    // One address in two forms is one name.
+    EXPECT_EQ(moat::policy::uriblNames({"209.85.129.99", "3512041827", "0xd1.85.129.99"}),
+              (std::vector<std::string>{"99.129.85.209"}));
 }
 
 TEST(HeaderRewrite, SubjectForms) {

@@ -79,6 +79,11 @@ TEST(LinkToIp, PublicAddressesInTextAndLinks) {
     // The link hosts are the URI blocklist's (uri_extractor.h): disguised schemes and redirectors count.
     EXPECT_TRUE(fires(plain("Go to hxxp://203.0.113.7/win\r\n"), "link-to-ip"));
     EXPECT_TRUE(fires(plain("http://www.example.org/r?u=http%3A%2F%2F203.0.113.8%2Fx\r\n"), "link-to-ip"));
+    // So do addresses written as browsers read them: one number, octal, hex.
+    EXPECT_TRUE(fires(plain("Click http://3512041827/offer\r\n"), "link-to-ip"));
+    EXPECT_TRUE(fires(plain("Click http://0xcb.0.113.7/ or http://0313.0.0161.07/\r\n"), "link-to-ip"));
+    EXPECT_FALSE(fires(plain("Router at http://0xc0a80101/ and http://3232235777/\r\n"), "link-to-ip"));
+    EXPECT_FALSE(fires(plain("http://012.1.2.3/ is 10.1.2.3\r\n"), "link-to-ip"));
     auto html = message("<a@example.org>", "Content-Type: text/html\r\n", "Hi",
                         "<html><body><a href=\"http://203.0.113.9/login\">your bank</a></body></html>\r\n");
     EXPECT_TRUE(fires(html, "link-to-ip"));
