@@ -219,6 +219,20 @@ def test_uribl_listed_link(env):
     assert uribl["score"] == 2.2 and "evil-shop.test" in uribl["detail"] and "7.2.0.192" in uribl["detail"]
 
 
+def test_uribl_listed_address_written_as_one_number(env):
+    """3221225991 and 0300.0.2.07 are 192.0.2.7 to a browser: listed, as its dotted form is."""
+    moat, ours = env
+    earlier = len(log_rows(moat))
+    data = (full_headers("uribl-number", "offer")
+            + "\r\nLog in at http://3221225991/bank or http://0300.0.2.07/bank today\r\n")
+    assert deliver(moat, ["bob@ours.test"], data).code == 250
+    (msg,) = ours.wait_for(1, predicate=lambda m: m.message_id == "<uribl-number@good.test>")
+    assert msg.header("X-Moat-Score") == "2.3 (bayes +0, link-to-ip +0.1, uribl multi.uribl.test +2.2, smtp-time +0)"
+    row = wait_until(lambda: next(iter(log_rows(moat)[earlier:]), None), 10, interval=0.1, what="its log row")
+    (uribl,) = [c for c in row["checks"] if c["check"] == "uribl" and c["score"] > 0]
+    assert "7.2.0.192" in uribl["detail"]
+
+
 def test_moatctl_score_is_the_gateways_number(env, tmp_path):
     """moatctl score adds the URI blocklist part as the gateway does (only SMTP-time is missing)."""
     moat, _ = env
