@@ -8,23 +8,23 @@ using namespace Poco::Data::Keywords;
 namespace moat::store {
 namespace {
 
-// Binds (all, domains_json, all, domains_json): a domain administrator's
+// A domain administrator sees the entries of its domains that are not
+// viruses, and of their recipients only those in its domains.
+const MessageTable kArchive{"archive", "archive_recipients", "archive_domains", "archive_id",
+                            {"recipients", ""}, "outcome", "outcome <> 'virus'"};
+
+// Reads ?1 (all) and ?2 (domains) of message_search.h: a domain administrator's
 // recipients are only those in its domains (archive_recipients), and
 // other_recipients counts the entry's recipients outside them.
 constexpr const char* kColumns =
-    "id, ts, log_id, file, size, client_ip, sender,"
-    " CASE WHEN ? = 1 THEN recipients ELSE COALESCE((SELECT group_concat(r.address, ',')"
+    "SELECT id, ts, log_id, file, size, client_ip, sender,"
+    " CASE WHEN ?1 = 1 THEN recipients ELSE COALESCE((SELECT group_concat(r.address, ',')"
     "  FROM archive_recipients r WHERE r.archive_id = archive.id"
-    "  AND r.domain IN (SELECT value FROM json_each(?))), '') END AS recipients,"
-    " CASE WHEN ? = 1 THEN 0 ELSE (SELECT COUNT(*) FROM archive_recipients r"
-    "  WHERE r.archive_id = archive.id AND r.domain NOT IN (SELECT value FROM json_each(?)))"
+    "  AND r.domain IN (SELECT value FROM json_each(?2))), '') END AS recipients,"
+    " CASE WHEN ?1 = 1 THEN 0 ELSE (SELECT COUNT(*) FROM archive_recipients r"
+    "  WHERE r.archive_id = archive.id AND r.domain NOT IN (SELECT value FROM json_each(?2)))"
     " END AS other_recipients,"
     " subject, from_header, message_id, outcome, reason, released, last_release";
-
-// Binds (all, domains_json): a domain administrator sees non-virus entries of its domains.
-constexpr const char* kScope =
-    " AND (? = 1 OR (outcome <> 'virus' AND id IN (SELECT archive_id FROM archive_domains"
-    " WHERE domain IN (SELECT value FROM json_each(?)))))";
 
 std::vector<ArchiveEntry> rows(Poco::Data::Statement& st) {
     st.execute();
@@ -57,43 +57,19 @@ std::vector<ArchiveEntry> rows(Poco::Data::Statement& st) {
 
 std::vector<ArchiveEntry> searchArchive(Poco::Data::Session& session,
                                         const MessageSearchFilter& filter, const RowScope& scope) {
-    auto q = filter;
-    Poco::Int64 before = q.before, from = q.from, to = q.to, limit = q.limit;
-    int all = scope.all ? 1 : 0;
-    std::string domains = scope.domains_json;
+    SearchBinds binds(filter, scope);
     Poco::Data::Statement st(session);
-    st << std::string("SELECT ") + kColumns +
-              " FROM archive WHERE id < ?"
-              " AND (? = '' OR sender LIKE '%' || ? || '%' ESCAPE '\\')"
-              // A recipient search: a domain administrator's over its own recipients only.
-              " AND (? = '' OR (? = 1 AND archive.recipients LIKE '%' || ? || '%' ESCAPE '\\')"
-              "  OR (? = 0 AND id IN (SELECT archive_id FROM archive_recipients"
-              "  WHERE address LIKE '%' || ? || '%' ESCAPE '\\'"
-              "  AND domain IN (SELECT value FROM json_each(?)))))"
-              " AND (? = '' OR client_ip LIKE '%' || ? || '%' ESCAPE '\\')"
-              " AND (? = '' OR subject LIKE '%' || ? || '%' ESCAPE '\\')"
-              " AND (? = '' OR outcome = ?)"
-              " AND ts >= ? AND ts <= ?"
-              // ?domain= names one of the principal's own domains or matches nothing.
-              " AND (? = '' OR id IN (SELECT archive_id FROM archive_domains WHERE domain = ?"
-              "  AND (? = 1 OR domain IN (SELECT value FROM json_each(?)))))" +
-              kScope + " ORDER BY id DESC LIMIT ?",
-        use(all), use(domains), use(all), use(domains), use(before), use(q.sender), use(q.sender),
-        use(q.recipient), use(all), use(q.recipient), use(all), use(q.recipient), use(domains),
-        use(q.client_ip), use(q.client_ip), use(q.subject), use(q.subject), use(q.outcome),
-        use(q.outcome), use(from), use(to), use(q.domain), use(q.domain), use(all), use(domains),
-        use(all), use(domains), use(limit);
+    st << kColumns + searchSql(kArchive);
+    binds.bindSearch(st);
     return rows(st);
 }
 
 std::optional<ArchiveEntry> findArchiveEntry(Poco::Data::Session& session, long long id,
                                              const RowScope& scope) {
-    Poco::Int64 key = id;
-    int all = scope.all ? 1 : 0;
-    std::string domains = scope.domains_json;
+    SearchBinds binds({}, scope);
     Poco::Data::Statement st(session);
-    st << std::string("SELECT ") + kColumns + " FROM archive WHERE id = ?" + kScope, use(all),
-        use(domains), use(all), use(domains), use(key), use(all), use(domains);
+    st << kColumns + findSql(kArchive);
+    binds.bindFind(st, id);
     auto found = rows(st);
     if (found.empty()) return std::nullopt;
     return std::move(found.front());
