@@ -11,6 +11,22 @@ void DataReader::emit(std::string& out, char c) {
     out += c;
 }
 
+void DataReader::lineChar(std::string& out, char c, State after_cr) {
+    if (c == '\r') {
+        state_ = after_cr;
+        return;
+    }
+    if (c == '\n') bare_lf_ = true;
+    emit(out, c);
+    state_ = State::in_line;
+}
+
+void DataReader::bareCrThen(std::string& out, char c) {
+    bare_cr_ = true;
+    emit(out, '\r');
+    lineChar(out, c, State::cr);
+}
+
 std::size_t DataReader::feed(std::string_view input, std::string& out) {
     std::size_t i = 0;
     for (; i < input.size() && state_ != State::done; ++i) {
@@ -28,13 +44,7 @@ std::size_t DataReader::feed(std::string_view input, std::string& out) {
                 }
                 [[fallthrough]];
             case State::in_line:
-                if (c == '\r') {
-                    state_ = State::cr;
-                } else {
-                    if (c == '\n') bare_lf_ = true;
-                    emit(out, c);
-                    state_ = State::in_line;
-                }
+                lineChar(out, c, State::cr);
                 break;
             case State::cr:
                 if (c == '\n') {
@@ -43,39 +53,17 @@ std::size_t DataReader::feed(std::string_view input, std::string& out) {
                     line_len_ = 0;
                     state_ = State::line_start;
                 } else {
-                    bare_cr_ = true;
-                    emit(out, '\r');
-                    if (c == '\r') {
-                        state_ = State::cr;
-                    } else {
-                        if (c == '\n') bare_lf_ = true;
-                        emit(out, c);
-                        state_ = State::in_line;
-                    }
+                    bareCrThen(out, c);
                 }
                 break;
             case State::dot:  // a line began with '.': the dot is stuffing
-                if (c == '\r') {
-                    state_ = State::dot_cr;
-                } else {
-                    if (c == '\n') bare_lf_ = true;
-                    emit(out, c);
-                    state_ = State::in_line;
-                }
+                lineChar(out, c, State::dot_cr);
                 break;
             case State::dot_cr:
-                if (c == '\n') {
+                if (c == '\n')
                     state_ = State::done;  // <CRLF>.<CRLF>
-                } else {
-                    bare_cr_ = true;  // ".\rX": the stuffed dot is dropped, the CR kept
-                    emit(out, '\r');
-                    if (c == '\r') {
-                        state_ = State::cr;
-                    } else {
-                        emit(out, c);
-                        state_ = State::in_line;
-                    }
-                }
+                else
+                    bareCrThen(out, c);  // ".\rX": the stuffed dot is dropped, the CR kept
                 break;
             case State::done:
                 break;

@@ -37,6 +37,12 @@ public:
 private:
     enum class State { line_start, in_line, cr, dot, dot_cr, done };
     void emit(std::string& out, char c);
+    // c within a line: a CR may end it (the state after it is after_cr), any
+    // other byte is content (a LF alone is flagged).
+    void lineChar(std::string& out, char c, State after_cr);
+    // A CR no LF followed: kept as content (and flagged), and c read as the
+    // line's next byte.
+    void bareCrThen(std::string& out, char c);
 
     std::uint64_t max_size_;
     State state_ = State::line_start;
