@@ -125,9 +125,9 @@ std::string sslErrors() {
 }
 }  // namespace
 
-bool Connection::acceptTls(Poco::Net::Context::Ptr context, std::chrono::milliseconds timeout, std::string& error) {
+bool Connection::beginTls(Poco::Net::Context::Ptr context, std::chrono::milliseconds timeout, std::string& error) {
     setTimeouts(timeout);
-    in_.clear();  // RFC 3207 §6: discard anything pipelined after STARTTLS
+    in_.clear();  // RFC 3207 §6: discard anything pipelined before the handshake
     pos_ = 0;
     tls_context_ = context;
     ssl_ = SSL_new(context->sslContext());
@@ -135,6 +135,11 @@ bool Connection::acceptTls(Poco::Net::Context::Ptr context, std::chrono::millise
         error = sslErrors();
         return false;
     }
+    return true;
+}
+
+bool Connection::acceptTls(Poco::Net::Context::Ptr context, std::chrono::milliseconds timeout, std::string& error) {
+    if (!beginTls(context, timeout, error)) return false;
     ERR_clear_error();
     if (SSL_accept(ssl_) != 1) {
         error = sslErrors();
@@ -145,15 +150,7 @@ bool Connection::acceptTls(Poco::Net::Context::Ptr context, std::chrono::millise
 
 bool Connection::connectTls(Poco::Net::Context::Ptr context, const std::string& sni,
                             std::chrono::milliseconds timeout, std::string& error) {
-    setTimeouts(timeout);
-    in_.clear();
-    pos_ = 0;
-    tls_context_ = context;
-    ssl_ = SSL_new(context->sslContext());
-    if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) {
-        error = sslErrors();
-        return false;
-    }
+    if (!beginTls(context, timeout, error)) return false;
     if (!sni.empty()) SSL_set_tlsext_host_name(ssl_, sni.c_str());
     ERR_clear_error();
     if (SSL_connect(ssl_) != 1) {

@@ -56,6 +56,8 @@ public:
 
 private:
     void setTimeouts(std::chrono::milliseconds timeout);
+    // Both handshakes' start: the timeouts, nothing read before it kept, an SSL object on the socket.
+    bool beginTls(Poco::Net::Context::Ptr context, std::chrono::milliseconds timeout, std::string& error);
 
     Poco::Net::StreamSocket socket_;
     Poco::Net::SocketAddress peer_;

@@ -124,6 +124,24 @@ def test_smtplib_starttls(env):
     assert b"ESMTPS" in header or b"TLS" in header.upper(), f"Received: should record TLS: {header!r}"
 
 
+@pytest.mark.parametrize("tls", ["yes", "no"])
+def test_next_hop_offering_starttls(tls):
+    """[queue] tls: a next hop that offers STARTTLS (here a second Moat) is spoken to over TLS, or not."""
+    tag = f"hop-tls-{tls}-{uuid.uuid4().hex}"
+    sent = tricky_message(tag)
+    with Backend("final") as final, Moat(domains={"ours.test": final.address}, name="next-hop") as hop, \
+            Moat(domains={"ours.test": f"{LOCALHOST}:{hop.port}"}, name="first", queue={"tls": tls}) as first:
+        with smtplib.SMTP(LOCALHOST, first.port, timeout=30) as s:
+            s.sendmail("alice@example.org", ["bob@ours.test"], sent, mail_options=["BODY=8BITMIME"])
+        (msg,) = by_message_id(final, tag)
+        # The next hop's Received: header (the top one) says how the first hop spoke to it.
+        hop_header = msg.data[: msg.data.index(b"\r\nReceived:") + 2]
+        assert (b"ESMTPS" in hop_header) == (tls == "yes"), hop_header
+        accepted = [line for line in hop.log_text().splitlines() if tag in line or "outcome=accepted" in line]
+        assert accepted and all(("tls=TLSv1" in line) == (tls == "yes") for line in accepted), accepted
+        assert msg.data.endswith(sent)
+
+
 def swaks(moat, *args: str, tmp: Path) -> subprocess.CompletedProcess:
     cp = subprocess.run(["swaks", "--server", LOCALHOST, "--port", str(moat.port), "--helo", "client.example",
                          "--from", "alice@example.org", *args], capture_output=True, text=True, timeout=60)
