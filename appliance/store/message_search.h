@@ -55,10 +55,13 @@ std::string searchSql(const MessageTable& t);
 std::string findSql(const MessageTable& t);
 
 // The values the statements above read, held for as long as the statement
-// runs (Poco binds references).
+// runs (Poco binds references, so a copy would leave the statement reading
+// the original: none is allowed).
 class SearchBinds {
 public:
     SearchBinds(const MessageSearchFilter& filter, const RowScope& scope);
+    SearchBinds(const SearchBinds&) = delete;
+    SearchBinds& operator=(const SearchBinds&) = delete;
     void bindSearch(Poco::Data::Statement& st);
     void bindFind(Poco::Data::Statement& st, long long id);
 
