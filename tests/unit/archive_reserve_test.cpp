@@ -15,6 +15,7 @@
 #include "policy/settings.h"
 #include "queue/spool.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 using namespace moat;
 using namespace Poco::Data::Keywords;
@@ -22,16 +23,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() /
-               ("moat-reserve-" + std::to_string(::getpid()) + "-" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
+// Named for this file's tests (temp_dir.h).
+struct TempDir : test::TempDir {
+    TempDir() : test::TempDir("moat-reserve") {}
 };
 
 // A disk of `capacity` bytes of which the spool and archive files below `root` use some.

@@ -18,22 +18,16 @@
 #include "queue/spool.h"
 #include "store/store.h"
 #include "store/traffic_stats.h"
+#include "temp_dir.h"
 
 using namespace moat;
 using namespace Poco::Data::Keywords;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() /
-               ("moat-archive-" + std::to_string(::getpid()) + "-" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
+// Named for this file's tests (temp_dir.h).
+struct TempDir : test::TempDir {
+    TempDir() : test::TempDir("moat-archive") {}
 };
 
 long long count(Poco::Data::Session& s, const std::string& sql) {

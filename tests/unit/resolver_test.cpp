@@ -32,6 +32,7 @@
 #include "dns/cache.h"
 #include "dns/message_ttl.h"
 #include "dns/names.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -287,19 +288,6 @@ std::string reverseV6Zone() {
     return name + " IN PTR host.moat.test.\n";
 }
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "moat-resolver-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
 
 // nsd_server.py's CLI in a child process: it prints "nsd on 127.0.0.1:PORT"
 // once nsd answers, and stops nsd on SIGTERM (sent also if this test dies).
@@ -316,7 +304,7 @@ class Nsd {
             args.push_back(std::to_string(port));
         }
         for (const auto& [name, text] : zones) {
-            fs::path file = dir_.path() / (name + ".zone");
+            fs::path file = dir_.path / (name + ".zone");
             std::ofstream(file) << text;
             args.push_back("--zone");
             args.push_back(name + "=" + file.string());
@@ -376,7 +364,7 @@ class Nsd {
         return static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
     }
 
-    TempDir dir_;
+    moat::test::TempDir dir_{"moat-resolver"};
     pid_t pid_ = -1;
     int output_ = -1;
     std::uint16_t port_ = 0;

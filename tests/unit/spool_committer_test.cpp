@@ -3,6 +3,7 @@
 #include "queue/committer.h"
 #include "queue/spool.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
@@ -17,15 +18,9 @@ using namespace Poco::Data::Keywords;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("moat-spool-" + std::to_string(::getpid()) + "-" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
+// Named for this file's tests (temp_dir.h).
+struct TempDir : test::TempDir {
+    TempDir() : test::TempDir("moat-spool") {}
 };
 
 int count(Poco::Data::Session& s, const std::string& sql) {
