@@ -142,6 +142,22 @@ def test_next_hop_offering_starttls(tls):
         assert msg.data.endswith(sent)
 
 
+def test_next_hop_whose_tls_fails_gets_the_mail_in_plain():
+    """Opportunistic TLS (RFC 7435): when the STARTTLS handshake fails, the message goes without TLS."""
+    tag = f"tls-fallback-{uuid.uuid4().hex}"
+    sent = tricky_message(tag)
+    with RawSink("broken-tls", broken_starttls=True) as hop, \
+            Moat(domains={"ours.test": hop.address}, name="tls-fallback") as moat:
+        with smtplib.SMTP(LOCALHOST, moat.port, timeout=30) as s:
+            s.sendmail("alice@example.org", ["bob@ours.test"], sent, mail_options=["BODY=8BITMIME"])
+        (msg,) = hop.wait_for(1)
+        assert hop.starttls_attempts == 1
+        assert msg.rcpts == ["bob@ours.test"]
+        received_prefix(msg.data, sent)
+        log = moat.log_text()
+        assert "TLS handshake with" in log and "retrying without TLS" in log, moat.log_tail()
+
+
 def swaks(moat, *args: str, tmp: Path) -> subprocess.CompletedProcess:
     cp = subprocess.run(["swaks", "--server", LOCALHOST, "--port", str(moat.port), "--helo", "client.example",
                          "--from", "alice@example.org", *args], capture_output=True, text=True, timeout=60)
