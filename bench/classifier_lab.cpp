@@ -565,9 +565,11 @@ int main(int argc, char** argv) {
         }
         if (train_later) {
             // Within the training set, by time: the earliest 80% (by their first
-            // Received: field) train, the latest 20% test — drift, as a gateway
-            // meets it, without looking at the test set.
+            // Received: field; LAB_LATER_SHARE another share) train, the rest
+            // test — drift, as a gateway meets it, without looking at the test set.
             // Each class on its own: spam and ham were collected over different months.
+            const char* share_env = std::getenv("LAB_LATER_SHARE");
+            const double share = std::clamp(share_env ? std::atof(share_env) : 0.8, 0.1, 0.9);
             std::vector<const Item*> tr, te;
             for (bool spam : {false, true}) {
                 std::vector<const Item*> dated;
@@ -575,8 +577,6 @@ int main(int argc, char** argv) {
                     if (it->time > 0 && it->spam == spam) dated.push_back(it);
                 std::stable_sort(dated.begin(), dated.end(),
                                  [](const Item* a, const Item* b) { return a->time < b->time; });
-                const char* share_env = std::getenv("LAB_LATER_SHARE");
-                const double share = std::clamp(share_env ? std::atof(share_env) : 0.8, 0.1, 0.9);
                 const auto cut = static_cast<std::size_t>(static_cast<double>(dated.size()) * share);
                 tr.insert(tr.end(), dated.begin(), dated.begin() + static_cast<std::ptrdiff_t>(cut));
                 te.insert(te.end(), dated.begin() + static_cast<std::ptrdiff_t>(cut), dated.end());
