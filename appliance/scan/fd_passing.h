@@ -23,7 +23,8 @@ struct ReceivedFds {
 // descriptors. flags: extra recvmsg flags such as MSG_DONTWAIT.
 ReceivedFds receiveWithFds(int sock, std::size_t max_data, std::size_t max_fds, int flags = 0);
 
-// One sendmsg of `data` with `fds` attached (retried on EINTR, MSG_NOSIGNAL).
+// One sendmsg of `data` with `fds` attached (none: a plain datagram; retried
+// on EINTR, MSG_NOSIGNAL).
 // Returns what sendmsg returned: the bytes sent, or -1 with errno kept.
 ssize_t sendWithFds(int sock, std::string_view data, const std::vector<int>& fds);
 

@@ -125,7 +125,10 @@ int run(const std::string& config_path) {
     rules.max_entries = static_cast<std::size_t>(cfg.scan.max_files);
     rules.max_entry_bytes = cfg.scan.max_filesize;
     rules.max_total_bytes = cfg.scan.max_scansize;
-    scand::SignatureWatcher watcher(cfg.scan, rules);
+    // Forked now, while this process has one thread; it forks every scan host.
+    scand::HostLauncher launcher(
+        [&](int control, int queue) { scand::ScanHost::run(control, queue, cfg.scan, rules); });
+    scand::SignatureWatcher watcher(cfg.scan, launcher);
     Shared shared{cfg.scan, watcher, std::counting_semaphore<1024>(cfg.scan.workers), {}};
 
     int listener = listenOn(cfg.scan.socket);

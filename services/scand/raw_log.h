@@ -1,6 +1,6 @@
-// A log line from the scan host or a worker: one write(2) to stderr, never
-// util/log.h. Both are forked from the multi-threaded moat-scand, so a lock of
-// its logger may have been copied held; one raw write needs no lock.
+// A log line from the launcher, a scan host or a worker: one write(2) to
+// stderr, never util/log.h. They are separate processes whose lines must not
+// wait on any lock of the daemon's logger; one raw write needs none.
 #pragma once
 
 #include <unistd.h>

@@ -45,10 +45,12 @@ void keepOnly(int a, int b) {
     ::_exit(code);
 }
 
+}  // namespace
+
 // The host process: load, report, then keep the pool full until moat-scand
 // lets go (EOF on control) or SIGTERM.
-[[noreturn]] void hostMain(int control, int queue, const config::Scan& cfg,
-                           const scan::AttachmentRules& rules) {
+void ScanHost::run(int control, int queue, const config::Scan& cfg,
+                   const scan::AttachmentRules& rules) {
     keepOnly(control, queue);
     sigset_t none;
     sigemptyset(&none);
@@ -102,36 +104,19 @@ void keepOnly(int a, int b) {
     }
 }
 
-}  // namespace
-
-std::shared_ptr<ScanHost> ScanHost::start(const config::Scan& cfg,
-                                          const scan::AttachmentRules& rules) {
-    int control[2], queue[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) != 0) return nullptr;
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, queue) != 0) {
-        ::close(control[0]);
-        ::close(control[1]);
-        return nullptr;
-    }
-    pid_t pid = ::fork();
-    if (pid < 0) {
-        for (int fd : {control[0], control[1], queue[0], queue[1]}) ::close(fd);
-        return nullptr;
-    }
-    if (pid == 0) {
-        ::close(control[0]);
-        ::close(queue[0]);
-        hostMain(control[1], queue[1], cfg, rules);
-    }
-    ::close(control[1]);
-    ::close(queue[1]);
-    std::shared_ptr<ScanHost> host(new ScanHost(pid, control[0], queue[0], cfg));
+std::shared_ptr<ScanHost> ScanHost::start(HostLauncher& launcher, const config::Scan& cfg,
+                                          std::string& problem, bool& launcher_gone) {
+    auto launched = launcher.launch(problem, launcher_gone);
+    if (!launched) return nullptr;
+    std::shared_ptr<ScanHost> host(
+        new ScanHost(launched->pid, launched->control, launched->queue, cfg));
+    int control = launched->control;
     // Loading the full official database takes a while; a host that says
     // nothing for 10 minutes is stuck.
-    pollfd p{control[0], POLLIN, 0};
+    pollfd p{control, POLLIN, 0};
     char status[512];
     ssize_t n = -1;
-    if (::poll(&p, 1, 600 * 1000) > 0) n = ::recv(control[0], status, sizeof(status), 0);
+    if (::poll(&p, 1, 600 * 1000) > 0) n = ::recv(control, status, sizeof(status), 0);
     std::string text = n > 0 ? std::string(status, static_cast<std::size_t>(n)) : "";
     if (text.rfind("ready ", 0) == 0) {
         char* end = nullptr;

@@ -1,9 +1,10 @@
-// A scan host: a single-threaded process forked from moat-scand that loads
-// and compiles one generation of signatures, then keeps a pool of pre-forked
-// scan workers (worker_pool.h) that share the compiled engine copy-on-write.
-// Forking only from a single-threaded process is what makes this safe:
-// moat-scand's own threads may hold any lock when it forks, but no libclamav
-// or OpenSSL state is ever used in moat-scand itself. A reload starts a new
+// A scan host: a single-threaded process, started for moat-scand by its
+// launcher (host_launcher.h), that loads and compiles one generation of
+// signatures, then keeps a pool of pre-forked scan workers (worker_pool.h)
+// that share the compiled engine copy-on-write. Every fork happens in a
+// single-threaded process (the launcher, then the host), so no lock can be
+// copied held; and no libclamav or OpenSSL state is ever used in moat-scand
+// itself. A reload starts a new
 // host (a complete engine, new workers); the old one and its workers exit
 // when its last user drops it, so no scan ever sees a half-loaded engine.
 // Its workers' temporary files live in the host's scratch root
@@ -25,6 +26,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "host_launcher.h"
 #include "scan/attachment_policy.h"
 #include "scan/scan_reply.h"
 #include "scan/scan_request.h"
@@ -33,10 +35,15 @@ namespace moat::scand {
 
 class ScanHost {
   public:
-    // Forks the host and waits until it has loaded its signatures (or failed
-    // to); null when the host could not be started at all.
-    static std::shared_ptr<ScanHost> start(const config::Scan& cfg,
-                                           const scan::AttachmentRules& rules);
+    // Has the launcher start a host and waits until it has loaded its
+    // signatures (or failed to); null, with `problem`, when no host could be
+    // started at all (`launcher_gone`: nor can any be, see host_launcher.h).
+    static std::shared_ptr<ScanHost> start(HostLauncher& launcher, const config::Scan& cfg,
+                                           std::string& problem, bool& launcher_gone);
+    // The host process itself, run by the launcher in a new process with its
+    // ends of the two pairs; never returns.
+    [[noreturn]] static void run(int control, int queue, const config::Scan& cfg,
+                                 const scan::AttachmentRules& rules);
     ~ScanHost();
     ScanHost(const ScanHost&) = delete;
     ScanHost& operator=(const ScanHost&) = delete;

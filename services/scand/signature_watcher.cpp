@@ -11,12 +11,13 @@
 #include <clamav.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <ctime>
 
 namespace moat::scand {
 
-SignatureWatcher::SignatureWatcher(const config::Scan& cfg, const scan::AttachmentRules& rules)
-    : cfg_(cfg), rules_(rules), dirs_{cfg.signatures, cfg.local_signatures} {
+SignatureWatcher::SignatureWatcher(const config::Scan& cfg, HostLauncher& launcher)
+    : cfg_(cfg), launcher_(launcher), dirs_{cfg.signatures, cfg.local_signatures} {
     reload(fingerprint());
     writeStatus();
     thread_ = std::thread([this] { run(); });
@@ -64,13 +65,21 @@ std::string SignatureWatcher::fingerprint() const {
 }
 
 void SignatureWatcher::reload(const std::string& print) {
-    auto host = ScanHost::start(cfg_, rules_);
+    std::string problem;
+    bool launcher_gone = false;
+    auto host = ScanHost::start(launcher_, cfg_, problem, launcher_gone);
+    if (launcher_gone) {
+        // No host can be started safely any more (host_launcher.h): the
+        // supervisor restarts moat-scand with a new launcher.
+        log::error("scand: " + problem + "; exiting");
+        std::_Exit(EXIT_FAILURE);
+    }
     std::shared_ptr<ScanHost>
         old;  // released outside the lock: its destructor waits for the process
     std::lock_guard lock(mutex_);
     loaded_fingerprint_ = print;
     if (!host) {
-        log::error("scand: cannot start a scan host (fork failed); keeping the one in use");
+        log::error("scand: " + problem + "; keeping the one in use");
         return;
     }
     if (host->signatures() == 0) {

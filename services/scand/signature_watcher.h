@@ -20,14 +20,13 @@
 #include <vector>
 
 #include "config/config.h"
-#include "scan/attachment_policy.h"
 #include "scan_host.h"
 
 namespace moat::scand {
 
 class SignatureWatcher {
   public:
-    SignatureWatcher(const config::Scan& cfg, const scan::AttachmentRules& rules);
+    SignatureWatcher(const config::Scan& cfg, HostLauncher& launcher);
     ~SignatureWatcher();
 
     std::shared_ptr<ScanHost> current() const;
@@ -40,7 +39,7 @@ class SignatureWatcher {
     void writeStatus();  // the status file, from the host in use
 
     const config::Scan& cfg_;
-    const scan::AttachmentRules& rules_;
+    HostLauncher& launcher_;
     std::vector<std::string> dirs_;
     mutable std::mutex mutex_;
     std::condition_variable cv_;

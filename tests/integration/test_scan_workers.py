@@ -3,7 +3,8 @@
 Checked with real signals and real SMTP clients: a worker SIGKILLed in the middle of a scan costs
 that message one 451 and the next message scans normally; a worker that stops making progress is
 cut at [scan] timeout (451) and replaced; workers are recycled after [scan] worker_messages; each
-runs under a seccomp filter with no_new_privs; signature reloads (SIGHUP, three of them) while 20
+runs under a seccomp filter with no_new_privs; every scan host is forked by the single-threaded
+launcher, and with the launcher gone the next reload ends the daemon for its supervisor; signature reloads (SIGHUP, three of them) while 20
 sessions send clean and infected mail lose nothing and never let a virus through (never a half-loaded
 engine); moat-scand's memory (PSS over its whole process tree) stays bounded for 4 workers, and each
 worker's own allocations are bounded by [scan] worker_memory, so a 7z built to make libarchive
@@ -237,6 +238,35 @@ def test_reloads_under_load_lose_nothing_and_let_no_virus_through(tmp_path):
             assert not [m for m in delivered if EICAR in m.data.replace(b"\r\n", b"")], "a virus got through"
 
 
+def test_hosts_come_from_the_launcher_and_its_loss_ends_the_daemon(one_worker):
+    """Every scan host is forked by the single-threaded launcher, never by the threaded daemon (a fork
+    there can copy a lock held and hang the new host), yet is the daemon's child, which reaps it. With
+    the launcher gone no host can be started safely: the host in use goes on scanning, and the next
+    reload ends moat-scand with an error, for its supervisor to restart it."""
+    moat, _, scand = one_worker
+    launcher = scand.launcher()
+    assert launcher, "no scand-launcher child"
+    first = scand.hosts()
+    assert len(first) == 1 and launcher not in first
+    loads = scand.signatures_loaded()
+    scand.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: scand.signatures_loaded() > loads and first[0] not in scand.hosts(), 20,
+               what="a new scan host")
+    assert len(scand.hosts()) == 1 and Scand._kids(launcher) == []
+    assert send(moat, message(("e.txt", EICAR))) == VIRUS_REPLY
+
+    os.kill(launcher, signal.SIGKILL)
+    assert send(moat, message(("e.txt", EICAR))) == VIRUS_REPLY
+    assert send(moat, message(("a.txt", b"a"))) == (250, "queued")
+    scand.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: scand.proc.poll() is not None, 20, what="moat-scand to exit")
+    assert scand.proc.returncode != 0
+    assert "scand: the scan host launcher is gone" in scand.run_log()
+    scand.start()
+    assert scand.launcher() and len(scand.hosts()) == 1
+    assert send(moat, message(("e.txt", EICAR))) == VIRUS_REPLY
+
+
 def pss_mib(root: int) -> tuple[float, int]:
     """PSS summed over root's process tree (MiB), and the number of processes."""
     pids, grew = {root}, True
@@ -279,7 +309,7 @@ def test_memory_is_bounded_for_four_workers(tmp_path):
                 assert send(moat, message((f"m{i}.bin", attachment))) == (250, "queued")
             pss, count = pss_mib(scand.proc.pid)
             print(f"moat-scand: {count} processes, PSS {pss:.1f} MiB")
-            assert count == 1 + 1 + 4  # the daemon, its scan host, 4 workers
+            assert count == 1 + 1 + 1 + 4  # the daemon, its launcher, its scan host, 4 workers
             # Measured about 13 MiB without sanitizers; ASan's shadow memory adds to every process.
             limit = 400 if sanitized() else 64
             assert pss < limit, pss
