@@ -116,7 +116,8 @@ HostLauncher::HostLauncher(HostBody body) {
 HostLauncher::~HostLauncher() {
     ::close(sock_);  // the launcher sees EOF and exits
     for (int i = 0; i < 100; ++i) {
-        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+        pid_t r = ::waitpid(pid_, nullptr, WNOHANG);
+        if (r == pid_ || (r < 0 && errno == ECHILD)) return;  // ended (or already reaped)
         ::usleep(10'000);
     }
     ::kill(pid_, SIGKILL);
