@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -147,8 +148,10 @@ std::optional<HostLauncher::Host> HostLauncher::launch(std::string& problem, boo
         return std::nullopt;
     }
     char* end = nullptr;
+    errno = 0;
     long pid = std::strtol(got.data.c_str(), &end, 10);
-    if (pid <= 0 || *end != '\0') {
+    if (pid <= 0 || pid > std::numeric_limits<pid_t>::max() || errno != 0 ||
+        end != got.data.c_str() + got.data.size()) {
         for (int fd : got.fds) ::close(fd);
         launcher_gone = true;  // a launcher that says this is broken
         problem = "the scan host launcher gave a malformed answer";
