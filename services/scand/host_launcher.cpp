@@ -116,6 +116,7 @@ HostLauncher::HostLauncher(HostBody body) {
 
 HostLauncher::~HostLauncher() {
     ::close(sock_);  // the launcher sees EOF and exits
+    if (ended_) return;
     for (int i = 0; i < 100; ++i) {
         pid_t r = ::waitpid(pid_, nullptr, WNOHANG);
         if (r == pid_ || (r < 0 && errno == ECHILD)) return;  // ended (or already reaped)
@@ -123,6 +124,14 @@ HostLauncher::~HostLauncher() {
     }
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
+}
+
+bool HostLauncher::alive() {
+    std::lock_guard lock(mutex_);
+    if (ended_) return false;
+    pid_t r = ::waitpid(pid_, nullptr, WNOHANG);
+    ended_ = r == pid_ || (r < 0 && errno == ECHILD);
+    return !ended_;
 }
 
 std::optional<HostLauncher::Host> HostLauncher::launch(std::string& problem, bool& launcher_gone) {

@@ -18,7 +18,9 @@
 // answers "<pid>" with the host's control and queue descriptors attached, or
 // "E <errno>" with none. The launcher exits when moat-scand's end closes
 // (and by PDEATHSIG if moat-scand dies). If the launcher is gone, no new host
-// can be started safely, so moat-scand exits and its supervisor restarts it.
+// can be started safely, so moat-scand exits and its supervisor restarts it:
+// at its next check (SignatureWatcher, every reload_interval, at most 30 s)
+// or at a reload, whichever comes first.
 #pragma once
 
 #include <sys/types.h>
@@ -53,11 +55,17 @@ class HostLauncher {
     // launcher itself is gone.
     std::optional<Host> launch(std::string& problem, bool& launcher_gone);
 
+    // False once the launcher has ended (it is reaped here; the caller is its
+    // parent). Checked regularly, so that its loss ends moat-scand at once
+    // rather than at the next reload.
+    bool alive();
+
     pid_t pid() const { return pid_; }
 
   private:
     pid_t pid_ = -1;
     int sock_ = -1;
+    bool ended_ = false;  // reaped by alive()
     std::mutex mutex_;
 };
 

@@ -64,16 +64,18 @@ std::string SignatureWatcher::fingerprint() const {
     return out;
 }
 
+void SignatureWatcher::launcherLost(const std::string& problem) {
+    // No host can be started safely any more (host_launcher.h): the
+    // supervisor restarts moat-scand with a new launcher.
+    log::error("scand: " + problem + "; exiting");
+    std::_Exit(EXIT_FAILURE);
+}
+
 void SignatureWatcher::reload(const std::string& print) {
     std::string problem;
     bool launcher_gone = false;
     auto host = ScanHost::start(launcher_, cfg_, problem, launcher_gone);
-    if (launcher_gone) {
-        // No host can be started safely any more (host_launcher.h): the
-        // supervisor restarts moat-scand with a new launcher.
-        log::error("scand: " + problem + "; exiting");
-        std::_Exit(EXIT_FAILURE);
-    }
+    if (launcher_gone) launcherLost(problem);
     std::shared_ptr<ScanHost>
         old;  // released outside the lock: its destructor waits for the process
     std::lock_guard lock(mutex_);
@@ -126,6 +128,7 @@ void SignatureWatcher::run() {
         reload_requested_ = false;
         std::string loaded = loaded_fingerprint_;
         lock.unlock();
+        if (!launcher_.alive()) launcherLost("the scan host launcher is gone");
         std::string print = fingerprint();
         auto host = current();
         bool old = host && host->age() >= cfg_.host_max_age;

@@ -9,6 +9,7 @@
 // whole-second mtimes, and moat-scand itself never calls into libclamav.
 // A host older than [scan] host_max_age is replaced the same way even when
 // nothing changed: that bounds how long a compromised scan worker can last.
+// Each check also makes sure the host launcher lives (host_launcher.h).
 #pragma once
 
 #include <chrono>
@@ -37,6 +38,7 @@ class SignatureWatcher {
     void reload(const std::string& fingerprint);
     std::string fingerprint() const;
     void writeStatus();  // the status file, from the host in use
+    [[noreturn]] static void launcherLost(const std::string& problem);  // logs, exits
 
     const config::Scan& cfg_;
     HostLauncher& launcher_;
