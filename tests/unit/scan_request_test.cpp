@@ -11,11 +11,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
 
+#include "scan/fd_passing.h"
+
 using moat::scan::readScanRequest;
+using moat::scan::sendWithFds;
 
 namespace {
 
@@ -33,22 +35,9 @@ struct Pair {
     }
 };
 
+// The request as moat-smtpd sends it: the text with the descriptors attached.
 void sendWith(int sock, const std::string& text, const std::vector<int>& fds) {
-    iovec iov{const_cast<char*>(text.data()), text.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()));
-    if (!fds.empty()) {
-        msg.msg_control = control.data();
-        msg.msg_controllen = control.size();
-        cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-        std::memcpy(CMSG_DATA(cm), fds.data(), sizeof(int) * fds.size());
-    }
-    ASSERT_EQ(::sendmsg(sock, &msg, 0), static_cast<ssize_t>(text.size()));
+    ASSERT_EQ(sendWithFds(sock, text, fds), static_cast<ssize_t>(text.size()));
 }
 
 int openFds() {
