@@ -17,11 +17,12 @@ namespace {
 // near-identical tokens spread over the whole hash space.
 struct Fnv {
     std::uint64_t h = 14695981039346656037ull;
+    void feedByte(unsigned char c) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
     void feed(std::string_view bytes) {
-        for (unsigned char c : bytes) {
-            h ^= c;
-            h *= 1099511628211ull;
-        }
+        for (unsigned char c : bytes) feedByte(c);
     }
     TokenHash finish() const {
         std::uint64_t x = h;
@@ -31,9 +32,19 @@ struct Fnv {
     }
 };
 
+// A text's words: their bytes in one buffer, each word a span of it. One
+// buffer instead of a string a word: a message has hundreds of words, and
+// the scan splits every message it judges.
+struct WordList {
+    std::string bytes;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;  // begin, size in bytes
+    std::size_t size() const { return spans.size(); }
+    std::string_view operator[](std::size_t i) const { return {bytes.data() + spans[i].first, spans[i].second}; }
+};
+
 // The OSB token of the word k places before `later`: "a b", "a _ b", ...
-std::string osbText(const std::string& earlier, std::size_t k, const std::string& later) {
-    std::string token = earlier;
+std::string osbText(std::string_view earlier, std::size_t k, std::string_view later) {
+    std::string token(earlier);
     token += ' ';
     for (std::size_t gap = 1; gap < k; ++gap) token += "_ ";
     token += later;
@@ -43,25 +54,29 @@ std::string osbText(const std::string& earlier, std::size_t k, const std::string
 // Calls visit(hash, i, k) for every OSB token of seq (k = 0: the word i
 // itself; k > 0: the pair of words i - k and i), hashing without building
 // the pair's text: each word's FNV state after "word ", "word _ ", ... is
-// computed once and continued with the later word.
+// kept for the kOsbWindow - 1 words after it and continued with the later
+// word. A word is fed to its own hash and its pairs' at once: independent
+// chains of multiplications, which the processor overlaps.
 template <typename Visit>
-void forEachOsbHash(const std::vector<std::string>& seq, Visit visit) {
-    std::vector<std::array<Fnv, kOsbWindow>> prefixes(seq.size());
+void forEachOsbHash(const WordList& seq, Visit visit) {
+    // prefixes[i % kOsbWindow][k]: word i's state after "word " and k - 1 "_ ".
+    std::array<std::array<Fnv, kOsbWindow>, kOsbWindow> prefixes{};
     for (std::size_t i = 0; i < seq.size(); ++i) {
-        Fnv f;
-        f.feed(seq[i]);
-        visit(f.finish(), i, std::size_t{0});
+        std::array<Fnv, kOsbWindow> chains{};  // [0]: the word alone, [k]: the pair with word i - k
+        const std::size_t pairs = std::min(kOsbWindow - 1, i);
+        for (std::size_t k = 1; k <= pairs; ++k) chains[k] = prefixes[(i - k) % kOsbWindow][k];
+        for (unsigned char c : seq[i])
+            for (auto& chain : chains) chain.feedByte(c);
+        visit(chains[0].finish(), i, std::size_t{0});
+        Fnv f = chains[0];
         f.feed(" ");
-        prefixes[i][1] = f;
+        auto& mine = prefixes[i % kOsbWindow];
+        mine[1] = f;
         for (std::size_t k = 2; k < kOsbWindow; ++k) {
             f.feed("_ ");
-            prefixes[i][k] = f;
+            mine[k] = f;
         }
-        for (std::size_t k = 1; k < kOsbWindow && k <= i; ++k) {
-            Fnv pair = prefixes[i - k][k];
-            pair.feed(seq[i]);
-            visit(pair.finish(), i, k);
-        }
+        for (std::size_t k = 1; k <= pairs; ++k) visit(chains[k].finish(), i, k);
     }
 }
 
@@ -107,18 +122,28 @@ bool isCjk(char32_t cp) {
 // CJK letters has no spaces to split at: it becomes its overlapping pairs of
 // letters (one letter alone when the run is one letter), as search engines
 // index those scripts without a dictionary.
-std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) {
-    std::vector<std::string> words;
-    std::string current;
+WordList rawWords(std::string_view text, std::size_t max_words) {
+    WordList words;
+    words.bytes.reserve(text.size());
+    std::string& bytes = words.bytes;
+    std::size_t start = 0;  // the current word: bytes[start, end)
+    auto add = [&](std::size_t begin, std::size_t size) {
+        words.spans.emplace_back(static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(size));
+    };
     // The current run of CJK letters: its length and last letter (each pair
     // is a word as soon as its second letter is read).
     std::size_t cjk_run = 0;
     std::string_view cjk_last;
     auto finishCjk = [&] {
-        if (cjk_run == 1 && words.size() < max_words) words.emplace_back(cjk_last);
+        if (cjk_run == 1 && words.size() < max_words) {
+            bytes.append(cjk_last);
+            add(start, cjk_last.size());
+            start = bytes.size();
+        }
         cjk_run = 0;
     };
     auto finish = [&] {
+        std::string_view current(bytes.data() + start, bytes.size() - start);
         std::size_t begin = 0, end = current.size();
         char32_t cp;
         while (begin < end) {
@@ -127,16 +152,21 @@ std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) 
             begin += n ? n : 1;
         }
         while (end > begin) {
-            std::size_t start = end - 1;
-            while (start > begin && (static_cast<unsigned char>(current[start]) & 0xC0) == 0x80)
-                --start;
-            decodeUtf8(current, start, cp);
+            std::size_t from = end - 1;
+            while (from > begin && (static_cast<unsigned char>(current[from]) & 0xC0) == 0x80) --from;
+            decodeUtf8(current, from, cp);
             if (!isPunctuation(cp)) break;
-            end = start;
+            end = from;
         }
-        if (end > begin) words.push_back(current.substr(begin, end - begin));
-        current.clear();
+        if (end > begin) {
+            add(start + begin, end - begin);
+            bytes.resize(start + end);
+        } else {
+            bytes.resize(start);
+        }
+        start = bytes.size();
     };
+    auto inWord = [&] { return bytes.size() > start; };
     char32_t cp;
     for (std::size_t i = 0; i < text.size() && words.size() < max_words;) {
         unsigned char c = static_cast<unsigned char>(text[i]);
@@ -144,31 +174,35 @@ std::vector<std::string> rawWords(std::string_view text, std::size_t max_words) 
             ++i;
             if (cjk_run > 0) finishCjk();
             if (c == ' ' || (c >= '\t' && c <= '\r')) {
-                if (!current.empty()) finish();
+                if (inWord()) finish();
             } else {
-                current.push_back(static_cast<char>(c));
+                bytes.push_back(static_cast<char>(c));
             }
             continue;
         }
         std::size_t n = decodeUtf8(text, i, cp);
-        std::string_view bytes = text.substr(i, n ? n : 1);
+        std::string_view letter = text.substr(i, n ? n : 1);
         i += n ? n : 1;
         if (isCjk(cp)) {
-            if (!current.empty()) finish();
-            if (cjk_run++ > 0) words.emplace_back(cjk_last).append(bytes);
-            cjk_last = bytes;
+            if (inWord()) finish();
+            if (cjk_run++ > 0) {
+                bytes.append(cjk_last).append(letter);
+                add(start, cjk_last.size() + letter.size());
+                start = bytes.size();
+            }
+            cjk_last = letter;
             continue;
         }
         if (isInvisible(cp)) continue;  // neither ends a CJK run nor splits a word
         if (cjk_run > 0) finishCjk();
         if (isSpace(cp)) {
-            if (!current.empty()) finish();
+            if (inWord()) finish();
         } else {
-            current.append(bytes);
+            bytes.append(letter);
         }
     }
     if (cjk_run > 0) finishCjk();
-    if (!current.empty() && words.size() < max_words) finish();
+    if (inWord() && words.size() < max_words) finish();
     return words;
 }
 
@@ -202,29 +236,29 @@ void urlTokens(std::string_view url, std::vector<std::string>& out) {
 
 // Words ready for counting: lower-cased, short ones dropped, long ones as
 // skip tokens; URLs become url tokens and leave the word sequence.
-std::vector<std::string> words(std::string_view text, const TokenizerLimits& limits,
-                               std::vector<std::string>& extra) {
-    std::vector<std::string> out;
-    std::size_t urls = 0;
-    for (auto& w : rawWords(lowerUtf8(text), limits.max_words)) {
+WordList words(std::string_view text, const TokenizerLimits& limits, std::vector<std::string>& extra) {
+    WordList all = rawWords(lowerUtf8(text), limits.max_words);
+    std::size_t kept = 0, urls = 0;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        std::string_view w = all[i];
         if (isUrl(w)) {
             if (urls++ < limits.max_urls) urlTokens(w, extra);
             continue;
         }
         if (w.size() < 3) continue;
         if (w.size() > limits.max_word_bytes) {
-            extra.push_back("skip:" + std::string(1, w[0]) + " " +
-                            std::to_string(w.size() / 10 * 10));
+            extra.push_back("skip:" + std::string(1, w[0]) + " " + std::to_string(w.size() / 10 * 10));
             continue;
         }
-        out.push_back(std::move(w));
+        all.spans[kept++] = all.spans[i];
     }
-    return out;
+    all.spans.resize(kept);
+    return all;
 }
 
-void osb(const std::vector<std::string>& seq, std::vector<std::string>& out) {
+void osb(const WordList& seq, std::vector<std::string>& out) {
     for (std::size_t i = 0; i < seq.size(); ++i) {
-        out.push_back(seq[i]);
+        out.emplace_back(seq[i]);
         for (std::size_t k = 1; k < kOsbWindow && k <= i; ++k)
             out.push_back(osbText(seq[i - k], k, seq[i]));
     }
@@ -236,9 +270,9 @@ void addressTokens(const std::string& prefix, std::string_view value, const Toke
     for (char& c : lowered)
         if (c == '<' || c == '>' || c == '"' || c == ',' || c == ';' || c == '(' || c == ')')
             c = ' ';
-    std::size_t used = 0;
-    for (auto& w : rawWords(lowered, limits.max_header_words)) {
-        if (++used > limits.max_header_words) break;
+    WordList all = rawWords(lowered, limits.max_header_words);
+    for (std::size_t i = 0; i < all.size() && i < limits.max_header_words; ++i) {
+        std::string w(all[i]);
         auto at = w.rfind('@');
         if (at != std::string::npos && at > 0 && at + 1 < w.size()) {
             if (w.size() <= 254) out.push_back(prefix + "addr:" + w);
@@ -254,7 +288,8 @@ void headerWords(const std::string& prefix, std::string_view value, const Tokeni
     std::vector<std::string> extra;
     TokenizerLimits header = limits;
     header.max_words = limits.max_header_words;
-    for (auto& w : words(value, header, extra)) out.push_back(prefix + w);
+    WordList kept = words(value, header, extra);
+    for (std::size_t i = 0; i < kept.size(); ++i) out.push_back(prefix + std::string(kept[i]));
     for (auto& e : extra) out.push_back(prefix + e);
 }
 
@@ -291,7 +326,7 @@ namespace {
 // A message's tokens in two parts: the body's word sequence (its OSB tokens
 // are derived from it) and every other token's text.
 struct TokenParts {
-    std::vector<std::string> words;
+    WordList words;
     std::vector<std::string> others;
 };
 
@@ -399,7 +434,7 @@ std::unordered_map<TokenHash, std::string> tokenNames(const DecodedMessage& mess
         if (TokenHash h = hashToken(t); wanted.count(h)) names.emplace(h, std::move(t));
     forEachOsbHash(parts.words, [&](TokenHash h, std::size_t i, std::size_t k) {
         if (!wanted.count(h) || names.count(h)) return;
-        names.emplace(h, k == 0 ? parts.words[i] : osbText(parts.words[i - k], k, parts.words[i]));
+        names.emplace(h, k == 0 ? std::string(parts.words[i]) : osbText(parts.words[i - k], k, parts.words[i]));
     });
     return names;
 }

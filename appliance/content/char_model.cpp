@@ -238,29 +238,51 @@ CharScorer CharModel::compile(const std::vector<std::string_view>& texts) const 
     return out;
 }
 
+std::uint32_t CharScorer::checkOf(std::uint64_t key) {
+    const auto check = static_cast<std::uint32_t>(key >> 32);
+    return check != 0 ? check : 1;
+}
+
 void CharScorer::reserve(std::size_t keys) {
     std::size_t capacity = 1024;
     while (capacity * 6 < keys * 10 + 10) capacity *= 2;  // at most 60 % full
     if (capacity <= slots_.size()) return;
-    auto old = std::move(slots_);
+    auto old_slots = std::move(slots_);
+    auto old_keys = std::move(keys_);
     slots_.assign(capacity, Slot{});
+    keys_.assign(capacity, 0);
     used_ = 0;
-    for (const Slot& s : old)
-        if (s.key != 0) put(s.key, s.value);
+    for (std::size_t i = 0; i < old_keys.size(); ++i)
+        if (old_keys[i] != 0) put(old_keys[i], old_slots[i].value);
 }
 
 void CharScorer::put(std::uint64_t key, float value) {
     if ((used_ + 1) * 10 > slots_.size() * 6) reserve(used_ + 1);
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = key & mask;
-    while (slots_[i].key != 0 && slots_[i].key != key) i = (i + 1) & mask;
-    if (slots_[i].key == 0) ++used_;
-    slots_[i].key = key;
-    slots_[i].value = value;
+    while (keys_[i] != 0 && keys_[i] != key) i = (i + 1) & mask;
+    if (keys_[i] == 0) ++used_;
+    keys_[i] = key;
+    slots_[i] = Slot{checkOf(key), value};
 }
 
 const CharScorer::Slot* CharScorer::find(std::uint64_t key) const {
-    return probe(slots_, key);
+    if (slots_.empty()) return nullptr;
+    const std::size_t mask = slots_.size() - 1;
+    const std::uint32_t check = checkOf(key);
+    for (std::size_t i = key & mask;; i = (i + 1) & mask) {
+        if (slots_[i].check == check) return &slots_[i];
+        if (slots_[i].check == 0) return nullptr;
+    }
+}
+
+bool CharScorer::holds(std::uint64_t key) const {
+    if (keys_.empty()) return false;
+    const std::size_t mask = keys_.size() - 1;
+    for (std::size_t i = key & mask;; i = (i + 1) & mask) {
+        if (keys_[i] == key) return true;
+        if (keys_[i] == 0) return false;
+    }
 }
 
 double CharScorer::score(std::string_view text) const {
@@ -348,11 +370,11 @@ std::string CharScorer::serialize() const {
     putLe(out, options_.max_bytes, 8);
     putLe(out, options_.header_bytes, 8);
     putLe(out, used_, 8);
-    for (const Slot& s : slots_) {
-        if (s.key == 0) continue;
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+        if (keys_[i] == 0) continue;
         std::uint32_t bits;
-        std::memcpy(&bits, &s.value, sizeof bits);
-        putLe(out, s.key, 8);
+        std::memcpy(&bits, &slots_[i].value, sizeof bits);
+        putLe(out, keys_[i], 8);
         putLe(out, bits, 4);
     }
     return out;
@@ -384,7 +406,7 @@ std::optional<CharScorer> CharScorer::deserialize(std::string_view bytes) {
         const auto bits = static_cast<std::uint32_t>(getLe(bytes, at, 4));
         float value;
         std::memcpy(&value, &bits, sizeof value);
-        if (key == 0 || !std::isfinite(value) || out.find(key)) return std::nullopt;
+        if (key == 0 || !std::isfinite(value) || out.holds(key)) return std::nullopt;
         out.put(key, value);
     }
     return out;
