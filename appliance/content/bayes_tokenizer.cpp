@@ -294,7 +294,7 @@ void headerWords(const std::string& prefix, std::string_view value, const Tokeni
 }
 
 bool named(const Header& h, std::string_view name) {
-    return util::lowerAscii(h.name) == name;
+    return util::equalsNoCase(h.name, name);
 }
 
 // "hdr:<name>" once per field name the author's software wrote (lower-cased,

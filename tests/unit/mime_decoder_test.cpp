@@ -316,6 +316,22 @@ TEST(Charset, Conversions) {
     }
 }
 
+// Converters are kept between texts (charset.cpp): a text that leaves one
+// in a shifted state, or many charsets in turn, must not change the next
+// conversion.
+TEST(Charset, KeptConvertersStartEachTextAfresh) {
+    const std::string kanji = "\x1b$B$3$s$K$A$O\x1b(B";
+    EXPECT_EQ(convertToUtf8("\x1b$B$3$s", "iso-2022-jp").text, "こん");  // ends shifted to JIS X 0208
+    EXPECT_EQ(convertToUtf8("$3$s", "iso-2022-jp").text, "$3$s");       // ASCII again
+    for (const char* charset : {"iso-8859-1", "iso-8859-2", "iso-8859-5", "koi8-r", "windows-1251", "windows-1250",
+                                "iso-8859-15", "iso-8859-7", "big5", "gb2312", "euc-kr", "shift_jis"})
+        EXPECT_FALSE(convertToUtf8("caf\xe9 \x1b", charset).unknown_charset) << charset;
+    EXPECT_EQ(convertToUtf8(kanji, "iso-2022-jp").text, "こんにちは");
+    EXPECT_EQ(convertToUtf8("caf\xe9", "ISO-8859-1").text, "café");
+    EXPECT_TRUE(convertToUtf8("na\xefve", "x-no-such").unknown_charset);
+    EXPECT_TRUE(convertToUtf8("caf\xe9", "x-no-such").unknown_charset);  // remembered as unknown
+}
+
 TEST(Utf8, DecodeAndRepair) {
     EXPECT_TRUE(isValidUtf8("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
     for (std::string bad :
