@@ -1,10 +1,7 @@
 #include "content/bayes_tokenizer.h"
 
-#include <glib.h>
-
 #include <algorithm>
 #include <array>
-#include <memory>
 
 #include "content/transit_fields.h"
 #include "content/utf8.h"
@@ -78,21 +75,6 @@ void forEachOsbHash(const WordList& seq, Visit visit) {
         }
         for (std::size_t k = 1; k <= pairs; ++k) visit(chains[k].finish(), i, k);
     }
-}
-
-// glib trusts its input to be UTF-8: anything else is repaired first.
-// Plain ASCII (most mail) is lower-cased here, as glib would.
-std::string lowerUtf8(std::string_view text) {
-    bool ascii = true;
-    for (unsigned char c : text) ascii &= c < 0x80;
-    if (ascii) {
-        // glib's answer is a C string: it ends at a NUL byte, so this does too.
-        return util::lowerAscii(text.substr(0, text.find('\0')));
-    }
-    std::string valid = toValidUtf8(text);
-    std::unique_ptr<gchar, decltype(&g_free)> lowered(
-        g_utf8_strdown(valid.data(), static_cast<gssize>(valid.size())), &g_free);
-    return lowered ? std::string(lowered.get()) : valid;
 }
 
 bool isPunctuation(char32_t cp) {

@@ -1,5 +1,11 @@
 #include "content/utf8.h"
 
+#include <glib.h>
+
+#include <memory>
+
+#include "util/ascii_text.h"
+
 namespace moat::content {
 
 std::size_t decodeUtf8(std::string_view text, std::size_t pos, char32_t& cp) {
@@ -95,6 +101,34 @@ bool isSpace(char32_t cp) {
     return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
            cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
            cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0x1680;
+}
+
+std::string lowerUtf8(std::string_view text) {
+    text = text.substr(0, text.find('\0'));
+    bool ascii = true;
+    for (unsigned char c : text) ascii &= c < 0x80;
+    if (ascii) return util::lowerAscii(text);
+    const std::string valid = toValidUtf8(text);
+    std::string out;
+    out.reserve(valid.size());
+    for (std::size_t i = 0; i < valid.size();) {
+        if (static_cast<unsigned char>(valid[i]) < 0x80) {
+            out.push_back(util::lowerAscii(valid[i++]));
+            continue;
+        }
+        std::size_t end = i;
+        while (end < valid.size() && static_cast<unsigned char>(valid[end]) >= 0x80) ++end;
+        // With the ASCII character after the run, if any: what follows
+        // decides a capital sigma's form. It lowers to one byte, dropped.
+        const std::size_t with_next = end < valid.size() ? end + 1 : end;
+        std::unique_ptr<gchar, decltype(&g_free)> lowered(
+            g_utf8_strdown(valid.data() + i, static_cast<gssize>(with_next - i)), &g_free);
+        std::string_view run = lowered ? std::string_view(lowered.get()) : std::string_view();
+        if (with_next > end && !run.empty()) run.remove_suffix(1);
+        out.append(run);
+        i = end;
+    }
+    return out;
 }
 
 }  // namespace moat::content

@@ -28,6 +28,14 @@ std::string toValidUtf8(std::string_view text);
 // at a character boundary).
 std::string_view utf8Prefix(std::string_view text, std::size_t max_bytes);
 
+// Lower case as GLib's g_utf8_strdown gives it (Unicode's mappings, a
+// Greek capital sigma made final when no letter follows it), of the text
+// repaired to valid UTF-8 and cut at its first NUL byte. ASCII is lowered
+// here and only runs of other characters go through GLib: mail is mostly
+// ASCII, and the tokenizer lowers every text it reads. Assumes the C locale's
+// rules (the daemons never set another): no Turkish dotless i.
+std::string lowerUtf8(std::string_view text);
+
 // Zero-width and formatting characters that render as nothing (ZWSP, ZWNJ,
 // ZWJ, word joiner, BOM, soft hyphen): dropped from visible text.
 bool isInvisible(char32_t cp);

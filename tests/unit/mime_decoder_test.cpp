@@ -3,9 +3,12 @@
 // yield and its attachments. Nothing here may throw or crash.
 #include "content/mime_decoder.h"
 
+#include <glib.h>
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -330,6 +333,31 @@ TEST(Charset, KeptConvertersStartEachTextAfresh) {
     EXPECT_EQ(convertToUtf8("caf\xe9", "ISO-8859-1").text, "café");
     EXPECT_TRUE(convertToUtf8("na\xefve", "x-no-such").unknown_charset);
     EXPECT_TRUE(convertToUtf8("caf\xe9", "x-no-such").unknown_charset);  // remembered as unknown
+}
+
+// lowerUtf8 lowers ASCII itself and hands GLib only the other runs: the
+// result must be GLib's for the whole (repaired, NUL-cut) text, sigma's
+// final form (decided by the next character) and İ's two characters included.
+TEST(Utf8, LowerCaseIsGlibsForTheWholeText) {
+    auto glib = [](std::string text) {
+        text = toValidUtf8(text.substr(0, text.find('\0')));
+        std::unique_ptr<gchar, decltype(&g_free)> lowered(
+            g_utf8_strdown(text.data(), static_cast<gssize>(text.size())), &g_free);
+        return std::string(lowered.get());
+    };
+    EXPECT_EQ(lowerUtf8("ΟΔΟΣ ΣΑ ΣA Σ1 Σ"), glib("ΟΔΟΣ ΣΑ ΣA Σ1 Σ"));
+    EXPECT_EQ(lowerUtf8("ΣA"), "σa");  // a letter follows: not final
+    EXPECT_EQ(lowerUtf8("Σ."), "ς.");
+    EXPECT_EQ(lowerUtf8("HELLO"), "hello");
+    EXPECT_EQ(lowerUtf8("ÄB\0CD"), "äb");
+    const std::vector<std::string> pieces = {"A", "z", "I", " ", ".", "\n", "Σ", "Ä", "İ", "ẞ", "\xc2\xa0", "日本",
+                                             "😀", "\xff", "\xc3", "\0", "ΑΒΓ", "Ω", "ﬁ", "Ǆ"};
+    std::mt19937 rng(7);
+    for (int n = 0; n < 2000; ++n) {
+        std::string text;
+        for (int k = static_cast<int>(rng() % 12); k > 0; --k) text += pieces[rng() % pieces.size()];
+        EXPECT_EQ(lowerUtf8(text), glib(text)) << text;
+    }
 }
 
 TEST(Utf8, DecodeAndRepair) {
