@@ -1,5 +1,6 @@
 #include "content/html_text.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -142,8 +143,14 @@ std::string decodeEntities(std::string_view text, bool attribute) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
+        if (text[i] != '&') {  // the text up to the next reference, as it is
+            const std::size_t next = std::min(text.find('&', i), text.size());
+            out.append(text.substr(i, next - i));
+            i = next;
+            continue;
+        }
         char32_t cp;
-        std::size_t n = text[i] == '&' ? decodeReference(text, i, attribute, cp) : 0;
+        const std::size_t n = decodeReference(text, i, attribute, cp);
         if (n == 0) {
             out += text[i++];
         } else {
@@ -307,11 +314,10 @@ void applyStyle(std::string_view css, Style& style) {
 
 // --- element classes ------------------------------------------------------
 
+// The sets are sorted (checked at compile time): looked up by halving.
 template <std::size_t N>
 bool among(std::string_view name, const std::array<std::string_view, N>& set) {
-    for (auto s : set)
-        if (s == name) return true;
-    return false;
+    return std::binary_search(set.begin(), set.end(), name);
 }
 
 constexpr std::array<std::string_view, 14> kVoid = {"area",  "base",   "br",    "col",  "embed",
@@ -319,8 +325,8 @@ constexpr std::array<std::string_view, 14> kVoid = {"area",  "base",   "br",    
                                                     "param", "source", "track", "wbr"};
 
 // Elements whose content is never shown: skipped up to their end tag.
-constexpr std::array<std::string_view, 7> kSkipped = {"script",  "style",    "title", "iframe",
-                                                      "noembed", "noframes", "object"};
+constexpr std::array<std::string_view, 7> kSkipped = {"iframe", "noembed", "noframes", "object",
+                                                      "script", "style",   "title"};
 
 constexpr std::array<std::string_view, 2> kHiddenElements = {"head", "template"};
 
@@ -332,6 +338,10 @@ constexpr std::array<std::string_view, 36> kBlocks = {
     "pre",     "section", "table", "tr"};
 
 constexpr std::array<std::string_view, 1> kUl = {"ul"};
+
+static_assert(std::is_sorted(kVoid.begin(), kVoid.end()) && std::is_sorted(kSkipped.begin(), kSkipped.end()) &&
+              std::is_sorted(kHiddenElements.begin(), kHiddenElements.end()) &&
+              std::is_sorted(kBlocks.begin(), kBlocks.end()));
 
 bool isBlock(std::string_view name) {
     return among(name, kBlocks) || among(name, kUl);

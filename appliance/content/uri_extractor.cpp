@@ -134,6 +134,8 @@ std::size_t schemeAt(std::string_view s) {
 void scan(std::string_view text, std::vector<std::string>& hosts, const UriLimits& limits,
           std::size_t depth) {
     for (std::size_t i = 0; i < text.size() && hosts.size() < limits.max_hosts; ++i) {
+        // Every marker starts with an h or a w: other bytes are passed over at once.
+        if (const char c = util::lowerAscii(text[i]); c != 'h' && c != 'w') continue;
         bool boundary = i == 0 || !isHostChar(text[i - 1]);
         std::size_t skip = boundary ? schemeAt(text.substr(i)) : 0;
         bool www = boundary && !skip && text.size() - i > 4 && util::lowerAscii(text[i]) == 'w' &&
