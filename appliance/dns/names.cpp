@@ -67,13 +67,18 @@ std::optional<std::string> reverseName(std::string_view ip) {
     return name + "ip6.arpa";
 }
 
-std::optional<std::string> blocklistName(std::string_view ip, std::string_view zone) {
+std::optional<std::string> reversedLabels(std::string_view ip) {
     auto reverse = reverseName(ip);
     if (!reverse) return std::nullopt;
-    std::string_view labels(*reverse);
-    for (std::string_view suffix : {"in-addr.arpa", "ip6.arpa"})
-        if (labels.ends_with(suffix)) labels.remove_suffix(suffix.size());
-    return canonicalName(std::string(labels) + std::string(zone));
+    for (std::string_view suffix : {".in-addr.arpa", ".ip6.arpa"})
+        if (reverse->ends_with(suffix)) reverse->resize(reverse->size() - suffix.size());
+    return reverse;
+}
+
+std::optional<std::string> blocklistName(std::string_view ip, std::string_view zone) {
+    auto labels = reversedLabels(ip);
+    if (!labels) return std::nullopt;
+    return canonicalName(*labels + "." + std::string(zone));
 }
 
 }  // namespace moat::dns

@@ -21,6 +21,11 @@ std::optional<std::string> canonicalName(std::string_view name);
 // address (::ffff:a.b.c.d) gives the in-addr.arpa name of its IPv4 address.
 std::optional<std::string> reverseName(std::string_view ip);
 
+// The reverse name's labels without in-addr.arpa / ip6.arpa ("192.0.2.1" ->
+// "1.2.0.192"): how blocklists of addresses (DNSBLs, and URI blocklists for
+// links that name an address) list one.
+std::optional<std::string> reversedLabels(std::string_view ip);
+
 // The name a blocklist zone is asked about an address: the reverse name's
 // labels under zone instead of in-addr.arpa / ip6.arpa ("192.0.2.1" in
 // "bl.example" -> "1.2.0.192.bl.example"), canonical. Nothing if ip is not an

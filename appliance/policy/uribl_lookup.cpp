@@ -7,6 +7,7 @@
 #include "content/ipv4_host.h"
 #include "content/public_suffix.h"
 #include "dns/answer_mask.h"
+#include "dns/names.h"
 #include "dns/resolver.h"
 
 namespace moat::policy {
@@ -18,8 +19,7 @@ std::vector<std::string> uriblNames(const std::vector<std::string>& hosts) {
         std::string name;
         if (auto address = content::parseIpv4Host(host)) {
             // An address is listed by its octets in reverse: 192.0.2.7 -> 7.2.0.192.
-            auto a = *address;
-            name = content::dottedQuad((a << 24) | ((a << 8) & 0xff0000) | ((a >> 8) & 0xff00) | (a >> 24));
+            name = dns::reversedLabels(content::dottedQuad(*address)).value_or("");
         } else {
             name = psl.registeredDomain(host);
         }

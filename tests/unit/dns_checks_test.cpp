@@ -105,6 +105,9 @@ TEST(BlocklistName, ReversesIpv4OctetsAndIpv6Nibbles) {
     EXPECT_FALSE(blocklistName("127.1", "bl.test"));
     EXPECT_FALSE(blocklistName("bl.test", "bl.test"));
     EXPECT_FALSE(blocklistName("192.0.2.1", std::string(250, 'a')));
+    EXPECT_EQ(moat::dns::reversedLabels("192.0.2.7"), "7.2.0.192");
+    EXPECT_EQ(moat::dns::reversedLabels("::1"), "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0");
+    EXPECT_FALSE(moat::dns::reversedLabels("example.org"));
 }
 
 // --- countries --------------------------------------------------------------------
