@@ -12,7 +12,6 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -24,6 +23,7 @@
 #include "config/config.h"
 #include "store/domains.h"
 #include "store/store.h"
+#include "temp_dir.h"
 #include "web/router.h"
 
 namespace moat::testing_api {
@@ -48,15 +48,12 @@ struct Result {
 class ApiTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "moat-api-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         session_ = std::make_unique<Poco::Data::Session>(store_->connect());
-        config_.archive_dir = (dir_ / "archive").string();
+        config_.archive_dir = (dir_.path / "archive").string();
         std::filesystem::create_directories(config_.archive_dir);
-        config_.spool_dir = dir_.string();
-        config_.scan.status_file = (dir_ / "scand.status").string();
+        config_.spool_dir = dir_.path.string();
+        config_.scan.status_file = (dir_.path / "scand.status").string();
         api::registerApi(router_);
         admin_.user_id = 1;
         admin_.name = "root";
@@ -65,7 +62,6 @@ class ApiTest : public ::testing::Test {
     void TearDown() override {
         session_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
 
     Poco::Data::Session& session() { return *session_; }
@@ -207,7 +203,7 @@ class ApiTest : public ::testing::Test {
         "JVBERi0xLjQK\r\n"
         "--b1--\r\n";
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-api"};
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<Poco::Data::Session> session_;
     config::Config config_;

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -24,6 +23,7 @@
 #include "content/token_table.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 using namespace moat::content;
 using namespace Poco::Data::Keywords;
@@ -298,11 +298,7 @@ TEST(ContentScore, ScaleAndVerdicts) {
 class BayesStoreTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "moat-bayes-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = moat::store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = moat::store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         session_ = std::make_unique<Poco::Data::Session>(store_->connect());
         bayes_ = std::make_unique<BayesStore>(*session_);
     }
@@ -310,10 +306,9 @@ class BayesStoreTest : public ::testing::Test {
         bayes_.reset();
         session_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-bayes"};
     std::unique_ptr<moat::store::Store> store_;
     std::unique_ptr<Poco::Data::Session> session_;
     std::unique_ptr<BayesStore> bayes_;
@@ -514,7 +509,7 @@ TEST_F(BayesStoreTest, RetrainedModelDoesNotDependOnLearningOrder) {
     }
     std::string probe = randomMessage(rng, spam_words, 500);
     auto train = [&](bool ham_first) {
-        auto other = moat::store::Store::open("sqlite:" + (dir_ / (ham_first ? "a.db" : "b.db")).string());
+        auto other = moat::store::Store::open("sqlite:" + (dir_.path / (ham_first ? "a.db" : "b.db")).string());
         auto session = other->connect();
         BayesStore store(session);
         BayesClassifier c(store);

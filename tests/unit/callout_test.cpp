@@ -22,6 +22,7 @@
 #include "store/callout_cache.h"
 #include "store/domains.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 namespace store = moat::store;
 using moat::policy::Callout;
@@ -128,15 +129,10 @@ class UserServer {
 class CalloutTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "moat-callout-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
     }
     void TearDown() override {
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
     store::Domain domain(std::uint16_t port) {
         store::Domain d;
@@ -159,7 +155,7 @@ class CalloutTest : public ::testing::Test {
         return c.verify(a, d, std::chrono::seconds(3600), std::chrono::seconds(600), gen);
     }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-callout"};
     std::unique_ptr<store::Store> store_;
 };
 

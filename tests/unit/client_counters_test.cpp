@@ -9,8 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <filesystem>
+
+#include "temp_dir.h"
 
 using moat::policy::ClientCounters;
 using moat::policy::RateLimits;
@@ -133,27 +134,21 @@ TEST(ClientCountersBound, ForgetsIpsBeyondTheLimit) {
 }
 
 TEST(ClientCountersStore, EventsReachTheStore) {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "moat-counters-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    std::filesystem::path dir = pattern;
-    {
-        auto store = moat::store::Store::open("sqlite:" + (dir / "moat.db").string());
-        ClientCounters counters(store.get(), [] { return 42LL; });
-        for (int i = 0; i < 8; ++i) counters.recordRejection("198.51.100.7", false, limits());
-        counters.flush();
-        auto session = store->connect();
-        std::vector<Poco::Int64> ts;
-        std::vector<std::string> ips, kinds;
-        session << "SELECT ts, ip, kind FROM client_events ORDER BY id", into(ts), into(ips),
-            into(kinds), now;
-        ASSERT_EQ(kinds.size(), 2u);
-        EXPECT_EQ(kinds[0], "rejections_slow");
-        EXPECT_EQ(kinds[1], "rejections_limit");
-        EXPECT_EQ(ips[1], "198.51.100.7");
-        EXPECT_EQ(ts[1], 42);
-    }
-    std::filesystem::remove_all(dir);
+    moat::test::TempDir dir("moat-counters");
+    auto store = moat::store::Store::open("sqlite:" + (dir.path / "moat.db").string());
+    ClientCounters counters(store.get(), [] { return 42LL; });
+    for (int i = 0; i < 8; ++i) counters.recordRejection("198.51.100.7", false, limits());
+    counters.flush();
+    auto session = store->connect();
+    std::vector<Poco::Int64> ts;
+    std::vector<std::string> ips, kinds;
+    session << "SELECT ts, ip, kind FROM client_events ORDER BY id", into(ts), into(ips),
+        into(kinds), now;
+    ASSERT_EQ(kinds.size(), 2u);
+    EXPECT_EQ(kinds[0], "rejections_slow");
+    EXPECT_EQ(kinds[1], "rejections_limit");
+    EXPECT_EQ(ips[1], "198.51.100.7");
+    EXPECT_EQ(ts[1], 42);
 }
 
 }  // namespace

@@ -8,13 +8,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "temp_dir.h"
+
 using namespace moat::config;
 
 namespace {
+// The files go in one directory for the whole run, removed when the program ends.
 std::string writeIni(const std::string& text) {
-    auto path = std::filesystem::temp_directory_path() /
-                ("moat-config-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".ini");
+    static moat::test::TempDir dir("moat-config");
+    auto path = dir.path / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".ini");
     std::ofstream(path) << text;
     return path.string();
 }
@@ -47,7 +49,6 @@ TEST(Config, ReadsEveryDocumentedKey) {
     EXPECT_EQ(c.log_level, "debug");
     EXPECT_EQ(c.queue.retry_initial.count(), 60);
     EXPECT_EQ(c.queue.mx_port, 2526);
-    std::filesystem::remove(path);
 }
 
 TEST(Config, DefaultsFollowRfc5321) {

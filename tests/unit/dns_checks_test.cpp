@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -22,6 +21,7 @@
 #include "policy/settings.h"
 #include "store/dns_zones.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 using moat::dns::AnswerMask;
 using moat::policy::Finding;
@@ -281,21 +281,16 @@ TEST(ZoneUrl, ExpandsPlaceholders) {
 class DnsZones : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "moat-zones-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = moat::store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = moat::store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         session_ = std::make_unique<Poco::Data::Session>(store_->connect());
     }
     void TearDown() override {
         session_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
     Poco::Data::Session& session() { return *session_; }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-zones"};
     std::unique_ptr<moat::store::Store> store_;
     std::unique_ptr<Poco::Data::Session> session_;
 };

@@ -3,7 +3,6 @@
 // firewall.console_rate, and the old key is gone.
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -11,6 +10,7 @@
 #include "policy/settings.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -26,8 +26,8 @@ int splitVersion() {
 }  // namespace
 
 TEST(FirewallRatesMigration, AdminRateBecomesTheSshAndConsoleRates) {
-    auto path = std::filesystem::temp_directory_path() / ("moat-rates-" + std::to_string(::getpid()) + ".db");
-    std::filesystem::remove(path);
+    moat::test::TempDir dir("moat-rates");
+    auto path = dir.path / "moat.db";
     auto store = moat::store::Store::open("sqlite:" + path.string());
     EXPECT_GE(store->schemaVersion(), splitVersion());
     auto session = store->connect();
@@ -48,12 +48,11 @@ TEST(FirewallRatesMigration, AdminRateBecomesTheSshAndConsoleRates) {
     session << "INSERT INTO settings (key, value) VALUES ('firewall.admin_rate', '99')", now;
     for (const char* statement : split->statements) session << statement, now;
     EXPECT_EQ(moat::policy::Settings::load(session).integer("firewall.ssh_rate"), 25);
-    std::filesystem::remove(path);
 }
 
 TEST(FirewallRatesMigration, WithoutAnAdminRateTheDefaultsApply) {
-    auto path = std::filesystem::temp_directory_path() / ("moat-rates-d-" + std::to_string(::getpid()) + ".db");
-    std::filesystem::remove(path);
+    moat::test::TempDir dir("moat-rates-d");
+    auto path = dir.path / "moat.db";
     auto store = moat::store::Store::open("sqlite:" + path.string());
     auto session = store->connect();
     auto settings = moat::policy::Settings::load(session);
@@ -61,5 +60,4 @@ TEST(FirewallRatesMigration, WithoutAnAdminRateTheDefaultsApply) {
     EXPECT_EQ(settings.integer("firewall.console_rate"), 10);
     EXPECT_EQ(settings.integer("firewall.console_connections"), 16);
     EXPECT_EQ(settings.integer("firewall.smtp_rate"), 30);
-    std::filesystem::remove(path);
 }

@@ -18,6 +18,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "temp_dir.h"
+
 using moat::firewall::FirewallPolicy;
 using moat::firewall::Report;
 
@@ -176,7 +178,8 @@ TEST(FirewallRuleset, ElementScripts) {
 
 TEST(FirewallRuleset, NftAcceptsTheScript) {
     if (!std::filesystem::exists("/usr/sbin/nft")) GTEST_SKIP() << "nft is not installed";
-    auto path = std::filesystem::temp_directory_path() / ("moat-ruleset-" + std::to_string(::getpid()) + ".nft");
+    moat::test::TempDir dir("moat-ruleset");
+    auto path = dir.path / "ruleset.nft";
     std::ofstream(path) << moat::firewall::rulesetScript(examplePolicy());
     std::string cmd = "/usr/sbin/nft --check -f " + path.string() + " 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
@@ -185,7 +188,6 @@ TEST(FirewallRuleset, NftAcceptsTheScript) {
     char buf[512];
     while (std::fgets(buf, sizeof buf, p)) out += buf;
     int rc = ::pclose(p);
-    std::filesystem::remove(path);
     if (out.find("Operation not permitted") != std::string::npos) GTEST_SKIP() << "nft --check needs CAP_NET_ADMIN";
     EXPECT_EQ(rc, 0) << out;
 }

@@ -5,7 +5,6 @@
 #include <gmime/gmime.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -14,6 +13,7 @@
 #include "content/mime_decoder.h"
 #include "policy/content_filter.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 namespace moat::content {
 namespace {
@@ -112,21 +112,16 @@ TEST(ForwardedTraining, OtherAttachmentsAreNotMessages) {
 }
 
 TEST(ForwardedTraining, LearnForwardedLearnsTheMessageInside) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "moat-fwd-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    std::filesystem::path dir = pattern;
-    {
-        auto store = store::Store::open("sqlite:" + (dir / "moat.db").string());
-        policy::ContentFilter filter(*store, nullptr);
-        std::string forward =
-            wrapper(encodedPart("message", "rfc822", GMIME_CONTENT_ENCODING_BASE64));
-        EXPECT_EQ(filter.learnForwarded(forward, true), "learnt 1 of 1 attached message as spam");
-        // The same message forwarded again, this time as an .eml file: already known.
-        std::string again = wrapper(
-            encodedPart("application", "octet-stream", GMIME_CONTENT_ENCODING_BASE64, "it.eml"));
-        EXPECT_EQ(filter.learnForwarded(again, true), "learnt 0 of 1 attached message as spam");
-    }
-    std::filesystem::remove_all(dir);
+    moat::test::TempDir dir("moat-fwd");
+    auto store = store::Store::open("sqlite:" + (dir.path / "moat.db").string());
+    policy::ContentFilter filter(*store, nullptr);
+    std::string forward =
+        wrapper(encodedPart("message", "rfc822", GMIME_CONTENT_ENCODING_BASE64));
+    EXPECT_EQ(filter.learnForwarded(forward, true), "learnt 1 of 1 attached message as spam");
+    // The same message forwarded again, this time as an .eml file: already known.
+    std::string again = wrapper(
+        encodedPart("application", "octet-stream", GMIME_CONTENT_ENCODING_BASE64, "it.eml"));
+    EXPECT_EQ(filter.learnForwarded(again, true), "learnt 0 of 1 attached message as spam");
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "store/store.h"
+#include "temp_dir.h"
 
 using namespace Poco::Data::Keywords;
 using moat::policy::Greylist;
@@ -39,17 +39,12 @@ GreylistSettings enabled() {
 class GreylistTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "moat-greylist-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = moat::store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = moat::store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         greylist_ = make();
     }
     void TearDown() override {
         greylist_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
 
     std::unique_ptr<Greylist> make() {
@@ -69,7 +64,7 @@ class GreylistTest : public ::testing::Test {
         return n;
     }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-greylist"};
     std::unique_ptr<moat::store::Store> store_;
     std::atomic<long long> clock_{1'700'000'000};
     std::unique_ptr<Greylist> greylist_;

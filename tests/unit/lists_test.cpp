@@ -8,7 +8,6 @@
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -18,6 +17,7 @@
 #include "store/domains.h"
 #include "store/list_entries.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 using namespace Poco::Data::Keywords;
 using moat::policy::ListHits;
@@ -33,11 +33,7 @@ Poco::Net::IPAddress ip(const std::string& text) {
 class ListStore : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "moat-lists-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = moat::store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = moat::store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         session_ = std::make_unique<Poco::Data::Session>(store_->connect());
         example_ = moat::store::addDomain(session(), "example.com", "127.0.0.1", 25).id;
         other_ = moat::store::addDomain(session(), "other.org", "127.0.0.1", 25).id;
@@ -45,7 +41,6 @@ class ListStore : public ::testing::Test {
     void TearDown() override {
         session_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
 
     Poco::Data::Session& session() { return *session_; }
@@ -61,7 +56,7 @@ class ListStore : public ::testing::Test {
         return moat::store::addListEntry(session(), domain, list, kind, value, subdomains, note);
     }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-lists"};
     std::unique_ptr<moat::store::Store> store_;
     std::unique_ptr<Poco::Data::Session> session_;
     long long example_ = 0, other_ = 0;

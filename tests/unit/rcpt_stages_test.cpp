@@ -20,6 +20,7 @@
 #include "store/domains.h"
 #include "store/list_entries.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 namespace gw = moat::gateway;
 using moat::mail::parseMailbox;
@@ -29,12 +30,7 @@ namespace {
 class RcptStages : public ::testing::Test {
   protected:
     void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("moat-stages-" + std::to_string(::getpid()) + "-" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::remove_all(dir_);
-        std::filesystem::create_directories(dir_);
-        store_ = moat::store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = moat::store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         tokens_ = std::make_unique<moat::policy::Tokens>(*store_);
         greylist_ = std::make_unique<moat::policy::Greylist>(*store_);
         callout_ = std::make_unique<moat::policy::Callout>(*store_, moat::policy::Callout::Options{.helo_name = "mx.test"});
@@ -57,7 +53,6 @@ class RcptStages : public ::testing::Test {
         greylist_.reset();
         tokens_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
 
     void settings(std::map<std::string, std::string> domain_settings) {
@@ -85,7 +80,7 @@ class RcptStages : public ::testing::Test {
         return false;
     }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-stages"};
     std::unique_ptr<moat::store::Store> store_;
     std::unique_ptr<moat::policy::Tokens> tokens_;
     std::unique_ptr<moat::policy::Greylist> greylist_;

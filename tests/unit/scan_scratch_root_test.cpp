@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "scan/scratch_root.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 using moat::scan::createWorkerScratchDir;
@@ -23,13 +24,6 @@ namespace {
 
 class ScratchRootTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "scratch-root-test.XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        base_ = pattern;
-    }
-    void TearDown() override { fs::remove_all(base_); }
-
     static void fill(const fs::path& dir) {
         fs::create_directories(dir / "20261205_073857-scantemp.37d74267bb" / "mail-tmp.0f7a34844f");
         std::ofstream(dir / "20261205_073857-scantemp.37d74267bb" / "mail-tmp.0f7a34844f" / "x")
@@ -45,21 +39,21 @@ class ScratchRootTest : public ::testing::Test {
         return ok;
     }
 
-    fs::path base_;
+    moat::test::TempDir base_{"moat-scratch-root"};
 };
 
 TEST_F(ScratchRootTest, PrivateLockedAndRemovedAtTheEnd) {
     std::string problem;
-    auto root = ScratchRoot::create(base_.string(), problem);
+    auto root = ScratchRoot::create(base_.path.string(), problem);
     ASSERT_TRUE(root) << problem;
     fs::path path = root->path();
-    EXPECT_EQ(path, base_ / ("moat-scan." + std::to_string(::getpid())));
+    EXPECT_EQ(path, base_.path / ("moat-scan." + std::to_string(::getpid())));
     struct stat st {};
     ASSERT_EQ(::lstat(path.c_str(), &st), 0);
     EXPECT_TRUE(S_ISDIR(st.st_mode));
     EXPECT_EQ(st.st_mode & 07777, 0700u);
     EXPECT_FALSE(lockable(path));
-    EXPECT_EQ(removeStaleScratchRoots(base_.string(), problem), 0);
+    EXPECT_EQ(removeStaleScratchRoots(base_.path.string(), problem), 0);
     EXPECT_TRUE(fs::exists(path));
 
     ASSERT_TRUE(createWorkerScratchDir(root->workerDir(4242), problem)) << problem;
@@ -70,9 +64,9 @@ TEST_F(ScratchRootTest, PrivateLockedAndRemovedAtTheEnd) {
 
 TEST_F(ScratchRootTest, WorkerDirRemovedWithItsContentNeverThroughALink) {
     std::string problem;
-    auto root = ScratchRoot::create(base_.string(), problem);
+    auto root = ScratchRoot::create(base_.path.string(), problem);
     ASSERT_TRUE(root) << problem;
-    fs::path outside = base_ / "outside";
+    fs::path outside = base_.path / "outside";
     fs::create_directory(outside);
     std::ofstream(outside / "keep") << "not the worker's";
 
@@ -98,38 +92,38 @@ TEST_F(ScratchRootTest, WorkerDirRemovedWithItsContentNeverThroughALink) {
 }
 
 TEST_F(ScratchRootTest, StaleRootsRemovedLiveOnesAndOthersKept) {
-    fs::path stale = base_ / "moat-scan.999999", live = base_ / "moat-scan.888888";
+    fs::path stale = base_.path / "moat-scan.999999", live = base_.path / "moat-scan.888888";
     fill(stale);
     fill(live);
     int held = ::open(live.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     ASSERT_GE(held, 0);
     ASSERT_EQ(::flock(held, LOCK_EX | LOCK_NB), 0);
-    fs::path outside = base_ / "outside";
+    fs::path outside = base_.path / "outside";
     fill(outside);
-    fs::create_directory_symlink(outside, base_ / "moat-scan.777");
+    fs::create_directory_symlink(outside, base_.path / "moat-scan.777");
     for (const char* other : {"moat-scan.x", "moat-scan.", "moat-scan.12.tmp", "other.1"})
-        fill(base_ / other);
+        fill(base_.path / other);
 
     std::string problem;
-    EXPECT_EQ(removeStaleScratchRoots(base_.string(), problem), 1);
+    EXPECT_EQ(removeStaleScratchRoots(base_.path.string(), problem), 1);
     EXPECT_EQ(problem, "");
     EXPECT_FALSE(fs::exists(stale));
     EXPECT_TRUE(fs::exists(live / "20261205_073857-scantemp.37d74267bb"));
-    EXPECT_TRUE(fs::is_symlink(base_ / "moat-scan.777"));
+    EXPECT_TRUE(fs::is_symlink(base_.path / "moat-scan.777"));
     EXPECT_TRUE(fs::exists(outside / "20261205_073857-scantemp.37d74267bb"));
     for (const char* other : {"moat-scan.x", "moat-scan.", "moat-scan.12.tmp", "other.1"})
-        EXPECT_TRUE(fs::exists(base_ / other)) << other;
+        EXPECT_TRUE(fs::exists(base_.path / other)) << other;
 
     ::close(held);  // its host died
-    EXPECT_EQ(removeStaleScratchRoots(base_.string(), problem), 1);
+    EXPECT_EQ(removeStaleScratchRoots(base_.path.string(), problem), 1);
     EXPECT_FALSE(fs::exists(live));
 }
 
 TEST_F(ScratchRootTest, StaleRootWithOurPidIsReplaced) {
-    fs::path old = base_ / ("moat-scan." + std::to_string(::getpid()));
+    fs::path old = base_.path / ("moat-scan." + std::to_string(::getpid()));
     fill(old);
     std::string problem;
-    auto root = ScratchRoot::create(base_.string(), problem);
+    auto root = ScratchRoot::create(base_.path.string(), problem);
     ASSERT_TRUE(root) << problem;
     EXPECT_EQ(fs::path(root->path()), old);
     EXPECT_TRUE(fs::is_empty(old));
@@ -137,7 +131,7 @@ TEST_F(ScratchRootTest, StaleRootWithOurPidIsReplaced) {
 
 TEST_F(ScratchRootTest, NoRootWhereNoneCanBeMade) {
     std::string problem;
-    EXPECT_FALSE(ScratchRoot::create((base_ / "missing").string(), problem));
+    EXPECT_FALSE(ScratchRoot::create((base_.path / "missing").string(), problem));
     EXPECT_NE(problem.find("cannot create"), std::string::npos) << problem;
 }
 

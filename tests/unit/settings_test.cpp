@@ -7,8 +7,9 @@
 
 #include <filesystem>
 
+#include "temp_dir.h"
+
 using namespace moat;
-namespace fs = std::filesystem;
 
 TEST(Settings, ValidationNormalisesAndRefuses) {
     EXPECT_EQ(policy::validateSetting("greylist.enabled", "On"), "yes");
@@ -21,8 +22,8 @@ TEST(Settings, ValidationNormalisesAndRefuses) {
 }
 
 TEST(Settings, DefaultsThenGlobalThenDomain) {
-    auto path = fs::temp_directory_path() / ("moat-settings-" + std::to_string(::getpid()) + ".db");
-    fs::remove(path);
+    moat::test::TempDir dir("moat-settings");
+    auto path = dir.path / "moat.db";
     auto store = store::Store::open("sqlite:" + path.string());
     auto session = store->connect();
     store::addDomain(session, "example.test", "127.0.0.1", 25);
@@ -48,5 +49,4 @@ TEST(Settings, DefaultsThenGlobalThenDomain) {
     s = policy::Settings::load(session);
     EXPECT_FALSE(s.boolean("greylist.enabled", "example.test"));
     EXPECT_THROW(policy::setDomainSetting(session, "nowhere.test", "greylist.delay", "1"), std::invalid_argument);
-    fs::remove(path);
 }

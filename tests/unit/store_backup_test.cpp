@@ -9,7 +9,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -19,6 +18,7 @@
 #include "store/backup.h"
 #include "store/gateway_lock.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 using namespace Poco::Data::Keywords;
 using namespace moat::store;
@@ -69,11 +69,8 @@ TEST(BackupHeader, RefusesBadHeaders) {
 class StoreBackup : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "moat-backup-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        source_ = Store::open("sqlite:" + (dir_ / "a" / "moat.db").string());
-        target_ = Store::open("sqlite:" + (dir_ / "b" / "moat.db").string());
+        source_ = Store::open("sqlite:" + (dir_.path / "a" / "moat.db").string());
+        target_ = Store::open("sqlite:" + (dir_.path / "b" / "moat.db").string());
         auto a = source_->connect();
         a << "INSERT INTO domains (name, backend_host, created) VALUES ('a.test', 'mx.a.test', 1)", now;
         a << "INSERT INTO list_entries (list, kind, value, created) VALUES ('deny', 'sender', 'bad@x.test', 1)",
@@ -97,7 +94,6 @@ class StoreBackup : public ::testing::Test {
     void TearDown() override {
         source_.reset();
         target_.reset();
-        std::filesystem::remove_all(dir_);
     }
 
     std::string text(const Store& store, const std::string& sql) {
@@ -114,9 +110,9 @@ class StoreBackup : public ::testing::Test {
         return n;
     }
 
-    std::string backupFile() const { return (dir_ / "moat.backup").string(); }
+    std::string backupFile() const { return (dir_.path / "moat.backup").string(); }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-backup"};
     std::unique_ptr<Store> source_, target_;
 };
 
@@ -141,7 +137,7 @@ TEST_F(StoreBackup, RoundTripKeepsConfigurationAndTheTargetsQueueAndLog) {
     EXPECT_EQ(text(*target_, "SELECT group_concat(reason) FROM message_log"), "from b");
     EXPECT_GT(std::stoll(text(*target_, "SELECT n FROM generation")), generation_before);
     EXPECT_EQ(target_->schemaVersion(), latestSchemaVersion());
-    for (auto& entry : std::filesystem::directory_iterator(dir_ / "b"))
+    for (auto& entry : std::filesystem::directory_iterator(dir_.path / "b"))
         EXPECT_EQ(entry.path().filename().string().find(".restore"), std::string::npos) << entry.path();
 }
 
@@ -155,7 +151,7 @@ TEST_F(StoreBackup, WithLogCarriesTheLog) {
 TEST_F(StoreBackup, BadFilesAreRefusedAndTheStoreIsUntouched) {
     auto header = writeBackup(*source_, backupFile(), false);
     auto good = readBytes(backupFile());
-    auto db = dir_ / "b" / "moat.db";
+    auto db = dir_.path / "b" / "moat.db";
     auto before = readBytes(db);
 
     std::vector<std::vector<std::uint8_t>> bad;
@@ -181,14 +177,14 @@ TEST_F(StoreBackup, BadFilesAreRefusedAndTheStoreIsUntouched) {
     bad.push_back(future_schema);
 
     for (std::size_t i = 0; i < bad.size(); ++i) {
-        auto path = dir_ / ("bad" + std::to_string(i));
+        auto path = dir_.path / ("bad" + std::to_string(i));
         writeBytes(path, bad[i]);
         EXPECT_THROW(verifyBackup(path.string()), BackupFormatError) << i;
         EXPECT_THROW(restoreBackup(*target_, path.string()), BackupFormatError) << i;
         EXPECT_EQ(readBytes(db), before) << i;
     }
     EXPECT_EQ(text(*target_, "SELECT group_concat(name) FROM domains"), "b.test");
-    for (auto& entry : std::filesystem::directory_iterator(dir_ / "b"))
+    for (auto& entry : std::filesystem::directory_iterator(dir_.path / "b"))
         EXPECT_EQ(entry.path().filename().string().find(".restore"), std::string::npos) << entry.path();
 }
 
@@ -224,7 +220,7 @@ TEST_F(StoreBackup, OpenFileVariantsForTheConsole) {
     EXPECT_EQ(text(*target_, "SELECT group_concat(name) FROM domains"), "a.test");
     EXPECT_EQ(text(*target_, "SELECT group_concat(reason) FROM message_log"), "from a");
     ::close(out);
-    for (auto& entry : std::filesystem::directory_iterator(dir_ / "a"))
+    for (auto& entry : std::filesystem::directory_iterator(dir_.path / "a"))
         EXPECT_EQ(entry.path().filename().string().find(".backup"), std::string::npos)
             << entry.path();
 }

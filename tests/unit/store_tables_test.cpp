@@ -4,7 +4,6 @@
 #include <Poco/Data/Statement.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -17,6 +16,7 @@
 #include "store/pop_relayers.h"
 #include "store/relay_networks.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 using namespace Poco::Data::Keywords;
 using moat::net::Cidr;
@@ -30,17 +30,12 @@ Poco::Net::IPAddress ip(const std::string& text) {
 class StoreTables : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "moat-store-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = moat::store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = moat::store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         session_ = std::make_unique<Poco::Data::Session>(store_->connect());
     }
     void TearDown() override {
         session_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
 
     long long generation() {
@@ -51,7 +46,7 @@ class StoreTables : public ::testing::Test {
 
     Poco::Data::Session& session() { return *session_; }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-store"};
     std::unique_ptr<moat::store::Store> store_;
     std::unique_ptr<Poco::Data::Session> session_;
 };
@@ -307,7 +302,7 @@ class QueueAdmin : public StoreTables {
         std::ofstream(spool() / "msg" / id) << "Subject: test\r\n\r\nbody\r\n";
     }
 
-    std::filesystem::path spool() const { return dir_ / "spool"; }
+    std::filesystem::path spool() const { return dir_.path / "spool"; }
 
     long long rows(const char* count_sql) {
         Poco::Int64 n = 0;
@@ -365,7 +360,7 @@ TEST_F(QueueAdmin, RejectsIdsUnsafeInAPath) {
         EXPECT_THROW(deleteQueued(session(), spool_dir, id), std::invalid_argument) << id;
     EXPECT_FALSE(validQueueId(std::string(65, 'A')));
     EXPECT_TRUE(validQueueId(std::string(64, 'A')));
-    EXPECT_TRUE(std::filesystem::exists(dir_ / "moat.db"));
+    EXPECT_TRUE(std::filesystem::exists(dir_.path / "moat.db"));
 }
 
 }  // namespace

@@ -8,11 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <filesystem>
 #include <set>
 
 #include "store/tokens.h"
+#include "temp_dir.h"
 
 using moat::policy::canonicalToken;
 using moat::policy::parseTokenLocalPart;
@@ -86,23 +86,18 @@ TEST(TokenText, LocalParts) {
 class TokensTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "moat-tokens-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = moat::store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = moat::store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         tokens_ = std::make_unique<Tokens>(*store_, [this] { return clock_.load(); });
     }
     void TearDown() override {
         tokens_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
     Tokens::Claim claim(long long domain, const std::string& local) {
         return tokens_->reserve(domain, *parseTokenLocalPart(local));
     }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-tokens"};
     std::unique_ptr<moat::store::Store> store_;
     std::unique_ptr<Tokens> tokens_;
     std::atomic<long long> clock_{1'800'000'000};

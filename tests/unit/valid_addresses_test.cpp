@@ -14,6 +14,7 @@
 #include "store/callout_cache.h"
 #include "store/domains.h"
 #include "store/store.h"
+#include "temp_dir.h"
 
 using namespace Poco::Data::Keywords;
 namespace store = moat::store;
@@ -23,11 +24,7 @@ namespace {
 class ValidAddresses : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "moat-valid-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         session_ = std::make_unique<Poco::Data::Session>(store_->connect());
         ours_ = store::addDomain(session(), "Ours.Test", "127.0.0.1", 2525).id;
         other_ = store::addDomain(session(), "other.test", "127.0.0.1", 2526).id;
@@ -35,7 +32,6 @@ class ValidAddresses : public ::testing::Test {
     void TearDown() override {
         session_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
     Poco::Data::Session& session() { return *session_; }
     long long generation() {
@@ -44,7 +40,7 @@ class ValidAddresses : public ::testing::Test {
         return n;
     }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-valid"};
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<Poco::Data::Session> session_;
     long long ours_ = 0, other_ = 0;

@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <thread>
 #include <vector>
 #include <filesystem>
@@ -21,6 +20,7 @@
 #include "store/domains.h"
 #include "store/store.h"
 #include "store/users.h"
+#include "temp_dir.h"
 #include "web/auth_api.h"
 #include "web/authenticator.h"
 #include "web/console_handler.h"
@@ -40,23 +40,19 @@ namespace {
 class WebAuth : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "moat-web-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         db_ = std::make_unique<Poco::Data::Session>(store_->connect());
     }
     void TearDown() override {
         db_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
     store::User addUser(const std::string& name, const std::string& password,
                         const std::string& role = "admin", std::vector<std::string> domains = {}) {
         return store::addUser(*db_, name, web::hashPassword(password), role, domains);
     }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-web"};
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<Poco::Data::Session> db_;
 };
@@ -312,7 +308,7 @@ TEST_F(WebAuth, UsersStore) {
 
 TEST_F(WebAuth, RequestFlowAuthenticatesAndChecksCsrf) {
     config::Config cfg;
-    cfg.web.assets = dir_.string();
+    cfg.web.assets = dir_.path.string();
     web::Router router;
     web::registerAuthApi(router);
     router.add("POST", "/api/v1/echo",
@@ -361,7 +357,7 @@ TEST_F(WebAuth, RequestFlowAuthenticatesAndChecksCsrf) {
 // wizard goes on; the link works once, and bad input is refused first.
 TEST_F(WebAuth, FirstRunLogsTheNewAdministratorIn) {
     config::Config cfg;
-    cfg.web.assets = dir_.string();
+    cfg.web.assets = dir_.path.string();
     web::Router router;
     web::registerAuthApi(router);
     web::ConsoleHandler handler(*store_, cfg, router);

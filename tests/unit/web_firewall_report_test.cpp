@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -22,6 +21,7 @@
 #include "policy/settings.h"
 #include "store/login_failures.h"
 #include "store/store.h"
+#include "temp_dir.h"
 #include "web/auth_api.h"
 #include "web/firewall_link.h"
 #include "web/router.h"
@@ -89,15 +89,11 @@ class SlowFirewall {
 class WebFirewallReport : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "moat-fwr-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         web::registerAuthApi(router_);
     }
     void TearDown() override {
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
     // A wrong password for a new name each time: only the per-address limit is reached.
     int login(const std::string& ip, web::FirewallLink* firewall) {
@@ -124,7 +120,7 @@ class WebFirewallReport : public ::testing::Test {
         return done();
     }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-fwr"};
     std::unique_ptr<store::Store> store_;
     config::Config config_;
     web::Router router_;
@@ -152,7 +148,7 @@ TEST_F(WebFirewallReport, AnAddressThatKeepsFailingIsReportedOnceNotATrustedOne)
 }
 
 TEST_F(WebFirewallReport, ReportingNeverWaitsForTheFirewall) {
-    auto path = (dir_ / "fw.sock").string();
+    auto path = (dir_.path / "fw.sock").string();
     {
         auto session = store_->connect();
         policy::setGlobalSetting(session, "firewall.block_time", "900");
@@ -175,7 +171,7 @@ TEST_F(WebFirewallReport, ReportingNeverWaitsForTheFirewall) {
 }
 
 TEST_F(WebFirewallReport, AFirewallThatIsNotThereCostsNothing) {
-    web::FirewallReporter reporter((dir_ / "absent.sock").string(), *store_);
+    web::FirewallReporter reporter((dir_.path / "absent.sock").string(), *store_);
     auto start = std::chrono::steady_clock::now();
     reporter.reportOffender("198.51.100.8", "console-login: test");
     EXPECT_LT(std::chrono::steady_clock::now() - start, 100ms);

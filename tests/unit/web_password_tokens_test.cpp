@@ -6,7 +6,6 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -16,6 +15,7 @@
 #include "store/store.h"
 #include "store/users.h"
 #include "store/web_sessions.h"
+#include "temp_dir.h"
 #include "web/auth_api.h"
 #include "web/authenticator.h"
 #include "web/password_hash.h"
@@ -31,10 +31,7 @@ namespace {
 class WebPasswordTokens : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "moat-pw-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         db_ = std::make_unique<Poco::Data::Session>(store_->connect());
         web::registerAuthApi(router_);
         root_ = store::addUser(*db_, "root", web::hashPassword("root-password"), "admin", {});
@@ -43,7 +40,6 @@ class WebPasswordTokens : public ::testing::Test {
     void TearDown() override {
         db_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
 
     // A session of the user; its stored id.
@@ -75,7 +71,7 @@ class WebPasswordTokens : public ::testing::Test {
         return router_.dispatch(r, who, ctx);
     }
 
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-pw"};
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<Poco::Data::Session> db_;
     config::Config config_;

@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "store/store.h"
+#include "temp_dir.h"
 #include "web/console_handler.h"
 #include "web/router.h"
 #include "web/static_files.h"
@@ -70,8 +71,8 @@ TEST(WebRouter, MatchesAndErrors) {
 }
 
 TEST(WebStaticFiles, ResolveRefusesTraversal) {
-    auto root =
-        std::filesystem::temp_directory_path() / ("moat-assets-" + std::to_string(getpid()));
+    moat::test::TempDir dir("moat-assets");
+    auto root = dir.path / "assets";
     std::filesystem::create_directories(root / "js");
     std::ofstream(root / "index.html") << "<html>";
     std::ofstream(root / "js" / "app.js") << "1";
@@ -87,20 +88,18 @@ TEST(WebStaticFiles, ResolveRefusesTraversal) {
     EXPECT_STREQ(web::contentTypeFor("x.exe"), "application/octet-stream");
     EXPECT_EQ(web::serveAsset(root, "/../secret").status, 404);
     EXPECT_EQ(web::serveAsset(root, "/index.html").body, "<html>");
-    std::filesystem::remove_all(root);
-    std::filesystem::remove(root.string() + "-secret");
 }
 
 TEST(WebStaticFiles, TheDocumentationUnderDocs) {
-    auto dir = std::filesystem::temp_directory_path() / ("moat-docs-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir / "assets");
-    std::filesystem::create_directories(dir / "docs");
-    std::ofstream(dir / "assets" / "index.html") << "<html>";
-    std::ofstream(dir / "docs" / "firewall.md") << "# The firewall";
+    moat::test::TempDir dir("moat-docs");
+    std::filesystem::create_directories(dir.path / "assets");
+    std::filesystem::create_directories(dir.path / "docs");
+    std::ofstream(dir.path / "assets" / "index.html") << "<html>";
+    std::ofstream(dir.path / "docs" / "firewall.md") << "# The firewall";
     config::Config cfg;
-    cfg.web.assets = (dir / "assets").string();
-    cfg.web.docs = (dir / "docs").string();
-    cfg.store_url = "sqlite:" + (dir / "moat.db").string();
+    cfg.web.assets = (dir.path / "assets").string();
+    cfg.web.docs = (dir.path / "docs").string();
+    cfg.store_url = "sqlite:" + (dir.path / "moat.db").string();
     auto store = store::Store::open(cfg.store_url);
     web::Router router;
     web::ConsoleHandler handler(*store, cfg, router);
@@ -117,5 +116,4 @@ TEST(WebStaticFiles, TheDocumentationUnderDocs) {
     EXPECT_EQ(get("/docs/../assets/index.html").status, 404);
     EXPECT_EQ(get("/docs/index.html").status, 404) << "the docs folder, not the assets";
     EXPECT_EQ(get("/index.html").body, "<html>");
-    std::filesystem::remove_all(dir);
 }

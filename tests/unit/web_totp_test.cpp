@@ -4,7 +4,6 @@
 // enrolled account.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -12,6 +11,7 @@
 #include "store/second_factor.h"
 #include "store/store.h"
 #include "store/users.h"
+#include "temp_dir.h"
 #include "web/authenticator.h"
 #include "web/login_limiter.h"
 #include "web/password_hash.h"
@@ -48,10 +48,7 @@ TEST(WebTotp, Rfc6238VectorAndParser) {
 class WebSecondFactor : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "moat-2fa-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        store_ = store::Store::open("sqlite:" + (dir_ / "moat.db").string());
+        store_ = store::Store::open("sqlite:" + (dir_.path / "moat.db").string());
         db_ = std::make_unique<Poco::Data::Session>(store_->connect());
         user_ = store::addUser(*db_, "admin", web::hashPassword("admin-password"), "admin", {});
         store::setPendingSecondFactor(*db_, user_.id, kRfcSecret);
@@ -60,9 +57,8 @@ class WebSecondFactor : public ::testing::Test {
     void TearDown() override {
         db_.reset();
         store_.reset();
-        std::filesystem::remove_all(dir_);
     }
-    std::filesystem::path dir_;
+    moat::test::TempDir dir_{"moat-2fa"};
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<Poco::Data::Session> db_;
     store::User user_;
