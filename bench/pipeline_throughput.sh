@@ -56,9 +56,9 @@ big_sigs=${BENCH_BIG_SIGS:-0}
 sender=sender@bench.test
 recipient=user@bench.test
 
-die() { echo "pipeline_throughput: $*" >&2; exit 1; }
-note() { echo "== $*"; }
-wants() { [[ " $targets " == *" $1 "* ]]; }
+bench_name=pipeline_throughput
+# shellcheck source=bench/bench_processes.sh
+source "$here/bench_processes.sh"
 
 [[ $(id -u) -eq 0 ]] || die "run as root"
 need=()
@@ -86,61 +86,7 @@ chmod 755 "$work"
 pids=()
 postfix_dir=""
 
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    set +e
-    for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
-    [[ -n $postfix_dir ]] && postfix -c "$postfix_dir/etc" stop >/dev/null 2>&1
-    local deadline=$((SECONDS + 10))
-    for pid in "${pids[@]}"; do
-        while kill -0 -- "-$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-        kill -KILL -- "-$pid" 2>/dev/null
-    done
-    if [[ -n $postfix_dir ]]; then
-        local master_pid
-        master_pid=$(tr -dc 0-9 2>/dev/null <"$postfix_dir/queue/pid/master.pid")
-        while [[ -n $master_pid ]] && kill -0 "$master_pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-        [[ -n $master_pid ]] && kill -KILL "$master_pid" 2>/dev/null
-    fi
-    if [[ ${BENCH_KEEP:-0} == 1 || $rc -ne 0 ]]; then
-        echo "pipeline_throughput: work directory kept: $work" >&2
-    else
-        rm -rf "$work"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-start_bg() {
-    local log=$1
-    shift
-    setsid "$@" >"$log" 2>&1 </dev/null &
-    pids+=("$!")
-    last_pid=$!
-}
-
-free_ports() {
-    python3 - "$1" <<'EOF'
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-wait_listening() {
-    local port=$1 pid=${2:-} what=$3 limit=${4:-30} deadline
-    deadline=$((SECONDS + limit))
-    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-        if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then die "$what exited before listening on port $port"; fi
-        ((SECONDS < deadline)) || die "$what is not listening on port $port after ${limit}s"
-        sleep 0.1
-    done
-}
+trap_cleanup
 
 read -r sink_port postfix_port moat_port relay_port clamd_port redis_port milter_port rspamd_normal \
     rspamd_ctl fork_port <<<"$(free_ports 10)"

@@ -47,9 +47,9 @@ probe_interval=${BENCH_PROBE_INTERVAL:-0.005}
 sender=sender@bench.test
 recipient=user@bench.test
 
-die() { echo "relay_throughput: $*" >&2; exit 1; }
-note() { echo "== $*"; }
-wants() { [[ " $targets " == *" $1 "* ]]; }
+bench_name=relay_throughput
+# shellcheck source=bench/bench_processes.sh
+source "$here/bench_processes.sh"
 
 # ---- prerequisites: checked, never installed behind the user's back ----
 [[ $(id -u) -eq 0 ]] || die "run as root (Postfix's master and smtp-sink need it to drop privileges)"
@@ -82,79 +82,7 @@ results=$work/results.jsonl
 pids=()          # process-group leaders we started (each via setsid)
 postfix_dir=""   # set once our Postfix instance has been started
 
-# shellcheck disable=SC2317  # reached through the EXIT trap
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    set +e
-    for pid in "${pids[@]}"; do
-        kill -TERM -- "-$pid" 2>/dev/null
-    done
-    if [[ -n $postfix_dir ]]; then
-        postfix -c "$postfix_dir/etc" stop >/dev/null 2>&1
-    fi
-    local deadline=$((SECONDS + 10))
-    for pid in "${pids[@]}"; do
-        while kill -0 -- "-$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-        kill -KILL -- "-$pid" 2>/dev/null
-    done
-    if [[ -n $postfix_dir ]]; then
-        local master_pid
-        master_pid=$(tr -dc 0-9 2>/dev/null <"$postfix_dir/queue/pid/master.pid")
-        while [[ -n $master_pid ]] && kill -0 "$master_pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-        if [[ -n $master_pid ]] && kill -0 "$master_pid" 2>/dev/null; then
-            kill -KILL "$master_pid" 2>/dev/null
-        fi
-    fi
-    if [[ ${BENCH_KEEP:-0} == 1 || $rc -ne 0 ]]; then
-        echo "relay_throughput: work directory kept: $work" >&2
-    else
-        rm -rf "$work"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Starts "$@" in its own session (so the whole group can be signalled) and
-# records it; $1 names the log file.
-start_bg() {
-    local log=$1
-    shift
-    setsid "$@" >"$log" 2>&1 </dev/null &
-    pids+=("$!")
-    last_pid=$!
-}
-
-# Forgets a process group that has ended, so cleanup never signals a reused id.
-unset_pid() {
-    local keep=() p
-    for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-    pids=("${keep[@]}")
-}
-
-free_ports() {
-    python3 - "$1" <<'EOF'
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-# Waits until 127.0.0.1:$1 accepts connections; $2 is the pid that must stay alive.
-wait_listening() {
-    local port=$1 pid=${2:-} what=$3 deadline=$((SECONDS + 30))
-    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-        if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
-            die "$what exited before listening on port $port"
-        fi
-        ((SECONDS < deadline)) || die "$what is not listening on port $port after 30s"
-        sleep 0.1
-    done
-}
+trap_cleanup
 
 read -r sink_port postfix_port moat_port <<<"$(free_ports 3)"
 
