@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "content/plain_markup.h"
 #include "content/transit_fields.h"
 #include "content/utf8.h"
 #include "util/ascii_text.h"
@@ -217,9 +218,12 @@ void urlTokens(std::string_view url, std::vector<std::string>& out) {
 }
 
 // Words ready for counting: lower-cased, short ones dropped, long ones as
-// skip tokens; URLs become url tokens and leave the word sequence.
+// skip tokens; URLs become url tokens and leave the word sequence. HTML
+// tags written into the text are not words (content/plain_markup.h).
 WordList words(std::string_view text, const TokenizerLimits& limits, std::vector<std::string>& extra) {
-    WordList all = rawWords(lowerUtf8(text), limits.max_words);
+    std::string lowered = lowerUtf8(text);
+    replaceMarkup(lowered);
+    WordList all = rawWords(lowered, limits.max_words);
     std::size_t kept = 0, urls = 0;
     for (std::size_t i = 0; i < all.size(); ++i) {
         std::string_view w = all[i];

@@ -63,6 +63,10 @@ TEST(BayesTokenizer, Cases) {
         {"www.shop.example.net", {"url:www.shop.example.net", "url:domain:example.net"}, {}},
         {"supercalifragilisticexpialidociousandevenlongerwords", {"skip:s 50"}, {}},
         {"price $99.95 now", {"$99.95"}, {}},
+        // HTML written into plain text: the tags are not words, a link's target is a link.
+        {"Want a <FONT size=+1><B>BIG</FONT></B> <B>Penis</B>? <A HREF=www.adult.example/e>Click</A>",
+         {"big", "penis", "big penis", "url:www.adult.example", "penis click"},
+         {"b>penis</b", "font", "href=www.adult.example/e>click"}},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.text);
