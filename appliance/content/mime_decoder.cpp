@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <set>
+#include <string_view>
 #include <utility>
 
 #include "content/charset.h"
@@ -108,7 +108,18 @@ class Walker {
             std::string name, raw;
         };
         std::vector<Field> fields;
-        std::set<std::pair<gint64, std::string>> seen;
+        // (offset, name) of the fields taken, sorted: the message's own list
+        // and its top part's share the Content-* fields. A sorted vector, not
+        // a set: fields come in offset order, so each is appended, and a
+        // message has a few dozen (at most max_headers + 1 are taken).
+        std::vector<std::pair<gint64, std::string_view>> seen;
+        auto firstSeen = [&seen](gint64 offset, std::string_view name) {
+            std::pair<gint64, std::string_view> key{offset, name};
+            auto at = std::lower_bound(seen.begin(), seen.end(), key);
+            if (at != seen.end() && *at == key) return false;
+            seen.insert(at, key);
+            return true;
+        };
         auto collect = [&](GMimeObject* object, bool content_only) {
             if (!object) return;
             GMimeHeaderList* list = g_mime_object_get_header_list(object);
@@ -119,7 +130,7 @@ class Walker {
                 const char* raw = g_mime_header_get_raw_value(h);
                 if (!name) continue;
                 if (content_only && g_ascii_strncasecmp(name, "Content-", 8) != 0) continue;
-                if (seen.emplace(g_mime_header_get_offset(h), name).second)
+                if (firstSeen(g_mime_header_get_offset(h), name))
                     fields.push_back({g_mime_header_get_offset(h), name, raw ? raw : ""});
             }
         };

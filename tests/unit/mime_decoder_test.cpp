@@ -183,6 +183,21 @@ std::vector<Case> cases() {
                        EXPECT_EQ(m.header("Subject")->value, "Grüße");
                        EXPECT_EQ(m.header("X-Latin")->value, "café");
                    }});
+    all.push_back({"fields in message order, the top part's Content-* once",
+                   "Received: from a\nReceived: from b\nFrom: x@example.com\nMIME-Version: 1.0\n"
+                   "Content-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 7bit\n"
+                   "Subject: s\n\nbody\n",
+                   {},
+                   {"body"},
+                   {},
+                   0,
+                   [](const DecodedMessage& m) {
+                       std::vector<std::string> names;
+                       for (const auto& h : m.headers) names.push_back(h.name);
+                       EXPECT_EQ(names, (std::vector<std::string>{"Received", "Received", "From", "MIME-Version",
+                                                                  "Content-Type", "Content-Transfer-Encoding",
+                                                                  "Subject"}));
+                   }});
     all.push_back({"huge header",
                    "Subject: " + std::string(300000, 'A') + "\n\nbody\n",
                    {anomaly::kHeaderTooLong},
