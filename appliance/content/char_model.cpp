@@ -83,9 +83,12 @@ std::string charModelText(const DecodedMessage& message, const CharModelOptions&
         const std::size_t room = header_bytes + 4;  // cut below at a character boundary
         for (const Header& h : message.headers) {
             if (out.size() >= room) break;
-            const std::string name = util::lowerAscii(h.name);
-            if (name == "subject" || name == "from" || addedInTransit(name)) continue;
-            appendCollapsed(out, name, room);
+            if (util::equalsNoCase(h.name, "subject") || util::equalsNoCase(h.name, "from") ||
+                addedInTransit(h.name))
+                continue;
+            const std::size_t name_at = out.size();
+            appendCollapsed(out, h.name, room);
+            for (std::size_t i = name_at; i < out.size(); ++i) out[i] = util::lowerAscii(out[i]);
             appendCollapsed(out, ": ", room);
             appendCollapsed(out, h.value, room);
             appendCollapsed(out, " ", room);

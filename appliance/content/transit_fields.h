@@ -10,7 +10,7 @@
 
 namespace moat::content {
 
-// name: the field's name, lower-cased.
+// name: the field's name, in any case.
 bool addedInTransit(std::string_view name);
 
 }  // namespace moat::content

@@ -78,6 +78,9 @@ TEST(CharModel, TextStartsWithTheFieldsTheSenderWrote) {
     EXPECT_EQ(charModelText(m, o), "to: Bob <bo subject: Hello");
     // A message with no such field starts with its subject.
     EXPECT_EQ(charModelText(decodeMessage("Subject: x\n\nbody\n"), CharModelOptions{}), "subject: x from: body");
+    // Names in any case: lower-cased, and known as transit fields or as Subject and From.
+    auto loud = decodeMessage("RECEIVED: from a\nX-SPAM-FLAG: YES\nX-Mailer: Mutt\nSUBJECT: Hi\nFROM: a@b.example\n\nx\n");
+    EXPECT_EQ(charModelText(loud, CharModelOptions{}), "x-mailer: Mutt subject: Hi from: a@b.example x");
 }
 
 TEST(CharModel, LeansTowardsTheClassTheTextResembles) {
