@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "content/html_attributes.h"
 #include "content/utf8.h"
 #include "util/ascii_text.h"
 
@@ -22,9 +23,6 @@ bool isAlpha(char c) {
 }
 bool isDigit(char c) {
     return c >= '0' && c <= '9';
-}
-bool isHtmlSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
 std::string_view trim(std::string_view s) {
@@ -419,37 +417,11 @@ class Converter {
 
     // Reads attributes from at to the closing '>'; returns the position after it.
     std::size_t attributesUntilEnd(std::size_t at, std::vector<Attribute>& attributes) {
-        std::size_t i = at;
-        while (i < in_.size()) {
-            while (i < in_.size() && (isHtmlSpace(in_[i]) || in_[i] == '/')) ++i;
-            if (i >= in_.size()) break;
-            if (in_[i] == '>') return i + 1;
-            std::size_t name_start = i;
-            while (i < in_.size() && !isHtmlSpace(in_[i]) && in_[i] != '>' && in_[i] != '=' &&
-                   (i == name_start || in_[i] != '/'))
-                ++i;
-            std::string_view name = in_.substr(name_start, i - name_start);
-            while (i < in_.size() && isHtmlSpace(in_[i])) ++i;
-            std::string_view value;
-            if (i < in_.size() && in_[i] == '=') {
-                ++i;
-                while (i < in_.size() && isHtmlSpace(in_[i])) ++i;
-                if (i < in_.size() && (in_[i] == '"' || in_[i] == '\'')) {
-                    char quote = in_[i++];
-                    auto end = in_.find(quote, i);
-                    if (end == std::string_view::npos) end = in_.size();
-                    value = in_.substr(i, end - i);
-                    i = end == in_.size() ? end : end + 1;
-                } else {
-                    std::size_t start = i;
-                    while (i < in_.size() && !isHtmlSpace(in_[i]) && in_[i] != '>') ++i;
-                    value = in_.substr(start, i - start);
-                }
-            }
-            if (attributes.size() < kMaxAttributes && name.size() <= kMaxNameLength)
-                attributes.push_back({util::lowerAscii(name), decodeEntities(value, true)});
-        }
-        return in_.size();
+        HtmlAttribute a;
+        while (nextHtmlAttribute(in_, at, a))
+            if (attributes.size() < kMaxAttributes && a.name.size() <= kMaxNameLength)
+                attributes.push_back({util::lowerAscii(a.name), decodeEntities(a.value, true)});
+        return at;
     }
 
     static const std::string* attribute(const std::vector<Attribute>& attributes,

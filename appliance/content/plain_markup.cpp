@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "content/html_attributes.h"
 #include "util/ascii_text.h"
 
 namespace moat::content {
@@ -25,8 +26,6 @@ bool isNameChar(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-bool isBlank(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-
 // The length of the tag at text[at] ('<'), or 0 when it is not one.
 std::size_t tagLength(std::string_view text, std::size_t at) {
     std::size_t i = at + 1;
@@ -34,7 +33,7 @@ std::size_t tagLength(std::string_view text, std::size_t at) {
     std::size_t name = i;
     while (i < text.size() && i - name <= 10 && isNameChar(text[i])) ++i;
     if (i == name || i >= text.size()) return 0;
-    if (text[i] != '>' && text[i] != '/' && !isBlank(text[i])) return 0;
+    if (text[i] != '>' && text[i] != '/' && !isHtmlSpace(text[i])) return 0;
     std::string lowered = util::lowerAscii(text.substr(name, i - name));
     if (!std::binary_search(kElements.begin(), kElements.end(), std::string_view(lowered))) return 0;
     std::size_t limit = std::min(text.size(), at + kMaxTag);
@@ -45,31 +44,17 @@ std::size_t tagLength(std::string_view text, std::size_t at) {
     return 0;
 }
 
-// The value of a href= or src= attribute in a tag's text, or empty.
+// The value of the first href= or src= attribute of a tag (closed by '>',
+// as tagLength found it), or empty. Read without the closing '>', so that a
+// quote left open ends there.
 std::string_view linkTarget(std::string_view tag) {
-    for (std::size_t i = 1; i < tag.size(); ++i) {
-        if (!isBlank(tag[i - 1])) continue;
-        std::size_t value;
-        if (util::startsWithNoCase(tag.substr(i), "href"))
-            value = i + 4;
-        else if (util::startsWithNoCase(tag.substr(i), "src"))
-            value = i + 3;
-        else
-            continue;
-        while (value < tag.size() && isBlank(tag[value])) ++value;
-        if (value >= tag.size() || tag[value] != '=') continue;
-        ++value;
-        while (value < tag.size() && isBlank(tag[value])) ++value;
-        if (value >= tag.size()) return {};
-        if (tag[value] == '"' || tag[value] == '\'') {
-            std::size_t end = tag.find(tag[value], value + 1);
-            if (end == std::string_view::npos) end = tag.size() - 1;  // up to the closing '>'
-            return tag.substr(value + 1, end - value - 1);
-        }
-        std::size_t end = value;
-        while (end < tag.size() && !isBlank(tag[end]) && tag[end] != '>') ++end;
-        return tag.substr(value, end - value);
-    }
+    tag.remove_suffix(1);
+    std::size_t at = 1;
+    if (at < tag.size() && tag[at] == '/') ++at;
+    while (at < tag.size() && isNameChar(tag[at])) ++at;
+    HtmlAttribute a;
+    while (nextHtmlAttribute(tag, at, a))
+        if (util::equalsNoCase(a.name, "href") || util::equalsNoCase(a.name, "src")) return a.value;
     return {};
 }
 
