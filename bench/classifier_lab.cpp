@@ -41,7 +41,8 @@
 //   LAB_CHAR_BYTES read, LAB_CHAR_HEADER_BYTES of them header fields,
 //   LAB_CHAR_DROP_FIELDS="date,message-id" fields it leaves out besides those
 //   it never reads; with LAB_NO_CALIBRATION it is left out unless
-//   LAB_CHAR_WEIGHT gives its weight.
+//   LAB_CHAR_WEIGHT gives its weight. LAB_CHAR_GRAMS=N: the character text's
+//   N-byte windows as tokens too (measured, not taken).
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -526,6 +527,15 @@ int main(int argc, char** argv) {
                     });
                 }
                 it.example.text = charModelText(for_chars, charOptions());
+            }
+            if (const char* g = std::getenv("LAB_CHAR_GRAMS")) {
+                // Experiment: the character text's overlapping N-byte windows
+                // as features of the token models too.
+                const std::size_t n = static_cast<std::size_t>(std::atoi(g));
+                std::string text = charModelText(message, charOptions());
+                for (std::size_t i = 0; n > 0 && i + n <= text.size(); ++i)
+                    it.example.features.push_back(hashToken("c:" + text.substr(i, n)));
+                sortUniqueHashes(it.example.features);
             }
             // As moatctl score: a stored message's dates are judged as of when it
             // arrived, and not at all when that is unknown.
