@@ -27,6 +27,8 @@ TEST(PlainMarkup, LinkTargetsStayAsWords) {
     EXPECT_EQ(replaced("<img src='http://x.test/p.gif'>"), " http://x.test/p.gif ");
     EXPECT_EQ(replaced("<a href=\"http://x.test/unterminated>go"), " http://x.test/unterminated go");
     EXPECT_EQ(replaced("<a name=top>"), " ");
+    // Attributes are read as the HTML converter reads them: "href=" inside another value is not one.
+    EXPECT_EQ(replaced("<a title=\"see href=x\" href=y>"), " y ");
 }
 
 TEST(PlainMarkup, TextThatIsNotATagIsKept) {
