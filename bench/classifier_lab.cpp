@@ -532,7 +532,7 @@ int main(int argc, char** argv) {
                 // Experiment: the character text's overlapping N-byte windows
                 // as features of the token models too.
                 const std::size_t n = static_cast<std::size_t>(std::atoi(g));
-                std::string text = charModelText(message, charOptions());
+                const std::string text = charModelOn() ? it.example.text : charModelText(message, charOptions());
                 for (std::size_t i = 0; n > 0 && i + n <= text.size(); ++i)
                     it.example.features.push_back(hashToken("c:" + text.substr(i, n)));
                 sortUniqueHashes(it.example.features);
