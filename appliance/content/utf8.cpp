@@ -104,13 +104,24 @@ bool isSpace(char32_t cp) {
 }
 
 std::string lowerUtf8(std::string_view text) {
-    text = text.substr(0, text.find('\0'));
+    std::string out;
+    appendLowerUtf8(out, text);
+    return out;
+}
+
+bool appendLowerUtf8(std::string& out, std::string_view text) {
+    const std::size_t nul = text.find('\0');
+    text = text.substr(0, nul);
     bool ascii = true;
     for (unsigned char c : text) ascii &= c < 0x80;
-    if (ascii) return util::lowerAscii(text);
+    if (ascii) {
+        const std::size_t at = out.size();
+        out.append(text);
+        for (std::size_t i = at; i < out.size(); ++i) out[i] = util::lowerAscii(out[i]);
+        return nul == std::string_view::npos;
+    }
     const std::string valid = toValidUtf8(text);
-    std::string out;
-    out.reserve(valid.size());
+    out.reserve(out.size() + valid.size());
     for (std::size_t i = 0; i < valid.size();) {
         if (static_cast<unsigned char>(valid[i]) < 0x80) {
             out.push_back(util::lowerAscii(valid[i++]));
@@ -128,7 +139,7 @@ std::string lowerUtf8(std::string_view text) {
         out.append(run);
         i = end;
     }
-    return out;
+    return nul == std::string_view::npos;
 }
 
 }  // namespace moat::content

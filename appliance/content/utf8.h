@@ -35,6 +35,10 @@ std::string_view utf8Prefix(std::string_view text, std::size_t max_bytes);
 // ASCII, and the tokenizer lowers every text it reads. Assumes the C locale's
 // rules (the daemons never set another): no Turkish dotless i.
 std::string lowerUtf8(std::string_view text);
+// The same appended to out, for texts lowered into one buffer; false when
+// text held a NUL byte (what came before it is appended), so that a caller
+// joining texts can stop where lowerUtf8 of the joined text would.
+bool appendLowerUtf8(std::string& out, std::string_view text);
 
 // Zero-width and formatting characters that render as nothing (ZWSP, ZWNJ,
 // ZWJ, word joiner, BOM, soft hyphen): dropped from visible text.

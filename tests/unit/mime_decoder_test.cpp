@@ -375,6 +375,33 @@ TEST(Utf8, LowerCaseIsGlibsForTheWholeText) {
     }
 }
 
+// Texts lowered one after another into one buffer (the tokenizer lowers a
+// message's parts so) give lowerUtf8 of the texts joined, to the first NUL.
+TEST(Utf8, AppendLowerIsLowerOfTheJoinedText) {
+    std::string out = "x";
+    EXPECT_TRUE(appendLowerUtf8(out, "AB"));
+    EXPECT_FALSE(appendLowerUtf8(out, std::string_view("\xc3\x84" "B\0CD", 6)));
+    EXPECT_EQ(out, "xab\xc3\xa4" "b");
+    const std::vector<std::string> pieces = {"A", "z", " ", "\n", "Σ", "Ä", "İ", "ΑΒΓ", "\xff", "\xc3", "日本",
+                                             std::string(1, '\0')};
+    std::mt19937 rng(11);
+    for (int n = 0; n < 2000; ++n) {
+        std::string joined, appended;
+        bool open = true;
+        for (int part = static_cast<int>(rng() % 4); part > 0; --part) {
+            std::string text;
+            for (int k = static_cast<int>(rng() % 6); k > 0; --k) text += pieces[rng() % pieces.size()];
+            if (!joined.empty()) {
+                joined += '\n';
+                if (open) appended += '\n';
+            }
+            joined += text;
+            if (open) open = appendLowerUtf8(appended, text);
+        }
+        EXPECT_EQ(appended, lowerUtf8(joined)) << joined;
+    }
+}
+
 TEST(Utf8, DecodeAndRepair) {
     EXPECT_TRUE(isValidUtf8("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
     for (std::string bad :
