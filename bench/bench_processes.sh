@@ -5,8 +5,9 @@
 # it measures) first; once it has made its work directory it sets work,
 # pids=() and postfix_dir="" and calls trap_cleanup. From then on every
 # process started with start_bg, and a private Postfix instance whose
-# directory is in postfix_dir, is stopped on exit, whatever the exit; the
-# work directory is removed unless BENCH_KEEP=1 or the run failed.
+# directory is in postfix_dir (start_private_postfix sets it), is stopped on
+# exit, whatever the exit; the work directory is removed unless BENCH_KEEP=1
+# or the run failed.
 # shellcheck shell=bash
 
 die() { echo "$bench_name: $*" >&2; exit 1; }
@@ -83,4 +84,70 @@ wait_listening() {
         ((SECONDS < deadline)) || die "$what is not listening on port $port after ${limit}s"
         sleep 0.1
     done
+}
+
+# Writes and starts a private Postfix instance in $1 (etc/, queue/, data/ under
+# it) that listens on 127.0.0.1:$2 and relays bench.test to the smtp-sink on
+# 127.0.0.1:$3; $4 names the writing script in main.cf's first line, and any
+# further arguments are appended to main.cf, one a line. Sets postfix_dir to
+# $1 first, so cleanup stops the instance; returns once it accepts connections.
+start_private_postfix() {
+    local dir=$1 port=$2 sink=$3 writer=$4
+    shift 4
+    postfix_dir=$dir
+    local etc=$dir/etc
+    mkdir -p "$etc" "$dir/queue" "$dir/data"
+    chown postfix "$dir/data"
+    {
+        cat <<EOF
+# Private benchmark instance written by $writer.
+compatibility_level = 3.6
+queue_directory = $dir/queue
+data_directory = $dir/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = postfix.bench.localhost
+mydomain = bench.localhost
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relay_domains = bench.test
+relayhost = [127.0.0.1]:$sink
+local_transport = error:5.1.1 local delivery is disabled
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+maillog_file = $dir/maillog
+EOF
+        if (($#)); then printf '%s\n' "$@"; fi
+    } >"$etc/main.cf"
+    cat >"$etc/master.cf" <<EOF
+# service type private unpriv chroot wakeup maxproc command
+127.0.0.1:$port inet n - n - - smtpd
+cleanup   unix n - n - 0 cleanup
+qmgr      unix n - n 300 1 qmgr
+rewrite   unix - - n - - trivial-rewrite
+bounce    unix - - n - 0 bounce
+defer     unix - - n - 0 bounce
+trace     unix - - n - 0 bounce
+verify    unix - - n - 1 verify
+flush     unix n - n 1000? 0 flush
+proxymap  unix - - n - - proxymap
+smtp      unix - - n - - smtp
+relay     unix - - n - - smtp
+error     unix - - n - - error
+retry     unix - - n - - error
+discard   unix - - n - - discard
+anvil     unix - - n - 1 anvil
+scache    unix - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOF
+    postfix -c "$etc" check >"$dir/check.log" 2>&1 || die "postfix check failed: $(cat "$dir/check.log")"
+    postfix -c "$etc" start >"$dir/start.log" 2>&1 || die "postfix start failed: $(cat "$dir/start.log")"
+    wait_listening "$port" "" "Postfix smtpd"
 }

@@ -94,60 +94,8 @@ note "smtp-sink on 127.0.0.1:$sink_port"
 
 # ---- (b) a private Postfix instance relaying bench.test to the sink ----
 start_postfix() {
-    postfix_dir=$work/postfix
-    local etc=$postfix_dir/etc
-    mkdir -p "$etc" "$postfix_dir/queue" "$postfix_dir/data"
-    chown postfix "$postfix_dir/data"
-    cat >"$etc/main.cf" <<EOF
-# Private benchmark instance written by bench/relay_throughput.sh.
-compatibility_level = 3.6
-queue_directory = $postfix_dir/queue
-data_directory = $postfix_dir/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = postfix.bench.localhost
-mydomain = bench.localhost
-myorigin = \$myhostname
-mydestination =
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relay_domains = bench.test
-relayhost = [127.0.0.1]:$sink_port
-local_transport = error:5.1.1 local delivery is disabled
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-maillog_file = $postfix_dir/maillog
-EOF
-    cat >"$etc/master.cf" <<EOF
-# service type private unpriv chroot wakeup maxproc command
-127.0.0.1:$postfix_port inet n - n - - smtpd
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n - - proxymap
-smtp      unix - - n - - smtp
-relay     unix - - n - - smtp
-error     unix - - n - - error
-retry     unix - - n - - error
-discard   unix - - n - - discard
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
-    postfix -c "$etc" check >"$postfix_dir/check.log" 2>&1 || die "postfix check failed: $(cat "$postfix_dir/check.log")"
-    postfix -c "$etc" start >"$postfix_dir/start.log" 2>&1 || die "postfix start failed: $(cat "$postfix_dir/start.log")"
-    wait_listening "$postfix_port" "" "Postfix smtpd"
-    note "Postfix $(postconf -c "$etc" -h mail_version) on 127.0.0.1:$postfix_port (work dir $postfix_dir)"
+    start_private_postfix "$work/postfix" "$postfix_port" "$sink_port" bench/relay_throughput.sh
+    note "Postfix $(postconf -c "$postfix_dir/etc" -h mail_version) on 127.0.0.1:$postfix_port (work dir $postfix_dir)"
 }
 
 # ---- (a) moat-smtpd relaying bench.test to the sink ----
