@@ -301,47 +301,61 @@ double CharScorer::score(std::string_view text) const {
     // byte) known. The highest order's symbol slot is prefetched kAhead
     // bytes early; kResolve bytes early it is looked up (in cache by then),
     // and only where it is unknown are the lower orders' slots prefetched.
+    // Every key is computed once, when its slot is prefetched, and kept in a
+    // ring of the positions in flight until the byte is scored.
     const std::size_t n = text.size();
-    constexpr std::size_t kAhead = 16, kResolve = 6;
-    std::vector<std::uint64_t> windows(n + 1);
-    for (std::size_t i = 0; i < n; ++i) windows[i + 1] = (windows[i] << 8) | static_cast<unsigned char>(text[i]);
-    const std::size_t mask = slots_.size() - 1;
-    auto topKey = [&](std::size_t i) {
-        return static_cast<std::size_t>(top) <= i ? symbolKey(windows[i], top, static_cast<unsigned char>(text[i]))
-                                                  : 0;
+    constexpr std::size_t kAhead = 16, kResolve = 6, kRing = 32;  // kRing: a power of two > kAhead
+    struct InFlight {
+        std::uint64_t window;   // the bytes before the position
+        std::uint64_t top_key;  // its symbol at the highest order (0: too near the start)
+        const Slot* known;      // where top_key was found (null: not known)
+        std::uint64_t symbol[kMaxCharOrder + 1], context[kMaxCharOrder + 1];  // lower orders, when not known
     };
-    std::vector<const Slot*> known(n, nullptr);
-    auto resolve = [&](std::size_t i) {
-        if (std::uint64_t key = topKey(i)) known[i] = find(key);
-        if (known[i]) return;
+    InFlight ring[kRing];  // written before read: position j enters, is resolved, then scored
+    const std::size_t mask = slots_.size() - 1;
+    auto byteAt = [&](std::size_t j) { return static_cast<unsigned char>(text[j]); };
+    std::uint64_t window = 0;  // the bytes before the next position to enter
+    auto enter = [&](std::size_t j) {
+        InFlight& f = ring[j % kRing];
+        f.window = window;
+        f.top_key = static_cast<std::size_t>(top) <= j ? symbolKey(window, top, byteAt(j)) : 0;
+        if (f.top_key) __builtin_prefetch(&slots_[f.top_key & mask]);
+        window = (window << 8) | byteAt(j);
+    };
+    auto resolve = [&](std::size_t j) {
+        InFlight& f = ring[j % kRing];
+        f.known = f.top_key ? find(f.top_key) : nullptr;
+        if (f.known) return;
         for (int k = top; k >= bottom; --k) {
-            if (static_cast<std::size_t>(k) > i) continue;
-            if (k != top) __builtin_prefetch(&slots_[symbolKey(windows[i], k, static_cast<unsigned char>(text[i])) & mask]);
-            __builtin_prefetch(&slots_[contextKey(windows[i], k) & mask]);
+            if (static_cast<std::size_t>(k) > j) continue;
+            if (k != top) {
+                f.symbol[k] = symbolKey(f.window, k, byteAt(j));
+                __builtin_prefetch(&slots_[f.symbol[k] & mask]);
+            }
+            f.context[k] = contextKey(f.window, k);
+            __builtin_prefetch(&slots_[f.context[k] & mask]);
         }
     };
-    for (std::size_t i = 0; i < std::min(kAhead, n); ++i)
-        if (std::uint64_t key = topKey(i)) __builtin_prefetch(&slots_[key & mask]);
-    for (std::size_t i = 0; i < std::min(kResolve, n); ++i) resolve(i);
+    for (std::size_t j = 0; j < std::min(kAhead, n); ++j) enter(j);
+    for (std::size_t j = 0; j < std::min(kResolve, n); ++j) resolve(j);
     double sum = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        if (i + kAhead < n)
-            if (std::uint64_t key = topKey(i + kAhead)) __builtin_prefetch(&slots_[key & mask]);
+        if (i + kAhead < n) enter(i + kAhead);
         if (i + kResolve < n) resolve(i + kResolve);
-        if (known[i]) {
-            sum += known[i]->value;
+        const InFlight& f = ring[i % kRing];
+        if (f.known) {
+            sum += f.known->value;
             continue;
         }
-        const auto b = static_cast<unsigned char>(text[i]);
         for (int k = top; k >= bottom; --k) {
             if (static_cast<std::size_t>(k) > i) continue;
             if (k != top) {
-                if (const Slot* s = find(symbolKey(windows[i], k, b))) {
+                if (const Slot* s = find(f.symbol[k])) {
                     sum += s->value;
                     break;
                 }
             }
-            if (const Slot* c = find(contextKey(windows[i], k))) sum += c->value;
+            if (const Slot* c = find(f.context[k])) sum += c->value;
         }
     }
     return sum / static_cast<double>(n);

@@ -148,14 +148,22 @@ class Walker {
             bool eight_bit = false;
             for (char c : f.raw) eight_bit = eight_bit || static_cast<unsigned char>(c) >= 0x80;
             if (eight_bit && !out_.has(anomaly::kEightBitHeader)) note(anomaly::kEightBitHeader);
-            GChars unfolded(g_mime_utils_header_unfold(f.raw.c_str()));
             // Plain ASCII with no encoded word decodes to itself: GMime's
-            // decoder (a copy word by word) is skipped for most fields.
+            // decoder (a copy word by word) is skipped for most fields, and
+            // so is its unfolding, which for such a field is the value
+            // trimmed of white space and without CR and LF.
             bool plain = !eight_bit && f.raw.find("=?") == std::string::npos;
-            GChars decoded(unfolded && !plain ? g_mime_utils_header_decode_text(options_, unfolded.get())
-                                              : nullptr);
-            if (plain) decoded = std::move(unfolded);
-            std::string value = toValidUtf8(util::trimWhitespace(decoded ? decoded.get() : ""));
+            std::string value;
+            if (plain) {
+                std::string_view trimmed = util::trimWhitespace(f.raw);
+                value.reserve(trimmed.size());
+                for (char c : trimmed)
+                    if (c != '\r' && c != '\n') value += c;
+            } else {
+                GChars unfolded(g_mime_utils_header_unfold(f.raw.c_str()));
+                GChars decoded(unfolded ? g_mime_utils_header_decode_text(options_, unfolded.get()) : nullptr);
+                value = toValidUtf8(util::trimWhitespace(decoded ? decoded.get() : ""));
+            }
             if (value.size() > limits_.max_header_bytes) {
                 note(anomaly::kHeaderTooLong);
                 value = std::string(utf8Prefix(value, limits_.max_header_bytes));
