@@ -156,9 +156,10 @@ class Walker {
             std::string value;
             if (plain) {
                 std::string_view trimmed = util::trimWhitespace(f.raw);
-                value.reserve(trimmed.size());
-                for (char c : trimmed)
-                    if (c != '\r' && c != '\n') value += c;
+                value.assign(trimmed);
+                value.erase(std::remove_if(value.begin(), value.end(),
+                                           [](char c) { return c == '\r' || c == '\n'; }),
+                            value.end());
             } else {
                 GChars unfolded(g_mime_utils_header_unfold(f.raw.c_str()));
                 GChars decoded(unfolded ? g_mime_utils_header_decode_text(options_, unfolded.get()) : nullptr);
