@@ -74,11 +74,13 @@ BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLook
 }
 
 BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t features,
-                          const BayesTotals& totals, const BayesOptions& options, double chars) {
+                          const BayesTotals& totals, const BayesOptions& options, double chars,
+                          BayesOpinion opinion) {
     BayesResult result;
     result.trained = totals.spam_messages >= options.min_messages &&
                      totals.ham_messages >= options.min_messages && options.min_messages > 0;
     if (!result.trained) return result;
+    const bool bayes = opinion == BayesOpinion::always || totals.calibration.bayes_weight != 0;
     // Candidates are chosen without their Clue (whose token text would be
     // moved on every swap): a message has thousands of known tokens and
     // keeps at most max_clues of them.
@@ -88,10 +90,11 @@ BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t feat
         std::size_t index;  // into known
     };
     std::vector<Candidate> candidates;
-    candidates.reserve(known.size());
+    if (bayes) candidates.reserve(known.size());
     double weights = 0;
     for (std::size_t i = 0; i < known.size(); ++i) {
         weights += known[i].counts.weight;
+        if (!bayes) continue;
         double f = tokenProbability(known[i].counts, totals, options);
         double distance = std::fabs(f - 0.5);
         if (distance < options.min_distance) continue;
@@ -114,7 +117,7 @@ BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t feat
     std::vector<double> probabilities;
     probabilities.reserve(clues.size());
     for (const auto& c : clues) probabilities.push_back(c.probability);
-    result.bayes = chiSquareCombine(probabilities);
+    if (bayes) result.bayes = chiSquareCombine(probabilities);
     // Weights learnt under an older model version mean something else: left
     // out (Bayes alone, through the old calibration) until a retraining.
     result.logistic = totals.logisticCurrent()
@@ -146,7 +149,7 @@ BayesResult BayesClassifier::classifyHashes(const std::vector<TokenHash>& hashes
     if (table_) {
         std::vector<KnownToken> known;
         table_->findAll(hashes, known);
-        return classifyKnown(known, hashes.size(), totals, options_, chars);
+        return classifyKnown(known, hashes.size(), totals, options_, chars, BayesOpinion::when_weighed);
     }
     bool trained = totals.spam_messages >= options_.min_messages &&
                    totals.ham_messages >= options_.min_messages;

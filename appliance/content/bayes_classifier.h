@@ -69,10 +69,16 @@ double chiSquareCombine(const std::vector<double>& probabilities);
 using TokenLookup = std::function<bool(TokenHash, TokenCounts&)>;
 BayesResult classifyTokens(const std::vector<TokenHash>& hashes, const TokenLookup& known,
                            const BayesTotals& totals, const BayesOptions& options, double chars = 0);
+// Whether the Bayes opinion (its clues and their chi-square combination)
+// is formed always, or only when the calibration gives it a say: the
+// retraining fits its weight on it, while a scan whose calibration weighs it
+// 0 would form it for nothing (bayes then stays 0.5 and clues empty).
+enum class BayesOpinion { always, when_weighed };
 // The same, given the message's learnt tokens (in the order of its sorted
 // hashes) among its `features` tokens in all.
 BayesResult classifyKnown(const std::vector<KnownToken>& known, std::size_t features,
-                          const BayesTotals& totals, const BayesOptions& options, double chars = 0);
+                          const BayesTotals& totals, const BayesOptions& options, double chars = 0,
+                          BayesOpinion opinion = BayesOpinion::always);
 
 class TokenTable;
 

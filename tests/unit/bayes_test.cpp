@@ -269,6 +269,31 @@ TEST(BayesMath, FisherCombining) {
     EXPECT_NEAR(r, 0.0, 1e-9);
 }
 
+// A scan whose calibration weighs the Bayes opinion 0 does not form it: the
+// same evidence and probability, without clues; with a weight it is formed
+// as always, and the retraining (always) forms it whatever the weight.
+TEST(BayesMath, OpinionFormedOnlyWhenWeighed) {
+    BayesOptions o;
+    BayesTotals totals;
+    totals.spam_messages = 10;
+    totals.ham_messages = 10;
+    std::vector<KnownToken> known = {{1, {9, 0, 0.5f}}, {2, {0, 7, -0.25f}}, {3, {4, 1, 0.125f}}};
+    totals.calibration.bayes_weight = 0;
+    BayesResult always = classifyKnown(known, 10, totals, o, 0.3, BayesOpinion::always);
+    BayesResult weighed = classifyKnown(known, 10, totals, o, 0.3, BayesOpinion::when_weighed);
+    EXPECT_FALSE(always.clues.empty());
+    EXPECT_NE(always.bayes, 0.5);
+    EXPECT_TRUE(weighed.clues.empty());
+    EXPECT_EQ(weighed.bayes, 0.5);
+    EXPECT_EQ(weighed.logistic, always.logistic);
+    EXPECT_EQ(weighed.evidence, always.evidence);
+    EXPECT_EQ(weighed.probability, always.probability);
+    totals.calibration.bayes_weight = 0.5;
+    BayesResult given = classifyKnown(known, 10, totals, o, 0.3, BayesOpinion::when_weighed);
+    EXPECT_EQ(given.clues.size(), always.clues.size());
+    EXPECT_EQ(given.bayes, always.bayes);
+}
+
 TEST(ContentScore, ScaleAndVerdicts) {
     EXPECT_NEAR(classifierScore(0.5), 0, 1e-12);
     EXPECT_NEAR(classifierScore(kClassifierTagProbability), kTagScore, 1e-9);
