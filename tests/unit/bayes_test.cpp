@@ -674,6 +674,38 @@ TEST_F(BayesStoreTest, TokenTableMatchesTheStore) {
     EXPECT_GT(bayes_->generation(), before);
 }
 
+// The table's tags: a hash whose top byte is 0 (tag 1, as a hash whose top
+// byte is 1) and hashes that share a tag and a home slot are each found with
+// their own counts; absent hashes with those tags and homes are not found.
+TEST_F(BayesStoreTest, TokenTableTagsNeverConfuseTokens) {
+    const std::vector<TokenHash> learnt = {0x00000000000000A1ull, 0x01000000000000A1ull, 0x01000000000000A2ull,
+                                           0x7700000000001000ull, 0x7700000000002000ull, 0xFF000000000000A1ull};
+    bayes_->learn(1, {learnt[0], learnt[1], learnt[3]}, "", true, 1000);
+    bayes_->learn(2, {learnt[1], learnt[2], learnt[4], learnt[5]}, "", false, 1000);
+    auto table = TokenTable::load(*bayes_);
+    ASSERT_EQ(table->size(), learnt.size());
+    const std::vector<std::pair<std::uint32_t, std::uint32_t>> expected = {{1, 0}, {1, 1}, {0, 1},
+                                                                            {1, 0}, {0, 1}, {0, 1}};
+    for (std::size_t i = 0; i < learnt.size(); ++i) {
+        TokenCounts counts;
+        ASSERT_TRUE(table->find(learnt[i], counts)) << std::hex << learnt[i];
+        EXPECT_EQ(counts.spam, expected[i].first) << std::hex << learnt[i];
+        EXPECT_EQ(counts.ham, expected[i].second) << std::hex << learnt[i];
+    }
+    std::vector<KnownToken> known;
+    std::vector<TokenHash> probes = learnt;
+    for (TokenHash absent : {0x00000000000000A2ull, 0x01000000000000A3ull, 0x7700000000003000ull,
+                             0x0000000000001000ull, 0xFF000000000000A2ull}) {
+        TokenCounts counts;
+        EXPECT_FALSE(table->find(absent, counts)) << std::hex << absent;
+        probes.push_back(absent);
+    }
+    std::sort(probes.begin(), probes.end());
+    table->findAll(probes, known);
+    ASSERT_EQ(known.size(), learnt.size());
+    for (const auto& k : known) EXPECT_NE(std::find(learnt.begin(), learnt.end(), k.hash), learnt.end());
+}
+
 }  // namespace
 
 namespace {
