@@ -52,7 +52,7 @@ class TokenTable {
     void insert(TokenHash hash, const TokenCounts& counts);
 
     std::vector<Slot, util::HugePageAllocator<Slot>> slots_;  // probed at random: huge pages
-    std::vector<std::uint8_t> tags_;                          // one a slot, same index
+    std::vector<std::uint8_t, util::HugePageAllocator<std::uint8_t>> tags_;  // one a slot, same index; huge pages too
     std::size_t size_ = 0;
     BayesTotals totals_;
     std::int64_t generation_ = 0;
